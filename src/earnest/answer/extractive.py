@@ -1,0 +1,107 @@
+"""The default answerer: no LLM. It quotes the sentences that answer, verbatim, one citation
+each, grouped by source so the answer reads in order."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from earnest.lexicon import stem, tokens
+from earnest.models import Citation, Passage
+from earnest.retrieval import coverage
+from earnest.settings import AnswerSettings
+from earnest.textspans import split_units
+
+_NUMBERISH = re.compile(r"\d")
+_CAUSAL = re.compile(r"\b(driven by|due to|because|as a result|reflect(?:s|ed|ing)?|offset by|"
+                     r"attributable to|primarily (?:by|from)|caused by|resulting from|"
+                     r"the decline|the increase|the decrease)\b", re.IGNORECASE)
+_QUANTITY_WORDS = {"how", "much", "many", "amount", "total", "what", "percent", "percentage",
+                   "ratio", "margin", "rate", "growth", "revenue", "sales", "income", "eps"}
+
+
+@dataclass(slots=True)
+class Drafted:
+    text: str  # the sentence as shown (white space folded)
+    citation: Citation
+    score: float
+    rank: int  # passage rank, for ordering
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class ExtractiveAnswerer:
+    name = "extractive"
+
+    def __init__(self, settings: AnswerSettings) -> None:
+        self.settings = settings
+
+    def answer(self, question: str, terms: list[str],
+               passages: list[Passage]) -> tuple[str, list[dict], list[Citation]]:
+        """(answer text, sentences with their citation numbers, citations)."""
+        words_q = set(tokens(question))
+        wants_figure = bool(_QUANTITY_WORDS & words_q)
+        wants_cause = bool({"why", "reason", "reasons", "cause", "caused", "drivers",
+                            "driven", "explain"} & words_q)
+        candidates: list[Drafted] = []
+        for rank, passage in enumerate(passages):
+            previous = 0.0
+            for unit in split_units(passage.text):
+                raw = unit.text(passage.text)
+                words = raw.split()
+                if len(words) < 3 or (unit.kind == "heading"):
+                    continue
+                cov = coverage(terms, raw)
+                causal = wants_cause and bool(_CAUSAL.search(raw))
+                if causal:
+                    # "The decline was driven by ..." answers the sentence before it.
+                    cov = max(cov, 0.8 * previous)
+                previous = cov
+                if cov == 0:
+                    continue
+                score = cov + 0.5 * passage.score
+                if wants_figure and _NUMBERISH.search(raw):
+                    score += 0.1
+                if causal:
+                    score += 0.3
+                if len(words) > 80:  # a run-on block (e.g. a table flattened to one line)
+                    score -= 0.15
+                start = passage.char_start + unit.start
+                candidates.append(Drafted(
+                    text=_fold(raw), score=score, rank=rank,
+                    citation=Citation(
+                        number=0, doc_name=passage.doc_name, page=passage.page_start,
+                        quote=raw, char_start=start, char_end=start + len(raw),
+                        chunk_id=passage.chunk_id, speaker=passage.speaker,
+                        section=passage.section, role=passage.role)))
+        chosen = self._select(candidates)
+        # Read in source order: by passage rank, then position on the page.
+        chosen.sort(key=lambda d: (d.rank, d.citation.char_start))
+        citations: list[Citation] = []
+        sentences: list[dict] = []
+        parts: list[str] = []
+        for number, draft in enumerate(chosen, start=1):
+            draft.citation.number = number
+            citations.append(draft.citation)
+            sentences.append({"text": draft.text, "citations": [number]})
+            parts.append(f"{draft.text} [{number}]")
+        return " ".join(parts), sentences, citations
+
+    def _select(self, candidates: list[Drafted]) -> list[Drafted]:
+        if not candidates:
+            return []
+        candidates.sort(key=lambda d: -d.score)
+        best = candidates[0].score
+        chosen: list[Drafted] = []
+        seen: set[str] = set()
+        for draft in candidates:
+            if len(chosen) >= self.settings.max_sentences or draft.score < 0.6 * best:
+                break
+            key = " ".join(stem(t) for t in tokens(draft.text))
+            if key in seen:  # the same sentence quoted in two filings
+                continue
+            seen.add(key)
+            chosen.append(draft)
+        return chosen

@@ -1,0 +1,341 @@
+"""The `earnest` command: a thin adapter over the service object."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from earnest.errors import EarnestError, InputError
+from earnest.models import Answer, SearchResult
+from earnest.service import Earnest, FileResult
+from earnest.settings import Settings
+from earnest.store import Filters
+
+app = typer.Typer(help="Answers questions about financial documents, citing every claim.",
+                  no_args_is_help=True, add_completion=False)
+docs_app = typer.Typer(help="What is in the library: list, show, remove.", no_args_is_help=True)
+app.add_typer(docs_app, name="docs")
+eval_app = typer.Typer(help="Measure retrieval quality on a labelled data set.",
+                       no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+out = Console()
+err = Console(stderr=True)
+
+LibraryOpt = Annotated[Optional[Path], typer.Option(
+    "--library", "-L", help="Library directory (else $EARNEST_HOME, else ~/.earnest).")]
+ConfigOpt = Annotated[Optional[Path], typer.Option(
+    "--config", help="Settings file (TOML; else $EARNEST_CONFIG or <library>/earnest.toml).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+KOpt = Annotated[Optional[int], typer.Option("--k", "-k", help="How many passages to use.")]
+FilterOpt = Annotated[Optional[list[str]], typer.Option(
+    "--filter", "-f", help="KEY=VALUE: doc=NAME, or a metadata field; repeatable.")]
+
+
+def _open(library: Path | None, config: Path | None = None) -> Earnest:
+    return Earnest(Settings.load(library, config_file=config))
+
+
+def _filters(items: list[str] | None) -> Filters:
+    filters = Filters()
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise InputError(f"--filter takes KEY=VALUE, got {item!r}")
+        key, value = key.strip().lower(), value.strip()
+        if key in ("doc", "doc_name", "document"):
+            filters.doc_names.append(value)
+        else:
+            filters.metadata.setdefault(key, []).append(value)
+    return filters
+
+
+def _run(as_json: bool, body: Callable[[], Any]) -> None:
+    """Run a command body; translate errors once: exit 1 for the user's, 2 for ours."""
+    try:
+        body()
+    except EarnestError as exc:
+        _fail(as_json, exc.code, str(exc), 1 if exc.user_error else 2)
+    except KeyboardInterrupt:
+        _fail(as_json, "interrupted", "interrupted", 1)
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the one place that turns surprises into exit 2
+        _fail(as_json, "internal_error", f"{type(exc).__name__}: {exc}", 2)
+
+
+def _fail(as_json: bool, code: str, message: str, exit_code: int) -> None:
+    if as_json:
+        print(json.dumps({"error": {"code": code, "message": message}}))
+    else:
+        err.print(f"[bold red]error[/]: {message}", highlight=False)
+    raise typer.Exit(exit_code)
+
+
+class _Bars:
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.files = progress.add_task("files", total=None)
+        self.pages = progress.add_task("pages", total=None)
+        self.chunks = progress.add_task("chunks", total=None)
+        self.embed = progress.add_task("embeddings", total=None)
+        self.pages_done = self.chunks_done = 0
+
+    def file_started(self, path: Path, index: int, total: int) -> None:
+        self.progress.update(self.files, total=total, completed=index,
+                             description=f"files [dim]{path.name[:40]}[/]")
+
+    def file_done(self, result: FileResult) -> None:
+        self.progress.advance(self.files)
+        self.pages_done += result.pages
+        self.chunks_done += result.chunks
+        self.progress.update(self.pages, completed=self.pages_done, total=self.pages_done)
+        self.progress.update(self.chunks, completed=self.chunks_done, total=self.chunks_done)
+        style = {"ingested": "green", "unchanged": "dim", "failed": "red"}[result.status]
+        detail = (result.error if result.status == "failed"
+                  else f"{result.pages} pages, {result.chunks} chunks")
+        self.progress.console.print(f"[{style}]{result.status:>9}[/] {result.path}: {detail}",
+                                    highlight=False)
+
+    def embedding(self, done: int, total: int) -> None:
+        self.progress.update(self.embed, completed=done, total=max(total, done))
+
+
+@app.command()
+def ingest(paths: Annotated[list[Path], typer.Argument(help="Files and folders.")],
+           library: LibraryOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False,
+           no_embed: Annotated[bool, typer.Option(
+               "--no-embed", help="Index keywords only; embed later with `earnest embed`.")]
+           = False) -> None:
+    """Add PDF, TXT and Markdown files (and folders of them) to the library."""
+    def body() -> None:
+        with _open(library, config) as lib:
+            if as_json or not sys.stderr.isatty():
+                report = lib.ingest(paths, embed=not no_embed)
+            else:
+                with Progress(TextColumn("{task.description}"), BarColumn(),
+                              MofNCompleteColumn(), TimeElapsedColumn(), console=err) as bar:
+                    report = lib.ingest(paths, progress=_Bars(bar), embed=not no_embed)
+            if as_json:
+                print(json.dumps(report.to_dict()))
+            else:
+                if not sys.stderr.isatty():
+                    for f in report.files:
+                        detail = f.error if f.status == "failed" else f"{f.pages} pages"
+                        out.print(f"{f.status:>9} {f.path}: {detail}", highlight=False)
+                out.print(f"{report.count('ingested')} ingested, {report.count('unchanged')} "
+                          f"unchanged, {report.count('failed')} failed; {report.embedded} "
+                          f"passages embedded in {report.seconds:.1f}s", highlight=False)
+            if not report.files:
+                raise InputError("no supported files found (PDF, TXT, MD)")
+            if report.count("failed"):
+                raise typer.Exit(1)
+    _run(as_json, body)
+
+
+@app.command()
+def embed(library: LibraryOpt = None, config: ConfigOpt = None) -> None:
+    """Embed passages that have no vector yet (after --no-embed or an interrupted ingest)."""
+    def body() -> None:
+        with _open(library, config) as lib:
+            out.print(f"{lib.embed_pending()} passages embedded")
+    _run(False, body)
+
+
+def _print_answer(answer: Answer) -> None:
+    colour = "green" if answer.status == "answered" else "yellow"
+    out.print(f"[bold {colour}]{answer.status}[/]  (retrieval: {answer.mode})")
+    out.print(answer.answer, highlight=False)
+    if answer.citations:
+        out.print()
+    for c in answer.citations:
+        who = f", {c.speaker}" if c.speaker else ""
+        section = f", {c.section}" if c.section else ""
+        out.print(f"[bold]\\[{c.number}][/] {c.doc_name}, p. {c.page}{who}{section}",
+                  highlight=False)
+        out.print(f"    [dim]\"{' '.join(c.quote.split())}\"[/]", highlight=False)
+    if answer.status != "answered" and answer.passages:
+        out.print("\n[bold]Closest passages[/]")
+        for p in answer.passages[:3]:
+            out.print(f"  {p.doc_name}, p. {p.page_start} (score {p.score:.2f}): "
+                      f"[dim]{' '.join(p.text.split())[:200]}…[/]", highlight=False)
+    for note in answer.understanding.get("notes", []):
+        out.print(f"[dim]note: {note}[/]")
+    timing = ", ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items())
+    out.print(f"[dim]{timing}[/]")
+
+
+@app.command()
+def ask(question: Annotated[str, typer.Argument(help="The question.")],
+        library: LibraryOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False,
+        k: KOpt = None, filter: FilterOpt = None) -> None:
+    """Answer a question from the library, with citations."""
+    def body() -> None:
+        with _open(library, config) as lib:
+            answer = lib.ask(question, k=k, filters=_filters(filter))
+            if as_json:
+                print(json.dumps(answer.to_dict()))
+            else:
+                _print_answer(answer)
+    _run(as_json, body)
+
+
+@app.command()
+def search(query: Annotated[str, typer.Argument(help="Words or a question.")],
+           library: LibraryOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False,
+           k: KOpt = None, filter: FilterOpt = None,
+           mode: Annotated[str, typer.Option(help="hybrid, keyword or dense.")] = "hybrid"
+           ) -> None:
+    """Ranked passages with scores and provenance."""
+    def body() -> None:
+        with _open(library, config) as lib:
+            result: SearchResult = lib.search(query, k=k, filters=_filters(filter), mode=mode)
+            if as_json:
+                print(json.dumps(result.to_dict()))
+                return
+            out.print(f"[dim]mode: {result.mode}[/]")
+            for rank, p in enumerate(result.passages, 1):
+                pages = (f"p. {p.page_start}" if p.page_start == p.page_end
+                         else f"pp. {p.page_start}-{p.page_end}")
+                who = f", {p.speaker}" if p.speaker else ""
+                out.print(f"[bold]{rank}.[/] {p.doc_name}, {pages}{who}  score {p.score:.3f}",
+                          highlight=False)
+                out.print(f"   [dim]{' '.join(p.text.split())[:300]}[/]", highlight=False)
+            for note in result.notes:
+                out.print(f"[dim]note: {note}[/]")
+    _run(as_json, body)
+
+
+@docs_app.command("list")
+def docs_list(library: LibraryOpt = None, config: ConfigOpt = None,
+              as_json: JsonOpt = False) -> None:
+    """Documents with page, chunk and embedding counts."""
+    def body() -> None:
+        with _open(library, config) as lib:
+            docs = lib.documents()
+            if as_json:
+                print(json.dumps({"documents": [d.to_dict() for d in docs],
+                                  "stats": lib.stats()}))
+                return
+            table = Table("document", "type", "pages", "chunks", "status", "added")
+            for d in docs:
+                status = d.status if d.status == "ready" else \
+                    f"embedding {d.embedded_count}/{d.chunk_count}"
+                table.add_row(d.doc_name, d.file_type, str(d.page_count), str(d.chunk_count),
+                              status, d.added_at)
+            out.print(table)
+            s = lib.stats()
+            out.print(f"{s['documents']} documents, {s['pages']} pages, {s['chunks']} chunks "
+                      f"({s['embedded']} embedded) in {lib.home}")
+    _run(as_json, body)
+
+
+@docs_app.command("show")
+def docs_show(name: str, library: LibraryOpt = None, config: ConfigOpt = None,
+              as_json: JsonOpt = False) -> None:
+    """One document's details."""
+    def body() -> None:
+        with _open(library, config) as lib:
+            info = lib.document(name)
+            if as_json:
+                print(json.dumps(info.to_dict()))
+            else:
+                for key, value in info.to_dict().items():
+                    out.print(f"[bold]{key}[/]: {value}", highlight=False)
+    _run(as_json, body)
+
+
+@docs_app.command("remove")
+def docs_remove(names: list[str], library: LibraryOpt = None, config: ConfigOpt = None,
+                as_json: JsonOpt = False) -> None:
+    """Remove documents by name."""
+    def body() -> None:
+        with _open(library, config) as lib:
+            for name in names:
+                lib.remove(name)
+            if as_json:
+                print(json.dumps({"removed": names}))
+            else:
+                out.print(f"removed {', '.join(names)}")
+    _run(as_json, body)
+
+
+def _eval(name: str, data_dir: Path, library: Path | None, config: Path | None,
+          out_dir: Path, limit: int | None, as_json: bool) -> None:
+    from earnest.evaluation import EVALS, corpus_dir, write_reports
+
+    def body() -> None:
+        if not data_dir.is_dir():
+            raise InputError(f"{data_dir} is not a directory")
+        with _open(library, config) as lib:
+            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn(), console=err, disable=as_json) as bar:
+                lib.ingest([corpus_dir(name, data_dir)], progress=_Bars(bar))
+                task = bar.add_task(f"eval {name}", total=None)
+                report = EVALS[name](lib, data_dir, limit=limit, progress=lambda d, t:
+                                     bar.update(task, completed=d, total=t))
+            json_path, md_path = write_reports(report, out_dir)
+            if as_json:
+                print(json.dumps({k: v for k, v in report.to_dict().items() if k != "rows"}))
+            else:
+                out.print(report.markdown(), highlight=False)
+                out.print(f"reports: {json_path}, {md_path}")
+    _run(as_json, body)
+
+
+OutOpt = Annotated[Path, typer.Option("--out", help="Folder for the JSON and Markdown reports.")]
+LimitOpt = Annotated[Optional[int], typer.Option(help="Only the first N questions.")]
+
+
+@eval_app.command("financebench")
+def eval_financebench(data_dir: Path, library: LibraryOpt = None, config: ConfigOpt = None,
+                      out_dir: OutOpt = Path("eval-reports"), limit: LimitOpt = None,
+                      as_json: JsonOpt = False) -> None:
+    """Evidence-page recall@k on FinanceBench (DIR holds pdfs/ and questions.jsonl)."""
+    _eval("financebench", data_dir, library, config, out_dir, limit, as_json)
+
+
+@eval_app.command("facts")
+def eval_facts(data_dir: Path, library: LibraryOpt = None, config: ConfigOpt = None,
+               out_dir: OutOpt = Path("eval-reports"), limit: LimitOpt = None,
+               as_json: JsonOpt = False) -> None:
+    """Numeric-fact recall@k on transcripts (DIR holds transcripts/ and facts.jsonl)."""
+    _eval("facts", data_dir, library, config, out_dir, limit, as_json)
+
+
+@app.command()
+def quickstart(library: LibraryOpt = None, config: ConfigOpt = None,
+               question: Annotated[Optional[str], typer.Option(help="Ask this instead.")]
+               = None) -> None:
+    """Build a library from the bundled sample documents and answer a question about them."""
+    from earnest.samples import SAMPLE_QUESTIONS, sample_dir
+
+    def body() -> None:
+        home = library or Path("~/.earnest-quickstart").expanduser()
+        with _open(home, config) as lib:
+            report = lib.ingest([sample_dir()])
+            out.print(f"[bold]Library[/] {lib.home}: {report.count('ingested')} ingested, "
+                      f"{report.count('unchanged')} unchanged, {report.embedded} passages "
+                      "embedded", highlight=False)
+            for q in [question] if question else SAMPLE_QUESTIONS:
+                out.rule(q)
+                _print_answer(lib.ask(q))
+            out.print(f"\nNext: [bold]earnest ingest YOUR_FOLDER --library {lib.home}[/] "
+                      f"then [bold]earnest ask \"...\" --library {lib.home}[/]",
+                      highlight=False)
+    _run(False, body)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

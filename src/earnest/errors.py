@@ -1,0 +1,78 @@
+"""One error hierarchy. The CLI and HTTP adapters translate these once each."""
+
+from __future__ import annotations
+
+
+class EarnestError(Exception):
+    """Base of every error Earnest raises on purpose.
+
+    ``code`` is stable (scripts and the HTTP API rely on it); the message is for people.
+    """
+
+    code = "earnest_error"
+    user_error = False  # True: the caller's input is at fault (CLI exit 1, HTTP 4xx)
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}" if path else message)
+
+
+class InputError(EarnestError):
+    """The caller gave us something we cannot use (bad option, bad query)."""
+
+    code = "bad_input"
+    user_error = True
+
+
+class DocumentError(InputError):
+    """A file cannot be ingested. The message names the file and the problem."""
+
+    code = "bad_document"
+
+
+class UnsupportedFileType(DocumentError):
+    code = "unsupported_file_type"
+
+
+class EmptyDocument(DocumentError):
+    code = "empty_document"
+
+
+class CorruptDocument(DocumentError):
+    code = "corrupt_document"
+
+
+class EncryptedDocument(DocumentError):
+    code = "encrypted_document"
+
+
+class NoTextLayer(DocumentError):
+    """A scanned PDF: pages exist but no text can be extracted without OCR."""
+
+    code = "needs_ocr"
+
+
+class NotFound(InputError):
+    code = "not_found"
+
+
+class ConfigError(InputError):
+    code = "bad_config"
+
+
+class MissingDependency(EarnestError):
+    """An optional component was asked for but its package is not installed."""
+
+    code = "missing_dependency"
+    user_error = True
+
+
+class StoreError(EarnestError):
+    code = "store_error"
+
+
+class IndexMismatch(StoreError):
+    """The library was built with settings that change the index (e.g. another embedder)."""
+
+    code = "index_mismatch"
+    user_error = True

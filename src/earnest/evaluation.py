@@ -1,0 +1,212 @@
+"""`earnest eval`: retrieval quality on real data, over one shared library.
+
+financebench: evidence-page recall@k: a question counts at k when one of its gold
+(document, page) pairs is among the first k distinct pages of the answer's ranked evidence.
+facts: numeric-fact recall@k: a fact counts at k when the first k passages of its transcript
+among the evidence hold every withheld number."""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from earnest.errors import InputError
+from earnest.figures import contains_numbers
+from earnest.models import Answer
+from earnest.service import Earnest
+
+KS = (1, 3, 5, 10)
+
+
+@dataclass(slots=True)
+class EvalReport:
+    name: str
+    questions: int
+    recall: dict[int, float]
+    mrr: float
+    by_type: dict[str, dict[str, float]]
+    latency_ms: dict[str, float]
+    extra: dict[str, Any] = field(default_factory=dict)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "questions": self.questions,
+                "recall": {f"@{k}": round(v, 4) for k, v in self.recall.items()},
+                "mrr": round(self.mrr, 4), "by_type": self.by_type,
+                "latency_ms": self.latency_ms, **self.extra, "rows": self.rows}
+
+    def markdown(self) -> str:
+        lines = [f"# earnest eval {self.name}", "",
+                 f"{self.questions} questions; library: {self.extra.get('library', '')}", "",
+                 "| metric | " + " | ".join(f"@{k}" for k in self.recall) + " | MRR |",
+                 "|---|" + "---|" * (len(self.recall) + 1),
+                 f"| {self.extra.get('metric', 'recall')} | "
+                 + " | ".join(f"{v:.3f}" for v in self.recall.values())
+                 + f" | {self.mrr:.3f} |"]
+        for key, value in self.extra.items():
+            if key.endswith("_recall") and isinstance(value, dict):
+                lines.append(f"| {key} | " + " | ".join(f"{value.get(f'@{k}', 0):.3f}"
+                                                         for k in self.recall) + " | |")
+        lines += ["", "| type | n | " + " | ".join(f"@{k}" for k in self.recall) + " |",
+                  "|---|---|" + "---|" * len(self.recall)]
+        for qtype, row in sorted(self.by_type.items()):
+            lines.append(f"| {qtype} | {int(row['n'])} | "
+                         + " | ".join(f"{row[f'@{k}']:.3f}" for k in self.recall) + " |")
+        lat = self.latency_ms
+        lines += ["", f"Time per query: median {lat['p50']:.0f} ms, p95 {lat['p95']:.0f} ms, "
+                  f"max {lat['max']:.0f} ms.", ""]
+        return "\n".join(lines)
+
+
+def ranked_pages(answer: Answer) -> list[tuple[str, int]]:
+    """Distinct (document, page) in the order the answer ranks its evidence."""
+    out: dict[tuple[str, int], None] = {}
+    for p in answer.passages:
+        for page in range(p.page_start, p.page_end + 1):
+            out.setdefault((p.doc_name, page), None)
+    return list(out)
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"p50": 0.0, "p95": 0.0, "max": 0.0}
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return {"p50": round(statistics.median(ordered), 1), "p95": round(p95, 1),
+            "max": round(ordered[-1], 1)}
+
+
+def _summarise(name: str, hits: list[int | None], types: list[str], latencies: list[float],
+               rows: list[dict[str, Any]], extra: dict[str, Any]) -> EvalReport:
+    """``hits``: 1-based rank of the first hit per question, or None."""
+    n = max(len(hits), 1)
+    recall = {k: sum(1 for h in hits if h is not None and h <= k) / n for k in KS}
+    mrr = sum(1 / h for h in hits if h) / n
+    by_type: dict[str, dict[str, float]] = {}
+    grouped: dict[str, list[int | None]] = defaultdict(list)
+    for qtype, hit in zip(types, hits):
+        grouped[qtype].append(hit)
+    for qtype, group in grouped.items():
+        by_type[qtype] = {"n": len(group), **{
+            f"@{k}": round(sum(1 for h in group if h is not None and h <= k) / len(group), 4)
+            for k in KS}}
+    return EvalReport(name, len(hits), recall, mrr, by_type, _percentiles(latencies),
+                      extra, rows)
+
+
+def _first_rank(ranked: list[Any], gold: Callable[[Any], bool]) -> int | None:
+    return next((i + 1 for i, item in enumerate(ranked) if gold(item)), None)
+
+
+def eval_financebench(lib: Earnest, data_dir: Path, *, limit: int | None = None,
+                      progress: Callable[[int, int], None] | None = None) -> EvalReport:
+    questions = _read_jsonl(data_dir / "questions.jsonl")[:limit]
+    hits, doc_hits, types, latencies, rows = [], [], [], [], []
+    for i, q in enumerate(questions):
+        t0 = time.perf_counter()
+        answer = lib.ask(q["question"], k=max(KS))
+        latencies.append((time.perf_counter() - t0) * 1000)
+        pages = ranked_pages(answer)
+        gold = {(e.get("doc_name", q["doc_name"]), int(e["evidence_page_num"]) + 1)
+                for e in q["evidence"]}
+        gold_docs = {d for d, _ in gold}
+        hit = _first_rank(pages, lambda x: x in gold)
+        docs_ranked = list(dict.fromkeys(d for d, _ in pages))
+        doc_hit = _first_rank([d for d, _ in pages], lambda d: d in gold_docs)
+        hits.append(hit)
+        doc_hits.append(doc_hit)
+        types.append(q.get("question_type", "unknown"))
+        rows.append({"id": q.get("financebench_id"), "question": q["question"],
+                     "gold": sorted(gold), "hit_rank": hit, "doc_hit_rank": doc_hit,
+                     "top_pages": pages[:5], "top_docs": docs_ranked[:3],
+                     "status": answer.status})
+        if progress:
+            progress(i + 1, len(questions))
+    n = max(len(doc_hits), 1)
+    doc_recall = {f"@{k}": round(sum(1 for h in doc_hits if h and h <= k) / n, 4) for k in KS}
+    return _summarise("financebench", hits, types, latencies, rows, {
+        "metric": "evidence-page recall", "document_recall": doc_recall,
+        "library": str(lib.home)})
+
+
+def fact_question(doc_name: str, fact: str, numbers: list[str]) -> str:
+    """Ask about a fact with its numbers withheld:
+    ("AAN_q1_2021", "q1 revenue rose 11.1 percent to $481.1 million.") ->
+    "AAN Q1 2021: q1 revenue rose what percent to $what million?"."""
+    text = fact.strip().rstrip(".")
+    for number in sorted(numbers, key=len, reverse=True):
+        variants = {number, f"{float(number.replace(',', '')):,}" if _is_float(number) else number}
+        for variant in variants:
+            text = re.sub(rf"(?<![\d.,]){re.escape(variant)}(?![\d])", "what", text)
+    parts = doc_name.split("_")
+    title = " ".join([parts[0].upper(), *[p.upper() for p in parts[1:]]])
+    return f"{title}: {text}?"
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text.replace(",", ""))
+        return True
+    except ValueError:
+        return False
+
+
+def eval_facts(lib: Earnest, data_dir: Path, *, limit: int | None = None,
+               progress: Callable[[int, int], None] | None = None) -> EvalReport:
+    facts = _read_jsonl(data_dir / "facts.jsonl")[:limit]
+    hits, types, latencies, rows = [], [], [], []
+    for i, f in enumerate(facts):
+        question = fact_question(f["doc_name"], f["fact"], f["numbers"])
+        t0 = time.perf_counter()
+        answer = lib.ask(question, k=max(KS))
+        latencies.append((time.perf_counter() - t0) * 1000)
+        own = [p for p in answer.passages if p.doc_name == f["doc_name"]]
+        ranked = [p for p in answer.passages]
+        hit = _first_rank(ranked, lambda p: p.doc_name == f["doc_name"]
+                          and contains_numbers(p.text, f["numbers"]))
+        hits.append(hit)
+        types.append("fact")
+        rows.append({"doc_name": f["doc_name"], "fact": f["fact"], "question": question,
+                     "hit_rank": hit, "own_passages": len(own),
+                     "top_docs": list(dict.fromkeys(p.doc_name for p in ranked))[:3]})
+        if progress:
+            progress(i + 1, len(facts))
+    return _summarise("facts", hits, types, latencies, rows, {
+        "metric": "numeric-fact recall", "library": str(lib.home)})
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        raise InputError(f"no {path.name} in {path.parent}; is this the right directory?")
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def corpus_dir(name: str, data_dir: Path) -> Path:
+    """Where the documents of an eval data directory are."""
+    for sub in ("pdfs", "transcripts"):
+        if (data_dir / sub).is_dir():
+            return data_dir / sub
+    return data_dir
+
+
+def write_reports(report: EvalReport, out_dir: Path) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / f"eval-{report.name}.json"
+    md_path = out_dir / f"eval-{report.name}.md"
+    json_path.write_text(json.dumps(report.to_dict(), indent=2, default=str), encoding="utf-8")
+    md_path.write_text(report.markdown(), encoding="utf-8")
+    return json_path, md_path
+
+
+EVALS: dict[str, Callable[..., EvalReport]] = {
+    "financebench": eval_financebench, "facts": eval_facts}
+
+__all__ = ["EVALS", "EvalReport", "corpus_dir", "fact_question", "ranked_pages",
+           "write_reports"]

@@ -1,0 +1,60 @@
+"""Words: tokenising questions and passages the same way for matching and scoring."""
+
+from __future__ import annotations
+
+import re
+
+STOPWORDS = frozenset("""
+a about above after again against all am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further
+had has have having he her here hers herself him himself his how i if in into is it its itself
+just me more most my myself no nor not now of off on once only or other our ours ourselves out
+over own same she should so some such than that the their theirs them themselves then there
+these they this those through to too under until up very was we were what when where which
+while who whom why will with would you your yours yourself yourselves give response question
+relying details shown provide based answer using tell please company's company companies
+amount did does much many value according us usd reported state
+""".split())
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower())
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to match revenue/revenues, margin/margins, grew/growth
+    is left alone on purpose (the embedding handles meaning)."""
+    for suffix in ("ies", "es", "s"):
+        if len(word) > 4 and word.endswith(suffix) and not word.endswith("ss"):
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def content_terms(text: str) -> list[str]:
+    """The words of a question that carry meaning, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for tok in tokens(text):
+        if tok not in STOPWORDS and (len(tok) > 1 or tok.isdigit()):
+            seen.setdefault(tok, None)
+    return list(seen)
+
+
+# Words analysts use interchangeably; a query term is matched by any of its group.
+_SYNONYM_GROUPS = [
+    {"drop", "decline", "declined", "decrease", "decreased", "fell", "down", "lower", "fall",
+     "dropped", "reduced", "reduction"},
+    {"rise", "rose", "increase", "increased", "grew", "growth", "up", "higher", "gain"},
+    {"revenue", "sale", "net sales", "turnover", "top line"},
+    {"profit", "income", "earning"},
+    {"capex", "capital expenditure", "expenditure", "purchases of property"},
+    {"cfo", "chief financial officer"},
+    {"ceo", "chief executive officer"},
+    {"guidance", "outlook", "expect", "forecast"},
+]
+SYNONYMS: dict[str, frozenset[str]] = {}
+for _group in _SYNONYM_GROUPS:
+    _stems = frozenset(stem(w) for w in _group if " " not in w)
+    for _word in _stems:
+        SYNONYMS[_word] = _stems

@@ -1,0 +1,179 @@
+"""Hybrid retrieval: BM25 and dense candidates, fused (RRF), then reranked with cheap features.
+
+Fusion and reranking are plain functions so both stores share them."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Sequence
+
+
+from earnest.embedding import Embedder
+from earnest.lexicon import SYNONYMS, content_terms, stem, tokens
+from earnest.models import DocumentInfo, Passage, SearchResult
+from earnest.settings import RetrieveSettings
+from earnest.store.base import Filters, Store
+
+_YEAR = re.compile(r"(?:fy|fiscal\s*(?:year\s*)?)?'?((?:19|20)\d\d)\b")
+
+
+def rrf(rankings: Sequence[Sequence[int]], weights: Sequence[float], k: int) -> dict[int, float]:
+    """Reciprocal rank fusion of ranked id lists."""
+    scores: dict[int, float] = {}
+    for ranking, weight in zip(rankings, weights):
+        for rank, item in enumerate(ranking):
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank + 1)
+    return scores
+
+
+def coverage(query_terms: Sequence[str], text: str) -> float:
+    """Share of the query's content terms (stemmed) present in ``text``, weighted by length:
+    long rare words count more than short ones."""
+    if not query_terms:
+        return 0.0
+    present = {stem(t) for t in tokens(text)}
+    weights = [min(len(t), 8) for t in query_terms]
+    hit = sum(w for t, w in zip(query_terms, weights)
+              if stem(t) in present or SYNONYMS.get(stem(t), frozenset()) & present)
+    return hit / sum(weights)
+
+
+@dataclass(slots=True)
+class DocumentMatcher:
+    """Scores documents by the question's words that name them (company, ticker, year, type).
+
+    Built from document names and metadata; adjacent question words are also tried joined,
+    so "Best Buy" finds BESTBUY_2023_10K. A boost, never a filter: a wrong guess costs rank,
+    not the answer."""
+
+    docs: list[DocumentInfo]
+    doc_tokens: dict[int, set[str]] = field(default_factory=dict)
+    idf: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        counts: Counter[str] = Counter()
+        for doc in self.docs:
+            words = set(tokens(doc.doc_name.replace("_", " ")))
+            for key in ("company", "ticker", "title", "fiscal_period", "doc_type"):
+                value = doc.metadata.get(key)
+                if isinstance(value, str):
+                    words |= set(tokens(value))
+                    words.add("".join(tokens(value)))
+            words |= {m for w in list(words) for m in _YEAR.findall(w)}
+            self.doc_tokens[doc.id] = words
+            counts.update(words)
+        n = max(len(self.docs), 1)
+        self.idf = {w: math.log(1 + n / c) for w, c in counts.items()}
+
+    def scores(self, question: str) -> dict[int, float]:
+        words = tokens(question)
+        cands = set(words) | {a + b for a, b in zip(words, words[1:])}
+        cands |= set(_YEAR.findall(question.lower()))
+        cands = {w for w in cands if w in self.idf and w not in {"the", "and", "of"}}
+        if not cands:
+            return {}
+        out = {}
+        for doc_id, words_ in self.doc_tokens.items():
+            score = sum(self.idf[w] for w in cands & words_)
+            if score:
+                out[doc_id] = score
+        best = max(out.values(), default=0.0)
+        return {d: s / best for d, s in out.items()} if best else {}
+
+
+class HybridRetriever:
+    def __init__(self, store: Store, embedder: Embedder, settings: RetrieveSettings) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+        self._matcher: tuple[int, DocumentMatcher] | None = None
+
+    def matcher(self) -> DocumentMatcher:
+        gen = self.store.generation()
+        if self._matcher is None or self._matcher[0] != gen:
+            self._matcher = (gen, DocumentMatcher(self.store.list_documents()))
+        return self._matcher[1]
+
+    def search(self, query: str, filters: Filters | None = None, k: int | None = None,
+               mode: str = "hybrid") -> SearchResult:
+        filters = filters or Filters()
+        k = k or self.settings.k
+        timings: dict[str, float] = {}
+        notes: list[str] = []
+        t0 = time.perf_counter()
+        terms = content_terms(query)
+        doc_scores = self.matcher().scores(query) if not filters.doc_names else {}
+        focus = [d for d, s in sorted(doc_scores.items(), key=lambda x: -x[1]) if s >= 0.999][:4]
+        timings["understand"] = _ms(t0)
+
+        t1 = time.perf_counter()
+        n = self.settings.candidates
+        rankings: list[list[int]] = []
+        weights: list[float] = []
+        dense_scores: dict[int, float] = {}
+        stats = self.store.stats()
+        if mode in ("hybrid", "keyword"):
+            for flt in self._scopes(filters, focus):
+                rankings.append([i for i, _ in self.store.keyword_search(" ".join(terms), flt, n)])
+                weights.append(self.settings.keyword_weight)
+        used_dense = False
+        if mode in ("hybrid", "dense") and stats["embedded"]:
+            vector = self.embedder.embed_batch([query])[0]
+            for flt in self._scopes(filters, focus):
+                hits = self.store.dense_search(vector, flt, n)
+                dense_scores.update(hits)
+                rankings.append([i for i, _ in hits])
+                weights.append(self.settings.dense_weight)
+            used_dense = True
+        if mode in ("hybrid", "dense") and stats["embedded"] < stats["chunks"]:
+            notes.append(f"{stats['chunks'] - stats['embedded']} of {stats['chunks']} passages "
+                         "are not embedded yet; they are found by keywords only")
+        actual_mode = ("hybrid" if used_dense and mode == "hybrid" else
+                       "dense" if used_dense else "keyword")
+        fused = rrf(rankings, weights, self.settings.rrf_k)
+        timings["retrieve"] = _ms(t1)
+
+        t2 = time.perf_counter()
+        pool = sorted(fused, key=lambda i: -fused[i])[: max(n, 3 * k)]
+        passages = self.store.get_passages(pool)
+        top_fused = max(fused.values(), default=1.0)
+        for p in passages:
+            p.dense_score = dense_scores.get(p.chunk_id)
+            p.score = self._rerank_score(p, terms, fused[p.chunk_id] / top_fused, doc_scores)
+        passages.sort(key=lambda p: -p.score)
+        timings["rerank"] = _ms(t2)
+        return SearchResult(query=query, mode=actual_mode, passages=passages[:k],
+                            filters=filters.to_dict(), timings_ms=timings, notes=notes)
+
+    def _scopes(self, filters: Filters, focus: list[int]) -> list[Filters]:
+        """The whole (filtered) library, plus the documents the question names, so their
+        pages are candidates even when other documents use the same words more often."""
+        scopes = [filters]
+        if focus:
+            names = [d.doc_name for d in self.matcher().docs if d.id in focus]
+            scopes.append(Filters(doc_names=names, metadata=filters.metadata))
+        return scopes
+
+    @staticmethod
+    def _rerank_score(p: Passage, terms: list[str], fused: float,
+                      doc_scores: dict[int, float]) -> float:
+        cov = coverage(terms, p.text)
+        dense = max(p.dense_score or 0.0, 0.0)
+        return 0.40 * dense + 0.30 * cov + 0.15 * fused + 0.15 * doc_scores.get(p.doc_id, 0.0)
+
+
+def relevance(p: Passage, terms: list[str]) -> float:
+    """How well the best passage answers the question, 0..1; the "not found" threshold
+    applies to this."""
+    return 0.6 * max(p.dense_score or 0.0, 0.0) + 0.4 * coverage(terms, p.text)
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)
+
+
+__all__ = ["DocumentMatcher", "HybridRetriever", "coverage", "relevance", "rrf"]

@@ -1,0 +1,296 @@
+"""The service object. The CLI, the HTTP API and the web UI are thin adapters over it."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Protocol
+
+from earnest.answer import ExtractiveAnswerer
+from earnest.chunking import chunk_document
+from earnest.embedding import Embedder, make_embedder
+from earnest.errors import DocumentError, IndexMismatch, InputError, NotFound
+from earnest.lexicon import content_terms
+from earnest.models import Answer, DocumentInfo, SearchResult
+from earnest.readers import is_supported, read_document
+from earnest.retrieval import HybridRetriever, relevance
+from earnest.settings import Settings
+from earnest.store import Filters, NewDocument, SqliteStore, Store
+from earnest.structure import transcript_segments
+
+NOT_FOUND_TEXT = ("Not found in your documents: no passage in the library answers this "
+                  "question closely enough. The closest passages are listed below.")
+
+
+@dataclass(slots=True)
+class FileResult:
+    path: str
+    status: str  # ingested | unchanged | failed
+    doc_name: str | None = None
+    pages: int = 0
+    chunks: int = 0
+    error: str | None = None
+    error_code: str | None = None
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class IngestReport:
+    files: list[FileResult] = field(default_factory=list)
+    embedded: int = 0
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"files": [f.to_dict() for f in self.files], "embedded": self.embedded,
+                "seconds": round(self.seconds, 2),
+                "summary": {s: self.count(s) for s in ("ingested", "unchanged", "failed")}}
+
+
+class IngestProgress(Protocol):
+    """Receives progress events; the CLI draws bars from them."""
+
+    def file_started(self, path: Path, index: int, total: int) -> None: ...
+    def file_done(self, result: FileResult) -> None: ...
+    def embedding(self, done: int, total: int) -> None: ...
+
+
+class _Silent:
+    def file_started(self, path: Path, index: int, total: int) -> None: ...
+    def file_done(self, result: FileResult) -> None: ...
+    def embedding(self, done: int, total: int) -> None: ...
+
+
+def collect_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named, plus the supported files under named folders, sorted, without repeats."""
+    out: dict[Path, None] = {}
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and is_supported(child) and not child.name.startswith("."):
+                    out.setdefault(child, None)
+        else:
+            out.setdefault(path, None)
+    return list(out)
+
+
+class Earnest:
+    """One library: ``Earnest(Settings.load("~/my-library"))`` or ``Earnest.open(path)``."""
+
+    def __init__(self, settings: Settings | None = None, *, store: Store | None = None,
+                 embedder: Embedder | None = None) -> None:
+        self.settings = settings or Settings.load()
+        self.home = Path(self.settings.library).expanduser()
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.store: Store = store or SqliteStore(self.home / "library.sqlite")
+        self.embedder = embedder or make_embedder(self.settings.embed)
+        self.retriever = HybridRetriever(self.store, self.embedder, self.settings.retrieve)
+        self.answerer = ExtractiveAnswerer(self.settings.answer)
+        self._check_index_identity()
+
+    @classmethod
+    def open(cls, library: str | Path | None = None, **overrides: Any) -> "Earnest":
+        return cls(Settings.load(library, **overrides))
+
+    def _check_index_identity(self) -> None:
+        identity = self.settings.index_identity()
+        stored = self.store.get_meta("index_identity")
+        if stored is None:
+            self.store.set_meta("index_identity", identity)
+        elif stored != identity and self.store.stats()["documents"]:
+            raise IndexMismatch(
+                f"this library was built with other chunking/embedding settings "
+                f"(index {stored}, now {identity}); use the settings it was built with, "
+                "or ingest into a new library", path=str(self.home))
+        else:
+            self.store.set_meta("index_identity", identity)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> "Earnest":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- ingest ------------------------------------------------------------------------------
+    def ingest(self, paths: Iterable[str | Path], *, progress: IngestProgress | None = None,
+               embed: bool = True) -> IngestReport:
+        """Ingest files and folders. Each document is committed whole or not at all; a bad
+        file is reported and the rest go on. Vectors follow the keyword index."""
+        progress = progress or _Silent()
+        report = IngestReport()
+        started = time.perf_counter()
+        files = collect_files(paths)
+        for index, path in enumerate(files):
+            progress.file_started(path, index, len(files))
+            result = self.ingest_file(path)
+            report.files.append(result)
+            progress.file_done(result)
+            if embed and result.status == "ingested":
+                report.embedded += self.embed_pending(progress)
+        if embed:
+            report.embedded += self.embed_pending(progress)  # anything an earlier run left
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def ingest_file(self, path: Path, *, name: str | None = None) -> FileResult:
+        t0 = time.perf_counter()
+        result = FileResult(path=str(path), status="failed")
+        try:
+            data = self._read_bytes(path)
+            result = self.ingest_bytes(data, name or path.name, source_path=str(path))
+        except DocumentError as exc:
+            result.status, result.error, result.error_code = "failed", str(exc), exc.code
+        result.seconds = round(time.perf_counter() - t0, 3)
+        return result
+
+    def _read_bytes(self, path: Path) -> bytes:
+        if not path.exists():
+            raise DocumentError("no such file", path=str(path))
+        if not path.is_file():
+            raise DocumentError("not a regular file", path=str(path))
+        limit = int(self.settings.max_file_mb * 1024 * 1024)
+        size = path.stat().st_size
+        if size > limit:
+            raise DocumentError(f"the file is {size / 2**20:.1f} MB, over the "
+                                f"{self.settings.max_file_mb:g} MB limit (max_file_mb)",
+                                path=str(path))
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise DocumentError(f"cannot read the file: {exc.strerror}", path=str(path)) from exc
+
+    def ingest_bytes(self, data: bytes, filename: str, *, source_path: str = "") -> FileResult:
+        """Parse, chunk and store one document (not yet embedded)."""
+        t0 = time.perf_counter()
+        doc_name = Path(filename).stem
+        content_hash = hashlib.sha256(data).hexdigest()
+        existing = self.store.find_by_hash(content_hash)
+        if existing is not None:
+            return FileResult(path=source_path or filename, status="unchanged",
+                              doc_name=existing.doc_name, pages=existing.page_count,
+                              chunks=existing.chunk_count)
+        parsed = read_document(data, source_path or filename)
+        found = transcript_segments(parsed.pages)
+        chunks = chunk_document(parsed.pages, self.settings.chunk,
+                                doc_context=doc_name.replace("_", " "),
+                                segments=found[0] if found else None)
+        suffix = Path(filename).suffix.lower()
+        original = self.home / "files" / f"{content_hash}{suffix}"
+        original.parent.mkdir(parents=True, exist_ok=True)
+        if not original.exists():
+            tmp = original.with_suffix(".part")
+            tmp.write_bytes(data)
+            tmp.replace(original)
+        metadata: dict[str, Any] = {"encoding": parsed.encoding} if parsed.encoding else {}
+        if found:
+            metadata["doc_type"] = "earnings_call"
+            metadata["speakers"] = len({t.speaker.label() for t in found[1]})
+        info = self.store.add_document(NewDocument(
+            doc_name=doc_name, source_path=source_path or filename, content_hash=content_hash,
+            file_type=parsed.file_type, pages=parsed.pages, chunks=chunks, metadata=metadata))
+        return FileResult(path=source_path or filename, status="ingested",
+                          doc_name=info.doc_name, pages=info.page_count, chunks=info.chunk_count,
+                          seconds=round(time.perf_counter() - t0, 3))
+
+    def embed_pending(self, progress: IngestProgress | None = None, batch: int = 256) -> int:
+        """Embed every chunk that has no vector yet; safe to interrupt and resume."""
+        progress = progress or _Silent()
+        total_pending = self.store.stats()
+        total = total_pending["chunks"] - total_pending["embedded"]
+        done = 0
+        while True:
+            rows = self.store.chunks_without_vectors(batch)
+            if not rows:
+                break
+            vectors = self.embedder.embed_batch([text for _, text in rows])
+            self.store.set_vectors([i for i, _ in rows], vectors)
+            done += len(rows)
+            progress.embedding(done, total)
+        return done
+
+    # -- query -------------------------------------------------------------------------------
+    def search(self, query: str, *, k: int | None = None, filters: Filters | None = None,
+               mode: str = "hybrid") -> SearchResult:
+        query = self._check_query(query)
+        if mode not in ("hybrid", "keyword", "dense"):
+            raise InputError(f"unknown search mode {mode!r}; use hybrid, keyword or dense")
+        return self.retriever.search(query, filters, k, mode)
+
+    def ask(self, question: str, *, k: int | None = None,
+            filters: Filters | None = None) -> Answer:
+        question = self._check_query(question)
+        t0 = time.perf_counter()
+        k = k or self.settings.retrieve.k
+        result = self.retriever.search(question, filters, k)
+        terms = content_terms(question)
+        timings = dict(result.timings_ms)
+        t1 = time.perf_counter()
+        stats = self.store.stats()
+        best = max((relevance(p, terms) for p in result.passages), default=0.0)
+        status, text, sentences, citations = "not_found", NOT_FOUND_TEXT, [], []
+        if not stats["documents"]:
+            status, text = "empty_library", "The library is empty: ingest documents first."
+        elif best >= self.settings.answer.min_relevance:
+            text, sentences, citations = self.answerer.answer(question, terms, result.passages)
+            status = "answered" if citations else "not_found"
+            text = text or NOT_FOUND_TEXT
+        timings["answer"] = round((time.perf_counter() - t1) * 1000, 2)
+        timings["total"] = round((time.perf_counter() - t0) * 1000, 2)
+        return Answer(
+            question=question, status=status, answer=text, sentences=sentences,
+            citations=citations, passages=result.passages,
+            understanding={"terms": terms, "filters": result.filters, "notes": result.notes},
+            timings_ms=timings, mode=result.mode, relevance=best,
+            library_version={"generation": stats["generation"],
+                             "index": self.settings.index_identity(),
+                             "embedder": self.embedder.model_id,
+                             "answerer": self.answerer.name})
+
+    @staticmethod
+    def _check_query(query: str) -> str:
+        query = (query or "").strip()
+        if not query:
+            raise InputError("the question is empty")
+        if len(query) > 2000:
+            raise InputError("the question is longer than 2,000 characters")
+        return query
+
+    # -- documents ---------------------------------------------------------------------------
+    def documents(self) -> list[DocumentInfo]:
+        return self.store.list_documents()
+
+    def document(self, doc_name: str) -> DocumentInfo:
+        info = self.store.get_document(doc_name)
+        if info is None:
+            raise NotFound(f"no document named {doc_name!r} in the library")
+        return info
+
+    def remove(self, doc_name: str) -> None:
+        info = self.document(doc_name)
+        self.store.remove_document(doc_name)
+        original = self.home / "files" / f"{info.content_hash}{Path(info.source_path).suffix.lower()}"
+        if self.store.find_by_hash(info.content_hash) is None and original.exists():
+            original.unlink()
+
+    def page_text(self, doc_name: str, page: int) -> str:
+        text = self.store.page_text(doc_name, page)
+        if text is None:
+            raise NotFound(f"{doc_name!r} has no page {page}")
+        return text
+
+    def stats(self) -> dict[str, Any]:
+        return self.store.stats()
+
+
+__all__ = ["Earnest", "FileResult", "IngestReport", "collect_files"]

@@ -1,0 +1,115 @@
+"""Typed settings, passed in; nothing here is read at import time."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from earnest.errors import ConfigError
+
+DEFAULT_HOME = Path("~/.earnest").expanduser()
+ENV_PREFIX = "EARNEST_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ChunkSettings(_Section):
+    max_words: int = Field(300, ge=20, le=2000)
+    overlap_sentences: int = Field(1, ge=0, le=5)
+
+
+class EmbedSettings(_Section):
+    model: Literal["minilm-int8"] = "minilm-int8"
+    batch_size: int = Field(32, ge=1, le=512)
+    max_tokens: int = Field(256, ge=16, le=512)
+    threads: int = Field(0, ge=0, le=64)  # 0: onnxruntime decides
+    # Vectors keyed by (model, text hash); shared between libraries when pointed at one file.
+    cache_path: Path | None = None
+
+
+class RetrieveSettings(_Section):
+    k: int = Field(5, ge=1, le=100)
+    candidates: int = Field(60, ge=5, le=1000)
+    rrf_k: int = Field(60, ge=1)
+    dense_weight: float = Field(1.0, ge=0)
+    keyword_weight: float = Field(1.0, ge=0)
+
+
+class AnswerSettings(_Section):
+    max_sentences: int = Field(5, ge=1, le=20)
+    # Calibrated on ../shared/data (see docs/calibration.md): below it the answer is "not found".
+    min_relevance: float = Field(0.32, ge=0, le=1)
+
+
+class Settings(_Section):
+    library: Path = DEFAULT_HOME
+    max_file_mb: float = Field(200.0, gt=0)
+    chunk: ChunkSettings = ChunkSettings()
+    embed: EmbedSettings = EmbedSettings()
+    retrieve: RetrieveSettings = RetrieveSettings()
+    answer: AnswerSettings = AnswerSettings()
+
+    def index_identity(self) -> str:
+        """Hash of the settings that change what is stored; a mismatch means re-ingest."""
+        key = {"chunk": self.chunk.model_dump(), "embed_model": self.embed.model,
+               "embed_max_tokens": self.embed.max_tokens}
+        return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+
+    @classmethod
+    def load(cls, library: str | Path | None = None, *, config_file: str | Path | None = None,
+             env: dict[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Settings from (lowest first) defaults, a TOML file, EARNEST_* variables, arguments.
+
+        The library is ``library`` if given, else ``EARNEST_HOME``, else ``~/.earnest``.
+        The config file is ``config_file``, else ``EARNEST_CONFIG``, else ``<library>/earnest.toml``.
+        """
+        env = dict(os.environ if env is None else env)
+        home = Path(library or env.get("EARNEST_HOME") or DEFAULT_HOME).expanduser()
+        data: dict[str, Any] = {}
+        cfg = Path(config_file or env.get("EARNEST_CONFIG") or home / "earnest.toml")
+        if config_file or env.get("EARNEST_CONFIG") or cfg.exists():
+            try:
+                data = tomllib.loads(cfg.read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise ConfigError(f"cannot read config file: {exc}", path=str(cfg)) from exc
+        for name, value in env.items():
+            if not name.startswith(ENV_PREFIX) or name in ("EARNEST_HOME", "EARNEST_CONFIG"):
+                continue
+            _set_path(data, _env_key(name[len(ENV_PREFIX):].lower()), value)
+        for name, value in overrides.items():
+            if value is not None:
+                _set_path(data, name.split("__"), value)
+        data["library"] = home
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise ConfigError(f"invalid settings: {exc}") from exc
+
+
+def _env_key(name: str) -> list[str]:
+    """EARNEST_RETRIEVE__K and EARNEST_RETRIEVE_K both name retrieve.k."""
+    if "__" in name:
+        return name.split("__")
+    for section in Settings.model_fields:
+        if name.startswith(section + "_") and section in _SECTIONS:
+            return [section, name[len(section) + 1:]]
+    return [name]
+
+
+_SECTIONS = {"chunk", "embed", "retrieve", "answer"}
+
+
+def _set_path(data: dict[str, Any], parts: list[str], value: Any) -> None:
+    """EARNEST_RETRIEVE__K=8 sets data['retrieve']['k']."""
+    node = data
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value

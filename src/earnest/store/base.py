@@ -1,0 +1,67 @@
+"""The Store protocol: narrow enough that SQLite and PostgreSQL both implement it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, Sequence
+
+import numpy as np
+
+from earnest.models import Chunk, DocumentInfo, Page, Passage
+
+
+@dataclass(slots=True)
+class Filters:
+    """Restrict a search. Empty means everything. Metadata values match any of a list."""
+
+    doc_names: list[str] = field(default_factory=list)
+    metadata: dict[str, list[str]] = field(default_factory=dict)
+
+    def is_empty(self) -> bool:
+        return not self.doc_names and not self.metadata
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.doc_names:
+            out["doc_names"] = self.doc_names
+        out.update(self.metadata)
+        return out
+
+
+@dataclass(slots=True)
+class NewDocument:
+    doc_name: str
+    source_path: str
+    content_hash: str
+    file_type: str
+    pages: list[Page]
+    chunks: list[Chunk]
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class Store(Protocol):
+    def add_document(self, doc: NewDocument) -> DocumentInfo:
+        """Insert pages, chunks and keyword index in ONE transaction, replacing any document
+        of the same name. Vectors come later through ``set_vectors``."""
+        ...
+
+    def find_by_hash(self, content_hash: str) -> DocumentInfo | None: ...
+    def get_document(self, doc_name: str) -> DocumentInfo | None: ...
+    def list_documents(self) -> list[DocumentInfo]: ...
+    def remove_document(self, doc_name: str) -> bool: ...
+    def update_metadata(self, doc_name: str, metadata: dict[str, Any]) -> DocumentInfo: ...
+    def page_text(self, doc_name: str, page: int) -> str | None: ...
+
+    def chunks_without_vectors(self, limit: int) -> list[tuple[int, str]]: ...
+    def set_vectors(self, chunk_ids: Sequence[int], vectors: np.ndarray) -> None: ...
+
+    def keyword_search(self, query: str, filters: Filters, limit: int) -> list[tuple[int, float]]:
+        """(chunk id, score) best first; ``query`` is a list of terms joined by spaces."""
+        ...
+
+    def dense_search(self, vector: np.ndarray, filters: Filters,
+                     limit: int) -> list[tuple[int, float]]: ...
+
+    def get_passages(self, chunk_ids: Sequence[int]) -> list[Passage]: ...
+    def stats(self) -> dict[str, Any]: ...
+    def close(self) -> None: ...

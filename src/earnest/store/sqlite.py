@@ -1,0 +1,360 @@
+"""The default store: one SQLite file (WAL), FTS5 for BM25, vectors as float16 BLOBs searched
+exactly with numpy (see bench/ for why: 50k x 384 is one matrix product)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from earnest.errors import NotFound, StoreError
+from earnest.models import DocumentInfo, Passage
+from earnest.store.base import Filters, NewDocument
+
+MIGRATIONS: list[str] = [
+    # 1: the initial schema
+    """
+    create table meta (key text primary key, value text not null);
+    create table documents (
+        id integer primary key,
+        doc_name text not null unique,
+        source_path text not null,
+        content_hash text not null,
+        file_type text not null,
+        page_count integer not null,
+        chunk_count integer not null,
+        added_at text not null,
+        metadata text not null default '{}'
+    );
+    create index documents_hash on documents(content_hash);
+    create table pages (
+        doc_id integer not null references documents(id) on delete cascade,
+        page integer not null,
+        text text not null,
+        primary key (doc_id, page)
+    );
+    create table chunks (
+        id integer primary key,
+        doc_id integer not null references documents(id) on delete cascade,
+        ordinal integer not null,
+        page_start integer not null,
+        page_end integer not null,
+        char_start integer not null,
+        char_end integer not null,
+        text text not null,
+        context text not null default '',
+        section text,
+        speaker text,
+        vector blob
+    );
+    create index chunks_doc on chunks(doc_id);
+    create index chunks_pending on chunks(id) where vector is null;
+    create virtual table chunk_fts using fts5(body, context, tokenize = 'porter unicode61');
+    """,
+    # 2: the speaker's role (executive / analyst / operator), for questions about "analysts"
+    """
+    alter table chunks add column role text;
+    """,
+]
+
+_FTS_TERM = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+class SqliteStore:
+    """Thread-safe enough for one writer and many readers: writes hold a lock, WAL lets
+    readers run beside them."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._write_lock = threading.RLock()
+        self._local = threading.local()
+        self._vectors: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._vector_lock = threading.Lock()
+        self._migrate()
+
+    # -- connections -------------------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None,
+                                       check_same_thread=False)
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot open the library database: {exc}",
+                                 path=str(self.path)) from exc
+            conn.execute("pragma journal_mode = wal")
+            conn.execute("pragma synchronous = normal")
+            conn.execute("pragma foreign_keys = on")
+            self._local.conn = conn
+        return conn
+
+    def _migrate(self) -> None:
+        conn = self._conn()
+        with self._write_lock:
+            version = conn.execute("pragma user_version").fetchone()[0]
+            if version > len(MIGRATIONS):
+                raise StoreError(f"the library was written by a newer Earnest (schema {version})",
+                                 path=str(self.path))
+            for number in range(version, len(MIGRATIONS)):
+                conn.execute("begin immediate")
+                try:
+                    for statement in _statements(MIGRATIONS[number]):
+                        conn.execute(statement)
+                    conn.execute(f"pragma user_version = {number + 1}")
+                    conn.execute("commit")
+                except BaseException:
+                    conn.execute("rollback")
+                    raise
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- meta --------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self._conn().execute("select value from meta where key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._write_lock:
+            self._conn().execute("insert or replace into meta values (?, ?)", (key, value))
+
+    def generation(self) -> int:
+        """Bumped by every change; caches and answers carry it as the library version."""
+        return int(self.get_meta("generation") or 0)
+
+    def _bump(self, conn: sqlite3.Connection) -> None:
+        conn.execute("insert into meta values ('generation', '1') on conflict(key) do update "
+                     "set value = cast(value as integer) + 1")
+
+    # -- documents ---------------------------------------------------------------------------
+    def add_document(self, doc: NewDocument) -> DocumentInfo:
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("begin immediate")
+            try:
+                old = conn.execute("select id from documents where doc_name = ?",
+                                   (doc.doc_name,)).fetchone()
+                if old:
+                    self._delete(conn, old[0])
+                cur = conn.execute(
+                    "insert into documents (doc_name, source_path, content_hash, file_type, "
+                    "page_count, chunk_count, added_at, metadata) values (?,?,?,?,?,?,?,?)",
+                    (doc.doc_name, doc.source_path, doc.content_hash, doc.file_type,
+                     len(doc.pages), len(doc.chunks),
+                     datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                     json.dumps(doc.metadata)))
+                doc_id = cur.lastrowid
+                conn.executemany("insert into pages values (?, ?, ?)",
+                                 [(doc_id, p.number, p.text) for p in doc.pages])
+                for c in doc.chunks:
+                    cur = conn.execute(
+                        "insert into chunks (doc_id, ordinal, page_start, page_end, char_start, "
+                        "char_end, text, context, section, speaker, role) values (?,?,?,?,?,?,?,?,?,?,?)",
+                        (doc_id, c.ordinal, c.page_start, c.page_end, c.char_start, c.char_end,
+                         c.text, c.context, c.section, c.speaker, c.role))
+                    conn.execute("insert into chunk_fts (rowid, body, context) values (?, ?, ?)",
+                                 (cur.lastrowid, c.text, c.context))
+                self._bump(conn)
+                conn.execute("commit")
+            except BaseException:
+                conn.execute("rollback")
+                raise
+        info = self.get_document(doc.doc_name)
+        assert info is not None
+        return info
+
+    def _delete(self, conn: sqlite3.Connection, doc_id: int) -> None:
+        conn.execute("delete from chunk_fts where rowid in "
+                     "(select id from chunks where doc_id = ?)", (doc_id,))
+        conn.execute("delete from documents where id = ?", (doc_id,))
+
+    def remove_document(self, doc_name: str) -> bool:
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("begin immediate")
+            try:
+                row = conn.execute("select id from documents where doc_name = ?",
+                                   (doc_name,)).fetchone()
+                if row:
+                    self._delete(conn, row[0])
+                    self._bump(conn)
+                conn.execute("commit")
+            except BaseException:
+                conn.execute("rollback")
+                raise
+        return bool(row)
+
+    _DOC_SELECT = (
+        "select d.id, d.doc_name, d.source_path, d.content_hash, d.file_type, d.page_count, "
+        "d.chunk_count, (select count(*) from chunks c where c.doc_id = d.id "
+        "and c.vector is not null), d.added_at, d.metadata from documents d")
+
+    def _doc(self, row: tuple) -> DocumentInfo:
+        embedded = row[7]
+        return DocumentInfo(
+            id=row[0], doc_name=row[1], source_path=row[2], content_hash=row[3],
+            file_type=row[4], page_count=row[5], chunk_count=row[6], embedded_count=embedded,
+            status="ready" if embedded >= row[6] else "embedding", added_at=row[8],
+            metadata=json.loads(row[9]))
+
+    def find_by_hash(self, content_hash: str) -> DocumentInfo | None:
+        row = self._conn().execute(self._DOC_SELECT + " where d.content_hash = ?",
+                                   (content_hash,)).fetchone()
+        return self._doc(row) if row else None
+
+    def get_document(self, doc_name: str) -> DocumentInfo | None:
+        row = self._conn().execute(self._DOC_SELECT + " where d.doc_name = ?",
+                                   (doc_name,)).fetchone()
+        return self._doc(row) if row else None
+
+    def list_documents(self) -> list[DocumentInfo]:
+        rows = self._conn().execute(self._DOC_SELECT + " order by d.doc_name").fetchall()
+        return [self._doc(r) for r in rows]
+
+    def update_metadata(self, doc_name: str, metadata: dict[str, Any]) -> DocumentInfo:
+        conn = self._conn()
+        with self._write_lock:
+            cur = conn.execute("update documents set metadata = ? where doc_name = ?",
+                               (json.dumps(metadata), doc_name))
+            if not cur.rowcount:
+                raise NotFound(f"no document named {doc_name!r}")
+            self._bump(conn)
+        info = self.get_document(doc_name)
+        assert info is not None
+        return info
+
+    def page_text(self, doc_name: str, page: int) -> str | None:
+        row = self._conn().execute(
+            "select p.text from pages p join documents d on d.id = p.doc_id "
+            "where d.doc_name = ? and p.page = ?", (doc_name, page)).fetchone()
+        return row[0] if row else None
+
+    # -- vectors -----------------------------------------------------------------------------
+    def chunks_without_vectors(self, limit: int) -> list[tuple[int, str]]:
+        return self._conn().execute(
+            "select id, text from chunks where vector is null order by id limit ?",
+            (limit,)).fetchall()
+
+    def set_vectors(self, chunk_ids: Sequence[int], vectors: np.ndarray) -> None:
+        conn = self._conn()
+        blobs = [(np.asarray(v, dtype=np.float16).tobytes(), int(i))
+                 for i, v in zip(chunk_ids, vectors)]
+        with self._write_lock:
+            conn.execute("begin immediate")
+            try:
+                conn.executemany("update chunks set vector = ? where id = ?", blobs)
+                self._bump(conn)
+                conn.execute("commit")
+            except BaseException:
+                conn.execute("rollback")
+                raise
+
+    def _matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(chunk ids, doc ids, float32 unit vectors) of every embedded chunk, cached."""
+        gen = self.generation()
+        with self._vector_lock:
+            if self._vectors is None or self._vectors[0] != gen:
+                rows = self._conn().execute(
+                    "select id, doc_id, vector from chunks where vector is not null "
+                    "order by id").fetchall()
+                ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+                docs = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
+                if rows:
+                    mat = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float16)
+                    mat = mat.reshape(len(rows), -1).astype(np.float32)
+                else:
+                    mat = np.zeros((0, 0), dtype=np.float32)
+                self._vectors = (gen, ids, docs, mat)
+            return self._vectors[1], self._vectors[2], self._vectors[3]
+
+    def dense_search(self, vector: np.ndarray, filters: Filters,
+                     limit: int) -> list[tuple[int, float]]:
+        ids, docs, mat = self._matrix()
+        if not len(ids):
+            return []
+        scores = mat @ np.asarray(vector, dtype=np.float32)
+        allowed = self._allowed_doc_ids(filters)
+        if allowed is not None:
+            scores = np.where(np.isin(docs, np.fromiter(allowed, dtype=np.int64)), scores, -2.0)
+        top = np.argpartition(-scores, min(limit, len(scores) - 1))[:limit]
+        top = top[np.argsort(-scores[top])]
+        return [(int(ids[i]), float(scores[i])) for i in top if scores[i] > -2.0]
+
+    # -- keyword search ----------------------------------------------------------------------
+    def keyword_search(self, query: str, filters: Filters,
+                       limit: int) -> list[tuple[int, float]]:
+        terms = [t for t in _FTS_TERM.findall(query.lower())]
+        if not terms:
+            return []
+        match = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms))
+        sql = ("select f.rowid, -bm25(chunk_fts, 1.0, 0.6) as score from chunk_fts f "
+               "where chunk_fts match ?")
+        params: list[Any] = [match]
+        allowed = self._allowed_doc_ids(filters)
+        if allowed is not None:
+            if not allowed:
+                return []
+            sql += (" and f.rowid in (select id from chunks where doc_id in (%s))"
+                    % ",".join(str(int(d)) for d in allowed))
+        sql += " order by bm25(chunk_fts, 1.0, 0.6) limit ?"
+        params.append(limit)
+        try:
+            return [(int(r[0]), float(r[1])) for r in self._conn().execute(sql, params)]
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"keyword search failed: {exc}") from exc
+
+    def _allowed_doc_ids(self, filters: Filters) -> set[int] | None:
+        if filters.is_empty():
+            return None
+        allowed = set()
+        for doc_id, name, meta in self._conn().execute(
+                "select id, doc_name, metadata from documents"):
+            if filters.doc_names and name not in filters.doc_names:
+                continue
+            metadata = json.loads(meta)
+            if all(_meta_matches(metadata.get(k), v) for k, v in filters.metadata.items()):
+                allowed.add(doc_id)
+        return allowed
+
+    # -- passages ----------------------------------------------------------------------------
+    def get_passages(self, chunk_ids: Sequence[int]) -> list[Passage]:
+        if not chunk_ids:
+            return []
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self._conn().execute(
+            "select c.id, c.doc_id, d.doc_name, c.page_start, c.page_end, c.char_start, "
+            f"c.char_end, c.text, c.section, c.speaker, c.role from chunks c join documents d "
+            f"on d.id = c.doc_id where c.id in ({marks})", list(chunk_ids)).fetchall()
+        by_id = {r[0]: Passage(*r) for r in rows}
+        return [by_id[i] for i in chunk_ids if i in by_id]
+
+    def stats(self) -> dict[str, Any]:
+        conn = self._conn()
+        docs, pages = conn.execute(
+            "select count(*), coalesce(sum(page_count), 0) from documents").fetchone()
+        chunks, embedded = conn.execute(
+            "select count(*), count(vector) from chunks").fetchone()
+        return {"documents": docs, "pages": pages, "chunks": chunks, "embedded": embedded,
+                "generation": self.generation(), "schema_version": len(MIGRATIONS),
+                "path": str(self.path)}
+
+
+def _meta_matches(value: Any, wanted: list[str]) -> bool:
+    if value is None:
+        return False
+    values = value if isinstance(value, list) else [value]
+    return any(str(v).lower() == str(w).lower() for v in values for w in wanted)
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]

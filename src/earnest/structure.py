@@ -1,0 +1,120 @@
+"""Document structure: speaker turns and sections of earnings-call transcripts.
+
+Two layouts are recognised line by line; anything else is treated as running text:
+- "Name -- Title" / "Name -- Firm -- Analyst" / "Operator" speaker lines with
+  "Prepared Remarks:" and "Questions and Answers:" headings;
+- "Name, Firm - Title [n]" / "Operator [n]" with "Presentation" and
+  "Questions and Answers" headings (StreetEvents style).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from earnest.chunking import Segment
+from earnest.models import Page
+
+_DASHED = re.compile(r"^(?P<name>[A-Z][\w.'’\- ]{1,60}?) -- (?P<rest>[^\n]{2,160})$")
+_BRACKETED = re.compile(r"^(?P<name>[A-Z][\w.'’\- ]{1,60}?), (?P<firm>[^\n]{2,120}?) - "
+                        r"(?P<title>[^\n]{2,120}?) \[\d+\]$")
+_OPERATOR = re.compile(r"^Operator(?: \[\d+\])?$")
+_SECTIONS = {
+    "prepared remarks:": "Prepared remarks", "presentation": "Prepared remarks",
+    "questions and answers:": "Q&A", "questions and answers": "Q&A",
+    "question-and-answer session": "Q&A", "call participants:": "Participants",
+    "corporate participants": "Participants", "conference call participants": "Participants",
+    "conference call participiants": "Participants",
+}
+
+
+@dataclass(slots=True)
+class Speaker:
+    name: str
+    title: str | None = None
+    firm: str | None = None
+    role: str = "executive"  # executive | analyst | operator
+
+    def label(self) -> str:
+        extra = ", ".join(x for x in (self.title, self.firm) if x)
+        return f"{self.name} ({extra})" if extra else self.name
+
+
+@dataclass(slots=True)
+class Turn:
+    speaker: Speaker
+    section: str | None
+    page: int
+    start: int  # offset of the first line after the speaker line
+    line_start: int  # offset of the speaker line itself
+
+
+def parse_speaker_line(line: str) -> Speaker | None:
+    line = line.strip()
+    if _OPERATOR.match(line):
+        return Speaker("Operator", role="operator")
+    m = _BRACKETED.match(line)
+    if m:
+        title = m.group("title").strip()
+        role = "analyst" if "analyst" in title.lower() else "executive"
+        return Speaker(m.group("name").strip(), title, m.group("firm").strip(), role)
+    m = _DASHED.match(line)
+    if m:
+        rest = m.group("rest").strip()
+        analyst = re.match(r"^(?:(?P<firm>.+?)\s+-{1,2}\s+)?Analyst$", rest, re.IGNORECASE)
+        if analyst:
+            return Speaker(m.group("name").strip(), "Analyst", analyst.group("firm"), "analyst")
+        return Speaker(m.group("name").strip(), rest)
+    return None
+
+
+def find_turns(pages: list[Page]) -> tuple[list[Turn], list[tuple[int, int]]]:
+    """Speaker turns, and every (page, offset) where a turn or a section heading starts."""
+    turns: list[Turn] = []
+    stops: list[tuple[int, int]] = []
+    section: str | None = None
+    for page in pages:
+        offset = 0
+        for line in page.text.split("\n"):
+            key = line.strip().lower()
+            if key in _SECTIONS:
+                section = _SECTIONS[key]
+                stops.append((page.number, offset))
+            elif section != "Participants" or key.endswith("]"):
+                speaker = parse_speaker_line(line) if len(line) < 200 else None
+                if speaker is not None:
+                    if section == "Participants":
+                        section = "Prepared remarks"
+                    turns.append(Turn(speaker, section, page.number,
+                                      offset + len(line) + 1, offset))
+                    stops.append((page.number, offset))
+            offset += len(line) + 1
+    return turns, stops
+
+
+def transcript_segments(pages: list[Page]) -> tuple[list[Segment], list[Turn]] | None:
+    """Segments split at speaker turns and page ends, or None if this is no transcript."""
+    turns, stops = find_turns(pages)
+    if len(turns) < 3:
+        return None
+    stops.sort()
+    segments: list[Segment] = []
+    first = turns[0]
+    for page in pages:  # the title block before the first turn
+        if page.number > first.page:
+            break
+        end = first.line_start if page.number == first.page else len(page.text)
+        if end > 0:
+            segments.append(Segment(page.number, 0, end, None, "Title"))
+    for turn in turns:
+        # The turn ends where the next turn or section heading begins.
+        nxt = next((s for s in stops if s > (turn.page, turn.line_start)), None)
+        for page in pages:
+            if page.number < turn.page or (nxt and page.number > nxt[0]):
+                continue
+            start = turn.start if page.number == turn.page else 0
+            end = nxt[1] if nxt and page.number == nxt[0] else len(page.text)
+            if end > start and page.text[start:end].strip():
+                segments.append(Segment(page.number, start, end, turn.speaker.label(),
+                                        turn.section, turn.speaker.role))
+    return segments, turns

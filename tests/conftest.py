@@ -1,0 +1,78 @@
+"""Shared fixtures: real SQLite libraries, real PDFs made here, the real embedding model."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from earnest import Earnest, Settings
+from earnest.embedding import OnnxEmbedder
+
+from .pdfs import make_pdf
+
+SHARED_DATA = Path(os.environ.get("EARNEST_SHARED_DATA",
+                                  Path(__file__).resolve().parents[2] / "shared" / "data"))
+
+
+def shared_data(sub: str = "") -> Path:
+    """A path under ../shared/data, or skip the test with a clear reason."""
+    path = SHARED_DATA / sub
+    if not path.exists():
+        pytest.skip(f"development data not found at {path} (a fresh clone has no ../shared); "
+                    "set EARNEST_SHARED_DATA to run this test")
+    return path
+
+
+@pytest.fixture(scope="session")
+def embedder() -> OnnxEmbedder:
+    model = OnnxEmbedder()
+    model.warm_up()
+    return model
+
+
+@pytest.fixture()
+def settings(tmp_path: Path) -> Settings:
+    return Settings.load(tmp_path / "library", env={})
+
+
+@pytest.fixture()
+def library(settings: Settings, embedder: OnnxEmbedder):
+    lib = Earnest(settings, embedder=embedder)
+    yield lib
+    lib.close()
+
+
+@pytest.fixture()
+def sample_docs(tmp_path: Path) -> Path:
+    """A folder with a two-page 10-Q-like PDF and a short transcript, both written here."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    make_pdf(folder / "ACME_2023Q3_10Q.pdf", [
+        ["ACME Corp Quarterly Report for the quarter ended September 30, 2023",
+         "Management's Discussion and Analysis",
+         "Net sales were $812.4 million in the third quarter of 2023, a decrease of 6.1%",
+         "compared with $865.2 million in the third quarter of 2022.",
+         "The decrease was driven by lower volumes in the industrial segment.",
+         "Gross margin was 38.5% compared with 40.1% a year earlier."],
+        ["Condensed Consolidated Statements of Cash Flows",
+         "(In millions) 2023 2022",
+         "Net cash provided by operating activities 412.0 388.5",
+         "Purchases of property, plant and equipment (96.3) (88.1)",
+         "Dividends paid (41.0) (39.8)",
+         "The company repurchased 1.2 million shares during the quarter."],
+    ])
+    (folder / "ACME_Q3_2023_call.txt").write_text(
+        "ACME Q3 2023 Earnings Call Transcript\n\nPrepared Remarks:\n\nOperator\n"
+        "Welcome to the ACME third quarter call.\n\n"
+        "Jane Doe -- Chief Financial Officer\n"
+        "Thank you. Our backlog reached $2.4 billion, a record for the company. "
+        "We expect fourth quarter net sales between $800 million and $830 million.\n\n"
+        "Questions and Answers:\n\nOperator\nOur first question comes from Sam Lee.\n\n"
+        "Sam Lee -- Example Securities -- Analyst\n"
+        "How should we think about pricing in the industrial segment next year?\n\n"
+        "Jane Doe -- Chief Financial Officer\n"
+        "We expect pricing to be flat, with volumes recovering in the second half.\n",
+        encoding="utf-8")
+    return folder

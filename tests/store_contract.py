@@ -1,0 +1,103 @@
+"""The contract every Store passes. Subclass ``StoreContract`` and provide ``store``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from earnest.models import Chunk, Page
+from earnest.store import Filters, NewDocument
+
+
+def new_doc(name: str, texts: list[str], content_hash: str | None = None,
+            **metadata: str) -> NewDocument:
+    pages = [Page(i + 1, t) for i, t in enumerate(texts)]
+    chunks = [Chunk(i, i + 1, i + 1, 0, len(t), t, context=name) for i, t in enumerate(texts)]
+    return NewDocument(doc_name=name, source_path=f"/in/{name}.pdf",
+                       content_hash=content_hash or f"hash-{name}-{len(texts)}",
+                       file_type="pdf", pages=pages, chunks=chunks, metadata=dict(metadata))
+
+
+def unit(*values: float) -> np.ndarray:
+    v = np.zeros(384, dtype=np.float32)
+    v[: len(values)] = values
+    return v / np.linalg.norm(v)
+
+
+class StoreContract:
+    @pytest.fixture()
+    def store(self):  # pragma: no cover - provided by subclasses
+        raise NotImplementedError
+
+    def test_add_list_get_remove(self, store) -> None:
+        info = store.add_document(new_doc("ACME_2023_10K", ["revenue grew", "margins fell"],
+                                          company="ACME"))
+        assert (info.doc_name, info.page_count, info.chunk_count) == ("ACME_2023_10K", 2, 2)
+        assert info.status == "embedding" and info.embedded_count == 0
+        assert info.metadata == {"company": "ACME"}
+        assert [d.doc_name for d in store.list_documents()] == ["ACME_2023_10K"]
+        assert store.find_by_hash(info.content_hash).doc_name == "ACME_2023_10K"
+        assert store.page_text("ACME_2023_10K", 2) == "margins fell"
+        assert store.page_text("ACME_2023_10K", 3) is None
+        assert store.remove_document("ACME_2023_10K") is True
+        assert store.remove_document("ACME_2023_10K") is False
+        assert store.list_documents() == []
+        assert store.keyword_search("revenue", Filters(), 5) == []
+
+    def test_same_name_replaces_old_version(self, store) -> None:
+        store.add_document(new_doc("X", ["old words here"], content_hash="h1"))
+        store.add_document(new_doc("X", ["new words", "and more"], content_hash="h2"))
+        assert store.get_document("X").content_hash == "h2"
+        assert store.find_by_hash("h1") is None
+        assert store.keyword_search("old", Filters(), 5) == []
+        assert store.stats()["chunks"] == 2
+
+    def test_failed_add_leaves_nothing(self, store) -> None:
+        bad = new_doc("BAD", ["fine page", "bad page"])
+        bad.chunks[1].text = None  # violates NOT NULL after the first rows went in
+        with pytest.raises(Exception):
+            store.add_document(bad)
+        assert store.get_document("BAD") is None
+        assert store.stats()["chunks"] == 0 and store.stats()["pages"] == 0
+
+    def test_keyword_search_ranks_and_filters(self, store) -> None:
+        store.add_document(new_doc("A", ["capital expenditure was high", "nothing here"],
+                                   company="Alpha"))
+        store.add_document(new_doc("B", ["capital expenditure capital expenditure"],
+                                   company="Beta"))
+        hits = store.keyword_search("capital expenditure", Filters(), 10)
+        assert len(hits) == 2 and hits[0][1] >= hits[1][1]
+        only_a = store.keyword_search("capital", Filters(doc_names=["A"]), 10)
+        assert [p.doc_name for p in store.get_passages([i for i, _ in only_a])] == ["A"]
+        by_meta = store.keyword_search("capital", Filters(metadata={"company": ["beta"]}), 10)
+        assert [p.doc_name for p in store.get_passages([i for i, _ in by_meta])] == ["B"]
+        assert store.keyword_search("capital", Filters(doc_names=["none"]), 10) == []
+
+    def test_vectors_and_dense_search(self, store) -> None:
+        store.add_document(new_doc("A", ["one", "two", "three"]))
+        pending = store.chunks_without_vectors(10)
+        assert [t for _, t in pending] == ["one", "two", "three"]
+        store.set_vectors([pending[0][0], pending[1][0]], np.stack([unit(1, 0), unit(0, 1)]))
+        assert [t for _, t in store.chunks_without_vectors(10)] == ["three"]
+        assert store.get_document("A").embedded_count == 2
+        hits = store.dense_search(unit(0.2, 1.0), Filters(), 5)
+        assert [i for i, _ in hits] == [pending[1][0], pending[0][0]]
+        assert hits[0][1] == pytest.approx(float(unit(0.2, 1.0) @ unit(0, 1)), abs=1e-2)
+        assert store.dense_search(unit(1, 0), Filters(doc_names=["zzz"]), 5) == []
+        store.set_vectors([pending[2][0]], unit(1, 1)[None, :])
+        assert store.get_document("A").status == "ready"
+
+    def test_passages_keep_order_and_provenance(self, store) -> None:
+        store.add_document(new_doc("A", ["first page", "second page"]))
+        ids = [i for i, _ in store.chunks_without_vectors(10)]
+        passages = store.get_passages(list(reversed(ids)))
+        assert [p.text for p in passages] == ["second page", "first page"]
+        assert (passages[0].doc_name, passages[0].page_start, passages[0].char_end) == ("A", 2, 11)
+
+    def test_metadata_update_and_generation(self, store) -> None:
+        g0 = store.generation()
+        store.add_document(new_doc("A", ["x y z"]))
+        g1 = store.generation()
+        store.update_metadata("A", {"company": "Alpha"})
+        assert store.get_document("A").metadata == {"company": "Alpha"}
+        assert g0 < g1 < store.generation()

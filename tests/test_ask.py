@@ -1,0 +1,67 @@
+from pathlib import Path
+
+import pytest
+
+from earnest import Earnest, Filters
+from earnest.errors import InputError
+
+
+@pytest.fixture()
+def loaded(library: Earnest, sample_docs: Path) -> Earnest:
+    library.ingest([sample_docs])
+    return library
+
+
+def test_answer_quotes_verbatim_with_page_citations(loaded: Earnest) -> None:
+    answer = loaded.ask("Why did net sales decrease in the third quarter?")
+    assert answer.status == "answered"
+    assert answer.citations and len(answer.sentences) == len(answer.citations)
+    for c in answer.citations:
+        page = loaded.page_text(c.doc_name, c.page)
+        assert page[c.char_start:c.char_end] == c.quote  # verbatim on the cited page
+        assert f"[{c.number}]" in answer.answer
+    texts = " ".join(s["text"] for s in answer.sentences)
+    assert "driven by lower volumes" in texts
+    assert answer.library_version["generation"] == loaded.stats()["generation"]
+    assert set(answer.timings_ms) >= {"understand", "retrieve", "rerank", "answer", "total"}
+
+
+def test_table_row_is_found(loaded: Earnest) -> None:
+    answer = loaded.ask("How much did ACME spend on purchases of property, plant and equipment?")
+    assert answer.status == "answered"
+    assert any("(96.3)" in c.quote and c.page == 2 for c in answer.citations)
+
+
+def test_transcript_citations_carry_speaker_and_section(loaded: Earnest) -> None:
+    answer = loaded.ask("What did the CFO say about backlog?")
+    cited = [c for c in answer.citations if "backlog" in c.quote]
+    assert cited and cited[0].speaker == "Jane Doe (Chief Financial Officer)"
+    assert cited[0].section == "Prepared remarks" and cited[0].role == "executive"
+
+
+def test_unrelated_question_is_not_found(loaded: Earnest) -> None:
+    answer = loaded.ask("What is the best recipe for banana bread with walnuts?")
+    assert answer.status == "not_found"
+    assert answer.citations == [] and "Not found in your documents" in answer.answer
+    assert answer.passages  # the closest passages are still shown
+
+
+def test_empty_library(library: Earnest) -> None:
+    answer = library.ask("What was revenue?")
+    assert answer.status == "empty_library" and answer.citations == []
+
+
+def test_filters_restrict_documents(loaded: Earnest) -> None:
+    result = loaded.search("net sales", filters=Filters(doc_names=["ACME_Q3_2023_call"]))
+    assert result.passages and {p.doc_name for p in result.passages} == {"ACME_Q3_2023_call"}
+    assert result.filters == {"doc_names": ["ACME_Q3_2023_call"]}
+
+
+def test_search_modes_and_bad_input(loaded: Earnest) -> None:
+    for mode in ("keyword", "dense", "hybrid"):
+        result = loaded.search("backlog", mode=mode, k=3)
+        assert result.mode == mode and len(result.passages) <= 3
+    with pytest.raises(InputError, match="empty"):
+        loaded.ask("   ")
+    with pytest.raises(InputError, match="unknown search mode"):
+        loaded.search("x", mode="magic")

@@ -1,0 +1,37 @@
+from earnest.chunking import Segment, chunk_document
+from earnest.models import Page
+from earnest.settings import ChunkSettings
+
+
+def test_chunks_never_cross_pages_and_quote_verbatim() -> None:
+    pages = [Page(1, ("Sentence number one is here. " * 40).strip()),
+             Page(2, "Net sales 100 200 300\nOther income 4 5 6"), Page(3, "Short last page.")]
+    chunks = chunk_document(pages, ChunkSettings(max_words=50), doc_context="ACME 2023 10K")
+    assert {c.page_start for c in chunks} == {1, 2, 3}
+    for c in chunks:
+        assert c.page_start == c.page_end
+        page = pages[c.page_start - 1].text
+        assert page[c.char_start:c.char_end] == c.text
+        assert c.context.startswith("ACME 2023 10K")
+    assert len([c for c in chunks if c.page_start == 1]) > 2  # split by size
+    assert [c.ordinal for c in chunks] == list(range(len(chunks)))
+
+
+def test_page_headings_become_context() -> None:
+    pages = [Page(1, "Consolidated Balance Sheets\n(In millions) 2023 2022\n" +
+                  "\n".join(f"Line item {i} {i}00 {i}50" for i in range(60)))]
+    chunks = chunk_document(pages, ChunkSettings(max_words=60))
+    assert len(chunks) > 1
+    assert all("Consolidated Balance Sheets" in c.context for c in chunks)
+    assert "(In millions) 2023 2022" in chunks[-1].context
+
+
+def test_segments_keep_speaker_and_section() -> None:
+    text = "Jane -- CFO\nMargins rose.\nBob -- Analyst\nWhy?"
+    pages = [Page(1, text)]
+    segs = [Segment(1, 12, 25, "Jane (CFO)", "Prepared remarks", "executive"),
+            Segment(1, 41, 45, "Bob", "Q&A", "analyst")]
+    chunks = chunk_document(pages, ChunkSettings(), segments=segs)
+    assert [(c.text, c.speaker, c.section, c.role) for c in chunks] == [
+        ("Margins rose.", "Jane (CFO)", "Prepared remarks", "executive"),
+        ("Why?", "Bob", "Q&A", "analyst")]

@@ -1,0 +1,86 @@
+from pathlib import Path
+
+import pytest
+
+from earnest.errors import (CorruptDocument, EmptyDocument, EncryptedDocument, NoTextLayer,
+                            UnsupportedFileType)
+from earnest.readers import read_document
+
+from .pdfs import make_encrypted_pdf, make_pdf, make_scanned_pdf
+
+
+def test_pdf_text_per_page(tmp_path: Path) -> None:
+    path = make_pdf(tmp_path / "a.pdf", [["Revenue was $10.5 million."], ["Second page text."]])
+    doc = read_document(path.read_bytes(), path.name)
+    assert doc.file_type == "pdf"
+    assert [p.number for p in doc.pages] == [1, 2]
+    assert "Revenue was $10.5 million." in doc.pages[0].text
+    assert "Second page text." in doc.pages[1].text
+    assert "\r" not in doc.pages[0].text
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "cp1252"])
+def test_text_encodings(tmp_path: Path, encoding: str) -> None:
+    text = "Caf\u00e9 revenue rose 5% \u2013 the \u201cbest\u201d quarter.\nSecond line."
+    doc = read_document(text.encode(encoding), "notes.txt")
+    assert doc.pages[0].text == text
+
+
+def test_form_feed_splits_pages_and_markdown_is_text() -> None:
+    doc = read_document(b"# Title\npage one\f page two", "notes.md")
+    assert doc.file_type == "md"
+    assert [p.number for p in doc.pages] == [1, 2]
+    assert doc.pages[1].text.strip() == "page two"
+
+
+def test_zero_byte_file() -> None:
+    with pytest.raises(EmptyDocument, match="empty.pdf: the file is empty"):
+        read_document(b"", "empty.pdf")
+
+
+def test_whitespace_only_text() -> None:
+    with pytest.raises(EmptyDocument, match="blank.txt"):
+        read_document(b"  \n\n  ", "blank.txt")
+
+
+def test_truncated_pdf(tmp_path: Path) -> None:
+    data = make_pdf(tmp_path / "t.pdf", [["hello world " * 20]] * 3).read_bytes()
+    with pytest.raises(CorruptDocument, match="cut.pdf: corrupt or truncated PDF"):
+        read_document(data[: len(data) // 3], "cut.pdf")
+
+
+def test_garbage_after_pdf_header() -> None:
+    with pytest.raises(CorruptDocument, match="bad.pdf"):
+        read_document(b"%PDF-1.7\n" + bytes(range(256)) * 10, "bad.pdf")
+
+
+def test_encrypted_pdf(tmp_path: Path) -> None:
+    path = make_encrypted_pdf(tmp_path / "locked.pdf", ["secret numbers 1,234"])
+    with pytest.raises(EncryptedDocument, match="locked.pdf: the PDF is encrypted"):
+        read_document(path.read_bytes(), path.name)
+
+
+def test_scanned_pdf_says_ocr_is_needed(tmp_path: Path) -> None:
+    path = make_scanned_pdf(tmp_path / "scan.pdf")
+    with pytest.raises(NoTextLayer, match="scan.pdf: no extractable text.*OCR"):
+        read_document(path.read_bytes(), path.name)
+
+
+def test_binary_named_pdf() -> None:
+    with pytest.raises(CorruptDocument, match="photo.pdf: not a PDF"):
+        read_document(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "photo.pdf")
+
+
+def test_text_named_pdf() -> None:
+    with pytest.raises(CorruptDocument, match="holds text"):
+        read_document(b"just some words, not a pdf at all\n" * 5, "notes.pdf")
+
+
+def test_binary_named_txt() -> None:
+    with pytest.raises(CorruptDocument, match="data.txt: binary data"):
+        read_document(bytes(range(256)) * 8, "data.txt")
+
+
+def test_unsupported_extension() -> None:
+    with pytest.raises(UnsupportedFileType, match="sheet.xlsx: unsupported file type .xlsx"):
+        read_document(b"PK\x03\x04", "sheet.xlsx")

@@ -1,0 +1,36 @@
+from earnest.models import Page
+from earnest.structure import parse_speaker_line, transcript_segments
+
+
+def test_speaker_line_layouts() -> None:
+    s = parse_speaker_line("C. Kelly Wall -- Chief Financial Officer")
+    assert (s.name, s.title, s.role) == ("C. Kelly Wall", "Chief Financial Officer", "executive")
+    s = parse_speaker_line("Anthony Chukumba -- Loop Capital Markets LLC - Analyst")
+    assert (s.name, s.firm, s.role) == ("Anthony Chukumba", "Loop Capital Markets LLC", "analyst")
+    s = parse_speaker_line("Sam Lee -- Example Securities -- Analyst")
+    assert (s.firm, s.role) == ("Example Securities", "analyst")
+    s = parse_speaker_line("Tim Cook, Apple Incorporated - CEO [3]")
+    assert (s.name, s.firm, s.title, s.role) == ("Tim Cook", "Apple Incorporated", "CEO",
+                                                 "executive")
+    s = parse_speaker_line("Katy Huberty, Morgan Stanley - Analyst [7]")
+    assert s.role == "analyst"
+    assert parse_speaker_line("Operator [1]").role == "operator"
+    assert parse_speaker_line("This is an ordinary sentence of prose.") is None
+
+
+def test_turns_split_at_pages_and_sections() -> None:
+    page1 = ("Title line\nPrepared Remarks:\nOperator\nWelcome.\n"
+             "Jane Doe -- Chief Financial Officer\nFirst part of her remarks")
+    page2 = "continues on page two.\nQuestions and Answers:\nSam Lee -- Acme -- Analyst\nWhy?"
+    segs, turns = transcript_segments([Page(1, page1), Page(2, page2)])
+    assert [t.speaker.name for t in turns] == ["Operator", "Jane Doe", "Sam Lee"]
+    assert [t.section for t in turns] == ["Prepared remarks", "Prepared remarks", "Q&A"]
+    jane = [s for s in segs if s.speaker and s.speaker.startswith("Jane")]
+    assert [s.page for s in jane] == [1, 2]
+    texts = {1: page1, 2: page2}
+    assert texts[2][jane[1].start:jane[1].end].startswith("continues on page two.")
+    assert "Questions and Answers" not in texts[2][jane[1].start:jane[1].end]
+
+
+def test_plain_prose_is_no_transcript() -> None:
+    assert transcript_segments([Page(1, "Just a memo.\nWith two lines.")]) is None

@@ -1,0 +1,34 @@
+from earnest.textspans import split_units
+
+
+def texts(source: str) -> list[tuple[str, str]]:
+    return [(u.kind, u.text(source)) for u in split_units(source)]
+
+
+def test_sentences_join_broken_lines_and_keep_abbreviations() -> None:
+    source = ("Revenue rose 5% to $1.2 billion in the U.S. market, said Mr. Smith of\n"
+              "Acme Inc. in the call. Margins fell. Costs were flat.")
+    units = texts(source)
+    assert [k for k, _ in units] == ["sentence"] * 3
+    assert units[0][1].startswith("Revenue rose 5%") and units[0][1].endswith("in the call.")
+
+
+def test_table_rows_and_headings_stay_whole() -> None:
+    source = ("Consolidated Statement of Cash Flows\n(Millions) 2018 2017 2016\n"
+              "Purchases of property, plant and equipment (PP&E) (1,577) (1,373) (1,420)\n")
+    units = texts(source)
+    assert units[0] == ("heading", "Consolidated Statement of Cash Flows")
+    assert units[1] == ("row", "(Millions) 2018 2017 2016")
+    assert units[2][0] == "row" and units[2][1].endswith("(1,420)")
+
+
+def test_offsets_are_exact() -> None:
+    source = "  First sentence here.  Second one follows.\n\nThird, after a blank line."
+    for unit in split_units(source):
+        piece = source[unit.start:unit.end]
+        assert piece == piece.strip() and piece
+
+
+def test_bullets_start_new_units() -> None:
+    units = texts("Highlights:\n• Sales grew 4% in the quarter\n• Margin expanded 50 bps")
+    assert any(t.startswith("• Margin") for _, t in units)
