@@ -26,8 +26,8 @@ eval_app = typer.Typer(help="Measure retrieval quality on a labelled data set.",
                        no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 LibraryOpt = Annotated[Optional[Path], typer.Option(
     "--library", "-L", help="Library directory (else $EARNEST_HOME, else ~/.earnest).")]
@@ -100,7 +100,8 @@ class _Bars:
         self.progress.update(self.chunks, completed=self.chunks_done, total=self.chunks_done)
         style = {"ingested": "green", "unchanged": "dim", "failed": "red"}[result.status]
         detail = (result.error if result.status == "failed"
-                  else f"{result.pages} pages, {result.chunks} chunks")
+                  else f"{result.pages} pages, {result.chunks} chunks"
+                  + (f" ({result.note})" if result.note else ""))
         self.progress.console.print(f"[{style}]{result.status:>9}[/] {result.path}: {detail}",
                                     highlight=False)
 

@@ -20,7 +20,9 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
 
 
 def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower())
+    """Lower-case words and numbers; possessives dropped ("Boeing's" -> "boeing")."""
+    return [t[:-2] if t.endswith("'s") else t
+            for t in _TOKEN.findall(text.lower().replace("’", "'"))]
 
 
 def stem(word: str) -> str:
@@ -58,3 +60,37 @@ for _group in _SYNONYM_GROUPS:
     _stems = frozenset(stem(w) for w in _group if " " not in w)
     for _word in _stems:
         SYNONYMS[_word] = _stems
+
+# What filings call the things analysts ask about. Keys and values are phrases; a question
+# containing a key also searches for its values (keyword search only; quotes stay verbatim).
+FINANCIAL_TERMS: dict[str, tuple[str, ...]] = {
+    "capital expenditure": ("purchases of property plant and equipment",
+                            "additions to property", "capital spending", "capex"),
+    "capex": ("capital expenditures", "purchases of property plant and equipment"),
+    "cash flow statement": ("statement of cash flows",),
+    "revenue": ("net sales", "total revenues"),
+    "net income": ("net earnings", "net income attributable"),
+    "operating income": ("operating profit", "income from operations"),
+    "gross margin": ("gross profit",),
+    "eps": ("earnings per share", "diluted"),
+    "buyback": ("repurchase", "treasury stock"),
+    "share repurchase": ("treasury stock", "repurchased"),
+    "dividend": ("dividends paid", "cash dividends declared"),
+    "debt": ("long-term debt", "borrowings", "notes payable"),
+    "working capital": ("total current assets", "total current liabilities"),
+    "free cash flow": ("net cash provided by operating activities",
+                       "purchases of property plant and equipment"),
+    "d&a": ("depreciation and amortization",),
+    "depreciation": ("depreciation and amortization",),
+    "effective tax rate": ("provision for income taxes", "income before income taxes"),
+    "r&d": ("research and development",),
+    "sg&a": ("selling general and administrative",),
+    "inventory turnover": ("inventories", "cost of sales"),
+    "total assets": ("balance sheet", "total assets"),
+    "balance sheet": ("total assets", "total liabilities"),
+    "income statement": ("statement of income", "statement of operations"),
+    "p&l": ("statement of income", "statement of operations"),
+    "cogs": ("cost of goods sold", "cost of sales"),
+    "margin": ("as a percentage of", "percent of net sales"),
+}
+

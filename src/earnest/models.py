@@ -71,6 +71,7 @@ class Passage:
     section: str | None = None
     speaker: str | None = None
     role: str | None = None
+    context: str = ""  # page headings and document words: matched, never quoted
     score: float = 0.0
     keyword_rank: int | None = None
     dense_rank: int | None = None
@@ -105,10 +106,12 @@ class SearchResult:
     filters: dict[str, Any]
     timings_ms: dict[str, float]
     notes: list[str] = field(default_factory=list)
+    understanding: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"query": self.query, "mode": self.mode, "filters": self.filters,
                 "passages": [p.to_dict() for p in self.passages],
+                "understanding": self.understanding,
                 "timings_ms": self.timings_ms, "notes": self.notes}
 
 

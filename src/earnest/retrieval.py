@@ -13,7 +13,8 @@ from typing import Sequence
 
 
 from earnest.embedding import Embedder
-from earnest.lexicon import SYNONYMS, content_terms, stem, tokens
+from earnest.lexicon import STOPWORDS, tokens
+from earnest.understanding import QueryPlan, coverage, understand
 from earnest.models import DocumentInfo, Passage, SearchResult
 from earnest.settings import RetrieveSettings
 from earnest.store.base import Filters, Store
@@ -30,25 +31,28 @@ def rrf(rankings: Sequence[Sequence[int]], weights: Sequence[float], k: int) -> 
     return scores
 
 
-def coverage(query_terms: Sequence[str], text: str) -> float:
-    """Share of the query's content terms (stemmed) present in ``text``, weighted by length:
-    long rare words count more than short ones."""
-    if not query_terms:
-        return 0.0
-    present = {stem(t) for t in tokens(text)}
-    weights = [min(len(t), 8) for t in query_terms]
-    hit = sum(w for t, w in zip(query_terms, weights)
-              if stem(t) in present or SYNONYMS.get(stem(t), frozenset()) & present)
-    return hit / sum(weights)
+_SPLIT_ALNUM = re.compile(r"\d+|[a-z]+")
+_GENERIC = {"the", "and", "of", "inc", "corp", "co", "company", "group", "dated"}
+
+
+def _name_words(text: str) -> set[str]:
+    """Words naming a document: "BESTBUY_2024Q2_10Q" -> bestbuy, 2024q2, 2024, q2, 10q."""
+    words = set()
+    for tok in tokens(text.replace("_", " ").replace("-", " ")):
+        words.add(tok)
+        parts = _SPLIT_ALNUM.findall(tok)
+        if len(parts) > 1 and not tok.startswith(("10", "8k")):
+            words.update(parts)
+    return words - _GENERIC
 
 
 @dataclass(slots=True)
 class DocumentMatcher:
     """Scores documents by the question's words that name them (company, ticker, year, type).
 
-    Built from document names and metadata; adjacent question words are also tried joined,
-    so "Best Buy" finds BESTBUY_2023_10K. A boost, never a filter: a wrong guess costs rank,
-    not the answer."""
+    Built from document names and metadata. Adjacent question words are also tried joined
+    ("Best Buy" finds BESTBUY_2023_10K) and a word may be the start of a name word ("MGM"
+    finds MGMRESORTS). A boost, never a filter: a wrong guess costs rank, not the answer."""
 
     docs: list[DocumentInfo]
     doc_tokens: dict[int, set[str]] = field(default_factory=dict)
@@ -57,28 +61,40 @@ class DocumentMatcher:
     def __post_init__(self) -> None:
         counts: Counter[str] = Counter()
         for doc in self.docs:
-            words = set(tokens(doc.doc_name.replace("_", " ")))
+            words = _name_words(doc.doc_name)
             for key in ("company", "ticker", "title", "fiscal_period", "doc_type"):
                 value = doc.metadata.get(key)
                 if isinstance(value, str):
-                    words |= set(tokens(value))
+                    words |= _name_words(value)
                     words.add("".join(tokens(value)))
-            words |= {m for w in list(words) for m in _YEAR.findall(w)}
             self.doc_tokens[doc.id] = words
             counts.update(words)
         n = max(len(self.docs), 1)
         self.idf = {w: math.log(1 + n / c) for w, c in counts.items()}
 
-    def scores(self, question: str) -> dict[int, float]:
-        words = tokens(question)
+    def _question_words(self, question: str) -> dict[str, float]:
+        """Name words the question uses, with how fully it uses them (1, or 0.7 for a
+        prefix such as "mgm" of "mgmresorts")."""
+        words = [w for w in tokens(question) if w not in STOPWORDS]
         cands = set(words) | {a + b for a, b in zip(words, words[1:])}
         cands |= set(_YEAR.findall(question.lower()))
-        cands = {w for w in cands if w in self.idf and w not in {"the", "and", "of"}}
-        if not cands:
+        for w in list(cands):
+            cands.update(p for p in _SPLIT_ALNUM.findall(w) if p.isdigit() and len(p) == 4)
+        found = {w: 1.0 for w in cands if w in self.idf and w not in _GENERIC}
+        for w in cands:
+            if len(w) >= 3 and w.isalpha() and w not in found:
+                for name in self.idf:
+                    if len(name) >= 5 and name.startswith(w) and name not in found:
+                        found[name] = 0.7
+        return found
+
+    def scores(self, question: str) -> dict[int, float]:
+        found = self._question_words(question)
+        if not found:
             return {}
         out = {}
-        for doc_id, words_ in self.doc_tokens.items():
-            score = sum(self.idf[w] for w in cands & words_)
+        for doc_id, words in self.doc_tokens.items():
+            score = sum(self.idf[w] * weight for w, weight in found.items() if w in words)
             if score:
                 out[doc_id] = score
         best = max(out.values(), default=0.0)
@@ -99,15 +115,16 @@ class HybridRetriever:
         return self._matcher[1]
 
     def search(self, query: str, filters: Filters | None = None, k: int | None = None,
-               mode: str = "hybrid") -> SearchResult:
+               mode: str = "hybrid", plan: QueryPlan | None = None) -> SearchResult:
         filters = filters or Filters()
         k = k or self.settings.k
         timings: dict[str, float] = {}
         notes: list[str] = []
         t0 = time.perf_counter()
-        terms = content_terms(query)
+        plan = plan or understand(query)
+        keyword_query = " ".join(plan.keyword_terms)
         doc_scores = self.matcher().scores(query) if not filters.doc_names else {}
-        focus = [d for d, s in sorted(doc_scores.items(), key=lambda x: -x[1]) if s >= 0.999][:4]
+        focus = [d for d, s in sorted(doc_scores.items(), key=lambda x: -x[1]) if s >= 0.85][:8]
         timings["understand"] = _ms(t0)
 
         t1 = time.perf_counter()
@@ -118,7 +135,7 @@ class HybridRetriever:
         stats = self.store.stats()
         if mode in ("hybrid", "keyword"):
             for flt in self._scopes(filters, focus):
-                rankings.append([i for i, _ in self.store.keyword_search(" ".join(terms), flt, n)])
+                rankings.append([i for i, _ in self.store.keyword_search(keyword_query, flt, n)])
                 weights.append(self.settings.keyword_weight)
         used_dense = False
         if mode in ("hybrid", "dense") and stats["embedded"]:
@@ -143,11 +160,12 @@ class HybridRetriever:
         top_fused = max(fused.values(), default=1.0)
         for p in passages:
             p.dense_score = dense_scores.get(p.chunk_id)
-            p.score = self._rerank_score(p, terms, fused[p.chunk_id] / top_fused, doc_scores)
+            p.score = self._rerank_score(p, plan, fused[p.chunk_id] / top_fused, doc_scores)
         passages.sort(key=lambda p: -p.score)
         timings["rerank"] = _ms(t2)
         return SearchResult(query=query, mode=actual_mode, passages=passages[:k],
-                            filters=filters.to_dict(), timings_ms=timings, notes=notes)
+                            filters=filters.to_dict(), timings_ms=timings, notes=notes,
+                            understanding=plan.to_dict())
 
     def _scopes(self, filters: Filters, focus: list[int]) -> list[Filters]:
         """The whole (filtered) library, plus the documents the question names, so their
@@ -158,22 +176,38 @@ class HybridRetriever:
             scopes.append(Filters(doc_names=names, metadata=filters.metadata))
         return scopes
 
-    @staticmethod
-    def _rerank_score(p: Passage, terms: list[str], fused: float,
+    def _rerank_score(self, p: Passage, plan: QueryPlan, fused: float,
                       doc_scores: dict[int, float]) -> float:
-        cov = coverage(terms, p.text)
+        s = self.settings
+        cov = coverage(plan, f"{p.context}\n{p.text}")
         dense = max(p.dense_score or 0.0, 0.0)
-        return 0.40 * dense + 0.30 * cov + 0.15 * fused + 0.15 * doc_scores.get(p.doc_id, 0.0)
+        statement = 0.0
+        if plan.statements and plan.statement_match(p.context[:400]):
+            statement = 0.5 + 0.5 * table_share(p.text)
+        return (s.rerank_dense * dense + s.rerank_coverage * cov + s.rerank_fusion * fused
+                + s.rerank_document * doc_scores.get(p.doc_id, 0.0)
+                + s.rerank_statement * statement)
 
 
-def relevance(p: Passage, terms: list[str]) -> float:
-    """How well the best passage answers the question, 0..1; the "not found" threshold
-    applies to this."""
-    return 0.6 * max(p.dense_score or 0.0, 0.0) + 0.4 * coverage(terms, p.text)
+def table_share(text: str) -> float:
+    """Share of a passage's lines that are table rows (a label and figures)."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    if not lines:
+        return 0.0
+    return sum(1 for line in lines if _ROW.search(line)) / len(lines)
+
+
+_ROW = re.compile(r"(?:\(?[$]?\s?\d[\d,.]*\)?%?\s+){1,}\(?[$]?\s?\d[\d,.]*\)?%?\s*$")
+
+
+def relevance(p: Passage, plan: QueryPlan) -> float:
+    """How well a passage answers the question, 0..1; the "not found" threshold applies to
+    the best passage's."""
+    return 0.6 * max(p.dense_score or 0.0, 0.0) + 0.4 * coverage(plan, f"{p.context}\n{p.text}")
 
 
 def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 2)
 
 
-__all__ = ["DocumentMatcher", "HybridRetriever", "coverage", "relevance", "rrf"]
+__all__ = ["DocumentMatcher", "HybridRetriever", "relevance", "rrf"]

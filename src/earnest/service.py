@@ -12,13 +12,13 @@ from earnest.answer import ExtractiveAnswerer
 from earnest.chunking import chunk_document
 from earnest.embedding import Embedder, make_embedder
 from earnest.errors import DocumentError, IndexMismatch, InputError, NotFound
-from earnest.lexicon import content_terms
 from earnest.models import Answer, DocumentInfo, SearchResult
 from earnest.readers import is_supported, read_document
 from earnest.retrieval import HybridRetriever, relevance
 from earnest.settings import Settings
 from earnest.store import Filters, NewDocument, SqliteStore, Store
 from earnest.structure import transcript_segments
+from earnest.understanding import understand
 
 NOT_FOUND_TEXT = ("Not found in your documents: no passage in the library answers this "
                   "question closely enough. The closest passages are listed below.")
@@ -33,6 +33,7 @@ class FileResult:
     chunks: int = 0
     error: str | None = None
     error_code: str | None = None
+    note: str | None = None
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -177,9 +178,11 @@ class Earnest:
         content_hash = hashlib.sha256(data).hexdigest()
         existing = self.store.find_by_hash(content_hash)
         if existing is not None:
+            same = existing.doc_name == doc_name
             return FileResult(path=source_path or filename, status="unchanged",
                               doc_name=existing.doc_name, pages=existing.page_count,
-                              chunks=existing.chunk_count)
+                              chunks=existing.chunk_count,
+                              note=None if same else f"same content as {existing.doc_name}")
         parsed = read_document(data, source_path or filename)
         found = transcript_segments(parsed.pages)
         chunks = chunk_document(parsed.pages, self.settings.chunk,
@@ -232,17 +235,17 @@ class Earnest:
         question = self._check_query(question)
         t0 = time.perf_counter()
         k = k or self.settings.retrieve.k
-        result = self.retriever.search(question, filters, k)
-        terms = content_terms(question)
+        plan = understand(question)
+        result = self.retriever.search(question, filters, k, plan=plan)
         timings = dict(result.timings_ms)
         t1 = time.perf_counter()
         stats = self.store.stats()
-        best = max((relevance(p, terms) for p in result.passages), default=0.0)
+        best = max((relevance(p, plan) for p in result.passages), default=0.0)
         status, text, sentences, citations = "not_found", NOT_FOUND_TEXT, [], []
         if not stats["documents"]:
             status, text = "empty_library", "The library is empty: ingest documents first."
         elif best >= self.settings.answer.min_relevance:
-            text, sentences, citations = self.answerer.answer(question, terms, result.passages)
+            text, sentences, citations = self.answerer.answer(plan, result.passages)
             status = "answered" if citations else "not_found"
             text = text or NOT_FOUND_TEXT
         timings["answer"] = round((time.perf_counter() - t1) * 1000, 2)
@@ -250,7 +253,8 @@ class Earnest:
         return Answer(
             question=question, status=status, answer=text, sentences=sentences,
             citations=citations, passages=result.passages,
-            understanding={"terms": terms, "filters": result.filters, "notes": result.notes},
+            understanding={**result.understanding, "filters": result.filters,
+                           "notes": result.notes},
             timings_ms=timings, mode=result.mode, relevance=best,
             library_version={"generation": stats["generation"],
                              "index": self.settings.index_identity(),

@@ -41,6 +41,14 @@ class RetrieveSettings(_Section):
     rrf_k: int = Field(60, ge=1)
     dense_weight: float = Field(1.0, ge=0)
     keyword_weight: float = Field(1.0, ge=0)
+    # Rerank score = these weights times: dense cosine, term coverage, fused rank score,
+    # and how well the passage's document matches the names and years in the question.
+    rerank_dense: float = Field(0.30, ge=0)
+    rerank_coverage: float = Field(0.35, ge=0)
+    rerank_fusion: float = Field(0.15, ge=0)
+    rerank_document: float = Field(0.25, ge=0)
+    # Bonus for a table on the financial statement the question points at.
+    rerank_statement: float = Field(0.25, ge=0)
 
 
 class AnswerSettings(_Section):

@@ -8,16 +8,14 @@ from dataclasses import dataclass
 
 from earnest.lexicon import stem, tokens
 from earnest.models import Citation, Passage
-from earnest.retrieval import coverage
 from earnest.settings import AnswerSettings
 from earnest.textspans import split_units
+from earnest.understanding import QueryPlan, coverage
 
 _NUMBERISH = re.compile(r"\d")
 _CAUSAL = re.compile(r"\b(driven by|due to|because|as a result|reflect(?:s|ed|ing)?|offset by|"
                      r"attributable to|primarily (?:by|from)|caused by|resulting from|"
                      r"the decline|the increase|the decrease)\b", re.IGNORECASE)
-_QUANTITY_WORDS = {"how", "much", "many", "amount", "total", "what", "percent", "percentage",
-                   "ratio", "margin", "rate", "growth", "revenue", "sales", "income", "eps"}
 
 
 @dataclass(slots=True)
@@ -38,13 +36,9 @@ class ExtractiveAnswerer:
     def __init__(self, settings: AnswerSettings) -> None:
         self.settings = settings
 
-    def answer(self, question: str, terms: list[str],
+    def answer(self, plan: QueryPlan,
                passages: list[Passage]) -> tuple[str, list[dict], list[Citation]]:
         """(answer text, sentences with their citation numbers, citations)."""
-        words_q = set(tokens(question))
-        wants_figure = bool(_QUANTITY_WORDS & words_q)
-        wants_cause = bool({"why", "reason", "reasons", "cause", "caused", "drivers",
-                            "driven", "explain"} & words_q)
         candidates: list[Drafted] = []
         for rank, passage in enumerate(passages):
             previous = 0.0
@@ -53,8 +47,8 @@ class ExtractiveAnswerer:
                 words = raw.split()
                 if len(words) < 3 or (unit.kind == "heading"):
                     continue
-                cov = coverage(terms, raw)
-                causal = wants_cause and bool(_CAUSAL.search(raw))
+                cov = coverage(plan, raw)
+                causal = plan.wants_cause and bool(_CAUSAL.search(raw))
                 if causal:
                     # "The decline was driven by ..." answers the sentence before it.
                     cov = max(cov, 0.8 * previous)
@@ -62,7 +56,7 @@ class ExtractiveAnswerer:
                 if cov == 0:
                     continue
                 score = cov + 0.5 * passage.score
-                if wants_figure and _NUMBERISH.search(raw):
+                if plan.wants_figure and _NUMBERISH.search(raw):
                     score += 0.1
                 if causal:
                     score += 0.3

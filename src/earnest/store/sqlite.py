@@ -297,21 +297,38 @@ class SqliteStore:
         if not terms:
             return []
         match = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms))
-        sql = ("select f.rowid, -bm25(chunk_fts, 1.0, 0.6) as score from chunk_fts f "
-               "where chunk_fts match ?")
-        params: list[Any] = [match]
         allowed = self._allowed_doc_ids(filters)
-        if allowed is not None:
-            if not allowed:
-                return []
-            sql += (" and f.rowid in (select id from chunks where doc_id in (%s))"
-                    % ",".join(str(int(d)) for d in allowed))
-        sql += " order by bm25(chunk_fts, 1.0, 0.6) limit ?"
-        params.append(limit)
+        if allowed is not None and not allowed:
+            return []
+        if allowed is not None and len(allowed) <= 8:
+            # A document's chunk ids are contiguous (one transaction), and FTS5 serves a
+            # rowid range fast where "rowid in (...)" would rank every match first.
+            hits: list[tuple[int, float]] = []
+            for low, high in self._conn().execute(
+                    "select min(id), max(id) from chunks where doc_id in (%s) group by doc_id"
+                    % ",".join(str(int(d)) for d in allowed)):
+                hits += self._bm25(match, limit, "and f.rowid between ? and ?", [low, high])
+            return sorted(hits, key=lambda h: -h[1])[:limit]
+        if allowed is None:
+            return self._bm25(match, limit)
+        ok = self._chunk_doc_filter(allowed)
+        wide = self._bm25(match, limit * 20)
+        return [h for h in wide if ok(h[0])][:limit]
+
+    def _bm25(self, match: str, limit: int, where: str = "",
+              params: list[Any] | None = None) -> list[tuple[int, float]]:
+        sql = (f"select f.rowid, -bm25(chunk_fts, 1.0, 2.0) from chunk_fts f "
+               f"where chunk_fts match ? {where} order by bm25(chunk_fts, 1.0, 2.0) limit ?")
         try:
-            return [(int(r[0]), float(r[1])) for r in self._conn().execute(sql, params)]
+            rows = self._conn().execute(sql, [match, *(params or []), limit])
+            return [(int(r[0]), float(r[1])) for r in rows]
         except sqlite3.OperationalError as exc:
             raise StoreError(f"keyword search failed: {exc}") from exc
+
+    def _chunk_doc_filter(self, allowed: set[int]):
+        keep = {r[0] for r in self._conn().execute(
+            "select id from chunks where doc_id in (%s)" % ",".join(str(int(d)) for d in allowed))}
+        return keep.__contains__
 
     def _allowed_doc_ids(self, filters: Filters) -> set[int] | None:
         if filters.is_empty():
@@ -333,7 +350,7 @@ class SqliteStore:
         marks = ",".join("?" * len(chunk_ids))
         rows = self._conn().execute(
             "select c.id, c.doc_id, d.doc_name, c.page_start, c.page_end, c.char_start, "
-            f"c.char_end, c.text, c.section, c.speaker, c.role from chunks c join documents d "
+            f"c.char_end, c.text, c.section, c.speaker, c.role, c.context from chunks c join documents d "
             f"on d.id = c.doc_id where c.id in ({marks})", list(chunk_ids)).fetchall()
         by_id = {r[0]: Passage(*r) for r in rows}
         return [by_id[i] for i in chunk_ids if i in by_id]
@@ -342,8 +359,11 @@ class SqliteStore:
         conn = self._conn()
         docs, pages = conn.execute(
             "select count(*), coalesce(sum(page_count), 0) from documents").fetchone()
-        chunks, embedded = conn.execute(
-            "select count(*), count(vector) from chunks").fetchone()
+        chunks = conn.execute("select count(*) from chunks").fetchone()[0]
+        pending = conn.execute(
+            "select count(*) from chunks indexed by chunks_pending where vector is null"
+        ).fetchone()[0]
+        embedded = chunks - pending
         return {"documents": docs, "pages": pages, "chunks": chunks, "embedded": embedded,
                 "generation": self.generation(), "schema_version": len(MIGRATIONS),
                 "path": str(self.path)}

@@ -1,0 +1,110 @@
+"""Question understanding: what to search for and what kind of answer is wanted."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from earnest.lexicon import (FINANCIAL_TERMS, STOPWORDS, SYNONYMS, content_terms, stem,
+                             tokens)
+
+_FISCAL_YEAR = re.compile(r"\b(?:fy|fiscal(?:\s+year)?)\s?'?((?:19|20)\d\d)\b")
+_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+_CAUSE_WORDS = {"why", "reason", "reasons", "cause", "caused", "drivers", "driven", "explain",
+                "attributable"}
+_QUANTITY_WORDS = {"how", "much", "many", "amount", "total", "percent", "percentage", "ratio",
+                   "margin", "rate", "growth", "revenue", "sales", "income", "eps", "capex"}
+
+
+# Financial statements: what in a question points at one, and how its page is titled.
+STATEMENTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "cash_flow": (
+        re.compile(r"cash ?flows? statement|statements? of cash ?flows?|capital expenditure|"
+                   r"capex|operating activities|investing activities|financing activities|"
+                   r"free cash flow|dividends paid", re.I),
+        re.compile(r"statements? of (?:consolidated )?cash ?flows?|cash ?flows? statements?",
+                   re.I)),
+    "income": (
+        re.compile(r"income statement|statements? of (?:income|operations|earnings)|p&l|"
+                   r"profit and loss|cogs|cost of goods sold|net profit margin|"
+                   r"operating (?:income )?(?:%|percent)? ?margin|gross (?:profit )?margin|"
+                   r"net income|operating income|revenue|net sales|eps|earnings per share",
+                   re.I),
+        re.compile(r"statements? of (?:consolidated )?(?:comprehensive )?(?:income|operations|"
+                   r"earnings)|income statements?", re.I)),
+    "balance": (
+        re.compile(r"balance sheet|statement of financial position|total assets|"
+                   r"total liabilities|ppne|pp&e|property,? plant|working capital|quick ratio|"
+                   r"current ratio|inventor(?:y|ies) balance|shareholders'? equity|"
+                   r"cash and cash equivalents|total debt", re.I),
+        re.compile(r"balance sheets?|statements? of (?:consolidated )?financial position",
+                   re.I)),
+}
+
+
+@dataclass(slots=True)
+class QueryPlan:
+    question: str
+    terms: list[str]  # content words, in order
+    keyword_terms: list[str]  # terms plus the filing vocabulary for the phrases used
+    phrases: list[tuple[list[str], list[list[str]]]] = field(default_factory=list)
+    years: list[str] = field(default_factory=list)
+    wants_cause: bool = False
+    wants_figure: bool = False
+    statements: list[str] = field(default_factory=list)  # cash_flow | income | balance
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"terms": self.terms, "expanded": self.keyword_terms[len(self.terms):],
+                "years": self.years, "statements": self.statements,
+                "wants_cause": self.wants_cause, "wants_figure": self.wants_figure}
+
+    def statement_match(self, headings: str) -> bool:
+        """Whether a page titled ``headings`` is a statement the question points at."""
+        return any(STATEMENTS[s][1].search(headings) for s in self.statements)
+
+
+def understand(question: str) -> QueryPlan:
+    text = question.lower()
+    words = tokens(question)
+    terms = content_terms(question)
+    phrases: list[tuple[list[str], list[list[str]]]] = []
+    extra: list[str] = []
+    for phrase, alternatives in FINANCIAL_TERMS.items():
+        if re.search(rf"(?<![\w&]){re.escape(phrase)}(?![\w&])", text):
+            alts = [[t for t in tokens(a) if t not in STOPWORDS] for a in alternatives]
+            phrases.append(([t for t in tokens(phrase) if t not in STOPWORDS], alts))
+            extra += [t for alt in alts for t in alt]
+    years = list(dict.fromkeys(_FISCAL_YEAR.findall(text) + _YEAR.findall(text)))
+    extra += years
+    keyword_terms = list(dict.fromkeys(terms + extra))
+    wants_cause = bool(_CAUSE_WORDS & set(words))
+    # "Why did revenue drop?" wants the explanation, not the statement's row.
+    statements = [] if wants_cause else [
+        name for name, (cue, _) in STATEMENTS.items() if cue.search(question)]
+    return QueryPlan(question=question, terms=terms, keyword_terms=keyword_terms,
+                     phrases=phrases, years=years, statements=statements,
+                     wants_cause=wants_cause,
+                     wants_figure=bool(_QUANTITY_WORDS & set(words)))
+
+
+def coverage(plan: QueryPlan, text: str) -> float:
+    """Share of the question's content words found in ``text`` (stemmed, synonyms allowed),
+    longer words weighing more. A financial phrase ("capital expenditure") also counts as
+    present when the filing's own wording for it ("purchases of property, plant and
+    equipment") is."""
+    if not plan.terms:
+        return 0.0
+    present = {stem(t) for t in tokens(text)}
+    satisfied: set[str] = set()
+    for phrase, alternatives in plan.phrases:
+        if any(alt and all(stem(t) in present for t in alt) for alt in alternatives):
+            satisfied.update(phrase)
+    hit = total = 0.0
+    for term in plan.terms:
+        weight = min(len(term), 8)
+        total += weight
+        s = stem(term)
+        if term in satisfied or s in present or SYNONYMS.get(s, frozenset()) & present:
+            hit += weight
+    return hit / total

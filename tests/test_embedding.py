@@ -1,0 +1,54 @@
+from pathlib import Path
+
+import numpy as np
+
+from earnest.embedding import CachedEmbedder, OnnxEmbedder
+from earnest.settings import EmbedSettings
+
+
+def test_unit_vectors_and_meaning(embedder: OnnxEmbedder) -> None:
+    texts = ["Revenue rose 11% to $481.1 million.", "Sales increased eleven percent.",
+             "The hiking trail follows the river to a waterfall."]
+    v = embedder.embed_batch(texts)
+    assert v.shape == (3, 384) and v.dtype == np.float32
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.3
+
+
+def test_batching_and_order_do_not_change_vectors(embedder: OnnxEmbedder) -> None:
+    texts = ["short", "a somewhat longer sentence about gross margin", "mid length text"]
+    together = embedder.embed_batch(texts)
+    alone = np.stack([embedder.embed_batch([t])[0] for t in texts])
+    assert np.allclose(together, alone, atol=1e-4)
+    assert embedder.embed_batch([]).shape == (0, 384)
+
+
+def test_long_text_is_truncated_not_rejected(embedder: OnnxEmbedder) -> None:
+    assert embedder.embed_batch(["word " * 2000]).shape == (1, 384)
+
+
+class CountingEmbedder:
+    """The real model, counting how many texts reach it."""
+
+    def __init__(self, inner: OnnxEmbedder) -> None:
+        self.inner, self.model_id, self.dim, self.seen = inner, inner.model_id, inner.dim, 0
+
+    def embed_batch(self, texts):
+        self.seen += len(texts)
+        return self.inner.embed_batch(texts)
+
+
+def test_cache_skips_the_model(embedder: OnnxEmbedder, tmp_path: Path) -> None:
+    counting = CountingEmbedder(embedder)
+    cached = CachedEmbedder(counting, tmp_path / "cache.sqlite")
+    first = cached.embed_batch(["alpha beta", "gamma delta"])
+    second = CachedEmbedder(counting, tmp_path / "cache.sqlite").embed_batch(
+        ["gamma delta", "alpha beta", "new text"])
+    assert counting.seen == 3
+    assert np.allclose(second[0], first[1]) and np.allclose(second[1], first[0])
+
+
+def test_threads_setting_is_used() -> None:
+    model = OnnxEmbedder(EmbedSettings(threads=1))
+    model.warm_up()
+    assert model.embed_batch(["one thread"]).shape == (1, 384)

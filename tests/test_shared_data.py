@@ -1,0 +1,56 @@
+"""End to end on real documents from ../shared/data (skipped with a message when absent)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from earnest import Earnest
+from earnest.evaluation import eval_facts, fact_question
+from earnest.figures import contains_numbers
+
+from .conftest import shared_data
+
+
+def test_financebench_cash_flow_row(library: Earnest) -> None:
+    pdf = shared_data("financebench/pdfs/3M_2018_10K.pdf")
+    report = library.ingest([pdf])
+    assert report.files[0].status == "ingested" and report.files[0].pages == 160
+    answer = library.ask("What is the FY2018 capital expenditure amount (in USD millions) for "
+                         "3M? Give a response to the question by relying on the details shown "
+                         "in the cash flow statement.", k=10)
+    pages = [p.page_start for p in answer.passages]
+    assert 60 in pages[:5]  # the statement of cash flows (gold page index 59, 0-based)
+    for c in answer.citations:
+        assert library.page_text(c.doc_name, c.page)[c.char_start:c.char_end] == c.quote
+
+
+def test_refinitiv_transcript_speakers(library: Earnest) -> None:
+    pdf = shared_data("transcripts/refinitiv/2015-07-21-AAPL.pdf")
+    library.ingest([pdf])
+    answer = library.ask("What did the CFO say about gross margin?")
+    assert answer.status == "answered"
+    speakers = {c.speaker for c in answer.citations}
+    assert any(s and s.startswith("Luca Maestri") for s in speakers), speakers
+
+
+def test_motleyfool_fact_is_found(library: Earnest, tmp_path: Path) -> None:
+    folder = shared_data("transcripts/motleyfool")
+    txt = folder / "transcripts" / "AAN_q1_2021.txt"
+    library.ingest([txt])
+    facts = [json.loads(line) for line in (folder / "facts.jsonl").open()
+             if json.loads(line)["doc_name"] == "AAN_q1_2021"]
+    fact = facts[0]
+    answer = library.ask(fact_question(fact["doc_name"], fact["fact"], fact["numbers"]))
+    assert any(contains_numbers(p.text, fact["numbers"]) for p in answer.passages[:5])
+    (tmp_path / "facts.jsonl").write_text("".join(json.dumps(f) + "\n" for f in facts))
+    report = eval_facts(library, tmp_path)
+    assert report.questions == len(facts) and report.recall[10] >= report.recall[1] > 0.5
+
+
+def test_missing_shared_data_skips_with_reason(monkeypatch) -> None:
+    from . import conftest
+
+    monkeypatch.setattr(conftest, "SHARED_DATA", Path("/nonexistent/shared/data"))
+    with pytest.raises(pytest.skip.Exception, match="development data not found"):
+        shared_data("financebench")
