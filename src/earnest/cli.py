@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
@@ -225,12 +226,16 @@ def docs_list(library: LibraryOpt = None, config: ConfigOpt = None,
                 print(json.dumps({"documents": [d.to_dict() for d in docs],
                                   "stats": lib.stats()}))
                 return
-            table = Table("document", "type", "pages", "chunks", "status", "added")
+            table = Table("document", "company", "type", "period", "pages", "chunks",
+                          "status")
             for d in docs:
                 status = d.status if d.status == "ready" else \
                     f"embedding {d.embedded_count}/{d.chunk_count}"
-                table.add_row(d.doc_name, d.file_type, str(d.page_count), str(d.chunk_count),
-                              status, d.added_at)
+                meta = d.effective_metadata()
+                table.add_row(d.doc_name, str(meta.get("company", "")),
+                              str(meta.get("doc_type", d.file_type)),
+                              str(meta.get("fiscal_period", "")), str(d.page_count),
+                              str(d.chunk_count), status)
             out.print(table)
             s = lib.stats()
             out.print(f"{s['documents']} documents, {s['pages']} pages, {s['chunks']} chunks "
@@ -251,6 +256,51 @@ def docs_show(name: str, library: LibraryOpt = None, config: ConfigOpt = None,
                 for key, value in info.to_dict().items():
                     out.print(f"[bold]{key}[/]: {value}", highlight=False)
     _run(as_json, body)
+
+
+@docs_app.command("edit")
+def docs_edit(name: str,
+              set_: Annotated[Optional[list[str]], typer.Option(
+                  "--set", help="FIELD=VALUE, e.g. company=\"3M\" or fiscal_period=FY2018.")]
+              = None,
+              unset: Annotated[Optional[list[str]], typer.Option(
+                  help="FIELD: drop a correction, back to the extracted value.")] = None,
+              library: LibraryOpt = None, config: ConfigOpt = None,
+              as_json: JsonOpt = False) -> None:
+    """Correct a document's metadata; corrections survive re-ingest."""
+    def body() -> None:
+        values: dict[str, Any] = {}
+        for item in set_ or []:
+            key, sep, value = item.partition("=")
+            if not sep or not key.strip():
+                raise InputError(f"--set takes FIELD=VALUE, got {item!r}")
+            values[key.strip()] = _typed(value.strip())
+        values.update({key: None for key in unset or []})
+        if not values:
+            raise InputError("nothing to change: give --set FIELD=VALUE or --unset FIELD")
+        with _open(library, config) as lib:
+            info = lib.correct_metadata(name, values)
+            if as_json:
+                print(json.dumps(info.to_dict()))
+            else:
+                for key, value in sorted(info.effective_metadata().items()):
+                    mark = " (corrected)" if key in info.corrections else ""
+                    out.print(f"[bold]{key}[/]: {value}{mark}", highlight=False)
+    _run(as_json, body)
+
+
+def _typed(value: str) -> Any:
+    """Numbers stay numbers ("2018" -> 2018) so fiscal_year compares as it is extracted."""
+    return int(value) if re.fullmatch(r"-?\d+", value) else value
+
+
+@docs_app.command("refresh")
+def docs_refresh(library: LibraryOpt = None, config: ConfigOpt = None) -> None:
+    """Re-extract metadata from the stored text of every document (no re-embedding)."""
+    def body() -> None:
+        with _open(library, config) as lib:
+            out.print(f"{lib.refresh_metadata()} documents refreshed")
+    _run(False, body)
 
 
 @docs_app.command("remove")
@@ -309,6 +359,14 @@ def eval_facts(data_dir: Path, library: LibraryOpt = None, config: ConfigOpt = N
                as_json: JsonOpt = False) -> None:
     """Numeric-fact recall@k on transcripts (DIR holds transcripts/ and facts.jsonl)."""
     _eval("facts", data_dir, library, config, out_dir, limit, as_json)
+
+
+@eval_app.command("metadata")
+def eval_metadata(data_dir: Path, library: LibraryOpt = None, config: ConfigOpt = None,
+                  out_dir: OutOpt = Path("eval-reports"), limit: LimitOpt = None,
+                  as_json: JsonOpt = False) -> None:
+    """Metadata accuracy (company, type, fiscal year) against DIR/documents.jsonl."""
+    _eval("metadata", data_dir, library, config, out_dir, limit, as_json)
 
 
 @app.command()

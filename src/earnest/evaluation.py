@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from earnest.errors import InputError
+from earnest.errors import EarnestError, InputError
 from earnest.figures import contains_numbers
 from earnest.models import Answer
 from earnest.service import Earnest
@@ -45,6 +45,19 @@ class EvalReport:
                 "latency_ms": self.latency_ms, **self.extra, "rows": self.rows}
 
     def markdown(self) -> str:
+        if "accuracy" in self.extra:
+            acc = self.extra["accuracy"]
+            lines = [f"# earnest eval {self.name}", "", f"{self.questions} documents; library: "
+                     f"{self.extra.get('library', '')}", "", "| field | accuracy |", "|---|---|"]
+            lines += [f"| {k} | {v:.3f} |" for k, v in acc.items()]
+            lines += [f"| all three | {self.extra['all_fields']:.3f} |", "",
+                      "company: the document's own name or another name its registrant "
+                      "goes by in the library (same SEC file number or ticker); the name as "
+                      f"stated alone: {self.extra['company_as_stated']:.3f}.", "",
+                      "Mismatches:", ""]
+            lines += [f"- {r['doc_name']}: extracted {r['extracted']}, labelled {r['gold']}"
+                      for r in self.rows if not all(r[k] for k in acc)]
+            return "\n".join(lines) + "\n"
         lines = [f"# earnest eval {self.name}", "",
                  f"{self.questions} questions; library: {self.extra.get('library', '')}", "",
                  "| metric | " + " | ".join(f"@{k}" for k in self.recall) + " | MRR |",
@@ -223,8 +236,57 @@ def write_reports(report: EvalReport, out_dir: Path) -> tuple[Path, Path]:
     return json_path, md_path
 
 
+_GOLD_TYPES = {"10k": "10-K", "10q": "10-Q", "8k": "8-K", "earnings": "earnings_release"}
+
+
+def eval_metadata(lib: Earnest, data_dir: Path, *, limit: int | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> EvalReport:
+    """Extracted company, document type and fiscal year against documents.jsonl.
+
+    Company counts when one name contains the other after dropping suffixes (Inc, Co, ...);
+    fiscal year compares the extracted ``fiscal_year`` with ``doc_period``."""
+    from earnest.metadata import company_aliases, company_key
+
+    gold = _read_jsonl(data_dir / "documents.jsonl")[:limit]
+    known = company_aliases(lib.documents())
+    aliases = _content_aliases(lib, corpus_dir("metadata", data_dir))
+    fields = {"company": [], "doc_type": [], "fiscal_year": []}
+    as_stated = []
+    rows = []
+    for i, g in enumerate(gold):
+        name = aliases.get(g["doc_name"], g["doc_name"])
+        try:
+            meta = lib.document(name).metadata  # as extracted, not as corrected
+        except EarnestError:
+            meta = {}
+        want = company_key(g["company"])
+
+        def same(name: str) -> bool:
+            got = company_key(name)
+            return bool(got) and (want in got or got in want)
+        as_stated.append(same(meta.get("company", "")))
+        checks = {"company": any(same(n) for n in known.get(name, {meta.get("company", "")})),
+                  "doc_type": meta.get("doc_type") == _GOLD_TYPES.get(g["doc_type"].lower()),
+                  "fiscal_year": meta.get("fiscal_year") == g["doc_period"]}
+        for key, ok in checks.items():
+            fields[key].append(ok)
+        rows.append({"doc_name": g["doc_name"], **checks, "extracted": {
+            k: meta.get(k) for k in ("company", "ticker", "doc_type", "fiscal_period")},
+            "gold": {k: g[k] for k in ("company", "doc_type", "doc_period")}})
+        if progress:
+            progress(i + 1, len(gold))
+    n = max(len(gold), 1)
+    accuracy = {k: round(sum(v) / n, 4) for k, v in fields.items()}
+    all_ok = round(sum(all(r[k] for k in fields) for r in rows) / n, 4)
+    report = EvalReport("metadata", len(gold), {}, 0.0, {}, _percentiles([]),
+                        {"metric": "metadata accuracy", "accuracy": accuracy,
+                         "company_as_stated": round(sum(as_stated) / n, 4),
+                         "all_fields": all_ok, "library": str(lib.home)}, rows)
+    return report
+
+
 EVALS: dict[str, Callable[..., EvalReport]] = {
-    "financebench": eval_financebench, "facts": eval_facts}
+    "financebench": eval_financebench, "facts": eval_facts, "metadata": eval_metadata}
 
 __all__ = ["EVALS", "EvalReport", "corpus_dir", "fact_question", "ranked_pages",
            "write_reports"]

@@ -50,10 +50,17 @@ class DocumentInfo:
     embedded_count: int
     status: str  # ready | embedding
     added_at: str
-    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)  # as extracted
+    corrections: dict[str, Any] = field(default_factory=dict)  # by users; they win
+
+    def effective_metadata(self) -> dict[str, Any]:
+        return {**self.metadata, **self.corrections}
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out["metadata"] = self.effective_metadata()
+        out["extracted_metadata"] = self.metadata
+        return out
 
 
 @dataclass(slots=True)

@@ -4,22 +4,18 @@ Fusion and reranking are plain functions so both stores share them."""
 
 from __future__ import annotations
 
-import math
 import re
 import time
-from collections import Counter
-from dataclasses import dataclass, field
 from typing import Sequence
 
 
+from earnest.doc_matching import DocumentMatcher
 from earnest.embedding import Embedder
-from earnest.lexicon import STOPWORDS, tokens
-from earnest.understanding import QueryPlan, coverage, understand
-from earnest.models import DocumentInfo, Passage, SearchResult
+from earnest.models import Passage, SearchResult
 from earnest.settings import RetrieveSettings
 from earnest.store.base import Filters, Store
+from earnest.understanding import QueryPlan, coverage, understand
 
-_YEAR = re.compile(r"(?:fy|fiscal\s*(?:year\s*)?)?'?((?:19|20)\d\d)\b")
 
 
 def rrf(rankings: Sequence[Sequence[int]], weights: Sequence[float], k: int) -> dict[int, float]:
@@ -29,76 +25,6 @@ def rrf(rankings: Sequence[Sequence[int]], weights: Sequence[float], k: int) -> 
         for rank, item in enumerate(ranking):
             scores[item] = scores.get(item, 0.0) + weight / (k + rank + 1)
     return scores
-
-
-_SPLIT_ALNUM = re.compile(r"\d+|[a-z]+")
-_GENERIC = {"the", "and", "of", "inc", "corp", "co", "company", "group", "dated"}
-
-
-def _name_words(text: str) -> set[str]:
-    """Words naming a document: "BESTBUY_2024Q2_10Q" -> bestbuy, 2024q2, 2024, q2, 10q."""
-    words = set()
-    for tok in tokens(text.replace("_", " ").replace("-", " ")):
-        words.add(tok)
-        parts = _SPLIT_ALNUM.findall(tok)
-        if len(parts) > 1 and not tok.startswith(("10", "8k")):
-            words.update(parts)
-    return words - _GENERIC
-
-
-@dataclass(slots=True)
-class DocumentMatcher:
-    """Scores documents by the question's words that name them (company, ticker, year, type).
-
-    Built from document names and metadata. Adjacent question words are also tried joined
-    ("Best Buy" finds BESTBUY_2023_10K) and a word may be the start of a name word ("MGM"
-    finds MGMRESORTS). A boost, never a filter: a wrong guess costs rank, not the answer."""
-
-    docs: list[DocumentInfo]
-    doc_tokens: dict[int, set[str]] = field(default_factory=dict)
-    idf: dict[str, float] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        counts: Counter[str] = Counter()
-        for doc in self.docs:
-            words = _name_words(doc.doc_name)
-            for key in ("company", "ticker", "title", "fiscal_period", "doc_type"):
-                value = doc.metadata.get(key)
-                if isinstance(value, str):
-                    words |= _name_words(value)
-                    words.add("".join(tokens(value)))
-            self.doc_tokens[doc.id] = words
-            counts.update(words)
-        n = max(len(self.docs), 1)
-        self.idf = {w: math.log(1 + n / c) for w, c in counts.items()}
-
-    def _question_words(self, question: str) -> dict[str, float]:
-        """Name words the question uses, with how fully it uses them (1, or 0.7 for a
-        prefix such as "mgm" of "mgmresorts")."""
-        words = [w for w in tokens(question) if w not in STOPWORDS]
-        cands = set(words) | {a + b for a, b in zip(words, words[1:])}
-        cands |= set(_YEAR.findall(question.lower()))
-        for w in list(cands):
-            cands.update(p for p in _SPLIT_ALNUM.findall(w) if p.isdigit() and len(p) == 4)
-        found = {w: 1.0 for w in cands if w in self.idf and w not in _GENERIC}
-        for w in cands:
-            if len(w) >= 3 and w.isalpha() and w not in found:
-                for name in self.idf:
-                    if len(name) >= 5 and name.startswith(w) and name not in found:
-                        found[name] = 0.7
-        return found
-
-    def scores(self, question: str) -> dict[int, float]:
-        found = self._question_words(question)
-        if not found:
-            return {}
-        out = {}
-        for doc_id, words in self.doc_tokens.items():
-            score = sum(self.idf[w] * weight for w, weight in found.items() if w in words)
-            if score:
-                out[doc_id] = score
-        best = max(out.values(), default=0.0)
-        return {d: s / best for d, s in out.items()} if best else {}
 
 
 class HybridRetriever:
@@ -210,4 +136,4 @@ def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 2)
 
 
-__all__ = ["DocumentMatcher", "HybridRetriever", "relevance", "rrf"]
+__all__ = ["HybridRetriever", "relevance", "rrf"]

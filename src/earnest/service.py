@@ -12,11 +12,12 @@ from earnest.answer import ExtractiveAnswerer
 from earnest.chunking import chunk_document
 from earnest.embedding import Embedder, make_embedder
 from earnest.errors import DocumentError, IndexMismatch, InputError, NotFound
-from earnest.models import Answer, DocumentInfo, SearchResult
+from earnest.models import Answer, DocumentInfo, Page, SearchResult
 from earnest.readers import is_supported, read_document
 from earnest.retrieval import HybridRetriever, relevance
 from earnest.settings import Settings
 from earnest.store import Filters, NewDocument, SqliteStore, Store
+from earnest.metadata import describe
 from earnest.structure import transcript_segments
 from earnest.understanding import understand
 
@@ -195,10 +196,9 @@ class Earnest:
             tmp = original.with_suffix(".part")
             tmp.write_bytes(data)
             tmp.replace(original)
-        metadata: dict[str, Any] = {"encoding": parsed.encoding} if parsed.encoding else {}
-        if found:
-            metadata["doc_type"] = "earnings_call"
-            metadata["speakers"] = len({t.speaker.label() for t in found[1]})
+        metadata = describe(parsed.pages, doc_name, found[1] if found else None)
+        if parsed.encoding:
+            metadata["encoding"] = parsed.encoding
         info = self.store.add_document(NewDocument(
             doc_name=doc_name, source_path=source_path or filename, content_hash=content_hash,
             file_type=parsed.file_type, pages=parsed.pages, chunks=chunks, metadata=metadata))
@@ -286,6 +286,28 @@ class Earnest:
         original = self.home / "files" / f"{info.content_hash}{Path(info.source_path).suffix.lower()}"
         if self.store.find_by_hash(info.content_hash) is None and original.exists():
             original.unlink()
+
+    def correct_metadata(self, doc_name: str, values: dict[str, Any]) -> DocumentInfo:
+        """Correct extracted metadata (company, ticker, doc_type, fiscal_period, ...); a None
+        value restores the extracted one. Corrections outlive re-ingest of the document."""
+        self.document(doc_name)
+        return self.store.correct_metadata(doc_name, values)
+
+    def refresh_metadata(self) -> int:
+        """Re-extract every document's metadata from its stored pages (after an upgrade of
+        the extractor); no re-parsing or re-embedding. Corrections stay."""
+        count = 0
+        for doc in self.documents():
+            pages = [Page(n, self.store.page_text(doc.doc_name, n) or "")
+                     for n in range(1, min(doc.page_count, 3) + 1)]
+            found = transcript_segments(pages)
+            metadata = describe(pages, doc.doc_name, found[1] if found else None)
+            for key in ("encoding",):
+                if key in doc.metadata:
+                    metadata[key] = doc.metadata[key]
+            self.store.update_metadata(doc.doc_name, metadata)
+            count += 1
+        return count
 
     def page_text(self, doc_name: str, page: int) -> str:
         text = self.store.page_text(doc_name, page)

@@ -61,6 +61,15 @@ MIGRATIONS: list[str] = [
     """
     alter table chunks add column role text;
     """,
+    # 3: users' corrections to extracted metadata, by document name: they survive re-ingest
+    """
+    create table metadata_overrides (
+        doc_name text not null,
+        key text not null,
+        value text not null,
+        primary key (doc_name, key)
+    );
+    """,
 ]
 
 _FTS_TERM = re.compile(r"[^\W_]+", re.UNICODE)
@@ -77,6 +86,7 @@ class SqliteStore:
         self._local = threading.local()
         self._vectors: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._vector_lock = threading.Lock()
+        self._docs_cache: tuple[int, list[DocumentInfo]] | None = None
         self._migrate()
 
     # -- connections -------------------------------------------------------------------------
@@ -197,7 +207,9 @@ class SqliteStore:
     _DOC_SELECT = (
         "select d.id, d.doc_name, d.source_path, d.content_hash, d.file_type, d.page_count, "
         "d.chunk_count, (select count(*) from chunks c where c.doc_id = d.id "
-        "and c.vector is not null), d.added_at, d.metadata from documents d")
+        "and c.vector is not null), d.added_at, d.metadata, "
+        "(select json_group_object(o.key, json(o.value)) from metadata_overrides o "
+        "where o.doc_name = d.doc_name) from documents d")
 
     def _doc(self, row: tuple) -> DocumentInfo:
         embedded = row[7]
@@ -205,7 +217,7 @@ class SqliteStore:
             id=row[0], doc_name=row[1], source_path=row[2], content_hash=row[3],
             file_type=row[4], page_count=row[5], chunk_count=row[6], embedded_count=embedded,
             status="ready" if embedded >= row[6] else "embedding", added_at=row[8],
-            metadata=json.loads(row[9]))
+            metadata=json.loads(row[9]), corrections=json.loads(row[10] or "{}"))
 
     def find_by_hash(self, content_hash: str) -> DocumentInfo | None:
         row = self._conn().execute(self._DOC_SELECT + " where d.content_hash = ?",
@@ -218,8 +230,36 @@ class SqliteStore:
         return self._doc(row) if row else None
 
     def list_documents(self) -> list[DocumentInfo]:
-        rows = self._conn().execute(self._DOC_SELECT + " order by d.doc_name").fetchall()
-        return [self._doc(r) for r in rows]
+        gen = self.generation()
+        cached = self._docs_cache
+        if cached is None or cached[0] != gen:
+            rows = self._conn().execute(self._DOC_SELECT + " order by d.doc_name").fetchall()
+            cached = self._docs_cache = (gen, [self._doc(r) for r in rows])
+        return list(cached[1])
+
+    def correct_metadata(self, doc_name: str, values: dict[str, Any]) -> DocumentInfo:
+        """Record users' corrections (a None value removes one); they outlive re-ingest."""
+        conn = self._conn()
+        with self._write_lock:
+            if self.get_document(doc_name) is None:
+                raise NotFound(f"no document named {doc_name!r}")
+            conn.execute("begin immediate")
+            try:
+                for key, value in values.items():
+                    if value is None:
+                        conn.execute("delete from metadata_overrides where doc_name = ? and "
+                                     "key = ?", (doc_name, key))
+                    else:
+                        conn.execute("insert or replace into metadata_overrides values (?,?,?)",
+                                     (doc_name, key, json.dumps(value)))
+                self._bump(conn)
+                conn.execute("commit")
+            except BaseException:
+                conn.execute("rollback")
+                raise
+        info = self.get_document(doc_name)
+        assert info is not None
+        return info
 
     def update_metadata(self, doc_name: str, metadata: dict[str, Any]) -> DocumentInfo:
         conn = self._conn()
@@ -334,11 +374,10 @@ class SqliteStore:
         if filters.is_empty():
             return None
         allowed = set()
-        for doc_id, name, meta in self._conn().execute(
-                "select id, doc_name, metadata from documents"):
+        for doc in self.list_documents():
+            doc_id, name, metadata = doc.id, doc.doc_name, doc.effective_metadata()
             if filters.doc_names and name not in filters.doc_names:
                 continue
-            metadata = json.loads(meta)
             if all(_meta_matches(metadata.get(k), v) for k, v in filters.metadata.items()):
                 allowed.add(doc_id)
         return allowed

@@ -1,0 +1,166 @@
+"""Which documents a question is about: company (or ticker), fiscal period, document type.
+
+A boost, never a filter: a wrong guess costs rank, not the answer."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from earnest.lexicon import STOPWORDS, tokens
+from earnest.metadata import company_aliases
+from earnest.models import DocumentInfo
+
+_SPLIT_ALNUM = re.compile(r"\d+|[a-z]+")
+_GENERIC = {"the", "and", "of", "inc", "corp", "co", "company", "group", "dated", "com",
+            "corporation", "incorporated", "plc", "ltd", "holdings", "international"}
+_PERIOD_WORD = re.compile(r"^(?:(?:19|20)\d\d|q[1-4]|fy\d*|\d+[kq]|\d{1,2}|k|q|earnings|"
+                          r"release|call|transcript|report|dated|\d{4}q[1-4])$")
+_YEAR = re.compile(r"\b(?:fy|fiscal\s*(?:year\s*)?)?\s?'?((?:19|20)\d\d)\b", re.I)
+_SHORT_FY = re.compile(r"\bfy\s?'?(\d\d)\b", re.I)
+_QUARTER = re.compile(r"\b(?:q([1-4])|(first|second|third|fourth)\s+quarter)\b", re.I)
+_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+_LATEST = re.compile(r"\b(latest|most recent|last (?:quarter|year|fiscal year|call|10-?[kq])|"
+                     r"current (?:quarter|year))\b", re.I)
+_TYPE_CUES = [
+    ("10-K", re.compile(r"\b10-?k\b|annual report", re.I)),
+    ("10-Q", re.compile(r"\b10-?q\b|quarterly report", re.I)),
+    ("8-K", re.compile(r"\b8-?k\b", re.I)),
+    ("earnings_call", re.compile(r"\b(?:earnings|conference) call\b|transcript|on the call\b|"
+                                 r"analysts? (?:asked|questions)|prepared remarks", re.I)),
+    ("earnings_release", re.compile(r"press release|earnings release", re.I)),
+]
+
+
+def _name_words(text: str) -> set[str]:
+    """Words naming a company: "Best Buy Co., Inc." -> best, buy, bestbuy."""
+    words = {w for w in tokens(text.replace("_", " ").replace("-", " ")) if w not in _GENERIC}
+    joined = "".join(w for w in tokens(text) if w not in _GENERIC)
+    if joined:
+        words.add(joined)
+    for w in list(words):
+        parts = _SPLIT_ALNUM.findall(w)
+        if len(parts) > 1 and not parts[0].isdigit():
+            words.update(p for p in parts if p.isalpha() and len(p) > 2)
+    return {w for w in words if not _PERIOD_WORD.match(w)}
+
+
+@dataclass(slots=True)
+class QuestionScope:
+    years: list[int]
+    quarter: int | None
+    doc_types: list[str]
+    latest: bool
+
+
+def question_scope(question: str) -> QuestionScope:
+    years = [int(y) for y in _YEAR.findall(question)]
+    years += [2000 + int(y) for y in _SHORT_FY.findall(question)]
+    q = _QUARTER.search(question)
+    quarter = None
+    if q:
+        quarter = int(q.group(1)) if q.group(1) else _ORDINAL[q.group(2).lower()]
+    types = [name for name, cue in _TYPE_CUES if cue.search(question)]
+    return QuestionScope(list(dict.fromkeys(years)), quarter, types,
+                         bool(_LATEST.search(question)))
+
+
+def _doc_period(doc: DocumentInfo) -> tuple[int | None, int | None]:
+    meta = doc.effective_metadata()
+    year, quarter = meta.get("fiscal_year"), meta.get("fiscal_quarter")
+    if year is None:  # fall back on the name: "..._2023Q2_..."
+        m = re.search(r"(?<!\d)((?:19|20)\d\d)(?:q([1-4]))?(?!\d)", doc.doc_name.lower())
+        if m:
+            year, quarter = int(m.group(1)), int(m.group(2)) if m.group(2) else None
+    return (int(year) if year is not None else None,
+            int(quarter) if quarter is not None else None)
+
+
+@dataclass(slots=True)
+class DocumentMatcher:
+    docs: list[DocumentInfo]
+    names: dict[int, set[str]] = field(default_factory=dict)
+    idf: dict[str, float] = field(default_factory=dict)
+    periods: dict[int, tuple[int | None, int | None]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        counts: Counter[str] = Counter()
+        aliases = company_aliases(self.docs)
+        for doc in self.docs:
+            meta = doc.effective_metadata()
+            words = _name_words(doc.doc_name.split("_")[0])
+            for name in aliases.get(doc.doc_name, set()) | {meta.get("ticker") or ""}:
+                words |= _name_words(name)
+            self.names[doc.id] = words
+            self.periods[doc.id] = _doc_period(doc)
+            counts.update(words)
+        n = max(len(self.docs), 1)
+        self.idf = {w: math.log(1 + n / c) for w, c in counts.items()}
+
+    def describe(self, question: str) -> dict:
+        scope = question_scope(question)
+        return {"companies": sorted(self._company_words(question)), "years": scope.years,
+                "quarter": scope.quarter, "doc_types": scope.doc_types,
+                "latest": scope.latest}
+
+    def _company_words(self, question: str) -> dict[str, float]:
+        words = [w for w in tokens(question) if w not in STOPWORDS and w not in _GENERIC]
+        cands = set(words) | {a + b for a, b in zip(words, words[1:])}
+        found = {w: 1.0 for w in cands if w in self.idf}
+        # A capitalised word may be the start of a name ("MGM" -> "mgmresorts"); a common
+        # word may not ("net" is no prefix of "netflix").
+        proper = {w.lower() for w in re.findall(r"\b[A-Z][A-Za-z&]{2,}\b", question)}
+        for w in cands & proper:
+            if len(w) >= 3 and w.isalpha() and w not in found:
+                for name in self.idf:
+                    if len(name) >= 5 and name.startswith(w):
+                        found.setdefault(name, 0.7)
+        return found
+
+    def scores(self, question: str) -> dict[int, float]:
+        """Document id -> 0..1. Company decides most; period and type order within it."""
+        company = self._company_words(question)
+        scope = question_scope(question)
+        raw: dict[int, float] = {}
+        for doc in self.docs:
+            raw[doc.id] = sum(self.idf[w] * weight for w, weight in company.items()
+                              if w in self.names[doc.id])
+        best = max(raw.values(), default=0.0)
+        # "the latest 10-K", or no period at all: the company's newest documents first.
+        latest = self._latest_by_company(raw, best) if scope.latest or not scope.years \
+            else set()
+        out: dict[int, float] = {}
+        for doc in self.docs:
+            c = raw[doc.id] / best if best else 0.0
+            p = self._period_score(doc.id, scope, latest)
+            t = 1.0 if doc.effective_metadata().get("doc_type") in scope.doc_types else 0.0
+            score = (0.6 * c + 0.3 * p + 0.1 * t) if best else (0.3 * p + 0.1 * t)
+            if score > 0:
+                out[doc.id] = score
+        top = max(out.values(), default=0.0)
+        return {d: s / top for d, s in out.items()} if top else {}
+
+    def _period_score(self, doc_id: int, scope: QuestionScope, latest: set[int]) -> float:
+        year, quarter = self.periods[doc_id]
+        if doc_id in latest:
+            return 1.0 if scope.latest else 0.5
+        if not scope.years or year is None:
+            return 0.0
+        if year not in scope.years:
+            return 0.0
+        if scope.quarter is None:
+            return 1.0 if quarter is None else 0.6  # "FY2022": the annual report first
+        return 1.0 if quarter == scope.quarter else 0.5
+
+    def _latest_by_company(self, raw: dict[int, float], best: float) -> set[int]:
+        if not best:
+            return set()
+        mine = [d for d, s in raw.items() if s >= 0.85 * best]
+        dated = [(self.periods[d][0], self.periods[d][1] or 5, d) for d in mine
+                 if self.periods[d][0] is not None]
+        if not dated:
+            return set()
+        newest = max(dated)[:2]
+        return {d for y, q, d in dated if (y, q) == newest}

@@ -1,0 +1,297 @@
+"""Document metadata read from the document itself: company, ticker, type, fiscal period,
+dates. The file name is only a fallback hint, and says so in ``metadata_source``."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from earnest.models import Page
+
+_MONTHS = {m: i for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+     "october", "november", "december"], start=1)}
+_MONTH_RE = "(?:" + "|".join(_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?"
+_DATE = re.compile(rf"\b({_MONTH_RE})\s+(\d{{1,2}})\s*,?\s*((?:19|20)\d\d)\b", re.I)
+_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3,
+            "4th": 4, "q1": 1, "q2": 2, "q3": 3, "q4": 4}
+_SUFFIX = re.compile(r"\b(inc|corp|corporation|company|co|plc|ltd|limited|llc|group|holdings|"
+                     r"international|incorporated|n\.?v|s\.?a|ag)\b\.?", re.I)
+_EXCHANGE_TICKER = re.compile(r"\((?:NYSE|NASDAQ|Nasdaq|NYSE American|NasdaqGS|TSX)\s*:\s*"
+                              r"([A-Z][A-Z.]{0,5})\)")
+_TYPES = [("10-K", re.compile(r"FORM\s*10-?K\b|ANNUAL REPORT PURSUANT TO SECTION", re.I)),
+          ("10-Q", re.compile(r"FORM\s*10-?Q\b|QUARTERLY REPORT PURSUANT TO SECTION", re.I)),
+          ("8-K", re.compile(r"FORM\s*8-?K\b|CURRENT REPORT\s+Pursuant to Section", re.I))]
+_RELEASE = re.compile(r"\b(reports?|announces?|reported|announced)\b[^.\n]{0,80}"
+                      r"\b(quarter|results|earnings)\b", re.I)
+_NAME_HINTS = {"10k": "10-K", "10q": "10-Q", "8k": "8-K", "earnings": "earnings_release",
+               "transcript": "earnings_call", "call": "earnings_call"}
+
+
+def _parse_date(match: re.Match[str]) -> date | None:
+    month = _MONTHS.get(match.group(1).lower().rstrip("."))
+    if month is None:
+        month = next((v for k, v in _MONTHS.items() if k.startswith(match.group(1).lower()[:3])),
+                     None)
+    try:
+        return date(int(match.group(3)), month or 1, int(match.group(2)))
+    except ValueError:
+        return None
+
+
+def _first_date(pattern: str, text: str) -> date | None:
+    m = re.search(pattern + r"[^A-Za-z0-9]{0,40}" + _DATE.pattern, text, re.I)
+    if not m:
+        return None
+    return _parse_date(_DATE.search(m.group(0)))
+
+
+def clean_company(name: str) -> str:
+    name = re.sub(r"\s+", " ", name).strip(" ,.;:-–")
+    if name.isupper() and len(name) > 4:
+        # Keep what reads as an acronym (MGM, PLC, 3M); title-case the words.
+        name = " ".join(w if any(c.isdigit() for c in w) or not re.search(r"[AEIOU]", w)
+                        else w.title() for w in name.split())
+    return name
+
+
+def company_key(name: str) -> str:
+    """A comparable form: "BEST BUY CO., INC." and "Best Buy" -> "bestbuy"."""
+    return re.sub(r"[^a-z0-9]", "", _SUFFIX.sub("", name.lower()))
+
+
+_NOT_NAME = re.compile(r"report|pursuant|securities|exchange act|commission|period|fiscal|"
+                       r"washington|form\s|\d{1,2},\s*\d{4}|:|^or$|^\(", re.I)
+
+
+def _registrant(text: str) -> str | None:
+    """The name printed above "(Exact name of registrant as specified in its charter)"."""
+    m = re.search(r"\(\s*exact\s+name\s+of\s+(?:the\s+)?registrant", text, re.I)
+    if not m:  # older covers: "Commission file number 1-3285" then the name
+        after = re.search(r"commission\s+file\s+number[^\n]*\n([^\n]{2,80})\n", text, re.I)
+        return clean_company(after.group(1)) if after else None
+    before = text[:m.start()]
+    before = re.sub(r"(?is).*commission\s+file\s+(?:number|no\.?)\s*:?\s*[\d-]+", "", before)
+    parts: list[str] = []
+    for line in reversed(before.split("\n")):
+        line = line.strip(" _\t")
+        if not line:
+            if parts:
+                break
+            continue
+        if _NOT_NAME.search(line) or len(line) > 80 or len(parts) >= 5:
+            break
+        parts.insert(0, line)
+    name = _merge_split_caps(" ".join(parts))
+    return clean_company(name) if re.search(r"[A-Za-z]{2}", name) else None
+
+
+def _merge_split_caps(text: str) -> str:
+    """PDF text sometimes breaks a capitalised word after its first letter:
+    "MGM R ESORTS I NTERNATIONAL" -> "MGM RESORTS INTERNATIONAL"."""
+    return re.sub(r"\b([A-Z]) ([A-Z]{2,})\b", r"\1\2", re.sub(r"\s+", " ", text)).strip()
+
+
+def _ticker_from_cover(text: str) -> str | None:
+    m = re.search(r"Trading\s+Symbol\(?s?\)?.*?\n(.+?)\n", text, re.I | re.S)
+    if m:
+        cand = re.findall(r"\b([A-Z]{1,5})\b(?=\s+(?:The\s+)?(?:New York Stock Exchange|NYSE|"
+                          r"Nasdaq|NASDAQ))", m.group(1))
+        if cand:
+            return cand[0]
+    m = _EXCHANGE_TICKER.search(text)
+    return m.group(1) if m else None
+
+
+def _fiscal_mentions(text: str) -> Counter[int]:
+    years = [int(y) for y in re.findall(r"\bfiscal\s+(?:year\s+)?((?:19|20)\d\d)\b", text, re.I)]
+    years += [2000 + int(y) for y in re.findall(r"\bFY\s?'?(\d\d)\b", text)]
+    years += [int(y) for y in re.findall(r"\bFY\s?((?:19|20)\d\d)\b", text)]
+    return Counter(years)
+
+
+def _first_quarter_mention(text: str) -> tuple[int, int] | None:
+    """The first "(fiscal) quarter and year" the text states: a headline names its own."""
+    found: list[tuple[int, int, int]] = []
+    for m in re.finditer(r"\b(first|second|third|fourth)\s+quarter\s+(?:of\s+)?(?:fiscal\s+)?"
+                         r"(?:year\s+)?((?:19|20)\d\d)\b", text, re.I):
+        found.append((m.start(), _ORDINAL[m.group(1).lower()], int(m.group(2))))
+    for m in re.finditer(r"\bQ([1-4])\s*(?:FY)?\s?'?((?:19|20)\d\d|\d\d)\b", text):
+        y = m.group(2)
+        found.append((m.start(), int(m.group(1)), int(y) if len(y) == 4 else 2000 + int(y)))
+    return min(found)[1:] if found else None
+
+
+def extract_metadata(pages: list[Page], doc_name: str, *,
+                     transcript_title: str | None = None) -> dict[str, Any]:
+    """Metadata from the first pages; ``transcript_title`` is set when the structure step
+    found speaker turns (the text before the first turn)."""
+    head = "\n".join(p.text for p in pages[:3])[:12000]
+    first = pages[0].text[:4000] if pages else ""
+    meta: dict[str, Any] = {}
+    source: dict[str, str] = {}
+
+    doc_type = None
+    if transcript_title is not None:
+        doc_type = "earnings_call"
+    else:
+        for name, pattern in _TYPES:
+            if pattern.search(first[:2500]):
+                doc_type = name
+                break
+        if doc_type is None and _RELEASE.search(first[:1500]):
+            doc_type = "earnings_release"
+    if doc_type:
+        source["doc_type"] = "text"
+    else:
+        words = re.findall(r"[a-z0-9]+", doc_name.lower())
+        doc_type = next((_NAME_HINTS[w] for w in words if w in _NAME_HINTS), "other")
+        source["doc_type"] = "filename" if doc_type != "other" else "default"
+    meta["doc_type"] = doc_type
+
+    company = ticker = None
+    if doc_type in ("10-K", "10-Q", "8-K"):
+        company = _registrant(first)
+        ticker = _ticker_from_cover(first)
+        # The SEC file number stays when a registrant is renamed (Square, Inc. -> Block, Inc.).
+        m = re.search(r"commission\s+file\s+(?:number|no\.?)\s*:?\s*((?:\d{1,3}-)?\d{4,6})",
+                      first, re.I) or re.search(r"\b(0\d{2}-\d{5})\b|\b(1-\d{4,5})\b", first)
+        if m:
+            meta["sec_file_number"] = next(g for g in m.groups() if g).lstrip("0")
+    if doc_type == "earnings_call" and transcript_title:
+        m = re.search(r"Q[1-4]\s+(?:FY\s?)?\d{4}\s+(.+?)\s+Earnings\s+Call", transcript_title)
+        if m:
+            company = clean_company(m.group(1))
+        m = re.match(r"\s*([A-Z][A-Z.]{0,5})\s+Q[1-4]\s+\d{4}\s+Earnings Call", transcript_title)
+        if m:
+            ticker = m.group(1)
+        if company is None:
+            m = re.search(r"welcome to (?:the )?(.{3,60}?)(?:'s|’s)?\s+(?:first|second|third|"
+                          r"fourth|Q[1-4]|fiscal|full|\d{4})", head, re.I)
+            if m:
+                company = clean_company(m.group(1))
+    if company is None:
+        m = re.search(r"(?:--|—|–|\)|\.)\s*([A-Z][\w&.,' ]{2,60}?)\s*\((?:NYSE|NASDAQ|Nasdaq)",
+                      first)
+        if m:
+            company = clean_company(m.group(1))
+    if ticker is None:
+        m = _EXCHANGE_TICKER.search(first)
+        ticker = m.group(1) if m else None
+    if company:
+        meta["company"], source["company"] = company, "text"
+    else:
+        hint = re.split(r"[_\-\s]", doc_name)[0]
+        if hint and not hint[0].isdigit():
+            meta["company"], source["company"] = hint, "filename"
+    if ticker:
+        meta["ticker"] = ticker
+
+    _periods(meta, source, doc_type, first, head, transcript_title, doc_name)
+    meta["metadata_source"] = source
+    return meta
+
+
+def _periods(meta: dict[str, Any], source: dict[str, str], doc_type: str, first: str,
+             head: str, title: str | None, doc_name: str) -> None:
+    year: int | None = None
+    quarter: int | None = None
+    if doc_type == "10-K":
+        end = _first_date(r"fiscal\s+year\s+ended", first)
+        if end:
+            meta["period_end"] = end.isoformat()
+            year = end.year
+            mentions = _fiscal_mentions(head)
+            # Retail years ending in January/February may be named after the prior year.
+            if end.month <= 2 and mentions[end.year - 1] > mentions[end.year]:
+                year = end.year - 1
+    elif doc_type == "10-Q":
+        end = _first_date(r"quarterly\s+period\s+ended", first)
+        if end:
+            meta["period_end"] = end.isoformat()
+            # The year-to-date columns tell which fiscal quarter this is.
+            if re.search(r"nine\s+months\s+ended|thirty-nine\s+weeks", head, re.I):
+                quarter = 3
+            elif re.search(r"six\s+months\s+ended|twenty-six\s+weeks", head, re.I):
+                quarter = 2
+            else:
+                quarter = 1
+            # Fiscal years are named by the calendar year they end in.
+            months_left = (4 - quarter) * 3
+            year = end.year + (end.month + months_left - 1) // 12
+    elif doc_type == "8-K":
+        when = _first_date(r"date\s+of\s+report[^:]*:?", first)
+        if when:
+            meta["doc_date"] = when.isoformat()
+            year = when.year
+    elif doc_type in ("earnings_release", "earnings_call"):
+        text = (title or "") + "\n" + first[:2500]
+        stated = _first_quarter_mention(text)
+        if stated:
+            quarter, year = stated
+        else:
+            fiscal = _fiscal_mentions(text).most_common(1)
+            if fiscal:
+                year = fiscal[0][0]
+        when = _DATE.search(text)
+        if when and _parse_date(when):
+            meta["doc_date"] = _parse_date(when).isoformat()
+            year = year or _parse_date(when).year
+    if year is None:
+        m = re.search(r"(?<!\d)((?:19|20)\d\d)(?:q([1-4]))?(?!\d)", doc_name.lower())
+        if m:
+            year, quarter = int(m.group(1)), int(m.group(2)) if m.group(2) else None
+            source["fiscal_period"] = "filename"
+    else:
+        source["fiscal_period"] = "text"
+    if year is not None:
+        meta["fiscal_year"] = year
+        meta["fiscal_quarter"] = quarter
+        meta["fiscal_period"] = f"Q{quarter} FY{year}" if quarter else f"FY{year}"
+
+
+def company_aliases(docs: list[Any]) -> dict[str, set[str]]:
+    """Names each document's company goes by anywhere in the library: documents that share
+    an SEC file number or ticker are the same registrant, whatever name each one states."""
+    groups: dict[str, set[str]] = {}
+    keys: dict[str, list[str]] = {}
+    for doc in docs:
+        meta = doc.effective_metadata()
+        ids = [f"sec:{meta['sec_file_number']}"] if meta.get("sec_file_number") else []
+        ids += [f"ticker:{meta['ticker']}"] if meta.get("ticker") else []
+        keys[doc.doc_name] = ids
+        for key in ids:
+            if meta.get("company"):
+                groups.setdefault(key, set()).add(meta["company"])
+    # Join groups that share a document (file number and ticker of one filing).
+    changed = True
+    while changed:
+        changed = False
+        for ids in keys.values():
+            merged = set().union(*(groups.get(k, set()) for k in ids)) if ids else set()
+            for k in ids:
+                if groups.get(k, set()) != merged:
+                    groups[k] = set(merged)
+                    changed = True
+    out = {}
+    for doc in docs:
+        names = set().union(*(groups.get(k, set()) for k in keys[doc.doc_name])) \
+            if keys[doc.doc_name] else set()
+        company = doc.effective_metadata().get("company")
+        out[doc.doc_name] = names | ({company} if company else set())
+    return out
+
+
+def describe(pages: list[Page], doc_name: str, turns: list | None) -> dict[str, Any]:
+    """Metadata for a parsed document; ``turns`` are its speaker turns if a transcript."""
+    title = None
+    if turns:
+        first = turns[0]
+        title = "\n".join(p.text for p in pages if p.number < first.page)
+        title += "\n" + next(p.text for p in pages if p.number == first.page)[:first.line_start]
+    meta = extract_metadata(pages, doc_name, transcript_title=title)
+    if turns:
+        meta["speakers"] = sorted({t.speaker.label() for t in turns})[:200]
+    return meta

@@ -1,0 +1,43 @@
+from earnest.doc_matching import DocumentMatcher, question_scope
+from earnest.models import DocumentInfo
+
+
+def _docs() -> list[DocumentInfo]:
+    spec = [("MGMRESORTS_2018_10K", "MGM Resorts International", 2018, None, "10-K"),
+            ("MGMRESORTS_2022_10K", "MGM Resorts International", 2022, None, "10-K"),
+            ("MGMRESORTS_2022Q4_EARNINGS", "MGM Resorts International", 2022, 4,
+             "earnings_release"),
+            ("BESTBUY_2023_10K", "Best Buy Co., Inc", 2023, None, "10-K"),
+            ("NETFLIX_2023Q2_10Q", "Netflix, Inc", 2023, 2, "10-Q")]
+    return [DocumentInfo(i, name, "", "", "pdf", 1, 1, 1, "ready", "", {
+        "company": company, "fiscal_year": year, "fiscal_quarter": q, "doc_type": t})
+        for i, (name, company, year, q, t) in enumerate(spec)]
+
+
+def ranked(question: str) -> list[str]:
+    docs = _docs()
+    scores = DocumentMatcher(docs).scores(question)
+    names = {d.id: d.doc_name for d in docs}
+    return [names[d] for d, _ in sorted(scores.items(), key=lambda x: -x[1])]
+
+
+def test_company_and_year() -> None:
+    assert ranked("What was MGM's FY2018 revenue?")[0] == "MGMRESORTS_2018_10K"
+    assert ranked("Best Buy gross margin in fiscal 2023")[0] == "BESTBUY_2023_10K"
+
+
+def test_quarter_prefers_the_quarterly_document() -> None:
+    assert ranked("MGM results in Q4 2022")[0] == "MGMRESORTS_2022Q4_EARNINGS"
+    assert ranked("MGM results in FY2022")[0] == "MGMRESORTS_2022_10K"
+
+
+def test_no_period_prefers_latest_and_common_words_are_no_names() -> None:
+    assert ranked("Is MGM's business cyclical?")[0] in ("MGMRESORTS_2022_10K",
+                                                        "MGMRESORTS_2022Q4_EARNINGS")
+    assert "NETFLIX_2023Q2_10Q" not in ranked("What drove net sales in FY2018?")[:1]
+
+
+def test_scope() -> None:
+    s = question_scope("What did the CFO say on the earnings call about Q3 FY24 margins?")
+    assert (s.years, s.quarter, s.doc_types) == ([2024], 3, ["earnings_call"])
+    assert question_scope("the most recent 10-K").latest

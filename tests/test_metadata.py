@@ -1,0 +1,94 @@
+from pathlib import Path
+
+from earnest import Earnest
+from earnest.metadata import company_aliases, extract_metadata
+from earnest.models import DocumentInfo, Page
+
+COVER_10K = """UNITED STATES
+SECURITIES AND EXCHANGE COMMISSION
+FORM 10-K
+ANNUAL REPORT PURSUANT TO SECTION 13 OR 15(d) OF THE SECURITIES EXCHANGE ACT OF 1934
+For the fiscal year ended January 28, 2023
+Commission file number 1-9595
+BEST BUY CO., INC.
+(Exact name of registrant as specified in its charter)
+Title of each class Trading Symbol Name of exchange on which registered
+Common Stock, $0.10 par value per share BBY New York Stock Exchange
+"""
+
+
+def test_10k_cover() -> None:
+    meta = extract_metadata([Page(1, COVER_10K)], "whatever_name")
+    assert meta["doc_type"] == "10-K" and meta["company"] == "Best Buy Co., Inc"
+    assert meta["ticker"] == "BBY" and meta["fiscal_period"] == "FY2023"
+    assert meta["period_end"] == "2023-01-28" and meta["sec_file_number"] == "1-9595"
+    assert meta["metadata_source"]["company"] == "text"
+
+
+def test_retail_year_named_after_its_start() -> None:
+    text = COVER_10K + "\nIn fiscal 2022 we grew. Fiscal 2022 was a 52-week year."
+    assert extract_metadata([Page(1, text)], "x")["fiscal_year"] == 2022
+
+
+def test_10q_quarter_from_year_to_date_columns() -> None:
+    text = ("FORM 10-Q\nQUARTERLY REPORT PURSUANT TO SECTION 13\nFor the Quarterly Period Ended "
+            "December 31, 2022\nAMCOR PLC\n(Exact name of Registrant as specified in its "
+            "charter)\nThree Months Ended Six Months Ended December 31")
+    meta = extract_metadata([Page(1, text)], "x")
+    assert (meta["company"], meta["fiscal_period"]) == ("Amcor PLC", "Q2 FY2023")
+
+
+def test_8k_date_and_release_headline() -> None:
+    k8 = ("FORM 8-K\nCURRENT REPORT\nPursuant to Section 13 or 15(d)\nDate of Report (Date of "
+          "earliest event reported): July 1, 2022\nAMCOR PLC\n(Exact name of registrant as "
+          "specified in its charter)")
+    meta = extract_metadata([Page(1, k8)], "x")
+    assert (meta["doc_type"], meta["doc_date"], meta["fiscal_year"]) == ("8-K", "2022-07-01", 2022)
+    release = ("May 25, 2023\nUlta Beauty Announces First Quarter\nFiscal 2023 Results\n"
+               "BOLINGBROOK, Ill.--(BUSINESS WIRE)-- Ulta Beauty, Inc. (NASDAQ: ULTA) today "
+               "announced results. Compared with the first quarter of fiscal 2022, sales rose.")
+    meta = extract_metadata([Page(1, release)], "x")
+    assert meta["doc_type"] == "earnings_release" and meta["ticker"] == "ULTA"
+    assert meta["company"] == "Ulta Beauty, Inc" and meta["fiscal_period"] == "Q1 FY2023"
+
+
+def test_filename_is_only_a_fallback() -> None:
+    meta = extract_metadata([Page(1, "Some memo without a cover.")], "ACME_2021_10K")
+    assert meta["doc_type"] == "10-K" and meta["metadata_source"]["doc_type"] == "filename"
+    assert meta["fiscal_year"] == 2021 and meta["metadata_source"]["fiscal_period"] == "filename"
+
+
+def test_transcript_title() -> None:
+    meta = extract_metadata([Page(1, "x")], "y",
+                            transcript_title="Q3 2015 Apple Inc Earnings Call\nJULY 21, 2015")
+    assert (meta["doc_type"], meta["company"], meta["fiscal_period"]) == \
+        ("earnings_call", "Apple Inc", "Q3 FY2015")
+
+
+def _doc(name: str, **meta) -> DocumentInfo:
+    return DocumentInfo(1, name, "", "", "pdf", 1, 1, 1, "ready", "", meta)
+
+
+def test_renamed_registrant_shares_names() -> None:
+    docs = [_doc("a", company="Square, Inc", sec_file_number="1-37622"),
+            _doc("b", company="Block, Inc", sec_file_number="1-37622", ticker="SQ"),
+            _doc("c", company="Other Co")]
+    aliases = company_aliases(docs)
+    assert aliases["a"] == aliases["b"] == {"Square, Inc", "Block, Inc"}
+    assert aliases["c"] == {"Other Co"}
+
+
+def test_corrections_survive_reingest(library: Earnest, sample_docs: Path) -> None:
+    library.ingest([sample_docs])
+    call = library.document("ACME_Q3_2023_call")
+    assert call.metadata["doc_type"] == "earnings_call"
+    assert call.metadata["ticker"] == "ACME" and call.metadata["fiscal_period"] == "Q3 FY2023"
+    library.correct_metadata("ACME_2023Q3_10Q", {"company": "ACME Corporation"})
+    path = sample_docs / "ACME_2023Q3_10Q.pdf"
+    path.write_bytes(path.read_bytes() + b"\n% changed\n")  # new content, same name
+    assert library.ingest([path]).files[0].status == "ingested"
+    info = library.document("ACME_2023Q3_10Q")
+    assert info.effective_metadata()["company"] == "ACME Corporation"
+    assert info.corrections == {"company": "ACME Corporation"}
+    library.correct_metadata("ACME_2023Q3_10Q", {"company": None})
+    assert library.document("ACME_2023Q3_10Q").corrections == {}
