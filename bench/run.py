@@ -128,6 +128,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--library", type=Path,
                         help="an already built library of the 117 filings: skip the ingest")
+    parser.add_argument("--keep-library", type=Path,
+                        help="build the whole-ingest library here (new folder) and keep it")
     parser.add_argument("--parse-files", type=int, default=10)
     parser.add_argument("--embed-chunks", type=int, default=600)
     args = parser.parse_args()
@@ -154,7 +156,9 @@ def main() -> None:
 
     library = args.library
     if library is None:
-        library = Path(tempfile.mkdtemp(prefix="earnest-bench-"))
+        library = args.keep_library or Path(tempfile.mkdtemp(prefix="earnest-bench-"))
+        if (library / "library.sqlite").exists():
+            sys.exit(f"{library} already holds a library; --keep-library wants a new folder")
         ing = bench_ingest(pdf_dir, library)
         results["ingest"] = ing
         print(f"whole ingest: {ing['files']} filings, {ing['pages']} pages, {ing['chunks']} "

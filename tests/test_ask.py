@@ -65,3 +65,22 @@ def test_search_modes_and_bad_input(loaded: Earnest) -> None:
         loaded.ask("   ")
     with pytest.raises(InputError, match="unknown search mode"):
         loaded.search("x", mode="magic")
+
+
+def test_speaker_questions_and_passage_filters(loaded: Earnest) -> None:
+    asked = loaded.search("What did analysts ask about pricing?", k=3)
+    assert asked.passages[0].role == "analyst"
+    assert "pricing" in asked.passages[0].text
+    only = loaded.search("pricing volumes backlog", filters=Filters(roles=["executive"]), k=10)
+    assert only.passages and {p.role for p in only.passages} == {"executive"}
+    qa = loaded.search("pricing", filters=Filters(sections=["Q&A"], speakers=["cfo", "Doe"]))
+    assert qa.passages and all(p.section == "Q&A" and "Jane Doe" in p.speaker
+                               for p in qa.passages)
+
+
+def test_understanding_is_shown(loaded: Earnest) -> None:
+    answer = loaded.ask("What did the CFO of ACME say about backlog in Q3 2023?")
+    u = answer.understanding
+    assert u["years"] == [2023] and u["quarter"] == 3
+    assert "acme" in u["companies"] and u["speakers"]
+    assert "ACME_Q3_2023_call" in u["documents"]

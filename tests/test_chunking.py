@@ -6,7 +6,7 @@ from earnest.settings import ChunkSettings
 def test_chunks_never_cross_pages_and_quote_verbatim() -> None:
     pages = [Page(1, ("Sentence number one is here. " * 40).strip()),
              Page(2, "Net sales 100 200 300\nOther income 4 5 6"), Page(3, "Short last page.")]
-    chunks = chunk_document(pages, ChunkSettings(max_words=50), doc_context="ACME 2023 10K")
+    chunks = chunk_document(pages, ChunkSettings(max_tokens=60), doc_context="ACME 2023 10K")
     assert {c.page_start for c in chunks} == {1, 2, 3}
     for c in chunks:
         assert c.page_start == c.page_end
@@ -20,7 +20,7 @@ def test_chunks_never_cross_pages_and_quote_verbatim() -> None:
 def test_page_headings_become_context() -> None:
     pages = [Page(1, "Consolidated Balance Sheets\n(In millions) 2023 2022\n" +
                   "\n".join(f"Line item {i} {i}00 {i}50" for i in range(60)))]
-    chunks = chunk_document(pages, ChunkSettings(max_words=60))
+    chunks = chunk_document(pages, ChunkSettings(max_tokens=80))
     assert len(chunks) > 1
     assert all("Consolidated Balance Sheets" in c.context for c in chunks)
     assert "(In millions) 2023 2022" in chunks[-1].context
@@ -35,3 +35,11 @@ def test_segments_keep_speaker_and_section() -> None:
     assert [(c.text, c.speaker, c.section, c.role) for c in chunks] == [
         ("Margins rose.", "Jane (CFO)", "Prepared remarks", "executive"),
         ("Why?", "Bob", "Q&A", "analyst")]
+
+
+def test_chunks_fit_the_embedding_model(embedder) -> None:
+    text = " ".join(f"Sentence {i} says revenue was ${i},123.4 million, up {i}.5%." for i in range(80))
+    chunks = chunk_document([Page(1, text)], ChunkSettings(max_tokens=120),
+                            count_tokens=embedder.count_tokens)
+    assert len(chunks) > 3
+    assert max(embedder.count_tokens([c.text for c in chunks])) <= 120

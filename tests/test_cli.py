@@ -40,6 +40,9 @@ def test_ingest_ask_search_docs(run, sample_docs: Path, tmp_path: Path) -> None:
     result = run("search", "backlog", "--filter", "doc=ACME_2023Q3_10Q", "--mode", "keyword")
     assert result.exit_code == 0 and "ACME_Q3_2023_call" not in result.output
 
+    result = run("search", "pricing", "--filter", "role=analyst", "--json")
+    assert {p["role"] for p in json.loads(result.output)["passages"]} == {"analyst"}
+
     listing = json.loads(run("docs", "list", "--json").output)
     assert {d["doc_name"] for d in listing["documents"]} == {"ACME_2023Q3_10Q",
                                                              "ACME_Q3_2023_call"}

@@ -35,4 +35,4 @@ def test_index_identity_tracks_index_settings(tmp_path: Path) -> None:
     a = Settings.load(tmp_path, env={})
     assert a.index_identity() == Settings.load(tmp_path, env={}, retrieve__k=3).index_identity()
     assert a.index_identity() != Settings.load(tmp_path, env={},
-                                               chunk__max_words=100).index_identity()
+                                               chunk__max_tokens=100).index_identity()

@@ -54,3 +54,20 @@ def test_missing_shared_data_skips_with_reason(monkeypatch) -> None:
     monkeypatch.setattr(conftest, "SHARED_DATA", Path("/nonexistent/shared/data"))
     with pytest.raises(pytest.skip.Exception, match="development data not found"):
         shared_data("financebench")
+
+
+def test_speaker_turns_match_the_participant_lists() -> None:
+    """The full check is bench/speakers.py; here a sample of both layouts."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("speakers", root / "bench" / "speakers.py")
+    speakers = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(speakers)
+    mf = sorted(shared_data("transcripts/motleyfool/transcripts").glob("*.txt"))[::20]
+    se = sorted(shared_data("transcripts/refinitiv").glob("*.pdf"))[::30]
+    for files, expect in ((mf, speakers.expected_motleyfool),
+                          (se, speakers.expected_streetevents)):
+        result = speakers.run(files, expect)
+        assert result["expected_turns"] > 100
+        assert result["recall"] >= 0.98 and result["precision"] >= 0.98, result

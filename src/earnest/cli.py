@@ -37,7 +37,8 @@ ConfigOpt = Annotated[Optional[Path], typer.Option(
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 KOpt = Annotated[Optional[int], typer.Option("--k", "-k", help="How many passages to use.")]
 FilterOpt = Annotated[Optional[list[str]], typer.Option(
-    "--filter", "-f", help="KEY=VALUE: doc=NAME, or a metadata field; repeatable.")]
+    "--filter", "-f", help="KEY=VALUE: doc=NAME, role=analyst, section=Q&A, speaker=CFO, or a "
+    "metadata field (company=..., doc_type=10-K, fiscal_year=2018); repeatable.")]
 
 
 def _open(library: Path | None, config: Path | None = None) -> Earnest:
@@ -53,6 +54,12 @@ def _filters(items: list[str] | None) -> Filters:
         key, value = key.strip().lower(), value.strip()
         if key in ("doc", "doc_name", "document"):
             filters.doc_names.append(value)
+        elif key == "role":
+            filters.roles.append(value.lower())
+        elif key == "section":
+            filters.sections.append(value)
+        elif key == "speaker":
+            filters.speakers.append(value)
         else:
             filters.metadata.setdefault(key, []).append(value)
     return filters

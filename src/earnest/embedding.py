@@ -10,6 +10,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from earnest.chunking import estimate_tokens
 from earnest.errors import MissingDependency
 from earnest.settings import EmbedSettings
 
@@ -45,6 +46,7 @@ class OnnxEmbedder:
         self.settings = settings or EmbedSettings()
         self._session = None
         self._tokenizer = None
+        self._counter = None
         self._lock = threading.Lock()
 
     def warm_up(self) -> None:
@@ -63,8 +65,15 @@ class OnnxEmbedder:
             tokenizer.enable_truncation(max_length=self.settings.max_tokens)
             tokenizer.no_padding()
             self._tokenizer = tokenizer
+            self._counter = Tokenizer.from_file(str(tokenizer_path))
+            self._counter.no_padding()
             self._session = ort.InferenceSession(str(model_path), options,
                                                  providers=["CPUExecutionProvider"])
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Word pieces per text, without the special tokens, not truncated."""
+        self.warm_up()
+        return [len(e.ids) - 2 for e in self._counter.encode_batch(list(texts))]
 
     def encode_ids(self, texts: Sequence[str]) -> list[list[int]]:
         self.warm_up()
@@ -112,6 +121,10 @@ class CachedEmbedder:
         self._db.execute("pragma journal_mode=wal")
         self._db.execute("create table if not exists vectors (key blob primary key, vec blob)")
         self._lock = threading.Lock()
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        counter = getattr(self.inner, "count_tokens", None)
+        return counter(texts) if counter else estimate_tokens(texts)
 
     def _key(self, text: str) -> bytes:
         return hashlib.sha1(f"{self.model_id}\0{text}".encode()).digest()

@@ -54,7 +54,7 @@ class HybridRetriever:
         timings["understand"] = _ms(t0)
 
         t1 = time.perf_counter()
-        n = self.settings.candidates
+        n = self.settings.candidates * (5 if filters.restricts_passages() else 1)
         rankings: list[list[int]] = []
         weights: list[float] = []
         dense_scores: dict[int, float] = {}
@@ -83,6 +83,9 @@ class HybridRetriever:
         t2 = time.perf_counter()
         pool = sorted(fused, key=lambda i: -fused[i])[: max(n, 3 * k)]
         passages = self.store.get_passages(pool)
+        if filters.restricts_passages():
+            passages = [p for p in passages
+                        if filters.matches_passage(p.role, p.section, p.speaker)]
         top_fused = max(fused.values(), default=1.0)
         for p in passages:
             p.dense_score = dense_scores.get(p.chunk_id)
@@ -91,7 +94,12 @@ class HybridRetriever:
         timings["rerank"] = _ms(t2)
         return SearchResult(query=query, mode=actual_mode, passages=passages[:k],
                             filters=filters.to_dict(), timings_ms=timings, notes=notes,
-                            understanding=plan.to_dict())
+                            understanding={**plan.to_dict(),
+                                           **self.matcher().describe(query),
+                                           "documents": [self._name(d) for d in focus]})
+
+    def _name(self, doc_id: int) -> str:
+        return next((d.doc_name for d in self.matcher().docs if d.id == doc_id), "")
 
     def _scopes(self, filters: Filters, focus: list[int]) -> list[Filters]:
         """The whole (filtered) library, plus the documents the question names, so their
@@ -99,7 +107,9 @@ class HybridRetriever:
         scopes = [filters]
         if focus:
             names = [d.doc_name for d in self.matcher().docs if d.id in focus]
-            scopes.append(Filters(doc_names=names, metadata=filters.metadata))
+            scopes.append(Filters(doc_names=names, metadata=filters.metadata,
+                                  roles=filters.roles, sections=filters.sections,
+                                  speakers=filters.speakers))
         return scopes
 
     def _rerank_score(self, p: Passage, plan: QueryPlan, fused: float,
@@ -112,7 +122,9 @@ class HybridRetriever:
             statement = 0.5 + 0.5 * table_share(p.text)
         return (s.rerank_dense * dense + s.rerank_coverage * cov + s.rerank_fusion * fused
                 + s.rerank_document * doc_scores.get(p.doc_id, 0.0)
-                + s.rerank_statement * statement)
+                + s.rerank_statement * statement
+                + s.rerank_figures * plan.figure_match(p.text, p.context)
+                + s.rerank_speaker * plan.speaker_match(p.role, p.speaker))
 
 
 def table_share(text: str) -> float:

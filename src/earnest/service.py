@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol
 
 from earnest.answer import ExtractiveAnswerer
-from earnest.chunking import chunk_document
+from earnest.chunking import chunk_document, estimate_tokens
 from earnest.embedding import Embedder, make_embedder
 from earnest.errors import DocumentError, IndexMismatch, InputError, NotFound
 from earnest.models import Answer, DocumentInfo, Page, SearchResult
@@ -188,7 +188,9 @@ class Earnest:
         found = transcript_segments(parsed.pages)
         chunks = chunk_document(parsed.pages, self.settings.chunk,
                                 doc_context=doc_name.replace("_", " "),
-                                segments=found[0] if found else None)
+                                segments=found[0] if found else None,
+                                count_tokens=getattr(self.embedder, "count_tokens",
+                                                     estimate_tokens))
         suffix = Path(filename).suffix.lower()
         original = self.home / "files" / f"{content_hash}{suffix}"
         original.parent.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,9 @@ class _Section(BaseModel):
 
 
 class ChunkSettings(_Section):
-    max_words: int = Field(300, ge=20, le=2000)
+    # Word pieces of the embedding model's tokenizer; 240 fits MiniLM's 256 with room for
+    # its two special tokens, so every word of a chunk is embedded.
+    max_tokens: int = Field(240, ge=16, le=2000)
     overlap_sentences: int = Field(1, ge=0, le=5)
 
 
@@ -49,6 +51,10 @@ class RetrieveSettings(_Section):
     rerank_document: float = Field(0.25, ge=0)
     # Bonus for a table on the financial statement the question points at.
     rerank_statement: float = Field(0.25, ge=0)
+    # Bonus for stating the kind of figure asked for (a percentage, an amount, EPS).
+    rerank_figures: float = Field(0.15, ge=0)
+    # Bonus when the speaker is who the question names ("the CFO", "analysts").
+    rerank_speaker: float = Field(0.2, ge=0)
 
 
 class AnswerSettings(_Section):

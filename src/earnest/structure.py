@@ -19,6 +19,24 @@ _DASHED = re.compile(r"^(?P<name>[A-Z][\w.'’\- ]{1,60}?) -- (?P<rest>[^\n]{2,1
 _BRACKETED = re.compile(r"^(?P<name>[A-Z][\w.'’\- ]{1,60}?), (?P<firm>[^\n]{2,120}?) - "
                         r"(?P<title>[^\n]{2,120}?) \[\d+\]$")
 _OPERATOR = re.compile(r"^Operator(?: \[\d+\])?$")
+_UNNAMED = re.compile(r"^(?:Unknown|Unidentified) (?:speaker|participant|analyst|company "
+                      r"representative)$", re.I)
+_PARTICLES = {"de", "da", "di", "del", "der", "van", "von", "la", "le", "du", "dos", "bin", "al"}
+
+
+def _looks_like_name(text: str) -> bool:
+    """"C. Kelly Wall" or "Jean-Pierre de Souza", not "Okay. If I look at your"."""
+    words = text.split()
+    if not 1 <= len(words) <= 6:
+        return False
+    for word in words:
+        if word in _PARTICLES:
+            continue
+        if not word[0].isupper():
+            return False
+        if "." in word and not re.fullmatch(r"(?:[A-Z]\.)+|Jr\.|Sr\.|St\.|Dr\.|Mr\.|Ms\.", word):
+            return False
+    return True
 _SECTIONS = {
     "prepared remarks:": "Prepared remarks", "presentation": "Prepared remarks",
     "questions and answers:": "Q&A", "questions and answers": "Q&A",
@@ -53,13 +71,15 @@ def parse_speaker_line(line: str) -> Speaker | None:
     line = line.strip()
     if _OPERATOR.match(line):
         return Speaker("Operator", role="operator")
+    if _UNNAMED.match(line):
+        return Speaker(line, role="analyst" if "analyst" in line.lower() else "executive")
     m = _BRACKETED.match(line)
-    if m:
+    if m and _looks_like_name(m.group("name")):
         title = m.group("title").strip()
         role = "analyst" if "analyst" in title.lower() else "executive"
         return Speaker(m.group("name").strip(), title, m.group("firm").strip(), role)
     m = _DASHED.match(line)
-    if m:
+    if m and _looks_like_name(m.group("name")):
         rest = m.group("rest").strip()
         analyst = re.match(r"^(?:(?P<firm>.+?)\s+-{1,2}\s+)?Analyst$", rest, re.IGNORECASE)
         if analyst:

@@ -43,6 +43,32 @@ STATEMENTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 }
 
 
+# The kinds of figure a question asks for, and how each looks in a passage.
+FIGURE_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "percent": (re.compile(r"%|\bpercent(?:age)?\b|\bbasis points\b|\bbps\b", re.I),
+                re.compile(r"\d\s?(?:%|percent\b|basis points|bps\b)", re.I)),
+    "money": (re.compile(r"\$|\bdollars?\b|\bmillions?\b|\bbillions?\b|\busd\b", re.I),
+              re.compile(r"\$\s?\d|\d\s?(?:million|billion|thousand)\b", re.I)),
+    "per_share": (re.compile(r"\bper share\b|\beps\b", re.I),
+                  re.compile(r"\$\s?\d+\.\d\d\b")),
+}
+
+
+# Who a question asks about: (cue in the question, role, pattern of the speaker's title).
+SPEAKER_CUES: list[tuple[re.Pattern[str], str | None, re.Pattern[str] | None]] = [
+    (re.compile(r"\bcfo\b|chief financial officer|finance chief", re.I), "executive",
+     re.compile(r"\bcfo\b|chief financial officer|finance", re.I)),
+    (re.compile(r"\bceo\b|chief executive", re.I), "executive",
+     re.compile(r"\bceo\b|chief executive", re.I)),
+    (re.compile(r"\bcoo\b|chief operating officer", re.I), "executive",
+     re.compile(r"\bcoo\b|chief operating", re.I)),
+    (re.compile(r"\banalysts?\b", re.I), "analyst", None),
+    (re.compile(r"\bmanagement\b|\bexecutives?\b|\bthe company said\b", re.I), "executive",
+     None),
+]
+_SCALE_HEADING = re.compile(r"\b(?:in )?(?:millions|thousands|billions)\b", re.I)
+
+
 @dataclass(slots=True)
 class QueryPlan:
     question: str
@@ -53,10 +79,36 @@ class QueryPlan:
     wants_cause: bool = False
     wants_figure: bool = False
     statements: list[str] = field(default_factory=list)  # cash_flow | income | balance
+    figures: list[str] = field(default_factory=list)  # percent | money | per_share
+    speaker_cues: list[int] = field(default_factory=list)  # indexes into SPEAKER_CUES
+
+    def speaker_match(self, role: str | None, speaker: str | None) -> float:
+        """1 when the passage's speaker is who the question asks about ("the CFO")."""
+        for index in self.speaker_cues:
+            _, want_role, title = SPEAKER_CUES[index]
+            if title is not None and speaker and title.search(speaker):
+                return 1.0
+            if title is None and role == want_role:
+                return 1.0
+        return 0.0
+
+    def figure_match(self, text: str, headings: str = "") -> float:
+        """Share of the figure kinds the question asks for that ``text`` states. A table
+        whose headings say "(in millions)" states amounts without a $ on every row."""
+        if not self.figures:
+            return 0.0
+        hits = 0
+        for kind in self.figures:
+            if FIGURE_KINDS[kind][1].search(text):
+                hits += 1
+            elif kind == "money" and _SCALE_HEADING.search(headings) and re.search(r"\d", text):
+                hits += 1
+        return hits / len(self.figures)
 
     def to_dict(self) -> dict[str, Any]:
         return {"terms": self.terms, "expanded": self.keyword_terms[len(self.terms):],
-                "years": self.years, "statements": self.statements,
+                "years": self.years, "statements": self.statements, "figures": self.figures,
+                "speakers": [SPEAKER_CUES[i][0].pattern for i in self.speaker_cues],
                 "wants_cause": self.wants_cause, "wants_figure": self.wants_figure}
 
     def statement_match(self, headings: str) -> bool:
@@ -82,8 +134,11 @@ def understand(question: str) -> QueryPlan:
     # "Why did revenue drop?" wants the explanation, not the statement's row.
     statements = [] if wants_cause else [
         name for name, (cue, _) in STATEMENTS.items() if cue.search(question)]
+    figures = [name for name, (cue, _) in FIGURE_KINDS.items() if cue.search(question)]
+    speaker_cues = [i for i, (cue, _, _) in enumerate(SPEAKER_CUES) if cue.search(question)]
     return QueryPlan(question=question, terms=terms, keyword_terms=keyword_terms,
-                     phrases=phrases, years=years, statements=statements,
+                     phrases=phrases, years=years, statements=statements, figures=figures,
+                     speaker_cues=speaker_cues,
                      wants_cause=wants_cause,
                      wants_figure=bool(_QUANTITY_WORDS & set(words)))
 

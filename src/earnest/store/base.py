@@ -16,15 +16,35 @@ class Filters:
 
     doc_names: list[str] = field(default_factory=list)
     metadata: dict[str, list[str]] = field(default_factory=dict)
+    # Passage-level: the speaker's role (executive/analyst/operator), the transcript section
+    # ("Prepared remarks", "Q&A"), words of the speaker's name or title ("CFO", "Kress").
+    roles: list[str] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)
+    speakers: list[str] = field(default_factory=list)
 
     def is_empty(self) -> bool:
+        """No restriction on documents (passage-level fields aside)."""
         return not self.doc_names and not self.metadata
+
+    def restricts_passages(self) -> bool:
+        return bool(self.roles or self.sections or self.speakers)
+
+    def matches_passage(self, role: str | None, section: str | None,
+                        speaker: str | None) -> bool:
+        low = (speaker or "").lower()
+        return ((not self.roles or (role or "") in self.roles)
+                and (not self.sections or (section or "").lower() in
+                     {s.lower() for s in self.sections})
+                and (not self.speakers or any(s.lower() in low for s in self.speakers)))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if self.doc_names:
             out["doc_names"] = self.doc_names
         out.update(self.metadata)
+        for key in ("roles", "sections", "speakers"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
         return out
 
 
