@@ -84,3 +84,20 @@ def test_understanding_is_shown(loaded: Earnest) -> None:
     assert u["years"] == [2023] and u["quarter"] == 3
     assert "acme" in u["companies"] and u["speakers"]
     assert "ACME_Q3_2023_call" in u["documents"]
+
+
+def test_comparison_gets_evidence_for_each_period(library: Earnest, tmp_path: Path) -> None:
+    folder = tmp_path / "years"
+    folder.mkdir()
+    (folder / "ACME_2021_10K.txt").write_text(
+        "ACME revenue was $10.0 million in fiscal 2021. Revenue grew on strong demand. "
+        "ACME revenue growth in 2021 came from new customers and higher revenue per user.")
+    (folder / "ACME_2022_10K.txt").write_text(
+        "In fiscal 2022 sales reached $12.5 million.")
+    (folder / "ACME_2021Q3_10Q.txt").write_text(
+        "ACME revenue change in fiscal 2021: revenue rose to $2.6 million in the third quarter "
+        "of 2021 as ACME revenue per customer changed.")
+    (folder / "OTHER_2021_10K.txt").write_text("Unrelated company text about weather.")
+    library.ingest([folder])
+    result = library.search("How did ACME revenue change from FY2021 to FY2022?", k=2)
+    assert {p.doc_name[5:9] for p in result.passages} == {"2021", "2022"}

@@ -91,12 +91,36 @@ class HybridRetriever:
             p.dense_score = dense_scores.get(p.chunk_id)
             p.score = self._rerank_score(p, plan, fused[p.chunk_id] / top_fused, doc_scores)
         passages.sort(key=lambda p: -p.score)
+        passages = self._cover_each_period(passages, query, k)
         timings["rerank"] = _ms(t2)
         return SearchResult(query=query, mode=actual_mode, passages=passages[:k],
                             filters=filters.to_dict(), timings_ms=timings, notes=notes,
                             understanding={**plan.to_dict(),
                                            **self.matcher().describe(query),
                                            "documents": [self._name(d) for d in focus]})
+
+    def _cover_each_period(self, passages: list[Passage], query: str,
+                           k: int) -> list[Passage]:
+        """A comparison ("FY2021 vs FY2022", "from Q2 to Q3") needs evidence for each period:
+        the best passage of each period's documents is moved into the top k."""
+        scope = self.matcher().describe(query)
+        periods = scope["years"] if len(scope["years"]) > 1 else []
+        if not periods or len(passages) <= k:
+            return passages
+        periods_of = self.matcher().periods
+        firsts: list[Passage] = []
+        for year in periods:
+            best = next((p for p in passages if periods_of.get(p.doc_id, (None,))[0] == year),
+                        None)
+            if best is not None and best not in firsts:
+                firsts.append(best)
+        top = passages[:k]
+        missing = [p for p in firsts if p not in top]
+        if not missing:
+            return passages
+        keep = [p for p in top if p not in missing][: k - len(missing)]
+        chosen = sorted(keep + missing, key=lambda p: -p.score)
+        return chosen + [p for p in passages if p not in chosen]
 
     def _name(self, doc_id: int) -> str:
         return next((d.doc_name for d in self.matcher().docs if d.id == doc_id), "")

@@ -129,6 +129,8 @@ def understand(question: str) -> QueryPlan:
             extra += [t for alt in alts for t in alt]
     years = list(dict.fromkeys(_FISCAL_YEAR.findall(text) + _YEAR.findall(text)))
     extra += years
+    if _CAUSE_WORDS & set(words):
+        extra += ["driven", "due", "primarily", "offset", "because", "result", "reflecting"]
     keyword_terms = list(dict.fromkeys(terms + extra))
     wants_cause = bool(_CAUSE_WORDS & set(words))
     # "Why did revenue drop?" wants the explanation, not the statement's row.
