@@ -29,13 +29,15 @@ def test_answer_quotes_verbatim_with_page_citations(loaded: Earnest) -> None:
 def test_table_row_is_found(loaded: Earnest) -> None:
     answer = loaded.ask("How much did ACME spend on purchases of property, plant and equipment?")
     assert answer.status == "answered"
-    assert any("(96.3)" in c.quote and c.page == 2 for c in answer.citations)
+    row = next(c for c in answer.citations if "(96.3)" in c.quote)
+    assert row.page == 2 and row.columns == "(In millions) 2023 2022"
 
 
 def test_transcript_citations_carry_speaker_and_section(loaded: Earnest) -> None:
     answer = loaded.ask("What did the CFO say about backlog?")
     cited = [c for c in answer.citations if "backlog" in c.quote]
     assert cited and cited[0].speaker == "Jane Doe (Chief Financial Officer)"
+    assert answer.citations[0].speaker == "Jane Doe (Chief Financial Officer)"
     assert cited[0].section == "Prepared remarks" and cited[0].role == "executive"
 
 

@@ -170,6 +170,8 @@ def _print_answer(answer: Answer) -> None:
         out.print(f"[bold]\\[{c.number}][/] {c.doc_name}, p. {c.page}{who}{section}",
                   highlight=False)
         out.print(f"    [dim]\"{' '.join(c.quote.split())}\"[/]", highlight=False)
+        if c.columns:
+            out.print(f"    [dim]columns: {c.columns}[/]", highlight=False)
     if answer.status != "answered" and answer.passages:
         out.print("\n[bold]Closest passages[/]")
         for p in answer.passages[:3]:

@@ -100,6 +100,7 @@ class Citation:
     speaker: str | None = None
     section: str | None = None
     role: str | None = None
+    columns: str | None = None  # for a table row: the column headings it belongs under
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -18,6 +18,23 @@ _CAUSAL = re.compile(r"\b(driven by|due to|because|as a result|reflect(?:s|ed|in
                      r"the decline|the increase|the decrease)\b", re.IGNORECASE)
 
 
+_HEADER_CELL = re.compile(r"\b(?:(?:19|20)\d\d|Q[1-4]|FY\s?'?\d\d(?:\d\d)?|millions?|"
+                          r"thousands?|weeks? ended|months ended|years? ended)\b", re.I)
+
+
+def table_header(before: str, headings: str) -> str | None:
+    """The column headings of the table a row belongs to: the last line above it that names
+    periods ("(Millions) 2018 2017 2016", "Q3 FY2024 Q3 FY2023"), else the page's."""
+    for line in reversed(before.split("\n")):
+        if len(_HEADER_CELL.findall(line)) >= 2 and len(line) < 160:
+            return line.strip()
+    for part in headings.split(" | ")[1:]:
+        for line in re.split(r"(?<=\))\s|\n", part):
+            if len(_HEADER_CELL.findall(line)) >= 2:
+                return part.strip()
+    return None
+
+
 @dataclass(slots=True)
 class Drafted:
     text: str  # the sentence as shown (white space folded)
@@ -60,16 +77,19 @@ class ExtractiveAnswerer:
                     score += 0.1
                 if causal:
                     score += 0.3
+                score += 0.3 * plan.speaker_match(passage.role, passage.speaker)
                 if len(words) > 80:  # a run-on block (e.g. a table flattened to one line)
                     score -= 0.15
                 start = passage.char_start + unit.start
+                columns = (table_header(passage.text[:unit.start], passage.context)
+                           if unit.kind == "row" else None)
                 candidates.append(Drafted(
                     text=_fold(raw), score=score, rank=rank,
                     citation=Citation(
                         number=0, doc_name=passage.doc_name, page=passage.page_start,
                         quote=raw, char_start=start, char_end=start + len(raw),
                         chunk_id=passage.chunk_id, speaker=passage.speaker,
-                        section=passage.section, role=passage.role)))
+                        section=passage.section, role=passage.role, columns=columns)))
         chosen = self._select(candidates)
         # Read in source order: by passage rank, then position on the page.
         chosen.sort(key=lambda d: (d.rank, d.citation.char_start))
