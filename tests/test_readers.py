@@ -2,8 +2,13 @@ from pathlib import Path
 
 import pytest
 
-from earnest.errors import (CorruptDocument, EmptyDocument, EncryptedDocument, NoTextLayer,
-                            UnsupportedFileType)
+from earnest.errors import (
+    CorruptDocument,
+    EmptyDocument,
+    EncryptedDocument,
+    NoTextLayer,
+    UnsupportedFileType,
+)
 from earnest.readers import read_document
 
 from .pdfs import make_encrypted_pdf, make_pdf, make_scanned_pdf

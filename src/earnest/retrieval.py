@@ -8,14 +8,12 @@ import re
 import time
 from typing import Sequence
 
-
 from earnest.doc_matching import DocumentMatcher
 from earnest.embedding import Embedder
 from earnest.models import Passage, SearchResult
 from earnest.settings import RetrieveSettings
 from earnest.store.base import Filters, Store
 from earnest.understanding import QueryPlan, coverage, understand
-
 
 
 def rrf(rankings: Sequence[Sequence[int]], weights: Sequence[float], k: int) -> dict[int, float]:

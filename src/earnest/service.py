@@ -6,18 +6,18 @@ import hashlib
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Iterable, Protocol
 
 from earnest.answer import ExtractiveAnswerer
 from earnest.chunking import chunk_document, estimate_tokens
 from earnest.embedding import Embedder, make_embedder
 from earnest.errors import DocumentError, IndexMismatch, InputError, NotFound
+from earnest.metadata import describe
 from earnest.models import Answer, DocumentInfo, Page, SearchResult
 from earnest.readers import is_supported, read_document
 from earnest.retrieval import HybridRetriever, relevance
 from earnest.settings import Settings
 from earnest.store import Filters, NewDocument, SqliteStore, Store
-from earnest.metadata import describe
 from earnest.structure import transcript_segments
 from earnest.understanding import understand
 

@@ -6,8 +6,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from earnest.lexicon import (FINANCIAL_TERMS, STOPWORDS, SYNONYMS, content_terms, stem,
-                             tokens)
+from earnest.lexicon import (
+    FINANCIAL_TERMS,
+    STOPWORDS,
+    SYNONYMS,
+    content_terms,
+    stem,
+    tokens,
+)
 
 _FISCAL_YEAR = re.compile(r"\b(?:fy|fiscal(?:\s+year)?)\s?'?((?:19|20)\d\d)\b")
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
