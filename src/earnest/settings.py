@@ -48,7 +48,7 @@ class RetrieveSettings(_Section):
     rerank_dense: float = Field(0.30, ge=0)
     rerank_coverage: float = Field(0.35, ge=0)
     rerank_fusion: float = Field(0.15, ge=0)
-    rerank_document: float = Field(0.25, ge=0)
+    rerank_document: float = Field(0.35, ge=0)
     # Bonus for a table on the financial statement the question points at.
     rerank_statement: float = Field(0.25, ge=0)
     # Bonus for stating the kind of figure asked for (a percentage, an amount, EPS).
@@ -60,7 +60,7 @@ class RetrieveSettings(_Section):
 class AnswerSettings(_Section):
     max_sentences: int = Field(5, ge=1, le=20)
     # Calibrated on ../shared/data (see docs/calibration.md): below it the answer is "not found".
-    min_relevance: float = Field(0.32, ge=0, le=1)
+    min_relevance: float = Field(0.34, ge=0, le=1)
 
 
 class Settings(_Section):
