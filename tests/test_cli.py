@@ -37,8 +37,11 @@ def test_ingest_ask_search_docs(run, sample_docs: Path, tmp_path: Path) -> None:
     hits = json.loads(result.output)["passages"]
     assert len(hits) <= 2 and hits[0]["doc_name"] == "ACME_Q3_2023_call"
 
-    result = run("search", "backlog", "--filter", "doc=ACME_2023Q3_10Q", "--mode", "keyword")
-    assert result.exit_code == 0 and "ACME_Q3_2023_call" not in result.output
+    result = run("search", "net sales", "--filter", "doc=ACME_2023Q3_10Q", "--mode", "keyword",
+                 "--json")
+    hits = json.loads(result.output)["passages"]
+    assert hits and {p["doc_name"] for p in hits} == {"ACME_2023Q3_10Q"}
+    assert run("search", "net sales", "--k", "0").exit_code != 0
 
     result = run("search", "pricing", "--filter", "role=analyst", "--json")
     assert {p["role"] for p in json.loads(result.output)["passages"]} == {"analyst"}
@@ -77,6 +80,26 @@ def test_user_errors_exit_1_with_json(run, sample_docs: Path, tmp_path: Path) ->
 
     result = run("ingest", str(tmp_path / "nothing-here"))
     assert result.exit_code == 1
+    (tmp_path / "empty-folder").mkdir()
+    result = run("ingest", str(tmp_path / "empty-folder"), "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.output)["error"]["message"].startswith("no supported files")
+
+    result = run("docs", "edit", "ACME_2023Q3_10Q", "--set", "fiscal_year=soon", "--json")
+    assert result.exit_code == 1 and "whole number" in result.output
+    result = run("docs", "edit", "ACME_2023Q3_10Q", "--set", "fiscal_year=FY2024",
+                 "--set", "ticker=7203", "--json")
+    assert json.loads(result.output)["metadata"]["fiscal_year"] == 2024
+    assert run("ask", "net sales in 2024", "--json").exit_code == 0
+
+
+def test_corrupt_library_is_a_user_error(run, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "library.sqlite").write_bytes(b"this is not a database" * 100)
+    result = run("docs", "list", "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.output)["error"]["code"] == "corrupt_library"
 
 
 def test_bad_config_is_a_user_error(run, tmp_path: Path) -> None:

@@ -51,4 +51,5 @@ def test_cache_skips_the_model(embedder: OnnxEmbedder, tmp_path: Path) -> None:
 def test_threads_setting_is_used() -> None:
     model = OnnxEmbedder(EmbedSettings(threads=1))
     model.warm_up()
+    assert model._session.get_session_options().intra_op_num_threads == 1
     assert model.embed_batch(["one thread"]).shape == (1, 384)

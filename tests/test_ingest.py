@@ -79,3 +79,29 @@ def test_originals_are_kept_and_removed(library: Earnest, sample_docs: Path) -> 
     library.remove("ACME_2023Q3_10Q")
     assert len(list((library.home / "files").iterdir())) == 1
     assert [d.doc_name for d in library.documents()] == ["ACME_Q3_2023_call"]
+
+
+def test_same_name_from_another_folder_is_refused(library: Earnest, tmp_path: Path) -> None:
+    for year in ("2022", "2023"):
+        (tmp_path / year).mkdir()
+        (tmp_path / year / "report.txt").write_text(f"Revenue in {year} was {year[-1]}0 million.")
+    report = library.ingest([tmp_path / "2022", tmp_path / "2023"])
+    assert [f.status for f in report.files] == ["ingested", "failed"]
+    assert "already holds a document named 'report'" in report.files[1].error
+    assert "2022" in library.page_text("report", 1)
+
+
+def test_replaced_version_leaves_one_original(library: Earnest, tmp_path: Path) -> None:
+    path = tmp_path / "memo.txt"
+    path.write_text("first version of the memo")
+    library.ingest([path])
+    path.write_text("second version of the memo")
+    library.ingest([path])
+    assert len(list((library.home / "files").iterdir())) == 1
+
+
+def test_dense_mode_before_vectors_falls_back(library: Earnest, sample_docs: Path) -> None:
+    library.ingest([sample_docs], embed=False)
+    result = library.search("backlog", mode="dense")
+    assert result.mode == "keyword" and result.passages
+    assert "searched by keywords instead" in result.notes[0]

@@ -32,10 +32,13 @@ def test_kill_mid_ingest_then_resume(tmp_path: Path) -> None:
         make_pdf(folder / f"doc{i:02d}.pdf",
                  [[f"Document {i} page {p} says revenue was {i * 10 + p}.5 million dollars, "
                    "up from the prior year because of pricing." for _ in range(30)]
-                  for p in range(4)])
+                  for p in range(12)])
     lib = tmp_path / "lib"
     cmd = [sys.executable, "-m", "earnest", "ingest", str(folder), "--library", str(lib)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # Keywords only on the first run, so the kill lands while documents are being parsed and
+    # written, not while vectors are computed.
+    proc = subprocess.Popen(cmd + ["--no-embed"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
     db = lib / "library.sqlite"
     deadline = time.time() + 120
     while time.time() < deadline:  # wait until something is committed, then pull the plug

@@ -25,7 +25,8 @@ def test_bad_settings_are_config_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="invalid settings"):
         Settings.load(tmp_path, env={"EARNEST_RETRIEVE__K": "zero"})
     with pytest.raises(ConfigError, match="invalid settings"):
-        Settings.load(tmp_path, env={"EARNEST_NO_SUCH_SETTING": "1"})
+        Settings.load(tmp_path, env={"EARNEST_RETRIEVE__NO_SUCH_FIELD": "1"})
+    assert Settings.load(tmp_path, env={"EARNEST_SHARED_DATA": "/x"}).retrieve.k == 5
     (tmp_path / "earnest.toml").write_text("this is [ not toml")
     with pytest.raises(ConfigError, match="cannot read config file"):
         Settings.load(tmp_path, env={})

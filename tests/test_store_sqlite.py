@@ -34,3 +34,22 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(StoreError, match="newer Earnest"):
         SqliteStore(path)
+
+
+def test_two_stores_opening_a_new_library_migrate_once(tmp_path: Path) -> None:
+    import threading
+
+    path = tmp_path / "lib.sqlite"
+    errors = []
+
+    def open_it() -> None:
+        try:
+            SqliteStore(path).close()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []

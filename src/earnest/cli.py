@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import re
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
@@ -41,7 +41,8 @@ LibraryOpt = Annotated[Optional[Path], typer.Option(
 ConfigOpt = Annotated[Optional[Path], typer.Option(
     "--config", help="Settings file (TOML; else $EARNEST_CONFIG or <library>/earnest.toml).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
-KOpt = Annotated[Optional[int], typer.Option("--k", "-k", help="How many passages to use.")]
+KOpt = Annotated[Optional[int], typer.Option("--k", "-k", min=1, max=100,
+                                             help="How many passages to use (1-100).")]
 FilterOpt = Annotated[Optional[list[str]], typer.Option(
     "--filter", "-f", help="KEY=VALUE: doc=NAME, role=analyst, section=Q&A, speaker=CFO, or a "
     "metadata field (company=..., doc_type=10-K, fiscal_year=2018); repeatable.")]
@@ -138,6 +139,8 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files and folders."
                 with Progress(TextColumn("{task.description}"), BarColumn(),
                               MofNCompleteColumn(), TimeElapsedColumn(), console=err) as bar:
                     report = lib.ingest(paths, progress=_Bars(bar), embed=not no_embed)
+            if not report.files:
+                raise InputError("no supported files found (PDF, TXT, MD)")
             if as_json:
                 print(json.dumps(report.to_dict()))
             else:
@@ -148,8 +151,6 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files and folders."
                 out.print(f"{report.count('ingested')} ingested, {report.count('unchanged')} "
                           f"unchanged, {report.count('failed')} failed; {report.embedded} "
                           f"passages embedded in {report.seconds:.1f}s", highlight=False)
-            if not report.files:
-                raise InputError("no supported files found (PDF, TXT, MD)")
             if report.count("failed"):
                 raise typer.Exit(1)
     _run(as_json, body)
@@ -289,7 +290,7 @@ def docs_edit(name: str,
             key, sep, value = item.partition("=")
             if not sep or not key.strip():
                 raise InputError(f"--set takes FIELD=VALUE, got {item!r}")
-            values[key.strip()] = _typed(value.strip())
+            values[key.strip()] = value.strip()
         values.update({key: None for key in unset or []})
         if not values:
             raise InputError("nothing to change: give --set FIELD=VALUE or --unset FIELD")
@@ -302,11 +303,6 @@ def docs_edit(name: str,
                     mark = " (corrected)" if key in info.corrections else ""
                     out.print(f"[bold]{key}[/]: {value}{mark}", highlight=False)
     _run(as_json, body)
-
-
-def _typed(value: str) -> Any:
-    """Numbers stay numbers ("2018" -> 2018) so fiscal_year compares as it is extracted."""
-    return int(value) if re.fullmatch(r"-?\d+", value) else value
 
 
 @docs_app.command("refresh")
@@ -340,7 +336,10 @@ def _eval(name: str, data_dir: Path, library: Path | None, config: Path | None,
     def body() -> None:
         if not data_dir.is_dir():
             raise InputError(f"{data_dir} is not a directory")
-        with _open(library, config) as lib:
+        # Never mix an evaluation corpus into the user's own library by default.
+        home = library or (None if os.environ.get("EARNEST_HOME")
+                           else Path("~/.earnest-eval").expanduser() / name)
+        with _open(home, config) as lib:
             with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                           TimeElapsedColumn(), console=err, disable=as_json) as bar:
                 lib.ingest([corpus_dir(name, data_dir)], progress=_Bars(bar))

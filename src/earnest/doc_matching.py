@@ -74,8 +74,14 @@ def _doc_period(doc: DocumentInfo) -> tuple[int | None, int | None]:
         m = re.search(r"(?<!\d)((?:19|20)\d\d)(?:q([1-4]))?(?!\d)", doc.doc_name.lower())
         if m:
             year, quarter = int(m.group(1)), int(m.group(2)) if m.group(2) else None
-    return (int(year) if year is not None else None,
-            int(quarter) if quarter is not None else None)
+    return _whole(year), _whole(quarter)
+
+
+def _whole(value: object) -> int | None:
+    try:
+        return int(value) if value is not None else None  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
 
 
 @dataclass(slots=True)
@@ -92,7 +98,7 @@ class DocumentMatcher:
             meta = doc.effective_metadata()
             words = _name_words(doc.doc_name.split("_")[0])
             for name in aliases.get(doc.doc_name, set()) | {meta.get("ticker") or ""}:
-                words |= _name_words(name)
+                words |= _name_words(str(name))
             self.names[doc.id] = words
             self.periods[doc.id] = _doc_period(doc)
             counts.update(words)

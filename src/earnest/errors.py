@@ -71,6 +71,13 @@ class StoreError(EarnestError):
     code = "store_error"
 
 
+class CorruptLibrary(StoreError):
+    """The library file is damaged or not an Earnest library."""
+
+    code = "corrupt_library"
+    user_error = True
+
+
 class IndexMismatch(StoreError):
     """The library was built with settings that change the index (e.g. another embedder)."""
 

@@ -172,7 +172,10 @@ def fact_question(doc_name: str, fact: str, numbers: list[str]) -> str:
     "AAN Q1 2021: q1 revenue rose what percent to $what million?"."""
     text = fact.strip().rstrip(".")
     for number in sorted(numbers, key=len, reverse=True):
-        variants = {number, f"{float(number.replace(',', '')):,}" if _is_float(number) else number}
+        variants = {number}
+        if _is_float(number):
+            value = float(number.replace(",", ""))
+            variants.add(f"{value:,.0f}" if value.is_integer() else f"{value:,}")
         for variant in variants:
             text = re.sub(rf"(?<![\d.,]){re.escape(variant)}(?![\d])", "what", text)
     parts = doc_name.split("_")
@@ -215,8 +218,16 @@ def eval_facts(lib: Earnest, data_dir: Path, *, limit: int | None = None,
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         raise InputError(f"no {path.name} in {path.parent}; is this the right directory?")
+    rows = []
     with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+        for number, line in enumerate(fh, start=1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"line {number} is not JSON ({exc.msg})",
+                                     path=str(path)) from exc
+    return rows
 
 
 def corpus_dir(name: str, data_dir: Path) -> Path:

@@ -57,6 +57,9 @@ class HybridRetriever:
         weights: list[float] = []
         dense_scores: dict[int, float] = {}
         stats = self.store.stats()
+        if mode == "dense" and not stats["embedded"]:
+            notes.append("no passage is embedded yet: searched by keywords instead")
+            mode = "keyword"
         if mode in ("hybrid", "keyword"):
             for flt in self._scopes(filters, focus):
                 rankings.append([i for i, _ in self.store.keyword_search(keyword_query, flt, n)])

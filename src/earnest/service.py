@@ -13,7 +13,7 @@ from earnest.chunking import chunk_document, estimate_tokens
 from earnest.embedding import Embedder, make_embedder
 from earnest.errors import DocumentError, IndexMismatch, InputError, NotFound
 from earnest.metadata import describe
-from earnest.models import Answer, DocumentInfo, Page, SearchResult
+from earnest.models import Answer, DocumentInfo, SearchResult
 from earnest.readers import is_supported, read_document
 from earnest.retrieval import HybridRetriever, relevance
 from earnest.settings import Settings
@@ -84,6 +84,27 @@ def collect_files(paths: Iterable[str | Path]) -> list[Path]:
     return list(out)
 
 
+_INT_FIELDS = {"fiscal_year", "fiscal_quarter"}
+
+
+def validate_correction(values: dict[str, Any]) -> dict[str, Any]:
+    """Years and quarters are whole numbers; everything else is text."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if value is None:
+            out[key] = None
+        elif key in _INT_FIELDS:
+            try:
+                out[key] = int(str(value).upper().removeprefix("FY").removeprefix("Q"))
+            except ValueError:
+                raise InputError(f"{key} must be a whole number, got {value!r}") from None
+            if key == "fiscal_quarter" and not 1 <= out[key] <= 4:
+                raise InputError(f"fiscal_quarter must be 1 to 4, got {value!r}")
+        else:
+            out[key] = str(value)
+    return out
+
+
 class Earnest:
     """One library: ``Earnest(Settings.load("~/my-library"))`` or ``Earnest.open(path)``."""
 
@@ -112,7 +133,7 @@ class Earnest:
                 f"this library was built with other chunking/embedding settings "
                 f"(index {stored}, now {identity}); use the settings it was built with, "
                 "or ingest into a new library", path=str(self.home))
-        else:
+        elif stored != identity:
             self.store.set_meta("index_identity", identity)
 
     def close(self) -> None:
@@ -153,6 +174,9 @@ class Earnest:
             result = self.ingest_bytes(data, name or path.name, source_path=str(path))
         except DocumentError as exc:
             result.status, result.error, result.error_code = "failed", str(exc), exc.code
+        except Exception as exc:  # noqa: BLE001 - one file's surprise must not stop the batch
+            result.status, result.error_code = "failed", "internal_error"
+            result.error = f"{path}: internal error while ingesting ({type(exc).__name__}: {exc})"
         result.seconds = round(time.perf_counter() - t0, 3)
         return result
 
@@ -184,6 +208,13 @@ class Earnest:
                               doc_name=existing.doc_name, pages=existing.page_count,
                               chunks=existing.chunk_count,
                               note=None if same else f"same content as {existing.doc_name}")
+        current = self.store.get_document(doc_name)
+        if current is not None and source_path and current.source_path and \
+                Path(current.source_path).resolve() != Path(source_path).resolve():
+            raise DocumentError(
+                f"the library already holds a document named {doc_name!r}, from "
+                f"{current.source_path}; names are file names without extension: rename one "
+                f"file, or `earnest docs remove {doc_name}` first", path=source_path)
         parsed = read_document(data, source_path or filename)
         found = transcript_segments(parsed.pages)
         chunks = chunk_document(parsed.pages, self.settings.chunk,
@@ -204,6 +235,8 @@ class Earnest:
         info = self.store.add_document(NewDocument(
             doc_name=doc_name, source_path=source_path or filename, content_hash=content_hash,
             file_type=parsed.file_type, pages=parsed.pages, chunks=chunks, metadata=metadata))
+        if current is not None:
+            self._forget_original(current)  # the replaced version's copy, if nothing uses it
         return FileResult(path=source_path or filename, status="ingested",
                           doc_name=info.doc_name, pages=info.page_count, chunks=info.chunk_count,
                           seconds=round(time.perf_counter() - t0, 3))
@@ -228,6 +261,7 @@ class Earnest:
     def search(self, query: str, *, k: int | None = None, filters: Filters | None = None,
                mode: str = "hybrid") -> SearchResult:
         query = self._check_query(query)
+        self._check_k(k)
         if mode not in ("hybrid", "keyword", "dense"):
             raise InputError(f"unknown search mode {mode!r}; use hybrid, keyword or dense")
         return self.retriever.search(query, filters, k, mode)
@@ -235,6 +269,7 @@ class Earnest:
     def ask(self, question: str, *, k: int | None = None,
             filters: Filters | None = None) -> Answer:
         question = self._check_query(question)
+        self._check_k(k)
         t0 = time.perf_counter()
         k = k or self.settings.retrieve.k
         plan = understand(question)
@@ -264,6 +299,11 @@ class Earnest:
                              "answerer": self.answerer.name})
 
     @staticmethod
+    def _check_k(k: int | None) -> None:
+        if k is not None and not 1 <= k <= 100:
+            raise InputError(f"k must be between 1 and 100, got {k}")
+
+    @staticmethod
     def _check_query(query: str) -> str:
         query = (query or "").strip()
         if not query:
@@ -285,6 +325,10 @@ class Earnest:
     def remove(self, doc_name: str) -> None:
         info = self.document(doc_name)
         self.store.remove_document(doc_name)
+        self._forget_original(info)
+
+    def _forget_original(self, info: DocumentInfo) -> None:
+        """Delete a stored original once no document has its content."""
         original = self.home / "files" / f"{info.content_hash}{Path(info.source_path).suffix.lower()}"
         if self.store.find_by_hash(info.content_hash) is None and original.exists():
             original.unlink()
@@ -293,15 +337,14 @@ class Earnest:
         """Correct extracted metadata (company, ticker, doc_type, fiscal_period, ...); a None
         value restores the extracted one. Corrections outlive re-ingest of the document."""
         self.document(doc_name)
-        return self.store.correct_metadata(doc_name, values)
+        return self.store.correct_metadata(doc_name, validate_correction(values))
 
     def refresh_metadata(self) -> int:
         """Re-extract every document's metadata from its stored pages (after an upgrade of
         the extractor); no re-parsing or re-embedding. Corrections stay."""
         count = 0
         for doc in self.documents():
-            pages = [Page(n, self.store.page_text(doc.doc_name, n) or "")
-                     for n in range(1, min(doc.page_count, 3) + 1)]
+            pages = self.store.pages(doc.doc_name)
             found = transcript_segments(pages)
             metadata = describe(pages, doc.doc_name, found[1] if found else None)
             for key in ("encoding",):

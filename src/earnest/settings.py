@@ -97,7 +97,11 @@ class Settings(_Section):
         for name, value in env.items():
             if not name.startswith(ENV_PREFIX) or name in ("EARNEST_HOME", "EARNEST_CONFIG"):
                 continue
-            _set_path(data, _env_key(name[len(ENV_PREFIX):].lower()), value)
+            key = _env_key(name[len(ENV_PREFIX):].lower())
+            # Other tools' EARNEST_* variables are left alone; a typo inside a known section
+            # (EARNEST_RETRIEVE__KK) is still an error.
+            if key[0] in Settings.model_fields:
+                _set_path(data, key, value)
         for name, value in overrides.items():
             if value is not None:
                 _set_path(data, name.split("__"), value)

@@ -29,9 +29,12 @@ def table_header(before: str, headings: str) -> str | None:
         if len(_HEADER_CELL.findall(line)) >= 2 and len(line) < 160:
             return line.strip()
     for part in headings.split(" | ")[1:]:
-        for line in re.split(r"(?<=\))\s|\n", part):
-            if len(_HEADER_CELL.findall(line)) >= 2:
-                return part.strip()
+        # Page headings are joined with spaces; the header row starts at its "(In millions)"
+        # or first period word.
+        m = re.search(r"\((?:in |dollars in )?(?:millions|thousands|billions)[^)]*\).*|"
+                      r"\b(?:Q[1-4]|FY|(?:19|20)\d\d)\b.*", part, re.I)
+        if m and len(_HEADER_CELL.findall(m.group(0))) >= 2:
+            return m.group(0).strip()
     return None
 
 

@@ -13,8 +13,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from earnest.errors import NotFound, StoreError
-from earnest.models import DocumentInfo, Passage
+from earnest.errors import CorruptLibrary, NotFound, StoreError
+from earnest.models import DocumentInfo, Page, Passage
 from earnest.store.base import Filters, NewDocument
 
 MIGRATIONS: list[str] = [
@@ -96,12 +96,13 @@ class SqliteStore:
             try:
                 conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None,
                                        check_same_thread=False)
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot open the library database: {exc}",
-                                 path=str(self.path)) from exc
-            conn.execute("pragma journal_mode = wal")
-            conn.execute("pragma synchronous = normal")
-            conn.execute("pragma foreign_keys = on")
+                conn.execute("pragma journal_mode = wal")
+                conn.execute("pragma synchronous = normal")
+                conn.execute("pragma foreign_keys = on")
+            except sqlite3.DatabaseError as exc:
+                raise CorruptLibrary(f"cannot open the library database ({exc}); is this an "
+                                     "Earnest library? Restore it or use another --library",
+                                     path=str(self.path)) from exc
             self._local.conn = conn
         return conn
 
@@ -115,6 +116,10 @@ class SqliteStore:
             for number in range(version, len(MIGRATIONS)):
                 conn.execute("begin immediate")
                 try:
+                    # Another process may have migrated while we waited for the lock.
+                    if conn.execute("pragma user_version").fetchone()[0] > number:
+                        conn.execute("commit")
+                        continue
                     for statement in _statements(MIGRATIONS[number]):
                         conn.execute(statement)
                     conn.execute(f"pragma user_version = {number + 1}")
@@ -272,6 +277,11 @@ class SqliteStore:
         info = self.get_document(doc_name)
         assert info is not None
         return info
+
+    def pages(self, doc_name: str) -> list[Page]:
+        return [Page(n, t) for n, t in self._conn().execute(
+            "select p.page, p.text from pages p join documents d on d.id = p.doc_id "
+            "where d.doc_name = ? order by p.page", (doc_name,))]
 
     def page_text(self, doc_name: str, page: int) -> str | None:
         row = self._conn().execute(
