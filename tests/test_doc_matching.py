@@ -41,3 +41,13 @@ def test_scope() -> None:
     s = question_scope("What did the CFO say on the earnings call about Q3 FY24 margins?")
     assert (s.years, s.quarter, s.doc_types) == ([2024], 3, ["earnings_call"])
     assert question_scope("the most recent 10-K").latest
+
+
+def test_short_names() -> None:
+    docs = [DocumentInfo(1, "AXP_2022_10K", "", "", "pdf", 1, 1, 1, "ready", "",
+                         {"company": "American Express Company", "fiscal_year": 2022}),
+            DocumentInfo(2, "JNJ_2022_10K", "", "", "pdf", 1, 1, 1, "ready", "",
+                         {"company": "Johnson & Johnson", "fiscal_year": 2022})]
+    matcher = DocumentMatcher(docs)
+    assert max(matcher.scores("AMEX card spending in 2022").items(), key=lambda x: x[1])[0] == 1
+    assert max(matcher.scores("J&J pharma sales 2022").items(), key=lambda x: x[1])[0] == 2

@@ -23,3 +23,18 @@ def test_scaled_values_compare_equal() -> None:
 def test_contains_numbers_allows_formats() -> None:
     assert contains_numbers("sales rose 11.10 percent to $481.1 million", ["11.1", "481.1"])
     assert not contains_numbers("sales rose 11 percent", ["11.1"])
+
+
+def test_question_amounts_match_other_formats() -> None:
+    from earnest.understanding import coverage, understand
+
+    plan = understand("Which segment had revenue of $1.2 billion?")
+    assert coverage(plan, "Segment revenue was 1,200 million.") == 1.0
+    assert coverage(plan, "Segment revenue was 900 million.") < 1.0
+
+
+def test_ordinals_years_and_form_names_are_no_amounts() -> None:
+    from earnest.understanding import understand
+
+    assert understand("What was in the 8k filing dated 1st July 2022?").values == set()
+    assert understand("Margin of 4.5% on $3 million").values

@@ -34,6 +34,17 @@ _TYPE_CUES = [
 ]
 
 
+# Short forms analysts use for companies whose documents print the full name.
+SHORT_NAMES = {
+    "amex": "American Express", "j&j": "Johnson & Johnson", "jnj": "Johnson & Johnson",
+    "coke": "Coca-Cola", "p&g": "Procter & Gamble", "ge": "General Electric",
+    "gm": "General Motors", "bofa": "Bank of America", "jpm": "JPMorgan Chase",
+    "google": "Alphabet", "facebook": "Meta Platforms", "hp": "Hewlett-Packard",
+    "ibm": "International Business Machines", "at&t": "AT&T", "mcd": "McDonald's",
+    "walmart": "Wal-Mart Stores",
+}
+
+
 def _name_words(text: str) -> set[str]:
     """Words naming a company: "Best Buy Co., Inc." -> best, buy, bestbuy."""
     words = {w for w in tokens(text.replace("_", " ").replace("-", " ")) if w not in _GENERIC}
@@ -113,6 +124,10 @@ class DocumentMatcher:
 
     def _company_words(self, question: str) -> dict[str, float]:
         words = [w for w in tokens(question) if w not in STOPWORDS and w not in _GENERIC]
+        lowered = question.lower()
+        for short, full in SHORT_NAMES.items():
+            if re.search(rf"(?<![\w&]){re.escape(short)}(?![\w&])", lowered):
+                words += sorted(_name_words(full))
         cands = set(words) | {a + b for a, b in zip(words, words[1:])}
         found = {w: 1.0 for w in cands if w in self.idf}
         # A capitalised word may be the start of a name ("MGM" -> "mgmresorts"); a common

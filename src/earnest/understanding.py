@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from earnest.figures import NUMBER_RE, values_in
 from earnest.lexicon import (
     FINANCIAL_TERMS,
     STOPWORDS,
@@ -87,6 +88,8 @@ class QueryPlan:
     statements: list[str] = field(default_factory=list)  # cash_flow | income | balance
     figures: list[str] = field(default_factory=list)  # percent | money | per_share
     speaker_cues: list[int] = field(default_factory=list)  # indexes into SPEAKER_CUES
+    values: set = field(default_factory=set)  # amounts the question states, scaled
+    value_terms: set[str] = field(default_factory=set)  # the words that state them
 
     def speaker_match(self, role: str | None, speaker: str | None) -> float:
         """1 when the passage's speaker is who the question asks about ("the CFO")."""
@@ -144,11 +147,23 @@ def understand(question: str) -> QueryPlan:
         name for name, (cue, _) in STATEMENTS.items() if cue.search(question)]
     figures = [name for name, (cue, _) in FIGURE_KINDS.items() if cue.search(question)]
     speaker_cues = [i for i, (cue, _, _) in enumerate(SPEAKER_CUES) if cue.search(question)]
+    # Amounts, not years: "2023" is a period, "$1.2 billion" a value to match in any format.
+    amounts = [m for m in NUMBER_RE.finditer(question) if _is_amount(m)]
+    values = values_in(" ".join(m.group(0) for m in amounts))
+    value_terms = {t for m in amounts for t in tokens(m.group(0))}
     return QueryPlan(question=question, terms=terms, keyword_terms=keyword_terms,
                      phrases=phrases, years=years, statements=statements, figures=figures,
-                     speaker_cues=speaker_cues,
+                     speaker_cues=speaker_cues, values=values, value_terms=value_terms,
                      wants_cause=wants_cause,
                      wants_figure=bool(_QUANTITY_WORDS & set(words)))
+
+
+def _is_amount(m: re.Match[str]) -> bool:
+    """"$1.2 billion", "1,200 million", "4.5%" are amounts; "2023", "1st", "8-K" are not."""
+    text = m.group(0)
+    scale = (m.group("scale") or "").lower()
+    return ("$" in text or "€" in text or "£" in text or len(scale) > 2 or scale == "bn"
+            or bool(m.group("pct")) or ("." in m.group("num") and not scale))
 
 
 def coverage(plan: QueryPlan, text: str) -> float:
@@ -160,6 +175,9 @@ def coverage(plan: QueryPlan, text: str) -> float:
         return 0.0
     present = {stem(t) for t in tokens(text)}
     satisfied: set[str] = set()
+    if plan.values and plan.values & values_in(text):
+        # "$1.2 billion" in the question is "1,200 million" in the filing.
+        satisfied.update(plan.value_terms)
     for phrase, alternatives in plan.phrases:
         if any(alt and all(stem(t) in present for t in alt) for alt in alternatives):
             satisfied.update(phrase)
