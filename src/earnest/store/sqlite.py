@@ -1,5 +1,7 @@
 """The default store: one SQLite file (WAL), FTS5 for BM25, vectors as float16 BLOBs searched
-exactly with numpy (see bench/ for why: 50k x 384 is one matrix product)."""
+exactly with numpy: 50k x 384 is one matrix product, and the whole retrieve stage (BM25 and
+dense, two scopes) measured 75 ms median on 48,723 chunks (bench/run.py). sqlite-vec would
+need apsw or sqlean.py here and has not been compared yet."""
 
 from __future__ import annotations
 
