@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from earnest.lexicon import STOPWORDS, tokens
-from earnest.metadata import company_aliases
+from earnest.metadata import company_aliases, period_from_name
 from earnest.models import DocumentInfo
 
 _SPLIT_ALNUM = re.compile(r"\d+|[a-z]+")
@@ -81,10 +81,8 @@ def question_scope(question: str) -> QuestionScope:
 def _doc_period(doc: DocumentInfo) -> tuple[int | None, int | None]:
     meta = doc.effective_metadata()
     year, quarter = meta.get("fiscal_year"), meta.get("fiscal_quarter")
-    if year is None:  # fall back on the name: "..._2023Q2_..."
-        m = re.search(r"(?<!\d)((?:19|20)\d\d)(?:q([1-4]))?(?!\d)", doc.doc_name.lower())
-        if m:
-            year, quarter = int(m.group(1)), int(m.group(2)) if m.group(2) else None
+    if year is None:  # a library from before metadata extraction: the name's hint
+        year, quarter = period_from_name(doc.doc_name)
     return _whole(year), _whole(quarter)
 
 

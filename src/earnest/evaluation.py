@@ -201,7 +201,7 @@ def eval_facts(lib: Earnest, data_dir: Path, *, limit: int | None = None,
         answer = lib.ask(question, k=max(KS))
         latencies.append((time.perf_counter() - t0) * 1000)
         own = [p for p in answer.passages if p.doc_name == f["doc_name"]]
-        ranked = [p for p in answer.passages]
+        ranked = answer.passages
         hit = _first_rank(ranked, lambda p: p.doc_name == f["doc_name"]
                           and contains_numbers(p.text, f["numbers"]))
         hits.append(hit)

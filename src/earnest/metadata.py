@@ -124,6 +124,14 @@ def _first_quarter_mention(text: str) -> tuple[int, int] | None:
     return min(found)[1:] if found else None
 
 
+def period_from_name(doc_name: str) -> tuple[int | None, int | None]:
+    """(year, quarter) a file name suggests: "BESTBUY_2024Q2_10Q" -> (2024, 2)."""
+    m = re.search(r"(?<!\d)((?:19|20)\d\d)(?:q([1-4]))?(?!\d)", doc_name.lower())
+    if not m:
+        return None, None
+    return int(m.group(1)), int(m.group(2)) if m.group(2) else None
+
+
 def extract_metadata(pages: list[Page], doc_name: str, *,
                      transcript_title: str | None = None) -> dict[str, Any]:
     """Metadata from the first pages; ``transcript_title`` is set when the structure step
@@ -240,9 +248,8 @@ def _periods(meta: dict[str, Any], source: dict[str, str], doc_type: str, first:
             meta["doc_date"] = _parse_date(when).isoformat()
             year = year or _parse_date(when).year
     if year is None:
-        m = re.search(r"(?<!\d)((?:19|20)\d\d)(?:q([1-4]))?(?!\d)", doc_name.lower())
-        if m:
-            year, quarter = int(m.group(1)), int(m.group(2)) if m.group(2) else None
+        year, quarter = period_from_name(doc_name)
+        if year is not None:
             source["fiscal_period"] = "filename"
     else:
         source["fiscal_period"] = "text"

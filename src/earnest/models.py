@@ -19,7 +19,6 @@ class ParsedDocument:
     pages: list[Page]
     file_type: str  # pdf | txt | md
     encoding: str | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -80,8 +79,6 @@ class Passage:
     role: str | None = None
     context: str = ""  # page headings and document words: matched, never quoted
     score: float = 0.0
-    keyword_rank: int | None = None
-    dense_rank: int | None = None
     dense_score: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
