@@ -133,13 +133,23 @@ class Answer:
     mode: str
     relevance: float
     library_version: dict[str, Any]
+    answerer: str = "extractive"
+    usage: dict[str, Any] | None = None  # LLM answers: tokens, cost, time to first token
+    verification: dict[str, Any] | None = None  # LLM answers: what the verifier found
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "question": self.question, "status": self.status, "answer": self.answer,
             "sentences": self.sentences, "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
             "understanding": self.understanding, "timings_ms": self.timings_ms,
             "retrieval_mode": self.mode, "relevance": round(self.relevance, 4),
-            "library_version": self.library_version,
+            "library_version": self.library_version, "answerer": self.answerer,
+            "notes": self.notes,
         }
+        if self.usage is not None:
+            out["usage"] = self.usage
+        if self.verification is not None:
+            out["verification"] = self.verification
+        return out

@@ -6,9 +6,9 @@ import hashlib
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Protocol
+from typing import Any, Iterable, Iterator, Protocol
 
-from earnest.answer import ExtractiveAnswerer
+from earnest.answer import Answerer, AnswerDraft, AskEvent, ExtractiveAnswerer
 from earnest.chunking import chunk_document, estimate_tokens
 from earnest.embedding import Embedder, make_embedder
 from earnest.errors import DocumentError, IndexMismatch, InputError, NotFound
@@ -116,7 +116,7 @@ class Earnest:
         self.store: Store = store or SqliteStore(self.home / "library.sqlite")
         self.embedder = embedder or make_embedder(self.settings.embed)
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings.retrieve)
-        self.answerer = ExtractiveAnswerer(self.settings.answer)
+        self.answerer: Answerer = ExtractiveAnswerer(self.settings.answer)
         self._check_index_identity()
 
     @classmethod
@@ -268,35 +268,64 @@ class Earnest:
 
     def ask(self, question: str, *, k: int | None = None,
             filters: Filters | None = None) -> Answer:
+        """Answer a question with citations (the whole answer at once)."""
+        for event in self.ask_stream(question, k=k, filters=filters):
+            if event.kind == "answer":
+                return event.answer
+        raise AssertionError("ask_stream ended without an answer")  # pragma: no cover
+
+    def ask_stream(self, question: str, *, k: int | None = None,
+                   filters: Filters | None = None) -> Iterator[AskEvent]:
+        """Answer a question as a stream of events: stages with their timings, how the
+        question was understood, the evidence, answer text as it is produced, and last the
+        whole ``Answer`` (event kind ``answer``; the object is on ``event.answer``).
+        Input is checked before the first event, so a bad request raises at once."""
         question = self._check_query(question)
         self._check_k(k)
+        return self._ask_events(question, k or self.settings.retrieve.k, filters)
+
+    def _ask_events(self, question: str, k: int,
+                    filters: Filters | None) -> Iterator[AskEvent]:
         t0 = time.perf_counter()
-        k = k or self.settings.retrieve.k
         plan = understand(question)
+        yield AskEvent("stage", {"stage": "retrieve", "status": "started"})
         result = self.retriever.search(question, filters, k, plan=plan)
         timings = dict(result.timings_ms)
+        understanding = {**result.understanding, "filters": result.filters,
+                         "notes": result.notes}
+        yield AskEvent("stage", {"stage": "retrieve", "status": "done",
+                                 "ms": round((time.perf_counter() - t0) * 1000, 2)})
+        yield AskEvent("understanding", understanding)
+        yield AskEvent("passages", {"passages": [p.to_dict() for p in result.passages]})
         t1 = time.perf_counter()
         stats = self.store.stats()
         best = max((relevance(p, plan) for p in result.passages), default=0.0)
-        status, text, sentences, citations = "not_found", NOT_FOUND_TEXT, [], []
+        status, draft = "not_found", AnswerDraft(NOT_FOUND_TEXT, [], [],
+                                                 answerer=self.answerer.name)
         if not stats["documents"]:
-            status, text = "empty_library", "The library is empty: ingest documents first."
+            status, draft.text = "empty_library", "The library is empty: ingest documents first."
         elif best >= self.settings.answer.min_relevance:
-            text, sentences, citations = self.answerer.answer(plan, result.passages)
-            status = "answered" if citations else "not_found"
-            text = text or NOT_FOUND_TEXT
+            # Below the threshold nothing is drafted at all (and no LLM is ever called).
+            yield AskEvent("stage", {"stage": "answer", "status": "started",
+                                     "answerer": self.answerer.name})
+            draft = yield from self.answerer.stream(question, plan, result.passages)
+            status = "answered" if draft.citations else "not_found"
+            draft.text = draft.text or NOT_FOUND_TEXT
+        timings.update(draft.timings_ms)
         timings["answer"] = round((time.perf_counter() - t1) * 1000, 2)
         timings["total"] = round((time.perf_counter() - t0) * 1000, 2)
-        return Answer(
-            question=question, status=status, answer=text, sentences=sentences,
-            citations=citations, passages=result.passages,
-            understanding={**result.understanding, "filters": result.filters,
-                           "notes": result.notes},
+        yield AskEvent("stage", {"stage": "answer", "status": "done", "ms": timings["answer"]})
+        answer = Answer(
+            question=question, status=status, answer=draft.text, sentences=draft.sentences,
+            citations=draft.citations, passages=result.passages, understanding=understanding,
             timings_ms=timings, mode=result.mode, relevance=best,
             library_version={"generation": stats["generation"],
                              "index": self.settings.index_identity(),
                              "embedder": self.embedder.model_id,
-                             "answerer": self.answerer.name})
+                             "answerer": draft.answerer or self.answerer.name},
+            answerer=draft.answerer or self.answerer.name, usage=draft.usage,
+            verification=draft.verification, notes=draft.notes)
+        yield AskEvent("answer", answer.to_dict(), answer=answer)
 
     @staticmethod
     def _check_k(k: int | None) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from earnest.answer.base import AnswerDraft, AnswerStream, AskEvent
 from earnest.lexicon import stem, tokens
 from earnest.models import Citation, Passage
 from earnest.settings import AnswerSettings
@@ -46,6 +47,10 @@ class Drafted:
     rank: int  # passage rank, for ordering
 
 
+def _marks(sentence: dict) -> str:
+    return "".join(f"[{n}]" for n in sentence["citations"])
+
+
 def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
@@ -56,9 +61,16 @@ class ExtractiveAnswerer:
     def __init__(self, settings: AnswerSettings) -> None:
         self.settings = settings
 
-    def answer(self, plan: QueryPlan,
-               passages: list[Passage]) -> tuple[str, list[dict], list[Citation]]:
-        """(answer text, sentences with their citation numbers, citations)."""
+    def stream(self, question: str, plan: QueryPlan, passages: list[Passage]) -> AnswerStream:
+        """Yield each chosen sentence as it is placed; return the whole draft."""
+        draft = self.answer(plan, passages)
+        for sentence in draft.sentences:
+            yield AskEvent("delta", {"text": f"{sentence['text']} {_marks(sentence)} "})
+            yield AskEvent("sentence", sentence)
+        return draft
+
+    def answer(self, plan: QueryPlan, passages: list[Passage]) -> AnswerDraft:
+        """Quoted sentences with their citation numbers, and the citations."""
         candidates: list[Drafted] = []
         for rank, passage in enumerate(passages):
             previous = 0.0
@@ -104,7 +116,8 @@ class ExtractiveAnswerer:
             citations.append(draft.citation)
             sentences.append({"text": draft.text, "citations": [number]})
             parts.append(f"{draft.text} [{number}]")
-        return " ".join(parts), sentences, citations
+        return AnswerDraft(text=" ".join(parts), sentences=sentences, citations=citations,
+                           answerer=self.name)
 
     def _select(self, candidates: list[Drafted]) -> list[Drafted]:
         if not candidates:

