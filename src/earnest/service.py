@@ -356,9 +356,21 @@ class Earnest:
         self.store.remove_document(doc_name)
         self._forget_original(info)
 
+    def original_path(self, doc_name: str) -> Path:
+        """Where the ingested file's bytes are kept (for download and page images)."""
+        info = self.document(doc_name)
+        path = self._original(info)
+        if not path.exists():
+            raise NotFound(f"the original file of {doc_name!r} is no longer stored; "
+                           "ingest it again")
+        return path
+
+    def _original(self, info: DocumentInfo) -> Path:
+        return self.home / "files" / f"{info.content_hash}{Path(info.source_path).suffix.lower()}"
+
     def _forget_original(self, info: DocumentInfo) -> None:
         """Delete a stored original once no document has its content."""
-        original = self.home / "files" / f"{info.content_hash}{Path(info.source_path).suffix.lower()}"
+        original = self._original(info)
         if self.store.find_by_hash(info.content_hash) is None and original.exists():
             original.unlink()
 

@@ -63,6 +63,15 @@ class AnswerSettings(_Section):
     min_relevance: float = Field(0.34, ge=0, le=1)
 
 
+class ServerSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    # Per upload request; each file is also held to max_file_mb.
+    max_upload_files: int = Field(100, ge=1, le=10000)
+    # Finished upload jobs kept for polling.
+    keep_jobs: int = Field(200, ge=1, le=100000)
+
+
 class Settings(_Section):
     library: Path = DEFAULT_HOME
     max_file_mb: float = Field(200.0, gt=0)
@@ -70,6 +79,7 @@ class Settings(_Section):
     embed: EmbedSettings = EmbedSettings()
     retrieve: RetrieveSettings = RetrieveSettings()
     answer: AnswerSettings = AnswerSettings()
+    server: ServerSettings = ServerSettings()
 
     def index_identity(self) -> str:
         """Hash of the settings that change what is stored; a mismatch means re-ingest."""
@@ -122,7 +132,7 @@ def _env_key(name: str) -> list[str]:
     return [name]
 
 
-_SECTIONS = {"chunk", "embed", "retrieve", "answer"}
+_SECTIONS = {"chunk", "embed", "retrieve", "answer", "server"}
 
 
 def _set_path(data: dict[str, Any], parts: list[str], value: Any) -> None:

@@ -1,0 +1,154 @@
+"""Upload jobs: files are accepted at once, ingested one at a time by a worker thread, and
+polled by job id. A document becomes visible only when its transaction commits (the store's
+rule), so a poll never sees half a document."""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from earnest.api.metrics import Metrics
+from earnest.service import Earnest
+
+
+@dataclass(slots=True)
+class JobFile:
+    filename: str
+    size: int
+    status: str = "queued"  # queued | ingesting | embedding | done | unchanged | failed
+    doc_name: str | None = None
+    pages: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    error: str | None = None
+    error_code: str | None = None
+    note: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "unchanged", "failed")
+
+
+@dataclass(slots=True)
+class Job:
+    id: str
+    created_at: float
+    files: list[JobFile]
+    finished_at: float | None = None
+
+    @property
+    def status(self) -> str:
+        if all(f.finished for f in self.files):
+            return "done"
+        return "running" if any(f.status != "queued" for f in self.files) else "queued"
+
+    def to_dict(self) -> dict[str, Any]:
+        counts: dict[str, int] = {}
+        for f in self.files:
+            counts[f.status] = counts.get(f.status, 0) + 1
+        return {"id": self.id, "status": self.status, "created_at": self.created_at,
+                "finished_at": self.finished_at, "counts": counts,
+                "files": [asdict(f) for f in self.files]}
+
+
+_STOP = object()
+
+
+class IngestJobs:
+    def __init__(self, service: Earnest, metrics: Metrics, keep: int = 200) -> None:
+        self.service, self.metrics, self.keep = service, metrics, keep
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._lock = threading.Lock()
+        self._queue: queue.Queue = queue.Queue()
+        self._seq = itertools.count(1)
+        self._worker = threading.Thread(target=self._run, name="earnest-ingest", daemon=True)
+        self._worker.start()
+
+    def submit(self, files: list[tuple[JobFile, bytes | None]]) -> Job:
+        """Queue files; a JobFile already marked failed (refused at upload) is only reported."""
+        job = Job(id=f"{next(self._seq)}-{uuid.uuid4().hex[:8]}", created_at=time.time(),
+                  files=[f for f, _ in files])
+        with self._lock:
+            self._jobs[job.id] = job
+            while len(self._jobs) > self.keep:
+                oldest = next(iter(self._jobs))
+                if not self._jobs[oldest].finished_at and self._jobs[oldest].status != "done":
+                    break
+                self._jobs.popitem(last=False)
+        for job_file, data in files:
+            if job_file.status == "failed":
+                self.metrics.ingest_files.labels("failed").inc()
+            else:
+                self._queue.put((job, job_file, data))
+        self._maybe_finish(job)
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def idle(self) -> bool:
+        return self._queue.unfinished_tasks == 0
+
+    def close(self) -> None:
+        self._queue.put(_STOP)
+        self._worker.join(timeout=30)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            try:
+                if item is _STOP:
+                    return
+                self._ingest(*item)
+            finally:
+                self._queue.task_done()
+
+    def _ingest(self, job: Job, job_file: JobFile, data: bytes) -> None:
+        job_file.status = "ingesting"
+        try:
+            result = self.service.ingest_bytes(data, job_file.filename,
+                                               source_path=job_file.filename)
+            job_file.doc_name, job_file.note = result.doc_name, result.note
+            job_file.pages, job_file.chunks = result.pages, result.chunks
+            if result.status == "unchanged":
+                job_file.status = "unchanged"
+            else:
+                self.metrics.ingest_pages.inc(result.pages)
+                self.metrics.ingest_chunks.inc(result.chunks)
+                job_file.status = "embedding"
+                self._embed(job_file)
+                job_file.status = "done"
+        except Exception as exc:  # noqa: BLE001 - one file's failure is that file's result
+            job_file.status = "failed"
+            job_file.error_code = getattr(exc, "code", "internal_error")
+            job_file.error = str(exc) if hasattr(exc, "code") else \
+                f"{job_file.filename}: internal error ({type(exc).__name__}: {exc})"
+        self.metrics.ingest_files.labels(job_file.status).inc()
+        self._maybe_finish(job)
+
+    def _embed(self, job_file: JobFile) -> None:
+        class Progress:
+            def file_started(self, *a: Any) -> None: ...
+            def file_done(self, *a: Any) -> None: ...
+
+            def embedding(self, done: int, total: int) -> None:
+                job_file.embedded = min(done, job_file.chunks)
+
+        done = self.service.embed_pending(Progress(), batch=64)
+        job_file.embedded = job_file.chunks
+        self.metrics.embedded.inc(done)
+
+    @staticmethod
+    def _maybe_finish(job: Job) -> None:
+        if job.finished_at is None and job.status == "done":
+            job.finished_at = time.time()
+
+
+__all__ = ["IngestJobs", "Job", "JobFile"]

@@ -1,0 +1,59 @@
+"""Ask (JSON or Server-Sent Events) and search."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+
+from earnest.api.deps import MetricsDep, Service
+from earnest.api.errors import error_body
+from earnest.api.schemas import ERRORS, AskCreate, SearchCreate
+from earnest.errors import EarnestError
+
+router = APIRouter(prefix="/v1", tags=["ask"], responses=ERRORS)
+
+
+def _sse(kind: str, data: Any) -> bytes:
+    return f"event: {kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
+
+
+@router.post("/ask", summary="Answer a question with citations",
+             response_description="The answer (JSON), or a text/event-stream of events: "
+             "stage, understanding, passages, delta, sentence, notice, answer (last), error")
+def ask(body: AskCreate, request: Request, service: Service, metrics: MetricsDep):
+    options: dict[str, Any] = {"k": body.k, "filters": body.filters.to_filters()}
+    if body.llm is not None:
+        options["llm"] = body.llm
+    # Bad input raises here, before any byte is streamed, so it gets a proper 4xx.
+    events = service.ask_stream(body.question, **options)
+    wants_stream = body.stream or "text/event-stream" in request.headers.get("accept", "")
+    if not wants_stream:
+        for event in events:
+            if event.kind == "answer":
+                metrics.observe_answer(event.data)
+                return event.data
+        raise RuntimeError("the answer stream ended without an answer")  # pragma: no cover
+
+    def stream() -> Iterator[bytes]:
+        try:
+            for event in events:
+                if event.kind == "answer":
+                    metrics.observe_answer(event.data)
+                yield _sse(event.kind, event.data)
+        except EarnestError as exc:
+            yield _sse("error", error_body(exc.code, str(exc))["error"])
+        except Exception as exc:  # noqa: BLE001 - the stream is already open: report, don't drop
+            yield _sse("error", {"code": "internal_error",
+                                 "message": f"internal error ({type(exc).__name__})"})
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@router.post("/search", summary="Ranked passages with provenance")
+def search(body: SearchCreate, service: Service) -> dict[str, Any]:
+    return service.search(body.query, k=body.k, filters=body.filters.to_filters(),
+                          mode=body.mode).to_dict()

@@ -1,0 +1,168 @@
+"""Documents: upload (as a job), list, show, correct metadata, delete, download, pages."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Path as PathParam, Query, Response, UploadFile
+from fastapi.responses import FileResponse
+
+from earnest.api.deps import Jobs, Service
+from earnest.api.errors import ApiError
+from earnest.api.jobs import JobFile
+from earnest.api.schemas import (ERRORS, DocumentPublic, DocumentsPublic, HighlightPublic,
+                                 JobPublic, MetadataUpdate, PageTextPublic)
+from earnest.page_images import find_highlights, locate, render_page
+from earnest.readers import SUPPORTED_SUFFIXES
+
+router = APIRouter(prefix="/v1", tags=["documents"], responses=ERRORS)
+
+DocName = Annotated[str, PathParam(min_length=1, max_length=300)]
+PageNo = Annotated[int, PathParam(ge=1, le=100000)]
+Quote = Annotated[str | None, Query(max_length=5000, description="Words to highlight")]
+Offset = Annotated[int | None, Query(ge=0, le=10_000_000)]
+_READ = 1 << 20
+
+
+async def _receive(upload: UploadFile, limit: int) -> tuple[JobFile, bytes | None]:
+    """Read one uploaded file, refusing what can be refused without parsing it."""
+    name = Path((upload.filename or "").replace("\\", "/")).name.strip()
+    job_file = JobFile(filename=name or "(unnamed)", size=0)
+
+    def refuse(code: str, message: str) -> tuple[JobFile, None]:
+        job_file.status, job_file.error_code = "failed", code
+        job_file.error = f"{job_file.filename}: {message}"
+        return job_file, None
+
+    suffix = Path(name).suffix.lower()
+    if not name or name.startswith("."):
+        return refuse("bad_document", "the upload has no file name")
+    if suffix not in SUPPORTED_SUFFIXES:
+        return refuse("unsupported_file_type",
+                      f"unsupported file type {suffix or '(no extension)'}; Earnest reads "
+                      f"{', '.join(sorted(SUPPORTED_SUFFIXES))}")
+    parts: list[bytes] = []
+    while chunk := await upload.read(_READ):
+        job_file.size += len(chunk)
+        if job_file.size > limit:
+            return refuse("too_large", f"the file is over the {limit / 2**20:g} MB limit "
+                                       "(max_file_mb)")
+        parts.append(chunk)
+    if not job_file.size:
+        return refuse("empty_document", "the file is empty (0 bytes)")
+    return job_file, b"".join(parts)
+
+
+@router.post("/documents", status_code=202, response_model=JobPublic,
+             summary="Upload documents; returns a job to poll",
+             responses={413: ERRORS[400], 415: ERRORS[400]})
+async def upload(files: Annotated[list[UploadFile], File(description="PDF, TXT or MD files")],
+                 service: Service, jobs: Jobs) -> dict[str, Any]:
+    settings = service.settings
+    if len(files) > settings.server.max_upload_files:
+        raise ApiError(413, "too_many_files", f"{len(files)} files in one upload; the limit "
+                       f"is {settings.server.max_upload_files} (server.max_upload_files)")
+    limit = int(settings.max_file_mb * 2**20)
+    received = [await _receive(f, limit) for f in files]
+    if all(data is None for _, data in received):
+        codes = {f.error_code for f, _ in received}
+        status = 413 if codes == {"too_large"} else 415 if codes == {
+            "unsupported_file_type"} else 400
+        first = received[0][0]
+        message = first.error if len(received) == 1 else \
+            f"none of the {len(received)} files can be ingested; first: {first.error}"
+        raise ApiError(status, first.error_code if len(codes) == 1 else "bad_upload",
+                       message or "nothing to ingest",
+                       {"files": [{"filename": f.filename, "code": f.error_code,
+                                   "message": f.error} for f, _ in received]})
+    return jobs.submit(received).to_dict()
+
+
+@router.get("/jobs/{job_id}", response_model=JobPublic, summary="An upload job's progress")
+def job(job_id: Annotated[str, PathParam(max_length=100)], jobs: Jobs) -> dict[str, Any]:
+    found = jobs.get(job_id)
+    if found is None:
+        raise ApiError(404, "not_found", f"no upload job {job_id!r} (finished jobs are kept "
+                                         "for a while, then forgotten)")
+    return found.to_dict()
+
+
+@router.get("/documents", response_model=DocumentsPublic, summary="Every document")
+def documents(service: Service) -> dict[str, Any]:
+    return {"documents": [d.to_dict() for d in service.documents()], "stats": service.stats()}
+
+
+@router.get("/documents/{doc_name}", response_model=DocumentPublic)
+def document(doc_name: DocName, service: Service) -> dict[str, Any]:
+    return service.document(doc_name).to_dict()
+
+
+@router.patch("/documents/{doc_name}", response_model=DocumentPublic,
+              summary="Correct metadata (null restores the extracted value)")
+def correct(doc_name: DocName, body: MetadataUpdate, service: Service) -> dict[str, Any]:
+    values = body.values()
+    if not values:
+        raise ApiError(400, "bad_input", "no metadata field given to correct")
+    return service.correct_metadata(doc_name, values).to_dict()
+
+
+@router.delete("/documents/{doc_name}", status_code=204, summary="Remove a document")
+def delete(doc_name: DocName, service: Service) -> Response:
+    service.remove(doc_name)
+    return Response(status_code=204)
+
+
+@router.get("/documents/{doc_name}/file", summary="Download the original file",
+            response_class=FileResponse)
+def original(doc_name: DocName, service: Service) -> FileResponse:
+    info = service.document(doc_name)
+    path = service.original_path(doc_name)
+    filename = Path(info.source_path).name or f"{doc_name}{path.suffix}"
+    return FileResponse(path, filename=filename,
+                        media_type=mimetypes.guess_type(filename)[0] or
+                        "application/octet-stream")
+
+
+@router.get("/documents/{doc_name}/pages/{page}", response_model=PageTextPublic,
+            summary="A page's stored text, with the span of a quote if asked")
+def page_text(doc_name: DocName, page: PageNo, service: Service, quote: Quote = None,
+              start: Offset = None, end: Offset = None) -> dict[str, Any]:
+    info = service.document(doc_name)
+    text = service.page_text(doc_name, page)
+    span = locate(text, quote, start, end) if quote or start is not None else None
+    return {"doc_name": doc_name, "page": page, "page_count": info.page_count,
+            "file_type": info.file_type, "text": text,
+            "highlight": list(span) if span else None}
+
+
+def _pdf(service: Service, doc_name: str) -> Path:
+    info = service.document(doc_name)
+    if info.file_type != "pdf":
+        raise ApiError(409, "no_page_image", f"{doc_name!r} is a {info.file_type} document "
+                       "and has no page images; read its text at /pages/{page}")
+    return service.original_path(doc_name)
+
+
+@router.get("/documents/{doc_name}/pages/{page}/image", summary="A PDF page as PNG, with the "
+            "quote highlighted", response_class=Response,
+            responses={200: {"content": {"image/png": {}}}, 409: ERRORS[400]})
+def page_image(doc_name: DocName, page: PageNo, service: Service, quote: Quote = None,
+               start: Offset = None, end: Offset = None,
+               scale: Annotated[float, Query(ge=0.2, le=4)] = 1.5) -> Response:
+    image = render_page(_pdf(service, doc_name), page, scale=scale, quote=quote,
+                        start=start, end=end)
+    return Response(image.png, media_type="image/png",
+                    headers={"X-Earnest-Highlights": str(len(image.boxes)),
+                             "Cache-Control": "private, max-age=300"})
+
+
+@router.get("/documents/{doc_name}/pages/{page}/highlights", response_model=HighlightPublic,
+            summary="Where a quote is printed on a PDF page (fractions of the page)",
+            responses={409: ERRORS[400]})
+def highlights(doc_name: DocName, page: PageNo, service: Service, quote: Quote = None,
+               start: Offset = None, end: Offset = None) -> dict[str, Any]:
+    boxes = find_highlights(_pdf(service, doc_name), page, quote=quote, start=start, end=end)
+    return {"doc_name": doc_name, "page": page, "found": bool(boxes),
+            "boxes": [b.to_dict() for b in boxes]}

@@ -1,0 +1,36 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+
+from earnest.api.deps import Jobs, MetricsDep, Service
+from earnest.api.errors import error_body
+
+router = APIRouter(tags=["system"])
+
+
+@router.get("/healthz", summary="Liveness: the process answers")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Readiness: the library's store answers a query",
+            responses={503: {"description": "The store is not usable"}})
+def readyz(service: Service, jobs: Jobs) -> Any:
+    try:
+        stats = service.stats()
+    except Exception as exc:  # noqa: BLE001 - readiness reports any failure as not ready
+        return JSONResponse(error_body("not_ready", f"the store does not answer: {exc}"),
+                            status_code=503)
+    return {"status": "ready", "documents": stats["documents"], "chunks": stats["chunks"],
+            "embedded": stats["embedded"], "ingesting": not jobs.idle()}
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response,
+            responses={200: {"content": {"text/plain": {}}}})
+def metrics(metrics: MetricsDep) -> Response:
+    return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")

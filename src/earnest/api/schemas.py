@@ -1,0 +1,142 @@
+"""Request and response schemas of the HTTP API (``XCreate`` in, ``XPublic`` out)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from earnest.store import Filters
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FiltersIn(_Strict):
+    """Strict filters; each list matches any of its values. Empty means everything."""
+
+    doc_names: list[str] = Field(default_factory=list, max_length=500)
+    company: list[str] = Field(default_factory=list, max_length=50)
+    ticker: list[str] = Field(default_factory=list, max_length=50)
+    doc_type: list[str] = Field(default_factory=list, max_length=10)
+    fiscal_year: list[int] = Field(default_factory=list, max_length=50)
+    fiscal_quarter: list[int] = Field(default_factory=list, max_length=4)
+    roles: list[Literal["executive", "analyst", "operator"]] = Field(default_factory=list)
+    sections: list[str] = Field(default_factory=list, max_length=10)
+    speakers: list[str] = Field(default_factory=list, max_length=20)
+
+    def to_filters(self) -> Filters:
+        metadata = {key: [str(v) for v in getattr(self, key)]
+                    for key in ("company", "ticker", "doc_type", "fiscal_year", "fiscal_quarter")
+                    if getattr(self, key)}
+        return Filters(doc_names=list(self.doc_names), metadata=metadata, roles=list(self.roles),
+                       sections=list(self.sections), speakers=list(self.speakers))
+
+
+class AskCreate(_Strict):
+    question: str = Field(min_length=1, max_length=2000)
+    k: int | None = Field(None, ge=1, le=100)
+    filters: FiltersIn = Field(default_factory=FiltersIn)
+    stream: bool = Field(False, description="Stream Server-Sent Events instead of one JSON "
+                                            "object (also chosen by Accept: text/event-stream)")
+    llm: bool | None = Field(None, description="Use the configured LLM (true), the extractive "
+                                               "answerer (false), or the library default")
+
+
+class SearchCreate(_Strict):
+    query: str = Field(min_length=1, max_length=2000)
+    k: int | None = Field(None, ge=1, le=100)
+    mode: Literal["hybrid", "keyword", "dense"] = "hybrid"
+    filters: FiltersIn = Field(default_factory=FiltersIn)
+
+
+class MetadataUpdate(_Strict):
+    """Corrections; null restores the extracted value."""
+
+    company: str | None = Field(None, max_length=300)
+    ticker: str | None = Field(None, max_length=20)
+    doc_type: Literal["10-K", "10-Q", "8-K", "earnings_release", "earnings_call",
+                      "other"] | None = None
+    fiscal_year: int | None = Field(None, ge=1900, le=2200)
+    fiscal_quarter: int | None = Field(None, ge=1, le=4)
+    fiscal_period: str | None = Field(None, max_length=40)
+    period_end: str | None = Field(None, max_length=40)
+    doc_date: str | None = Field(None, max_length=40)
+
+    def values(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.model_fields_set}
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorPublic(BaseModel):
+    error: ErrorDetail
+
+
+class DocumentPublic(BaseModel):
+    doc_name: str
+    file_type: str
+    page_count: int
+    chunk_count: int
+    embedded_count: int
+    status: str
+    added_at: str
+    source_path: str
+    metadata: dict[str, Any]
+    extracted_metadata: dict[str, Any]
+    corrections: dict[str, Any]
+
+
+class DocumentsPublic(BaseModel):
+    documents: list[DocumentPublic]
+    stats: dict[str, Any]
+
+
+class JobFilePublic(BaseModel):
+    filename: str
+    size: int
+    status: str
+    doc_name: str | None = None
+    pages: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    error: str | None = None
+    error_code: str | None = None
+    note: str | None = None
+
+
+class JobPublic(BaseModel):
+    id: str
+    status: str
+    created_at: float
+    finished_at: float | None
+    counts: dict[str, int]
+    files: list[JobFilePublic]
+
+
+class PageTextPublic(BaseModel):
+    doc_name: str
+    page: int
+    page_count: int
+    file_type: str
+    text: str
+    highlight: list[int] | None = Field(None, description="[start, end) of the quote in text")
+
+
+class HighlightPublic(BaseModel):
+    doc_name: str
+    page: int
+    boxes: list[dict[str, float]]
+    found: bool
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorPublic, "description": "Bad input"},
+    404: {"model": ErrorPublic, "description": "Not found"},
+    422: {"model": ErrorPublic, "description": "Invalid request"},
+}

@@ -1,0 +1,1 @@
+"""The web app's static assets (no build step, no CDN)."""
