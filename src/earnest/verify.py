@@ -44,6 +44,9 @@ _ABSTAIN = re.compile(r"\b(?:sources?|documents?|passages?|context)\b.{0,40}\b(?
                       r"don't|doesn't|did not)\b.{0,30}\b(?:contain|mention|provide|include|"
                       r"say|state|answer)|\bnot (?:found|stated|mentioned|provided) in the "
                       r"(?:sources?|documents?)|\bno information\b", re.I)
+INJECTION = re.compile(r"\bignore (?:all |any |the )?(?:previous|prior|above|earlier|preceding)"
+                       r"\b|\bdisregard (?:all|any|the|your)\b|\bsystem prompt\b|"
+                       r"\byou are now\b|\bnew instructions\b", re.I)
 _PCT = Decimal(100)
 _ENUMERATOR = re.compile(r"^\s*(?:[-*•]\s*)?\d{1,2}[.)]\s+(?=\D)", re.M)
 _POINTS = re.compile(r"\s*(?:percentage points?|pp\b|points?\b)", re.I)
@@ -309,6 +312,10 @@ class Verifier:
     forbidden: str = ""  # text that must never be repeated (the system prompt)
     _figures: dict[int, _SourceFigures] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.sources = {n: Source(s.number, without_injections(s.text), s.doc_name, s.page,
+                                  s.speaker, s.context) for n, s in self.sources.items()}
+
     def _source_figures(self, number: int) -> _SourceFigures:
         if number not in self._figures:
             self._figures[number] = _read_source(self.sources[number])
@@ -398,6 +405,24 @@ class Verifier:
                               "of its words are in the cited passages"})
 
 
+def without_injections(text: str) -> str:
+    """``text`` with what speaks to an AI model blanked - from the sentence that says "ignore
+    previous instructions" (or the like) to the end of its paragraph: the model may read it
+    as data, but it is never evidence for an answer."""
+    if not INJECTION.search(text):
+        return text
+    out, blanking, last_end = list(text), False, 0
+    for unit in split_units(text):
+        if "\n\n" in text[last_end:unit.start]:
+            blanking = False  # a new paragraph
+        if INJECTION.search(unit.text(text)):
+            blanking = True
+        if blanking:
+            out[unit.start:unit.end] = " " * (unit.end - unit.start)
+        last_end = unit.end
+    return "".join(out)
+
+
 def _overlap(words: list[str], text: str) -> int:
     present = {stem(t) for t in tokens(text)}
     return sum(1 for w in words if w in present)
@@ -437,5 +462,5 @@ def summarise(checks: Sequence[SentenceCheck]) -> dict[str, Any]:
     }
 
 
-__all__ = ["Figure", "NumberCheck", "SentenceCheck", "Source", "Verifier", "is_abstention",
-           "leaks", "summarise", "table_scale"]
+__all__ = ["INJECTION", "Figure", "NumberCheck", "SentenceCheck", "Source", "Verifier", "is_abstention",
+           "leaks", "summarise", "table_scale", "without_injections"]

@@ -22,7 +22,7 @@ from earnest.models import Citation, Passage
 from earnest.settings import LLMSettings
 from earnest.textspans import split_units
 from earnest.understanding import QueryPlan
-from earnest.verify import SentenceCheck, Source, Verifier, summarise
+from earnest.verify import INJECTION, SentenceCheck, Source, Verifier, summarise
 
 SYSTEM_PROMPT = """\
 You are Earnest, an assistant that answers questions about financial documents.
@@ -41,11 +41,6 @@ _CITE = re.compile(r"\s*(?:\[(?:sources?\s*)?(\d{1,3}(?:\s*(?:,|;|-|–|and)\s*\
 _PARTIAL_CITE = re.compile(r"^\s*(?:\[[^\]]{0,20}\]?\s*|\([Ss]ource[^)]{0,12}\)?\s*)*$")
 _FILLER = re.compile(r"^(?:sure|certainly|of course|here(?: is|'s)|based on the (?:sources|"
                      r"documents)[^.]*:|answer:)", re.I)
-_INJECTION = re.compile(r"\bignore (?:all |any |the )?(?:previous|prior|above|earlier|preceding)"
-                        r"\b|\bdisregard (?:all|any|the|your)\b|\bsystem prompt\b|"
-                        r"\byou are now\b|\bnew instructions\b", re.I)
-
-
 def _fence(text: str) -> str:
     """Document text cannot close its own fence or open a new source."""
     return re.sub(r"<(/?)(source)", r"‹\1\2", text, flags=re.I)
@@ -156,7 +151,7 @@ class GenerativeAnswerer:
                             forbidden=messages[0]["content"])
         notes = [f"source [{n}] ({s.doc_name}, p. {s.page}) contains text addressed to an AI "
                  "model; it was given to the model as quoted data only"
-                 for n, s in sources.items() if _INJECTION.search(s.text)]
+                 for n, s in sources.items() if INJECTION.search(s.text)]
         shown: list[dict[str, Any]] = []
         checks: list[SentenceCheck] = []
         verify_ms = 0.0
