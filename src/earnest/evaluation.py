@@ -13,7 +13,7 @@ import json
 import re
 import statistics
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -293,6 +293,8 @@ def generative_summary(answers: list[Answer]) -> dict[str, Any]:
                                       if n["status"] == "computed"),
         "rounded_numbers_shown": sum(1 for d in shown for n in d["numbers"]
                                      if n["status"] == "rounded"),
+        "issues": dict(Counter(i["code"] for x in v for d in x.get("details", [])
+                               for i in d["issues"]).most_common()),
         "prompt_tokens": sum(u.get("prompt_tokens", 0) for u in usage),
         "completion_tokens": sum(u.get("completion_tokens", 0) for u in usage),
         "tokens_estimated": any(u.get("estimated") for u in usage),
@@ -311,6 +313,7 @@ def generative_markdown(g: dict[str, Any]) -> list[str]:
         ("verified / flagged / removed", f"{g['verified']} / {g['flagged']} / {g['removed']}"),
         ("share of sentences verified", share),
         ("unsupported numbers caught (flagged or removed)", g["unsupported_numbers_caught"]),
+        ("why sentences failed", ", ".join(f"{k} {n}" for k, n in g["issues"].items()) or "-"),
         ("unsupported numbers shown unflagged", g["unsupported_numbers_shown_unflagged"]),
         ("cross-check: numbers called quoted but not in the cited text",
          g["quoted_numbers_not_literal"]),
