@@ -7,7 +7,7 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol
 
 from earnest.answer import Answerer, AnswerDraft, AskEvent, ExtractiveAnswerer
 from earnest.chunking import chunk_document, estimate_tokens
@@ -21,6 +21,9 @@ from earnest.settings import Settings
 from earnest.store import Filters, NewDocument, SqliteStore, Store
 from earnest.structure import transcript_segments
 from earnest.understanding import understand
+
+if TYPE_CHECKING:
+    from earnest.llm import ChatClient
 
 NOT_FOUND_TEXT = ("Not found in your documents: no passage in the library answers this "
                   "question closely enough. The closest passages are listed below.")
@@ -110,7 +113,8 @@ class Earnest:
     """One library: ``Earnest(Settings.load("~/my-library"))`` or ``Earnest.open(path)``."""
 
     def __init__(self, settings: Settings | None = None, *, store: Store | None = None,
-                 embedder: Embedder | None = None, llm_client: Any = None) -> None:
+                 embedder: Embedder | None = None,
+                 llm_client: ChatClient | None = None) -> None:
         self.settings = settings or Settings.load()
         self.home = Path(self.settings.library).expanduser()
         self.home.mkdir(parents=True, exist_ok=True)
