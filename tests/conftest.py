@@ -10,6 +10,7 @@ import pytest
 from earnest import Earnest, Settings
 from earnest.embedding import OnnxEmbedder
 
+from .llm_server import llama_server, scripted_llm  # noqa: F401 - fixtures
 from .pdfs import make_pdf
 
 SHARED_DATA = Path(os.environ.get("EARNEST_SHARED_DATA",

@@ -165,10 +165,21 @@ def embed(library: LibraryOpt = None, config: ConfigOpt = None) -> None:
     _run(False, body)
 
 
-def _print_answer(answer: Answer) -> None:
+LlmOpt = Annotated[Optional[bool], typer.Option(
+    "--llm/--no-llm", help="Answer with the configured LLM (verified sentence by sentence) or "
+    "quote extractively; default: the LLM when llm.base_url is set.")]
+
+
+def _print_answer(answer: Answer, *, streamed: bool = False) -> None:
     colour = "green" if answer.status == "answered" else "yellow"
-    out.print(f"[bold {colour}]{answer.status}[/]  (retrieval: {answer.mode})")
-    out.print(answer.answer, highlight=False)
+    if not streamed:
+        out.print(f"[bold {colour}]{answer.status}[/]  (retrieval: {answer.mode})")
+        out.print(answer.answer, highlight=False)
+    else:
+        if answer.status != "answered":
+            out.print(answer.answer, highlight=False)
+        out.print(f"[bold {colour}]{answer.status}[/]  (answerer: {answer.answerer}, "
+                  f"retrieval: {answer.mode})")
     if answer.citations:
         out.print()
     for c in answer.citations:
@@ -184,24 +195,66 @@ def _print_answer(answer: Answer) -> None:
         for p in answer.passages[:3]:
             out.print(f"  {p.doc_name}, p. {p.page_start} (score {p.score:.2f}): "
                       f"[dim]{' '.join(p.text.split())[:200]}…[/]", highlight=False)
-    for note in answer.understanding.get("notes", []):
-        out.print(f"[dim]note: {note}[/]")
+    for note in answer.understanding.get("notes", []) + answer.notes:
+        out.print(f"[dim]note: {note}[/]", highlight=False)
+    if answer.verification:
+        v = answer.verification
+        out.print(f"[dim]verified {v['verified']} of {v['sentences']} generated sentences"
+                  f" ({v['flagged']} flagged, {v['removed']} removed, "
+                  f"{v['unsupported_numbers']} unsupported numbers)[/]", highlight=False)
+        for d in v["details"]:
+            for n in d["numbers"]:
+                if n.get("computation") and d["status"] != "removed":
+                    out.print(f"[dim]computed: {n['text']} = {n['computation']}[/]",
+                              highlight=False)
+    if answer.usage and "error" not in answer.usage:
+        u = answer.usage
+        approx = "~" if u.get("estimated") else ""
+        cost = f"${u['cost_usd']:.4f}" if u.get("priced") else "no price for this model"
+        out.print(f"[dim]{u['model']}: {approx}{u['prompt_tokens']} prompt + {approx}"
+                  f"{u['completion_tokens']} completion tokens, {cost}[/]", highlight=False)
     timing = ", ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items())
     out.print(f"[dim]{timing}[/]")
+
+
+def _stream_answer(lib: Earnest, question: str, **kw: Any) -> Answer:
+    """Print an LLM answer as its sentences are verified; return the whole answer."""
+    answer: Answer | None = None
+    for event in lib.ask_stream(question, **kw):
+        if event.kind == "stage" and event.data.get("stage") == "answer" \
+                and event.data.get("status") == "started":
+            out.print(f"[dim]answering with {event.data.get('answerer')}…[/]")
+        elif event.kind == "delta":
+            text = event.data["text"]
+            flagged = "[unverified]" in text
+            out.print(text, end="", style="yellow" if flagged else None, highlight=False,
+                      markup=False)
+        elif event.kind == "notice":
+            out.print()
+            err.print(f"[yellow]notice[/]: {event.data['message']}", highlight=False)
+        elif event.kind == "answer":
+            answer = event.answer
+    assert answer is not None
+    out.print()
+    return answer
 
 
 @app.command()
 def ask(question: Annotated[str, typer.Argument(help="The question.")],
         library: LibraryOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False,
-        k: KOpt = None, filter: FilterOpt = None) -> None:
+        k: KOpt = None, filter: FilterOpt = None, llm: LlmOpt = None) -> None:
     """Answer a question from the library, with citations."""
     def body() -> None:
         with _open(library, config) as lib:
-            answer = lib.ask(question, k=k, filters=_filters(filter))
+            use_llm = lib.llm_configured if llm is None else llm
+            if as_json or not use_llm:
+                answer = lib.ask(question, k=k, filters=_filters(filter), llm=llm)
+            else:
+                answer = _stream_answer(lib, question, k=k, filters=_filters(filter), llm=llm)
             if as_json:
                 print(json.dumps(answer.to_dict()))
             else:
-                _print_answer(answer)
+                _print_answer(answer, streamed=use_llm)
     _run(as_json, body)
 
 
@@ -330,7 +383,7 @@ def docs_remove(names: list[str], library: LibraryOpt = None, config: ConfigOpt 
 
 
 def _eval(name: str, data_dir: Path, library: Path | None, config: Path | None,
-          out_dir: Path, limit: int | None, as_json: bool) -> None:
+          out_dir: Path, limit: int | None, as_json: bool, llm: bool | None = None) -> None:
     from earnest.evaluation import EVALS, corpus_dir, write_reports
 
     def body() -> None:
@@ -344,8 +397,9 @@ def _eval(name: str, data_dir: Path, library: Path | None, config: Path | None,
                           TimeElapsedColumn(), console=err, disable=as_json) as bar:
                 lib.ingest([corpus_dir(name, data_dir)], progress=_Bars(bar))
                 task = bar.add_task(f"eval {name}", total=None)
+                kw = {} if llm is None else {"llm": llm}
                 report = EVALS[name](lib, data_dir, limit=limit, progress=lambda d, t:
-                                     bar.update(task, completed=d, total=t))
+                                     bar.update(task, completed=d, total=t), **kw)
             json_path, md_path = write_reports(report, out_dir)
             if as_json:
                 print(json.dumps({k: v for k, v in report.to_dict().items() if k != "rows"}))
@@ -357,22 +411,25 @@ def _eval(name: str, data_dir: Path, library: Path | None, config: Path | None,
 
 OutOpt = Annotated[Path, typer.Option("--out", help="Folder for the JSON and Markdown reports.")]
 LimitOpt = Annotated[Optional[int], typer.Option(help="Only the first N questions.")]
+EvalLlmOpt = Annotated[Optional[bool], typer.Option(
+    "--llm/--no-llm", help="Also answer each question with the configured LLM and report how "
+    "many generated sentences were verified (default: only when llm.base_url is set).")]
 
 
 @eval_app.command("financebench")
 def eval_financebench(data_dir: Path, library: LibraryOpt = None, config: ConfigOpt = None,
                       out_dir: OutOpt = Path("eval-reports"), limit: LimitOpt = None,
-                      as_json: JsonOpt = False) -> None:
+                      as_json: JsonOpt = False, llm: EvalLlmOpt = None) -> None:
     """Evidence-page recall@k on FinanceBench (DIR holds pdfs/ and questions.jsonl)."""
-    _eval("financebench", data_dir, library, config, out_dir, limit, as_json)
+    _eval("financebench", data_dir, library, config, out_dir, limit, as_json, llm)
 
 
 @eval_app.command("facts")
 def eval_facts(data_dir: Path, library: LibraryOpt = None, config: ConfigOpt = None,
                out_dir: OutOpt = Path("eval-reports"), limit: LimitOpt = None,
-               as_json: JsonOpt = False) -> None:
+               as_json: JsonOpt = False, llm: EvalLlmOpt = None) -> None:
     """Numeric-fact recall@k on transcripts (DIR holds transcripts/ and facts.jsonl)."""
-    _eval("facts", data_dir, library, config, out_dir, limit, as_json)
+    _eval("facts", data_dir, library, config, out_dir, limit, as_json, llm)
 
 
 @eval_app.command("metadata")

@@ -83,3 +83,37 @@ class IndexMismatch(StoreError):
 
     code = "index_mismatch"
     user_error = True
+
+
+class LLMNotConfigured(ConfigError):
+    """An LLM answer was asked for but no endpoint is configured (llm.base_url)."""
+
+    code = "llm_not_configured"
+
+
+class LLMError(EarnestError):
+    """The LLM endpoint failed. The answer falls back to the extractive one with a notice."""
+
+    code = "llm_error"
+
+
+class LLMTimeout(LLMError):
+    code = "llm_timeout"
+
+
+class LLMUnavailable(LLMError):
+    """Connection refused, DNS failure, or the server kept answering 5xx."""
+
+    code = "llm_unavailable"
+
+
+class LLMRateLimited(LLMError):
+    """429 after every retry."""
+
+    code = "llm_rate_limited"
+
+
+class LLMBadResponse(LLMError):
+    """The endpoint answered, but not with chat completions we can read (or a 4xx)."""
+
+    code = "llm_bad_response"

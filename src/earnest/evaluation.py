@@ -13,13 +13,13 @@ import json
 import re
 import statistics
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from earnest.errors import EarnestError, InputError
-from earnest.figures import contains_numbers
+from earnest.figures import contains_numbers, values_in
 from earnest.models import Answer
 from earnest.service import Earnest
 
@@ -77,6 +77,8 @@ class EvalReport:
         lat = self.latency_ms
         lines += ["", f"Time per query: median {lat['p50']:.0f} ms, p95 {lat['p95']:.0f} ms, "
                   f"max {lat['max']:.0f} ms.", ""]
+        if "generative" in self.extra:
+            lines += generative_markdown(self.extra["generative"])
         return "\n".join(lines)
 
 
@@ -121,14 +123,18 @@ def _first_rank(ranked: list[Any], gold: Callable[[Any], bool]) -> int | None:
 
 
 def eval_financebench(lib: Earnest, data_dir: Path, *, limit: int | None = None,
-                      progress: Callable[[int, int], None] | None = None) -> EvalReport:
+                      progress: Callable[[int, int], None] | None = None,
+                      llm: bool | None = None) -> EvalReport:
     questions = _read_jsonl(data_dir / "questions.jsonl")[:limit]
+    llm = lib.llm_configured if llm is None else llm
+    answers: list[Answer] = []
     aliases = _content_aliases(lib, corpus_dir("financebench", data_dir))
     hits, doc_hits, types, latencies, rows = [], [], [], [], []
     for i, q in enumerate(questions):
         t0 = time.perf_counter()
-        answer = lib.ask(q["question"], k=EVIDENCE_K)
+        answer = lib.ask(q["question"], k=EVIDENCE_K, llm=llm)
         latencies.append((time.perf_counter() - t0) * 1000)
+        answers.append(answer)
         pages = ranked_pages(answer)
         gold = {(aliases.get(name, name), int(e["evidence_page_num"]) + 1)
                 for e in q["evidence"] for name in [e.get("doc_name", q["doc_name"])]}
@@ -142,14 +148,16 @@ def eval_financebench(lib: Earnest, data_dir: Path, *, limit: int | None = None,
         rows.append({"id": q.get("financebench_id"), "question": q["question"],
                      "gold": sorted(gold), "hit_rank": hit, "doc_hit_rank": doc_hit,
                      "top_pages": pages[:5], "top_docs": docs_ranked[:3],
-                     "status": answer.status})
+                     "status": answer.status, **_generated(answer)})
         if progress:
             progress(i + 1, len(questions))
     n = max(len(doc_hits), 1)
     doc_recall = {f"@{k}": round(sum(1 for h in doc_hits if h and h <= k) / n, 4) for k in KS}
-    return _summarise("financebench", hits, types, latencies, rows, {
-        "metric": "evidence-page recall", "document_recall": doc_recall,
-        "library": str(lib.home)})
+    extra: dict[str, Any] = {"metric": "evidence-page recall", "document_recall": doc_recall,
+                             "library": str(lib.home)}
+    if llm:
+        extra["generative"] = generative_summary(answers)
+    return _summarise("financebench", hits, types, latencies, rows, extra)
 
 
 def _content_aliases(lib: Earnest, folder: Path) -> dict[str, str]:
@@ -192,14 +200,18 @@ def _is_float(text: str) -> bool:
 
 
 def eval_facts(lib: Earnest, data_dir: Path, *, limit: int | None = None,
-               progress: Callable[[int, int], None] | None = None) -> EvalReport:
+               progress: Callable[[int, int], None] | None = None,
+               llm: bool | None = None) -> EvalReport:
     facts = _read_jsonl(data_dir / "facts.jsonl")[:limit]
+    llm = lib.llm_configured if llm is None else llm
+    answers: list[Answer] = []
     hits, types, latencies, rows = [], [], [], []
     for i, f in enumerate(facts):
         question = fact_question(f["doc_name"], f["fact"], f["numbers"])
         t0 = time.perf_counter()
-        answer = lib.ask(question, k=max(KS))
+        answer = lib.ask(question, k=max(KS), llm=llm)
         latencies.append((time.perf_counter() - t0) * 1000)
+        answers.append(answer)
         own = [p for p in answer.passages if p.doc_name == f["doc_name"]]
         ranked = answer.passages
         hit = _first_rank(ranked, lambda p: p.doc_name == f["doc_name"]
@@ -208,11 +220,113 @@ def eval_facts(lib: Earnest, data_dir: Path, *, limit: int | None = None,
         types.append("fact")
         rows.append({"doc_name": f["doc_name"], "fact": f["fact"], "question": question,
                      "hit_rank": hit, "own_passages": len(own),
-                     "top_docs": list(dict.fromkeys(p.doc_name for p in ranked))[:3]})
+                     "top_docs": list(dict.fromkeys(p.doc_name for p in ranked))[:3],
+                     **_generated(answer)})
         if progress:
             progress(i + 1, len(facts))
-    return _summarise("facts", hits, types, latencies, rows, {
-        "metric": "numeric-fact recall", "library": str(lib.home)})
+    extra: dict[str, Any] = {"metric": "numeric-fact recall", "library": str(lib.home)}
+    if llm:
+        extra["generative"] = generative_summary(answers)
+    return _summarise("facts", hits, types, latencies, rows, extra)
+
+
+def _generated(answer: Answer) -> dict[str, Any]:
+    """Per-question columns of a generative run."""
+    if answer.verification is None and answer.usage is None:
+        return {}
+    v = answer.verification or {}
+    return {"answerer": answer.answerer, "answer": answer.answer,
+            "verification": {k: val for k, val in v.items() if k != "details"},
+            "usage": answer.usage}
+
+
+def _literal_misses(answer: Answer) -> int:
+    """Cross-check of the verifier: amounts it called *quoted* in sentences shown unflagged
+    whose value (at any scale) is not in a cited passage (a scale or parsing slip shows here).
+    Years and dates are left out: they may come from a document's name."""
+    passages = {c.number: c.quote for c in answer.citations}
+    misses = 0
+    for d in (answer.verification or {}).get("details", []):
+        if d["status"] != "verified":
+            continue
+        cited = values_in(" ".join(passages.get(n, "") for n in d["citations"]))
+        scaled = {v.scaleb(k) for v in cited for k in (0, 3, 6, 9)}
+        for n in d["numbers"]:
+            text = n["text"]
+            if n["status"] != "quoted" or not _AMOUNT.search(text) or "/" in text:
+                continue
+            if not values_in(text) & scaled:
+                misses += 1
+    return misses
+
+
+_AMOUNT = re.compile(r"[$%,.]|\d\s?(?:thousand|million|billion|[kmb]n?)\b", re.I)
+
+
+def generative_summary(answers: list[Answer]) -> dict[str, Any]:
+    """What the verifier did over a run of LLM answers, and what it cost."""
+    v = [a.verification for a in answers if a.verification]
+    usage = [a.usage for a in answers if a.usage]
+    total = lambda key: sum(x.get(key, 0) for x in v)  # noqa: E731
+    sentences = total("sentences")
+    shown_unsupported = sum(1 for x in v for d in x.get("details", [])
+                            if d["status"] == "verified"
+                            for n in d["numbers"] if n["status"] == "unsupported")
+    shown = [d for x in v for d in x.get("details", []) if d["status"] in ("verified", "flagged")]
+    ttft = [u["ttft_ms"] for u in usage if u.get("ttft_ms") is not None]
+    llm_ms = [u["llm_ms"] for u in usage if u.get("llm_ms") is not None]
+    return {
+        "answers": len(answers),
+        "answered_by_llm": sum(1 for a in answers if a.answerer == "generative"),
+        "llm_errors": sum(1 for u in usage if "error" in u),
+        "fell_back_unverified": sum(1 for a in answers if a.verification and
+                                    a.answerer != "generative"),
+        "model_abstained": sum(1 for a in answers if a.answerer == "generative"
+                               and a.status == "not_found"),
+        "sentences": sentences, "verified": total("verified"), "flagged": total("flagged"),
+        "removed": total("removed"),
+        "share_verified": round(total("verified") / sentences, 4) if sentences else None,
+        "unsupported_numbers_caught": total("unsupported_numbers"),
+        "unsupported_numbers_shown_unflagged": shown_unsupported,
+        "quoted_numbers_not_literal": sum(_literal_misses(a) for a in answers),
+        "computed_numbers_shown": sum(1 for d in shown for n in d["numbers"]
+                                      if n["status"] == "computed"),
+        "rounded_numbers_shown": sum(1 for d in shown for n in d["numbers"]
+                                     if n["status"] == "rounded"),
+        "issues": dict(Counter(i["code"] for x in v for d in x.get("details", [])
+                               for i in d["issues"]).most_common()),
+        "prompt_tokens": sum(u.get("prompt_tokens", 0) for u in usage),
+        "completion_tokens": sum(u.get("completion_tokens", 0) for u in usage),
+        "tokens_estimated": any(u.get("estimated") for u in usage),
+        "cost_usd": round(sum(u.get("cost_usd", 0.0) for u in usage), 6),
+        "ttft_ms": _percentiles(ttft), "llm_ms": _percentiles(llm_ms),
+    }
+
+
+def generative_markdown(g: dict[str, Any]) -> list[str]:
+    share = "n/a" if g["share_verified"] is None else f"{g['share_verified']:.3f}"
+    rows = [
+        ("answers by the LLM / LLM errors / unverifiable, extractive shown / model abstained",
+         f"{g['answered_by_llm']} / {g['llm_errors']} / {g['fell_back_unverified']} / "
+         f"{g['model_abstained']}"),
+        ("generated sentences", g["sentences"]),
+        ("verified / flagged / removed", f"{g['verified']} / {g['flagged']} / {g['removed']}"),
+        ("share of sentences verified", share),
+        ("unsupported numbers caught (flagged or removed)", g["unsupported_numbers_caught"]),
+        ("why sentences failed", ", ".join(f"{k} {n}" for k, n in g["issues"].items()) or "-"),
+        ("unsupported numbers shown unflagged", g["unsupported_numbers_shown_unflagged"]),
+        ("cross-check: numbers called quoted but not in the cited text",
+         g["quoted_numbers_not_literal"]),
+        ("computed / rounded numbers shown", f"{g['computed_numbers_shown']} / "
+         f"{g['rounded_numbers_shown']}"),
+        ("tokens (prompt + completion)" + (", estimated" if g["tokens_estimated"] else ""),
+         f"{g['prompt_tokens']} + {g['completion_tokens']}"),
+        ("cost", f"${g['cost_usd']:.4f}"),
+        ("time to first token, median", f"{g['ttft_ms']['p50']:.0f} ms"),
+        ("LLM time, median", f"{g['llm_ms']['p50']:.0f} ms"),
+    ]
+    return ["## Generative answers", "", "| measure | value |", "|---|---|",
+            *[f"| {k} | {v} |" for k, v in rows], ""]
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -251,7 +365,8 @@ _GOLD_TYPES = {"10k": "10-K", "10q": "10-Q", "8k": "8-K", "earnings": "earnings_
 
 
 def eval_metadata(lib: Earnest, data_dir: Path, *, limit: int | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> EvalReport:
+                  progress: Callable[[int, int], None] | None = None,
+                  llm: bool | None = None) -> EvalReport:
     """Extracted company, document type and fiscal year against documents.jsonl.
 
     Company counts when one name contains the other after dropping suffixes (Inc, Co, ...);
@@ -299,5 +414,5 @@ def eval_metadata(lib: Earnest, data_dir: Path, *, limit: int | None = None,
 EVALS: dict[str, Callable[..., EvalReport]] = {
     "financebench": eval_financebench, "facts": eval_facts, "metadata": eval_metadata}
 
-__all__ = ["EVALS", "EvalReport", "corpus_dir", "fact_question", "ranked_pages",
-           "write_reports"]
+__all__ = ["EVALS", "EvalReport", "corpus_dir", "fact_question", "generative_summary",
+           "ranked_pages", "write_reports"]

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol
 
 from earnest.answer import Answerer, AnswerDraft, AskEvent, ExtractiveAnswerer
 from earnest.chunking import chunk_document, estimate_tokens
 from earnest.embedding import Embedder, make_embedder
-from earnest.errors import DocumentError, IndexMismatch, InputError, NotFound
+from earnest.errors import DocumentError, IndexMismatch, InputError, LLMNotConfigured, NotFound
 from earnest.metadata import describe
 from earnest.models import Answer, DocumentInfo, SearchResult
 from earnest.readers import is_supported, read_document
@@ -20,6 +21,9 @@ from earnest.settings import Settings
 from earnest.store import Filters, NewDocument, SqliteStore, Store
 from earnest.structure import transcript_segments
 from earnest.understanding import understand
+
+if TYPE_CHECKING:
+    from earnest.llm import ChatClient
 
 NOT_FOUND_TEXT = ("Not found in your documents: no passage in the library answers this "
                   "question closely enough. The closest passages are listed below.")
@@ -109,7 +113,8 @@ class Earnest:
     """One library: ``Earnest(Settings.load("~/my-library"))`` or ``Earnest.open(path)``."""
 
     def __init__(self, settings: Settings | None = None, *, store: Store | None = None,
-                 embedder: Embedder | None = None) -> None:
+                 embedder: Embedder | None = None,
+                 llm_client: ChatClient | None = None) -> None:
         self.settings = settings or Settings.load()
         self.home = Path(self.settings.library).expanduser()
         self.home.mkdir(parents=True, exist_ok=True)
@@ -117,6 +122,8 @@ class Earnest:
         self.embedder = embedder or make_embedder(self.settings.embed)
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings.retrieve)
         self.answerer: Answerer = ExtractiveAnswerer(self.settings.answer)
+        self._llm_client = llm_client  # a ChatClient; made from settings.llm on first use
+        self._generative: Answerer | None = None
         self._check_index_identity()
 
     @classmethod
@@ -137,7 +144,43 @@ class Earnest:
             self.store.set_meta("index_identity", identity)
 
     def close(self) -> None:
+        if self._llm_client is not None and hasattr(self._llm_client, "close"):
+            self._llm_client.close()
         self.store.close()
+
+    @property
+    def llm_configured(self) -> bool:
+        return self._llm_client is not None or self.settings.llm.configured
+
+    def _answerer_for(self, llm: bool | None) -> Answerer:
+        """The extractive answerer, or the LLM's when asked for (default: when configured)."""
+        if llm is False or (llm is None and not self.llm_configured):
+            return self.answerer
+        if not self.llm_configured:
+            raise LLMNotConfigured("an LLM answer was asked for, but no LLM is configured: "
+                                   "set llm.base_url and llm.model (EARNEST_LLM_BASE_URL, "
+                                   "EARNEST_LLM_MODEL)")
+        if self._generative is None:
+            from earnest.answer.generative import GenerativeAnswerer
+            from earnest.llm import OpenAIChatClient
+
+            llm_settings = self.settings.llm
+            if self._llm_client is None:
+                self._llm_client = OpenAIChatClient(
+                    llm_settings, api_key=os.environ.get(llm_settings.api_key_env))
+            self._generative = GenerativeAnswerer(
+                llm_settings, self._llm_client, self.answerer,
+                max_sentences=self.settings.answer.max_sentences,
+                similarity=self._similarity)
+        return self._generative
+
+    def _similarity(self, sentence: str, texts: Any) -> float:
+        """Best cosine between a sentence and candidate texts (the verifier's semantic check)."""
+        texts = list(texts)
+        if not texts:
+            return 0.0
+        vectors = self.embedder.embed_batch([sentence, *texts])
+        return float(max(vectors[1:] @ vectors[0]))
 
     def __enter__(self) -> "Earnest":
         return self
@@ -266,26 +309,33 @@ class Earnest:
             raise InputError(f"unknown search mode {mode!r}; use hybrid, keyword or dense")
         return self.retriever.search(query, filters, k, mode)
 
-    def ask(self, question: str, *, k: int | None = None,
-            filters: Filters | None = None) -> Answer:
-        """Answer a question with citations (the whole answer at once)."""
-        for event in self.ask_stream(question, k=k, filters=filters):
+    def ask(self, question: str, *, k: int | None = None, filters: Filters | None = None,
+            llm: bool | None = None) -> Answer:
+        """Answer a question with citations (the whole answer at once). ``llm``: True for
+        the LLM's answer, False for the extractive one, None for the LLM iff configured."""
+        for event in self.ask_stream(question, k=k, filters=filters, llm=llm):
             if event.kind == "answer":
                 return event.answer
         raise AssertionError("ask_stream ended without an answer")  # pragma: no cover
 
     def ask_stream(self, question: str, *, k: int | None = None,
-                   filters: Filters | None = None) -> Iterator[AskEvent]:
+                   filters: Filters | None = None,
+                   llm: bool | None = None) -> Iterator[AskEvent]:
         """Answer a question as a stream of events: stages with their timings, how the
         question was understood, the evidence, answer text as it is produced, and last the
         whole ``Answer`` (event kind ``answer``; the object is on ``event.answer``).
-        Input is checked before the first event, so a bad request raises at once."""
+        Input is checked before the first event, so a bad request raises at once.
+
+        LLM answers add ``token`` events (the model's raw text: a draft, not yet checked)
+        and ``notice`` events (e.g. the endpoint failed and the extractive answer follows);
+        ``delta`` and ``sentence`` events carry only verified (or flagged) sentences."""
         question = self._check_query(question)
         self._check_k(k)
-        return self._ask_events(question, k or self.settings.retrieve.k, filters)
+        answerer = self._answerer_for(llm)
+        return self._ask_events(question, k or self.settings.retrieve.k, filters, answerer)
 
-    def _ask_events(self, question: str, k: int,
-                    filters: Filters | None) -> Iterator[AskEvent]:
+    def _ask_events(self, question: str, k: int, filters: Filters | None,
+                    answerer: Answerer) -> Iterator[AskEvent]:
         t0 = time.perf_counter()
         plan = understand(question)
         yield AskEvent("stage", {"stage": "retrieve", "status": "started"})
@@ -301,14 +351,14 @@ class Earnest:
         stats = self.store.stats()
         best = max((relevance(p, plan) for p in result.passages), default=0.0)
         status, draft = "not_found", AnswerDraft(NOT_FOUND_TEXT, [], [],
-                                                 answerer=self.answerer.name)
+                                                 answerer=answerer.name)
         if not stats["documents"]:
             status, draft.text = "empty_library", "The library is empty: ingest documents first."
         elif best >= self.settings.answer.min_relevance:
             # Below the threshold nothing is drafted at all (and no LLM is ever called).
             yield AskEvent("stage", {"stage": "answer", "status": "started",
-                                     "answerer": self.answerer.name})
-            draft = yield from self.answerer.stream(question, plan, result.passages)
+                                     "answerer": answerer.name})
+            draft = yield from answerer.stream(question, plan, result.passages)
             status = "answered" if draft.citations else "not_found"
             draft.text = draft.text or NOT_FOUND_TEXT
         timings.update(draft.timings_ms)
@@ -322,8 +372,8 @@ class Earnest:
             library_version={"generation": stats["generation"],
                              "index": self.settings.index_identity(),
                              "embedder": self.embedder.model_id,
-                             "answerer": draft.answerer or self.answerer.name},
-            answerer=draft.answerer or self.answerer.name, usage=draft.usage,
+                             "answerer": draft.answerer or answerer.name},
+            answerer=draft.answerer or answerer.name, usage=draft.usage,
             verification=draft.verification, notes=draft.notes)
         yield AskEvent("answer", answer.to_dict(), answer=answer)
 

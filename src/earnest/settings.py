@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from earnest.errors import ConfigError
 
@@ -72,6 +72,62 @@ class ServerSettings(_Section):
     keep_jobs: int = Field(200, ge=1, le=100000)
 
 
+class ModelPrice(_Section):
+    """List prices in US dollars per million tokens."""
+
+    input_per_mtok: float = Field(ge=0)
+    output_per_mtok: float = Field(ge=0)
+
+
+# Example list prices (USD per million tokens, OpenAI's price page, 2025); local servers are
+# free. Override or extend with [llm.prices."MODEL"] in earnest.toml.
+DEFAULT_PRICES: dict[str, ModelPrice] = {
+    "gpt-4o-mini": ModelPrice(input_per_mtok=0.15, output_per_mtok=0.60),
+    "gpt-4o": ModelPrice(input_per_mtok=2.50, output_per_mtok=10.00),
+    "gpt-4.1": ModelPrice(input_per_mtok=2.00, output_per_mtok=8.00),
+    "gpt-4.1-mini": ModelPrice(input_per_mtok=0.40, output_per_mtok=1.60),
+    "gpt-4.1-nano": ModelPrice(input_per_mtok=0.10, output_per_mtok=0.40),
+}
+
+
+class LLMSettings(_Section):
+    # An OpenAI-compatible endpoint, up to and including /v1; unset means no LLM at all.
+    base_url: str | None = None
+    model: str | None = None
+    # The *name* of the variable holding the key, so the key never sits in a config file.
+    api_key_env: str = "OPENAI_API_KEY"
+    timeout_s: float = Field(60.0, gt=0)  # longest wait for the first or next streamed bytes
+    connect_timeout_s: float = Field(5.0, gt=0)
+    max_tokens: int = Field(400, ge=16, le=32000)
+    temperature: float = Field(0.0, ge=0, le=2)
+    max_retries: int = Field(2, ge=0, le=10)  # on 429, 5xx and refused connections
+    retry_backoff_s: float = Field(0.5, ge=0, le=60)  # doubled each retry
+    max_sources: int = Field(5, ge=1, le=50)  # passages given to the model, best first
+    unsupported: Literal["flag", "remove"] = "flag"
+    # Share of a sentence's content words that its cited passages must contain.
+    min_support: float = Field(0.6, ge=0, le=1)
+    prices: dict[str, ModelPrice] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
+
+    @field_validator("prices")
+    @classmethod
+    def _keep_default_prices(cls, value: dict[str, ModelPrice]) -> dict[str, ModelPrice]:
+        return {**DEFAULT_PRICES, **value}  # a config file adds models, not replaces the table
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.base_url)
+
+    def price(self, model: str | None) -> ModelPrice | None:
+        """The price of ``model``; a dated snapshot ("gpt-4o-mini-2024-07-18") takes its
+        family's (the longest name it starts with)."""
+        if not model:
+            return None
+        if model in self.prices:
+            return self.prices[model]
+        names = [n for n in self.prices if model.startswith(n + "-")]
+        return self.prices[max(names, key=len)] if names else None
+
+
 class Settings(_Section):
     library: Path = DEFAULT_HOME
     max_file_mb: float = Field(200.0, gt=0)
@@ -79,6 +135,7 @@ class Settings(_Section):
     embed: EmbedSettings = EmbedSettings()
     retrieve: RetrieveSettings = RetrieveSettings()
     answer: AnswerSettings = AnswerSettings()
+    llm: LLMSettings = LLMSettings()
     server: ServerSettings = ServerSettings()
 
     def index_identity(self) -> str:
@@ -132,7 +189,7 @@ def _env_key(name: str) -> list[str]:
     return [name]
 
 
-_SECTIONS = {"chunk", "embed", "retrieve", "answer", "server"}
+_SECTIONS = {"chunk", "embed", "retrieve", "answer", "llm", "server"}
 
 
 def _set_path(data: dict[str, Any], parts: list[str], value: Any) -> None:
