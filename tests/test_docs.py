@@ -46,3 +46,21 @@ def test_two_setup_commands_and_ci_runs_the_test_one() -> None:
     assert len(lines) == 2 and "quickstart" in lines[0] and "pytest" in lines[1]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert lines[1] in ci.splitlines()
+
+
+def test_every_route_is_documented(tmp_path, embedder) -> None:
+    from earnest import Earnest
+    from earnest.api import create_app
+
+    service = Earnest(Settings.load(tmp_path / "lib", env={}), embedder=embedder)
+    try:
+        paths = create_app(service=service).openapi()["paths"]
+    finally:
+        service.close()
+    assert len(paths) >= 12
+    readme = re.sub(r"\{[^}]*\}", "{}", README)
+    for path, operations in paths.items():
+        template = re.sub(r"\{[^}]*\}", "{}", path)
+        assert f"{template}`" in readme or f"{template} " in readme, f"{path} is undocumented"
+        for method in operations:
+            assert method.upper() in readme, f"{method.upper()} {path} is undocumented"

@@ -214,3 +214,42 @@ def test_a_bad_question_shows_the_servers_message(live, page):
     assert page.problems == ["console: Failed to load resource: the server responded with a "
                              "status of 422 (Unprocessable Entity)"]
     page.problems.clear()
+
+
+def test_llm_answer_streams_into_the_page_with_its_audit(browser, embedder, llama_server,
+                                                         tmp_path):
+    """With the real local LLM server: the model's words appear as they come, then only
+    verified (or clearly flagged) sentences stay; tokens and verification are in Details."""
+    settings = Settings.load(tmp_path / "lib", env={}, llm__base_url=llama_server.base_url,
+                             llm__model="smollm2", llm__max_tokens=120)
+    service = Earnest(settings, embedder=embedder)
+    service.ingest([SAMPLE_DIR])
+    with LiveServer(create_app(service=service)) as server:
+        context = browser.new_context(viewport={"width": 1366, "height": 900})
+        page = context.new_page()
+        try:
+            page.goto(f"{server.url}/#ask")
+            page.locator("#llm-toggle").wait_for()
+            assert page.is_checked("#f-llm")  # configured: the LLM answers by default
+            page.fill("#question", "Why did revenue decline in the third quarter?")
+            page.keyboard.press("Enter")
+            page.locator("#answer-status.answered, #answer-status.not_found").wait_for(
+                timeout=120_000)
+            events = page.evaluate("window.earnestEvents")
+            assert "token" in events and events[-1] == "answer"
+            assert events.index("token") < events.index("answer")
+            answer = page.evaluate("fetch('/metrics').then(r => r.text())")
+            assert "earnest_llm_tokens_total" in answer
+            page.locator("#details summary").click()
+            details = page.locator("#details-body").inner_text()
+            assert "prompt" in details and "completion" in details and "Verification" in details
+            # Nothing unverified is shown unmarked.
+            for sentence in page.locator("#answer-text .sentence").all():
+                classes = sentence.get_attribute("class")
+                assert "verified" in classes or "flagged" in classes or "quoted" in classes
+                if "flagged" in classes:
+                    assert sentence.locator(".flag").inner_text() == "unverified"
+            page.screenshot(path=str(artifact("ask-llm.png")))
+        finally:
+            context.close()
+            service.close()
