@@ -441,6 +441,29 @@ def eval_metadata(data_dir: Path, library: LibraryOpt = None, config: ConfigOpt 
 
 
 @app.command()
+def serve(library: LibraryOpt = None, config: ConfigOpt = None,
+          host: Annotated[Optional[str], typer.Option(
+              help="Interface to listen on (server.host; default 127.0.0.1).")] = None,
+          port: Annotated[Optional[int], typer.Option(
+              help="Port (server.port; default 8000).")] = None) -> None:
+    """Serve the web app and the HTTP API (docs at /docs, schema at /openapi.json)."""
+    def body() -> None:
+        import uvicorn
+
+        from earnest.api import create_app
+
+        settings = Settings.load(library, config_file=config,
+                                 server__host=host, server__port=port)
+        service = Earnest(settings)
+        url = f"http://{settings.server.host}:{settings.server.port}"
+        err.print(f"Earnest serving {service.home} at [bold]{url}[/] "
+                  f"(API docs {url}/docs); Ctrl-C stops")
+        uvicorn.run(create_app(service=service), host=settings.server.host,
+                    port=settings.server.port, log_level="warning")
+    _run(False, body)
+
+
+@app.command()
 def quickstart(library: LibraryOpt = None, config: ConfigOpt = None,
                question: Annotated[Optional[str], typer.Option(help="Ask this instead.")]
                = None) -> None:
