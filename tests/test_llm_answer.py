@@ -177,3 +177,21 @@ def test_evidence_points_at_the_supporting_sentence() -> None:
     source = Source(1, "Intro words here. Net sales were $812.4 million. Other words.", "D", 1)
     result = Verifier({1: source}).check("Net sales were $812.4 million.", [1])
     assert result.evidence == "Net sales were $812.4 million."
+
+
+def test_a_stream_that_breaks_after_a_shown_sentence_withdraws_it(
+        docs_library: Path, embedder, scripted_llm) -> None:
+    """Sentences already streamed are not in the extractive answer that replaces them: the
+    notice says so (``retract``), so a client that printed them can take them back."""
+    first = "Net sales were $812.4 million in the third quarter [1]. Gross "
+    body = sse([first]).split(b"data: {\"choices\": [{\"index\": 0, \"delta\": {}")[0]
+    scripted_llm.replies = [Reply(body=body + b"data: {broken\n\n")]
+    with open_library(docs_library, embedder, scripted_llm.base_url, max_retries=0,
+                      max_sources=5) as lib:
+        events = list(lib.ask_stream("What were ACME's net sales in Q3 2023?"))
+    shown = [e.data["text"] for e in events if e.kind == "delta"]
+    assert shown and shown[0].startswith("Net sales were $812.4 million")
+    notice = next(e.data for e in events if e.kind == "notice")
+    assert notice["code"] == "llm_bad_response" and notice["retract"] is True
+    assert "withdrawn" in notice["message"]
+    assert events[-1].answer.answerer == "extractive"

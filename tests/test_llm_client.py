@@ -124,3 +124,14 @@ def test_connection_refused(scripted_llm) -> None:
     client, _ = client_for(f"http://127.0.0.1:{free_port()}/v1", max_retries=0)
     with pytest.raises(LLMUnavailable):
         drain(client)
+
+
+def test_credentials_in_the_url_never_reach_a_message(scripted_llm) -> None:
+    """A base URL may carry user:key@; errors (shown to users, put in answers) must not."""
+    scripted_llm.replies = [Reply(status=500, body=b"down", content_type="text/plain")]
+    url = scripted_llm.base_url.replace("http://", "http://user:sk-secret-123@")
+    client, _ = client_for(url, max_retries=0)
+    with pytest.raises(LLMUnavailable) as caught:
+        drain(client)
+    assert "sk-secret-123" not in str(caught.value) and "user" not in str(caught.value)
+    assert scripted_llm.base_url in str(caught.value)  # still says which endpoint

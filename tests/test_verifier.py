@@ -182,3 +182,81 @@ def test_instructions_in_a_document_are_never_evidence() -> None:
     assert check(verifier, "Revenue was $5.0 million [1].").status == "verified"
     assert check(verifier, "Revenue was $9.9 trillion [1].").status == "flagged"
     assert check(verifier, "Margin was 40% [1].").status == "verified"  # the next paragraph
+
+
+# -- review regressions: ways a wrong figure used to pass as verified -------------------------
+def one(text: str, sentence: str, **source) -> str:
+    verifier = Verifier({1: Source(1, text, source.get("doc_name", "D"), 1)})
+    return check(verifier, sentence).status
+
+
+def test_a_bare_figure_in_prose_is_not_scaled() -> None:
+    assert one("The company opened 12 new stores and revenue grew.",
+               "Revenue was $12 billion [1].") == "flagged"
+    assert one("Diluted earnings per share were $5 and net income grew.",
+               "Net income was $5 million [1].") == "flagged"
+    # a table row whose "(In millions)" heading was cut off may still be in millions
+    assert one("Net revenue 412.0 388.5\n", "Net revenue was $412 million [1].") == "verified"
+    # "$1.1 to $1.2 billion": both ends are in billions, in the source and in the sentence
+    assert one("Revenue guidance is $1.1 to $1.2 billion.",
+               "Revenue guidance starts at $1.1 billion [1].") == "verified"
+    assert one("Revenue guidance is $1.1 billion to $1.2 billion.",
+               "Revenue guidance is $1.1 to $1.2 billion [1].") == "verified"
+    assert one("The net loss was $(5.0) million.", "The net loss was $5.0 million [1].") \
+        == "verified"
+
+
+def test_an_amount_is_not_a_percentage() -> None:
+    assert one("Revenue grew by 12 new stores in the quarter.",
+               "Revenue grew 12% in the quarter [1].") == "flagged"
+    assert one("Revenue was $12 in the quarter.", "Revenue grew 12% in the quarter [1].") \
+        == "flagged"
+    # a bare figure in a "% of sales" column is a percentage
+    assert one("Costs as % of sales 2023 2022\nSelling costs 12.0 11.5\n",
+               "Selling costs were 12% of sales [1].") == "verified"
+
+
+def test_percentage_points_are_not_percent(verifier: Verifier) -> None:
+    # 38.5% vs 40.1% is a fall of 1.6 points, not of 1.6%
+    assert check(verifier, "Gross margin fell 1.6% [1].").status == "flagged"
+    # a 6.1% decrease is not a fall of 6.1 percentage points
+    assert check(verifier, "Net sales decreased 6.1 percentage points [1].").status == "flagged"
+    result = check(verifier, "Gross margin fell 160 basis points [1].")
+    assert statuses(result) == {"160": "computed"}
+    assert result.numbers[0].computation == "38.5% - 40.1% = 160 bps [1]"
+    assert one("Gross margin fell 160 basis points.",
+               "Gross margin fell 1.6 percentage points [1].") == "verified"
+
+
+def test_invented_figures_do_not_vouch_for_each_other() -> None:
+    result = check(Verifier({1: Source(1, "Revenue was $100 million in the quarter.", "D", 1)}),
+                   "Revenue rose by $50 million to $150 million in the quarter [1].")
+    assert statuses(result) == {"$50 million": "unsupported", "$150 million": "unsupported"}
+
+
+def test_a_computation_keeps_the_table_scale(verifier: Verifier) -> None:
+    # 412.0 - 388.5 = 23.5 in a table in millions: $23.5 million, never $23.5 billion
+    assert statuses(check(verifier, "Net cash provided by operating activities rose "
+                                    "$23.5 billion [2].")) == {"$23.5 billion": "unsupported"}
+    assert statuses(check(verifier, "Net cash provided by operating activities rose "
+                                    "$23.5 million [2].")) == {"$23.5 million": "computed"}
+
+
+def test_spelled_out_figures_and_multiples_are_checked(verifier: Verifier) -> None:
+    result = check(verifier, "Net sales decreased twenty percent in the third quarter [1].")
+    assert statuses(result) == {"twenty percent": "unsupported"}
+    result = check(verifier, "Net sales were three billion dollars in the third quarter [1].")
+    assert statuses(result) == {"three billion": "unsupported"}
+    result = check(verifier, "Net sales were 3x the prior year in the third quarter [1].")
+    assert statuses(result) == {"3": "unsupported"}
+
+
+def test_the_right_figure_for_the_wrong_quarter_is_flagged(verifier: Verifier) -> None:
+    result = check(verifier, "Net sales were $812.4 million in the fourth quarter of 2023 [1].")
+    assert statuses(result)["fourth quarter"] == "unsupported"
+    assert check(verifier, "Q4 net sales were $812.4 million [1].").status == "flagged"
+    assert check(verifier, "Q3 net sales were $812.4 million [1].").status == "verified"
+    # the quarter may come from the document's name
+    named = Verifier({1: Source(1, "Net sales for the quarter were $812.4 million.",
+                                "ACME_2023Q3_10Q", 1)})
+    assert named.check("Third-quarter net sales were $812.4 million.", [1]).status == "verified"

@@ -47,9 +47,29 @@ _ABSTAIN = re.compile(r"\b(?:sources?|documents?|passages?|context)\b.{0,40}\b(?
 INJECTION = re.compile(r"\bignore (?:all |any |the )?(?:previous|prior|above|earlier|preceding)"
                        r"\b|\bdisregard (?:all|any|the|your)\b|\bsystem prompt\b|"
                        r"\byou are now\b|\bnew instructions\b", re.I)
+_QUARTER = re.compile(r"(?<![A-Za-z])Q([1-4])(?!\d)|\b([1-4])Q(?![A-Za-z])|\b(first|second|"
+                      r"third|fourth|1st|2nd|3rd|4th)[- ]quarter\b", re.I)
+_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3,
+            "4th": 4}
 _PCT = Decimal(100)
 _ENUMERATOR = re.compile(r"^\s*(?:[-*•]\s*)?\d{1,2}[.)]\s+(?=\D)", re.M)
-_POINTS = re.compile(r"\s*(?:percentage points?|pp\b|points?\b)", re.I)
+_POINTS = re.compile(r"\s*(?:(?P<bps>basis points?\b|bps\b)|percentage points?\b|pp\b|points?\b)",
+                     re.I)
+# "$1.1 to $1.2 billion", "5 and 6%": the first figure is written in the second one's scale.
+_RANGE_JOIN = re.compile(r"\s*(?:and|to|or|through|-|–|—)?\s*", re.I)
+_LATE_SCALE = re.compile(r"\s?(thousand|million|billion|trillion|mn|bn)\b", re.I)
+_SMALL = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+          "eighteen", "nineteen"]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_WORD_VALUES = {w: i for i, w in enumerate(_SMALL)} | {w: 20 + 10 * i for i, w in
+                                                      enumerate(_TENS)}
+_UNIT_WORDS = "|".join(sorted(_SMALL[1:10], key=len, reverse=True))
+# Spelled-out figures the model may write instead of digits: "five million", "twenty percent".
+_WORD_FIGURE = re.compile(
+    r"\b(?P<words>(?:" + "|".join(_TENS) + r")(?:[- ](?:" + _UNIT_WORDS + r"))?|"
+    + "|".join(sorted(_SMALL, key=len, reverse=True)) + r")\s+(?:(?P<scale>thousand|million|"
+    r"billion|trillion)\b|(?P<pct>percent\b|per cent\b|%))", re.I)
 
 
 @dataclass(slots=True, frozen=True)
@@ -60,9 +80,12 @@ class Figure:
     mantissa: Decimal  # absolute, as written without its scale word ("1.2" in "$1.2 billion")
     places: int  # decimals written
     scale: int  # power of ten of the scale word; 0 without one
-    percent: bool = False
+    percent: bool = False  # a percentage, or percentage points (see ``points``)
     year: bool = False
     negative: bool = False
+    points: bool = False  # "1.6 percentage points", "160 bps": a difference of percentages
+    bps: bool = False  # in basis points (100 bps = 1 percentage point)
+    currency: bool = False  # written with a currency sign
 
     @property
     def explicit_scale(self) -> bool:
@@ -155,7 +178,8 @@ def _dates(text: str) -> tuple[list[tuple[str, tuple[int, int, int | None]]], st
 
 def _figures(text: str) -> list[Figure]:
     """Amounts, percentages and years in ``text``; quarter labels (Q3), ordinals (1st), form
-    names (10-K) and numbers inside names (ACME_2023Q3) are labels, not figures."""
+    names (10-K) and numbers inside names (ACME_2023Q3) are labels, not figures. A bare figure
+    right before a scaled one ("$1.1 to $1.2 billion") takes its scale."""
     text = _FORM.sub(lambda m: " " * len(m.group(0)), text)
     out: list[Figure] = []
     for m in _FISCAL.finditer(text):
@@ -163,11 +187,18 @@ def _figures(text: str) -> list[Figure]:
         out.append(Figure(m.group(0), Decimal(year + (2000 if year < 100 else 0)), 0, 0,
                           year=True))
     text = _FISCAL.sub(lambda m: " " * len(m.group(0)), text)
+    for m in _WORD_FIGURE.finditer(text):
+        value = sum(_WORD_VALUES[w] for w in re.split(r"[- ]", m.group("words").lower()))
+        scale = _SCALES.get((m.group("scale") or "").lower(), 0)
+        out.append(Figure(m.group(0), Decimal(value), 0, scale, percent=bool(m.group("pct"))))
+    found: list[tuple[Figure, int, int]] = []
     for m in NUMBER_RE.finditer(text):
         start, end = m.start("num"), m.end()
         before = text[start - 1] if start else " "
         after = text[end] if end < len(text) else " "
-        if before.isalpha() or before == "_" or after.isalpha() or after == "_":
+        # "3x" and "1.5x" are multiples, and figures; "Q3" and "3rd" are not
+        times = after in "xX" and not text[end + 1:end + 2].isalnum()
+        if before.isalpha() or before == "_" or (after.isalpha() and not times) or after == "_":
             continue
         raw = m.group("num")
         try:
@@ -175,15 +206,35 @@ def _figures(text: str) -> list[Figure]:
         except InvalidOperation:
             continue
         scale_word = (m.group("scale") or "").lower()
-        percent = bool(m.group("pct")) or bool(_POINTS.match(text, end))
+        if not scale_word and m.group(0).endswith(")"):  # "$(5.0) million": a loss in millions
+            late = _LATE_SCALE.match(text, end)
+            scale_word = late.group(1).lower() if late else ""
+        points = None if m.group("pct") else _POINTS.match(text, end)
+        percent = bool(m.group("pct")) or bool(points)
         places = len(raw.split(".")[1]) if "." in raw else 0
         is_year = (not percent and not scale_word and "," not in raw and places == 0
-                   and 1900 <= mantissa <= 2100 and "$" not in m.group(0))
+                   and 1900 <= mantissa <= 2100 and "$" not in m.group(0) and not times)
         negative = bool(m.group("neg")) and m.group(0).endswith(")") or \
             m.group(0).lstrip("($ ").startswith(("-", "−", "–"))
-        out.append(Figure(m.group(0).strip(), abs(mantissa), places,
-                          _SCALES.get(scale_word, 0), percent, is_year, negative))
-    return out
+        fig = Figure(m.group(0).strip(), abs(mantissa), places, _SCALES.get(scale_word, 0),
+                     percent, is_year, negative, bool(points),
+                     bool(points and points.group("bps")), bool(re.search(r"[$€£]", m.group(0))))
+        between = text[found[-1][2]:m.start()] if found else "x"
+        if _RANGE_JOIN.fullmatch(between) and (between.strip() or m.group(0)[:1] in "-−–"):
+            prev = found[-1][0]
+            if not prev.explicit_scale and not prev.percent and not prev.year and \
+                    (fig.explicit_scale or fig.percent):
+                found[-1] = (Figure(prev.text, prev.mantissa, prev.places, fig.scale,
+                                    fig.percent, False, prev.negative, fig.points, fig.bps,
+                                    prev.currency), *found[-1][1:])
+        found.append((fig, m.start(), m.end()))
+    return out + [f for f, _, _ in found]
+
+
+def _quarters(text: str) -> list[tuple[str, int]]:
+    """Fiscal quarters named in ``text``: "Q3", "3Q23", "third quarter" -> 3."""
+    return [(m.group(0), int(m.group(1) or m.group(2) or _ORDINAL[m.group(3).lower()]))
+            for m in _QUARTER.finditer(text)]
 
 
 def table_scale(text: str) -> int | None:
@@ -192,29 +243,52 @@ def table_scale(text: str) -> int | None:
     return {"thousands": 3, "millions": 6, "billions": 9}[m.group(1).lower()] if m else None
 
 
+@dataclass(slots=True, frozen=True)
+class _Known:
+    """A figure of a cited source (or of the sentence), with the scales it may be read in."""
+
+    fig: Figure
+    scales: tuple[int, ...] = (0,)  # for a bare figure: "412.0" under "(In millions)": (0, 6)
+    row: bool = False  # in a table row
+
+    def values(self) -> list[Decimal]:
+        if self.fig.explicit_scale:
+            return [self.fig.value]
+        return [self.fig.mantissa.scaleb(k) for k in self.scales]
+
+
 @dataclass(slots=True)
 class _SourceFigures:
     number: int
-    figures: list[Figure]
-    units: list[list[Figure]]  # figures per sentence / table row, for computations
+    known: list[_Known]
+    units: list[list[_Known]]  # figures per sentence / table row, for computations
     dates: list[tuple[int, int, int | None]]
-    scales: tuple[int, ...]  # what a bare figure here may be scaled by
+    percent_columns: bool  # "%" is written somewhere: a bare table figure may be a percentage
+    quarters: set[int] = field(default_factory=set)  # in its text, name or headings
 
 
 def _read_source(source: Source) -> _SourceFigures:
     dates, body = _dates(source.text)
     head_dates, header = _dates(source.header())
-    units = [_figures(u.text(body)) for u in split_units(body)]
-    figures = [f for unit in units for f in unit] + _figures(header)
-    # Years in names ("ACME_2023Q3_10Q") are still years the model may repeat.
-    figures += [Figure(y, Decimal(y), 0, 0, year=True)
-                for y in re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", source.doc_name)]
-    for _, (year, _, _) in dates + head_dates:
-        figures.append(Figure(str(year), Decimal(year), 0, 0, year=True))
     heading = table_scale(source.text) or table_scale(source.context)
-    scales = (0, heading) if heading else (0, 3, 6, 9)
-    return _SourceFigures(source.number, figures, [u for u in units if len(u) > 1],
-                          [d for _, d in dates + head_dates], scales)
+    units: list[list[_Known]] = []
+    for span in split_units(body):
+        row = span.kind == "row"
+        # A bare figure is in millions only under "(In millions)", or - when the heading was
+        # cut off - in a table row; in prose, "12 stores" is never "$12 billion".
+        scales = (0, heading) if heading else (0, 3, 6, 9) if row else (0,)
+        units.append([_Known(f, scales, row) for f in _figures(span.text(body))])
+    known = [k for unit in units for k in unit] + [_Known(f) for f in _figures(header)]
+    # Years in names ("ACME_2023Q3_10Q") are still years the model may repeat.
+    known += [_Known(Figure(y, Decimal(y), 0, 0, year=True))
+              for y in re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", source.doc_name)]
+    for _, (year, _, _) in dates + head_dates:
+        known.append(_Known(Figure(str(year), Decimal(year), 0, 0, year=True)))
+    return _SourceFigures(source.number, known, [u for u in units if len(u) > 1],
+                          [d for _, d in dates + head_dates],
+                          bool(re.search(r"%|\bper\s?cent", body, re.I)),
+                          {q for _, q in _quarters(f"{source.text} {source.doc_name} "
+                                                   f"{source.header()}")})
 
 
 def _rounds_to(value: Decimal, fig: Figure) -> str | None:
@@ -230,31 +304,38 @@ def _rounds_to(value: Decimal, fig: Figure) -> str | None:
     return "rounded" if q == fig.mantissa and close else None
 
 
+def _same(value: Decimal, fig: Figure) -> str | None:
+    """``value`` (in ``fig``'s units) is ``fig`` as written, or more precise and rounds to it."""
+    if value == fig.mantissa:
+        return "quoted"
+    return _rounds_to(value, fig) if _places(value) > fig.places else None
+
+
+def _in_points(value: Decimal, fig: Figure, bps: bool) -> Decimal:
+    """A percentage-point ``value`` (in basis points when ``bps``) in ``fig``'s unit."""
+    return value if bps == fig.bps else value.scaleb(-2) if bps else value.scaleb(2)
+
+
 def _match_figure(fig: Figure, sources: list[_SourceFigures]) -> NumberCheck | None:
     for src in sources:
-        for s in src.figures:
+        for k in src.known:
+            s = k.fig
             if fig.year:
                 if s.year and s.mantissa == fig.mantissa:
                     return NumberCheck(fig.text, "quoted", src.number)
                 continue
-            if s.year or (s.percent and not fig.percent):
-                continue
+            if s.year or s.percent != fig.percent and not (
+                    fig.percent and not fig.points and k.row and src.percent_columns
+                    and not s.currency and not s.explicit_scale):
+                continue  # an amount is not a percentage (but a "% of sales" column may be)
             if fig.percent:
-                if s.explicit_scale:
-                    continue
-                how = _rounds_to(s.mantissa, fig) if s.places >= fig.places else (
-                    "quoted" if s.mantissa == fig.mantissa else None)
+                if s.points != fig.points:
+                    continue  # a 6.1% decrease is not a fall of 6.1 percentage points
+                how = _same(_in_points(s.mantissa, fig, s.bps) if fig.points else s.mantissa,
+                            fig)
             else:
-                how = None
-                for value in ([s.value] if s.explicit_scale else
-                              [s.mantissa.scaleb(k) for k in src.scales]):
-                    unit = value.scaleb(-fig.scale)
-                    if unit == fig.mantissa:
-                        how = "quoted"
-                    elif _places(unit) > fig.places:
-                        how = _rounds_to(unit, fig)
-                    if how:
-                        break
+                how = next((h for v in k.values() if (h := _same(v.scaleb(-fig.scale), fig))),
+                           None)
             if how:
                 return NumberCheck(fig.text, how, src.number)
     return None
@@ -265,35 +346,42 @@ def _places(value: Decimal) -> int:
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
-def _compute(fig: Figure, pairs: list[tuple[Figure, Figure, int]]) -> NumberCheck | None:
-    """A figure that is a difference, sum, ratio or growth rate of two cited figures."""
-    for a, b, number in pairs:
-        if a.year or b.year or a.percent != b.percent:
+def _operands(a: _Known, b: _Known) -> list[tuple[Decimal, Decimal]]:
+    """The values of two figures read together: bare figures of one table share its scale."""
+    if not a.fig.explicit_scale and not b.fig.explicit_scale:
+        return [(a.fig.mantissa.scaleb(k), b.fig.mantissa.scaleb(k))
+                for k in a.scales if k in b.scales]
+    return [(x, y) for x in a.values() for y in b.values()]
+
+
+def _compute(fig: Figure, pairs: list[tuple[_Known, _Known, int]]) -> NumberCheck | None:
+    """A figure that is a difference, sum, ratio or growth rate of two cited figures:
+    percentage points only from two percentages, a percentage only from two amounts."""
+    for ka, kb, number in pairs:
+        a, b = ka.fig, kb.fig
+        if a.year or b.year or a.percent != b.percent or a.points or b.points:
             continue
-        # Bare table figures share their table's scale: compute on them as written; a bare
-        # and a scaled figure are taken to be in the same scale.
-        bare = not a.explicit_scale and not b.explicit_scale
-        x = a.value if a.explicit_scale else a.mantissa.scaleb(b.scale)
-        y = b.value if b.explicit_scale else b.mantissa.scaleb(a.scale)
-        candidates: list[tuple[Decimal, str, bool]] = []  # result, formula, in units
-        if fig.percent and not a.percent and y:
-            candidates.append((abs(x - y) / y * _PCT, f"({a.text} - {b.text}) / {b.text}",
-                               False))  # growth rate
-            candidates.append((x / y * _PCT, f"{a.text} / {b.text}", False))  # share, margin
-        if fig.percent == a.percent:
-            candidates.append((abs(x - y), f"{a.text} - {b.text}", not fig.percent and not bare))
-            if not fig.percent:
-                candidates.append((x + y, f"{a.text} + {b.text}", not bare))
-        if not fig.percent and not a.percent and y and x > y and not fig.explicit_scale:
-            candidates.append((x / y, f"{a.text} / {b.text}", False))  # "1.5 times"
-        for result, formula, in_units in candidates:
-            unit = result.scaleb(-fig.scale) if in_units else result
-            if _rounds_to(unit, fig):
-                shown = unit.quantize(Decimal(1).scaleb(-fig.places - 2),
-                                      rounding=ROUND_HALF_UP).normalize()
-                where = f" [{number}]" if number else ""
-                return NumberCheck(fig.text, "computed", number or None,
-                                   f"{formula} = {shown:f}{'%' if fig.percent else ''}{where}")
+        for x, y in _operands(ka, kb):
+            candidates: list[tuple[Decimal, str]] = []  # result in fig's unit, formula
+            if fig.points and a.percent:
+                candidates.append((_in_points(abs(x - y), fig, False), f"{a.text} - {b.text}"))
+            elif fig.percent and not fig.points and not a.percent and y:
+                candidates.append((abs(x - y) / y * _PCT, f"({a.text} - {b.text}) / {b.text}"))
+                candidates.append((x / y * _PCT, f"{a.text} / {b.text}"))  # share, margin
+            elif not fig.percent and not a.percent:
+                candidates.append((abs(x - y).scaleb(-fig.scale), f"{a.text} - {b.text}"))
+                candidates.append(((x + y).scaleb(-fig.scale), f"{a.text} + {b.text}"))
+                if y and x > y and not fig.explicit_scale:
+                    candidates.append((x / y, f"{a.text} / {b.text}"))  # "1.5 times"
+            for unit, formula in candidates:
+                if _rounds_to(unit, fig):
+                    shown = unit.quantize(Decimal(1).scaleb(-fig.places - 2),
+                                          rounding=ROUND_HALF_UP).normalize()
+                    suffix = (" bps" if fig.bps else " percentage points") if fig.points \
+                        else "%" if fig.percent else ""
+                    where = f" [{number}]" if number else ""
+                    return NumberCheck(fig.text, "computed", number or None,
+                                       f"{formula} = {shown:f}{suffix}{where}")
     return None
 
 
@@ -351,22 +439,31 @@ class Verifier:
             ok = next((s.number for s in cited for (y, m, d) in s.dates
                        if (y, m) == (year, month) and (day is None or d == day)), None)
             result.numbers.append(NumberCheck(written, "quoted" if ok else "unsupported", ok))
+        # A right figure for the wrong quarter is a wrong figure: "Q4" must be in a cited source.
+        for written, quarter in _quarters(body):
+            if not any(quarter in s.quarters for s in cited):
+                result.numbers.append(NumberCheck(written, "unsupported"))
         figures = _figures(body)
         pending: list[Figure] = []
+        matched: list[Figure] = []
         for fig in figures:
             found = _match_figure(fig, cited)
             if found:
                 result.numbers.append(found)
+                matched.append(fig)
             else:
                 pending.append(fig)
+        # Only figures found in a cited source may be computed with: two invented figures
+        # must not vouch for each other ("up $50 million to $150 million" from "$100 million").
+        own = [_Known(f) for f in matched if not f.year]
         for fig in pending:
-            own = [f for f in figures if f is not fig and not f.year]
             pairs = [(a, b, 0) for a, b in permutations(own, 2)]
             for src in cited:
+                figs = [k for k in src.known if not k.fig.year]
                 pairs += [(a, b, src.number) for unit in src.units
                           for a, b in permutations(unit, 2)]
-                pairs += [(a, b, src.number) for a in own for b in src.figures if not b.year]
-                pairs += [(b, a, src.number) for a in own for b in src.figures if not b.year]
+                pairs += [(a, b, src.number) for a in own for b in figs]
+                pairs += [(b, a, src.number) for a in own for b in figs]
             found = _compute(fig, pairs) if cited else None
             result.numbers.append(found or NumberCheck(fig.text, "unsupported"))
         for check in result.numbers:

@@ -172,7 +172,8 @@ class GenerativeAnswerer:
                     verify_ms += (time.perf_counter() - t0) * 1000
                     yield from event
         except LLMError as exc:
-            return (yield from self._fall_back(question, plan, passages, exc, notes))
+            return (yield from self._fall_back(question, plan, passages, exc, notes,
+                                               retract=bool(shown)))
         for raw in splitter.close():
             t0 = time.perf_counter()
             event = self._judge(raw, verifier, checks, shown)
@@ -191,10 +192,11 @@ class GenerativeAnswerer:
             if checks and all(c.status == "abstention" for c in checks):
                 notes.append("the model found no answer in the sources")
                 return AnswerDraft("", [], [], usage, verification, notes, self.name, timings)
-            yield AskEvent("notice", {"code": "llm_unverified", "message":
-                                      "No sentence of the model's answer could be verified "
-                                      "against its cited sources; showing quoted sentences "
-                                      "instead."})
+            yield AskEvent("notice", {"code": "llm_unverified", "retract": bool(shown),
+                                      "message": "No sentence of the model's answer could be "
+                                      "verified against its cited sources"
+                                      + (" (the sentences above are withdrawn)" if shown
+                                         else "") + "; showing quoted sentences instead."})
             draft = yield from self.fallback.stream(question, plan, passages)
             draft.usage, draft.verification = usage, verification
             draft.notes = notes + ["the model's answer had no verifiable sentence; "
@@ -245,9 +247,13 @@ class GenerativeAnswerer:
                 "finish_reason": result.finish_reason}
 
     def _fall_back(self, question: str, plan: QueryPlan, passages: list[Passage],
-                   exc: LLMError, notes: list[str]) -> AnswerStream:
-        message = f"The LLM could not answer ({exc}); showing the extractive answer instead."
-        yield AskEvent("notice", {"code": exc.code, "message": message})
+                   exc: LLMError, notes: list[str], *, retract: bool = False) -> AnswerStream:
+        """The extractive answer instead. ``retract``: sentences of the model were already
+        streamed; the notice says they are withdrawn (``retract: true`` for API clients)."""
+        withdrawn = " (the sentences above are withdrawn)" if retract else ""
+        message = (f"The LLM could not answer ({exc}){withdrawn}; showing the extractive "
+                   "answer instead.")
+        yield AskEvent("notice", {"code": exc.code, "retract": retract, "message": message})
         draft = yield from self.fallback.stream(question, plan, passages)
         draft.notes = notes + [message]
         draft.usage = {"model": self.settings.model, "prompt_tokens": 0,

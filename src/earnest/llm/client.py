@@ -12,7 +12,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Generator, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -118,7 +118,7 @@ class OpenAIChatClient:
             return state.result(self.model, messages, attempt)
 
     def _attempt(self, body: dict[str, Any], state: "_StreamState") -> Generator[str, None, None]:
-        where = f"the LLM endpoint {self.settings.base_url}"
+        where = f"the LLM endpoint {_public_url(self.settings.base_url or '')}"
         try:
             with self._http.stream("POST", self.url, json=body) as response:
                 if response.status_code == 429:
@@ -237,6 +237,20 @@ class _StreamState:
                           finish_reason=self.finish, ttft_ms=self.ttft,
                           total_ms=(time.perf_counter() - self.started) * 1000,
                           attempts=attempts)
+
+
+def _public_url(url: str) -> str:
+    """``url`` fit for messages and logs: no user:password@, no query (``?api-key=...``)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host + (f":{port}" if port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def _json(data: str, where: str) -> Any:
