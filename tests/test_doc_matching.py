@@ -51,3 +51,33 @@ def test_short_names() -> None:
     matcher = DocumentMatcher(docs)
     assert max(matcher.scores("AMEX card spending in 2022").items(), key=lambda x: x[1])[0] == 1
     assert max(matcher.scores("J&J pharma sales 2022").items(), key=lambda x: x[1])[0] == 2
+
+
+def _retail() -> list[DocumentInfo]:
+    spec = [("ULTA_Q1", 2023, 1, "2023-05-25"), ("ULTA_Q2", 2023, 2, "2023-08-24"),
+            ("ULTA_Q4", 2022, 4, "2023-03-09"), ("ULTA_10K_2021", 2021, None, "2022-03-15")]
+    return [DocumentInfo(i, name, "", "", "pdf", 1, 1, 1, "ready", "", {
+        "company": "Ulta Beauty, Inc", "fiscal_year": year, "fiscal_quarter": q,
+        "doc_type": "earnings_release" if q else "10-K", "doc_date": date})
+        for i, (name, year, q, date) in enumerate(spec)]
+
+
+def test_a_year_question_reaches_the_release_of_the_year_that_ended_early_in_it() -> None:
+    """Retailers' fiscal 2022 ends in January 2023: "FY2023" in a question may mean it. The
+    fourth-quarter release (a whole year's results) then beats the first quarters' releases."""
+    docs = _retail()
+    scores = DocumentMatcher(docs).scores("What drove Ulta Beauty's inventories in FY2023?")
+    names = {d.id: d.doc_name for d in docs}
+    order = [names[d] for d, _ in sorted(scores.items(), key=lambda x: -x[1])]
+    assert order[0] == "ULTA_Q4"
+    # The fiscal year the document states still wins when asked for by that name.
+    scores = DocumentMatcher(docs).scores("Ulta Beauty's inventories in fiscal 2022")
+    assert max(scores, key=scores.get) == 2
+    # A fiscal year ending in December is never renamed.
+    scores = DocumentMatcher(docs).scores("Ulta Beauty's inventories in FY2022")
+    assert scores.get(3, 0) < scores[2]
+
+
+def test_fiscal_year_question_ranks_the_q4_release_close_to_the_annual_report() -> None:
+    order = ranked("Which region had the highest EBITDAR for MGM during FY2022?")
+    assert order[:2] == ["MGMRESORTS_2022_10K", "MGMRESORTS_2022Q4_EARNINGS"]

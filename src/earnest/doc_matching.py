@@ -86,6 +86,21 @@ def _doc_period(doc: DocumentInfo) -> tuple[int | None, int | None]:
     return _whole(year), _whole(quarter)
 
 
+def _calendar_year(doc: DocumentInfo, year: int | None) -> int | None:
+    """The year a fiscal year ending in January to March is also called by ("fiscal 2022
+    ended January 28, 2023" is many analysts' FY2023): that end's year, else None."""
+    meta = doc.effective_metadata()
+    # The period's end says it; without one, the date of a year-end report (a release dated
+    # March 2023 for the fiscal year 2022) stands in. A filing date alone never does.
+    value = str(meta.get("period_end") or "")
+    if not value and meta.get("fiscal_quarter") == 4:
+        value = str(meta.get("doc_date") or "")
+    m = re.match(r"((?:19|20)\d\d)-(\d\d)", value)
+    if m and year is not None and int(m.group(1)) == year + 1 and int(m.group(2)) <= 3:
+        return year + 1
+    return None
+
+
 def _whole(value: object) -> int | None:
     try:
         return int(value) if value is not None else None  # type: ignore[arg-type]
@@ -99,6 +114,8 @@ class DocumentMatcher:
     names: dict[int, set[str]] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
     periods: dict[int, tuple[int | None, int | None]] = field(default_factory=dict)
+    also_called: dict[int, int | None] = field(default_factory=dict)
+    annual: set[int] = field(default_factory=set)  # documents reporting a whole fiscal year
 
     def __post_init__(self) -> None:
         counts: Counter[str] = Counter()
@@ -110,6 +127,10 @@ class DocumentMatcher:
                 words |= _name_words(str(name))
             self.names[doc.id] = words
             self.periods[doc.id] = _doc_period(doc)
+            self.also_called[doc.id] = _calendar_year(doc, self.periods[doc.id][0])
+            if self.periods[doc.id][1] in (None, 4) and meta.get("doc_type") in (
+                    "10-K", "earnings_release", "earnings_call", "other", None):
+                self.annual.add(doc.id)  # a Q4 release reports the whole year too
             counts.update(words)
         n = max(len(self.docs), 1)
         self.idf = {w: math.log(1 + n / c) for w, c in counts.items()}
@@ -167,11 +188,16 @@ class DocumentMatcher:
             return 1.0 if scope.latest else 0.5
         if not scope.years or year is None:
             return 0.0
+        weight = 1.0
         if year not in scope.years:
-            return 0.0
+            if self.also_called[doc_id] not in scope.years:
+                return 0.0
+            weight = 0.7  # named by the calendar year its fiscal year ended in
         if scope.quarter is None:
-            return 1.0 if quarter is None else 0.6  # "FY2022": the annual report first
-        return 1.0 if quarter == scope.quarter else 0.5
+            # "FY2022": the annual report first, the fourth-quarter release close behind.
+            full = 1.0 if quarter is None else 0.9 if doc_id in self.annual else 0.6
+            return weight * full
+        return weight * (1.0 if quarter == scope.quarter else 0.5)
 
     def _latest_by_company(self, raw: dict[int, float], best: float) -> set[int]:
         if not best:
