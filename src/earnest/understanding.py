@@ -49,6 +49,24 @@ STATEMENTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                    re.I)),
 }
 
+_SQUEEZED_TITLES = {name: re.compile(title.pattern.replace(" ?", "").replace(" ", ""), re.I)
+                    for name, (_, title) in STATEMENTS.items()}
+
+# Instructions pasted around a question ("Assume that you are a public equities analyst.
+# Answer the following question by ...") are not part of what is asked: an "analyst" there
+# is the reader, not a speaker to look for, and its words are not to be matched.
+_PREAMBLE = re.compile(
+    r"\b(?:assume|imagine|pretend|suppose)?\s*(?:that\s+)?you\s+are\s+an?\s+"
+    r"[\w\s-]{0,40}?analyst\b[.,:;]?|\banswer the following question(?:\s+by)?|"
+    r"\bgive a response to the question by\b|\bplease\b|"
+    # "If the quick ratio is not something an analyst would ask about, then state that and
+    # explain why": how to answer, not what to find.
+    r"\bif\b[^.?!]{0,160}?\bnot\b[^.?!]{0,160}?\bthen\b[^.?!]*[.?!]?", re.I)
+
+
+def strip_preamble(question: str) -> str:
+    return re.sub(r"\s{2,}", " ", _PREAMBLE.sub(" ", question)).strip()
+
 
 # The kinds of figure a question asks for, and how each looks in a passage.
 FIGURE_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
@@ -121,11 +139,17 @@ class QueryPlan:
                 "wants_cause": self.wants_cause, "wants_figure": self.wants_figure}
 
     def statement_match(self, headings: str) -> bool:
-        """Whether a page titled ``headings`` is a statement the question points at."""
-        return any(STATEMENTS[s][1].search(headings) for s in self.statements)
+        """Whether a page titled ``headings`` is a statement the question points at. PDF
+        text can split a spaced-out title ("Balance Shee t"), so the title is also read with
+        its spaces removed."""
+        squeezed = re.sub(r"\s+", "", headings)
+        return any(STATEMENTS[s][1].search(headings) or _SQUEEZED_TITLES[s].search(squeezed)
+                   for s in self.statements)
 
 
 def understand(question: str) -> QueryPlan:
+    asked = question
+    question = strip_preamble(question) or question
     text = question.lower()
     words = tokens(question)
     terms = content_terms(question)
@@ -151,7 +175,7 @@ def understand(question: str) -> QueryPlan:
     amounts = [m for m in NUMBER_RE.finditer(question) if _is_amount(m)]
     values = values_in(" ".join(m.group(0) for m in amounts))
     value_terms = {t for m in amounts for t in tokens(m.group(0))}
-    return QueryPlan(question=question, terms=terms, keyword_terms=keyword_terms,
+    return QueryPlan(question=asked, terms=terms, keyword_terms=keyword_terms,
                      phrases=phrases, years=years, statements=statements, figures=figures,
                      speaker_cues=speaker_cues, values=values, value_terms=value_terms,
                      wants_cause=wants_cause,

@@ -1,0 +1,40 @@
+"""Question understanding: what is asked, apart from how the asker wants it answered."""
+
+from earnest.understanding import coverage, strip_preamble, understand
+
+FB_STYLE = ("Assume that you are a public equities analyst. Answer the following question by "
+            "primarily using information that is shown in the balance sheet: what is the year "
+            "end FY2018 net PPNE for 3M? Answer in USD billions.")
+
+
+def test_pasted_instructions_are_not_the_question() -> None:
+    plan = understand(FB_STYLE)
+    assert plan.question == FB_STYLE  # shown as asked
+    assert "assume" not in plan.terms and "equities" not in plan.terms
+    assert not plan.speaker_cues  # "you are an analyst" is the reader, not a speaker
+    assert plan.statements == ["balance"]
+    conditional = ("Has AMCOR's quick ratio improved between FY2023 and FY2022? If the quick "
+                   "ratio is not something that a financial analyst would ask about a company "
+                   "like this, then state that and explain why.")
+    assert strip_preamble(conditional) == ("Has AMCOR's quick ratio improved between FY2023 "
+                                           "and FY2022?")
+    plan = understand(conditional)
+    assert not plan.wants_cause and plan.statements == ["balance"] and not plan.speaker_cues
+
+
+def test_a_real_speaker_cue_stays() -> None:
+    plan = understand("What did analysts ask about China?")
+    assert plan.speaker_cues and "china" in plan.terms
+
+
+def test_spaced_out_statement_titles_still_match() -> None:
+    plan = understand("What was 3M's total debt on the balance sheet in FY2018?")
+    assert plan.statement_match("3M Company and Subsidiaries Consolidated Balance Shee t")
+    assert plan.statement_match("CONSOLIDATED BALANCE SHEETS")
+    assert not plan.statement_match("Consolidated Statement of Income")
+
+
+def test_ppne_means_property_plant_and_equipment() -> None:
+    plan = understand("What is the year end FY2018 net PPNE for 3M?")
+    assert coverage(plan, "Property, plant and equipment - net 8,738 8,866 3M 2018") > \
+        coverage(plan, "Net sales 32,765 31,657 3M 2018")
