@@ -92,3 +92,27 @@ def test_corrections_survive_reingest(library: Earnest, sample_docs: Path) -> No
     assert info.corrections == {"company": "ACME Corporation"}
     library.correct_metadata("ACME_2023Q3_10Q", {"company": None})
     assert library.document("ACME_2023Q3_10Q").corrections == {}
+
+
+def test_company_from_the_way_a_call_opens() -> None:
+    from earnest.metadata import company_from_call_opening as opening
+
+    assert opening("Welcome to the Second Quarter 2021 AMETEK, Inc. Earnings Conference "
+                   "Call. [Operator Instructions]") == "AMETEK, Inc"
+    assert opening("I'd like to welcome everyone to the Dollar General Second Quarter 2021 "
+                   "Earnings Call. Today is Thursday") == "Dollar General"
+    assert opening("Welcome to the Fiscal 2021 Third Quarter Earnings Call for Applied "
+                   "Industrial Technologies. My name is Cheryl") == \
+        "Applied Industrial Technologies"
+    assert opening("thank you all for joining us to discuss Equity Lifestyle Properties' "
+                   "First Quarter 2020 Results.") == "Equity Lifestyle Properties"
+    assert opening("Welcome to Avery Dennison's earnings conference call for the second "
+                   "quarter of 2021.") == "Avery Dennison"
+    assert opening("welcome to the BankUnited, Inc. first-quarter financial results "
+                   "conference call.") == "BankUnited, Inc"
+    assert opening("welcome to the Third Quarter 2021 Earnings Call for D.R. Horton, "
+                   "America's Builder") == "D.R. Horton"
+    # Period words alone, or a sentence about the call, name no company.
+    assert opening("Welcome to our first quarter 2021 conference call.") is None
+    assert opening("Certain matters discussed during this conference call may contain "
+                   "forward-looking statements.") is None

@@ -132,6 +132,64 @@ def period_from_name(doc_name: str) -> tuple[int | None, int | None]:
     return int(m.group(1)), int(m.group(2)) if m.group(2) else None
 
 
+# Words around a company's name in a call's opening that are about the period, not the name.
+_PERIOD_WORD = (r"(?:(?:first|second|third|fourth|1st|2nd|3rd|4th)(?:[- ]quarter)?|"
+                r"quarter(?:ly)?|one|two|three|four|Q[1-4]|F?Y?'?(?:19|20)?\d\d|\d{4}|fiscal|"
+                r"full[- ]year|year(?:[- ]end)?|calendar|annual|results?|financial|and)")
+_LEAD_WORD = r"(?:this (?:morning|afternoon|evening)'s|the|our|this|today's)"
+_PERIOD_TALK = re.compile(
+    r"^(?:(?:" + _LEAD_WORD + "|" + _PERIOD_WORD + r")[\s,]+)+"
+    r"|(?:[\s,]+(?:" + _PERIOD_WORD + r"|\d|of|review|update))+$", re.I)
+_ONLY_PERIOD = re.compile(r"(?:(?:" + _PERIOD_WORD + r")[\s,]*)+", re.I)
+_CALL_WORDS = (r"(?:earnings|financial results|results|conference|investor|quarterly|annual|"
+               r"teleconference|webcast|call|fiscal)")
+_OPENINGS = [
+    # "Welcome to the Fiscal 2021 Third Quarter Earnings Call for Applied Industrial
+    # Technologies."
+    re.compile(r"\bwelcome\s+(?:\w+\s+){0,2}to\s+[^.\n]{0,80}?(?:call|webcast)\s+for\s+"
+               r"(?P<name>[A-Z](?:[^.\n\[]|(?<=\b[A-Z])\.(?=\s?[A-Z])){1,80}?)"
+               r"(?:(?<!\b[A-Z])\.\s|\.$|\s*\[|,\s|\n)",
+               re.I),
+    # "Welcome to the Second Quarter 2021 AMETEK, Inc. Earnings Conference Call"
+    re.compile(r"\bwelcome\s+(?:\w+\s+){0,2}to\s+(?:the\s+)?"
+               r"(?P<name>(?:[^.\n]|\.(?=\s+[A-Za-z]))(?:[^.\n]|\.(?=\s+[A-Za-z])){2,119}?)"
+               r"(?:'s|’s)?\s+" + _CALL_WORDS, re.I),
+    # "thank you all for joining us to discuss Equity Lifestyle Properties' First Quarter"
+    re.compile(r"\b(?:discuss|review)\s+(?P<name>[A-Z][\w&.\-]*(?:\s+[A-Z&][\w&.\-]*){0,5})"
+               r"(?:'s|’s|')\s+(?:[\w-]+\s+){0,4}?(?i:results|earnings)", 0),
+    # "Avery Dennison's earnings conference call", "AMETEK's Second Quarter 2021 Earnings"
+    re.compile(r"(?P<name>\b[A-Z][\w&.\-]*(?:\s+[A-Z&][\w&.\-]*){0,5})(?:'s|’s)\s+"
+               r"(?:[\w-]+\s+){0,4}?(?i:earnings|conference)\s+(?i:call)", 0),
+    # "the Beazer Homes conference call"
+    re.compile(r"\bthe\s+(?P<name>[A-Z][\w&.\-]*(?:\s+[A-Z&][\w&.\-]*){0,5})\s+"
+               r"(?:[\w-]+\s+){0,4}?(?i:earnings|conference)\s+(?i:call)", 0),
+]
+
+
+def company_from_call_opening(head: str) -> str | None:
+    """The company an earnings call names as it opens, without the period words around it
+    ("the Dollar General Second Quarter 2021 Earnings Call" -> "Dollar General")."""
+    for pattern in _OPENINGS:
+        for m in pattern.finditer(head[:6000]):
+            name = m.group("name")
+            previous = None
+            while name != previous:  # peel period words off both ends
+                previous = name
+                name = _PERIOD_TALK.sub("", name).strip(" ,.;:-–")
+            name = re.sub(r"(?:'s|’s|')$", "", name)
+            words = name.split()
+            if not words or len(words) > 7 or not re.search(r"[A-Z]", name) or \
+                    words[0].lower() in _NOT_COMPANY_START or _ONLY_PERIOD.fullmatch(name):
+                continue
+            return clean_company(name)
+    return None
+
+
+_NOT_COMPANY_START = {"our", "everyone", "you", "this", "today", "today's", "we", "i", "all",
+                      "welcome", "thank", "thanks", "the", "a", "an", "my", "good", "ladies",
+                      "and", "in", "on", "for", "with", "to", "of", "at"}
+
+
 def extract_metadata(pages: list[Page], doc_name: str, *,
                      transcript_title: str | None = None) -> dict[str, Any]:
     """Metadata from the first pages; ``transcript_title`` is set when the structure step
@@ -176,10 +234,7 @@ def extract_metadata(pages: list[Page], doc_name: str, *,
         if m:
             ticker = m.group(1)
         if company is None:
-            m = re.search(r"welcome to (?:the )?(.{3,60}?)(?:'s|’s)?\s+(?:first|second|third|"
-                          r"fourth|Q[1-4]|fiscal|full|\d{4})", head, re.I)
-            if m:
-                company = clean_company(m.group(1))
+            company = company_from_call_opening(head)
     if company is None:
         m = re.search(r"(?:--|—|–|\)|\.)\s*([A-Z][\w&.,' ]{2,60}?)\s*\((?:NYSE|NASDAQ|Nasdaq)",
                       first)
