@@ -81,3 +81,20 @@ def test_a_year_question_reaches_the_release_of_the_year_that_ended_early_in_it(
 def test_fiscal_year_question_ranks_the_q4_release_close_to_the_annual_report() -> None:
     order = ranked("Which region had the highest EBITDAR for MGM during FY2022?")
     assert order[:2] == ["MGMRESORTS_2022_10K", "MGMRESORTS_2022Q4_EARNINGS"]
+
+
+def test_tickers_that_are_also_words_count_in_capitals() -> None:
+    spec = [("A_q3_2021", "Agilent Technologies", "A"), ("ARE_q2_2021", "Alexandria", "ARE"),
+            ("DLB_q3_2021", "Dolby Laboratories", "DLB")]
+    docs = [DocumentInfo(i, name, "", "", "txt", 1, 1, 1, "ready", "", {
+        "company": company, "ticker": ticker, "fiscal_year": 2021, "doc_type": "earnings_call"})
+        for i, (name, company, ticker) in enumerate(spec)]
+    matcher = DocumentMatcher(docs)
+
+    def top(question: str) -> str:
+        scores = matcher.scores(question)
+        return docs[max(scores, key=scores.get)].doc_name if scores else ""
+
+    assert top("A Q3 2021: q3 non-gaap earnings per share?") == "A_q3_2021"
+    assert top("ARE Q2 2021: funds from operations per share?") == "ARE_q2_2021"
+    assert top("What are the risks? A summary, please.") == ""  # words, not tickers

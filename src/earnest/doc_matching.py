@@ -21,6 +21,7 @@ _PERIOD_WORD = re.compile(r"^(?:(?:19|20)\d\d|q[1-4]|fy\d*|\d+[kq]|\d{1,2}|k|q|e
 _YEAR = re.compile(r"\b(?:fy|fiscal\s*(?:year\s*)?)?\s?'?((?:19|20)\d\d)\b", re.I)
 _SHORT_FY = re.compile(r"\bfy\s?'?(\d\d)\b", re.I)
 _QUARTER = re.compile(r"\b(?:q([1-4])|(first|second|third|fourth)\s+quarter)\b", re.I)
+_TICKER = re.compile(r"\b[A-Z]{2,5}\b|\b[A-Z]\b(?=\s+(?:Q[1-4]|FY|fiscal|(?:19|20)\d\d)\b)")
 _ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 _LATEST = re.compile(r"\b(latest|most recent|last (?:quarter|year|fiscal year|call|10-?[kq])|"
                      r"current (?:quarter|year))\b", re.I)
@@ -148,6 +149,9 @@ class DocumentMatcher:
             if re.search(rf"(?<![\w&]){re.escape(short)}(?![\w&])", lowered):
                 words += sorted(_name_words(full))
         cands = set(words) | {a + b for a, b in zip(words, words[1:])}
+        # Tickers that are also common words ("ARE", "A" for Agilent) count when written in
+        # capitals; a one-letter one only right before a period ("A Q3 2021").
+        cands |= {t.lower() for t in _TICKER.findall(question)}
         found = {w: 1.0 for w in cands if w in self.idf}
         # A capitalised word may be the start of a name ("MGM" -> "mgmresorts"); a common
         # word may not ("net" is no prefix of "netflix").
