@@ -218,10 +218,11 @@ def test_a_bad_question_shows_the_servers_message(live, page):
 
 def test_llm_answer_streams_into_the_page_with_its_audit(browser, embedder, llama_server,
                                                          tmp_path):
-    """With the real local LLM server: the model's words appear as they come, then only
-    verified (or clearly flagged) sentences stay; tokens and verification are in Details."""
+    """With the real local LLM server: progress shows while the model writes, sentences
+    appear once checked, and only verified (or clearly flagged) ones stay; tokens and
+    verification are in Details."""
     settings = Settings.load(tmp_path / "lib", env={}, llm__base_url=llama_server.base_url,
-                             llm__model="smollm2", llm__max_tokens=120)
+                             llm__model="smollm2", llm__max_tokens=80)
     service = Earnest(settings, embedder=embedder)
     service.ingest([SAMPLE_DIR])
     with LiveServer(create_app(service=service)) as server:
@@ -232,9 +233,21 @@ def test_llm_answer_streams_into_the_page_with_its_audit(browser, embedder, llam
             page.locator("#llm-toggle").wait_for()
             assert page.is_checked("#f-llm")  # configured: the LLM answers by default
             page.fill("#question", "Why did revenue decline in the third quarter?")
+            # Record everything the draft area shows while the model writes.
+            page.evaluate("""() => {
+                window.draftTexts = [];
+                new MutationObserver(() => window.draftTexts.push(
+                    document.querySelector('#draft').textContent)).observe(
+                    document.querySelector('#draft'), {childList: true, characterData: true,
+                                                       subtree: true});
+            }""")
             page.keyboard.press("Enter")
             page.locator("#answer-status.answered, #answer-status.not_found").wait_for(
-                timeout=120_000)
+                timeout=300_000)
+            # While the model wrote, only progress showed: no unchecked words of its own.
+            drafts = [t for t in page.evaluate("window.draftTexts") if t]
+            assert drafts and all(t.startswith("The model is writing") for t in drafts), \
+                (drafts[:3], page.evaluate("window.earnestEvents"))
             events = page.evaluate("window.earnestEvents")
             assert "token" in events and events[-1] == "answer"
             assert events.index("token") < events.index("answer")

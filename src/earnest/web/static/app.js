@@ -107,6 +107,7 @@ function currentFilters() {
 function resetAnswer() {
   state.citations = {};
   state.answer = null;
+  state.tokens = 0;
   $("#answer").hidden = false;
   $("#answer").classList.add("busy");
   $("#answer-status").textContent = "";
@@ -124,6 +125,7 @@ async function ask(question) {
   resetAnswer();
   window.earnestEvents = [];
   const body = { question, filters: currentFilters(), stream: true };
+  if (state.info && state.info.llm && state.info.llm.configured) body.include_tokens = true;
   if (!$("#llm-toggle").hidden) body.llm = $("#f-llm").checked;
   $("#ask-button").disabled = true;
   $("#progress").textContent = "Asking…";
@@ -181,8 +183,12 @@ function handleEvent(kind, data) {
       renderUnderstanding(data);
       break;
     case "token":
+      // The model's raw words are not shown: a sentence appears only once it is checked
+      // against its sources. Only the progress is.
+      state.tokens = (state.tokens || 0) + 1;
       $("#draft").hidden = false;
-      $("#draft").textContent += data.text;
+      $("#draft").textContent = `The model is writing (${state.tokens} tokens so far); each ` +
+        "sentence appears once it is checked against its sources.";
       break;
     case "sentence":
       addSentence(data);
