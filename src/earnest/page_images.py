@@ -8,17 +8,23 @@ while remembering where each character came from, then ask pdfium for those char
 
 from __future__ import annotations
 
+import ctypes
 import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 from earnest.errors import DocumentError, InputError, NotFound
 from earnest.readers.pdf import _CLEAN
 
 HIGHLIGHT = (255, 214, 0, 110)  # translucent yellow over the page
+# Largest image rendered: a US Letter page at scale 4 is 7.8 million pixels; a PDF page can
+# claim to be 200 inches wide (14,400 points: 830 million pixels at scale 4), so the scale is
+# lowered to keep any page within this.
+MAX_PIXELS = 16_000_000
 OUTLINE = (214, 120, 0, 255)
 
 
@@ -95,8 +101,8 @@ def _fold(text: str) -> str:
     return " ".join(text.split())
 
 
-def _line_boxes(textpage: pdfium.PdfTextPage, indices: list[int], width: float,
-                height: float) -> list[Box]:
+def _line_boxes(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage,
+                indices: list[int]) -> list[Box]:
     """Character boxes merged into one box per printed line."""
     lines: list[list[float]] = []  # [left, bottom, right, top] in PDF points
     for index in indices:
@@ -111,9 +117,29 @@ def _line_boxes(textpage: pdfium.PdfTextPage, indices: list[int], width: float,
                 cur[2], cur[3] = max(cur[2], right), max(cur[3], top)
                 continue
         lines.append([left, bottom, right, top])
-    return [Box(left=max(0.0, b[0] / width), top=max(0.0, 1 - b[3] / height),
-                right=min(1.0, b[2] / width), bottom=min(1.0, 1 - b[1] / height))
-            for b in lines]
+    return [_on_display(page, *b) for b in lines]
+
+
+_UNIT = 1_000_000  # device size for pdfium's page-to-device mapping: fractions in millionths
+
+
+def _on_display(page: pdfium.PdfPage, left: float, bottom: float, right: float,
+                top: float) -> Box:
+    """A box in PDF page space as fractions of the page as displayed and rendered: pdfium
+    applies the page's /Rotate and its crop box origin, as it does when rendering."""
+    xs, ys = [], []
+    for x, y in ((left, bottom), (right, top)):
+        dx, dy = ctypes.c_int(), ctypes.c_int()
+        pdfium_c.FPDF_PageToDevice(page.raw, 0, 0, _UNIT, _UNIT, 0, x, y, ctypes.byref(dx),
+                                   ctypes.byref(dy))
+        xs.append(dx.value / _UNIT)
+        ys.append(dy.value / _UNIT)
+
+    def clamp(v: float) -> float:
+        return min(1.0, max(0.0, v))
+
+    return Box(left=clamp(min(xs)), top=clamp(min(ys)), right=clamp(max(xs)),
+               bottom=clamp(max(ys)))
 
 
 def _open(path: Path) -> pdfium.PdfDocument:
@@ -133,12 +159,13 @@ def _boxes(page: pdfium.PdfPage, quote: str | None, start: int | None,
            end: int | None) -> list[Box]:
     if not quote and (start is None or end is None):
         return []
-    width, height = page.get_size()
     textpage = page.get_textpage()
     try:
         text, where = normalize_with_positions(textpage.get_text_range())
         span = locate(text, quote, start, end)
-        return _line_boxes(textpage, where[span[0]:span[1]], width, height) if span else []
+        boxes = _line_boxes(page, textpage, where[span[0]:span[1]]) if span else []
+        # A box squeezed to nothing by the page's edges is not drawn.
+        return [b for b in boxes if b.right > b.left and b.bottom > b.top]
     finally:
         textpage.close()
 
@@ -166,6 +193,9 @@ def render_page(path: Path, page_number: int, *, scale: float = 1.5,
     try:
         page = _page(pdf, page_number)
         boxes = _boxes(page, quote, start, end)
+        width, height = page.get_size()
+        if width * height * scale * scale > MAX_PIXELS:
+            scale = (MAX_PIXELS / (width * height)) ** 0.5
         image = page.render(scale=scale).to_pil().convert("RGBA")
         page.close()
     finally:
@@ -190,4 +220,5 @@ def _draw(image, boxes: list[Box]):
     return Image.alpha_composite(image, overlay)
 
 
-__all__ = ["Box", "PageImage", "find_highlights", "locate", "normalize_with_positions", "render_page"]
+__all__ = ["Box", "PageImage", "find_highlights", "locate", "normalize_with_positions",
+           "render_page"]

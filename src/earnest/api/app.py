@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, *, service: Earnest | None = No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        app.state.jobs.start()  # again, if an earlier lifespan stopped it
         yield
         app.state.jobs.close()
         service.close()

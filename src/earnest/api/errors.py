@@ -4,6 +4,8 @@ caller's mistakes. Installed once on the app."""
 from __future__ import annotations
 
 import logging
+import re
+from functools import lru_cache
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -56,6 +58,20 @@ def status_for(exc: errors.EarnestError) -> int:
     return 400 if exc.user_error else 500
 
 
+@lru_cache(maxsize=64)
+def _template(path: str) -> re.Pattern[str]:
+    return re.compile("".join("[^/]+" if part.startswith("{") else re.escape(part)
+                              for part in re.split(r"(\{[^}]+\})", path)))
+
+
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """Every method the schema documents for ``path``. Starlette's own 405 names only the
+    methods of the first route that matched the path (POST for /v1/documents, not GET too)."""
+    methods = {method.upper() for template, operations in app.openapi()["paths"].items()
+               if _template(template).fullmatch(path) for method in operations}
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(errors.EarnestError)
     async def _earnest(request: Request, exc: errors.EarnestError) -> JSONResponse:
@@ -80,8 +96,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            path, root = request.scope["path"], request.scope.get("root_path", "")
+            allowed = allowed_methods(request.app, path.removeprefix(root) if root else path)
+            if allowed:
+                headers["Allow"] = ", ".join(allowed)
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+                            headers=headers or None)
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:

@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from earnest.api.metrics import Metrics
@@ -67,8 +67,21 @@ class IngestJobs:
         self._lock = threading.Lock()
         self._queue: queue.Queue = queue.Queue()
         self._seq = itertools.count(1)
-        self._worker = threading.Thread(target=self._run, name="earnest-ingest", daemon=True)
-        self._worker.start()
+        self._worker: threading.Thread | None = None
+        self.start()
+
+    def start(self) -> None:
+        """Start the worker unless it runs (again after ``close``: an app's lifespan may run
+        more than once, e.g. one test client after another)."""
+        with self._lock:
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._run, name="earnest-ingest",
+                                                daemon=True)
+                self._worker.start()
+
+    @property
+    def running(self) -> bool:
+        return self._worker is not None and self._worker.is_alive()
 
     def submit(self, files: list[tuple[JobFile, bytes | None]]) -> Job:
         """Queue files; a JobFile already marked failed (refused at upload) is only reported."""
@@ -97,8 +110,11 @@ class IngestJobs:
         return self._queue.unfinished_tasks == 0
 
     def close(self) -> None:
-        self._queue.put(_STOP)
-        self._worker.join(timeout=30)
+        """Stop the worker after the files already queued (``start`` runs it again)."""
+        worker = self._worker
+        if worker is not None and worker.is_alive():
+            self._queue.put(_STOP)
+            worker.join(timeout=30)
 
     def _run(self) -> None:
         while True:

@@ -21,6 +21,7 @@ def _sse(kind: str, data: Any) -> bytes:
 
 
 @router.post("/ask", summary="Answer a question with citations",
+             responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
              response_description="The answer (JSON), or a text/event-stream of events: "
              "stage, understanding, passages, delta, sentence, notice, answer (last), error")
 def ask(body: AskCreate, request: Request, service: Service, metrics: MetricsDep):

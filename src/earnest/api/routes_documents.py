@@ -6,14 +6,22 @@ import mimetypes
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Path as PathParam, Query, Response, UploadFile
+from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 
-from earnest.api.deps import Jobs, Service
+from earnest.api.deps import Jobs, MetricsDep, Service
 from earnest.api.errors import ApiError
 from earnest.api.jobs import JobFile
-from earnest.api.schemas import (ERRORS, DocumentPublic, DocumentsPublic, HighlightPublic,
-                                 JobPublic, MetadataUpdate, PageTextPublic)
+from earnest.api.schemas import (
+    ERRORS,
+    DocumentPublic,
+    DocumentsPublic,
+    HighlightPublic,
+    JobPublic,
+    MetadataUpdate,
+    PageTextPublic,
+)
 from earnest.page_images import find_highlights, locate, render_page
 from earnest.readers import SUPPORTED_SUFFIXES
 
@@ -26,8 +34,9 @@ Offset = Annotated[int | None, Query(ge=0, le=10_000_000)]
 _READ = 1 << 20
 
 
-async def _receive(upload: UploadFile, limit: int) -> tuple[JobFile, bytes | None]:
+async def _receive(upload: UploadFile, max_mb: float) -> tuple[JobFile, bytes | None]:
     """Read one uploaded file, refusing what can be refused without parsing it."""
+    limit = int(max_mb * 2**20)
     name = Path((upload.filename or "").replace("\\", "/")).name.strip()
     job_file = JobFile(filename=name or "(unnamed)", size=0)
 
@@ -47,7 +56,7 @@ async def _receive(upload: UploadFile, limit: int) -> tuple[JobFile, bytes | Non
     while chunk := await upload.read(_READ):
         job_file.size += len(chunk)
         if job_file.size > limit:
-            return refuse("too_large", f"the file is over the {limit / 2**20:g} MB limit "
+            return refuse("too_large", f"the file is over the {max_mb:g} MB limit "
                                        "(max_file_mb)")
         parts.append(chunk)
     if not job_file.size:
@@ -59,14 +68,15 @@ async def _receive(upload: UploadFile, limit: int) -> tuple[JobFile, bytes | Non
              summary="Upload documents; returns a job to poll",
              responses={413: ERRORS[400], 415: ERRORS[400]})
 async def upload(files: Annotated[list[UploadFile], File(description="PDF, TXT or MD files")],
-                 service: Service, jobs: Jobs) -> dict[str, Any]:
+                 service: Service, jobs: Jobs, metrics: MetricsDep) -> dict[str, Any]:
     settings = service.settings
     if len(files) > settings.server.max_upload_files:
         raise ApiError(413, "too_many_files", f"{len(files)} files in one upload; the limit "
                        f"is {settings.server.max_upload_files} (server.max_upload_files)")
-    limit = int(settings.max_file_mb * 2**20)
-    received = [await _receive(f, limit) for f in files]
+    received = [await _receive(f, settings.max_file_mb) for f in files]
     if all(data is None for _, data in received):
+        # Counted like the refused files of a mixed upload (which the job reports).
+        metrics.ingest_files.labels("failed").inc(len(received))
         codes = {f.error_code for f, _ in received}
         status = 413 if codes == {"too_large"} else 415 if codes == {
             "unsupported_file_type"} else 400
@@ -94,7 +104,8 @@ def documents(service: Service) -> dict[str, Any]:
     return {"documents": [d.to_dict() for d in service.documents()], "stats": service.stats()}
 
 
-@router.get("/documents/{doc_name}", response_model=DocumentPublic)
+@router.get("/documents/{doc_name}", response_model=DocumentPublic,
+            summary="One document: metadata, corrections and ingest status")
 def document(doc_name: DocName, service: Service) -> dict[str, Any]:
     return service.document(doc_name).to_dict()
 

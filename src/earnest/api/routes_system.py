@@ -26,6 +26,9 @@ def readyz(service: Service, jobs: Jobs) -> Any:
     except Exception as exc:  # noqa: BLE001 - readiness reports any failure as not ready
         return JSONResponse(error_body("not_ready", f"the store does not answer: {exc}"),
                             status_code=503)
+    if not jobs.running:
+        return JSONResponse(error_body("not_ready", "the ingest worker is not running"),
+                            status_code=503)
     return {"status": "ready", "documents": stats["documents"], "chunks": stats["chunks"],
             "embedded": stats["embedded"], "ingesting": not jobs.idle()}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -10,7 +10,14 @@ from earnest.store import Filters
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Request bodies: unknown fields refused, and no coercion (``true`` is not a number,
+    ``0`` not a boolean, ``"5"`` not an integer), so the schema says exactly what passes."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+Year = Annotated[int, Field(ge=1900, le=2200)]
+Quarter = Annotated[int, Field(ge=1, le=4)]
 
 
 class FiltersIn(_Strict):
@@ -20,8 +27,8 @@ class FiltersIn(_Strict):
     company: list[str] = Field(default_factory=list, max_length=50)
     ticker: list[str] = Field(default_factory=list, max_length=50)
     doc_type: list[str] = Field(default_factory=list, max_length=10)
-    fiscal_year: list[int] = Field(default_factory=list, max_length=50)
-    fiscal_quarter: list[int] = Field(default_factory=list, max_length=4)
+    fiscal_year: list[Year] = Field(default_factory=list, max_length=50)
+    fiscal_quarter: list[Quarter] = Field(default_factory=list, max_length=4)
     roles: list[Literal["executive", "analyst", "operator"]] = Field(default_factory=list)
     sections: list[str] = Field(default_factory=list, max_length=10)
     speakers: list[str] = Field(default_factory=list, max_length=20)
@@ -52,7 +59,10 @@ class SearchCreate(_Strict):
 
 
 class MetadataUpdate(_Strict):
-    """Corrections; null restores the extracted value."""
+    """Corrections; null restores the extracted value. At least one field."""
+
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"minProperties": 1})
 
     company: str | None = Field(None, max_length=300)
     ticker: str | None = Field(None, max_length=20)
