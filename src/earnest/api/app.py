@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from earnest import __version__
-from earnest.api import errors, routes_ask, routes_documents, routes_system
+from earnest.api import errors, routes_ask, routes_documents, routes_info, routes_system
 from earnest.api.jobs import IngestJobs
 from earnest.api.metrics import Metrics
 from earnest.service import Earnest
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None, *, service: Earnest | None = No
     app.include_router(routes_ask.router)
     app.include_router(routes_documents.router)
     app.include_router(routes_system.router)
+    app.include_router(routes_info.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -43,6 +43,8 @@ def ask(body: AskCreate, request: Request, service: Service, metrics: MetricsDep
             for event in events:
                 if event.kind == "answer":
                     metrics.observe_answer(event.data)
+                if event.kind == "token" and not body.include_tokens:
+                    continue  # unchecked model text goes only to who asks for it
                 yield _sse(event.kind, event.data)
         except EarnestError as exc:
             yield _sse("error", error_body(exc.code, str(exc))["error"])

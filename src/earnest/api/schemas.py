@@ -49,6 +49,10 @@ class AskCreate(_Strict):
                                             "object (also chosen by Accept: text/event-stream)")
     llm: bool | None = Field(None, description="Use the configured LLM (true), the extractive "
                                                "answerer (false), or the library default")
+    include_tokens: bool = Field(False, description="When streaming an LLM answer, also send "
+                                 "the model's raw text as `token` events, for progress only: "
+                                 "it is NOT verified. Sentences come as `sentence`/`delta` "
+                                 "events once checked.")
 
 
 class SearchCreate(_Strict):
