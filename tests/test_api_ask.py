@@ -99,9 +99,23 @@ def test_ask_about_something_absent_is_not_found_with_closest_passages(client):
     assert answer["answer"].startswith("Not found")
 
 
-def test_ask_with_a_strict_filter_that_matches_nothing(client):
-    answer = client.post("/v1/ask", json={"question": WHY_QUESTION,
-                                          "filters": {"doc_names": ["Nothing_here"]}}).json()
+def test_a_filter_naming_nothing_in_the_library_is_refused_with_suggestions(client):
+    response = client.post("/v1/ask", json={"question": WHY_QUESTION,
+                                            "filters": {"doc_names": ["Nothing_here"]}})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    typo = client.post("/v1/ask", json={"question": WHY_QUESTION,
+                                        "filters": {"doc_names": ["NWIN_Q3_FY2024_earning_call"]}})
+    assert typo.status_code == 404 and "did you mean 'NWIN_Q3_FY2024_earnings_call'" in \
+        typo.json()["error"]["message"]
+    company = client.post("/v1/search", json={"query": WHY_QUESTION,
+                                              "filters": {"doc_type": ["10-K"]}})
+    assert company.status_code == 404 and "doc_type = '10-K'" in company.json()["error"]["message"]
+
+
+def test_filters_that_exist_but_match_nothing_together_find_nothing(client):
+    answer = client.post("/v1/ask", json={"question": WHY_QUESTION, "filters": {
+        "doc_names": [CALL], "doc_type": ["earnings_release"]}}).json()
     assert answer["status"] == "not_found" and answer["passages"] == []
 
 

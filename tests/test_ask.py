@@ -103,3 +103,14 @@ def test_comparison_gets_evidence_for_each_period(library: Earnest, tmp_path: Pa
     library.ingest([folder])
     result = library.search("How did ACME revenue change from FY2021 to FY2022?", k=2)
     assert {p.doc_name[5:9] for p in result.passages} == {"2021", "2022"}
+
+
+def test_a_filter_for_something_the_library_lacks_says_what_it_has(loaded: Earnest) -> None:
+    from earnest.errors import NotFound
+
+    with pytest.raises(NotFound, match="did you mean 'ACME_Q3_2023_call'"):
+        loaded.ask("net sales", filters=Filters(doc_names=["ACME_Q3_2023_cal"]))
+    with pytest.raises(NotFound, match="no document has doc_type = '8-K'"):
+        loaded.search("net sales", filters=Filters(metadata={"doc_type": ["8-K"]}))
+    with pytest.raises(InputError, match="no document has a 'colour' field"):
+        loaded.search("net sales", filters=Filters(metadata={"colour": ["red"]}))

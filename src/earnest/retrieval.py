@@ -4,12 +4,14 @@ Fusion and reranking are plain functions so both stores share them."""
 
 from __future__ import annotations
 
+import difflib
 import re
 import time
 from typing import Sequence
 
 from earnest.doc_matching import DocumentMatcher
 from earnest.embedding import Embedder
+from earnest.errors import InputError, NotFound
 from earnest.models import Passage, SearchResult
 from earnest.settings import RetrieveSettings
 from earnest.store.base import Filters, Store
@@ -46,6 +48,7 @@ class HybridRetriever:
         notes: list[str] = []
         t0 = time.perf_counter()
         plan = plan or understand(query)
+        check_filters(filters, self.matcher().docs)
         keyword_query = " ".join(plan.keyword_terms)
         doc_scores = self.matcher().scores(query) if not filters.doc_names else {}
         focus = [d for d, s in sorted(doc_scores.items(), key=lambda x: -x[1]) if s >= 0.85][:8]
@@ -152,6 +155,41 @@ class HybridRetriever:
                 + s.rerank_speaker * plan.speaker_match(p.role, p.speaker))
 
 
+def check_filters(filters: Filters, docs: Sequence) -> None:
+    """A filter that names no document in the library is the caller's mistake, not an empty
+    answer: say so, with the closest names the library holds."""
+    if not docs:
+        return
+    names = [d.doc_name for d in docs]
+    for name in filters.doc_names:
+        if name not in names:
+            raise NotFound(f"no document named {name!r} in the library" + _did_you_mean(
+                name, names))
+    for key, wanted in filters.metadata.items():
+        values = {str(v) for d in docs
+                  for v in _as_list(d.effective_metadata().get(key)) if v is not None}
+        if not values:
+            keys = sorted({k for d in docs for k, v in d.effective_metadata().items()
+                           if isinstance(v, (str, int)) and k != "metadata_source"})
+            raise InputError(f"no document has a {key!r} field to filter on; fields: "
+                             f"{', '.join(keys)}")
+        lowered = {v.lower() for v in values}
+        for value in wanted:
+            if str(value).lower() not in lowered:
+                raise NotFound(f"no document has {key} = {value!r}" + _did_you_mean(
+                    str(value), sorted(values)))
+
+
+def _as_list(value: object) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _did_you_mean(name: str, known: list[str]) -> str:
+    by_lower = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.5)
+    return f"; did you mean {', '.join(repr(by_lower[c]) for c in close)}?" if close else ""
+
+
 def table_share(text: str) -> float:
     """Share of a passage's lines that are table rows (a label and figures)."""
     lines = [line for line in text.split("\n") if line.strip()]
@@ -173,4 +211,4 @@ def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 2)
 
 
-__all__ = ["HybridRetriever", "relevance", "rrf"]
+__all__ = ["HybridRetriever", "check_filters", "relevance", "rrf"]
