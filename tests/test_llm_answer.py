@@ -195,3 +195,24 @@ def test_a_stream_that_breaks_after_a_shown_sentence_withdraws_it(
     assert notice["code"] == "llm_bad_response" and notice["retract"] is True
     assert "withdrawn" in notice["message"]
     assert events[-1].answer.answerer == "extractive"
+
+
+def test_a_sentence_cut_at_max_tokens_is_flagged(docs_library: Path, embedder,
+                                                  scripted_llm) -> None:
+    """Stopped at the token limit, the last sentence may have lost its end ("... a decrease",
+    "billion"), so it is never shown as verified, even when what arrived checks out."""
+    import json
+    parts = ["Net sales were $812.4 million in the third quarter [1]. ",
+             "In the third quarter net sales were $812.4 million [1]"]
+    events = [{"choices": [{"index": 0, "delta": {"content": p}, "finish_reason": None}]}
+              for p in parts]
+    events.append({"choices": [{"index": 0, "delta": {}, "finish_reason": "length"}]})
+    body = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
+    scripted_llm.replies = [Reply(body=body.encode())]
+    with open_library(docs_library, embedder, scripted_llm.base_url, max_sources=5) as lib:
+        answer = lib.ask("What were ACME's net sales in Q3 2023?")
+    details = answer.verification["details"]
+    assert [d["status"] for d in details] == ["verified", "flagged"]
+    assert [i["code"] for i in details[1]["issues"]] == ["truncated"]
+    assert answer.answer.endswith(UNVERIFIED_MARK)
+    assert answer.usage["finish_reason"] == "length"

@@ -6,7 +6,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from earnest.cli import app
+from earnest.cli import RETRACTED_LINE, app
+
+from .llm_server import Reply, sse
 
 
 def run(tmp_path: Path, *args: str, base_url: str | None = None):
@@ -58,9 +60,29 @@ def test_eval_in_generative_mode(tmp_path: Path, sample_docs: Path, llama_server
     report = json.loads(result.stdout.strip().splitlines()[-1])
     g = report["generative"]
     assert g["answers"] == 2 and g["llm_errors"] == 0
-    assert g["unsupported_numbers_shown_unflagged"] == 0
-    assert g["quoted_numbers_not_literal"] == 0
+    assert g["unflagged_numbers_failing_strict_recheck"] == 0
+    assert g["unflagged_numbers_rechecked"] >= 0
     assert g["sentences"] == g["verified"] + g["flagged"] + g["removed"]
     assert g["prompt_tokens"] > 0 and report["recall"]["@5"] == 1.0
     markdown = (tmp_path / "out" / "eval-financebench.md").read_text()
     assert "share of sentences verified" in markdown
+
+
+def test_withdrawn_sentences_are_marked_on_stdout(tmp_path: Path, sample_docs: Path,
+                                                  scripted_llm) -> None:
+    """The stream breaks after a sentence was printed: a line on stdout says it is withdrawn
+    before the extractive answer follows."""
+    assert run(tmp_path, "ingest", str(sample_docs)).exit_code == 0
+    first = "Net sales were $812.4 million in the third quarter [1]. Gross "
+    body = sse([first]).split(b"data: {\"choices\": [{\"index\": 0, \"delta\": {}")[0]
+    scripted_llm.replies = [Reply(body=body + b"data: {broken\n\n")]
+    result = CliRunner().invoke(app, ["ask", "What were ACME's net sales in Q3 2023?"], env={
+        "EARNEST_HOME": str(tmp_path / "home"), "EARNEST_LLM_BASE_URL": scripted_llm.base_url,
+        "EARNEST_LLM_MODEL": "m", "EARNEST_LLM__MAX_RETRIES": "0",
+        "EARNEST_LLM__MAX_SOURCES": "5"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    at = [i for i, line in enumerate(lines) if line.strip() == RETRACTED_LINE]
+    assert len(at) == 1, result.stdout  # a line of its own
+    assert "Net sales were $812.4 million" in "\n".join(lines[:at[0]])
+    assert "[1]" in "\n".join(lines[at[0] + 1:])  # the extractive answer follows it

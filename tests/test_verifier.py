@@ -86,7 +86,7 @@ def test_growth_rate_is_recomputed_and_shown(verifier: Verifier) -> None:
 def test_difference_and_ratio_are_recomputed(verifier: Verifier) -> None:
     result = check(verifier, "Net sales fell by $52.8 million in the third quarter [1].")
     assert statuses(result) == {"$52.8 million": "computed"}
-    assert "$812.4 million - $865.2 million = 52.8" in result.numbers[0].computation
+    assert "$812.4 million - $865.2 million = -52.8" in result.numbers[0].computation
     result = check(verifier, "Gross margin fell 1.6 percentage points [1].")
     assert statuses(result) == {"1.6": "computed"}
     result = check(verifier, "Capital spending was 1.12 times the prior year's purchases of "
@@ -223,7 +223,7 @@ def test_percentage_points_are_not_percent(verifier: Verifier) -> None:
     assert check(verifier, "Net sales decreased 6.1 percentage points [1].").status == "flagged"
     result = check(verifier, "Gross margin fell 160 basis points [1].")
     assert statuses(result) == {"160": "computed"}
-    assert result.numbers[0].computation == "38.5% - 40.1% = 160 bps [1]"
+    assert result.numbers[0].computation == "38.5% - 40.1% = -160 bps [1]"
     assert one("Gross margin fell 160 basis points.",
                "Gross margin fell 1.6 percentage points [1].") == "verified"
 
@@ -260,3 +260,83 @@ def test_the_right_figure_for_the_wrong_quarter_is_flagged(verifier: Verifier) -
     named = Verifier({1: Source(1, "Net sales for the quarter were $812.4 million.",
                                 "ACME_2023Q3_10Q", 1)})
     assert named.check("Third-quarter net sales were $812.4 million.", [1]).status == "verified"
+
+
+# -- direction and sign: the right digits stated the wrong way round ------------------------
+def issue_codes(result) -> set[str]:
+    return {i["code"] for i in result.issues}
+
+
+def test_a_rise_is_not_a_decrease(verifier: Verifier) -> None:
+    result = check(verifier, "Net sales grew 6.1% in the third quarter [1].")
+    assert result.status == "flagged" and "wrong_direction" in issue_codes(result)
+    assert result.numbers[0].contradicted == 1
+    assert check(verifier, "Net sales decreased 6.1% in the third quarter [1].").status \
+        == "verified"
+    assert check(verifier, "Net sales were down 6.1% in the third quarter [1].").status \
+        == "verified"
+    assert check(verifier, "Net sales changed by -6.1% in the third quarter [1].").status \
+        == "verified"
+    assert one("Revenue increased 4% in the quarter.", "Revenue fell 4% in the quarter [1].") \
+        == "flagged"
+    assert one("Revenue was up 4% in the quarter.", "Revenue declined 4% in the quarter [1].") \
+        == "flagged"
+
+
+def test_a_loss_is_not_income_and_a_negative_is_not_a_positive() -> None:
+    assert one("The net loss was $5.0 million.", "Net income was $5.0 million [1].") \
+        == "flagged"
+    assert one("The net loss was $5.0 million.", "The net loss was $5.0 million [1].") \
+        == "verified"
+    assert one("Operating income was $5 million.", "Operating income was -$5 million [1].") \
+        == "flagged"
+    assert one("Operating income 5\n", "Operating income was (5) [1].") == "flagged"
+    assert one("Operating income (loss) (5)\n", "Operating income was (5) [1].") == "verified"
+    # "Net income (loss)" names a row that may be either: no sign from the label
+    assert one("Net income (loss) 7.5 6.0\n", "Net income was 7.5 [1].") == "verified"
+
+
+def test_a_computed_change_keeps_its_sign(verifier: Verifier) -> None:
+    assert check(verifier, "Operating cash flow fell 6% [2].").status == "flagged"
+    assert check(verifier, "Net sales rose by $52.8 million [1].").status == "flagged"
+    assert check(verifier, "Gross margin rose 1.6 percentage points [1].").status == "flagged"
+    assert check(verifier, "Gross margin fell 1.6 percentage points [1].").status == "verified"
+    text = "Revenue grew from $100 million in 2022 to $120 million in 2023."
+    assert one(text, "Revenue grew 20% in 2023 [1].") == "verified"
+    assert one(text, "Revenue fell 20% in 2023 [1].") == "flagged"
+    assert one(text, "Revenue fell 16.7% in 2023 [1].") == "flagged"
+    # the sentence says which figure is current
+    both = "Revenue rose and fell. It was $100 million. Revenue is $120 million."
+    assert one(both, "Revenue rose by $20 million to $120 million [1].") == "verified"
+    assert one(both, "Revenue fell by $20 million to $120 million [1].") == "flagged"
+
+
+def test_an_outflow_in_parentheses_is_not_a_contradiction(verifier: Verifier) -> None:
+    result = check(verifier, "Capital expenditure increased to $1,577 million [2].")
+    assert result.status == "verified", result.issues
+
+
+def test_a_sentence_cut_at_the_token_limit_is_flagged(verifier: Verifier) -> None:
+    result = verifier.check("Net sales were $812.4 million in the third quarter", [1],
+                            truncated=True)
+    assert result.status == "flagged" and issue_codes(result) == {"truncated"}
+
+
+def test_figures_come_from_the_cited_sources_only() -> None:
+    other = Source(3, "Backlog reached $2.4 billion at quarter end.", "OTHER_10K", 2)
+    verifier = Verifier({1: RELEASE, 2: CASH_FLOW, 3: other})
+    # $412.0 million is only in source 2, which this sentence does not cite
+    result = check(verifier, "Operating cash flow was $412.0 million [1][3].")
+    assert result.status == "flagged" and statuses(result) == {"$412.0 million": "unsupported"}
+    # each figure may come from any one of the sources cited
+    result = check(verifier, "Net sales were $812.4 million and backlog $2.4 billion [1][3].")
+    assert statuses(result) == {"$812.4 million": "quoted", "$2.4 billion": "quoted"}
+    assert {n.source for n in result.numbers} == {1, 3}
+    # nor computed from an uncited source: 412.0 - 388.5 is in source 2 only
+    assert check(verifier, "Operating cash flow rose $23.5 million [1][3].").status == "flagged"
+
+
+def test_a_month_inside_a_word_is_not_a_date() -> None:
+    from earnest.verify_figures import _dates
+    assert _dates("To our dismay 5, 2023 was hard")[0] == []
+    assert _dates("On May 5, 2023 we met")[0] == [("May 5, 2023", (2023, 5, 5))]

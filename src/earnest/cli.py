@@ -217,8 +217,14 @@ def _print_answer(answer: Answer, *, streamed: bool = False) -> None:
     out.print(f"[dim]{timing}[/]")
 
 
+RETRACTED_LINE = ("---- the generated sentences above are withdrawn; the extractive answer "
+                  "follows ----")
+
+
 def _stream_answer(lib: Earnest, question: str, **kw: Any) -> Answer:
     """Print an LLM answer as its sentences are verified; return the whole answer."""
+    from earnest.answer.generative import UNVERIFIED_MARK  # here: it loads httpx (~0.2 s)
+
     answer: Answer | None = None
     for event in lib.ask_stream(question, **kw):
         if event.kind == "stage" and event.data.get("stage") == "answer" \
@@ -226,12 +232,15 @@ def _stream_answer(lib: Earnest, question: str, **kw: Any) -> Answer:
             out.print(f"[dim]answering with {event.data.get('answerer')}…[/]")
         elif event.kind == "delta":
             text = event.data["text"]
-            flagged = "[unverified]" in text
+            flagged = UNVERIFIED_MARK in text
             out.print(text, end="", style="yellow" if flagged else None, highlight=False,
                       markup=False)
         elif event.kind == "notice":
             out.print()
             err.print(f"[yellow]notice[/]: {event.data['message']}", highlight=False)
+            if event.data.get("retract"):
+                # stdout may be read without stderr: the withdrawal is said there too
+                out.print(RETRACTED_LINE, style="bold yellow", highlight=False, markup=False)
         elif event.kind == "answer":
             answer = event.answer
     assert answer is not None

@@ -15,11 +15,12 @@ import statistics
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Callable
 
 from earnest.errors import EarnestError, InputError
-from earnest.figures import contains_numbers, values_in
+from earnest.figures import NUMBER_RE, contains_numbers
 from earnest.models import Answer
 from earnest.service import Earnest
 
@@ -240,27 +241,145 @@ def _generated(answer: Answer) -> dict[str, Any]:
             "usage": answer.usage}
 
 
-def _literal_misses(answer: Answer) -> int:
-    """Cross-check of the verifier: amounts it called *quoted* in sentences shown unflagged
-    whose value (at any scale) is not in a cited passage (a scale or parsing slip shows here).
-    Years and dates are left out: they may come from a document's name."""
-    passages = {c.number: c.quote for c in answer.citations}
-    misses = 0
+# -- an independent, strict re-check of what was shown as verified ------------------------
+# Not the verifier's rules: every number of a verified sentence must be in a cited quote at
+# the same scale and unit (format and rounding aside), a bare quote figure counting as scaled
+# only under an explicit heading ("(In millions)") in its passage; or be a computation the
+# verifier recorded whose operands pass the same test and whose result re-computes.
+_HEADING = re.compile(r"\b(?:in|\$\s*in|dollars\s+in|amounts\s+in)\s+(?:u\.?s\.?\s+)?"
+                      r"(?:\$\s*)?(thousands|millions|billions)\b|\(\s*(?:\$\s*)?"
+                      r"(thousands|millions|billions)\s*\)", re.I)
+_HEADING_POWER = {"thousands": 3, "millions": 6, "billions": 9}
+_LABEL = re.compile(r"\b(?:10-K|10-Q|8-K|20-F|S-1)\b|\bFY\s?'?\d{2,4}\b|\bfiscal\s+(?:year\s+)?"
+                    r"\d{4}\b", re.I)
+_FORMULA = re.compile(r"^(?:\((?P<ga>.+?) - (?P<gb>.+?)\) / (?P=gb)|(?P<a>.+?) (?P<op>[-+/]) "
+                      r"(?P<b>.+?)) = -?[\d.]+(?P<unit> bps| percentage points|%)?(?: \[\d+\])?$")
+_LIST_NUMBER = re.compile(r"^\s*(?:[-*•]\s*)?\d{1,2}[.)]\s+(?=\D)")  # "1. Revenue ..."
+_STRICT_SCALES = {"thousand": 3, "k": 3, "million": 6, "mn": 6, "m": 6, "mm": 6,
+                  "billion": 9, "bn": 9, "b": 9, "trillion": 12, "tn": 12, "t": 12}
+
+
+@dataclass(slots=True, frozen=True)
+class _Num:
+    text: str
+    mantissa: Decimal
+    places: int
+    scale: int  # from its own scale word
+    percent: bool
+    year: bool
+
+
+def _strict_numbers(text: str) -> list[_Num]:
+    """Numbers as written; quarter labels (Q3), ordinals, form names and fiscal-year labels
+    are left out (years are checked as years)."""
+    out = [_Num(y, Decimal(y), 0, 0, False, True)
+           for y in re.findall(r"(?<![\d.,])(?:19|20)\d\d(?![\d,]|\.\d)",
+                               " ".join(m.group(0) for m in _LABEL.finditer(text)))]
+    text = _LABEL.sub(lambda m: " " * len(m.group(0)), text)
+    for m in NUMBER_RE.finditer(text):
+        start, end = m.start("num"), m.end()
+        before, after = text[start - 1:start], text[end:end + 1]
+        times = after in ("x", "X") and not text[end + 1:end + 2].isalnum()
+        if before.isalpha() or before == "_" or (after.isalpha() and not times) or after == "_":
+            continue
+        raw = m.group("num").replace(",", "")
+        try:
+            mantissa = Decimal(raw)
+        except InvalidOperation:
+            continue
+        scale = _STRICT_SCALES.get((m.group("scale") or "").lower(), 0)
+        percent = bool(m.group("pct"))
+        places = len(raw.split(".")[1]) if "." in raw else 0
+        year = (not scale and not percent and places == 0 and "," not in m.group("num")
+                and 1900 <= mantissa <= 2100 and "$" not in m.group(0))
+        out.append(_Num(m.group(0).strip(), mantissa, places, scale, percent, year))
+    return out
+
+
+def _readings(n: _Num, heading: int | None) -> list[Decimal]:
+    """The values a quote's number may stand for: as written, and for a bare figure under an
+    explicit heading, in that heading's scale."""
+    values = [n.mantissa.scaleb(n.scale)]
+    if heading and not n.scale and not n.percent:
+        values.append(n.mantissa.scaleb(heading))
+    return values
+
+
+def _fits(value: Decimal, n: _Num) -> bool:
+    """``value`` (in units) is ``n`` as written, or rounds to it at its precision."""
+    unit = abs(value.scaleb(-n.scale))
+    if unit == n.mantissa:
+        return True
+    # rounding, not approximation: "$2 billion" is not 1,577 million
+    q = unit.quantize(Decimal(1).scaleb(-n.places), rounding=ROUND_HALF_UP)
+    return q == n.mantissa and abs(unit - n.mantissa) <= Decimal("0.05") * n.mantissa
+
+
+def _in_quotes(n: _Num, quotes: list[tuple[str, int | None, str]]) -> bool:
+    """``n`` in one of ``quotes`` (text, heading scale, document name) at its scale and unit."""
+    for text, heading, doc_name in quotes:
+        if n.year:
+            if n.text in text or n.text in doc_name:
+                return True
+            continue
+        for q in _strict_numbers(text):
+            if q.year or q.percent != n.percent:
+                continue
+            if any(_fits(v, n) for v in _readings(q, heading)):
+                return True
+    return False
+
+
+def _recomputes(n: _Num, computation: str, quotes: list[tuple[str, int | None, str]]) -> bool:
+    """The verifier's formula for ``n``: its operands are in the quotes and it gives ``n``."""
+    m = _FORMULA.match(computation)
+    if not m:
+        return False
+    texts = [m.group("ga"), m.group("gb")] if m.group("ga") else [m.group("a"), m.group("b")]
+    operands = [_strict_numbers(t) for t in texts]
+    if any(len(o) != 1 or not _in_quotes(o[0], quotes) for o in operands):
+        return False
+    (a,), (b,) = operands
+    unit = m.group("unit") or ""
+    heading = next((h for _, h, _ in quotes if h), None)
+    xs, ys = _readings(a, heading), _readings(b, heading)
+    # bare figures of one table share its scale: as written together, or scaled together
+    combos = list(zip(xs, ys)) if len(xs) == len(ys) else [(x, y) for x in xs for y in ys]
+    for x, y in combos:
+        if m.group("ga"):
+            result = (x - y) / y * 100 if y else None
+        elif m.group("op") in "-+":
+            result = x - y if m.group("op") == "-" else x + y
+        else:
+            result = x / y * (100 if n.percent else 1) if y else None
+        if result is not None and _fits(result * (100 if unit == " bps" else 1), n):
+            return True
+    return False
+
+
+def _strict_misses(answer: Answer) -> tuple[int, int]:
+    """(numbers in sentences shown as verified that fail the strict re-check, numbers
+    re-checked)."""
+    contexts = {p.chunk_id: p.context for p in answer.passages}
+    quotes_by = {c.number: (c.quote, _heading(c.quote, contexts.get(c.chunk_id, "")),
+                            c.doc_name) for c in answer.citations}
+    misses = checked = 0
     for d in (answer.verification or {}).get("details", []):
         if d["status"] != "verified":
             continue
-        cited = values_in(" ".join(passages.get(n, "") for n in d["citations"]))
-        scaled = {v.scaleb(k) for v in cited for k in (0, 3, 6, 9)}
-        for n in d["numbers"]:
-            text = n["text"]
-            if n["status"] != "quoted" or not _AMOUNT.search(text) or "/" in text:
-                continue
-            if not values_in(text) & scaled:
+        quotes = [quotes_by[n] for n in d["citations"] if n in quotes_by]
+        computed = {x["text"]: x["computation"] for x in d["numbers"] if x.get("computation")}
+        for n in _strict_numbers(_LIST_NUMBER.sub("", d["text"])):
+            checked += 1
+            if not (_in_quotes(n, quotes) or n.text in computed
+                    and _recomputes(n, computed[n.text], quotes)):
                 misses += 1
-    return misses
+    return misses, checked
 
 
-_AMOUNT = re.compile(r"[$%,.]|\d\s?(?:thousand|million|billion|[kmb]n?)\b", re.I)
+def _heading(quote: str, context: str) -> int | None:
+    m = _HEADING.search(quote) or _HEADING.search(context)
+    return _HEADING_POWER[(m.group(1) or m.group(2)).lower()] if m else None
 
 
 def generative_summary(answers: list[Answer]) -> dict[str, Any]:
@@ -269,9 +388,7 @@ def generative_summary(answers: list[Answer]) -> dict[str, Any]:
     usage = [a.usage for a in answers if a.usage]
     total = lambda key: sum(x.get(key, 0) for x in v)  # noqa: E731
     sentences = total("sentences")
-    shown_unsupported = sum(1 for x in v for d in x.get("details", [])
-                            if d["status"] == "verified"
-                            for n in d["numbers"] if n["status"] == "unsupported")
+    rechecks = [_strict_misses(a) for a in answers]
     shown = [d for x in v for d in x.get("details", []) if d["status"] in ("verified", "flagged")]
     ttft = [u["ttft_ms"] for u in usage if u.get("ttft_ms") is not None]
     llm_ms = [u["llm_ms"] for u in usage if u.get("llm_ms") is not None]
@@ -287,8 +404,8 @@ def generative_summary(answers: list[Answer]) -> dict[str, Any]:
         "removed": total("removed"),
         "share_verified": round(total("verified") / sentences, 4) if sentences else None,
         "unsupported_numbers_caught": total("unsupported_numbers"),
-        "unsupported_numbers_shown_unflagged": shown_unsupported,
-        "quoted_numbers_not_literal": sum(_literal_misses(a) for a in answers),
+        "unflagged_numbers_rechecked": sum(c for _, c in rechecks),
+        "unflagged_numbers_failing_strict_recheck": sum(m for m, _ in rechecks),
         "computed_numbers_shown": sum(1 for d in shown for n in d["numbers"]
                                       if n["status"] == "computed"),
         "rounded_numbers_shown": sum(1 for d in shown for n in d["numbers"]
@@ -314,9 +431,10 @@ def generative_markdown(g: dict[str, Any]) -> list[str]:
         ("share of sentences verified", share),
         ("unsupported numbers caught (flagged or removed)", g["unsupported_numbers_caught"]),
         ("why sentences failed", ", ".join(f"{k} {n}" for k, n in g["issues"].items()) or "-"),
-        ("unsupported numbers shown unflagged", g["unsupported_numbers_shown_unflagged"]),
-        ("cross-check: numbers called quoted but not in the cited text",
-         g["quoted_numbers_not_literal"]),
+        ("numbers in verified sentences not in the cited quotes at the same scale and unit, "
+         "nor re-computable from them (strict re-check)",
+         f"{g['unflagged_numbers_failing_strict_recheck']} of "
+         f"{g['unflagged_numbers_rechecked']}"),
         ("computed / rounded numbers shown", f"{g['computed_numbers_shown']} / "
          f"{g['rounded_numbers_shown']}"),
         ("tokens (prompt + completion)" + (", estimated" if g["tokens_estimated"] else ""),

@@ -167,7 +167,7 @@ class Earnest:
             llm_settings = self.settings.llm
             if self._llm_client is None:
                 self._llm_client = OpenAIChatClient(
-                    llm_settings, api_key=os.environ.get(llm_settings.api_key_env))
+                    llm_settings, api_key=llm_settings.api_key(os.environ))
             self._generative = GenerativeAnswerer(
                 llm_settings, self._llm_client, self.answerer,
                 max_sentences=self.settings.answer.max_sentences,

@@ -7,7 +7,8 @@ import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Mapping
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -95,12 +96,14 @@ class LLMSettings(_Section):
     base_url: str | None = None
     model: str | None = None
     # The *name* of the variable holding the key, so the key never sits in a config file.
-    api_key_env: str = "OPENAI_API_KEY"
+    # Unset: OPENAI_API_KEY, sent to https://api.openai.com only (see ``api_key``).
+    api_key_env: str | None = None
     timeout_s: float = Field(60.0, gt=0)  # longest wait for the first or next streamed bytes
     connect_timeout_s: float = Field(5.0, gt=0)
     max_tokens: int = Field(400, ge=16, le=32000)
     temperature: float = Field(0.0, ge=0, le=2)
-    max_retries: int = Field(2, ge=0, le=10)  # on 429, 5xx and refused connections
+    # on 429, 5xx, refused / timed-out connects and dropped connections, before any text
+    max_retries: int = Field(2, ge=0, le=10)
     retry_backoff_s: float = Field(0.5, ge=0, le=60)  # doubled each retry
     max_sources: int = Field(5, ge=1, le=50)  # passages given to the model, best first
     unsupported: Literal["flag", "remove"] = "flag"
@@ -116,6 +119,17 @@ class LLMSettings(_Section):
     @property
     def configured(self) -> bool:
         return bool(self.base_url)
+
+    def api_key(self, env: Mapping[str, str]) -> str | None:
+        """The key to send as a Bearer token: the variable ``api_key_env`` names, when set;
+        otherwise OPENAI_API_KEY, and only to https://api.openai.com - an OpenAI key set for
+        other tools must not go to whatever host ``base_url`` names."""
+        if self.api_key_env:
+            return env.get(self.api_key_env) or None
+        parts = urlsplit(self.base_url or "")
+        if parts.scheme == "https" and parts.hostname == "api.openai.com":
+            return env.get("OPENAI_API_KEY") or None
+        return None
 
     def price(self, model: str | None) -> ModelPrice | None:
         """The price of ``model``; a dated snapshot ("gpt-4o-mini-2024-07-18") takes its

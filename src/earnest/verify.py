@@ -4,8 +4,10 @@ A sentence is *verified* when (1) it cites at least one source and every cited n
 (2) every figure in it (amount, percentage, growth rate, year, date) is in a cited source -
 formatting, scale ("$1.2 billion" = "1,200 million" = "1,200" under "(In millions)") and
 rounding aside - or is a difference, sum, ratio or growth rate of figures there, which is
-recomputed and shown, and (3) enough of its words are in the cited passages (lexical support,
-optionally confirmed by embedding similarity). Everything else is flagged or removed.
+recomputed and shown, stated in the same direction ("grew" is not "a decrease of") - and (3)
+enough of its words are in the cited passages (lexical support, optionally confirmed by
+embedding similarity). Everything else is flagged or removed. Reading figures out of text is
+``earnest.verify_figures``.
 
 No LLM here: the checks are deterministic, so they can be tested on hand-written cases.
 """
@@ -14,32 +16,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from itertools import permutations
+from itertools import combinations
 from typing import Any, Callable, Sequence
 
-from earnest.figures import _SCALES, NUMBER_RE
+from earnest.figures import NUMBER_RE
 from earnest.lexicon import FINANCIAL_TERMS, STOPWORDS, SYNONYMS, stem, tokens
 from earnest.textspans import split_units
+from earnest.verify_figures import (
+    Figure,
+    _dates,
+    _figures,
+    _quarters,
+    contradicts,
+    current_first,
+    role,
+    table_scale,
+)
 
-_MONTHS = {m: i for i, name in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-     "october", "november", "december"], start=1) for m in (name, name[:3])} | {"sept": 9}
-_MONTH = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|" \
-         r"aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-_DATE_RES = [
-    re.compile(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b", re.I),
-    re.compile(r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r",?\s+(?P<year>(?:19|20)\d\d)\b",
-               re.I),
-    re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<mon>\d\d)-(?P<day>\d\d)\b"),
-    re.compile(r"\b(?P<mon>\d{1,2})/(?P<day>\d{1,2})/(?P<year>(?:19|20)?\d\d)\b"),
-    re.compile(r"\b" + _MONTH + r",?\s+(?P<year>(?:19|20)\d\d)\b", re.I),  # month and year
-]
-_FORM = re.compile(r"\b(?:10-K|10-Q|8-K|20-F|S-1|DEF 14A)\b", re.I)
-_FISCAL = re.compile(r"\b(?:FY|fiscal(?: year)?\s?)'?(\d{2}|\d{4})\b", re.I)
-_TABLE_SCALE = re.compile(r"\b(?:in|\()\s*(?:\$|dollars\s+in\s+|usd\s+)?"
-                          r"(thousands|millions|billions)\b", re.I)
 _ABSTAIN = re.compile(r"\b(?:sources?|documents?|passages?|context)\b.{0,40}\b(?:do(?:es)? not|"
                       r"don't|doesn't|did not)\b.{0,30}\b(?:contain|mention|provide|include|"
                       r"say|state|answer)|\bnot (?:found|stated|mentioned|provided) in the "
@@ -47,53 +41,8 @@ _ABSTAIN = re.compile(r"\b(?:sources?|documents?|passages?|context)\b.{0,40}\b(?
 INJECTION = re.compile(r"\bignore (?:all |any |the )?(?:previous|prior|above|earlier|preceding)"
                        r"\b|\bdisregard (?:all|any|the|your)\b|\bsystem prompt\b|"
                        r"\byou are now\b|\bnew instructions\b", re.I)
-_QUARTER = re.compile(r"(?<![A-Za-z])Q([1-4])(?!\d)|\b([1-4])Q(?![A-Za-z])|\b(first|second|"
-                      r"third|fourth|1st|2nd|3rd|4th)[- ]quarter\b", re.I)
-_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3,
-            "4th": 4}
 _PCT = Decimal(100)
 _ENUMERATOR = re.compile(r"^\s*(?:[-*•]\s*)?\d{1,2}[.)]\s+(?=\D)", re.M)
-_POINTS = re.compile(r"\s*(?:(?P<bps>basis points?\b|bps\b)|percentage points?\b|pp\b|points?\b)",
-                     re.I)
-# "$1.1 to $1.2 billion", "5 and 6%": the first figure is written in the second one's scale.
-_RANGE_JOIN = re.compile(r"\s*(?:and|to|or|through|-|–|—)?\s*", re.I)
-_LATE_SCALE = re.compile(r"\s?(thousand|million|billion|trillion|mn|bn)\b", re.I)
-_SMALL = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-          "eighteen", "nineteen"]
-_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-_WORD_VALUES = {w: i for i, w in enumerate(_SMALL)} | {w: 20 + 10 * i for i, w in
-                                                      enumerate(_TENS)}
-_UNIT_WORDS = "|".join(sorted(_SMALL[1:10], key=len, reverse=True))
-# Spelled-out figures the model may write instead of digits: "five million", "twenty percent".
-_WORD_FIGURE = re.compile(
-    r"\b(?P<words>(?:" + "|".join(_TENS) + r")(?:[- ](?:" + _UNIT_WORDS + r"))?|"
-    + "|".join(sorted(_SMALL, key=len, reverse=True)) + r")\s+(?:(?P<scale>thousand|million|"
-    r"billion|trillion)\b|(?P<pct>percent\b|per cent\b|%))", re.I)
-
-
-@dataclass(slots=True, frozen=True)
-class Figure:
-    """One number as written, and what it means."""
-
-    text: str
-    mantissa: Decimal  # absolute, as written without its scale word ("1.2" in "$1.2 billion")
-    places: int  # decimals written
-    scale: int  # power of ten of the scale word; 0 without one
-    percent: bool = False  # a percentage, or percentage points (see ``points``)
-    year: bool = False
-    negative: bool = False
-    points: bool = False  # "1.6 percentage points", "160 bps": a difference of percentages
-    bps: bool = False  # in basis points (100 bps = 1 percentage point)
-    currency: bool = False  # written with a currency sign
-
-    @property
-    def explicit_scale(self) -> bool:
-        return self.scale > 0
-
-    @property
-    def value(self) -> Decimal:
-        return self.mantissa.scaleb(self.scale)
 
 
 @dataclass(slots=True)
@@ -118,11 +67,12 @@ class NumberCheck:
     status: str  # quoted | rounded | computed | unsupported
     source: int | None = None
     computation: str | None = None
+    contradicted: int | None = None  # the cited source stating it in the opposite direction
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in {"text": self.text, "status": self.status,
-                                  "source": self.source,
-                                  "computation": self.computation}.items() if v is not None}
+                                  "source": self.source, "computation": self.computation,
+                                  "contradicted": self.contradicted}.items() if v is not None}
 
 
 @dataclass(slots=True)
@@ -152,97 +102,6 @@ class SentenceCheck:
         return out
 
 
-# -- figures ----------------------------------------------------------------------------------
-def _dates(text: str) -> tuple[list[tuple[str, tuple[int, int, int | None]]], str]:
-    """Dates in ``text`` as (as written, (year, month, day or None)); the text with them
-    blanked so their parts are not read again as amounts."""
-    found = []
-    for pattern in _DATE_RES:
-        def take(m: re.Match[str]) -> str:
-            groups = m.groupdict()
-            try:
-                month = int(groups["mon"]) if groups.get("mon") else \
-                    _MONTHS[groups["month"].lower().rstrip(".")[:4 if groups["month"].lower()
-                                                                 .startswith("sept") else 3]]
-                year = int(groups["year"])
-                year += 2000 if year < 100 else 0
-                day = int(groups["day"]) if groups.get("day") else None
-                date(year, month, day or 1)
-            except (KeyError, ValueError):
-                return m.group(0)
-            found.append((m.group(0), (year, month, day)))
-            return " " * len(m.group(0))
-        text = pattern.sub(take, text)
-    return found, text
-
-
-def _figures(text: str) -> list[Figure]:
-    """Amounts, percentages and years in ``text``; quarter labels (Q3), ordinals (1st), form
-    names (10-K) and numbers inside names (ACME_2023Q3) are labels, not figures. A bare figure
-    right before a scaled one ("$1.1 to $1.2 billion") takes its scale."""
-    text = _FORM.sub(lambda m: " " * len(m.group(0)), text)
-    out: list[Figure] = []
-    for m in _FISCAL.finditer(text):
-        year = int(m.group(1))
-        out.append(Figure(m.group(0), Decimal(year + (2000 if year < 100 else 0)), 0, 0,
-                          year=True))
-    text = _FISCAL.sub(lambda m: " " * len(m.group(0)), text)
-    for m in _WORD_FIGURE.finditer(text):
-        value = sum(_WORD_VALUES[w] for w in re.split(r"[- ]", m.group("words").lower()))
-        scale = _SCALES.get((m.group("scale") or "").lower(), 0)
-        out.append(Figure(m.group(0), Decimal(value), 0, scale, percent=bool(m.group("pct"))))
-    found: list[tuple[Figure, int, int]] = []
-    for m in NUMBER_RE.finditer(text):
-        start, end = m.start("num"), m.end()
-        before = text[start - 1] if start else " "
-        after = text[end] if end < len(text) else " "
-        # "3x" and "1.5x" are multiples, and figures; "Q3" and "3rd" are not
-        times = after in "xX" and not text[end + 1:end + 2].isalnum()
-        if before.isalpha() or before == "_" or (after.isalpha() and not times) or after == "_":
-            continue
-        raw = m.group("num")
-        try:
-            mantissa = Decimal(raw.replace(",", ""))
-        except InvalidOperation:
-            continue
-        scale_word = (m.group("scale") or "").lower()
-        if not scale_word and m.group(0).endswith(")"):  # "$(5.0) million": a loss in millions
-            late = _LATE_SCALE.match(text, end)
-            scale_word = late.group(1).lower() if late else ""
-        points = None if m.group("pct") else _POINTS.match(text, end)
-        percent = bool(m.group("pct")) or bool(points)
-        places = len(raw.split(".")[1]) if "." in raw else 0
-        is_year = (not percent and not scale_word and "," not in raw and places == 0
-                   and 1900 <= mantissa <= 2100 and "$" not in m.group(0) and not times)
-        negative = bool(m.group("neg")) and m.group(0).endswith(")") or \
-            m.group(0).lstrip("($ ").startswith(("-", "−", "–"))
-        fig = Figure(m.group(0).strip(), abs(mantissa), places, _SCALES.get(scale_word, 0),
-                     percent, is_year, negative, bool(points),
-                     bool(points and points.group("bps")), bool(re.search(r"[$€£]", m.group(0))))
-        between = text[found[-1][2]:m.start()] if found else "x"
-        if _RANGE_JOIN.fullmatch(between) and (between.strip() or m.group(0)[:1] in "-−–"):
-            prev = found[-1][0]
-            if not prev.explicit_scale and not prev.percent and not prev.year and \
-                    (fig.explicit_scale or fig.percent):
-                found[-1] = (Figure(prev.text, prev.mantissa, prev.places, fig.scale,
-                                    fig.percent, False, prev.negative, fig.points, fig.bps,
-                                    prev.currency), *found[-1][1:])
-        found.append((fig, m.start(), m.end()))
-    return out + [f for f, _, _ in found]
-
-
-def _quarters(text: str) -> list[tuple[str, int]]:
-    """Fiscal quarters named in ``text``: "Q3", "3Q23", "third quarter" -> 3."""
-    return [(m.group(0), int(m.group(1) or m.group(2) or _ORDINAL[m.group(3).lower()]))
-            for m in _QUARTER.finditer(text)]
-
-
-def table_scale(text: str) -> int | None:
-    """The power of ten a table's bare figures are in: "(In millions)" -> 6."""
-    m = _TABLE_SCALE.search(text)
-    return {"thousands": 3, "millions": 6, "billions": 9}[m.group(1).lower()] if m else None
-
-
 @dataclass(slots=True, frozen=True)
 class _Known:
     """A figure of a cited source (or of the sentence), with the scales it may be read in."""
@@ -261,7 +120,7 @@ class _Known:
 class _SourceFigures:
     number: int
     known: list[_Known]
-    units: list[list[_Known]]  # figures per sentence / table row, for computations
+    pairs: list[tuple[_Known, _Known]]  # (current, earlier) within a sentence / table row
     dates: list[tuple[int, int, int | None]]
     percent_columns: bool  # "%" is written somewhere: a bare table figure may be a percentage
     quarters: set[int] = field(default_factory=set)  # in its text, name or headings
@@ -272,23 +131,32 @@ def _read_source(source: Source) -> _SourceFigures:
     head_dates, header = _dates(source.header())
     heading = table_scale(source.text) or table_scale(source.context)
     units: list[list[_Known]] = []
+    pairs: list[tuple[_Known, _Known]] = []
     for span in split_units(body):
         row = span.kind == "row"
         # A bare figure is in millions only under "(In millions)", or - when the heading was
         # cut off - in a table row; in prose, "12 stores" is never "$12 billion".
         scales = (0, heading) if heading else (0, 3, 6, 9) if row else (0,)
-        units.append([_Known(f, scales, row) for f in _figures(span.text(body))])
+        text = span.text(body)
+        units.append([_Known(f, scales, row) for f in _figures(text)])
+        pairs += _ordered(text, [k for k in units[-1] if not k.fig.year])
     known = [k for unit in units for k in unit] + [_Known(f) for f in _figures(header)]
     # Years in names ("ACME_2023Q3_10Q") are still years the model may repeat.
     known += [_Known(Figure(y, Decimal(y), 0, 0, year=True))
               for y in re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", source.doc_name)]
     for _, (year, _, _) in dates + head_dates:
         known.append(_Known(Figure(str(year), Decimal(year), 0, 0, year=True)))
-    return _SourceFigures(source.number, known, [u for u in units if len(u) > 1],
+    return _SourceFigures(source.number, known, pairs,
                           [d for _, d in dates + head_dates],
                           bool(re.search(r"%|\bper\s?cent", body, re.I)),
                           {q for _, q in _quarters(f"{source.text} {source.doc_name} "
                                                    f"{source.header()}")})
+
+
+def _ordered(text: str, figs: list[_Known]) -> list[tuple[_Known, _Known]]:
+    """Every two figures of one sentence or row as (current, earlier)."""
+    return [(a, b) if current_first(text, a.fig, b.fig) else (b, a)
+            for a, b in combinations(figs, 2)]
 
 
 def _rounds_to(value: Decimal, fig: Figure) -> str | None:
@@ -317,6 +185,9 @@ def _in_points(value: Decimal, fig: Figure, bps: bool) -> Decimal:
 
 
 def _match_figure(fig: Figure, sources: list[_SourceFigures]) -> NumberCheck | None:
+    """Where ``fig`` is in ``sources``; a match stating the opposite direction or sign is only
+    remembered (``contradicted``), never a support."""
+    opposite = None
     for src in sources:
         for k in src.known:
             s = k.fig
@@ -336,9 +207,11 @@ def _match_figure(fig: Figure, sources: list[_SourceFigures]) -> NumberCheck | N
             else:
                 how = next((h for v in k.values() if (h := _same(v.scaleb(-fig.scale), fig))),
                            None)
-            if how:
+            if how and contradicts(fig, s):
+                opposite = opposite or src.number
+            elif how:
                 return NumberCheck(fig.text, how, src.number)
-    return None
+    return NumberCheck(fig.text, "unsupported", contradicted=opposite) if opposite else None
 
 
 def _places(value: Decimal) -> int:
@@ -354,29 +227,43 @@ def _operands(a: _Known, b: _Known) -> list[tuple[Decimal, Decimal]]:
     return [(x, y) for x in a.values() for y in b.values()]
 
 
+def _sign(value: Decimal) -> int:
+    return (value > 0) - (value < 0)
+
+
 def _compute(fig: Figure, pairs: list[tuple[_Known, _Known, int]]) -> NumberCheck | None:
-    """A figure that is a difference, sum, ratio or growth rate of two cited figures:
-    percentage points only from two percentages, a percentage only from two amounts."""
+    """A figure that is a difference, sum, ratio or growth rate of two cited figures (each pair
+    is (current, earlier)): percentage points only from two percentages, a percentage only from
+    two amounts. A change keeps its sign: "grew 6%" is never a 6% fall."""
     for ka, kb, number in pairs:
         a, b = ka.fig, kb.fig
         if a.year or b.year or a.percent != b.percent or a.points or b.points:
             continue
         for x, y in _operands(ka, kb):
-            candidates: list[tuple[Decimal, str]] = []  # result in fig's unit, formula
+            # (signed result in fig's unit, formula, a change whose sign must fit the words)
+            candidates: list[tuple[Decimal, str, bool]] = []
             if fig.points and a.percent:
-                candidates.append((_in_points(abs(x - y), fig, False), f"{a.text} - {b.text}"))
+                candidates.append((_in_points(x - y, fig, False), f"{a.text} - {b.text}", True))
             elif fig.percent and not fig.points and not a.percent and y:
-                candidates.append((abs(x - y) / y * _PCT, f"({a.text} - {b.text}) / {b.text}"))
-                candidates.append((x / y * _PCT, f"{a.text} / {b.text}"))  # share, margin
+                candidates.append(((x - y) / y * _PCT, f"({a.text} - {b.text}) / {b.text}",
+                                   True))
+                candidates.append((x / y * _PCT, f"{a.text} / {b.text}", False))  # a share
+                if x:
+                    candidates.append((y / x * _PCT, f"{b.text} / {a.text}", False))
             elif not fig.percent and not a.percent:
-                candidates.append((abs(x - y).scaleb(-fig.scale), f"{a.text} - {b.text}"))
-                candidates.append(((x + y).scaleb(-fig.scale), f"{a.text} + {b.text}"))
-                if y and x > y and not fig.explicit_scale:
-                    candidates.append((x / y, f"{a.text} / {b.text}"))  # "1.5 times"
-            for unit, formula in candidates:
-                if _rounds_to(unit, fig):
-                    shown = unit.quantize(Decimal(1).scaleb(-fig.places - 2),
-                                          rounding=ROUND_HALF_UP).normalize()
+                candidates.append(((x - y).scaleb(-fig.scale), f"{a.text} - {b.text}", True))
+                candidates.append(((x + y).scaleb(-fig.scale), f"{a.text} + {b.text}", False))
+                if y and not fig.explicit_scale:  # "1.5 times"
+                    big, small = (x, y) if x > y else (y, x)
+                    text = f"{a.text} / {b.text}" if x > y else f"{b.text} / {a.text}"
+                    if small:
+                        candidates.append((big / small, text, False))
+            for signed, formula, change in candidates:
+                if change and fig.change and _sign(signed) != fig.change:
+                    continue
+                if _rounds_to(abs(signed), fig):
+                    shown = signed.quantize(Decimal(1).scaleb(-fig.places - 2),
+                                            rounding=ROUND_HALF_UP).normalize()
                     suffix = (" bps" if fig.bps else " percentage points") if fig.points \
                         else "%" if fig.percent else ""
                     where = f" [{number}]" if number else ""
@@ -409,7 +296,9 @@ class Verifier:
             self._figures[number] = _read_source(self.sources[number])
         return self._figures[number]
 
-    def check(self, text: str, citations: list[int]) -> SentenceCheck:
+    def check(self, text: str, citations: list[int], *,
+              truncated: bool = False) -> SentenceCheck:
+        """``truncated``: the model stopped at its token limit inside this sentence."""
         result = SentenceCheck(text=text, citations=citations)
         text = _ENUMERATOR.sub("", text)  # "1. Revenue ..." in a list: a label, not a figure
         if not citations and is_abstention(text):
@@ -429,6 +318,8 @@ class Verifier:
         if self.forbidden and leaks(text, self.forbidden):
             result.issues.append({"code": "prompt_leak",
                                   "detail": "repeats the instructions given to the model"})
+        if truncated:  # its end - a scale word, "decrease", a figure - may be missing
+            result.issues.append({"code": "truncated", "detail": "cut off at llm.max_tokens"})
         result.status = "verified" if result.ok else "flagged"
         return result
 
@@ -444,30 +335,36 @@ class Verifier:
             if not any(quarter in s.quarters for s in cited):
                 result.numbers.append(NumberCheck(written, "unsupported"))
         figures = _figures(body)
-        pending: list[Figure] = []
+        pending: list[tuple[Figure, NumberCheck | None]] = []
         matched: list[Figure] = []
         for fig in figures:
             found = _match_figure(fig, cited)
-            if found:
+            if found and found.status != "unsupported":
                 result.numbers.append(found)
                 matched.append(fig)
             else:
-                pending.append(fig)
+                pending.append((fig, found))
         # Only figures found in a cited source may be computed with: two invented figures
         # must not vouch for each other ("up $50 million to $150 million" from "$100 million").
         own = [_Known(f) for f in matched if not f.year]
-        for fig in pending:
-            pairs = [(a, b, 0) for a, b in permutations(own, 2)]
+        own_pairs = [(a, b, 0) for a, b in _ordered(body, own)]
+        for fig, opposite in pending:
+            pairs = list(own_pairs)
             for src in cited:
                 figs = [k for k in src.known if not k.fig.year]
-                pairs += [(a, b, src.number) for unit in src.units
-                          for a, b in permutations(unit, 2)]
-                pairs += [(a, b, src.number) for a in own for b in figs]
-                pairs += [(b, a, src.number) for a in own for b in figs]
+                pairs += [(a, b, src.number) for a, b in src.pairs]
+                for a in own:  # the sentence may say which is current: "to $120 million"
+                    said = role(body, a.fig)
+                    pairs += [(a, b, src.number) for b in figs if said >= 0]
+                    pairs += [(b, a, src.number) for b in figs if said <= 0]
             found = _compute(fig, pairs) if cited else None
-            result.numbers.append(found or NumberCheck(fig.text, "unsupported"))
+            result.numbers.append(found or opposite or NumberCheck(fig.text, "unsupported"))
         for check in result.numbers:
-            if check.status == "unsupported":
+            if check.status == "unsupported" and check.contradicted:
+                result.issues.append({"code": "wrong_direction", "detail": f"{check.text}: "
+                                      f"source [{check.contradicted}] states it in the "
+                                      "opposite direction or sign"})
+            elif check.status == "unsupported":
                 where = "the cited sources" if cited else "any cited source"
                 result.issues.append({"code": "unsupported_number",
                                       "detail": f"{check.text} is not in {where} and not "

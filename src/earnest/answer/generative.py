@@ -174,9 +174,12 @@ class GenerativeAnswerer:
         except LLMError as exc:
             return (yield from self._fall_back(question, plan, passages, exc, notes,
                                                retract=bool(shown)))
-        for raw in splitter.close():
+        rest = splitter.close()
+        for i, raw in enumerate(rest):
             t0 = time.perf_counter()
-            event = self._judge(raw, verifier, checks, shown)
+            # Stopped at max_tokens: the last sentence is cut off, whatever it says so far.
+            cut = result.finish_reason == "length" and i == len(rest) - 1
+            event = self._judge(raw, verifier, checks, shown, truncated=cut)
             verify_ms += (time.perf_counter() - t0) * 1000
             yield from event
         usage = self._usage(result)
@@ -209,13 +212,13 @@ class GenerativeAnswerer:
                            usage, verification, notes, self.name, timings)
 
     def _judge(self, raw: str, verifier: Verifier, checks: list[SentenceCheck],
-               shown: list[dict[str, Any]]) -> list[AskEvent]:
+               shown: list[dict[str, Any]], *, truncated: bool = False) -> list[AskEvent]:
         """Verify one finished sentence; the events that show it (or say it was removed)."""
         text, citations = parse_citations(raw)
         if not text or (_FILLER.match(text) and not re.search(r"\d", text)
                         and not citations) or text.endswith(":") and not citations:
             return []  # "Sure! Here is the answer:" claims nothing
-        check = verifier.check(text, citations)
+        check = verifier.check(text, citations, truncated=truncated)
         checks.append(check)
         if check.status == "abstention":
             return [AskEvent("sentence", check.to_dict())]
