@@ -114,13 +114,19 @@ def test_the_same_content_again_is_unchanged(client):
     assert_error(client.get("/v1/documents/Copy_of_call"), 404)
 
 
-def test_new_content_under_a_known_name_replaces_the_document(client):
+def test_new_content_under_a_known_name_replaces_the_document_only_when_asked(client):
     name = "Replaced_Q2_2024_call.txt"
     first = upload(client, (name, b"Operator\nRevenue grew 5%.\n"))
     first = wait_for_job(client, first.json()["id"])
     assert first["files"][0]["status"] == "done"
-    second = wait_for_job(client, upload(
-        client, (name, b"Operator\nRevenue grew 7% on strong demand.\n")).json()["id"])
+    newer = b"Operator\nRevenue grew 7% on strong demand.\n"
+    # Another file of the same name is refused: a page elsewhere must not swap it silently.
+    error = assert_error(upload(client, (name, newer)), 409, "conflict")
+    assert "replace=true" in error["message"]
+    assert "5%" in client.get("/v1/documents/Replaced_Q2_2024_call/pages/1").json()["text"]
+    response = client.post("/v1/documents", params={"replace": "true"},
+                           files=[("files", (name, newer))])
+    second = wait_for_job(client, response.json()["id"])
     assert second["files"][0]["status"] == "done"
     text = client.get("/v1/documents/Replaced_Q2_2024_call/pages/1").json()["text"]
     assert "7%" in text and "5%" not in text
@@ -203,7 +209,7 @@ def test_patch_with_an_unknown_field_is_422(client):
 
 
 def test_patch_with_nothing_to_correct_is_400(client):
-    assert_error(client.patch(f"/v1/documents/{CALL}", json={}), 400, "bad_input")
+    assert_error(client.patch(f"/v1/documents/{CALL}", json={}), 422, "invalid_request")
 
 
 def test_patch_of_an_unknown_document_is_404(client):
@@ -290,7 +296,8 @@ def test_a_part_without_a_file_name_is_a_4xx(client):
                                       "/etc/Escape_call.txt"])
 def test_path_traversal_in_the_file_name_stays_a_plain_name(client, service, filename):
     data = f"Operator\nTraversal test {filename!r}: margins rose 2%.\n".encode()
-    response = upload(client, (filename, data))
+    response = client.post("/v1/documents", params={"replace": "true"},
+                           files=[("files", (filename, data))])
     assert response.status_code == 202, response.text
     job = wait_for_job(client, response.json()["id"])
     [result] = job["files"]

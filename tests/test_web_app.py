@@ -108,6 +108,15 @@ def test_upload_ask_cite_highlight_edit_delete(live, page):
     assert cells[1] and cells[2] == "earnings release" and "2024" in cells[3]
     assert int(cells[4]) == 2 and int(cells[5]) > 0  # pages, chunks
     assert page.locator("#docs tbody tr").count() == 2  # the broken file never appears
+    # A different file under a name the library holds is refused unless "Replace" is ticked.
+    page.set_input_files("#file-input", [{"name": f"{CALL}.txt", "mimeType": "text/plain",
+                                          "buffer": b"Operator\nSomething else entirely.\n"}])
+    clash = page.locator(f'li.upload.failed[data-file="{CALL}.txt"] .up-status')
+    clash.wait_for(timeout=30_000)
+    assert "already holds a different document" in clash.inner_text()
+    assert page.problems == ["console: Failed to load resource: the server responded with a "
+                             "status of 409 (Conflict)"]
+    page.problems.clear()  # that refusal was the point
     page.screenshot(path=str(artifact("library.png")), full_page=True)
 
     # -- Ask, narrowed to the earnings release: the answer streams in -------------------
@@ -266,3 +275,46 @@ def test_llm_answer_streams_into_the_page_with_its_audit(browser, embedder, llam
         finally:
             context.close()
             service.close()
+
+
+def test_a_page_from_another_site_cannot_replace_a_document(live, browser, tmp_path):
+    """The attack a reviewer ran: any web page the analyst opens posts an upload to the
+    local Earnest. The browser sends it (no preflight for a form POST); Earnest refuses."""
+    import functools
+    import http.server
+    import threading
+
+    from .browser import free_port
+
+    page_html = f"""<script>
+      const form = new FormData();
+      form.append("files", new File(["Operator\\nRevenue was $9.9 billion, a record."],
+                                    "{RELEASE}.txt"));
+      fetch("{live.url}/v1/documents?replace=true", {{method: "POST", mode: "no-cors",
+                                                     body: form}})
+        .then(() => document.title = "sent", () => document.title = "sent");
+    </script>"""
+    (tmp_path / "index.html").write_text(page_html)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *a: None
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{other.server_address[1]}/index.html")
+        page.wait_for_function("document.title === 'sent'", timeout=30_000)
+        documents = page.evaluate(f"fetch('{live.url}/v1/documents').then(r => r.json())"
+                                  ".catch(() => null)")
+        # Reading from another origin is blocked by the browser (no CORS); check directly.
+        import httpx
+
+        listing = httpx.get(f"{live.url}/v1/documents").json()["documents"]
+        assert documents is None
+        assert all(d["file_type"] == "pdf" for d in listing if d["doc_name"] == RELEASE)
+        metrics = httpx.get(f"{live.url}/metrics").text
+        assert 'route="unmatched",status="403"' in metrics or 'status="403"' in metrics
+    finally:
+        context.close()
+        other.shutdown()
+        other.server_close()

@@ -18,7 +18,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from earnest.errors import DocumentError, InputError, NotFound
-from earnest.readers.pdf import _CLEAN
+from earnest.readers.pdf import _CLEAN, PDFIUM_LOCK
 
 HIGHLIGHT = (255, 214, 0, 110)  # translucent yellow over the page
 # Largest image rendered: a US Letter page at scale 4 is 7.8 million pixels; a PDF page can
@@ -173,14 +173,15 @@ def _boxes(page: pdfium.PdfPage, quote: str | None, start: int | None,
 def find_highlights(path: Path, page_number: int, *, quote: str | None = None,
                     start: int | None = None, end: int | None = None) -> list[Box]:
     """Where the quote (or the stored-text span start..end) is printed on the page."""
-    pdf = _open(path)
-    try:
-        page = _page(pdf, page_number)
-        boxes = _boxes(page, quote, start, end)
-        page.close()
-        return boxes
-    finally:
-        pdf.close()
+    with PDFIUM_LOCK:
+        pdf = _open(path)
+        try:
+            page = _page(pdf, page_number)
+            boxes = _boxes(page, quote, start, end)
+            page.close()
+            return boxes
+        finally:
+            pdf.close()
 
 
 def render_page(path: Path, page_number: int, *, scale: float = 1.5,
@@ -189,17 +190,20 @@ def render_page(path: Path, page_number: int, *, scale: float = 1.5,
     """Render one page (1-based) of a stored PDF; highlight the quote if one is asked for."""
     if not 0.2 <= scale <= 4:
         raise InputError(f"scale must be between 0.2 and 4, got {scale}")
-    pdf = _open(path)
-    try:
-        page = _page(pdf, page_number)
-        boxes = _boxes(page, quote, start, end)
-        width, height = page.get_size()
-        if width * height * scale * scale > MAX_PIXELS:
-            scale = (MAX_PIXELS / (width * height)) ** 0.5
-        image = page.render(scale=scale).to_pil().convert("RGBA")
-        page.close()
-    finally:
-        pdf.close()
+    with PDFIUM_LOCK:
+        pdf = _open(path)
+        try:
+            page = _page(pdf, page_number)
+            boxes = _boxes(page, quote, start, end)
+            width, height = page.get_size()
+            if width * height * scale * scale > MAX_PIXELS:
+                scale = (MAX_PIXELS / (width * height)) ** 0.5
+            bitmap = page.render(scale=scale)
+            image = bitmap.to_pil().convert("RGBA")  # a copy: the bitmap is freed here
+            bitmap.close()
+            page.close()
+        finally:
+            pdf.close()
     if boxes:
         image = _draw(image, boxes)
     buffer = io.BytesIO()

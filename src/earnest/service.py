@@ -239,8 +239,10 @@ class Earnest:
         except OSError as exc:
             raise DocumentError(f"cannot read the file: {exc.strerror}", path=str(path)) from exc
 
-    def ingest_bytes(self, data: bytes, filename: str, *, source_path: str = "") -> FileResult:
-        """Parse, chunk and store one document (not yet embedded)."""
+    def ingest_bytes(self, data: bytes, filename: str, *, source_path: str = "",
+                     replace: bool = False) -> FileResult:
+        """Parse, chunk and store one document (not yet embedded). A document of the same
+        name from another path is refused unless ``replace`` (the caller has checked)."""
         t0 = time.perf_counter()
         doc_name = Path(filename).stem
         content_hash = hashlib.sha256(data).hexdigest()
@@ -252,7 +254,7 @@ class Earnest:
                               chunks=existing.chunk_count,
                               note=None if same else f"same content as {existing.doc_name}")
         current = self.store.get_document(doc_name)
-        if current is not None and source_path and current.source_path and \
+        if current is not None and not replace and source_path and current.source_path and \
                 Path(current.source_path).resolve() != Path(source_path).resolve():
             raise DocumentError(
                 f"the library already holds a document named {doc_name!r}, from "

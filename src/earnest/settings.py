@@ -71,6 +71,11 @@ class ServerSettings(_Section):
     max_upload_files: int = Field(100, ge=1, le=10000)
     # Finished upload jobs kept for polling.
     keep_jobs: int = Field(200, ge=1, le=100000)
+    # A whole upload request, by its Content-Length; refused before it is read.
+    max_upload_mb: float = Field(1000.0, gt=0)
+    # Host names the server answers to (DNS-rebinding guard). Empty: the loopback names and
+    # `host`; "*": any (the default when `host` is not a loopback address).
+    allowed_hosts: list[str] = Field(default_factory=list)
 
 
 class ModelPrice(_Section):

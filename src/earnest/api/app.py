@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from contextlib import asynccontextmanager
 from importlib import resources
+from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from earnest import __version__
@@ -50,6 +52,77 @@ class _MetricsMiddleware:
                 time.perf_counter() - started)
 
 
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "testserver"}  # testserver: Starlette's client
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class _RequestGuard:
+    """Refuses, before any work: a Host the server does not go by (a DNS-rebinding page
+    reaching a loopback server), a state-changing request from another site's page (an
+    upload from any web page the analyst visits would otherwise replace a document), and an
+    upload larger than server.max_upload_mb by its Content-Length."""
+
+    def __init__(self, app: Any, settings: Settings) -> None:
+        self.app = app
+        server = settings.server
+        hosts = set(server.allowed_hosts)
+        if not hosts:
+            hosts = _LOOPBACK | {server.host} if server.host in _LOOPBACK else {"*"}
+        self.hosts = {h.lower().strip("[]") for h in hosts}
+        self.max_upload = int(server.max_upload_mb * 2**20)
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        host = _hostname(headers.get("host", ""))
+        refusal = None
+        if "*" not in self.hosts and host not in self.hosts:
+            refusal = (400, "untrusted_host", f"this server does not answer to host {host!r} "
+                       "(server.allowed_hosts)")
+        elif scope["method"] not in _SAFE_METHODS and _cross_site(headers, host):
+            refusal = (403, "cross_site_request", "a page from another site may not change "
+                       "this library; use the Earnest web app or call the API directly")
+        elif scope["path"] == "/v1/documents" and scope["method"] == "POST" and \
+                int(headers.get("content-length") or 0) > self.max_upload:
+            refusal = (413, "too_large", f"the upload is over the "
+                       f"{self.max_upload / 2**20:g} MB limit (server.max_upload_mb)")
+        if refusal is None:
+            await self.app(scope, receive, send)
+            return
+        status, code, message = refusal
+        response = JSONResponse(errors.error_body(code, message), status_code=status)
+        await response(scope, receive, send)
+
+
+def _hostname(value: str) -> str:
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value[1:value.find("]")] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+def _cross_site(headers: dict[str, str], host: str) -> bool:
+    """Browsers say where a request comes from; scripts and curl say nothing (and pass)."""
+    if headers.get("sec-fetch-site") in ("cross-site", "same-site"):
+        return True
+    origin = headers.get("origin")
+    if not origin:
+        return False
+    if origin == "null":
+        return True
+    return urlsplit(origin).netloc.lower() != headers.get("host", "").lower()
+
+
+def _forget_stale_uploads(incoming: Path) -> None:
+    """Spooled uploads a crashed server never ingested (a day old): their jobs are gone."""
+    if incoming.is_dir():
+        for spool in incoming.iterdir():
+            if time.time() - spool.stat().st_mtime > 86400:
+                spool.unlink(missing_ok=True)
+
+
 def create_app(settings: Settings | None = None, *, service: Earnest | None = None) -> FastAPI:
     """The web app and HTTP API over one library. ``service`` wins over ``settings``."""
     service = service or Earnest(settings or Settings.load())
@@ -68,6 +141,7 @@ def create_app(settings: Settings | None = None, *, service: Earnest | None = No
     app.state.service = service
     app.state.metrics = metrics
     app.state.jobs = IngestJobs(service, metrics, keep=service.settings.server.keep_jobs)
+    _forget_stale_uploads(service.home / "incoming")
     errors.install(app)
     app.include_router(routes_ask.router)
     app.include_router(routes_documents.router)
@@ -79,5 +153,6 @@ def create_app(settings: Settings | None = None, *, service: Earnest | None = No
     def index() -> FileResponse:
         return FileResponse(str(STATIC / "index.html"), headers={"Cache-Control": "no-cache"})
 
+    app.add_middleware(_RequestGuard, settings=service.settings)
     app.add_middleware(_MetricsMiddleware, metrics=metrics)
     return app

@@ -11,6 +11,7 @@ import time
 import uuid
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from earnest.api.metrics import Metrics
@@ -83,7 +84,7 @@ class IngestJobs:
     def running(self) -> bool:
         return self._worker is not None and self._worker.is_alive()
 
-    def submit(self, files: list[tuple[JobFile, bytes | None]]) -> Job:
+    def submit(self, files: list[tuple[JobFile, Path | None]]) -> Job:
         """Queue files; a JobFile already marked failed (refused at upload) is only reported."""
         job = Job(id=f"{next(self._seq)}-{uuid.uuid4().hex[:8]}", created_at=time.time(),
                   files=[f for f, _ in files])
@@ -126,11 +127,15 @@ class IngestJobs:
             finally:
                 self._queue.task_done()
 
-    def _ingest(self, job: Job, job_file: JobFile, data: bytes) -> None:
+    def _ingest(self, job: Job, job_file: JobFile, spool: Path) -> None:
         job_file.status = "ingesting"
         try:
+            data = spool.read_bytes()
+            spool.unlink(missing_ok=True)
+            # The upload route refused a different document of the same name unless the
+            # caller asked to replace it.
             result = self.service.ingest_bytes(data, job_file.filename,
-                                               source_path=job_file.filename)
+                                               source_path=job_file.filename, replace=True)
             job_file.doc_name, job_file.note = result.doc_name, result.note
             job_file.pages, job_file.chunks = result.pages, result.chunks
             if result.status == "unchanged":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
+import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,6 +26,7 @@ from earnest.api.schemas import (
 )
 from earnest.page_images import find_highlights, locate, render_page
 from earnest.readers import SUPPORTED_SUFFIXES
+from earnest.service import Earnest
 
 router = APIRouter(prefix="/v1", tags=["documents"], responses=ERRORS)
 
@@ -34,8 +37,13 @@ Offset = Annotated[int | None, Query(ge=0, le=10_000_000)]
 _READ = 1 << 20
 
 
-async def _receive(upload: UploadFile, max_mb: float) -> tuple[JobFile, bytes | None]:
-    """Read one uploaded file, refusing what can be refused without parsing it."""
+_MAX_NAME = 200  # characters of a document name (the file name without its extension)
+
+
+async def _receive(upload: UploadFile, max_mb: float, incoming: Path,
+                   service: Earnest, replace: bool) -> tuple[JobFile, Path | None]:
+    """Spool one uploaded file to disk (never whole into memory), refusing what can be
+    refused without parsing it."""
     limit = int(max_mb * 2**20)
     name = Path((upload.filename or "").replace("\\", "/")).name.strip()
     job_file = JobFile(filename=name or "(unnamed)", size=0)
@@ -52,34 +60,56 @@ async def _receive(upload: UploadFile, max_mb: float) -> tuple[JobFile, bytes | 
         return refuse("unsupported_file_type",
                       f"unsupported file type {suffix or '(no extension)'}; Earnest reads "
                       f"{', '.join(sorted(SUPPORTED_SUFFIXES))}")
-    parts: list[bytes] = []
-    while chunk := await upload.read(_READ):
-        job_file.size += len(chunk)
-        if job_file.size > limit:
-            return refuse("too_large", f"the file is over the {max_mb:g} MB limit "
-                                       "(max_file_mb)")
-        parts.append(chunk)
+    if len(Path(name).stem) > _MAX_NAME:
+        return refuse("bad_document", f"the file name is longer than {_MAX_NAME} characters; "
+                                      "rename it")
+    incoming.mkdir(parents=True, exist_ok=True)
+    spool = incoming / f"{uuid.uuid4().hex}{suffix}"
+    digest = hashlib.sha256()
+    with spool.open("wb") as out:
+        while chunk := await upload.read(_READ):
+            job_file.size += len(chunk)
+            if job_file.size > limit:
+                out.close()
+                spool.unlink(missing_ok=True)
+                return refuse("too_large", f"the file is over the {max_mb:g} MB limit "
+                                           "(max_file_mb)")
+            digest.update(chunk)
+            out.write(chunk)
     if not job_file.size:
+        spool.unlink(missing_ok=True)
         return refuse("empty_document", "the file is empty (0 bytes)")
-    return job_file, b"".join(parts)
+    existing = service.store.get_document(Path(name).stem)
+    if existing is not None and existing.content_hash != digest.hexdigest() and not replace:
+        spool.unlink(missing_ok=True)
+        return refuse("conflict", f"the library already holds a different document named "
+                                  f"{existing.doc_name!r}; upload with replace=true to "
+                                  "replace it (its metadata corrections stay), or rename the "
+                                  "file")
+    return job_file, spool
 
 
 @router.post("/documents", status_code=202, response_model=JobPublic,
              summary="Upload documents; returns a job to poll",
-             responses={413: ERRORS[400], 415: ERRORS[400]})
+             responses={409: ERRORS[400], 413: ERRORS[400], 415: ERRORS[400]})
 async def upload(files: Annotated[list[UploadFile], File(description="PDF, TXT or MD files")],
-                 service: Service, jobs: Jobs, metrics: MetricsDep) -> dict[str, Any]:
+                 service: Service, jobs: Jobs, metrics: MetricsDep,
+                 replace: Annotated[bool, Query(description="Replace a document of the same "
+                                                "name whose content differs")] = False
+                 ) -> dict[str, Any]:
     settings = service.settings
     if len(files) > settings.server.max_upload_files:
         raise ApiError(413, "too_many_files", f"{len(files)} files in one upload; the limit "
                        f"is {settings.server.max_upload_files} (server.max_upload_files)")
-    received = [await _receive(f, settings.max_file_mb) for f in files]
+    incoming = service.home / "incoming"
+    received = [await _receive(f, settings.max_file_mb, incoming, service, replace)
+                for f in files]
     if all(data is None for _, data in received):
         # Counted like the refused files of a mixed upload (which the job reports).
         metrics.ingest_files.labels("failed").inc(len(received))
         codes = {f.error_code for f, _ in received}
         status = 413 if codes == {"too_large"} else 415 if codes == {
-            "unsupported_file_type"} else 400
+            "unsupported_file_type"} else 409 if codes == {"conflict"} else 400
         first = received[0][0]
         message = first.error if len(received) == 1 else \
             f"none of the {len(received)} files can be ingested; first: {first.error}"
@@ -115,7 +145,8 @@ def document(doc_name: DocName, service: Service) -> dict[str, Any]:
 def correct(doc_name: DocName, body: MetadataUpdate, service: Service) -> dict[str, Any]:
     values = body.values()
     if not values:
-        raise ApiError(400, "bad_input", "no metadata field given to correct")
+        raise ApiError(422, "invalid_request", "body: give at least one metadata field to "
+                       "correct")
     return service.correct_metadata(doc_name, values).to_dict()
 
 

@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1", tags=["system"])
 def info(service: Service) -> dict[str, Any]:
     settings = service.settings
     llm = settings.llm
-    return {"version": __version__, "library": str(service.home),
+    return {"version": __version__,
             "embedder": service.embedder.model_id,
             "limits": {"max_file_mb": settings.max_file_mb,
                        "max_upload_files": settings.server.max_upload_files,

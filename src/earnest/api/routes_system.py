@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -9,8 +10,10 @@ from fastapi.responses import JSONResponse
 
 from earnest.api.deps import Jobs, MetricsDep, Service
 from earnest.api.errors import error_body
+from earnest.errors import EarnestError
 
 router = APIRouter(tags=["system"])
+log = logging.getLogger("earnest.api")
 
 
 @router.get("/healthz", summary="Liveness: the process answers")
@@ -24,7 +27,10 @@ def readyz(service: Service, jobs: Jobs) -> Any:
     try:
         stats = service.stats()
     except Exception as exc:  # noqa: BLE001 - readiness reports any failure as not ready
-        return JSONResponse(error_body("not_ready", f"the store does not answer: {exc}"),
+        log.warning("readiness: the store does not answer: %s", exc)
+        # Our own errors are written for people; anything else stays in the server log.
+        why = str(exc) if isinstance(exc, EarnestError) else type(exc).__name__
+        return JSONResponse(error_body("not_ready", f"the store does not answer: {why}"),
                             status_code=503)
     if not jobs.running:
         return JSONResponse(error_body("not_ready", "the ingest worker is not running"),

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import pypdfium2 as pdfium
 
 from earnest.errors import CorruptDocument, EncryptedDocument, NoTextLayer
 from earnest.models import Page, ParsedDocument
+
+# pdfium is not thread-safe, not even across different documents: every call into it, from
+# the ingest worker or a page-image request, holds this lock.
+PDFIUM_LOCK = threading.RLock()
 
 # pdfium marks soft hyphens with \x02 and unmapped glyphs with \ufffe/\ufffd.
 _CLEAN = str.maketrans({"\x02": "-", "\ufffe": "", "\x00": "", "\xa0": " "})
@@ -27,27 +32,8 @@ class PdfReader:
             kind = "text" if _looks_textual(data[:4096]) else "binary data"
             raise CorruptDocument(f"not a PDF: the file holds {kind} without a PDF header",
                                   path=name)
-        try:
-            pdf = pdfium.PdfDocument(data)
-        except pdfium.PdfiumError as exc:
-            msg = str(exc).lower()
-            if "password" in msg or "security" in msg:
-                raise EncryptedDocument(
-                    "the PDF is encrypted with a password; save an unlocked copy and retry",
-                    path=name) from exc
-            raise CorruptDocument(f"corrupt or truncated PDF ({exc})", path=name) from exc
-        try:
-            pages = []
-            for index in range(len(pdf)):
-                page = pdf[index]
-                textpage = page.get_textpage()
-                pages.append(Page(index + 1, normalize_page_text(textpage.get_text_range())))
-                textpage.close()
-                page.close()
-        except pdfium.PdfiumError as exc:
-            raise CorruptDocument(f"cannot read page {len(pages) + 1}: {exc}", path=name) from exc
-        finally:
-            pdf.close()
+        with PDFIUM_LOCK:
+            pages = _read_pages(data, name)
         if not pages:
             raise CorruptDocument("the PDF has no pages", path=name)
         text_chars = sum(len(p.text.strip()) for p in pages)
@@ -57,6 +43,31 @@ class PdfReader:
                 "run OCR first (for example `ocrmypdf in.pdf out.pdf`) and ingest the result",
                 path=name)
         return ParsedDocument(pages=pages, file_type="pdf")
+
+
+def _read_pages(data: bytes, name: str) -> list[Page]:
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        msg = str(exc).lower()
+        if "password" in msg or "security" in msg:
+            raise EncryptedDocument(
+                "the PDF is encrypted with a password; save an unlocked copy and retry",
+                path=name) from exc
+        raise CorruptDocument(f"corrupt or truncated PDF ({exc})", path=name) from exc
+    pages: list[Page] = []
+    try:
+        for index in range(len(pdf)):
+            page = pdf[index]
+            textpage = page.get_textpage()
+            pages.append(Page(index + 1, normalize_page_text(textpage.get_text_range())))
+            textpage.close()
+            page.close()
+    except pdfium.PdfiumError as exc:
+        raise CorruptDocument(f"cannot read page {len(pages) + 1}: {exc}", path=name) from exc
+    finally:
+        pdf.close()
+    return pages
 
 
 def _looks_textual(sample: bytes) -> bool:

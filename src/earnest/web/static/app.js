@@ -378,6 +378,7 @@ async function openCitation(number) {
   $("#viewer-download").href = `/v1/documents/${enc(c.doc_name)}/file`;
   await showPage(c.page);
   $("#viewer").scrollIntoView({ block: "nearest" });
+  $("#viewer-page").focus({ preventScroll: true }); // keyboard users land on the evidence
 }
 
 function showViewerError(c, message) {
@@ -528,7 +529,7 @@ function uploadOne(file) {
   const form = new FormData();
   form.append("files", file, file.name);
   const xhr = new XMLHttpRequest();
-  xhr.open("POST", "/v1/documents");
+  xhr.open("POST", $("#replace").checked ? "/v1/documents?replace=true" : "/v1/documents");
   xhr.upload.onprogress = (e) => {
     if (e.lengthComputable) bar.value = (50 * e.loaded) / e.total;
   };
@@ -587,7 +588,8 @@ function wire() {
   $("#page-next").addEventListener("click", () => showPage(state.viewer.page + 1));
   document.addEventListener("keydown", (e) => {
     const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);
-    if (e.key === "Escape" && !$("#viewer").hidden && !$("#edit-dialog").open) {
+    if ($("#edit-dialog").open) return; // the dialog has the keyboard
+    if (e.key === "Escape" && !$("#viewer").hidden) {
       $("#viewer").hidden = true;
     } else if (e.key === "/" && !typing) {
       e.preventDefault();
@@ -597,9 +599,7 @@ function wire() {
   });
   const zone = $("#dropzone");
   const input = $("#file-input");
-  zone.addEventListener("keydown", (e) => {
-    if (e.key === "Enter" || e.key === " ") { e.preventDefault(); input.click(); }
-  });
+  $("#choose-files").addEventListener("click", () => input.click());
   zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
   zone.addEventListener("dragleave", () => zone.classList.remove("over"));
   zone.addEventListener("drop", (e) => {
