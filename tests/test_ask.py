@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from earnest import Earnest, Filters
+from earnest import Earnest, Filters, Settings
 from earnest.errors import InputError
 
 
@@ -114,3 +114,32 @@ def test_a_filter_for_something_the_library_lacks_says_what_it_has(loaded: Earne
         loaded.search("net sales", filters=Filters(metadata={"doc_type": ["8-K"]}))
     with pytest.raises(InputError, match="no document has a 'colour' field"):
         loaded.search("net sales", filters=Filters(metadata={"colour": ["red"]}))
+
+
+def test_a_statement_question_reaches_the_statement_page(tmp_path: Path, embedder) -> None:
+    """"Has the quick ratio improved?" shares no word with the balance sheet that answers it;
+    the statement's own title words find the page in the filing the question names."""
+    from .pdfs import make_pdf
+
+    narrative = [[f"ACME Corp Annual Report 2023, Item {n}",
+                  "Management believes demand for sensors recovered as customers restocked, and "
+                  "the company kept investing in new products for its customers.",
+                  f"Segment {n} orders and shipments rose."]
+                 for n in range(1, 41)]
+    sheet = ["ACME Corp Consolidated Balance Sheets", "(In millions) 2023 2022",
+             "Cash and cash equivalents 812 640", "Accounts receivable, net 410 395",
+             "Inventories 530 610", "Total current assets 1,752 1,645",
+             "Total current liabilities 1,190 1,230", "Total assets 5,400 5,210",
+             "Total liabilities and shareholders' equity 5,400 5,210"]
+    folder = tmp_path / "filings"
+    folder.mkdir()
+    make_pdf(folder / "ACME_2023_10K.pdf", narrative[:6] + [sheet] + narrative[6:])
+    # A small candidate pool, as a long 10-K is to the default one.
+    library = Earnest(Settings.load(tmp_path / "lib", env={}, retrieve__candidates=5),
+                      embedder=embedder)
+    make_pdf(folder / "OTHER_2023_10K.pdf", [["Other Inc Annual Report 2023",
+                                              "Other Inc sells garden tools."]])
+    library.ingest([folder])
+    result = library.search("Has ACME's quick ratio improved in FY2023?", k=5)
+    pages = [(p.doc_name, p.page_start) for p in result.passages]
+    assert ("ACME_2023_10K", 7) in pages, pages

@@ -59,6 +59,7 @@ class HybridRetriever:
         rankings: list[list[int]] = []
         weights: list[float] = []
         dense_scores: dict[int, float] = {}
+        statement_pages: list[int] = []
         stats = self.store.stats()
         if mode == "dense" and not stats["embedded"]:
             notes.append("no passage is embedded yet: searched by keywords instead")
@@ -66,6 +67,14 @@ class HybridRetriever:
         if mode in ("hybrid", "keyword"):
             for flt in self._scopes(filters, focus):
                 rankings.append([i for i, _ in self.store.keyword_search(keyword_query, flt, n)])
+                weights.append(self.settings.keyword_weight)
+            if plan.statements and focus:
+                # The statement a question points at, by its title's words, in the named
+                # filings: a table page shares few words with a question about one row.
+                titles = " ".join(STATEMENT_TITLE_WORDS[st] for st in plan.statements)
+                flt = self._scopes(filters, focus)[-1]
+                statement_pages = [i for i, _ in self.store.keyword_search(titles, flt, n)]
+                rankings.append(statement_pages)
                 weights.append(self.settings.keyword_weight)
         used_dense = False
         if mode in ("hybrid", "dense") and stats["embedded"]:
@@ -86,6 +95,9 @@ class HybridRetriever:
 
         t2 = time.perf_counter()
         pool = sorted(fused, key=lambda i: -fused[i])[: max(n, 3 * k)]
+        # The statement's best pages are always scored: the reranker knows a table when it
+        # sees one, fusion does not.
+        pool += [i for i in statement_pages[:STATEMENT_PAGES] if i not in pool]
         passages = self.store.get_passages(pool)
         if filters.restricts_passages():
             passages = [p for p in passages
@@ -153,6 +165,14 @@ class HybridRetriever:
                 + s.rerank_statement * statement
                 + s.rerank_figures * plan.figure_match(p.text, p.context)
                 + s.rerank_speaker * plan.speaker_match(p.role, p.speaker))
+
+
+STATEMENT_PAGES = 8  # statement candidates always reranked
+STATEMENT_TITLE_WORDS = {
+    "cash_flow": "consolidated statements of cash flows operating investing financing activities",
+    "income": "consolidated statements of income operations earnings net sales revenues",
+    "balance": "consolidated balance sheets total assets liabilities shareholders equity",
+}
 
 
 def check_filters(filters: Filters, docs: Sequence) -> None:
