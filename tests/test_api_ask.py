@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
-
-from earnest.api import create_app
 
 from .api_helpers import (
     CALL,
@@ -25,17 +22,6 @@ def service(tmp_path_factory, embedder):
     lib = sample_service(tmp_path_factory.mktemp("api-ask") / "library", embedder)
     yield lib
     lib.close()
-
-
-@pytest.fixture(scope="module")
-def app(service):
-    return create_app(service=service)
-
-
-@pytest.fixture(scope="module")
-def client(app):
-    with TestClient(app) as c:
-        yield c
 
 
 def _words(text: str) -> str:
@@ -264,3 +250,10 @@ def test_search_with_query_syntax_characters_is_not_an_error(client, query):
     for mode in ("keyword", "hybrid"):
         response = client.post("/v1/search", json={"query": query, "mode": mode})
         assert response.status_code == 200, (query, mode, response.text)
+
+
+def test_a_streamed_ask_with_an_unknown_filter_is_refused_before_the_stream(client):
+    response = client.post("/v1/ask", json={"question": WHY_QUESTION, "stream": True,
+                                            "filters": {"doc_names": ["No_such_doc"]}})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/json")

@@ -48,7 +48,6 @@ class HybridRetriever:
         notes: list[str] = []
         t0 = time.perf_counter()
         plan = plan or understand(query)
-        check_filters(filters, self.matcher().docs)
         keyword_query = " ".join(plan.keyword_terms)
         doc_scores = self.matcher().scores(query) if not filters.doc_names else {}
         focus = [d for d, s in sorted(doc_scores.items(), key=lambda x: -x[1]) if s >= 0.85][:8]

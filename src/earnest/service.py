@@ -9,14 +9,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol
 
-from earnest.answer import Answerer, AnswerDraft, AskEvent, ExtractiveAnswerer
+from earnest.answer import AnswerDraft, Answerer, AskEvent, ExtractiveAnswerer
 from earnest.chunking import chunk_document, estimate_tokens
 from earnest.embedding import Embedder, make_embedder
 from earnest.errors import DocumentError, IndexMismatch, InputError, LLMNotConfigured, NotFound
 from earnest.metadata import describe
 from earnest.models import Answer, DocumentInfo, SearchResult
 from earnest.readers import is_supported, read_document
-from earnest.retrieval import HybridRetriever, relevance
+from earnest.retrieval import HybridRetriever, check_filters, relevance
 from earnest.settings import Settings
 from earnest.store import Filters, NewDocument, SqliteStore, Store
 from earnest.structure import transcript_segments
@@ -307,6 +307,7 @@ class Earnest:
                mode: str = "hybrid") -> SearchResult:
         query = self._check_query(query)
         self._check_k(k)
+        self._check_filters(filters)
         if mode not in ("hybrid", "keyword", "dense"):
             raise InputError(f"unknown search mode {mode!r}; use hybrid, keyword or dense")
         return self.retriever.search(query, filters, k, mode)
@@ -333,6 +334,7 @@ class Earnest:
         ``delta`` and ``sentence`` events carry only verified (or flagged) sentences."""
         question = self._check_query(question)
         self._check_k(k)
+        self._check_filters(filters)
         answerer = self._answerer_for(llm)
         return self._ask_events(question, k or self.settings.retrieve.k, filters, answerer)
 
@@ -378,6 +380,12 @@ class Earnest:
             answerer=draft.answerer or answerer.name, usage=draft.usage,
             verification=draft.verification, notes=draft.notes)
         yield AskEvent("answer", answer.to_dict(), answer=answer)
+
+    def _check_filters(self, filters: Filters | None) -> None:
+        """A filter naming what the library lacks is refused with suggestions, before any
+        work (and before a stream opens)."""
+        if filters is not None:
+            check_filters(filters, self.retriever.matcher().docs)
 
     @staticmethod
     def _check_k(k: int | None) -> None:
