@@ -77,3 +77,20 @@ def sample_docs(tmp_path: Path) -> Path:
         "We expect pricing to be flat, with volumes recovering in the second half.\n",
         encoding="utf-8")
     return folder
+
+
+# The HTTP app and a client over a module's own ``service`` fixture (the API test files each
+# define one: a sample library, an empty one, ...).
+@pytest.fixture(scope="module")
+def app(service):
+    from earnest.api import create_app
+
+    return create_app(service=service)
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as c:
+        yield c

@@ -30,17 +30,6 @@ def service(tmp_path_factory, embedder):
     lib.close()
 
 
-@pytest.fixture(scope="module")
-def app(service):
-    return create_app(service=service)
-
-
-@pytest.fixture(scope="module")
-def client(app):
-    with TestClient(app) as c:
-        yield c
-
-
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}

@@ -6,8 +6,8 @@ import time
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from urllib.parse import urlsplit
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse
