@@ -84,6 +84,11 @@ class StoreContract:
         assert [i for i, _ in hits] == [pending[1][0], pending[0][0]]
         assert hits[0][1] == pytest.approx(float(unit(0.2, 1.0) @ unit(0, 1)), abs=1e-2)
         assert store.dense_search(unit(1, 0), Filters(doc_names=["zzz"]), 5) == []
+        vectors = store.vectors([pending[2][0], pending[1][0], pending[0][0]])
+        assert set(vectors) == {pending[0][0], pending[1][0]}  # "three" has no vector yet
+        assert float(vectors[pending[0][0]] @ unit(1, 0)) == pytest.approx(1.0, abs=1e-2)
+        assert float(vectors[pending[1][0]] @ unit(0, 1)) == pytest.approx(1.0, abs=1e-2)
+        assert store.vectors([]) == {}
         store.set_vectors([pending[2][0]], unit(1, 1)[None, :])
         assert store.get_document("A").status == "ready"
 

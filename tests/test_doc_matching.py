@@ -98,3 +98,28 @@ def test_tickers_that_are_also_words_count_in_capitals() -> None:
     assert top("A Q3 2021: q3 non-gaap earnings per share?") == "A_q3_2021"
     assert top("ARE Q2 2021: funds from operations per share?") == "ARE_q2_2021"
     assert top("What are the risks? A summary, please.") == ""  # words, not tickers
+
+
+def test_a_comparison_prefers_the_later_filing_which_reports_both_years() -> None:
+    assert ranked("How did MGM's revenue in FY2022 compare to FY2018?")[0] == \
+        "MGMRESORTS_2022_10K"
+    assert ranked("How did MGM's revenue in FY2018 compare to FY2022?")[0] == \
+        "MGMRESORTS_2022_10K"
+
+
+def test_a_question_about_history_prefers_the_newest_annual_report() -> None:
+    docs = [DocumentInfo(i, name, "", "", "pdf", 1, 1, 1, "ready", "", {
+        "company": "Best Buy Co., Inc", "fiscal_year": year, "fiscal_quarter": q,
+        "doc_type": t}) for i, (name, year, q, t) in enumerate([
+            ("BESTBUY_2022_10K", 2022, None, "10-K"), ("BESTBUY_2023_10K", 2023, None, "10-K"),
+            ("BESTBUY_2024Q2_10Q", 2024, 2, "10-Q")])]
+    matcher = DocumentMatcher(docs)
+    latest = matcher.scores("What is Best Buy's gross margin?")
+    assert max(latest, key=latest.get) == 2  # no period: the newest document
+    history = matcher.scores("Are Best Buy's gross margins historically consistent?")
+    assert max(history, key=history.get) == 1
+
+
+def test_officer_changes_point_at_the_8k() -> None:
+    assert question_scope("Does Foot Locker's new CEO have CEO experience?").doc_types == ["8-K"]
+    assert question_scope("the appointment of a CFO").doc_types == ["8-K"]

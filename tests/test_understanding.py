@@ -38,3 +38,29 @@ def test_ppne_means_property_plant_and_equipment() -> None:
     plan = understand("What is the year end FY2018 net PPNE for 3M?")
     assert coverage(plan, "Property, plant and equipment - net 8,738 8,866 3M 2018") > \
         coverage(plan, "Net sales 32,765 31,657 3M 2018")
+
+
+def test_more_answering_instructions_are_dropped() -> None:
+    quick = ("Does Verizon have a reasonably healthy liquidity profile based on its quick ratio "
+             "for FY 2022? If the quick ratio is not relevant to measure liquidity, please "
+             "state that and explain why.")
+    plan = understand(quick)
+    assert not plan.wants_cause and plan.statements == ["balance"]
+    corning = ("Taking into account the information outlined in the income statement, what is "
+               "the FY2019 - FY2021 3 year average unadjusted operating income % margin for "
+               "Corning? Answer in units of percents and round to one decimal place.")
+    stripped = strip_preamble(corning)
+    assert "decimal" not in stripped and "units" not in stripped and "outlined" not in stripped
+    assert understand(corning).statements == ["income"]
+
+
+def test_financial_wording_points_at_statements() -> None:
+    assert set(understand("Is 3M a capital-intensive business based on FY2022 data?")
+               .statements) == {"cash_flow", "balance"}
+    assert understand("Any drop in Cash & Cash equivalents in Q2?").statements == ["balance"]
+    assert understand("How does Boeing's effective tax rate in FY2022 compare to FY2021?") \
+        .statements == ["income"]
+    # "excluding M&A" is what filings call organic growth, by acquisitions and divestitures.
+    assert "organic" in understand("Excluding M&A, which segment grew least?").keyword_terms
+    assert {"chief", "executive", "officer"} <= set(understand("Who is the new CEO?")
+                                                    .keyword_terms)

@@ -25,10 +25,15 @@ _TICKER = re.compile(r"\b[A-Z]{2,5}\b|\b[A-Z]\b(?=\s+(?:Q[1-4]|FY|fiscal|(?:19|2
 _ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 _LATEST = re.compile(r"\b(latest|most recent|last (?:quarter|year|fiscal year|call|10-?[kq])|"
                      r"current (?:quarter|year))\b", re.I)
+# A question about the record over years wants annual reports, which print several years.
+_HISTORY = re.compile(r"\bhistorical(?:ly)?\b|\bover (?:the )?(?:past |last )?(?:\w+ )?years\b|"
+                      r"\beach year\b|\btrends?\b|\bover time\b", re.I)
 _TYPE_CUES = [
     ("10-K", re.compile(r"\b10-?k\b|annual report", re.I)),
     ("10-Q", re.compile(r"\b10-?q\b|quarterly report", re.I)),
-    ("8-K", re.compile(r"\b8-?k\b", re.I)),
+    # Officers' appointments and departures are reported on a Form 8-K (Item 5.02).
+    ("8-K", re.compile(r"\b8-?k\b|\bnew (?:ceo|cfo|coo|chief \w+ officer)\b|"
+                       r"\b(?:appointment|departure|resignation) of\b", re.I)),
     ("earnings_call", re.compile(r"\b(?:earnings|conference) call\b|transcript|on the call\b|"
                                  r"analysts? (?:asked|questions)|prepared remarks", re.I)),
     ("earnings_release", re.compile(r"press release|earnings release", re.I)),
@@ -65,6 +70,7 @@ class QuestionScope:
     quarter: int | None
     doc_types: list[str]
     latest: bool
+    history: bool = False
 
 
 def question_scope(question: str) -> QuestionScope:
@@ -76,7 +82,7 @@ def question_scope(question: str) -> QuestionScope:
         quarter = int(q.group(1)) if q.group(1) else _ORDINAL[q.group(2).lower()]
     types = [name for name, cue in _TYPE_CUES if cue.search(question)]
     return QuestionScope(list(dict.fromkeys(years)), quarter, types,
-                         bool(_LATEST.search(question)))
+                         bool(_LATEST.search(question)), bool(_HISTORY.search(question)))
 
 
 def _doc_period(doc: DocumentInfo) -> tuple[int | None, int | None]:
@@ -173,8 +179,8 @@ class DocumentMatcher:
                               if w in self.names[doc.id])
         best = max(raw.values(), default=0.0)
         # "the latest 10-K", or no period at all: the company's newest documents first.
-        latest = self._latest_by_company(raw, best) if scope.latest or not scope.years \
-            else set()
+        latest = self._latest_by_company(raw, best, annual=scope.history and not scope.quarter) \
+            if scope.latest or not scope.years else set()
         out: dict[int, float] = {}
         for doc in self.docs:
             c = raw[doc.id] / best if best else 0.0
@@ -192,21 +198,26 @@ class DocumentMatcher:
             return 1.0 if scope.latest else 0.5
         if not scope.years or year is None:
             return 0.0
-        weight = 1.0
-        if year not in scope.years:
-            if self.also_called[doc_id] not in scope.years:
-                return 0.0
-            weight = 0.7  # named by the calendar year its fiscal year ended in
+        # "FY2021 vs FY2022": the later filing reports both years, the earlier only one.
+        named = year if year in scope.years else self.also_called[doc_id]
+        if named not in scope.years:
+            return 0.0
+        weight = 1.0 if named >= max(scope.years) else 0.8
+        if named != year:
+            weight *= 0.8  # named by the calendar year its fiscal year ended in
         if scope.quarter is None:
             # "FY2022": the annual report first, the fourth-quarter release close behind.
-            full = 1.0 if quarter is None else 0.9 if doc_id in self.annual else 0.6
+            full = 1.0 if quarter is None else 0.9 if doc_id in self.annual else 0.4
             return weight * full
         return weight * (1.0 if quarter == scope.quarter else 0.5)
 
-    def _latest_by_company(self, raw: dict[int, float], best: float) -> set[int]:
+    def _latest_by_company(self, raw: dict[int, float], best: float,
+                           annual: bool = False) -> set[int]:
         if not best:
             return set()
         mine = [d for d, s in raw.items() if s >= 0.85 * best]
+        if annual and any(self.periods[d][1] is None and d in self.annual for d in mine):
+            mine = [d for d in mine if self.periods[d][1] is None and d in self.annual]
         dated = [(self.periods[d][0], self.periods[d][1] or 5, d) for d in mine
                  if self.periods[d][0] is not None]
         if not dated:

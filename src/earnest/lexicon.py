@@ -95,5 +95,11 @@ FINANCIAL_TERMS: dict[str, tuple[str, ...]] = {
     "p&l": ("statement of income", "statement of operations"),
     "cogs": ("cost of goods sold", "cost of sales"),
     "margin": ("as a percentage of", "percent of net sales"),
+    "m&a": ("acquisitions", "divestitures", "organic"),
+    "topline": ("net revenues", "net sales"),
+    "top line": ("net revenues", "net sales"),
+    "ceo": ("chief executive officer",),
+    "cfo": ("chief financial officer",),
+    "coo": ("chief operating officer",),
 }
 

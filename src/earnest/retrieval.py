@@ -7,9 +7,9 @@ from __future__ import annotations
 import difflib
 import re
 import time
-from typing import Sequence
+from typing import Any, Sequence
 
-from earnest.doc_matching import DocumentMatcher
+from earnest.doc_matching import DocumentMatcher, QuestionScope, question_scope
 from earnest.embedding import Embedder
 from earnest.errors import InputError, NotFound
 from earnest.models import Passage, SearchResult
@@ -76,6 +76,7 @@ class HybridRetriever:
                 rankings.append(statement_pages)
                 weights.append(self.settings.keyword_weight)
         used_dense = False
+        vector = None
         if mode in ("hybrid", "dense") and stats["embedded"]:
             vector = self.embedder.embed_batch([query])[0]
             for flt in self._scopes(filters, focus):
@@ -97,15 +98,23 @@ class HybridRetriever:
         # The statement's best pages are always scored: the reranker knows a table when it
         # sees one, fusion does not.
         pool += [i for i in statement_pages[:STATEMENT_PAGES] if i not in pool]
+        vectors = self.store.vectors(pool) if vector is not None else {}
+        for i, v in vectors.items():
+            # Keyword-only candidates get their cosine too: the reranker must compare like
+            # with like, not a table page's 0 with a narrative page's 0.6.
+            dense_scores.setdefault(i, float(v @ vector))
         passages = self.store.get_passages(pool)
         if filters.restricts_passages():
             passages = [p for p in passages
                         if filters.matches_passage(p.role, p.section, p.speaker)]
         top_fused = max(fused.values(), default=1.0)
+        spans = span_matches(question_scope(plan.question), passages)
         for p in passages:
             p.dense_score = dense_scores.get(p.chunk_id)
-            p.score = self._rerank_score(p, plan, fused[p.chunk_id] / top_fused, doc_scores)
+            p.score = self._rerank_score(p, plan, fused[p.chunk_id] / top_fused, doc_scores,
+                                         spans.get(p.chunk_id, 0.0))
         passages.sort(key=lambda p: -p.score)
+        passages = demote_repeats(passages, vectors, self.settings.rerank_repeat)
         passages = self._cover_each_period(passages, query, k)
         timings["rerank"] = _ms(t2)
         return SearchResult(query=query, mode=actual_mode, passages=passages[:k],
@@ -152,18 +161,65 @@ class HybridRetriever:
         return scopes
 
     def _rerank_score(self, p: Passage, plan: QueryPlan, fused: float,
-                      doc_scores: dict[int, float]) -> float:
+                      doc_scores: dict[int, float], span: float) -> float:
         s = self.settings
-        cov = coverage(plan, f"{p.context}\n{p.text}")
-        dense = max(p.dense_score or 0.0, 0.0)
-        statement = 0.0
-        if plan.statements and plan.statement_match(p.context[:400]):
-            statement = 0.5 + 0.5 * table_share(p.text)
-        return (s.rerank_dense * dense + s.rerank_coverage * cov + s.rerank_fusion * fused
-                + s.rerank_document * doc_scores.get(p.doc_id, 0.0)
-                + s.rerank_statement * statement
-                + s.rerank_figures * plan.figure_match(p.text, p.context)
-                + s.rerank_speaker * plan.speaker_match(p.role, p.speaker))
+        f = rerank_features(p, plan, fused, doc_scores.get(p.doc_id, 0.0), span)
+        return sum(getattr(s, f"rerank_{name}") * value for name, value in f.items())
+
+
+def rerank_features(p: Passage, plan: QueryPlan, fused: float, document: float,
+                    span: float) -> dict[str, float]:
+    """What the reranker weighs, each 0..1; the score is their sum times the
+    ``retrieve.rerank_*`` weights."""
+    statement = 0.0
+    # A title the page's layout did not mark as a heading still opens its text.
+    if plan.statements and plan.statement_match(f"{p.context[:400]}\n{p.text[:160]}"):
+        statement = 0.5 + 0.5 * table_share(p.text)
+    return {"dense": max(p.dense_score or 0.0, 0.0),
+            "coverage": coverage(plan, f"{p.context}\n{p.text}"),
+            "fusion": fused, "document": document, "statement": statement,
+            "figures": plan.figure_match(p.text, p.context),
+            "speaker": plan.speaker_match(p.role, p.speaker), "span": span}
+
+
+def demote_repeats(passages: list[Passage], vectors: dict[int, Any], weight: float,
+                   similar: float = 0.9, depth: int = 40) -> list[Passage]:
+    """Another page saying what a better-ranked one already says (the same table in each
+    quarter's release, a risk factor repeated each year) tells the reader nothing new: it
+    loses ``weight`` times how close it comes to a copy."""
+    if not weight or not vectors:
+        return passages
+    head, tail = passages[:depth], passages[depth:]
+    kept: list[tuple[Passage, Any]] = []
+    for p in head:
+        v = vectors.get(p.chunk_id)
+        if v is not None:
+            near = max((float(v @ w) for q, w in kept
+                        if (q.doc_id, q.page_start) != (p.doc_id, p.page_start)), default=0.0)
+            if near > similar:
+                p.score -= weight * (near - similar) / (1 - similar)
+            kept.append((p, v))
+    head.sort(key=lambda p: -p.score)
+    return head + tail
+
+
+def span_matches(scope: QuestionScope, passages: list[Passage]) -> dict[int, float]:
+    """Chunk id -> 1 for a table headed by the span of time asked about, in a document that
+    also has tables of the other span: "FY2023" wants a release's "twelve months ended"
+    columns, not its "three months ended" ones; "Q3" the reverse. A 10-K, whose tables all
+    say "years ended", gains nothing: that would only lift its tables over its narrative."""
+    if not scope.years and scope.quarter is None:
+        return {}
+    wanted, other = (_ANNUAL, _QUARTERLY) if scope.quarter is None else (_QUARTERLY, _ANNUAL)
+    mixed = {p.doc_id for p in passages if other.search(p.context)}
+    return {p.chunk_id: 1.0 for p in passages
+            if p.doc_id in mixed and wanted.search(p.context) and not other.search(p.context)}
+
+
+_ANNUAL = re.compile(r"\b(?:twelve|12|fifty-two|52|fifty-three|53) (?:months|weeks) ended\b|"
+                     r"\b(?:fiscal )?years? ended\b", re.I)
+_QUARTERLY = re.compile(r"\b(?:three|3|thirteen|13|fourteen|14) (?:months|weeks) ended\b|"
+                        r"\bquarter ended\b", re.I)
 
 
 STATEMENT_PAGES = 8  # statement candidates always reranked

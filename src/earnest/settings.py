@@ -56,6 +56,11 @@ class RetrieveSettings(_Section):
     rerank_figures: float = Field(0.15, ge=0)
     # Bonus when the speaker is who the question names ("the CFO", "analysts").
     rerank_speaker: float = Field(0.2, ge=0)
+    # Bonus for a table headed by the span asked ("twelve months ended" for a year) where the
+    # same document also has tables of the other span.
+    rerank_span: float = Field(0.1, ge=0)
+    # Malus for a near copy (cosine > 0.9) of a better-ranked passage on another page.
+    rerank_repeat: float = Field(0.2, ge=0)
 
 
 class AnswerSettings(_Section):

@@ -29,14 +29,15 @@ STATEMENTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "cash_flow": (
         re.compile(r"cash ?flows? statement|statements? of cash ?flows?|capital expenditure|"
                    r"capex|operating activities|investing activities|financing activities|"
-                   r"free cash flow|dividends paid", re.I),
+                   r"free cash flow|dividends paid|capital[- ]intensi(?:ve|ty)", re.I),
         re.compile(r"statements? of (?:consolidated )?cash ?flows?|cash ?flows? statements?",
                    re.I)),
     "income": (
         re.compile(r"income statement|statements? of (?:income|operations|earnings)|p&l|"
                    r"profit and loss|cogs|cost of goods sold|net profit margin|"
                    r"operating (?:income )?(?:%|percent)? ?margin|gross (?:profit )?margin|"
-                   r"net income|operating income|revenue|net sales|eps|earnings per share",
+                   r"net income|operating income|revenue|net sales|eps|earnings per share|"
+                   r"effective tax rate",
                    re.I),
         re.compile(r"statements? of (?:consolidated )?(?:comprehensive )?(?:income|operations|"
                    r"earnings)|income statements?", re.I)),
@@ -44,7 +45,8 @@ STATEMENTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"balance sheet|statement of financial position|total assets|"
                    r"total liabilities|ppne|pp&e|property,? plant|working capital|quick ratio|"
                    r"current ratio|inventor(?:y|ies) balance|shareholders'? equity|"
-                   r"cash and cash equivalents|total debt", re.I),
+                   r"cash (?:and|&) cash equivalents|total debt|capital[- ]intensi(?:ve|ty)",
+                   re.I),
         re.compile(r"balance sheets?|statements? of (?:consolidated )?financial position",
                    re.I)),
 }
@@ -59,9 +61,12 @@ _PREAMBLE = re.compile(
     r"\b(?:assume|imagine|pretend|suppose)?\s*(?:that\s+)?you\s+are\s+an?\s+"
     r"[\w\s-]{0,40}?analyst\b[.,:;]?|\banswer the following question(?:\s+by)?|"
     r"\bgive a response to the question by\b|\bplease\b|"
+    # How to present the result is not what to look for.
+    r"\banswer in units of\b[^.?!]*[.?!]?|\bround(?:ed)? to (?:one|two|three|\d) decimal "
+    r"places?\b|\b(?:taking into account|in agreement with) the information outlined in\b|"
     # "If the quick ratio is not something an analyst would ask about, then state that and
     # explain why": how to answer, not what to find.
-    r"\bif\b[^.?!]{0,160}?\bnot\b[^.?!]{0,160}?\bthen\b[^.?!]*[.?!]?", re.I)
+    r"\bif\b[^.?!]{0,160}?\bnot\b[^.?!]{0,160}?\b(?:then|state|say)\b[^.?!]*[.?!]?", re.I)
 
 
 def strip_preamble(question: str) -> str:

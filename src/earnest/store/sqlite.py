@@ -342,6 +342,15 @@ class SqliteStore:
         top = top[np.argsort(-scores[top])]
         return [(int(ids[i]), float(scores[i])) for i in top if scores[i] > -2.0]
 
+    def vectors(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        ids, _, mat = self._matrix()
+        wanted = np.fromiter(chunk_ids, dtype=np.int64)
+        if not len(ids) or not len(wanted):
+            return {}
+        rows = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+        found = ids[rows] == wanted
+        return {int(i): mat[r] for i, r in zip(wanted[found], rows[found])}
+
     # -- keyword search ----------------------------------------------------------------------
     def keyword_search(self, query: str, filters: Filters,
                        limit: int) -> list[tuple[int, float]]:

@@ -1,0 +1,37 @@
+"""Reranking rules that need no library: spans of time in table headings, repeated pages."""
+
+import numpy as np
+
+from earnest.doc_matching import question_scope
+from earnest.models import Passage
+from earnest.retrieval import demote_repeats, span_matches
+
+
+def passage(chunk_id: int, doc_id: int, page: int, context: str = "", score: float = 0.0,
+            text: str = "") -> Passage:
+    return Passage(chunk_id, doc_id, f"DOC{doc_id}", page, page, 0, len(text), text,
+                   context=context, score=score)
+
+
+def test_a_year_question_wants_the_twelve_months_columns_of_a_release() -> None:
+    release = [passage(1, 1, 11, "Reconciliation Three Months Ended June 30, 2023"),
+               passage(2, 1, 12, "Twelve Months Ended June 30, 2023"),
+               passage(3, 2, 40, "Consolidated Statements of Income Years ended December 31")]
+    assert span_matches(question_scope("Adjusted EBITDA for FY 2023"), release) == {2: 1.0}
+    # A quarter question wants the other columns; the 10-K (one span only) never gains.
+    assert span_matches(question_scope("Adjusted EBITDA in Q4 2023"), release) == {1: 1.0}
+    assert span_matches(question_scope("What is Adjusted EBITDA?"), release) == {}
+
+
+def test_a_near_copy_of_a_better_page_gives_way() -> None:
+    same, other = np.array([1.0, 0.0]), np.array([0.6, 0.8])
+    ranked = [passage(1, 1, 6, score=1.0), passage(2, 2, 6, score=0.95),
+              passage(3, 1, 2, score=0.9)]
+    vectors = {1: same, 2: same, 3: other}
+    order = demote_repeats(ranked, vectors, weight=0.2)
+    assert [p.chunk_id for p in order] == [1, 3, 2]  # the same table from another release
+    # Two passages of one page are not copies of each other, and weight 0 changes nothing.
+    ranked = [passage(1, 1, 6, score=1.0), passage(2, 1, 6, score=0.95),
+              passage(3, 1, 2, score=0.9)]
+    assert [p.chunk_id for p in demote_repeats(ranked, vectors, 0.2)] == [1, 2, 3]
+    assert [p.chunk_id for p in demote_repeats(ranked, vectors, 0.0)] == [1, 2, 3]
