@@ -64,3 +64,13 @@ def test_financial_wording_points_at_statements() -> None:
     assert "organic" in understand("Excluding M&A, which segment grew least?").keyword_terms
     assert {"chief", "executive", "officer"} <= set(understand("Who is the new CEO?")
                                                     .keyword_terms)
+
+
+def test_plural_phrases_and_adjectives_match_their_base_words() -> None:
+    plan = understand("How much did Ulta spend on stock repurchases in FY2023?")
+    assert "repurchased" in plan.keyword_terms  # the plural still finds the filing's wording
+    assert coverage(plan, "The Company repurchased 2.2 million shares of common stock") > \
+        coverage(plan, "The Company opened 47 new stores")
+    plan = understand("Which region had the highest EBITDAR for MGM?")
+    assert coverage(plan, "Regional Operations Adjusted Property EBITDAR") > \
+        coverage(plan, "Adjusted Property EBITDAR")

@@ -28,6 +28,8 @@ def tokens(text: str) -> list[str]:
 def stem(word: str) -> str:
     """A light suffix stripper: enough to match revenue/revenues, margin/margins, grew/growth
     is left alone on purpose (the embedding handles meaning)."""
+    if len(word) > 6 and word.endswith("ional"):
+        word = word[:-2]  # regional -> region, operational -> operation
     for suffix in ("ies", "es", "s"):
         if len(word) > 4 and word.endswith(suffix) and not word.endswith("ss"):
             return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
@@ -75,6 +77,7 @@ FINANCIAL_TERMS: dict[str, tuple[str, ...]] = {
     "eps": ("earnings per share", "diluted"),
     "buyback": ("repurchase", "treasury stock"),
     "share repurchase": ("treasury stock", "repurchased"),
+    "stock repurchase": ("treasury stock", "repurchased", "share repurchase"),
     "dividend": ("dividends paid", "cash dividends declared"),
     "debt": ("long-term debt", "borrowings", "notes payable"),
     "working capital": ("total current assets", "total current liabilities"),
@@ -96,6 +99,9 @@ FINANCIAL_TERMS: dict[str, tuple[str, ...]] = {
     "cogs": ("cost of goods sold", "cost of sales"),
     "margin": ("as a percentage of", "percent of net sales"),
     "m&a": ("acquisitions", "divestitures", "organic"),
+    "fx": ("currency", "foreign exchange"),
+    "passthrough": ("pass-through", "pass through"),
+    "one-off": ("items affecting comparability", "one-time", "non-recurring"),
     "topline": ("net revenues", "net sales"),
     "top line": ("net revenues", "net sales"),
     "ceo": ("chief executive officer",),

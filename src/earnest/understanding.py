@@ -161,7 +161,7 @@ def understand(question: str) -> QueryPlan:
     phrases: list[tuple[list[str], list[list[str]]]] = []
     extra: list[str] = []
     for phrase, alternatives in FINANCIAL_TERMS.items():
-        if re.search(rf"(?<![\w&]){re.escape(phrase)}(?![\w&])", text):
+        if re.search(rf"(?<![\w&]){re.escape(phrase)}(?:s|es)?(?![\w&])", text):
             alts = [[t for t in tokens(a) if t not in STOPWORDS] for a in alternatives]
             phrases.append(([t for t in tokens(phrase) if t not in STOPWORDS], alts))
             extra += [t for alt in alts for t in alt]
@@ -209,12 +209,13 @@ def coverage(plan: QueryPlan, text: str) -> float:
         satisfied.update(plan.value_terms)
     for phrase, alternatives in plan.phrases:
         if any(alt and all(stem(t) in present for t in alt) for alt in alternatives):
-            satisfied.update(phrase)
+            satisfied.update(stem(t) for t in phrase)
     hit = total = 0.0
     for term in plan.terms:
         weight = min(len(term), 8)
         total += weight
         s = stem(term)
-        if term in satisfied or s in present or SYNONYMS.get(s, frozenset()) & present:
+        if term in satisfied or s in satisfied or s in present or \
+                SYNONYMS.get(s, frozenset()) & present:
             hit += weight
     return hit / total
