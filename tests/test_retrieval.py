@@ -35,3 +35,15 @@ def test_a_near_copy_of_a_better_page_gives_way() -> None:
               passage(3, 1, 2, score=0.9)]
     assert [p.chunk_id for p in demote_repeats(ranked, vectors, 0.2)] == [1, 2, 3]
     assert [p.chunk_id for p in demote_repeats(ranked, vectors, 0.0)] == [1, 2, 3]
+
+
+def test_a_note_titled_by_the_subject_asked_about() -> None:
+    from earnest.retrieval import note_match
+    from earnest.understanding import understand
+
+    plan = understand("Has Verizon increased its debt between 2021 and 2022?")
+    assert note_match(plan, "VERIZON 2022 10K | Note 7. Debt") == 1.0
+    assert note_match(plan, "VERIZON 2022 10K | Note 11. Leases") == 0.0
+    assert note_match(plan, "VERIZON 2022 10K | Debt maturities") == 0.0  # not a note
+    # The company's and the period's words name no subject.
+    assert note_match(understand("Verizon in 2022"), "VERIZON 2022 10K | Note 2. Verizon") == 0.0

@@ -12,6 +12,7 @@ from typing import Any, Sequence
 from earnest.doc_matching import DocumentMatcher, QuestionScope, question_scope
 from earnest.embedding import Embedder
 from earnest.errors import InputError, NotFound
+from earnest.lexicon import stem, tokens
 from earnest.models import Passage, SearchResult
 from earnest.settings import RetrieveSettings
 from earnest.store.base import Filters, Store
@@ -179,7 +180,25 @@ def rerank_features(p: Passage, plan: QueryPlan, fused: float, document: float,
             "coverage": coverage(plan, f"{p.context}\n{p.text}"),
             "fusion": fused, "document": document, "statement": statement,
             "figures": plan.figure_match(p.text, p.context),
-            "speaker": plan.speaker_match(p.role, p.speaker), "span": span}
+            "speaker": plan.speaker_match(p.role, p.speaker), "span": span,
+            "note": note_match(plan, p.context)}
+
+
+def note_match(plan: QueryPlan, context: str) -> float:
+    """1 when the page is a note to the financial statements whose title names what the
+    question asks about ("Note 7. Debt" for "Has Verizon increased its debt?"): the note
+    is where a filing explains that subject."""
+    title, _, headings = context.partition(" | ")
+    if not _NOTE.search(headings):
+        return 0.0
+    heading_words = {stem(t) for t in tokens(headings)}
+    title_words = {stem(t) for t in tokens(title)}
+    return float(any(stem(t) in heading_words for t in plan.terms
+                     if not _PERIOD_TERM.match(t) and stem(t) not in title_words))
+
+
+_NOTE = re.compile(r"\bnote\s+\d+\b", re.I)
+_PERIOD_TERM = re.compile(r"^(?:\d+|fy\d*|q[1-4])$")
 
 
 def demote_repeats(passages: list[Passage], vectors: dict[int, Any], weight: float,

@@ -59,6 +59,8 @@ class RetrieveSettings(_Section):
     # Bonus for a table headed by the span asked ("twelve months ended" for a year) where the
     # same document also has tables of the other span.
     rerank_span: float = Field(0.1, ge=0)
+    # Bonus for a note to the financial statements titled by the question's subject.
+    rerank_note: float = Field(0.05, ge=0)
     # Malus for a near copy (cosine > 0.9) of a better-ranked passage on another page.
     rerank_repeat: float = Field(0.2, ge=0)
 
