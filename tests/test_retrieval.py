@@ -47,3 +47,16 @@ def test_a_note_titled_by_the_subject_asked_about() -> None:
     assert note_match(plan, "VERIZON 2022 10K | Debt maturities") == 0.0  # not a note
     # The company's and the period's words name no subject.
     assert note_match(understand("Verizon in 2022"), "VERIZON 2022 10K | Note 2. Verizon") == 0.0
+
+
+def test_the_statement_asked_about_counts_as_relevant_evidence() -> None:
+    from earnest.retrieval import relevance
+    from earnest.understanding import understand
+
+    sheet = passage(1, 1, 56, "AMCOR 2023 10K | Consolidated Balance Sheets",
+                    text="Total current assets 5,853 6,660\nInventories 2,199 2,439\n"
+                         "Total current liabilities 5,271 6,110")
+    sheet.dense_score = 0.3
+    quick = understand("Has AMCOR's quick ratio improved between FY2023 and FY2022?")
+    other = understand("Has AMCOR's headcount grown between FY2023 and FY2022?")
+    assert relevance(sheet, quick) >= relevance(sheet, other) + 0.14

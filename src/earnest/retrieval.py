@@ -172,16 +172,22 @@ def rerank_features(p: Passage, plan: QueryPlan, fused: float, document: float,
                     span: float) -> dict[str, float]:
     """What the reranker weighs, each 0..1; the score is their sum times the
     ``retrieve.rerank_*`` weights."""
-    statement = 0.0
-    # A title the page's layout did not mark as a heading still opens its text.
-    if plan.statements and plan.statement_match(f"{p.context[:400]}\n{p.text[:160]}"):
-        statement = 0.5 + 0.5 * table_share(p.text)
+    statement = statement_match(plan, p)
     return {"dense": max(p.dense_score or 0.0, 0.0),
             "coverage": coverage(plan, f"{p.context}\n{p.text}"),
             "fusion": fused, "document": document, "statement": statement,
             "figures": plan.figure_match(p.text, p.context),
             "speaker": plan.speaker_match(p.role, p.speaker), "span": span,
             "note": note_match(plan, p.context)}
+
+
+def statement_match(plan: QueryPlan, p: Passage) -> float:
+    """0.5-1 for a page of the statement the question points at, the more so the more of it
+    is table rows; else 0."""
+    # A title the page's layout did not mark as a heading still opens its text.
+    if plan.statements and plan.statement_match(f"{p.context[:400]}\n{p.text[:160]}"):
+        return 0.5 + 0.5 * table_share(p.text)
+    return 0.0
 
 
 def note_match(plan: QueryPlan, context: str) -> float:
@@ -297,8 +303,10 @@ _ROW = re.compile(r"(?:\(?[$]?\s?\d[\d,.]*\)?%?\s+){1,}\(?[$]?\s?\d[\d,.]*\)?%?\
 
 def relevance(p: Passage, plan: QueryPlan) -> float:
     """How well a passage answers the question, 0..1; the "not found" threshold applies to
-    the best passage's."""
-    return 0.6 * max(p.dense_score or 0.0, 0.0) + 0.4 * coverage(plan, f"{p.context}\n{p.text}")
+    the best passage's. The table of the statement the question points at counts as such
+    even when it shares few words with the question ("quick ratio" and a balance sheet)."""
+    base = 0.6 * max(p.dense_score or 0.0, 0.0) + 0.4 * coverage(plan, f"{p.context}\n{p.text}")
+    return min(1.0, base + 0.15 * statement_match(plan, p))
 
 
 def _ms(start: float) -> float:

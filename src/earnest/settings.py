@@ -68,7 +68,7 @@ class RetrieveSettings(_Section):
 class AnswerSettings(_Section):
     max_sentences: int = Field(5, ge=1, le=20)
     # Calibrated on ../shared/data (see docs/calibration.md): below it the answer is "not found".
-    min_relevance: float = Field(0.34, ge=0, le=1)
+    min_relevance: float = Field(0.38, ge=0, le=1)
 
 
 class ServerSettings(_Section):
