@@ -42,9 +42,9 @@ UNANSWERABLE = [
 ]
 
 
-def best_relevance(lib: Earnest, question: str) -> float:
+def best_relevance(lib: Earnest, question: str, mode: str = "hybrid") -> float:
     plan = understand(question)
-    result = lib.retriever.search(question, k=5, plan=plan)
+    result = lib.retriever.search(question, k=5, plan=plan, mode=mode)
     return max((relevance(p, plan) for p in result.passages), default=0.0)
 
 
@@ -54,13 +54,15 @@ def main() -> None:
     parser.add_argument("--facts", type=Path)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--facts-limit", type=int, default=200)
+    parser.add_argument("--mode", choices=["hybrid", "keyword"], default="hybrid",
+                        help="keyword: as a library whose passages are not embedded yet")
     args = parser.parse_args()
     positives: list[float] = []
     negatives: list[float] = []
     lib = Earnest(Settings.load(args.financebench, env={}))
     for line in (args.data / "financebench/questions.jsonl").open():
-        positives.append(best_relevance(lib, json.loads(line)["question"]))
-    negatives += [best_relevance(lib, q) for q in UNANSWERABLE]
+        positives.append(best_relevance(lib, json.loads(line)["question"], args.mode))
+    negatives += [best_relevance(lib, q, args.mode) for q in UNANSWERABLE]
     lib.close()
     if args.facts:
         lib = Earnest(Settings.load(args.facts, env={}))
@@ -68,15 +70,15 @@ def main() -> None:
                 :args.facts_limit]:
             f = json.loads(line)
             positives.append(best_relevance(lib, fact_question(f["doc_name"], f["fact"],
-                                                               f["numbers"])))
-        negatives += [best_relevance(lib, q) for q in UNANSWERABLE]
+                                                               f["numbers"]), args.mode))
+        negatives += [best_relevance(lib, q, args.mode) for q in UNANSWERABLE]
         lib.close()
     print(f"answerable: {len(positives)}, unanswerable: {len(negatives)}")
     print(f"answerable relevance min {min(positives):.3f}, 5th pct "
           f"{sorted(positives)[len(positives) // 20]:.3f}; unanswerable max "
           f"{max(negatives):.3f}")
     print("threshold | answerable kept | unanswerable rejected")
-    for t in [x / 100 for x in range(20, 50, 2)]:
+    for t in [x / 100 for x in range(10, 50, 2)]:
         kept = sum(p >= t for p in positives) / len(positives)
         rejected = sum(n < t for n in negatives) / len(negatives)
         print(f"{t:.2f} | {kept:.3f} | {rejected:.3f}")

@@ -123,3 +123,29 @@ def test_a_question_about_history_prefers_the_newest_annual_report() -> None:
 def test_officer_changes_point_at_the_8k() -> None:
     assert question_scope("Does Foot Locker's new CEO have CEO experience?").doc_types == ["8-K"]
     assert question_scope("the appointment of a CFO").doc_types == ["8-K"]
+
+
+def test_history_gives_way_to_the_latest_quarter_and_to_the_type_asked_for() -> None:
+    docs = [DocumentInfo(i, name, "", "", "pdf", 1, 1, 1, "ready", "", {
+        "company": "Best Buy Co., Inc", "fiscal_year": year, "fiscal_quarter": q,
+        "doc_type": t}) for i, (name, year, q, t) in enumerate([
+            ("BESTBUY_2023_10K", 2023, None, "10-K"),
+            ("BESTBUY_2024Q2_EARNINGS", 2024, 2, "earnings_release")])]
+    matcher = DocumentMatcher(docs)
+    for question in ("What trends did Best Buy highlight in its latest earnings release?",
+                     "What is the trend in Best Buy's gross margin in the latest quarter?"):
+        scores = matcher.scores(question)
+        assert max(scores, key=scores.get) == 1, question
+    scores = matcher.scores("Has Best Buy's gross margin been stable historically?")
+    assert max(scores, key=scores.get) == 0
+
+
+def test_a_quarter_question_about_next_year_stays_on_its_call() -> None:
+    docs = [DocumentInfo(i, name, "", "", "txt", 1, 1, 1, "ready", "", {
+        "company": "Donaldson Company", "ticker": "DCI", "fiscal_year": year,
+        "fiscal_quarter": 4, "doc_type": "earnings_call"})
+        for i, (name, year) in enumerate([("DCI_q4_2020", 2020), ("DCI_q4_2021", 2021)])]
+    scores = DocumentMatcher(docs).scores(
+        "On the DCI Q4 2020 call, what did management guide for fiscal 2021?")
+    assert scores[0] >= scores[1]
+    assert question_scope("the departure of key customers").doc_types == []

@@ -60,3 +60,16 @@ def test_the_statement_asked_about_counts_as_relevant_evidence() -> None:
     quick = understand("Has AMCOR's quick ratio improved between FY2023 and FY2022?")
     other = understand("Has AMCOR's headcount grown between FY2023 and FY2022?")
     assert relevance(sheet, quick) >= relevance(sheet, other) + 0.14
+
+
+def test_a_passage_not_embedded_yet_is_judged_by_its_words_alone() -> None:
+    from earnest.retrieval import relevance
+    from earnest.settings import Settings
+    from earnest.understanding import understand
+
+    plan = understand("What drove Acme's freight revenue decline?")
+    words = passage(1, 1, 3, text="Acme freight revenue decline was driven by lower volumes")
+    assert words.dense_score is None
+    assert relevance(words, plan) >= Settings().answer.min_relevance
+    off_topic = passage(2, 1, 4, text="The board met four times during the year")
+    assert relevance(off_topic, plan) < Settings().answer.min_relevance

@@ -74,3 +74,22 @@ def test_plural_phrases_and_adjectives_match_their_base_words() -> None:
     plan = understand("Which region had the highest EBITDAR for MGM?")
     assert coverage(plan, "Regional Operations Adjusted Property EBITDAR") > \
         coverage(plan, "Adjusted Property EBITDAR")
+
+
+def test_a_conditional_that_is_part_of_the_question_stays() -> None:
+    for question in ("What happens if the merger is not approved, and what did the CEO say "
+                     "about the break fee?",
+                     "What is Ameren's earnings exposure if the rate case is not approved by "
+                     "the state commission?"):
+        assert strip_preamble(question) == question
+    assert understand("What happens if the merger is not approved, and what did the CEO say "
+                      "about the break fee?").speaker_cues
+
+
+def test_adjectives_match_their_nouns_only_where_listed() -> None:
+    from earnest.lexicon import stem
+
+    assert stem("regional") == stem("region") == stem("regions")
+    assert stem("professionals") == stem("professional")  # plural first
+    assert stem("additional") != stem("addition")  # "In addition," is no additional cost
+    assert stem("operational") != stem("operations")

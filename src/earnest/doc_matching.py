@@ -33,7 +33,8 @@ _TYPE_CUES = [
     ("10-Q", re.compile(r"\b10-?q\b|quarterly report", re.I)),
     # Officers' appointments and departures are reported on a Form 8-K (Item 5.02).
     ("8-K", re.compile(r"\b8-?k\b|\bnew (?:ceo|cfo|coo|chief \w+ officer)\b|"
-                       r"\b(?:appointment|departure|resignation) of\b", re.I)),
+                       r"\b(?:appointment|departure|resignation) of (?:the |its |a |our )?"
+                       r"(?:new )?(?:ceo|cfo|coo|chief|president|director|officer)", re.I)),
     ("earnings_call", re.compile(r"\b(?:earnings|conference) call\b|transcript|on the call\b|"
                                  r"analysts? (?:asked|questions)|prepared remarks", re.I)),
     ("earnings_release", re.compile(r"press release|earnings release", re.I)),
@@ -179,7 +180,11 @@ class DocumentMatcher:
                               if w in self.names[doc.id])
         best = max(raw.values(), default=0.0)
         # "the latest 10-K", or no period at all: the company's newest documents first.
-        latest = self._latest_by_company(raw, best, annual=scope.history and not scope.quarter) \
+        # "historically" wants the newest annual report, unless the question asks for the
+        # latest quarter or another kind of document.
+        annual = (scope.history and not scope.quarter and not scope.latest
+                  and not set(scope.doc_types) - {"10-K"})
+        latest = self._latest_by_company(raw, best, annual=annual) \
             if scope.latest or not scope.years else set()
         out: dict[int, float] = {}
         for doc in self.docs:
@@ -198,11 +203,12 @@ class DocumentMatcher:
             return 1.0 if scope.latest else 0.5
         if not scope.years or year is None:
             return 0.0
-        # "FY2021 vs FY2022": the later filing reports both years, the earlier only one.
         named = year if year in scope.years else self.also_called[doc_id]
         if named not in scope.years:
             return 0.0
-        weight = 1.0 if named >= max(scope.years) else 0.8
+        # "FY2021 vs FY2022": the later annual filing reports both years, the earlier only
+        # one. (With a quarter named, "the Q4 2020 call's guidance for 2021" is about 2020.)
+        weight = 1.0 if named >= max(scope.years) or scope.quarter else 0.8
         if named != year:
             weight *= 0.8  # named by the calendar year its fiscal year ended in
         if scope.quarter is None:
@@ -216,8 +222,10 @@ class DocumentMatcher:
         if not best:
             return set()
         mine = [d for d, s in raw.items() if s >= 0.85 * best]
-        if annual and any(self.periods[d][1] is None and d in self.annual for d in mine):
-            mine = [d for d in mine if self.periods[d][1] is None and d in self.annual]
+        yearly = [d for d in mine if d in self.annual and self.periods[d][0] is not None
+                  and self.periods[d][1] is None]
+        if annual and yearly:
+            mine = yearly
         dated = [(self.periods[d][0], self.periods[d][1] or 5, d) for d in mine
                  if self.periods[d][0] is not None]
         if not dated:

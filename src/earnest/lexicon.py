@@ -28,12 +28,17 @@ def tokens(text: str) -> list[str]:
 def stem(word: str) -> str:
     """A light suffix stripper: enough to match revenue/revenues, margin/margins, grew/growth
     is left alone on purpose (the embedding handles meaning)."""
-    if len(word) > 6 and word.endswith("ional"):
-        word = word[:-2]  # regional -> region, operational -> operation
     for suffix in ("ies", "es", "s"):
         if len(word) > 4 and word.endswith(suffix) and not word.endswith("ss"):
-            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
-    return word
+            word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+            break
+    return _ADJECTIVE_BASES.get(word, word)
+
+
+# Adjectives filings use for what a question names by the noun ("Regional Operations" for
+# "which region"). A short list on purpose: "additional" is no "addition".
+_ADJECTIVE_BASES = {"regional": "region", "seasonal": "season", "promotional": "promotion",
+                    "divisional": "division"}
 
 
 def content_terms(text: str) -> list[str]:

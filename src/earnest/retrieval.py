@@ -115,7 +115,8 @@ class HybridRetriever:
             p.score = self._rerank_score(p, plan, fused[p.chunk_id] / top_fused, doc_scores,
                                          spans.get(p.chunk_id, 0.0))
         passages.sort(key=lambda p: -p.score)
-        passages = demote_repeats(passages, vectors, self.settings.rerank_repeat)
+        passages = demote_repeats(passages, vectors, self.settings.rerank_repeat,
+                                  depth=max(40, k))
         passages = self._cover_each_period(passages, query, k)
         timings["rerank"] = _ms(t2)
         return SearchResult(query=query, mode=actual_mode, passages=passages[:k],
@@ -184,10 +185,18 @@ def rerank_features(p: Passage, plan: QueryPlan, fused: float, document: float,
 def statement_match(plan: QueryPlan, p: Passage) -> float:
     """0.5-1 for a page of the statement the question points at, the more so the more of it
     is table rows; else 0."""
-    # A title the page's layout did not mark as a heading still opens its text.
-    if plan.statements and plan.statement_match(f"{p.context[:400]}\n{p.text[:160]}"):
-        return 0.5 + 0.5 * table_share(p.text)
+    if not plan.statements:
+        return 0.0
+    share = table_share(p.text)
+    # A title the page's layout did not mark as a heading still opens a table's text; in
+    # narrative ("read with the consolidated statements of operations") it is no title.
+    opening = _OFF_BALANCE.sub("", p.text[:160]) if share >= 0.3 else ""
+    if plan.statement_match(f"{p.context[:400]}\n{opening}"):
+        return 0.5 + 0.5 * share
     return 0.0
+
+
+_OFF_BALANCE = re.compile(r"off-balance[- ]sheet", re.I)
 
 
 def note_match(plan: QueryPlan, context: str) -> float:
@@ -305,8 +314,17 @@ def relevance(p: Passage, plan: QueryPlan) -> float:
     """How well a passage answers the question, 0..1; the "not found" threshold applies to
     the best passage's. The table of the statement the question points at counts as such
     even when it shares few words with the question ("quick ratio" and a balance sheet)."""
-    base = 0.6 * max(p.dense_score or 0.0, 0.0) + 0.4 * coverage(plan, f"{p.context}\n{p.text}")
+    cov = coverage(plan, f"{p.context}\n{p.text}")
+    if p.dense_score is None:
+        # Not embedded yet (or a keyword-only search): words alone, on their own scale
+        # (calibrated in docs/calibration.md, as the hybrid one is).
+        base = KEYWORD_RELEVANCE * cov
+    else:
+        base = 0.6 * max(p.dense_score, 0.0) + 0.4 * cov
     return min(1.0, base + 0.15 * statement_match(plan, p))
+
+
+KEYWORD_RELEVANCE = 0.84
 
 
 def _ms(start: float) -> float:

@@ -66,7 +66,8 @@ _PREAMBLE = re.compile(
     r"places?\b|\b(?:taking into account|in agreement with) the information outlined in\b|"
     # "If the quick ratio is not something an analyst would ask about, then state that and
     # explain why": how to answer, not what to find.
-    r"\bif\b[^.?!]{0,160}?\bnot\b[^.?!]{0,160}?\b(?:then|state|say)\b[^.?!]*[.?!]?", re.I)
+    r"\bif\b[^.?!]{0,160}?\bnot\b[^.?!]{0,160}?,?\s*(?:then\s+)?(?:please\s+)?"
+    r"(?:state|say|explain)\s+(?:so|that|this|why)\b[^.?!]*[.?!]?", re.I)
 
 
 def strip_preamble(question: str) -> str:
