@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
+from .components import missing, used
 
 CHROMIUM = Path(os.environ.get("EARNEST_CHROMIUM", "/usr/bin/chromium"))
 # Without the background-networking flags Chromium keeps dialling Google's hosts, which this
@@ -54,12 +54,13 @@ class LiveServer:
 
 def chromium_or_skip() -> Path:
     if not CHROMIUM.exists() and not shutil.which("chromium"):
-        pytest.skip(f"Chromium not found at {CHROMIUM}: run `python3 scripts/setup_tests.py` "
-                    "(installs Debian's chromium) or set EARNEST_CHROMIUM")
+        missing("chromium", f"Chromium not found at {CHROMIUM}: run `python3 "
+                "scripts/setup_tests.py` (installs Debian's chromium) or set EARNEST_CHROMIUM")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        pytest.skip("playwright is not installed: `uv sync` installs the dev dependencies")
+        missing("chromium", "playwright is not installed: `uv sync` installs the dev dependencies")
+    used("chromium")
     return CHROMIUM if CHROMIUM.exists() else Path(shutil.which("chromium"))
 
 

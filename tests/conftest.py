@@ -10,6 +10,7 @@ import pytest
 from earnest import Earnest, Settings
 from earnest.embedding import OnnxEmbedder
 
+from .components import MISSING, USED, missing, used
 from .llm_server import llama_server, scripted_llm  # noqa: F401 - fixtures
 from .pdfs import make_pdf
 
@@ -21,8 +22,9 @@ def shared_data(sub: str = "") -> Path:
     """A path under ../shared/data, or skip the test with a clear reason."""
     path = SHARED_DATA / sub
     if not path.exists():
-        pytest.skip(f"development data not found at {path} (a fresh clone has no ../shared); "
-                    "set EARNEST_SHARED_DATA to run this test")
+        missing("shared-data", f"development data not found at {path} (a fresh clone has no "
+                "../shared); set EARNEST_SHARED_DATA to run this test")
+    used("shared-data")
     return path
 
 
@@ -94,3 +96,12 @@ def client(app):
 
     with TestClient(app) as c:
         yield c
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """End the log with what ran, so a green run shows it was not green by skipping."""
+    terminalreporter.section("components")
+    for name in ("chromium", "llm-server", "postgresql", "shared-data"):
+        state = ("used" if name in USED else
+                 f"MISSING: {MISSING[name]}" if name in MISSING else "not needed by these tests")
+        terminalreporter.write_line(f"{name}: {state}")

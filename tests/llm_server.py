@@ -22,6 +22,8 @@ from typing import Any, Iterator
 
 import pytest
 
+from .components import missing, used
+
 CACHE = Path(os.environ.get("EARNEST_TEST_CACHE", Path.home() / ".cache" / "earnest-test"))
 LLAMA_PYTHON = CACHE / "llama-server" / "bin" / "python"
 MODEL_FILE = CACHE / "models" / "SmolLM2-135M-Instruct.gguf"
@@ -52,8 +54,9 @@ class LlamaServer:
 def start_llama_server(log_dir: Path) -> LlamaServer:
     """Start the real server on a free loopback port and wait until it answers."""
     if not (LLAMA_PYTHON.exists() and MODEL_FILE.exists()):
-        pytest.skip(f"the local LLM server is not installed ({LLAMA_PYTHON}, {MODEL_FILE}): "
-                    "run `python3 scripts/setup_tests.py`")
+        missing("llm-server", f"the local LLM server is not installed ({LLAMA_PYTHON}, "
+                f"{MODEL_FILE}): run `python3 scripts/setup_tests.py`")
+    used("llm-server")
     port = free_port()
     log = log_dir / f"llama-server-{port}.log"
     handle = log.open("wb")

@@ -49,10 +49,15 @@ def test_motleyfool_fact_is_found(library: Earnest, tmp_path: Path) -> None:
 
 
 def test_missing_shared_data_skips_with_reason(monkeypatch) -> None:
-    from . import conftest
+    from . import components, conftest
 
     monkeypatch.setattr(conftest, "SHARED_DATA", Path("/nonexistent/shared/data"))
+    monkeypatch.setattr(components, "MISSING", {})  # this absence is staged, not the run's
+    monkeypatch.delenv("EARNEST_REQUIRE_ALL", raising=False)
     with pytest.raises(pytest.skip.Exception, match="development data not found"):
+        shared_data("financebench")
+    monkeypatch.setenv("EARNEST_REQUIRE_ALL", "1")
+    with pytest.raises(pytest.fail.Exception, match="required .* development data not found"):
         shared_data("financebench")
 
 
