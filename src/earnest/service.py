@@ -19,6 +19,7 @@ from earnest.readers import is_supported, read_document
 from earnest.retrieval import HybridRetriever, check_filters, relevance
 from earnest.settings import Settings
 from earnest.store import Filters, NewDocument, SqliteStore, Store
+from earnest.library_scope import LibraryScope, ScopeVerdict
 from earnest.structure import transcript_segments
 from earnest.understanding import understand
 
@@ -124,6 +125,7 @@ class Earnest:
         self.answerer: Answerer = ExtractiveAnswerer(self.settings.answer)
         self._llm_client = llm_client  # a ChatClient; made from settings.llm on first use
         self._generative: Answerer | None = None
+        self._scope: LibraryScope | None = None
         self._check_index_identity()
 
     @classmethod
@@ -342,6 +344,11 @@ class Earnest:
                     answerer: Answerer) -> Iterator[AskEvent]:
         t0 = time.perf_counter()
         plan = understand(question)
+        verdict = None if filters is not None and filters.doc_names else \
+            self.library_scope().check(question)
+        if verdict is not None:
+            yield from self._not_held(question, plan, verdict, answerer, t0)
+            return
         yield AskEvent("stage", {"stage": "retrieve", "status": "started"})
         result = self.retriever.search(question, filters, k, plan=plan)
         timings = dict(result.timings_ms)
@@ -379,6 +386,38 @@ class Earnest:
                              "answerer": draft.answerer or answerer.name},
             answerer=draft.answerer or answerer.name, usage=draft.usage,
             verification=draft.verification, notes=draft.notes)
+        yield AskEvent("answer", answer.to_dict(), answer=answer)
+
+    def library_scope(self) -> LibraryScope:
+        """What the library holds by company and period (rebuilt with the matcher, i.e. when
+        the library generation changes)."""
+        matcher = self.retriever.matcher()
+        if self._scope is None or self._scope.matcher is not matcher:
+            self._scope = LibraryScope(matcher)
+        return self._scope
+
+    def _not_held(self, question: str, plan: Any, verdict: ScopeVerdict, answerer: Answerer,
+                  t0: float) -> Iterator[AskEvent]:
+        """The question is about a company or period the library lacks: say so and what it
+        holds, without retrieving (another company's words are no evidence) or calling an
+        LLM."""
+        stats = self.store.stats()
+        understanding = {**plan.to_dict(), **self.retriever.matcher().describe(question),
+                         "documents": [], "filters": {}, "notes": [verdict.message],
+                         "library_scope": verdict.to_dict()}
+        yield AskEvent("understanding", understanding)
+        yield AskEvent("passages", {"passages": []})
+        total = round((time.perf_counter() - t0) * 1000, 2)
+        answer = Answer(
+            question=question, status="not_found", answer=verdict.message, sentences=[],
+            citations=[], passages=[], understanding=understanding,
+            timings_ms={"understand": total, "retrieve": 0.0, "rerank": 0.0, "answer": 0.0,
+                        "total": total},
+            mode="scope", relevance=0.0,
+            library_version={"generation": stats["generation"],
+                             "index": self.settings.index_identity(),
+                             "embedder": self.embedder.model_id, "answerer": answerer.name},
+            answerer=answerer.name)
         yield AskEvent("answer", answer.to_dict(), answer=answer)
 
     def _check_filters(self, filters: Filters | None) -> None:
