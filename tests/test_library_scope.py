@@ -111,3 +111,36 @@ def test_the_api_says_not_found_too(loaded: Earnest) -> None:
         stream = client.post("/v1/ask", json={"question": "What was Costco's revenue?",
                                               "stream": True}).text
         assert "event: answer" in stream and "no documents of Costco" in stream
+
+
+def test_a_mistyped_company_name_is_corrected_and_reported(loaded: Earnest) -> None:
+    answer = loaded.ask("What was Costcoo's revenue in the third quarter?")
+    assert answer.understanding["corrections"] == [{"from": "Costcoo", "to": "Costco"}]
+    assert "no documents of Costco" in answer.answer
+    held = loaded.ask("Why did ACMEE's net sales decrease in the third quarter?")
+    assert held.status == "answered"  # capitals are abbreviations: left alone, still found
+
+
+def test_a_name_no_document_contains_is_a_company_the_library_lacks(loaded: Earnest) -> None:
+    answer = loaded.ask("What was Zumiqo's backlog in Q3 2023?")
+    assert answer.status == "not_found" and "Zumiqo" in answer.answer
+    # A capitalised word the documents do contain is no company.
+    assert "library_scope" not in loaded.ask("What was the Backlog in Q3 2023?").understanding
+
+
+def test_a_mistyped_name_of_a_held_company_finds_its_documents(library: Earnest) -> None:
+    from earnest.samples import sample_dir
+
+    library.ingest([sample_dir()])  # Northwind Instruments (NWIN), Q3 FY2024
+    answer = library.ask("Why did Nortwind's revenue decline in the third quarter?")
+    assert answer.understanding["corrections"] == [{"from": "Nortwind", "to": "Northwind"}]
+    assert answer.status == "answered" and "shipments" in answer.answer
+
+
+def test_named_periods() -> None:
+    from earnest.library_scope import named_periods
+
+    assert named_periods("Q3 2023 revenue vs the 2025 target") == [(2023, 3), (2025, None)]
+    assert named_periods("third quarter of fiscal 2024 margins") == [(2024, 3)]
+    assert named_periods("Q1 FY25 and FY2023") == [(2025, 1), (2023, None)]
+    assert named_periods("Q3 sales in 2023") == [(2023, 3)]

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 from earnest.doc_matching import DocumentMatcher, question_scope
+from earnest.lexicon import STOPWORDS
 from earnest.metadata import company_aliases
 
 # Legal-form words that are not part of how anyone names the company ("Apple Inc.").
@@ -40,7 +42,14 @@ _ABBREVIATIONS = {
     "OUT", "TWO", "ONE", "CASH", "LOW", "HOLD", "FAST", "RUN", "PAY", "REAL", "SAVE", "CASE",
     "COST",
 }
+# "Q2 Holdings" is not named by "Q2", which is a quarter.
+_PERIODISH = re.compile(r"^(?:Q[1-4]|H[12]|FY\d{0,4}|\d+)$", re.I)
 _WORD = re.compile(r"[\w&'’.+-]+")
+_CALENDAR = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|"
+                       r"fri|sat|sun)[a-z]*$", re.I)
+# A name is followed by a possessive, a period or a document ("Zumiez's", "Zumiez Q3",
+# "Zumiez 10-K"), not by an ordinary continuation.
+_FOLLOWS_AS_NAME = re.compile(r"^(?:'s|s'| Q[1-4]| FY| 10-?[KQ]| (?:19|20)\d\d)")
 _FORWARD = re.compile(r"\b(?:guid\w*|outlook|expect\w*|forecast\w*|project\w*|plan\w*|"
                       r"target\w*|anticipat\w*|will|next (?:year|quarter)|going forward)\b",
                       re.I)
@@ -79,7 +88,7 @@ def name_variants(name: str) -> tuple[str, ...]:
     if soft and soft != hard and (len(soft) > 1 or not soft[0].isalpha()
                                   or soft[0].isupper()):
         out.append(" ".join(soft))
-    return tuple(v for v in dict.fromkeys(out) if len(v) >= 2)
+    return tuple(v for v in dict.fromkeys(out) if len(v) >= 2 and not _PERIODISH.match(v))
 
 
 class CompanyIndex:
@@ -90,12 +99,33 @@ class CompanyIndex:
     def __init__(self, companies: list[Company] | tuple[Company, ...]) -> None:
         self.by_first: dict[str, list[tuple[str, Company]]] = {}
         self.by_ticker: dict[str, list[Company]] = {}
+        self._fuzzy: dict[str, list[str]] | None = None
         for company in companies:
             for variant in company.variants:
                 for form in {variant, variant.upper()}:
                     self.by_first.setdefault(form.split()[0], []).append((form, company))
             if company.ticker:
                 self.by_ticker.setdefault(company.ticker, []).append(company)
+
+    def closest(self, word: str) -> str | None:
+        """The one name word within an edit of ``word`` (two for 9+ letters), if only one."""
+        if len(word) < 5:
+            return None
+        limit = 2 if len(word) >= 9 else 1
+        if self._fuzzy is None:
+            # Capitalised one-word starts of names, by first letter and by ending: a typo
+            # rarely changes both.
+            self._fuzzy = {}
+            for first in self.by_first:
+                if len(first) >= 4 and first[0].isupper() and not first.isupper() and \
+                        first.isalpha():
+                    for key in (first[0].lower(), first[-3:].lower()):
+                        self._fuzzy.setdefault(key, []).append(first)
+        low = word.lower()
+        near = {first for key in (low[0], low[-3:]) for first in self._fuzzy.get(key, [])
+                if abs(len(first) - len(word)) <= limit
+                and edit_distance(low, first.lower(), limit) <= limit}
+        return near.pop() if len(near) == 1 else None
 
     def find(self, question: str) -> list[Company]:
         text = _fold(question)
@@ -120,6 +150,33 @@ class CompanyIndex:
                 if marked or (len(tick) >= 2 and tick not in _ABBREVIATIONS):
                     found[id(company)] = company
         return list(found.values())
+
+
+def _capitalised(question: str) -> list[str]:
+    """Capitalised words that may be names: not the question's first (unless possessive),
+    not all capitals (abbreviations), not stop words, months or days."""
+    words = re.findall(r"(?<=\s)[A-Z][a-z][\w&-]{2,}|^[A-Z][a-z][\w&-]{2,}(?='s)",
+                       _fold(question))
+    return [w for w in dict.fromkeys(words)
+            if w.lower() not in STOPWORDS and not _CALENDAR.match(w)]
+
+
+def edit_distance(a: str, b: str, limit: int = 2) -> int:
+    """Damerau-Levenshtein distance (adjacent swaps count one), stopped past ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
 
 
 @lru_cache(maxsize=1)
@@ -166,14 +223,24 @@ class LibraryScope:
         aliases = company_aliases(self.docs)
         self.held: list[Company] = []
         self.doc_company: dict[int, str] = {}
+        groups: dict[str, Counter[str]] = {}
         for doc in self.docs:
             meta = doc.effective_metadata()
             names = sorted(aliases.get(doc.doc_name, set()))
             ticker = (meta.get("ticker") or "").upper() or None
-            label = meta.get("company") or (names[0] if names else ticker) or doc.doc_name
-            self.doc_company[doc.id] = label
-            for name in names or [label]:
+            for name in names:
                 self.held.append(Company(name, ticker, name_variants(name)))
+            if ticker and not names:
+                self.held.append(Company(ticker, ticker, ()))
+            if names or ticker:
+                # One company however its documents write its name: by ticker, else name.
+                variants = name_variants(names[0]) if names else ()
+                key = ticker or (_joined(variants[0]) if variants else _joined(names[0]))
+                groups.setdefault(key, Counter()).update(names or [ticker])
+                self.doc_company[doc.id] = key
+        # Each company's label: the name its documents use most, in mixed case if any is.
+        self.labels = {key: max(counts, key=lambda n: (counts[n], not n.isupper(), -len(n)))
+                       for key, counts in groups.items()}
         self.held_index = CompanyIndex(self.held)
         self._name_keys = set().union(*matcher.names.values()) if matcher.names else set()
 
@@ -184,18 +251,41 @@ class LibraryScope:
             keys.add(company.ticker.lower())
         return bool(keys & self._name_keys)
 
-    def check(self, question: str) -> ScopeVerdict | None:
+    def correct(self, question: str, appears: Callable[[str], bool]) -> tuple[str, list[dict]]:
+        """Company names mistyped in ``question`` ("Netflx"), corrected: a capitalised word
+        that is one edit (two for long words) from exactly one company name, the library's
+        own first, and that no document contains. Returns the question and the corrections."""
+        corrections: list[dict] = []
+        for word in _capitalised(question):
+            if word in self.held_index.by_first or word in public_companies().by_first:
+                continue
+            target = self.held_index.closest(word) or public_companies().closest(word)
+            if target and not appears(word.lower()):
+                question = re.sub(rf"(?<![\w&]){re.escape(word)}(?![\w&])", target, question)
+                corrections.append({"from": word, "to": target})
+        return question, corrections
+
+    def check(self, question: str,
+              appears: Callable[[str], bool] | None = None) -> ScopeVerdict | None:
+        """Why the library cannot answer ``question``, or None. ``appears(word)`` says
+        whether any document contains a word: a capitalised name written as a company's
+        ("Zumiez's", "Zumiez Q3") that no document contains, asked about with no company the
+        library holds, is a company it lacks."""
         if not self.docs:
             return None
         held_named = self.held_index.find(question)
         outside = [c for c in public_companies().find(question) if not self._is_held(c)]
+        if not held_named and not outside and appears is not None:
+            outside = [Company(w, None, (w,)) for w in _capitalised(question)
+                       if _FOLLOWS_AS_NAME.search(question.split(w, 1)[1][:6])
+                       and not appears(w.lower())]
         if outside and not held_named:
             return self._company_verdict(outside)
         return self._period_verdict(question, held_named)
 
     def _company_verdict(self, outside: list[Company]) -> ScopeVerdict:
         named = [f"{c.name} ({c.ticker})" if c.ticker else c.name for c in outside[:3]]
-        companies = sorted(set(self.doc_company.values()), key=str.lower)
+        companies = sorted(set(self.labels.values()), key=str.lower)
         listing = ", ".join(companies[:12]) + (f" and {len(companies) - 12} more"
                                                if len(companies) > 12 else "")
         message = (f"Not found in your documents: the library holds no documents of "
@@ -204,8 +294,8 @@ class LibraryScope:
         return ScopeVerdict("company_not_held", message, companies=[c.name for c in outside])
 
     def _period_verdict(self, question: str, named: list[Company]) -> ScopeVerdict | None:
-        scope = question_scope(question)
-        if not scope.years or scope.latest:
+        asked = named_periods(question)
+        if not asked or question_scope(question).latest:
             return None
         if named:
             keys = {_joined(v) for c in named for v in c.variants} | \
@@ -225,28 +315,60 @@ class LibraryScope:
             return None  # too little is dated to say what the library lacks
         newest = max(p[:2] for p in periods)
         oldest = min((p[2], p[3] or 1) for p in periods)
-        asked_year = max(scope.years)
-        asked = (asked_year, scope.quarter or 1)
         forward = bool(_FORWARD.search(question))
-        # A later period is what the newest documents cannot report, except guidance for
-        # the next year given in them.
-        after = asked > newest and not (forward and asked_year <= newest[0] + 1)
-        annual = any(p[4].effective_metadata().get("doc_type") == "10-K" for p in periods)
         # Annual reports print several earlier years (selected data: five); calls and
         # releases compare with a year before.
-        before = max(scope.years) < oldest[0] - (5 if annual else 1)
-        if not (after or before):
+        back = 5 if any(p[4].effective_metadata().get("doc_type") == "10-K"
+                        for p in periods) else 1
+
+        def held(year: int, quarter: int | None) -> bool:
+            if year < oldest[0] - back:
+                return False
+            # A later period is what the newest documents cannot report, except guidance
+            # for the year ahead given in them.
+            ahead = (newest[0] + 1, newest[1]) if forward else newest
+            return (year, quarter or 1) <= ahead
+
+        if any(held(y, q) for y, q in asked):
             return None
-        label = _period_label(asked_year, scope.quarter)
+        label = _period_label(*max(asked, key=lambda p: (p[0], p[1] or 0)))
         quarterly = any(p[3] for p in periods)
         first = _period_label(oldest[0], oldest[1] if quarterly else None)
         last = _period_label(newest[0], newest[1] if quarterly else None)
-        held = f"from {first} to {last}" if first != last else f"only for {last}"
+        span = f"from {first} to {last}" if first != last else f"only for {last}"
         subject = f"{who} documents" if who else "documents"
-        message = (f"Not found in your documents: the library holds {subject} {held}; "
+        message = (f"Not found in your documents: the library holds {subject} {span}; "
                    f"nothing for {label}.")
         return ScopeVerdict("period_not_held", message, companies=[who] if who else [],
-                            asked=label, held=held)
+                            asked=label, held=span)
+
+
+_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+_QUARTER_YEAR = re.compile(
+    r"\b(?:q([1-4])|(first|second|third|fourth)\s+(?:fiscal\s+)?quarter)(?:\s+of)?"
+    r"(?:\s+(?:fiscal|fy))?(?:\s+year)?\s*'?((?:19|20)\d\d|\d\d)\b", re.I)
+_YEAR_ONLY = re.compile(r"\b(?:fy|fiscal\s*(?:year\s*)?)\s?'?((?:19|20)\d\d|\d\d)\b|"
+                        r"\b((?:19|20)\d\d)\b", re.I)
+
+
+def named_periods(question: str) -> list[tuple[int, int | None]]:
+    """The periods a question names: (year, quarter) for "Q3 2023", "third quarter of fiscal
+    2024", "Q1 FY25"; (year, None) for a year named alone."""
+    out: list[tuple[int, int | None]] = []
+
+    def year_of(text: str) -> int:
+        return int(text) if len(text) == 4 else 2000 + int(text)
+
+    for m in _QUARTER_YEAR.finditer(question):
+        quarter = int(m.group(1)) if m.group(1) else _ORDINAL[m.group(2).lower()]
+        out.append((year_of(m.group(3)), quarter))
+    rest = _QUARTER_YEAR.sub(" ", question)
+    for m in _YEAR_ONLY.finditer(rest):
+        out.append((year_of(m.group(1) or m.group(2)), None))
+    scope = question_scope(question)
+    if scope.quarter and not any(q for _, q in out) and len(out) == 1:
+        out = [(out[0][0], scope.quarter)]  # "Q3 results ... in 2023"
+    return list(dict.fromkeys(out))
 
 
 def _period_label(year: int, quarter: int | None) -> str:

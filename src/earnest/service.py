@@ -343,17 +343,21 @@ class Earnest:
     def _ask_events(self, question: str, k: int, filters: Filters | None,
                     answerer: Answerer) -> Iterator[AskEvent]:
         t0 = time.perf_counter()
-        plan = understand(question)
+        scope = self.library_scope()
+        asked, corrections = scope.correct(question, self._appears)
+        plan = understand(asked)
         verdict = None if filters is not None and filters.doc_names else \
-            self.library_scope().check(question)
+            scope.check(asked, self._appears)
         if verdict is not None:
-            yield from self._not_held(question, plan, verdict, answerer, t0)
+            yield from self._not_held(question, asked, plan, verdict, answerer, t0, corrections)
             return
         yield AskEvent("stage", {"stage": "retrieve", "status": "started"})
-        result = self.retriever.search(question, filters, k, plan=plan)
+        result = self.retriever.search(asked, filters, k, plan=plan)
         timings = dict(result.timings_ms)
         understanding = {**result.understanding, "filters": result.filters,
                          "notes": result.notes}
+        if corrections:
+            understanding["corrections"] = corrections
         yield AskEvent("stage", {"stage": "retrieve", "status": "done",
                                  "ms": round((time.perf_counter() - t0) * 1000, 2)})
         yield AskEvent("understanding", understanding)
@@ -369,7 +373,7 @@ class Earnest:
             # Below the threshold nothing is drafted at all (and no LLM is ever called).
             yield AskEvent("stage", {"stage": "answer", "status": "started",
                                      "answerer": answerer.name})
-            draft = yield from answerer.stream(question, plan, result.passages)
+            draft = yield from answerer.stream(asked, plan, result.passages)
             status = "answered" if draft.citations else "not_found"
             draft.text = draft.text or NOT_FOUND_TEXT
         timings.update(draft.timings_ms)
@@ -396,15 +400,22 @@ class Earnest:
             self._scope = LibraryScope(matcher)
         return self._scope
 
-    def _not_held(self, question: str, plan: Any, verdict: ScopeVerdict, answerer: Answerer,
-                  t0: float) -> Iterator[AskEvent]:
+    def _appears(self, word: str) -> bool:
+        """Whether any document contains ``word``."""
+        return bool(self.store.keyword_search(word, Filters(), 1))
+
+    def _not_held(self, question: str, asked: str, plan: Any, verdict: ScopeVerdict,
+                  answerer: Answerer, t0: float,
+                  corrections: list[dict]) -> Iterator[AskEvent]:
         """The question is about a company or period the library lacks: say so and what it
         holds, without retrieving (another company's words are no evidence) or calling an
         LLM."""
         stats = self.store.stats()
-        understanding = {**plan.to_dict(), **self.retriever.matcher().describe(question),
+        understanding = {**plan.to_dict(), **self.retriever.matcher().describe(asked),
                          "documents": [], "filters": {}, "notes": [verdict.message],
                          "library_scope": verdict.to_dict()}
+        if corrections:
+            understanding["corrections"] = corrections
         yield AskEvent("understanding", understanding)
         yield AskEvent("passages", {"passages": []})
         total = round((time.perf_counter() - t0) * 1000, 2)
