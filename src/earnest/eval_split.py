@@ -99,6 +99,36 @@ def in_split(splits: dict[str, Any], split: str, set_name: str, key: str | None)
     return split == "all" or part_of(splits, set_name, key) == split
 
 
+def select_financebench(questions: list[dict[str, Any]], data_dir: Path, split: str
+                        ) -> list[dict[str, Any]]:
+    """FinanceBench questions of one part, by the company of the question's document."""
+    if check_split(split) == "all":
+        return questions
+    splits, company = load_splits(), financebench_companies(data_dir)
+    return [q for q in questions
+            if in_split(splits, split, "financebench", company.get(q["doc_name"]))]
+
+
+def select_facts(facts: list[dict[str, Any]], data_dir: Path, split: str
+                 ) -> list[dict[str, Any]]:
+    """Transcript facts of one part, by the ticker of the fact's transcript."""
+    if check_split(split) == "all":
+        return facts
+    splits = load_splits()
+    tickers: dict[str, str | None] = {}
+    for f in facts:
+        name = f["doc_name"]
+        if name not in tickers:
+            path = data_dir / "transcripts" / f"{name}.txt"
+            tickers[name] = transcript_ticker(path) or name.split("_")[0].upper()
+    return [f for f in facts if in_split(splits, split, "motleyfool", tickers[f["doc_name"]])]
+
+
+def named(name: str, split: str) -> str:
+    """A report's name: its split is part of it, so runs of two parts do not overwrite."""
+    return name if split == "all" else f"{name}-{split}"
+
+
 def describe(splits: dict[str, Any] | None, split: str, set_names: Iterable[str]) -> dict:
     """What a report says about its split: the part and the companies in it."""
     if split == "all" or splits is None:
@@ -108,5 +138,5 @@ def describe(splits: dict[str, Any] | None, split: str, set_names: Iterable[str]
 
 
 __all__ = ["PARTS", "RULE", "SPLITS_FILE", "assign", "build_splits", "check_split",
-           "describe", "financebench_companies", "in_split", "load_splits", "part_of",
-           "transcript_ticker"]
+           "describe", "financebench_companies", "in_split", "load_splits", "named",
+           "part_of", "select_facts", "select_financebench", "transcript_ticker"]
