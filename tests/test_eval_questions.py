@@ -121,3 +121,32 @@ def test_split_rule_is_deterministic_disjoint_and_complete() -> None:
     assert part_of(splits, "refinitiv", "NOPE") is None
     with pytest.raises(InputError):
         check_split("test")
+
+
+def test_split_selects_financebench_and_facts_by_company(library: Earnest,
+                                                          tmp_path: Path) -> None:
+    from earnest.evaluation import eval_facts, eval_financebench
+
+    library.ingest([sample_dir()])
+    fb = tmp_path / "fb"
+    fb.mkdir()
+    release = "NWIN_Q3_FY2024_earnings_release"
+    # labelled with a held-out FinanceBench company, to see the filter follow the label
+    _write(fb / "documents.jsonl", [{"doc_name": release, "company": "Boeing"}])
+    _write(fb / "questions.jsonl", [{
+        "financebench_id": "q1", "question": "What was Northwind's third quarter revenue?",
+        "doc_name": release, "question_type": "metrics-generated",
+        "evidence": [{"doc_name": release, "evidence_page_num": 0}]}])
+    holdout = eval_financebench(library, fb, split="holdout", llm=False)
+    tune = eval_financebench(library, fb, split="tune", llm=False)
+    assert (holdout.questions, tune.questions) == (1, 0)
+    assert holdout.name == "financebench-holdout" and "Boeing" in \
+        holdout.extra["split_companies"]["financebench"]
+    assert "split: holdout" in holdout.markdown()
+    facts = tmp_path / "facts"
+    facts.mkdir()
+    _write(facts / "facts.jsonl", [
+        {"doc_name": CALL, "fact": "q3 revenue $412.6 million.", "numbers": ["412.6"]}])
+    # NWIN is in no development set: in neither part, and in `all`
+    assert eval_facts(library, facts, split="holdout", llm=False).questions == 0
+    assert eval_facts(library, facts, llm=False).questions == 1
