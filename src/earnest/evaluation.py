@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from earnest.errors import EarnestError, InputError
+from earnest.eval_split import describe, load_splits, named, select_facts, select_financebench
 from earnest.figures import NUMBER_RE, contains_numbers
 from earnest.models import Answer
 from earnest.service import Earnest
@@ -60,7 +61,11 @@ class EvalReport:
                       for r in self.rows if not all(r[k] for k in acc)]
             return "\n".join(lines) + "\n"
         lines = [f"# earnest eval {self.name}", "",
-                 f"{self.questions} questions; library: {self.extra.get('library', '')}", "",
+                 f"{self.questions} questions; library: {self.extra.get('library', '')}; "
+                 f"split: {self.extra.get('split', 'all')}", "",
+                 *[f"Companies in this part ({k}): {', '.join(v)}" for k, v in
+                   self.extra.get("split_companies", {}).items()],
+                 *([""] if self.extra.get("split_companies") else []),
                  "| metric | " + " | ".join(f"@{k}" for k in self.recall) + " | MRR |",
                  "|---|" + "---|" * (len(self.recall) + 1),
                  f"| {self.extra.get('metric', 'recall')} | "
@@ -125,8 +130,9 @@ def _first_rank(ranked: list[Any], gold: Callable[[Any], bool]) -> int | None:
 
 def eval_financebench(lib: Earnest, data_dir: Path, *, limit: int | None = None,
                       progress: Callable[[int, int], None] | None = None,
-                      llm: bool | None = None) -> EvalReport:
-    questions = _read_jsonl(data_dir / "questions.jsonl")[:limit]
+                      llm: bool | None = None, split: str = "all") -> EvalReport:
+    questions = select_financebench(_read_jsonl(data_dir / "questions.jsonl"), data_dir,
+                                    split)[:limit]
     llm = lib.llm_configured if llm is None else llm
     answers: list[Answer] = []
     aliases = _content_aliases(lib, corpus_dir("financebench", data_dir))
@@ -155,10 +161,14 @@ def eval_financebench(lib: Earnest, data_dir: Path, *, limit: int | None = None,
     n = max(len(doc_hits), 1)
     doc_recall = {f"@{k}": round(sum(1 for h in doc_hits if h and h <= k) / n, 4) for k in KS}
     extra: dict[str, Any] = {"metric": "evidence-page recall", "document_recall": doc_recall,
-                             "library": str(lib.home)}
+                             "library": str(lib.home), **split_note(split, "financebench")}
     if llm:
         extra["generative"] = generative_summary(answers)
-    return _summarise("financebench", hits, types, latencies, rows, extra)
+    return _summarise(named("financebench", split), hits, types, latencies, rows, extra)
+
+
+def split_note(split: str, set_name: str) -> dict[str, Any]:
+    return describe(None if split == "all" else load_splits(), split, (set_name,))
 
 
 def _content_aliases(lib: Earnest, folder: Path) -> dict[str, str]:
@@ -202,8 +212,8 @@ def _is_float(text: str) -> bool:
 
 def eval_facts(lib: Earnest, data_dir: Path, *, limit: int | None = None,
                progress: Callable[[int, int], None] | None = None,
-               llm: bool | None = None) -> EvalReport:
-    facts = _read_jsonl(data_dir / "facts.jsonl")[:limit]
+               llm: bool | None = None, split: str = "all") -> EvalReport:
+    facts = select_facts(_read_jsonl(data_dir / "facts.jsonl"), data_dir, split)[:limit]
     llm = lib.llm_configured if llm is None else llm
     answers: list[Answer] = []
     hits, types, latencies, rows = [], [], [], []
@@ -225,10 +235,11 @@ def eval_facts(lib: Earnest, data_dir: Path, *, limit: int | None = None,
                      **_generated(answer)})
         if progress:
             progress(i + 1, len(facts))
-    extra: dict[str, Any] = {"metric": "numeric-fact recall", "library": str(lib.home)}
+    extra: dict[str, Any] = {"metric": "numeric-fact recall", "library": str(lib.home),
+                             **split_note(split, "motleyfool")}
     if llm:
         extra["generative"] = generative_summary(answers)
-    return _summarise("facts", hits, types, latencies, rows, extra)
+    return _summarise(named("facts", split), hits, types, latencies, rows, extra)
 
 
 def _generated(answer: Answer) -> dict[str, Any]:
