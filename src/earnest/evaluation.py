@@ -185,6 +185,32 @@ def _content_aliases(lib: Earnest, folder: Path) -> dict[str, str]:
     return out
 
 
+def opaque_copy(folder: Path, dest: Path) -> Path:
+    """The files of ``folder`` under names that carry nothing (``doc-<hash>.<ext>``), so
+    that what Earnest knows of a document comes from its text alone."""
+    import hashlib
+    import shutil
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in sorted(folder.iterdir()):
+        if path.is_file():
+            digest = hashlib.sha256(path.name.encode()).hexdigest()[:10]
+            target = dest / f"doc-{digest}{path.suffix.lower()}"
+            if not target.exists():
+                shutil.copyfile(path, target)
+    return dest
+
+
+def side_by_side(original: EvalReport, opaque: EvalReport) -> str:
+    """Recall with the original file names next to recall with opaque ones."""
+    lines = ["| recall | original names | opaque names | ratio |", "|---|---|---|---|"]
+    for k, value in original.recall.items():
+        other = opaque.recall.get(k, 0.0)
+        ratio = f"{other / value:.3f}" if value else "-"
+        lines.append(f"| @{k} | {value:.3f} | {other:.3f} | {ratio} |")
+    return "\n".join(lines) + "\n"
+
+
 def fact_question(doc_name: str, fact: str, numbers: list[str]) -> str:
     """Ask about a fact with its numbers withheld:
     ("AAN_q1_2021", "q1 revenue rose 11.1 percent to $481.1 million.") ->
@@ -216,16 +242,18 @@ def eval_facts(lib: Earnest, data_dir: Path, *, limit: int | None = None,
     facts = select_facts(_read_jsonl(data_dir / "facts.jsonl"), data_dir, split)[:limit]
     llm = lib.llm_configured if llm is None else llm
     answers: list[Answer] = []
+    aliases = _content_aliases(lib, corpus_dir("facts", data_dir))
     hits, types, latencies, rows = [], [], [], []
     for i, f in enumerate(facts):
         question = fact_question(f["doc_name"], f["fact"], f["numbers"])
+        stored = aliases.get(f["doc_name"], f["doc_name"])
         t0 = time.perf_counter()
         answer = lib.ask(question, k=max(KS), llm=llm)
         latencies.append((time.perf_counter() - t0) * 1000)
         answers.append(answer)
-        own = [p for p in answer.passages if p.doc_name == f["doc_name"]]
+        own = [p for p in answer.passages if p.doc_name == stored]
         ranked = answer.passages
-        hit = _first_rank(ranked, lambda p: p.doc_name == f["doc_name"]
+        hit = _first_rank(ranked, lambda p: p.doc_name == stored
                           and contains_numbers(p.text, f["numbers"]))
         hits.append(hit)
         types.append("fact")
