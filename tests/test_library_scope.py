@@ -144,3 +144,32 @@ def test_named_periods() -> None:
     assert named_periods("third quarter of fiscal 2024 margins") == [(2024, 3)]
     assert named_periods("Q1 FY25 and FY2023") == [(2025, 1), (2023, None)]
     assert named_periods("Q3 sales in 2023") == [(2023, 3)]
+
+
+def test_names_analysts_write() -> None:
+    index = public_companies()
+    names = lambda q: sorted(c.name for c in index.find(q))  # noqa: E731
+    # The analyst's firm is not the company asked about.
+    assert "UBS" not in " ".join(names("What did Peter Grom of UBS ask about Latin America?"))
+    # A name's first word in the possessive, when no other name starts with it.
+    assert names("What did Jamie Dimon say on JPMorgan's Q4 2023 call?") == ["JPMorgan Chase"]
+    # A name that is itself possessive in form.
+    assert "Domino's" in names("What were Domino's US same-store sales in 2022?")
+    from earnest.library_scope import named_periods
+
+    assert named_periods("first-quarter 2022 bookings") == [(2022, 1)]
+
+
+def test_a_fiscal_year_closed_by_the_newest_fourth_quarter_is_held(library: Earnest,
+                                                                    tmp_path: Path) -> None:
+    call = tmp_path / "ACME_Q4_2021_call.txt"
+    call.write_text("ACME Q4 2021 Earnings Call Transcript\n\nPrepared Remarks:\n\n"
+                    "Jane Doe -- Chief Financial Officer\nPromotional activity stayed "
+                    "elevated through the holiday season.\n", encoding="utf-8")
+    library.ingest([call])
+    # Fiscal and calendar names of a year differ by one: "fiscal 2022" may be this year.
+    assert "library_scope" not in library.ask(
+        "What did ACME say about promotional activity in fiscal 2022?").understanding
+    # A quarter after the newest one is not.
+    assert library.ask("What did ACME say about promotions in Q2 2022?").understanding[
+        "library_scope"]["reason"] == "period_not_held"

@@ -133,10 +133,10 @@ class DocumentMatcher:
             words: set[str] = set()
             for name in aliases.get(doc.doc_name, set()) | {meta.get("ticker") or ""}:
                 words |= _name_words(str(name))
-            if not words:
-                # The file name only when the text named no company: users' files are
-                # named anything.
-                words = _name_words(doc.doc_name.split("_")[0])
+            if not words or not meta.get("ticker"):
+                # The file name only as a fallback, when the text named no company or no
+                # ticker: users' files are named anything.
+                words |= _name_words(doc.doc_name.split("_")[0])
             self.names[doc.id] = words
             self.periods[doc.id] = _doc_period(doc)
             self.also_called[doc.id] = _calendar_year(doc, self.periods[doc.id][0])

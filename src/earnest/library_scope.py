@@ -42,6 +42,8 @@ _ABBREVIATIONS = {
     "OUT", "TWO", "ONE", "CASH", "LOW", "HOLD", "FAST", "RUN", "PAY", "REAL", "SAVE", "CASE",
     "COST",
 }
+# "Toshiya Hari of Goldman Sachs": the analyst's firm, not the company asked about.
+_ANALYST_FIRM = re.compile(r"\b[A-Z][\w'.-]+\s+(?:of|from|at)\s+$")
 # "Q2 Holdings" is not named by "Q2", which is a quarter.
 _PERIODISH = re.compile(r"^(?:Q[1-4]|H[12]|FY\d{0,4}|\d+)$", re.I)
 _WORD = re.compile(r"[\w&'’.+-]+")
@@ -50,7 +52,7 @@ _CALENDAR = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|
 # A name is followed by a possessive, a period or a document ("Zumiez's", "Zumiez Q3",
 # "Zumiez 10-K"), not by an ordinary continuation.
 _FOLLOWS_AS_NAME = re.compile(r"^(?:'s|s'| Q[1-4]| FY| 10-?[KQ]| (?:19|20)\d\d)")
-_FORWARD = re.compile(r"\b(?:guid\w*|outlook|expect\w*|forecast\w*|project\w*|plan\w*|"
+_FORWARD = re.compile(r"\b(?:guid\w*|outlook|expect\w*|forecast\w*|project\w*|plan\w*|estimat\w*|"
                       r"target\w*|anticipat\w*|will|next (?:year|quarter)|going forward)\b",
                       re.I)
 
@@ -100,6 +102,16 @@ class CompanyIndex:
         self.by_first: dict[str, list[tuple[str, Company]]] = {}
         self.by_ticker: dict[str, list[Company]] = {}
         self._fuzzy: dict[str, list[str]] | None = None
+        # "JPMorgan's" for "JPMorgan Chase": a name's first word, in the possessive only,
+        # when no other company's name starts with it.
+        starts: dict[str, list[Company]] = {}
+        for company in companies:
+            for variant in company.variants:
+                first = variant.split()[0]
+                if " " in variant and len(first) >= 5 and first[0].isupper() and \
+                        not first.isupper() and first.replace("-", "").isalpha():
+                    starts.setdefault(first, []).append(company)
+        self.by_possessive = {w: cs[0] for w, cs in starts.items() if len(set(cs)) == 1}
         for company in companies:
             for variant in company.variants:
                 for form in {variant, variant.upper()}:
@@ -131,9 +143,16 @@ class CompanyIndex:
         text = _fold(question)
         found: dict[int, Company] = {}
         for m in _WORD.finditer(text):
-            word = m.group(0).rstrip(".,;:?!'")
-            word = word[:-2] if word.endswith("'s") else word
-            for form, company in self.by_first.get(word, []):
+            whole = m.group(0).rstrip(".,;:?!")
+            word = whole[:-2] if whole.endswith("'s") else whole.rstrip("'")
+            # "Domino's" may be the name itself or a possessive: look up both.
+            forms = self.by_first.get(word, []) + (self.by_first.get(whole, [])
+                                                     if whole != word else [])
+            if whole.endswith("'s") and word in self.by_possessive and \
+                    not _ANALYST_FIRM.search(text[:m.start()]):
+                company = self.by_possessive[word]
+                found[id(company)] = company
+            for form, company in forms:
                 end = m.start() + len(form)
                 if text[m.start():end] != form or re.match(r"[\w&]", text[end:end + 1]):
                     continue
@@ -142,14 +161,29 @@ class CompanyIndex:
                 # ordinary capitalised word; "Target's" is the company.
                 if " " not in form and not text[:m.start()].strip(" \"'(") and not possessive:
                     continue
-                found[id(company)] = company
+                if not _ANALYST_FIRM.search(text[:m.start()]):
+                    found[id(company)] = company
             tick = word
             for company in self.by_ticker.get(tick, []):
                 marked = text[m.start() - 1:m.start()] == "$" or re.search(
                     r"(?:NYSE|NASDAQ|Nasdaq|ticker)\s*:?\s*$", text[:m.start()])
-                if marked or (len(tick) >= 2 and tick not in _ABBREVIATIONS):
+                if marked or (len(tick) >= 2 and tick not in _ABBREVIATIONS
+                               and not _ANALYST_FIRM.search(text[:m.start()])):
                     found[id(company)] = company
         return list(found.values())
+
+
+def _short(name: str) -> tuple[str, ...]:
+    """The first word of a held company's name ("Colgate" of "Colgate-Palmolive", "Alaska"
+    of "Alaska Air Group"), when it is a capitalised word of five letters or more: analysts
+    shorten names, and a held company wrongly seen named costs nothing (it only keeps a
+    question from being refused)."""
+    first = re.split(r"[\s-]", _fold(name).strip())[0]
+    variants = name_variants(name)
+    if len(first) >= 5 and first[0].isupper() and first[1:].islower() and first.isalpha() \
+            and first not in variants:
+        return (first,)
+    return ()
 
 
 def _capitalised(question: str) -> list[str]:
@@ -229,7 +263,7 @@ class LibraryScope:
             names = sorted(aliases.get(doc.doc_name, set()))
             ticker = (meta.get("ticker") or "").upper() or None
             for name in names:
-                self.held.append(Company(name, ticker, name_variants(name)))
+                self.held.append(Company(name, ticker, name_variants(name) + _short(name)))
             if ticker and not names:
                 self.held.append(Company(ticker, ticker, ()))
             if names or ticker:
@@ -325,9 +359,13 @@ class LibraryScope:
             if year < oldest[0] - back:
                 return False
             # A later period is what the newest documents cannot report, except guidance
-            # for the year ahead given in them.
+            # for the year ahead given in them. A year named alone may be the fiscal year
+            # that a fourth quarter's documents close (fiscal and calendar names differ).
+            if quarter is None:
+                return year <= newest[0] or (year == newest[0] + 1
+                                             and (forward or newest[1] == 4))
             ahead = (newest[0] + 1, newest[1]) if forward else newest
-            return (year, quarter or 1) <= ahead
+            return (year, quarter) <= ahead
 
         if any(held(y, q) for y, q in asked):
             return None
@@ -345,7 +383,7 @@ class LibraryScope:
 
 _ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 _QUARTER_YEAR = re.compile(
-    r"\b(?:q([1-4])|(first|second|third|fourth)\s+(?:fiscal\s+)?quarter)(?:\s+of)?"
+    r"\b(?:q([1-4])|(first|second|third|fourth)[\s-]+(?:fiscal\s+)?quarter)(?:\s+of)?"
     r"(?:\s+(?:fiscal|fy))?(?:\s+year)?\s*'?((?:19|20)\d\d|\d\d)\b", re.I)
 _YEAR_ONLY = re.compile(r"\b(?:fy|fiscal\s*(?:year\s*)?)\s?'?((?:19|20)\d\d|\d\d)\b|"
                         r"\b((?:19|20)\d\d)\b", re.I)
