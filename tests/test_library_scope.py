@@ -173,3 +173,14 @@ def test_a_fiscal_year_closed_by_the_newest_fourth_quarter_is_held(library: Earn
     # A quarter after the newest one is not.
     assert library.ask("What did ACME say about promotions in Q2 2022?").understanding[
         "library_scope"]["reason"] == "period_not_held"
+
+
+def test_a_listed_name_of_a_held_company_counts_as_held(library: Earnest,
+                                                         tmp_path: Path) -> None:
+    call = tmp_path / "CI_Q4_2021_call.txt"  # the text names the ticker only
+    call.write_text("CI Q4 2021 Earnings Call Transcript\n\nPrepared Remarks:\n\n"
+                    "Jane Doe -- Chief Financial Officer\nThe medical care ratio was elevated "
+                    "by COVID-19 costs.\n", encoding="utf-8")
+    library.ingest([call])
+    answer = library.ask("Why was Cigna Healthcare's medical care ratio elevated in 2021?")
+    assert "library_scope" not in answer.understanding  # Cigna is CI, which it holds

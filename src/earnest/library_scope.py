@@ -149,7 +149,8 @@ class CompanyIndex:
             forms = self.by_first.get(word, []) + (self.by_first.get(whole, [])
                                                      if whole != word else [])
             if whole.endswith("'s") and word in self.by_possessive and \
-                    not _ANALYST_FIRM.search(text[:m.start()]):
+                    not _ANALYST_FIRM.search(text[:m.start()]) and \
+                    not re.search(r"[A-Z][\w&'.-]*\s+$", text[:m.start()]):
                 company = self.by_possessive[word]
                 found[id(company)] = company
             for form, company in forms:
@@ -307,8 +308,9 @@ class LibraryScope:
         library holds, is a company it lacks."""
         if not self.docs:
             return None
-        held_named = self.held_index.find(question)
-        outside = [c for c in public_companies().find(question) if not self._is_held(c)]
+        listed = public_companies().find(question)
+        held_named = self.held_index.find(question) + [c for c in listed if self._is_held(c)]
+        outside = [c for c in listed if not self._is_held(c)]
         if not held_named and not outside and appears is not None:
             outside = [Company(w, None, (w,)) for w in _capitalised(question)
                        if _FOLLOWS_AS_NAME.search(question.split(w, 1)[1][:6])
