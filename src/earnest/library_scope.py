@@ -111,7 +111,9 @@ class CompanyIndex:
                 if " " in variant and len(first) >= 5 and first[0].isupper() and \
                         not first.isupper() and first.replace("-", "").isalpha():
                     starts.setdefault(first, []).append(company)
-        self.by_possessive = {w: cs[0] for w, cs in starts.items() if len(set(cs)) == 1}
+        whole = {v for c in companies for v in c.variants if " " not in v}
+        self.by_possessive = {w: cs[0] for w, cs in starts.items()
+                              if len(set(cs)) == 1 and w not in whole}
         for company in companies:
             for variant in company.variants:
                 for form in {variant, variant.upper()}:
@@ -273,6 +275,12 @@ class LibraryScope:
                 key = ticker or (_joined(variants[0]) if variants else _joined(names[0]))
                 groups.setdefault(key, Counter()).update(names or [ticker])
                 self.doc_company[doc.id] = key
+        # A document naming its company only by the ticker another document states.
+        for key in [k for k in groups if k.upper() in groups and k != k.upper()]:
+            groups[key.upper()].update(groups.pop(key))
+            for doc_id, k in self.doc_company.items():
+                if k == key:
+                    self.doc_company[doc_id] = key.upper()
         # Each company's label: the name its documents use most, in mixed case if any is.
         self.labels = {key: max(counts, key=lambda n: (counts[n], not n.isupper(), -len(n)))
                        for key, counts in groups.items()}

@@ -412,7 +412,7 @@ class Earnest:
         LLM."""
         stats = self.store.stats()
         understanding = {**plan.to_dict(), **self.retriever.matcher().describe(asked),
-                         "documents": [], "filters": {}, "notes": [verdict.message],
+                         "documents": [], "filters": {}, "notes": [],
                          "library_scope": verdict.to_dict()}
         if corrections:
             understanding["corrections"] = corrections
