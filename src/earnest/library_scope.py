@@ -338,8 +338,9 @@ class LibraryScope:
         return ScopeVerdict("company_not_held", message, companies=[c.name for c in outside])
 
     def _period_verdict(self, question: str, named: list[Company]) -> ScopeVerdict | None:
-        asked = named_periods(question)
-        if not asked or question_scope(question).latest:
+        scope = question_scope(question)
+        asked = scope.periods
+        if not asked or scope.latest:
             return None
         if named:
             keys = {_joined(v) for c in named for v in c.variants} | \
@@ -389,34 +390,6 @@ class LibraryScope:
                    f"nothing for {label}.")
         return ScopeVerdict("period_not_held", message, companies=[who] if who else [],
                             asked=label, held=span)
-
-
-_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4}
-_QUARTER_YEAR = re.compile(
-    r"\b(?:q([1-4])|(first|second|third|fourth)[\s-]+(?:fiscal\s+)?quarter)(?:\s+of)?"
-    r"(?:\s+(?:fiscal|fy))?(?:\s+year)?\s*'?((?:19|20)\d\d|\d\d)\b", re.I)
-_YEAR_ONLY = re.compile(r"\b(?:fy|fiscal\s*(?:year\s*)?)\s?'?((?:19|20)\d\d|\d\d)\b|"
-                        r"\b((?:19|20)\d\d)\b", re.I)
-
-
-def named_periods(question: str) -> list[tuple[int, int | None]]:
-    """The periods a question names: (year, quarter) for "Q3 2023", "third quarter of fiscal
-    2024", "Q1 FY25"; (year, None) for a year named alone."""
-    out: list[tuple[int, int | None]] = []
-
-    def year_of(text: str) -> int:
-        return int(text) if len(text) == 4 else 2000 + int(text)
-
-    for m in _QUARTER_YEAR.finditer(question):
-        quarter = int(m.group(1)) if m.group(1) else _ORDINAL[m.group(2).lower()]
-        out.append((year_of(m.group(3)), quarter))
-    rest = _QUARTER_YEAR.sub(" ", question)
-    for m in _YEAR_ONLY.finditer(rest):
-        out.append((year_of(m.group(1) or m.group(2)), None))
-    scope = question_scope(question)
-    if scope.quarter and not any(q for _, q in out) and len(out) == 1:
-        out = [(out[0][0], scope.quarter)]  # "Q3 results ... in 2023"
-    return list(dict.fromkeys(out))
 
 
 def _period_label(year: int, quarter: int | None) -> str:
