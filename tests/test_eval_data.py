@@ -7,8 +7,15 @@ from collections import Counter
 from pathlib import Path
 
 from earnest.eval_questions import REASONS, TYPES, select
-from earnest.eval_split import (SPLITS_FILE, build_splits, financebench_companies, load_splits,
-                                select_facts, select_financebench, transcript_ticker)
+from earnest.eval_split import (
+    SPLITS_FILE,
+    build_splits,
+    financebench_companies,
+    load_splits,
+    select_facts,
+    select_financebench,
+    transcript_ticker,
+)
 from earnest.readers import read_document
 
 from .conftest import shared_data

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from earnest import Earnest, Settings
-from earnest.library_scope import CompanyIndex, Company, name_variants, public_companies
+from earnest.library_scope import Company, CompanyIndex, name_variants, public_companies
 
 
 def test_name_variants_drop_the_legal_form_but_keep_a_name() -> None:

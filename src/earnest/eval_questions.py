@@ -32,8 +32,14 @@ from typing import Any, Callable
 
 from earnest.errors import InputError
 from earnest.eval_split import check_split, describe, in_split, load_splits, named
-from earnest.evaluation import (EVIDENCE_K, EvalReport, _read_jsonl, _summarise,
-                                generative_markdown, generative_summary)
+from earnest.evaluation import (
+    EVIDENCE_K,
+    EvalReport,
+    _read_jsonl,
+    _summarise,
+    generative_markdown,
+    generative_summary,
+)
 from earnest.models import Answer, Passage
 from earnest.service import Earnest
 

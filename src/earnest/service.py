@@ -13,13 +13,13 @@ from earnest.answer import AnswerDraft, Answerer, AskEvent, ExtractiveAnswerer
 from earnest.chunking import chunk_document, estimate_tokens
 from earnest.embedding import Embedder, make_embedder
 from earnest.errors import DocumentError, IndexMismatch, InputError, LLMNotConfigured, NotFound
+from earnest.library_scope import LibraryScope, ScopeVerdict
 from earnest.metadata import describe
 from earnest.models import Answer, DocumentInfo, SearchResult
 from earnest.readers import is_supported, read_document
 from earnest.retrieval import HybridRetriever, check_filters, relevance
 from earnest.settings import Settings
 from earnest.store import Filters, NewDocument, SqliteStore, Store
-from earnest.library_scope import LibraryScope, ScopeVerdict
 from earnest.structure import transcript_segments
 from earnest.understanding import understand
 
