@@ -11,6 +11,7 @@ def test_a_line_of_dates_and_figures_states_nothing() -> None:
     assert states_nothing("Three Months Ended 2023 2022 (in millions)")
     assert not states_nothing("Net sales 812.4 865.2")
     assert not states_nothing("Total 5,123 4,987")  # a total row is a claim
+    assert not states_nothing("The fiscal year ended January 28, 2023.")
     assert not states_nothing("Revenue fell 7.8% in the third quarter.")
 
 

@@ -184,3 +184,63 @@ def test_a_listed_name_of_a_held_company_counts_as_held(library: Earnest,
     library.ingest([call])
     answer = library.ask("Why was Cigna Healthcare's medical care ratio elevated in 2021?")
     assert "library_scope" not in answer.understanding  # Cigna is CI, which it holds
+
+
+@pytest.fixture()
+def northwind(library: Earnest) -> Earnest:
+    from earnest.samples import sample_dir
+
+    library.ingest([sample_dir()])  # Northwind Instruments (NWIN), Q3 FY2024 call + release
+    return library
+
+
+@pytest.mark.parametrize("question", [
+    "What did the CEO say about demand in Québec?",  # accented word: no crash
+    # Guidance for the period after the newest documents, with or without "expect".
+    "When do shipments to European customers recover in fiscal 2025?",
+    "What did management say about fiscal 2025?",
+    "What revenue range did Northwind give for the fourth quarter of fiscal 2024?",
+    "What did Northwind say about Q4 FY24 revenue?",
+    # Numbers that are no periods.
+    "What did Northwind's Q4 10-K say about backlog?",
+    "Was Northwind's Q3 50 basis point gross margin decline from mix?",
+    "Has Northwind shipped more than 2000 units?",
+    # Other companies mentioned in passing, analysts' firms, ordinary capitalised words.
+    "What did the CFO say about Visa and Mastercard fees?",
+    "What did the analyst from Morgan Stanley ask?",
+    "What did the Goldman Sachs analyst ask about pricing?",
+    "What was said about Target operating margin and the Investor Day?",
+    "What did the Group's revenue do in Continental Europe?",
+    "WHAT IS THE TARGET GROSS MARGIN?",
+])
+def test_answerable_questions_are_not_refused(northwind: Earnest, question: str) -> None:
+    answer = northwind.ask(question)
+    assert "library_scope" not in answer.understanding, answer.answer
+
+
+def test_a_year_the_documents_name_is_held(northwind: Earnest, tmp_path: Path) -> None:
+    notes = tmp_path / "NWIN_FY2024_notes.txt"
+    notes.write_text("Northwind Instruments (NWIN) fiscal 2024 notes\n\nThe 4.5% senior notes "
+                     "mature in 2031. Northwind Instruments repaid the 2019 term loan.\n",
+                     encoding="utf-8")
+    northwind.ingest([notes])
+    assert "library_scope" not in northwind.ask(
+        "When do Northwind's senior notes mature, in 2031?").understanding
+    assert northwind.ask("What did Northwind report for Q2 2026?").understanding[
+        "library_scope"]["reason"] == "period_not_held"
+
+
+def test_typos_are_corrected_only_where_a_name_stands(northwind: Earnest) -> None:
+    # Ordinary words near a company name are left alone.
+    answer = northwind.ask("What did the CFO say about demand in China and India?")
+    assert "corrections" not in answer.understanding
+    corrected = northwind.ask("Why did Nortwind's revenue decline in the third quarter?")
+    assert corrected.understanding["corrections"] == [{"from": "Nortwind", "to": "Northwind"}]
+
+
+def test_a_metadata_filter_skips_the_check(northwind: Earnest) -> None:
+    from earnest import Filters
+
+    answer = northwind.ask("What did Costco's CFO say?",
+                           filters=Filters(metadata={"ticker": ["NWIN"]}))
+    assert "library_scope" not in answer.understanding

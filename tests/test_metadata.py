@@ -116,3 +116,15 @@ def test_company_from_the_way_a_call_opens() -> None:
     assert opening("Welcome to our first quarter 2021 conference call.") is None
     assert opening("Certain matters discussed during this conference call may contain "
                    "forward-looking statements.") is None
+
+
+def test_a_company_named_only_in_the_sentences_is_read_from_them(tmp_path) -> None:
+    from earnest.metadata import extract_metadata
+    from earnest.models import Page
+
+    text = ("FOR IMMEDIATE RELEASE\nAmcor reports fourth quarter and fiscal 2023 results\n"
+            "Amcor delivered net sales of $14.7 billion for the year.\n"
+            "Amcor expects growth in fiscal 2024.")
+    meta = extract_metadata([Page(number=1, text=text)], "doc-1a2b3c")
+    assert meta["company"] == "Amcor" and meta["ticker"] == "AMCR"
+    assert meta["metadata_source"]["company"] == "text"  # not the file name "doc"

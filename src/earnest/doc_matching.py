@@ -76,11 +76,18 @@ class QuestionScope:
     periods: list[tuple[int, int | None]] = field(default_factory=list)
 
 
+# A year: four digits, or two after an apostrophe, "FY" or "fiscal" ("Q1 FY25", "Q3 '24");
+# not a quantity ("Q3 50 basis points", "2000 units", "$2019", "Q4 10-K").
+_NOT_QUANTITY = (r"(?![\d.,%-]|\s*(?:%|percent|basis|bps|points?|units|shares|stores|people|"
+                 r"employees|customers|thousand|million|billion)\b)")
+_YEAR_TEXT = (r"(?:\s*(?:(?:fiscal(?:\s+year)?|fy)\s*)?'?((?:19|20)\d\d)" + _NOT_QUANTITY
+              + r"|\s*(?:(?:fiscal(?:\s+year)?|fy)\s*'?|')(\d\d)" + _NOT_QUANTITY + ")")
 _QUARTER_YEAR = re.compile(
     r"\b(?:q([1-4])|(first|second|third|fourth)[\s-]+(?:fiscal\s+)?quarter)(?:\s+of)?"
-    r"(?:\s+(?:fiscal|fy))?(?:\s+year)?\s*'?((?:19|20)\d\d|\d\d)\b", re.I)
-_YEAR_ONLY = re.compile(r"\b(?:fy|fiscal\s*(?:year\s*)?)\s?'?((?:19|20)\d\d|\d\d)\b|"
-                        r"\b((?:19|20)\d\d)\b", re.I)
+    r"(?:\s+year)?" + _YEAR_TEXT, re.I)
+_YEAR_ONLY = re.compile(r"(?<![$\d.,])\b(?:fy|fiscal\s*(?:year\s*)?)\s?'?((?:19|20)\d\d|\d\d)\b"
+                        + _NOT_QUANTITY + r"|(?<![$\d.,])\b((?:19|20)\d\d)\b" + _NOT_QUANTITY,
+                        re.I)
 
 
 def named_periods(question: str) -> list[tuple[int, int | None]]:
@@ -93,7 +100,7 @@ def named_periods(question: str) -> list[tuple[int, int | None]]:
 
     for m in _QUARTER_YEAR.finditer(question):
         quarter = int(m.group(1)) if m.group(1) else _ORDINAL[m.group(2).lower()]
-        out.append((year_of(m.group(3)), quarter))
+        out.append((year_of(m.group(3) or m.group(4)), quarter))
     rest = _QUARTER_YEAR.sub(" ", question)
     for m in _YEAR_ONLY.finditer(rest):
         out.append((year_of(m.group(1) or m.group(2)), None))
@@ -102,8 +109,6 @@ def named_periods(question: str) -> list[tuple[int, int | None]]:
         # "Q3 results ... in 2023"
         out = [(out[0][0], int(q.group(1)) if q.group(1) else _ORDINAL[q.group(2).lower()])]
     return list(dict.fromkeys(out))
-
-
 
 
 def question_scope(question: str) -> QuestionScope:

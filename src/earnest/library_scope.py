@@ -42,8 +42,11 @@ _ABBREVIATIONS = {
     "OUT", "TWO", "ONE", "CASH", "LOW", "HOLD", "FAST", "RUN", "PAY", "REAL", "SAVE", "CASE",
     "COST",
 }
-# "Toshiya Hari of Goldman Sachs": the analyst's firm, not the company asked about.
-_ANALYST_FIRM = re.compile(r"\b[A-Z][\w'.-]+\s+(?:of|from|at)\s+$")
+# "Toshiya Hari of Goldman Sachs", "the analyst from Morgan Stanley", "the UBS analyst": the
+# analyst's firm, not the company asked about.
+_ANALYST_FIRM = re.compile(r"\b[A-Z][\w'.-]+\s+(?:of|from|at)\s+$|"
+                           r"\banalysts?\s+(?:of|from|at|with)\s+$")
+_FIRM_AFTER = re.compile(r"^\s+(?:analysts?|research|securities|equity research)\b", re.I)
 # "Q2 Holdings" is not named by "Q2", which is a quarter.
 _PERIODISH = re.compile(r"^(?:Q[1-4]|H[12]|FY\d{0,4}|\d+)$", re.I)
 _WORD = re.compile(r"[\w&'’.+-]+")
@@ -52,6 +55,9 @@ _CALENDAR = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|
 # A name is followed by a possessive, a period or a document ("Zumiez's", "Zumiez Q3",
 # "Zumiez 10-K"), not by an ordinary continuation.
 _FOLLOWS_AS_NAME = re.compile(r"^(?:'s|s'| Q[1-4]| FY| 10-?[KQ]| (?:19|20)\d\d)")
+# Asking for results ("What was revenue in Q1?", "did AMD report"), not what was said.
+_RESULTS = re.compile(r"\b(?:was|were|report\w*|post\w*|deliver\w*|achiev\w*|actual\w*|"
+                      r"results?|grew|fell|rose|declined?|increased?|decreased?)\b", re.I)
 _FORWARD = re.compile(r"\b(?:guid\w*|outlook|expect\w*|forecast\w*|project\w*|plan\w*|estimat\w*|"
                       r"target\w*|anticipat\w*|will|next (?:year|quarter)|going forward)\b",
                       re.I)
@@ -103,13 +109,15 @@ class CompanyIndex:
         self.by_ticker: dict[str, list[Company]] = {}
         self._fuzzy: dict[str, list[str]] | None = None
         # "JPMorgan's" for "JPMorgan Chase": a name's first word, in the possessive only,
-        # when no other company's name starts with it.
+        # when no other company's name starts with it and it is spelt as no ordinary word
+        # is (a capital inside: "Smith's", "the Group's" are not companies).
         starts: dict[str, list[Company]] = {}
         for company in companies:
             for variant in company.variants:
                 first = variant.split()[0]
                 if " " in variant and len(first) >= 5 and first[0].isupper() and \
-                        not first.isupper() and first.replace("-", "").isalpha():
+                        not first.isupper() and first.replace("-", "").isalpha() and \
+                        any(c.isupper() for c in first[1:]):
                     starts.setdefault(first, []).append(company)
         whole = {v for c in companies for v in c.variants if " " not in v}
         self.by_possessive = {w: cs[0] for w, cs in starts.items()
@@ -126,54 +134,118 @@ class CompanyIndex:
         if len(word) < 5:
             return None
         limit = 2 if len(word) >= 9 else 1
-        if self._fuzzy is None:
-            # Capitalised one-word starts of names, by first letter and by ending: a typo
-            # rarely changes both.
-            self._fuzzy = {}
-            for first in self.by_first:
+        fuzzy = self._fuzzy
+        if fuzzy is None:
+            # One-word names (whole ones: a typo of a name's first word is not a name), by
+            # first letter and by ending: a typo rarely changes both. Built aside and then
+            # published, as API threads share the index.
+            fuzzy = {}
+            for first, forms in self.by_first.items():
                 if len(first) >= 4 and first[0].isupper() and not first.isupper() and \
-                        first.isalpha():
+                        first.isalpha() and any(form == first for form, _ in forms):
                     for key in (first[0].lower(), first[-3:].lower()):
-                        self._fuzzy.setdefault(key, []).append(first)
+                        fuzzy.setdefault(key, []).append(first)
+            self._fuzzy = fuzzy
         low = word.lower()
-        near = {first for key in (low[0], low[-3:]) for first in self._fuzzy.get(key, [])
+        near = {first for key in (low[0], low[-3:]) for first in fuzzy.get(key, [])
                 if abs(len(first) - len(word)) <= limit
                 and edit_distance(low, first.lower(), limit) <= limit}
         return near.pop() if len(near) == 1 else None
 
-    def find(self, question: str) -> list[Company]:
+    def find(self, question: str, *, in_document: bool = False) -> list[Company]:
+        """The companies ``question`` names. ``in_document``: the text is a document's,
+        where a line may well open with the name and bare capitals are no tickers."""
+        return list({id(m.company): m.company
+                     for m in self.mentions(question, in_document=in_document)}.values())
+
+    def mentions(self, question: str, *, in_document: bool = False) -> list[Mention]:
+        """Each company named, and whether as the subject asked about (see ``_subject``)."""
         text = _fold(question)
-        found: dict[int, Company] = {}
+        shouting = not re.search(r"[a-z]", text)  # all capitals: no bare tickers
+        found: list[Mention] = []
         for m in _WORD.finditer(text):
             whole = m.group(0).rstrip(".,;:?!")
             word = whole[:-2] if whole.endswith("'s") else whole.rstrip("'")
+            before = text[:m.start()]
+            if _ANALYST_FIRM.search(before):
+                continue
             # "Domino's" may be the name itself or a possessive: look up both.
             forms = self.by_first.get(word, []) + (self.by_first.get(whole, [])
                                                      if whole != word else [])
             if whole.endswith("'s") and word in self.by_possessive and \
-                    not _ANALYST_FIRM.search(text[:m.start()]) and \
-                    not re.search(r"[A-Z][\w&'.-]*\s+$", text[:m.start()]):
-                company = self.by_possessive[word]
-                found[id(company)] = company
+                    not re.search(r"(?:[A-Z][\w&'.-]*|\b[Tt]he)\s+$", before):
+                found.append(Mention(self.by_possessive[word], True))
             for form, company in forms:
                 end = m.start() + len(form)
                 if text[m.start():end] != form or re.match(r"[\w&]", text[end:end + 1]):
                     continue
-                possessive = text[end:end + 2] in ("'s", "s'")
+                possessive = text[end:end + 2] in ("'s", "s'") or form.endswith("'s")
                 # A one-word name opening the question ("Target margin ...") may be an
                 # ordinary capitalised word; "Target's" is the company.
-                if " " not in form and not text[:m.start()].strip(" \"'(") and not possessive:
+                if " " not in form and not before.strip(" \"'(") and \
+                        not possessive and not in_document:
                     continue
-                if not _ANALYST_FIRM.search(text[:m.start()]):
-                    found[id(company)] = company
-            tick = word
-            for company in self.by_ticker.get(tick, []):
-                marked = text[m.start() - 1:m.start()] == "$" or re.search(
-                    r"(?:NYSE|NASDAQ|Nasdaq|ticker)\s*:?\s*$", text[:m.start()])
-                if marked or (len(tick) >= 2 and tick not in _ABBREVIATIONS
-                               and not _ANALYST_FIRM.search(text[:m.start()])):
-                    found[id(company)] = company
-        return list(found.values())
+                if _FIRM_AFTER.match(text[end:]):
+                    continue  # "the Goldman Sachs analyst"
+                if shouting and " " not in form:
+                    continue  # in a question all in capitals every word looks like a name
+                found.append(Mention(company, possessive or _subject(before, text[end:])))
+            for company in self.by_ticker.get(word, []):
+                marked = before[-1:] == "$" or re.search(
+                    r"(?:NYSE|NASDAQ|Nasdaq|ticker)\s*:?\s*$", before)
+                bare = (len(word) >= 2 and word not in _ABBREVIATIONS and not in_document
+                        and not shouting)
+                if marked or bare:
+                    found.append(Mention(company, True))
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    company: Company
+    subject: bool  # the company asked about, not one mentioned in passing
+
+
+# Around a name asked about: "did Intel report", "ask Oracle", "for Costco", "Costco Q3",
+# "Costco's", "Costco 10-K", "Costco CFO"; not "about Visa and Mastercard fees".
+_SUBJECT_BEFORE = re.compile(r"\b(?:did|does|do|has|have|had|will|would|is|was|were|can|could|"
+                             r"should|ask|asked|for|at)\s+(?:the\s+)?$", re.I)
+_SUBJECT_AFTER = re.compile(r"^(?:'s|s'|\s+(?:Q[1-4]|FY|10-?[KQ]|8-?K|(?:19|20)\d\d|"
+                            r"fiscal|earnings|call|conference|CEO|CFO|COO|management|"
+                            r"report\w*|say|said|guide\w*|expect\w*|announce\w*|post\w*|"
+                            r"earn\w*|gave|give|grow\w*|revenue|sales|shares?|stock)\b)", re.I)
+
+
+def _subject(before: str, after: str) -> bool:
+    return bool(_SUBJECT_BEFORE.search(before) or _SUBJECT_AFTER.search(after)
+                or not before.strip(" \"'("))
+
+
+Appears = Callable[..., bool]  # (word, doc_names=None) -> whether documents contain it
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    wrong: str
+    right: str
+    held: bool  # a name of the library's own companies
+
+    def to_dict(self) -> dict[str, str]:
+        return {"from": self.wrong, "to": self.right}
+
+
+def _apply(corrections: list[Correction], question: str) -> str:
+    for c in corrections:
+        question = re.sub(rf"(?<![\w&]){re.escape(c.wrong)}(?![\w&])", c.right, question)
+    return question
+
+
+def _names_position(question: str, word: str) -> bool:
+    """Whether ``word`` stands where a company is named: possessive, or before a period or a
+    document ("Zumiez's", "Zumiez Q3", "Zumiez 10-K")."""
+    return any(_FOLLOWS_AS_NAME.search(question[m.end():m.end() + 6])
+               and not re.search(r"\b[Tt]he\s+$", question[:m.start()])  # "the Group's"
+               for m in re.finditer(rf"(?<![\w&]){re.escape(word)}(?![\w&])", question))
 
 
 def _short(name: str) -> tuple[str, ...]:
@@ -284,6 +356,7 @@ class LibraryScope:
         # Each company's label: the name its documents use most, in mixed case if any is.
         self.labels = {key: max(counts, key=lambda n: (counts[n], not n.isupper(), -len(n)))
                        for key, counts in groups.items()}
+        self.held = list(dict.fromkeys(self.held))  # one entry per name, not per document
         self.held_index = CompanyIndex(self.held)
         self._name_keys = set().union(*matcher.names.values()) if matcher.names else set()
 
@@ -294,38 +367,49 @@ class LibraryScope:
             keys.add(company.ticker.lower())
         return bool(keys & self._name_keys)
 
-    def correct(self, question: str, appears: Callable[[str], bool]) -> tuple[str, list[dict]]:
-        """Company names mistyped in ``question`` ("Netflx"), corrected: a capitalised word
-        that is one edit (two for long words) from exactly one company name, the library's
-        own first, and that no document contains. Returns the question and the corrections."""
-        corrections: list[dict] = []
-        for word in _capitalised(question):
+    def correct(self, question: str, appears: Appears) -> tuple[str, list[Correction]]:
+        """Company names mistyped in ``question`` ("Netflx's"), corrected: a word written as a
+        name (capitalised, and possessive or followed by a period or document) that no
+        document contains and that is one edit (two for long words) from exactly one
+        one-word company name. The library's own names rewrite the question (so retrieval
+        finds the company); a listed name only informs the check. Returns the question to
+        retrieve with and the corrections."""
+        corrections: list[Correction] = []
+        folded = _fold(question)
+        for word in _capitalised(folded):
             if word in self.held_index.by_first or word in public_companies().by_first:
                 continue
-            target = self.held_index.closest(word) or public_companies().closest(word)
+            if not _names_position(folded, word):
+                continue
+            held = self.held_index.closest(word)
+            target = held or public_companies().closest(word)
             if target and not appears(word.lower()):
-                question = re.sub(rf"(?<![\w&]){re.escape(word)}(?![\w&])", target, question)
-                corrections.append({"from": word, "to": target})
-        return question, corrections
+                corrections.append(Correction(word, target, held=bool(held)))
+        return _apply([c for c in corrections if c.held], question), corrections
 
-    def check(self, question: str,
-              appears: Callable[[str], bool] | None = None) -> ScopeVerdict | None:
-        """Why the library cannot answer ``question``, or None. ``appears(word)`` says
-        whether any document contains a word: a capitalised name written as a company's
-        ("Zumiez's", "Zumiez Q3") that no document contains, asked about with no company the
-        library holds, is a company it lacks."""
+    def check(self, question: str, appears: Appears | None = None,
+              corrections: list[Correction] | None = None) -> ScopeVerdict | None:
+        """Why the library cannot answer ``question``, or None: it is asked about (see
+        ``Mention.subject``) companies the library has no documents of and about none it
+        has, or only about periods outside what it holds. ``appears(word, docs)`` says
+        whether any document (of ``docs``) contains a word: a capitalised name written as a
+        company's ("Zumiez's", "Zumiez Q3") that no document contains is a company the
+        library lacks, and a year the company's documents name is held."""
         if not self.docs:
             return None
-        listed = public_companies().find(question)
-        held_named = self.held_index.find(question) + [c for c in listed if self._is_held(c)]
-        outside = [c for c in listed if not self._is_held(c)]
-        if not held_named and not outside and appears is not None:
-            outside = [Company(w, None, (w,)) for w in _capitalised(question)
-                       if _FOLLOWS_AS_NAME.search(question.split(w, 1)[1][:6])
-                       and not appears(w.lower())]
+        asked = _apply(corrections or [], question)
+        appears = appears or (lambda word, docs=None: False)
+        listed = public_companies().mentions(asked)
+        held_named = [m.company for m in self.held_index.mentions(asked)] + \
+            [m.company for m in listed if self._is_held(m.company)]
+        outside = [m.company for m in listed if m.subject and not self._is_held(m.company)]
+        if not held_named and not outside:
+            folded = _fold(asked)
+            outside = [Company(w, None, (w,)) for w in _capitalised(folded)
+                       if _names_position(folded, w) and not appears(w.lower())]
         if outside and not held_named:
-            return self._company_verdict(outside)
-        return self._period_verdict(question, held_named)
+            return self._company_verdict(list(dict.fromkeys(outside)))
+        return self._period_verdict(asked, held_named, appears)
 
     def _company_verdict(self, outside: list[Company]) -> ScopeVerdict:
         named = [f"{c.name} ({c.ticker})" if c.ticker else c.name for c in outside[:3]]
@@ -337,7 +421,8 @@ class LibraryScope:
                    f"compan{'y' if len(companies) == 1 else 'ies'}: {listing}.")
         return ScopeVerdict("company_not_held", message, companies=[c.name for c in outside])
 
-    def _period_verdict(self, question: str, named: list[Company]) -> ScopeVerdict | None:
+    def _period_verdict(self, question: str, named: list[Company],
+                        appears: Appears) -> ScopeVerdict | None:
         scope = question_scope(question)
         asked = scope.periods
         if not asked or scope.latest:
@@ -361,21 +446,29 @@ class LibraryScope:
         newest = max(p[:2] for p in periods)
         oldest = min((p[2], p[3] or 1) for p in periods)
         forward = bool(_FORWARD.search(question))
+        results = bool(_RESULTS.search(question))
         # Annual reports print several earlier years (selected data: five); calls and
         # releases compare with a year before.
         back = 5 if any(p[4].effective_metadata().get("doc_type") == "10-K"
                         for p in periods) else 1
 
+        # The quarter after the newest one: its documents give guidance for it.
+        following = (newest[0] + newest[1] // 4, newest[1] % 4 + 1)
+
         def held(year: int, quarter: int | None) -> bool:
+            if quarter is None:
+                # A year the documents name (debt maturing in 2027, 2030 goals, guidance
+                # for next year) or the fiscal year the newest quarter falls in or closes
+                # (fiscal and calendar names of a year differ by one).
+                return oldest[0] - back <= year <= following[0] + 1 or appears(
+                    str(year), [d.doc_name for d in docs])
             if year < oldest[0] - back:
                 return False
-            # A later period is what the newest documents cannot report, except guidance
-            # for the year ahead given in them. A year named alone may be the fiscal year
-            # that a fourth quarter's documents close (fiscal and calendar names differ).
-            if quarter is None:
-                return year <= newest[0] or (year == newest[0] + 1
-                                             and (forward or newest[1] == 4))
-            ahead = (newest[0] + 1, newest[1]) if forward else newest
+            # A later quarter is what the newest documents cannot report: results for it
+            # are not held; what they say of the quarter they guide for is, and of the year
+            # ahead when the question asks for an outlook.
+            ahead = (newest[0] + 1, newest[1]) if forward else \
+                newest if results else following
             return (year, quarter) <= ahead
 
         if any(held(y, q) for y, q in asked):

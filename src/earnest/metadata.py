@@ -243,6 +243,9 @@ def extract_metadata(pages: list[Page], doc_name: str, *,
     if ticker is None:
         m = _EXCHANGE_TICKER.search(first)
         ticker = m.group(1) if m else None
+    if company is None:
+        company, listed_ticker = listed_company_in(head)
+        ticker = ticker or listed_ticker
     if company:
         meta["company"], source["company"] = company, "text"
     else:
@@ -255,6 +258,23 @@ def extract_metadata(pages: list[Page], doc_name: str, *,
     _periods(meta, source, doc_type, first, head, transcript_title, doc_name)
     meta["metadata_source"] = source
     return meta
+
+
+def listed_company_in(text: str) -> tuple[str | None, str | None]:
+    """The listed company (of the index constituents Earnest knows) that ``text`` names most,
+    at least twice: a release or a letter that states its company nowhere in a form the
+    patterns above read still names it in its sentences ("Amcor reported ...")."""
+    from earnest.library_scope import public_companies
+
+    counts: Counter[Any] = Counter()
+    for line in text.splitlines():
+        counts.update(public_companies().find(line, in_document=True))
+    if not counts:
+        return None, None
+    company, n = counts.most_common(1)[0]
+    if n < 2:
+        return None, None
+    return company.name, company.ticker
 
 
 def _periods(meta: dict[str, Any], source: dict[str, str], doc_type: str, first: str,

@@ -13,7 +13,7 @@ from earnest.answer import AnswerDraft, Answerer, AskEvent, ExtractiveAnswerer
 from earnest.chunking import chunk_document, estimate_tokens
 from earnest.embedding import Embedder, make_embedder
 from earnest.errors import DocumentError, IndexMismatch, InputError, LLMNotConfigured, NotFound
-from earnest.library_scope import LibraryScope, ScopeVerdict
+from earnest.library_scope import Correction, LibraryScope, ScopeVerdict
 from earnest.metadata import describe
 from earnest.models import Answer, DocumentInfo, SearchResult
 from earnest.readers import is_supported, read_document
@@ -346,8 +346,9 @@ class Earnest:
         scope = self.library_scope()
         asked, corrections = scope.correct(question, self._appears)
         plan = understand(asked)
-        verdict = None if filters is not None and filters.doc_names else \
-            scope.check(asked, self._appears)
+        # Filters naming documents or their company, period or type: the user chose.
+        verdict = None if filters is not None and not filters.is_empty() else \
+            scope.check(asked, self._appears, corrections)
         if verdict is not None:
             yield from self._not_held(question, asked, plan, verdict, answerer, t0, corrections)
             return
@@ -357,7 +358,7 @@ class Earnest:
         understanding = {**result.understanding, "filters": result.filters,
                          "notes": result.notes}
         if corrections:
-            understanding["corrections"] = corrections
+            understanding["corrections"] = [c.to_dict() for c in corrections]
         yield AskEvent("stage", {"stage": "retrieve", "status": "done",
                                  "ms": round((time.perf_counter() - t0) * 1000, 2)})
         yield AskEvent("understanding", understanding)
@@ -400,13 +401,13 @@ class Earnest:
             self._scope = LibraryScope(matcher)
         return self._scope
 
-    def _appears(self, word: str) -> bool:
-        """Whether any document contains ``word``."""
-        return bool(self.store.keyword_search(word, Filters(), 1))
+    def _appears(self, word: str, doc_names: list[str] | None = None) -> bool:
+        """Whether any document (of ``doc_names``) contains ``word``."""
+        return bool(self.store.keyword_search(word, Filters(doc_names=doc_names or []), 1))
 
     def _not_held(self, question: str, asked: str, plan: Any, verdict: ScopeVerdict,
                   answerer: Answerer, t0: float,
-                  corrections: list[dict]) -> Iterator[AskEvent]:
+                  corrections: list[Correction]) -> Iterator[AskEvent]:
         """The question is about a company or period the library lacks: say so and what it
         holds, without retrieving (another company's words are no evidence) or calling an
         LLM."""
@@ -415,7 +416,7 @@ class Earnest:
                          "documents": [], "filters": {}, "notes": [],
                          "library_scope": verdict.to_dict()}
         if corrections:
-            understanding["corrections"] = corrections
+            understanding["corrections"] = [c.to_dict() for c in corrections]
         yield AskEvent("understanding", understanding)
         yield AskEvent("passages", {"passages": []})
         total = round((time.perf_counter() - t0) * 1000, 2)

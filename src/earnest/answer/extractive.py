@@ -30,7 +30,10 @@ dollars except per share amounts unaudited audited restated three six nine twelv
 
 
 def states_nothing(text: str) -> bool:
-    """A line of dates, periods and figures only: a header, not a claim."""
+    """A line of dates, periods and figures only, not ended as a sentence: a header, not a
+    claim ("The fiscal year ended January 28, 2023." is a claim)."""
+    if re.search(r"[.!?]\s*$", text) and re.search(r"[a-z]", text):
+        return False
     words = [w for w in tokens(text) if not w.replace(".", "").replace(",", "").isdigit()]
     return all(w in _LABEL_WORDS for w in words)
 
