@@ -91,3 +91,23 @@ def test_concurrent_writers_one_document_each(pg_url) -> None:  # noqa: F811
         assert s.stats()["chunks"] == 13
     finally:
         s.close()
+
+
+def test_store_url_setting_picks_the_store(tmp_path, pg_url) -> None:  # noqa: F811
+    from earnest.errors import ConfigError
+    from earnest.settings import Settings
+    from earnest.store import SqliteStore, open_store
+
+    default = Settings.load(tmp_path / "lib", env={})
+    assert default.store.url is None
+    s = open_store(default.store, tmp_path / "lib")
+    assert isinstance(s, SqliteStore)
+    s.close()
+    for name in ("EARNEST_STORE__URL", "EARNEST_STORE_URL"):
+        chosen = Settings.load(tmp_path / "lib", env={name: pg_url})
+        assert chosen.store.url == pg_url
+    s = open_store(chosen.store, tmp_path / "lib")
+    assert isinstance(s, PostgresStore) and s.stats()["documents"] == 0
+    s.close()
+    with pytest.raises(ConfigError, match="postgresql://"):
+        Settings.load(tmp_path / "lib", env={"EARNEST_STORE__URL": "mysql://x/y"})
