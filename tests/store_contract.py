@@ -167,3 +167,12 @@ class StoreContract:
         assert (stats["documents"], stats["pages"], stats["chunks"], stats["embedded"]) == (
             1, 2, 2, 0)
         assert [p.number for p in store.pages("A")] == [1, 2]
+
+    def test_document_chunks_in_order(self, store) -> None:
+        doc = new_doc("A", ["first page", "second page"])
+        doc.chunks[1].speaker, doc.chunks[1].role, doc.chunks[1].section = "Jo", "analyst", "Q&A"
+        store.add_document(doc)
+        got = store.document_chunks("A")
+        assert [c for _, c in got] == doc.chunks
+        assert [i for i, _ in got] == [i for i, _ in store.chunks_without_vectors(10)]
+        assert store.document_chunks("nothing") == []

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 
 from earnest.errors import MissingDependency, NotFound, StoreError
-from earnest.models import DocumentInfo, Page, Passage
+from earnest.models import Chunk, DocumentInfo, Page, Passage
 from earnest.store.base import Filters, NewDocument
 from earnest.store.pg_schema import DIMENSIONS, migrate
 from earnest.store.terms import B, K1, Fts5Tokenizer
@@ -219,6 +219,13 @@ class PostgresStore:
             "select p.page, p.text from pages p join documents d on d.collection = "
             "p.collection and d.id = p.doc_id where d.doc_name = %s order by p.page",
             (doc_name,))]
+
+    def document_chunks(self, doc_name: str) -> list[tuple[int, Chunk]]:
+        return [(r[0], Chunk(*r[1:])) for r in self._run(
+            "select c.id, c.ordinal, c.page_start, c.page_end, c.char_start, c.char_end, "
+            "c.text, c.section, c.speaker, c.role, c.context from chunks c join documents d "
+            "on d.collection = c.collection and d.id = c.doc_id where d.doc_name = %s "
+            "order by c.ordinal", (doc_name,))]
 
     def page_text(self, doc_name: str, page: int) -> str | None:
         rows = self._run(

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from earnest.errors import CorruptLibrary, NotFound, StoreError
-from earnest.models import DocumentInfo, Page, Passage
+from earnest.models import Chunk, DocumentInfo, Page, Passage
 from earnest.store.base import Filters, NewDocument
 
 MIGRATIONS: list[str] = [
@@ -290,6 +290,12 @@ class SqliteStore:
         return [Page(n, t) for n, t in self._conn().execute(
             "select p.page, p.text from pages p join documents d on d.id = p.doc_id "
             "where d.doc_name = ? order by p.page", (doc_name,))]
+
+    def document_chunks(self, doc_name: str) -> list[tuple[int, Chunk]]:
+        return [(r[0], Chunk(*r[1:])) for r in self._conn().execute(
+            "select c.id, c.ordinal, c.page_start, c.page_end, c.char_start, c.char_end, "
+            "c.text, c.section, c.speaker, c.role, c.context from chunks c join documents d "
+            "on d.id = c.doc_id where d.doc_name = ? order by c.ordinal", (doc_name,))]
 
     def page_text(self, doc_name: str, page: int) -> str | None:
         row = self._conn().execute(
