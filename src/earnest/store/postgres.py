@@ -16,7 +16,7 @@ from earnest.errors import MissingDependency, NotFound, StoreError
 from earnest.models import Chunk, DocumentInfo, Page, Passage
 from earnest.store.base import Filters, NewDocument
 from earnest.store.pg_schema import DIMENSIONS, migrate
-from earnest.store.terms import B, K1, Fts5Tokenizer
+from earnest.store.terms import K1, B, Fts5Tokenizer
 
 try:
     import psycopg
@@ -63,10 +63,10 @@ class PostgresStore:
     def close(self) -> None:
         self._pool.close()
 
-    def _run(self, sql: str, params: Any = None) -> list[tuple]:
+    def _run(self, sql: str, params: Any = None, binary: bool = False) -> list[tuple]:
         try:
             with self._pool.connection() as conn:
-                cur = conn.execute(sql, params)
+                cur = conn.execute(sql, params, binary=binary)
                 return cur.fetchall() if cur.description else []
         except psycopg.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
@@ -264,14 +264,14 @@ class PostgresStore:
                              (str(min(1000, max(40, want))),))
                 rows = conn.execute(
                     "select id, embedding from chunks where embedding is not null "
-                    "order by embedding <#> %s limit %s", (hv, want)).fetchall()
+                    "order by embedding <#> %s limit %s", (hv, want), binary=True).fetchall()
             else:
                 # A few documents: an exact scan of theirs (an HNSW scan filtered afterwards
                 # could return fewer than asked). "+ 0" keeps the planner off the index.
                 rows = conn.execute(
                     "select id, embedding from chunks where embedding is not null "
                     "and doc_id = any(%s) order by (embedding <#> %s) + 0 limit %s",
-                    (sorted(allowed), hv, want)).fetchall()
+                    (sorted(allowed), hv, want), binary=True).fetchall()
         if not rows:
             return []
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -284,7 +284,7 @@ class PostgresStore:
         if not len(chunk_ids):
             return {}
         rows = self._run("select id, embedding from chunks where id = any(%s) "
-                         "and embedding is not null", ([int(i) for i in chunk_ids],))
+                         "and embedding is not null", ([int(i) for i in chunk_ids],), binary=True)
         return {int(i): v.to_numpy().astype(np.float32) for i, v in rows}
 
     # -- keyword search ----------------------------------------------------------------------
