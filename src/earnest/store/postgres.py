@@ -6,8 +6,9 @@ found by an HNSW index and re-scored exactly with the same float32 product."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
@@ -63,6 +64,15 @@ class PostgresStore:
     def close(self) -> None:
         self._pool.close()
 
+    @contextmanager
+    def _tx(self) -> Iterator[Any]:
+        """A pooled connection in one transaction; database errors become StoreError."""
+        try:
+            with self._pool.connection() as conn, conn.transaction():
+                yield conn
+        except psycopg.Error as exc:
+            raise StoreError(f"database error: {exc}") from exc
+
     def _run(self, sql: str, params: Any = None, binary: bool = False) -> list[tuple]:
         try:
             with self._pool.connection() as conn:
@@ -93,7 +103,7 @@ class PostgresStore:
         # Tokenised before the transaction: SQLite's tokenizer, so both stores hold one index.
         terms = self._terms.chunk_terms([(c.text, c.context) for c in doc.chunks])
         col = doc.collection
-        with self._pool.connection() as conn, conn.transaction():
+        with self._tx() as conn:
             # Names are unique in the library, across collections: one writer per name.
             conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))",
                          (doc.doc_name,))
@@ -142,7 +152,7 @@ class PostgresStore:
                      (collection, doc_id))
 
     def remove_document(self, doc_name: str) -> bool:
-        with self._pool.connection() as conn, conn.transaction():
+        with self._tx() as conn:
             rows = conn.execute("select collection, id from documents where doc_name = %s",
                                 (doc_name,)).fetchall()
             for col, doc_id in rows:
@@ -186,7 +196,7 @@ class PostgresStore:
 
     def correct_metadata(self, doc_name: str, values: dict[str, Any]) -> DocumentInfo:
         """Record users' corrections (a None value removes one); they outlive re-ingest."""
-        with self._pool.connection() as conn, conn.transaction():
+        with self._tx() as conn:
             if not conn.execute("select 1 from documents where doc_name = %s",
                                 (doc_name,)).fetchone():
                 raise NotFound(f"no document named {doc_name!r}")
@@ -204,7 +214,7 @@ class PostgresStore:
         return info
 
     def update_metadata(self, doc_name: str, metadata: dict[str, Any]) -> DocumentInfo:
-        with self._pool.connection() as conn, conn.transaction():
+        with self._tx() as conn:
             cur = conn.execute("update documents set metadata = %s where doc_name = %s",
                                (Jsonb(metadata), doc_name))
             if not cur.rowcount:
@@ -243,7 +253,7 @@ class PostgresStore:
         if len(chunk_ids) and vectors.shape[1] != DIMENSIONS:
             raise StoreError(f"vectors have {vectors.shape[1]} dimensions; this PostgreSQL "
                              f"library holds {DIMENSIONS}")
-        with self._pool.connection() as conn, conn.transaction():
+        with self._tx() as conn:
             with conn.cursor() as cur:
                 cur.executemany("update chunks set embedding = %s where id = %s",
                                 [(HalfVector(v), int(i)) for i, v in zip(chunk_ids, vectors)])
@@ -257,7 +267,7 @@ class PostgresStore:
             return []
         want = max(limit * CANDIDATE_FACTOR, limit + 10)
         hv = HalfVector(query.astype(np.float16))
-        with self._pool.connection() as conn, conn.transaction():
+        with self._tx() as conn:
             if allowed is None:
                 # HNSW: approximate neighbours, then the exact product below ranks them.
                 conn.execute("select set_config('hnsw.ef_search', %s, true)",
