@@ -111,3 +111,35 @@ def test_store_url_setting_picks_the_store(tmp_path, pg_url) -> None:  # noqa: F
     s.close()
     with pytest.raises(ConfigError, match="postgresql://"):
         Settings.load(tmp_path / "lib", env={"EARNEST_STORE__URL": "mysql://x/y"})
+
+
+def test_filtered_dense_search_by_index_or_exact_scan_agree(pg_url) -> None:  # noqa: F811
+    """A wide filter takes HNSW with pgvector's iterative scan, a narrow one an exact scan:
+    the same neighbours either way, only from the allowed documents."""
+    import numpy as np
+
+    from earnest.store import Filters
+
+    rng = np.random.default_rng(7)
+    s = PostgresStore(pg_url)
+    try:
+        for n in range(6):
+            s.add_document(new_doc(f"D{n}", [f"text {n} {i}" for i in range(40)],
+                                   company="even" if n % 2 == 0 else "odd"))
+        ids = [i for i, _ in s.chunks_without_vectors(1000)]
+        vectors = rng.standard_normal((len(ids), 384)).astype(np.float32)
+        s.set_vectors(ids, vectors / np.linalg.norm(vectors, axis=1)[:, None])
+        flt = Filters(metadata={"company": ["odd"]})
+        for _ in range(5):
+            q = rng.standard_normal(384).astype(np.float32)
+            q /= np.linalg.norm(q)
+            s.exact_scan_max = 10**9
+            exact = s.dense_search(q, flt, 10)
+            s.exact_scan_max = 0
+            indexed = s.dense_search(q, flt, 10)
+            assert len(indexed) == 10
+            assert {p.doc_name for p in s.get_passages([i for i, _ in indexed])} <= {
+                "D1", "D3", "D5"}
+            assert len({i for i, _ in exact} & {i for i, _ in indexed}) >= 8
+    finally:
+        s.close()

@@ -32,6 +32,9 @@ except ImportError as exc:  # pragma: no cover - the extra is not installed
 POOL_MAX = 10
 # HNSW yields this many times the asked-for neighbours; numpy re-scores them exactly.
 CANDIDATE_FACTOR = 2
+# A filtered search over at most this many passages scans them exactly (a few ms); a wider
+# one takes the HNSW index.
+EXACT_SCAN_MAX = 20000
 
 
 class PostgresStore:
@@ -40,6 +43,7 @@ class PostgresStore:
 
     def __init__(self, url: str, *, pool_max: int = POOL_MAX) -> None:
         self.url = url
+        self.exact_scan_max = EXACT_SCAN_MAX
         self._terms = Fts5Tokenizer()
         self._docs_cache: tuple[int, list[DocumentInfo]] | None = None
         self._bm25_cache: tuple[int, int, float] | None = None  # generation, rows, avg length
@@ -268,13 +272,19 @@ class PostgresStore:
         want = max(limit * CANDIDATE_FACTOR, limit + 10)
         hv = HalfVector(query.astype(np.float16))
         with self._tx() as conn:
-            if allowed is None:
+            if allowed is None or self._allowed_chunks(allowed) > self.exact_scan_max:
                 # HNSW: approximate neighbours, then the exact product below ranks them.
+                # With a filter, pgvector's iterative scan goes on until enough rows pass it.
                 conn.execute("select set_config('hnsw.ef_search', %s, true)",
                              (str(min(1000, max(40, want))),))
+                where, params = "", [hv, want]
+                if allowed is not None:
+                    conn.execute("select set_config('hnsw.iterative_scan', 'relaxed_order', "
+                                 "true)")
+                    where, params = "and doc_id = any(%s)", [sorted(allowed), hv, want]
                 rows = conn.execute(
-                    "select id, embedding from chunks where embedding is not null "
-                    "order by embedding <#> %s limit %s", (hv, want), binary=True).fetchall()
+                    f"select id, embedding from chunks where embedding is not null {where} "
+                    "order by embedding <#> %s limit %s", params, binary=True).fetchall()
             else:
                 # A few documents: an exact scan of theirs (an HNSW scan filtered afterwards
                 # could return fewer than asked). "+ 0" keeps the planner off the index.
@@ -289,6 +299,9 @@ class PostgresStore:
         scores = mat @ query
         order = np.lexsort((ids, -scores))[:limit]
         return [(int(ids[i]), float(scores[i])) for i in order]
+
+    def _allowed_chunks(self, allowed: set[int]) -> int:
+        return sum(d.chunk_count for d in self.list_documents() if d.id in allowed)
 
     def vectors(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
         if not len(chunk_ids):
