@@ -154,3 +154,29 @@ def _named(lib: Earnest, hits: list[tuple[int, float]]) -> list[tuple]:
     passages = {p.chunk_id: p for p in lib.store.get_passages([i for i, _ in hits])}
     return [((passages[i].doc_name, passages[i].char_start, passages[i].page_start), s)
             for i, s in hits]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_collections_hold_through_the_service(kind: str, tmp_path: Path, sample_docs: Path,
+                                              embedder, request) -> None:
+    """A question naming a document of another collection still gets nothing from it."""
+    from .store_contract import new_doc
+
+    url = request.getfixturevalue("pg_url") if kind == "postgresql" else None
+    with Earnest(Settings.load(tmp_path / "lib", env={}, store__url=url),
+                 embedder=embedder) as lib:
+        lib.ingest([sample_docs])
+        other = new_doc("ZETA_2023Q3_10Q", ["Zeta net sales were $5.0 million in the third "
+                                            "quarter of 2023, driven by volumes."],
+                        company="Zeta")
+        other.collection = "research"
+        lib.store.add_document(other)
+        lib.embed_pending()
+        question = "What were Zeta's net sales in the third quarter of 2023?"
+        everywhere = {p.doc_name for p in lib.search(question, k=10).passages}
+        assert "ZETA_2023Q3_10Q" in everywhere
+        default = lib.search(question, k=10, filters=Filters(collections=["default"]))
+        assert default.passages and "ZETA_2023Q3_10Q" not in {
+            p.doc_name for p in default.passages}
+        research = lib.search(question, k=10, filters=Filters(collections=["research"]))
+        assert {p.doc_name for p in research.passages} == {"ZETA_2023Q3_10Q"}
