@@ -74,7 +74,8 @@ MIGRATIONS: list[str] = [
         doc_id bigint not null,
         tf integer not null,
         dl integer not null,
-        primary key (collection, term, chunk_id)
+        -- covering: a query's postings are read from the index alone
+        primary key (collection, term, chunk_id) include (doc_id, tf, dl)
     );
     create index chunk_terms_doc on chunk_terms (collection, doc_id);
     create table metadata_overrides (

@@ -6,6 +6,7 @@ found by an HNSW index and re-scored exactly with the same float32 product."""
 
 from __future__ import annotations
 
+import math
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Iterator, Sequence
@@ -311,13 +312,20 @@ class PostgresStore:
         return {int(i): v.to_numpy().astype(np.float32) for i, v in rows}
 
     # -- keyword search ----------------------------------------------------------------------
-    def _corpus(self, gen: int) -> tuple[int, float]:
-        """FTS5's nRow and average row length, which its BM25 takes over the whole index."""
+    def _corpus(self, gen: int, terms: list[str]) -> tuple[int, float, dict[str, int]]:
+        """FTS5's nRow, average row length and the terms' document frequencies, which its
+        BM25 takes over the whole index; kept until the library changes."""
         cached = self._bm25_cache
         if cached is None or cached[0] != gen:
             n, total = self._run("select count(*), coalesce(sum(n_tokens), 0) from chunks")[0]
-            cached = self._bm25_cache = (gen, int(n), float(total) / n if n else 0.0)
-        return cached[1], cached[2]
+            cached = self._bm25_cache = (gen, int(n), float(total) / n if n else 0.0, {})
+        df = cached[3]
+        missing = sorted(set(terms) - set(df))
+        if missing:
+            found = dict(self._run("select term, count(*) from chunk_terms where term = any(%s)"
+                                   " group by term", (missing,)))
+            df.update({t: int(found.get(t, 0)) for t in missing})
+        return cached[1], cached[2], df
 
     def keyword_search(self, query: str, filters: Filters,
                        limit: int) -> list[tuple[int, float]]:
@@ -327,26 +335,24 @@ class PostgresStore:
         allowed = self._allowed_doc_ids(filters)
         if allowed is not None and not allowed:
             return []
-        rows, avgdl = self._corpus(self.generation())
-        if not rows:
+        rows, avgdl, df = self._corpus(self.generation(), terms)
+        # FTS5's bm25(): idf = ln((N - n + 0.5) / (n + 0.5)), 1e-6 where that is <= 0; each
+        # phrase (a stem twice counts twice) adds idf * tf (k1 + 1) / (tf + k1 (1 - b + b dl /
+        # avgdl)).
+        weights = [(t, _idf(rows, df[t])) for t in terms if df.get(t)]
+        if not weights:
             return []
-        where, params = "", {"terms": terms, "distinct": sorted(set(terms)), "n": rows,
-                             "avgdl": avgdl, "k1": K1, "b": B, "limit": limit}
+        params = {"terms": [t for t, _ in weights], "idf": [w for _, w in weights],
+                  "avgdl": avgdl, "k1": K1, "b": B, "limit": limit}
+        where = ""
         if allowed is not None:
             where = "where t.doc_id = any(%(docs)s)"
             params["docs"] = sorted(allowed)
-        # FTS5's bm25(): idf = ln((N - n + 0.5) / (n + 0.5)), 1e-6 where that is <= 0;
-        # each phrase adds idf * tf (k1 + 1) / (tf + k1 (1 - b + b dl / avgdl)).
         sql = f"""
-            with q(term) as (select unnest(%(terms)s::text[])),
-            df as (select term, count(*)::float8 as n from chunk_terms
-                   where term = any(%(distinct)s) group by term),
-            w as (select q.term, ln((%(n)s - df.n + 0.5) / (df.n + 0.5)) as idf
-                  from q join df on df.term = q.term)
-            select t.chunk_id, sum(case when w.idf <= 0 then 1e-6 else w.idf end
-                   * t.tf * (%(k1)s + 1) / (t.tf + %(k1)s * (1 - %(b)s + %(b)s * t.dl
-                   / %(avgdl)s))) as score
-            from chunk_terms t join w on w.term = t.term {where}
+            with w(term, idf) as (select * from unnest(%(terms)s::text[], %(idf)s::float8[]))
+            select t.chunk_id, sum(w.idf * t.tf * (%(k1)s + 1) / (t.tf + %(k1)s
+                   * (1 - %(b)s + %(b)s * t.dl / %(avgdl)s))) as score
+            from w join chunk_terms t on t.term = w.term {where}
             group by t.chunk_id order by score desc, t.chunk_id limit %(limit)s"""
         return [(int(i), float(s)) for i, s in self._run(sql, params)]
 
@@ -385,6 +391,11 @@ class PostgresStore:
         return {"documents": docs, "pages": int(pages), "chunks": chunks,
                 "embedded": chunks - pending, "generation": self.generation(),
                 "schema_version": self.schema_version, "path": self.display_url}
+
+
+def _idf(rows: int, n: int) -> float:
+    idf = math.log((rows - n + 0.5) / (n + 0.5))
+    return idf if idf > 0 else 1e-6
 
 
 def _text(value: str | None) -> str | None:
