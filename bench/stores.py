@@ -74,7 +74,7 @@ def main() -> None:
     centers = rng.standard_normal((300, 384)).astype(np.float32)
     centers /= np.linalg.norm(centers, axis=1)[:, None]
     stores = {"sqlite": SqliteStore(home / "lib.sqlite"), "postgresql": PostgresStore(url)}
-    ingest = {name: 0.0 for name in stores}
+    ingest = {f"{name} {step}": 0.0 for name in stores for step in ("documents", "vectors")}
     for d in range(max(1, args.chunks // PER_DOC)):
         texts = [varied(rng, pool, 150) for _ in range(PER_DOC)]
         doc = NewDocument(f"DOC{d:05d}", f"/in/DOC{d:05d}.pdf", f"h{d}", "pdf",
@@ -87,8 +87,10 @@ def main() -> None:
         for name, store in stores.items():
             t = time.perf_counter()
             store.add_document(doc)
+            ingest[f"{name} documents"] += time.perf_counter() - t
+            t = time.perf_counter()
             store.set_vectors([i for i, _ in store.chunks_without_vectors(PER_DOC)], v)
-            ingest[name] += time.perf_counter() - t
+            ingest[f"{name} vectors"] += time.perf_counter() - t
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
