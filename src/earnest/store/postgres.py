@@ -47,7 +47,8 @@ class PostgresStore:
         self.exact_scan_max = EXACT_SCAN_MAX
         self._terms = Fts5Tokenizer()
         self._docs_cache: tuple[int, list[DocumentInfo]] | None = None
-        self._bm25_cache: tuple[int, int, float] | None = None  # generation, rows, avg length
+        # generation, rows, average length, document frequency by term
+        self._bm25_cache: tuple[int, int, float, dict[str, int]] | None = None
         try:
             with psycopg.connect(url, autocommit=True) as conn:
                 self.schema_version = migrate(conn)
