@@ -176,3 +176,11 @@ class StoreContract:
         assert [c for _, c in got] == doc.chunks
         assert [i for i, _ in got] == [i for i, _ in store.chunks_without_vectors(10)]
         assert store.document_chunks("nothing") == []
+
+    def test_keyword_queries_without_words(self, store) -> None:
+        store.add_document(new_doc("A", ["Revenue grew; revenues grew again."]))
+        for query in ("", "!!! ... ---", "zzzunknown"):
+            assert store.keyword_search(query, Filters(), 5) == []
+        one = store.keyword_search("revenue", Filters(), 5)
+        two = store.keyword_search("revenue revenues", Filters(), 5)  # one stem, two words
+        assert len(one) == len(two) == 1 and two[0][1] > one[0][1]

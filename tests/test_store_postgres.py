@@ -143,3 +143,29 @@ def test_filtered_dense_search_by_index_or_exact_scan_agree(pg_url) -> None:  # 
             assert len({i for i, _ in exact} & {i for i, _ in indexed}) >= 8
     finally:
         s.close()
+
+
+def test_readers_never_see_half_a_document(pg_url) -> None:  # noqa: F811
+    """One transaction per document: while documents go in, every document a reader sees
+    has all its pages and passages."""
+    import threading
+
+    s = PostgresStore(pg_url)
+    done = threading.Event()
+    seen: list[tuple[str, int, int]] = []
+
+    def read() -> None:
+        while not done.is_set():
+            for d in s.list_documents():
+                seen.append((d.doc_name, len(s.pages(d.doc_name)),
+                             len(s.document_chunks(d.doc_name))))
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for n in range(8):
+            s.add_document(new_doc(f"D{n}", [f"page {i} of {n}" for i in range(60)]))
+    finally:
+        done.set()
+        reader.join()
+        s.close()
+    assert seen and all(pages == chunks == 60 for _, pages, chunks in seen)
