@@ -283,7 +283,8 @@ class PostgresStore:
                 if allowed is not None:
                     conn.execute("select set_config('hnsw.iterative_scan', 'relaxed_order', "
                                  "true)")
-                    where, params = "and doc_id = any(%s)", [sorted(allowed), hv, want]
+                    where = "and collection = any(%s) and doc_id = any(%s)"
+                    params = [*self._scope(allowed), hv, want]
                 rows = conn.execute(
                     f"select id, embedding from chunks where embedding is not null {where} "
                     "order by embedding <#> %s limit %s", params, binary=True).fetchall()
@@ -291,9 +292,10 @@ class PostgresStore:
                 # A few documents: an exact scan of theirs (an HNSW scan filtered afterwards
                 # could return fewer than asked). "+ 0" keeps the planner off the index.
                 rows = conn.execute(
-                    "select id, embedding from chunks where embedding is not null "
-                    "and doc_id = any(%s) order by (embedding <#> %s) + 0 limit %s",
-                    (sorted(allowed), hv, want), binary=True).fetchall()
+                    "select id, embedding from chunks where embedding is not null and "
+                    "collection = any(%s) and doc_id = any(%s) "
+                    "order by (embedding <#> %s) + 0 limit %s",
+                    (*self._scope(allowed), hv, want), binary=True).fetchall()
         if not rows:
             return []
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -301,6 +303,12 @@ class PostgresStore:
         scores = mat @ query
         order = np.lexsort((ids, -scores))[:limit]
         return [(int(ids[i]), float(scores[i])) for i in order]
+
+    def _scope(self, allowed: set[int]) -> tuple[list[str], list[int]]:
+        """The allowed documents' collections and ids: the collection lets a distributed
+        (Citus) database ask only the shards that hold them."""
+        collections = {d.collection for d in self.list_documents() if d.id in allowed}
+        return sorted(collections), sorted(allowed)
 
     def _allowed_chunks(self, allowed: set[int]) -> int:
         return sum(d.chunk_count for d in self.list_documents() if d.id in allowed)
@@ -347,8 +355,8 @@ class PostgresStore:
                   "avgdl": avgdl, "k1": K1, "b": B, "limit": limit}
         where = ""
         if allowed is not None:
-            where = "where t.doc_id = any(%(docs)s)"
-            params["docs"] = sorted(allowed)
+            where = "where t.collection = any(%(collections)s) and t.doc_id = any(%(docs)s)"
+            params["collections"], params["docs"] = self._scope(allowed)
         sql = f"""
             with w(term, idf) as (select * from unnest(%(terms)s::text[], %(idf)s::float8[]))
             select t.chunk_id, sum(w.idf * t.tf * (%(k1)s + 1) / (t.tf + %(k1)s
