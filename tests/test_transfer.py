@@ -96,3 +96,15 @@ def test_a_damaged_archive_is_refused(tmp_path: Path, sample_docs: Path, embedde
     result = CliRunner().invoke(app, ["import", str(tmp_path / "nothing.earnest")],
                                 env={"EARNEST_HOME": str(tmp_path / "home")})
     assert result.exit_code == 1 and "no such file" in result.output
+    # An archive of another index (other chunking or embedding settings) is refused whole.
+    other = tmp_path / "other.earnest"
+    with zipfile.ZipFile(archive) as zin, zipfile.ZipFile(other, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename == "manifest.json":
+                data = json.dumps(dict(json.loads(data), index_identity="0123abcd")).encode()
+            zout.writestr(item, data)
+    result = CliRunner().invoke(app, ["import", str(other), "--library", pg_url, "--json"],
+                                env={"EARNEST_HOME": str(tmp_path / "home")})
+    assert result.exit_code == 1, result.output
+    assert json.loads(result.output)["error"]["code"] == "index_mismatch"
