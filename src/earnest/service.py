@@ -13,6 +13,7 @@ from earnest.answer import AnswerDraft, Answerer, AskEvent, ExtractiveAnswerer
 from earnest.chunking import chunk_document, estimate_tokens
 from earnest.embedding import Embedder, make_embedder
 from earnest.errors import DocumentError, IndexMismatch, InputError, LLMNotConfigured, NotFound
+from earnest.library_scope import LibraryScope, ScopeVerdict
 from earnest.metadata import describe
 from earnest.models import Answer, DocumentInfo, SearchResult
 from earnest.readers import is_supported, read_document
@@ -124,6 +125,7 @@ class Earnest:
         self.answerer: Answerer = ExtractiveAnswerer(self.settings.answer)
         self._llm_client = llm_client  # a ChatClient; made from settings.llm on first use
         self._generative: Answerer | None = None
+        self._scope: LibraryScope | None = None
         self._check_index_identity()
 
     @classmethod
@@ -341,12 +343,21 @@ class Earnest:
     def _ask_events(self, question: str, k: int, filters: Filters | None,
                     answerer: Answerer) -> Iterator[AskEvent]:
         t0 = time.perf_counter()
-        plan = understand(question)
+        scope = self.library_scope()
+        asked, corrections = scope.correct(question, self._appears)
+        plan = understand(asked)
+        verdict = None if filters is not None and filters.doc_names else \
+            scope.check(asked, self._appears)
+        if verdict is not None:
+            yield from self._not_held(question, asked, plan, verdict, answerer, t0, corrections)
+            return
         yield AskEvent("stage", {"stage": "retrieve", "status": "started"})
-        result = self.retriever.search(question, filters, k, plan=plan)
+        result = self.retriever.search(asked, filters, k, plan=plan)
         timings = dict(result.timings_ms)
         understanding = {**result.understanding, "filters": result.filters,
                          "notes": result.notes}
+        if corrections:
+            understanding["corrections"] = corrections
         yield AskEvent("stage", {"stage": "retrieve", "status": "done",
                                  "ms": round((time.perf_counter() - t0) * 1000, 2)})
         yield AskEvent("understanding", understanding)
@@ -362,7 +373,7 @@ class Earnest:
             # Below the threshold nothing is drafted at all (and no LLM is ever called).
             yield AskEvent("stage", {"stage": "answer", "status": "started",
                                      "answerer": answerer.name})
-            draft = yield from answerer.stream(question, plan, result.passages)
+            draft = yield from answerer.stream(asked, plan, result.passages)
             status = "answered" if draft.citations else "not_found"
             draft.text = draft.text or NOT_FOUND_TEXT
         timings.update(draft.timings_ms)
@@ -379,6 +390,45 @@ class Earnest:
                              "answerer": draft.answerer or answerer.name},
             answerer=draft.answerer or answerer.name, usage=draft.usage,
             verification=draft.verification, notes=draft.notes)
+        yield AskEvent("answer", answer.to_dict(), answer=answer)
+
+    def library_scope(self) -> LibraryScope:
+        """What the library holds by company and period (rebuilt with the matcher, i.e. when
+        the library generation changes)."""
+        matcher = self.retriever.matcher()
+        if self._scope is None or self._scope.matcher is not matcher:
+            self._scope = LibraryScope(matcher)
+        return self._scope
+
+    def _appears(self, word: str) -> bool:
+        """Whether any document contains ``word``."""
+        return bool(self.store.keyword_search(word, Filters(), 1))
+
+    def _not_held(self, question: str, asked: str, plan: Any, verdict: ScopeVerdict,
+                  answerer: Answerer, t0: float,
+                  corrections: list[dict]) -> Iterator[AskEvent]:
+        """The question is about a company or period the library lacks: say so and what it
+        holds, without retrieving (another company's words are no evidence) or calling an
+        LLM."""
+        stats = self.store.stats()
+        understanding = {**plan.to_dict(), **self.retriever.matcher().describe(asked),
+                         "documents": [], "filters": {}, "notes": [],
+                         "library_scope": verdict.to_dict()}
+        if corrections:
+            understanding["corrections"] = corrections
+        yield AskEvent("understanding", understanding)
+        yield AskEvent("passages", {"passages": []})
+        total = round((time.perf_counter() - t0) * 1000, 2)
+        answer = Answer(
+            question=question, status="not_found", answer=verdict.message, sentences=[],
+            citations=[], passages=[], understanding=understanding,
+            timings_ms={"understand": total, "retrieve": 0.0, "rerank": 0.0, "answer": 0.0,
+                        "total": total},
+            mode="scope", relevance=0.0,
+            library_version={"generation": stats["generation"],
+                             "index": self.settings.index_identity(),
+                             "embedder": self.embedder.model_id, "answerer": answerer.name},
+            answerer=answerer.name)
         yield AskEvent("answer", answer.to_dict(), answer=answer)
 
     def _check_filters(self, filters: Filters | None) -> None:
