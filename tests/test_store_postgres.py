@@ -169,3 +169,22 @@ def test_readers_never_see_half_a_document(pg_url) -> None:  # noqa: F811
         reader.join()
         s.close()
     assert seen and all(pages == chunks == 60 for _, pages, chunks in seen)
+
+
+def test_bm25_statistics_come_from_one_snapshot(pg_url) -> None:  # noqa: F811
+    """A document committed between reading the generation and the term counts must not
+    count in the term counts but not in the number of passages (it once made idf's log
+    argument negative under concurrent uploads and asks)."""
+    from earnest.store import Filters
+
+    s = PostgresStore(pg_url)
+    try:
+        s.add_document(new_doc("A", ["alpha words"]))
+        assert len(s.keyword_search("alpha", Filters(), 5)) == 1
+        before = s.generation()
+        s.add_document(new_doc("B", ["beta"] * 5))  # commits after "before" was read
+        rows, _, df = s._corpus(before, ["alpha", "beta"])
+        assert (rows, df["alpha"], df["beta"]) == (6, 1, 5)
+        assert len(s.keyword_search("alpha beta", Filters(), 10)) == 6
+    finally:
+        s.close()

@@ -323,18 +323,30 @@ class PostgresStore:
     # -- keyword search ----------------------------------------------------------------------
     def _corpus(self, gen: int, terms: list[str]) -> tuple[int, float, dict[str, int]]:
         """FTS5's nRow, average row length and the terms' document frequencies, which its
-        BM25 takes over the whole index; kept until the library changes."""
+        BM25 takes over the whole index; kept until the library changes. Read in one
+        statement (one snapshot) with the generation they belong to: a document committed
+        in between must not count in one and not the other."""
         cached = self._bm25_cache
-        if cached is None or cached[0] != gen:
-            n, total = self._run("select count(*), coalesce(sum(n_tokens), 0) from chunks")[0]
-            cached = self._bm25_cache = (gen, int(n), float(total) / n if n else 0.0, {})
-        df = cached[3]
-        missing = sorted(set(terms) - set(df))
+        fresh = cached is not None and cached[0] == gen
+        wanted = sorted(set(terms))
+        missing = [t for t in wanted if t not in cached[3]] if fresh else wanted
         if missing:
-            found = dict(self._run("select term, count(*) from chunk_terms where term = any(%s)"
-                                   " group by term", (missing,)))
-            df.update({t: int(found.get(t, 0)) for t in missing})
-        return cached[1], cached[2], df
+            g, n, total, df = self._corpus_read(missing)
+            if fresh and g == cached[0]:
+                cached[3].update(df)
+            else:  # the library changed: every term again, in one snapshot
+                if missing != wanted:
+                    g, n, total, df = self._corpus_read(wanted)
+                cached = self._bm25_cache = (g, n, total / n if n else 0.0, df)
+        return cached[1], cached[2], cached[3]
+
+    def _corpus_read(self, terms: list[str]) -> tuple[int, int, float, dict[str, int]]:
+        g, n, total, found = self._run(
+            "select (select value from meta where key = 'generation'), "
+            "(select count(*) from chunks), (select coalesce(sum(n_tokens), 0) from chunks), "
+            "(select coalesce(jsonb_object_agg(term, n), '{}') from (select term, count(*) "
+            "as n from chunk_terms where term = any(%s) group by term) t)", (terms,))[0]
+        return int(g or 0), int(n), float(total), {t: int(found.get(t, 0)) for t in terms}
 
     def keyword_search(self, query: str, filters: Filters,
                        limit: int) -> list[tuple[int, float]]:
@@ -403,8 +415,8 @@ class PostgresStore:
 
 
 def _idf(rows: int, n: int) -> float:
-    idf = math.log((rows - n + 0.5) / (n + 0.5))
-    return idf if idf > 0 else 1e-6
+    ratio = (rows - n + 0.5) / (n + 0.5)
+    return math.log(ratio) if ratio > 1 else 1e-6  # FTS5: 1e-6 where the log is <= 0
 
 
 def _text(value: str | None) -> str | None:
