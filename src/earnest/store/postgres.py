@@ -47,6 +47,7 @@ class PostgresStore:
         self.exact_scan_max = EXACT_SCAN_MAX
         self._terms = Fts5Tokenizer()
         self._docs_cache: tuple[int, list[DocumentInfo]] | None = None
+        self._stats_cache: tuple[int, dict[str, Any]] | None = None
         # generation, rows, average length, document frequency by term
         self._bm25_cache: tuple[int, int, float, dict[str, int]] | None = None
         try:
@@ -404,14 +405,21 @@ class PostgresStore:
         return [by_id[i] for i in chunk_ids if i in by_id]
 
     def stats(self) -> dict[str, Any]:
-        docs, pages = self._run(
-            "select count(*), coalesce(sum(page_count), 0) from documents")[0]
-        chunks, pending = self._run(
-            "select (select count(*) from chunks), "
-            "(select count(*) from chunks where embedding is null)")[0]
-        return {"documents": docs, "pages": int(pages), "chunks": chunks,
-                "embedded": chunks - pending, "generation": self.generation(),
-                "schema_version": self.schema_version, "path": self.display_url}
+        # Every search asks; counting a large table is not free, so the counts are kept
+        # with the generation they were read at (one statement, one snapshot).
+        cached = self._stats_cache
+        if cached is None or cached[0] != self.generation():
+            gen, docs, pages, chunks, pending = self._run(
+                "select (select value from meta where key = 'generation'), "
+                "(select count(*) from documents), "
+                "(select coalesce(sum(page_count), 0) from documents), "
+                "(select count(*) from chunks), "
+                "(select count(*) from chunks where embedding is null)")[0]
+            cached = self._stats_cache = (int(gen or 0), {
+                "documents": docs, "pages": int(pages), "chunks": chunks,
+                "embedded": chunks - pending, "generation": int(gen or 0),
+                "schema_version": self.schema_version, "path": self.display_url})
+        return dict(cached[1])
 
 
 def _idf(rows: int, n: int) -> float:
