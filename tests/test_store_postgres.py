@@ -188,3 +188,34 @@ def test_bm25_statistics_come_from_one_snapshot(pg_url) -> None:  # noqa: F811
         assert len(s.keyword_search("alpha beta", Filters(), 10)) == 6
     finally:
         s.close()
+
+
+def test_two_processes_share_one_library(pg_url) -> None:  # noqa: F811
+    """Separate processes (as several API servers or workers would be) write and read one
+    database; each sees the other's documents once they are committed."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from earnest.store import Filters
+
+    script = (
+        "import sys\n"
+        "from earnest.store import Filters\n"
+        "from earnest.store.postgres import PostgresStore\n"
+        "from tests.store_contract import new_doc\n"
+        "s = PostgresStore(sys.argv[1])\n"
+        "for n in range(5):\n"
+        "    s.add_document(new_doc(f'{sys.argv[2]}{n}', [f'shared words {n}', 'more']))\n"
+        "    s.keyword_search('shared words', Filters(), 5)\n"
+        "s.close()\n")
+    root = str(Path(__file__).resolve().parents[1])
+    procs = [subprocess.Popen([sys.executable, "-c", script, pg_url, prefix], cwd=root)
+             for prefix in ("P", "Q")]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    s = PostgresStore(pg_url)
+    try:
+        assert len(s.list_documents()) == 10 and s.stats()["chunks"] == 20
+        assert len(s.keyword_search("shared", Filters(), 50)) == 10
+    finally:
+        s.close()
