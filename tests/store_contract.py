@@ -106,3 +106,81 @@ class StoreContract:
         store.update_metadata("A", {"company": "Alpha"})
         assert store.get_document("A").metadata == {"company": "Alpha"}
         assert g0 < g1 < store.generation()
+
+    def test_collections_restrict_searches(self, store) -> None:
+        assert Filters(collections=["x"]).is_empty() is False
+        store.add_document(new_doc("A", ["capital expenditure rose"], company="Alpha"))
+        b = new_doc("B", ["capital expenditure fell"], company="Beta")
+        b.collection = "research"
+        store.add_document(b)
+        assert {d.doc_name: d.collection for d in store.list_documents()} == {
+            "A": "default", "B": "research"}
+        assert store.get_document("B").collection == "research"
+        ids = {t: i for i, t in store.chunks_without_vectors(10)}
+        store.set_vectors([ids["capital expenditure rose"], ids["capital expenditure fell"]],
+                          np.stack([unit(1, 0), unit(0.9, 0.1)]))
+
+        def names(hits) -> list[str]:
+            return [p.doc_name for p in store.get_passages([i for i, _ in hits])]
+        assert sorted(names(store.keyword_search("capital", Filters(), 10))) == ["A", "B"]
+        only = Filters(collections=["research"])
+        assert names(store.keyword_search("capital", only, 10)) == ["B"]
+        assert names(store.dense_search(unit(1, 0), only, 10)) == ["B"]
+        both = Filters(collections=["research", "default"])
+        assert sorted(names(store.dense_search(unit(1, 0), both, 10))) == ["A", "B"]
+        assert store.keyword_search("capital", Filters(collections=["none"]), 10) == []
+        assert store.dense_search(unit(1, 0), Filters(collections=["none"]), 10) == []
+        # Combined with the other document filters, all must hold.
+        assert names(store.keyword_search(
+            "capital", Filters(collections=["research"], metadata={"company": ["alpha"]}),
+            10)) == []
+        assert names(store.keyword_search(
+            "capital", Filters(collections=["default"], doc_names=["A", "B"]), 10)) == ["A"]
+
+    def test_names_are_unique_across_collections(self, store) -> None:
+        store.add_document(new_doc("A", ["first version"], content_hash="h1"))
+        moved = new_doc("A", ["second version"], content_hash="h2")
+        moved.collection = "archive"
+        store.add_document(moved)
+        assert [(d.doc_name, d.collection) for d in store.list_documents()] == [("A", "archive")]
+        assert store.page_text("A", 1) == "second version"
+        assert store.stats()["chunks"] == 1
+
+    def test_corrections_outlive_reingest(self, store) -> None:
+        store.add_document(new_doc("A", ["x"], company="Alpha"))
+        info = store.correct_metadata("A", {"company": "Alpha Corp", "ticker": "ALP"})
+        assert info.effective_metadata() == {"company": "Alpha Corp", "ticker": "ALP"}
+        store.add_document(new_doc("A", ["x y"], content_hash="h2", company="Alpha"))
+        assert store.get_document("A").corrections == {"company": "Alpha Corp", "ticker": "ALP"}
+        hits = store.keyword_search("x", Filters(metadata={"ticker": ["alp"]}), 5)
+        assert len(hits) == 1
+        store.correct_metadata("A", {"ticker": None})
+        assert store.get_document("A").corrections == {"company": "Alpha Corp"}
+
+    def test_meta_and_stats(self, store) -> None:
+        assert store.get_meta("index_identity") is None
+        store.set_meta("index_identity", "abc")
+        store.set_meta("index_identity", "def")
+        assert store.get_meta("index_identity") == "def"
+        store.add_document(new_doc("A", ["one two", "three"]))
+        stats = store.stats()
+        assert (stats["documents"], stats["pages"], stats["chunks"], stats["embedded"]) == (
+            1, 2, 2, 0)
+        assert [p.number for p in store.pages("A")] == [1, 2]
+
+    def test_document_chunks_in_order(self, store) -> None:
+        doc = new_doc("A", ["first page", "second page"])
+        doc.chunks[1].speaker, doc.chunks[1].role, doc.chunks[1].section = "Jo", "analyst", "Q&A"
+        store.add_document(doc)
+        got = store.document_chunks("A")
+        assert [c for _, c in got] == doc.chunks
+        assert [i for i, _ in got] == [i for i, _ in store.chunks_without_vectors(10)]
+        assert store.document_chunks("nothing") == []
+
+    def test_keyword_queries_without_words(self, store) -> None:
+        store.add_document(new_doc("A", ["Revenue grew; revenues grew again."]))
+        for query in ("", "!!! ... ---", "zzzunknown"):
+            assert store.keyword_search(query, Filters(), 5) == []
+        one = store.keyword_search("revenue", Filters(), 5)
+        two = store.keyword_search("revenue revenues", Filters(), 5)  # one stem, two words
+        assert len(one) == len(two) == 1 and two[0][1] > one[0][1]

@@ -556,6 +556,11 @@ def quickstart(library: LibraryOpt = None, config: ConfigOpt = None,
     _run(False, body)
 
 
+from earnest.cli_transfer import register  # noqa: E402 - needs the helpers above
+
+register(app)
+
+
 def main() -> None:
     app()
 

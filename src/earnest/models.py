@@ -51,6 +51,7 @@ class DocumentInfo:
     added_at: str
     metadata: dict[str, Any] = field(default_factory=dict)  # as extracted
     corrections: dict[str, Any] = field(default_factory=dict)  # by users; they win
+    collection: str = "default"
 
     def effective_metadata(self) -> dict[str, Any]:
         return {**self.metadata, **self.corrections}

@@ -159,7 +159,7 @@ class HybridRetriever:
             names = [d.doc_name for d in self.matcher().docs if d.id in focus]
             scopes.append(Filters(doc_names=names, metadata=filters.metadata,
                                   roles=filters.roles, sections=filters.sections,
-                                  speakers=filters.speakers))
+                                  speakers=filters.speakers, collections=filters.collections))
         return scopes
 
     def _rerank_score(self, p: Passage, plan: QueryPlan, fused: float,

@@ -19,7 +19,7 @@ from earnest.models import Answer, DocumentInfo, SearchResult
 from earnest.readers import is_supported, read_document
 from earnest.retrieval import HybridRetriever, check_filters, relevance
 from earnest.settings import Settings
-from earnest.store import Filters, NewDocument, SqliteStore, Store
+from earnest.store import Filters, NewDocument, Store, open_store
 from earnest.structure import transcript_segments
 from earnest.understanding import understand
 
@@ -119,7 +119,7 @@ class Earnest:
         self.settings = settings or Settings.load()
         self.home = Path(self.settings.library).expanduser()
         self.home.mkdir(parents=True, exist_ok=True)
-        self.store: Store = store or SqliteStore(self.home / "library.sqlite")
+        self.store: Store = store or open_store(self.settings.store, self.home)
         self.embedder = embedder or make_embedder(self.settings.embed)
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings.retrieve)
         self.answerer: Answerer = ExtractiveAnswerer(self.settings.answer)

@@ -85,6 +85,19 @@ class ServerSettings(_Section):
     allowed_hosts: list[str] = Field(default_factory=list)
 
 
+class StoreSettings(_Section):
+    # Unset: SQLite in the library folder. "postgresql://user@host/db": a PostgreSQL
+    # database with pgvector (pip install 'earnest[postgres]'); the folder keeps originals.
+    url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str | None) -> str | None:
+        if value and urlsplit(value).scheme not in ("postgresql", "postgres"):
+            raise ValueError("store.url must start with postgresql:// (or be unset for SQLite)")
+        return value or None
+
+
 class ModelPrice(_Section):
     """List prices in US dollars per million tokens."""
 
@@ -163,6 +176,7 @@ class Settings(_Section):
     answer: AnswerSettings = AnswerSettings()
     llm: LLMSettings = LLMSettings()
     server: ServerSettings = ServerSettings()
+    store: StoreSettings = StoreSettings()
 
     def index_identity(self) -> str:
         """Hash of the settings that change what is stored; a mismatch means re-ingest."""
@@ -215,7 +229,7 @@ def _env_key(name: str) -> list[str]:
     return [name]
 
 
-_SECTIONS = {"chunk", "embed", "retrieve", "answer", "llm", "server"}
+_SECTIONS = {"chunk", "embed", "retrieve", "answer", "llm", "server", "store"}
 
 
 def _set_path(data: dict[str, Any], parts: list[str], value: Any) -> None:

@@ -1,6 +1,23 @@
 """Stores keep documents, pages, chunks, the keyword index and vectors."""
 
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from earnest.store.base import Filters, NewDocument, Store
 from earnest.store.sqlite import SqliteStore
 
-__all__ = ["Filters", "NewDocument", "SqliteStore", "Store"]
+if TYPE_CHECKING:
+    from earnest.settings import StoreSettings
+
+__all__ = ["Filters", "NewDocument", "SqliteStore", "Store", "open_store"]
+
+
+def open_store(settings: "StoreSettings", library: Path) -> Store:
+    """The store the settings name: SQLite in ``library`` unless ``url`` names PostgreSQL."""
+    if not settings.url:
+        return SqliteStore(library / "library.sqlite")
+    from earnest.store.postgres import PostgresStore  # needs the 'postgres' extra
+
+    return PostgresStore(settings.url)

@@ -21,10 +21,12 @@ class Filters:
     roles: list[str] = field(default_factory=list)
     sections: list[str] = field(default_factory=list)
     speakers: list[str] = field(default_factory=list)
+    # Documents of these collections only (empty: every collection).
+    collections: list[str] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         """No restriction on documents (passage-level fields aside)."""
-        return not self.doc_names and not self.metadata
+        return not self.doc_names and not self.metadata and not self.collections
 
     def restricts_passages(self) -> bool:
         return bool(self.roles or self.sections or self.speakers)
@@ -42,7 +44,7 @@ class Filters:
         if self.doc_names:
             out["doc_names"] = self.doc_names
         out.update(self.metadata)
-        for key in ("roles", "sections", "speakers"):
+        for key in ("roles", "sections", "speakers", "collections"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
         return out
@@ -57,6 +59,7 @@ class NewDocument:
     pages: list[Page]
     chunks: list[Chunk]
     metadata: dict[str, Any] = field(default_factory=dict)
+    collection: str = "default"
 
 
 class Store(Protocol):
@@ -78,6 +81,10 @@ class Store(Protocol):
         ...
     def page_text(self, doc_name: str, page: int) -> str | None: ...
     def pages(self, doc_name: str) -> list[Page]: ...
+    def document_chunks(self, doc_name: str) -> list[tuple[int, Chunk]]:
+        """(chunk id, chunk) of a document in order: what an export copies."""
+        ...
+
     def get_meta(self, key: str) -> str | None: ...
     def set_meta(self, key: str, value: str) -> None: ...
 

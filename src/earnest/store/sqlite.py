@@ -16,7 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from earnest.errors import CorruptLibrary, NotFound, StoreError
-from earnest.models import DocumentInfo, Page, Passage
+from earnest.models import Chunk, DocumentInfo, Page, Passage
 from earnest.store.base import Filters, NewDocument
 
 MIGRATIONS: list[str] = [
@@ -71,6 +71,10 @@ MIGRATIONS: list[str] = [
         value text not null,
         primary key (doc_name, key)
     );
+    """,
+    # 4: collections: searches and lists can be restricted to some (Filters.collections)
+    """
+    alter table documents add column collection text not null default 'default';
     """,
 ]
 
@@ -165,11 +169,12 @@ class SqliteStore:
                     self._delete(conn, old[0])
                 cur = conn.execute(
                     "insert into documents (doc_name, source_path, content_hash, file_type, "
-                    "page_count, chunk_count, added_at, metadata) values (?,?,?,?,?,?,?,?)",
+                    "page_count, chunk_count, added_at, metadata, collection) "
+                    "values (?,?,?,?,?,?,?,?,?)",
                     (doc.doc_name, doc.source_path, doc.content_hash, doc.file_type,
                      len(doc.pages), len(doc.chunks),
                      datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                     json.dumps(doc.metadata)))
+                     json.dumps(doc.metadata), doc.collection))
                 doc_id = cur.lastrowid
                 conn.executemany("insert into pages values (?, ?, ?)",
                                  [(doc_id, p.number, p.text) for p in doc.pages])
@@ -216,7 +221,7 @@ class SqliteStore:
         "d.chunk_count, (select count(*) from chunks c where c.doc_id = d.id "
         "and c.vector is not null), d.added_at, d.metadata, "
         "(select json_group_object(o.key, json(o.value)) from metadata_overrides o "
-        "where o.doc_name = d.doc_name) from documents d")
+        "where o.doc_name = d.doc_name), d.collection from documents d")
 
     def _doc(self, row: tuple) -> DocumentInfo:
         embedded = row[7]
@@ -224,7 +229,8 @@ class SqliteStore:
             id=row[0], doc_name=row[1], source_path=row[2], content_hash=row[3],
             file_type=row[4], page_count=row[5], chunk_count=row[6], embedded_count=embedded,
             status="ready" if embedded >= row[6] else "embedding", added_at=row[8],
-            metadata=json.loads(row[9]), corrections=json.loads(row[10] or "{}"))
+            metadata=json.loads(row[9]), corrections=json.loads(row[10] or "{}"),
+            collection=row[11])
 
     def find_by_hash(self, content_hash: str) -> DocumentInfo | None:
         row = self._conn().execute(self._DOC_SELECT + " where d.content_hash = ?",
@@ -284,6 +290,12 @@ class SqliteStore:
         return [Page(n, t) for n, t in self._conn().execute(
             "select p.page, p.text from pages p join documents d on d.id = p.doc_id "
             "where d.doc_name = ? order by p.page", (doc_name,))]
+
+    def document_chunks(self, doc_name: str) -> list[tuple[int, Chunk]]:
+        return [(r[0], Chunk(*r[1:])) for r in self._conn().execute(
+            "select c.id, c.ordinal, c.page_start, c.page_end, c.char_start, c.char_end, "
+            "c.text, c.section, c.speaker, c.role, c.context from chunks c join documents d "
+            "on d.id = c.doc_id where d.doc_name = ? order by c.ordinal", (doc_name,))]
 
     def page_text(self, doc_name: str, page: int) -> str | None:
         row = self._conn().execute(
@@ -397,6 +409,8 @@ class SqliteStore:
         allowed = set()
         for doc in self.list_documents():
             doc_id, name, metadata = doc.id, doc.doc_name, doc.effective_metadata()
+            if filters.collections and doc.collection not in filters.collections:
+                continue
             if filters.doc_names and name not in filters.doc_names:
                 continue
             if all(_meta_matches(metadata.get(k), v) for k, v in filters.metadata.items()):

@@ -1,0 +1,439 @@
+"""The scale-out store: PostgreSQL with pgvector, through a psycopg 3 connection pool.
+
+Behaves as SqliteStore does, call for call: the keyword index holds SQLite FTS5's own terms and
+ranks them with FTS5's BM25 (store/terms.py); vectors are float16 (``halfvec``) as in SQLite,
+found by an HNSW index and re-scored exactly with the same float32 product."""
+
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any, Iterator, Sequence
+from urllib.parse import urlsplit, urlunsplit
+
+import numpy as np
+
+from earnest.errors import MissingDependency, NotFound, StoreError
+from earnest.models import Chunk, DocumentInfo, Page, Passage
+from earnest.store.base import Filters, NewDocument
+from earnest.store.pg_schema import DIMENSIONS, migrate
+from earnest.store.terms import K1, B, Fts5Tokenizer
+
+try:
+    import psycopg
+    from pgvector import HalfVector
+    from pgvector.psycopg import register_vector
+    from psycopg.types.json import Jsonb
+    from psycopg_pool import ConnectionPool
+except ImportError as exc:  # pragma: no cover - the extra is not installed
+    raise MissingDependency("PostgreSQL support needs its extra: pip install "
+                            "'earnest[postgres]' (psycopg, psycopg_pool, pgvector)") from exc
+
+POOL_MAX = 10
+# HNSW yields this many times the asked-for neighbours; numpy re-scores them exactly.
+CANDIDATE_FACTOR = 2
+# A filtered search over at most this many passages scans them exactly (a few ms); a wider
+# one takes the HNSW index.
+EXACT_SCAN_MAX = 20000
+
+
+class PostgresStore:
+    """Safe for many threads and many processes: every call takes a pooled connection, every
+    change is one transaction, and the generation row orders them."""
+
+    def __init__(self, url: str, *, pool_max: int = POOL_MAX) -> None:
+        self.url = url
+        self.exact_scan_max = EXACT_SCAN_MAX
+        self._terms = Fts5Tokenizer()
+        self._docs_cache: tuple[int, list[DocumentInfo]] | None = None
+        self._stats_cache: tuple[int, dict[str, Any]] | None = None
+        # generation, rows, average length, document frequency by term
+        self._bm25_cache: tuple[int, int, float, dict[str, int]] | None = None
+        try:
+            with psycopg.connect(url, autocommit=True) as conn:
+                self.schema_version = migrate(conn)
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot open the PostgreSQL library ({exc})".strip(),
+                             path=self.display_url) from exc
+        self._pool = ConnectionPool(url, min_size=1, max_size=pool_max, open=True,
+                                    configure=register_vector, name="earnest")
+
+    @property
+    def display_url(self) -> str:
+        """The URL without its password, for logs and stats."""
+        parts = urlsplit(self.url)
+        netloc = parts.netloc.rsplit("@", 1)
+        if len(netloc) == 2:
+            netloc[0] = netloc[0].split(":", 1)[0]
+        return urlunsplit(parts._replace(netloc="@".join(netloc)))
+
+    def close(self) -> None:
+        self._pool.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[Any]:
+        """A pooled connection in one transaction; database errors become StoreError."""
+        try:
+            with self._pool.connection() as conn, conn.transaction():
+                yield conn
+        except psycopg.Error as exc:
+            raise StoreError(f"database error: {exc}") from exc
+
+    def _run(self, sql: str, params: Any = None, binary: bool = False) -> list[tuple]:
+        try:
+            with self._pool.connection() as conn:
+                cur = conn.execute(sql, params, binary=binary)
+                return cur.fetchall() if cur.description else []
+        except psycopg.Error as exc:
+            raise StoreError(f"database error: {exc}") from exc
+
+    # -- meta --------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        rows = self._run("select value from meta where key = %s", (key,))
+        return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._run("insert into meta values (%s, %s) on conflict (key) do update "
+                  "set value = excluded.value", (key, value))
+
+    def generation(self) -> int:
+        return int(self.get_meta("generation") or 0)
+
+    @staticmethod
+    def _bump(conn: Any) -> None:
+        conn.execute("insert into meta values ('generation', '1') on conflict (key) do update "
+                     "set value = (meta.value::bigint + 1)::text")
+
+    # -- documents ---------------------------------------------------------------------------
+    def add_document(self, doc: NewDocument) -> DocumentInfo:
+        # Tokenised before the transaction: SQLite's tokenizer, so both stores hold one index.
+        terms = self._terms.chunk_terms([(c.text, c.context) for c in doc.chunks])
+        col = doc.collection
+        with self._tx() as conn:
+            # Names are unique in the library, across collections: one writer per name.
+            conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                         (doc.doc_name,))
+            for old_col, old_id in conn.execute(
+                    "select collection, id from documents where doc_name = %s",
+                    (doc.doc_name,)).fetchall():
+                self._delete(conn, old_col, old_id)
+            doc_id = conn.execute(
+                "insert into documents (collection, doc_name, source_path, content_hash, "
+                "file_type, page_count, chunk_count, added_at, metadata) "
+                "values (%s,%s,%s,%s,%s,%s,%s,%s,%s) returning id",
+                (col, doc.doc_name, doc.source_path, doc.content_hash, doc.file_type,
+                 len(doc.pages), len(doc.chunks),
+                 datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                 Jsonb(doc.metadata))).fetchone()[0]
+            ids = [r[0] for r in conn.execute(
+                "select nextval(pg_get_serial_sequence('chunks', 'id')) "
+                "from generate_series(1, %s)", (len(doc.chunks),))]
+            with conn.cursor() as cur:
+                with cur.copy("copy pages (collection, doc_id, page, text) from stdin") as cp:
+                    for p in doc.pages:
+                        cp.write_row((col, doc_id, p.number, _text(p.text)))
+                with cur.copy("copy chunks (collection, id, doc_id, ordinal, page_start, "
+                              "page_end, char_start, char_end, text, context, section, "
+                              "speaker, role, n_tokens) from stdin") as cp:
+                    for i, c, t in zip(ids, doc.chunks, terms):
+                        cp.write_row((col, i, doc_id, c.ordinal, c.page_start, c.page_end,
+                                      c.char_start, c.char_end, _text(c.text),
+                                      _text(c.context), c.section, c.speaker, c.role,
+                                      t.length))
+                with cur.copy("copy chunk_terms (collection, term, chunk_id, doc_id, tf, dl) "
+                              "from stdin") as cp:
+                    for i, t in zip(ids, terms):
+                        for term, tf in t.freqs.items():
+                            cp.write_row((col, term, i, doc_id, tf, t.length))
+            self._bump(conn)
+        info = self.get_document(doc.doc_name)
+        assert info is not None
+        return info
+
+    @staticmethod
+    def _delete(conn: Any, collection: str, doc_id: int) -> None:
+        conn.execute("delete from chunk_terms where collection = %s and doc_id = %s",
+                     (collection, doc_id))
+        conn.execute("delete from documents where collection = %s and id = %s",
+                     (collection, doc_id))
+
+    def remove_document(self, doc_name: str) -> bool:
+        with self._tx() as conn:
+            rows = conn.execute("select collection, id from documents where doc_name = %s",
+                                (doc_name,)).fetchall()
+            for col, doc_id in rows:
+                self._delete(conn, col, doc_id)
+            if rows:
+                self._bump(conn)
+        return bool(rows)
+
+    _DOC_SELECT = (
+        "select d.id, d.doc_name, d.source_path, d.content_hash, d.file_type, d.page_count, "
+        "d.chunk_count, (select count(*) from chunks c where c.collection = d.collection "
+        "and c.doc_id = d.id and c.embedding is not null), d.added_at, d.metadata, "
+        "(select jsonb_object_agg(o.key, o.value) from metadata_overrides o "
+        "where o.doc_name = d.doc_name), d.collection from documents d")
+
+    @staticmethod
+    def _doc(row: tuple) -> DocumentInfo:
+        embedded = row[7]
+        return DocumentInfo(
+            id=row[0], doc_name=row[1], source_path=row[2], content_hash=row[3],
+            file_type=row[4], page_count=row[5], chunk_count=row[6], embedded_count=embedded,
+            status="ready" if embedded >= row[6] else "embedding", added_at=row[8],
+            metadata=row[9], corrections=row[10] or {}, collection=row[11])
+
+    def find_by_hash(self, content_hash: str) -> DocumentInfo | None:
+        rows = self._run(self._DOC_SELECT + " where d.content_hash = %s order by d.id limit 1",
+                         (content_hash,))
+        return self._doc(rows[0]) if rows else None
+
+    def get_document(self, doc_name: str) -> DocumentInfo | None:
+        rows = self._run(self._DOC_SELECT + " where d.doc_name = %s", (doc_name,))
+        return self._doc(rows[0]) if rows else None
+
+    def list_documents(self) -> list[DocumentInfo]:
+        gen = self.generation()
+        cached = self._docs_cache
+        if cached is None or cached[0] != gen:
+            rows = self._run(self._DOC_SELECT + " order by d.doc_name")
+            cached = self._docs_cache = (gen, [self._doc(r) for r in rows])
+        return list(cached[1])
+
+    def correct_metadata(self, doc_name: str, values: dict[str, Any]) -> DocumentInfo:
+        """Record users' corrections (a None value removes one); they outlive re-ingest."""
+        with self._tx() as conn:
+            if not conn.execute("select 1 from documents where doc_name = %s",
+                                (doc_name,)).fetchone():
+                raise NotFound(f"no document named {doc_name!r}")
+            for key, value in values.items():
+                if value is None:
+                    conn.execute("delete from metadata_overrides where doc_name = %s and "
+                                 "key = %s", (doc_name, key))
+                else:
+                    conn.execute("insert into metadata_overrides values (%s, %s, %s) "
+                                 "on conflict (doc_name, key) do update set value = "
+                                 "excluded.value", (doc_name, key, Jsonb(value)))
+            self._bump(conn)
+        info = self.get_document(doc_name)
+        assert info is not None
+        return info
+
+    def update_metadata(self, doc_name: str, metadata: dict[str, Any]) -> DocumentInfo:
+        with self._tx() as conn:
+            cur = conn.execute("update documents set metadata = %s where doc_name = %s",
+                               (Jsonb(metadata), doc_name))
+            if not cur.rowcount:
+                raise NotFound(f"no document named {doc_name!r}")
+            self._bump(conn)
+        info = self.get_document(doc_name)
+        assert info is not None
+        return info
+
+    def pages(self, doc_name: str) -> list[Page]:
+        return [Page(n, t) for n, t in self._run(
+            "select p.page, p.text from pages p join documents d on d.collection = "
+            "p.collection and d.id = p.doc_id where d.doc_name = %s order by p.page",
+            (doc_name,))]
+
+    def document_chunks(self, doc_name: str) -> list[tuple[int, Chunk]]:
+        return [(r[0], Chunk(*r[1:])) for r in self._run(
+            "select c.id, c.ordinal, c.page_start, c.page_end, c.char_start, c.char_end, "
+            "c.text, c.section, c.speaker, c.role, c.context from chunks c join documents d "
+            "on d.collection = c.collection and d.id = c.doc_id where d.doc_name = %s "
+            "order by c.ordinal", (doc_name,))]
+
+    def page_text(self, doc_name: str, page: int) -> str | None:
+        rows = self._run(
+            "select p.text from pages p join documents d on d.collection = p.collection "
+            "and d.id = p.doc_id where d.doc_name = %s and p.page = %s", (doc_name, page))
+        return rows[0][0] if rows else None
+
+    # -- vectors -----------------------------------------------------------------------------
+    def chunks_without_vectors(self, limit: int) -> list[tuple[int, str]]:
+        return self._run("select id, text from chunks where embedding is null order by id "
+                         "limit %s", (limit,))
+
+    def set_vectors(self, chunk_ids: Sequence[int], vectors: np.ndarray) -> None:
+        vectors = np.asarray(vectors, dtype=np.float16)
+        if len(chunk_ids) and vectors.shape[1] != DIMENSIONS:
+            raise StoreError(f"vectors have {vectors.shape[1]} dimensions; this PostgreSQL "
+                             f"library holds {DIMENSIONS}")
+        with self._tx() as conn:
+            with conn.cursor() as cur:
+                cur.executemany("update chunks set embedding = %s where id = %s",
+                                [(HalfVector(v), int(i)) for i, v in zip(chunk_ids, vectors)])
+            self._bump(conn)
+
+    def dense_search(self, vector: np.ndarray, filters: Filters,
+                     limit: int) -> list[tuple[int, float]]:
+        query = np.asarray(vector, dtype=np.float32)
+        allowed = self._allowed_doc_ids(filters)
+        if allowed is not None and not allowed:
+            return []
+        want = max(limit * CANDIDATE_FACTOR, limit + 10)
+        hv = HalfVector(query.astype(np.float16))
+        with self._tx() as conn:
+            if allowed is None or self._allowed_chunks(allowed) > self.exact_scan_max:
+                # HNSW: approximate neighbours, then the exact product below ranks them.
+                # With a filter, pgvector's iterative scan goes on until enough rows pass it.
+                conn.execute("select set_config('hnsw.ef_search', %s, true)",
+                             (str(min(1000, max(40, want))),))
+                where, params = "", [hv, want]
+                if allowed is not None:
+                    conn.execute("select set_config('hnsw.iterative_scan', 'relaxed_order', "
+                                 "true)")
+                    where = "and collection = any(%s) and doc_id = any(%s)"
+                    params = [*self._scope(allowed), hv, want]
+                rows = conn.execute(
+                    f"select id, embedding from chunks where embedding is not null {where} "
+                    "order by embedding <#> %s limit %s", params, binary=True).fetchall()
+            else:
+                # A few documents: an exact scan of theirs (an HNSW scan filtered afterwards
+                # could return fewer than asked). "+ 0" keeps the planner off the index.
+                rows = conn.execute(
+                    "select id, embedding from chunks where embedding is not null and "
+                    "collection = any(%s) and doc_id = any(%s) "
+                    "order by (embedding <#> %s) + 0 limit %s",
+                    (*self._scope(allowed), hv, want), binary=True).fetchall()
+        if not rows:
+            return []
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        mat = np.stack([r[1].to_numpy() for r in rows]).astype(np.float32)
+        scores = mat @ query
+        order = np.lexsort((ids, -scores))[:limit]
+        return [(int(ids[i]), float(scores[i])) for i in order]
+
+    def _scope(self, allowed: set[int]) -> tuple[list[str], list[int]]:
+        """The allowed documents' collections and ids: the collection lets a distributed
+        (Citus) database ask only the shards that hold them."""
+        collections = {d.collection for d in self.list_documents() if d.id in allowed}
+        return sorted(collections), sorted(allowed)
+
+    def _allowed_chunks(self, allowed: set[int]) -> int:
+        return sum(d.chunk_count for d in self.list_documents() if d.id in allowed)
+
+    def vectors(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        if not len(chunk_ids):
+            return {}
+        rows = self._run("select id, embedding from chunks where id = any(%s) "
+                         "and embedding is not null", ([int(i) for i in chunk_ids],), binary=True)
+        return {int(i): v.to_numpy().astype(np.float32) for i, v in rows}
+
+    # -- keyword search ----------------------------------------------------------------------
+    def _corpus(self, gen: int, terms: list[str]) -> tuple[int, float, dict[str, int]]:
+        """FTS5's nRow, average row length and the terms' document frequencies, which its
+        BM25 takes over the whole index; kept until the library changes. Read in one
+        statement (one snapshot) with the generation they belong to: a document committed
+        in between must not count in one and not the other."""
+        cached = self._bm25_cache
+        fresh = cached is not None and cached[0] == gen
+        wanted = sorted(set(terms))
+        missing = [t for t in wanted if t not in cached[3]] if fresh else wanted
+        if missing:
+            g, n, total, df = self._corpus_read(missing)
+            if fresh and g == cached[0]:
+                cached[3].update(df)
+            else:  # the library changed: every term again, in one snapshot
+                if missing != wanted:
+                    g, n, total, df = self._corpus_read(wanted)
+                cached = self._bm25_cache = (g, n, total / n if n else 0.0, df)
+        return cached[1], cached[2], cached[3]
+
+    def _corpus_read(self, terms: list[str]) -> tuple[int, int, float, dict[str, int]]:
+        g, n, total, found = self._run(
+            "select (select value from meta where key = 'generation'), "
+            "(select count(*) from chunks), (select coalesce(sum(n_tokens), 0) from chunks), "
+            "(select coalesce(jsonb_object_agg(term, n), '{}') from (select term, count(*) "
+            "as n from chunk_terms where term = any(%s) group by term) t)", (terms,))[0]
+        return int(g or 0), int(n), float(total), {t: int(found.get(t, 0)) for t in terms}
+
+    def keyword_search(self, query: str, filters: Filters,
+                       limit: int) -> list[tuple[int, float]]:
+        terms = self._terms.query_terms(query)
+        if not terms:
+            return []
+        allowed = self._allowed_doc_ids(filters)
+        if allowed is not None and not allowed:
+            return []
+        rows, avgdl, df = self._corpus(self.generation(), terms)
+        # FTS5's bm25(): idf = ln((N - n + 0.5) / (n + 0.5)), 1e-6 where that is <= 0; each
+        # phrase (a stem twice counts twice) adds idf * tf (k1 + 1) / (tf + k1 (1 - b + b dl /
+        # avgdl)).
+        weights = [(t, _idf(rows, df[t])) for t in terms if df.get(t)]
+        if not weights:
+            return []
+        params = {"terms": [t for t, _ in weights], "idf": [w for _, w in weights],
+                  "avgdl": avgdl, "k1": K1, "b": B, "limit": limit}
+        where = ""
+        if allowed is not None:
+            where = "where t.collection = any(%(collections)s) and t.doc_id = any(%(docs)s)"
+            params["collections"], params["docs"] = self._scope(allowed)
+        sql = f"""
+            with w(term, idf) as (select * from unnest(%(terms)s::text[], %(idf)s::float8[]))
+            select t.chunk_id, sum(w.idf * t.tf * (%(k1)s + 1) / (t.tf + %(k1)s
+                   * (1 - %(b)s + %(b)s * t.dl / %(avgdl)s))) as score
+            from w join chunk_terms t on t.term = w.term {where}
+            group by t.chunk_id order by score desc, t.chunk_id limit %(limit)s"""
+        return [(int(i), float(s)) for i, s in self._run(sql, params)]
+
+    def _allowed_doc_ids(self, filters: Filters) -> set[int] | None:
+        if filters.is_empty():
+            return None
+        allowed = set()
+        for doc in self.list_documents():
+            if filters.collections and doc.collection not in filters.collections:
+                continue
+            if filters.doc_names and doc.doc_name not in filters.doc_names:
+                continue
+            metadata = doc.effective_metadata()
+            if all(_meta_matches(metadata.get(k), v) for k, v in filters.metadata.items()):
+                allowed.add(doc.id)
+        return allowed
+
+    # -- passages ----------------------------------------------------------------------------
+    def get_passages(self, chunk_ids: Sequence[int]) -> list[Passage]:
+        if not chunk_ids:
+            return []
+        rows = self._run(
+            "select c.id, c.doc_id, d.doc_name, c.page_start, c.page_end, c.char_start, "
+            "c.char_end, c.text, c.section, c.speaker, c.role, c.context from chunks c "
+            "join documents d on d.collection = c.collection and d.id = c.doc_id "
+            "where c.id = any(%s)", ([int(i) for i in chunk_ids],))
+        by_id = {r[0]: Passage(*r) for r in rows}
+        return [by_id[i] for i in chunk_ids if i in by_id]
+
+    def stats(self) -> dict[str, Any]:
+        # Every search asks; counting a large table is not free, so the counts are kept
+        # with the generation they were read at (one statement, one snapshot).
+        cached = self._stats_cache
+        if cached is None or cached[0] != self.generation():
+            gen, docs, pages, chunks, pending = self._run(
+                "select (select value from meta where key = 'generation'), "
+                "(select count(*) from documents), "
+                "(select coalesce(sum(page_count), 0) from documents), "
+                "(select count(*) from chunks), "
+                "(select count(*) from chunks where embedding is null)")[0]
+            cached = self._stats_cache = (int(gen or 0), {
+                "documents": docs, "pages": int(pages), "chunks": chunks,
+                "embedded": chunks - pending, "generation": int(gen or 0),
+                "schema_version": self.schema_version, "path": self.display_url})
+        return dict(cached[1])
+
+
+def _idf(rows: int, n: int) -> float:
+    ratio = (rows - n + 0.5) / (n + 0.5)
+    return math.log(ratio) if ratio > 1 else 1e-6  # FTS5: 1e-6 where the log is <= 0
+
+
+def _text(value: str | None) -> str | None:
+    # PostgreSQL text cannot hold NUL; a space keeps every character offset.
+    return value.replace("\x00", " ") if value else value
+
+
+def _meta_matches(value: Any, wanted: list[str]) -> bool:
+    if value is None:
+        return False
+    values = value if isinstance(value, list) else [value]
+    return any(str(v).lower() == str(w).lower() for v in values for w in wanted)
