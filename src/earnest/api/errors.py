@@ -19,6 +19,9 @@ log = logging.getLogger("earnest.api")
 
 _STATUS: list[tuple[type[errors.EarnestError], int]] = [
     (errors.NotFound, 404),
+    (errors.Unauthorized, 401),
+    (errors.Forbidden, 403),
+    (errors.RateLimited, 429),
     (errors.UnsupportedFileType, 415),
     (errors.DocumentError, 422),
     (errors.ConfigError, 400),

@@ -21,10 +21,12 @@ class Filters:
     roles: list[str] = field(default_factory=list)
     sections: list[str] = field(default_factory=list)
     speakers: list[str] = field(default_factory=list)
+    # The collections a caller may see (the service injects a key's grant); empty: all.
+    collections: list[str] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         """No restriction on documents (passage-level fields aside)."""
-        return not self.doc_names and not self.metadata
+        return not self.doc_names and not self.metadata and not self.collections
 
     def restricts_passages(self) -> bool:
         return bool(self.roles or self.sections or self.speakers)
@@ -42,7 +44,7 @@ class Filters:
         if self.doc_names:
             out["doc_names"] = self.doc_names
         out.update(self.metadata)
-        for key in ("roles", "sections", "speakers"):
+        for key in ("roles", "sections", "speakers", "collections"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
         return out
@@ -57,6 +59,9 @@ class NewDocument:
     pages: list[Page]
     chunks: list[Chunk]
     metadata: dict[str, Any] = field(default_factory=dict)
+    collection: str = "default"
+    added_by: str | None = None  # the key id (or "local") that added it, for lineage
+    extractor: str | None = None  # the extraction version that read it, for lineage
 
 
 class Store(Protocol):
@@ -67,7 +72,9 @@ class Store(Protocol):
 
     def find_by_hash(self, content_hash: str) -> DocumentInfo | None: ...
     def get_document(self, doc_name: str) -> DocumentInfo | None: ...
-    def list_documents(self) -> list[DocumentInfo]: ...
+    def list_documents(self, filters: Filters | None = None) -> list[DocumentInfo]:
+        """Every document, or those in ``filters.collections`` when it names any."""
+        ...
     def remove_document(self, doc_name: str) -> bool: ...
     def update_metadata(self, doc_name: str, metadata: dict[str, Any]) -> DocumentInfo:
         """Replace the extracted metadata."""
