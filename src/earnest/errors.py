@@ -141,7 +141,7 @@ class RateLimited(InputError):
         self.retry_after = retry_after
 
 
-class AuditError(EarnestError):
+class AuditError(StoreError):
     """The audit log cannot be written; the change or answer it would record is refused."""
 
     code = "audit_error"

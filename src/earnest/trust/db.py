@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from earnest.errors import CorruptLibrary
+
 
 class SqliteDb:
     def __init__(self, path: str | Path) -> None:
@@ -18,10 +20,14 @@ class SqliteDb:
     def conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None,
-                                   check_same_thread=False)
-            conn.execute("pragma synchronous = normal")
-            conn.execute("pragma secure_delete = on")
+            try:
+                conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None,
+                                       check_same_thread=False)
+                conn.execute("pragma synchronous = normal")
+                conn.execute("pragma secure_delete = on")
+            except sqlite3.DatabaseError as exc:
+                raise CorruptLibrary(f"cannot open the library database ({exc})",
+                                     path=str(self.path)) from exc
             self._local.conn = conn
         return conn
 
