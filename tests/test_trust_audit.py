@@ -1,0 +1,157 @@
+"""The audit log: what an ask and each change record, the hash chain, and tampering with the
+SQLite file directly - a record changed, removed, or two swapped - found and named by
+`earnest audit verify`."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from earnest.api import create_app
+from earnest.cli import app as cli
+from earnest.trust.audit import sha256_text
+
+from .api_helpers import assert_error
+from .trust_helpers import ALPHA, two_collections
+
+runner = CliRunner()
+QUESTION = "What did the CFO say about gross margin?"
+
+
+@pytest.fixture()
+def lib(tmp_path, embedder):
+    lib = two_collections(tmp_path, embedder)
+    yield lib
+    lib.service.close()
+
+
+def _db(lib) -> sqlite3.Connection:
+    return sqlite3.connect(str(lib.service.store.path), isolation_level=None)
+
+
+def _verify(lib) -> tuple[int, str]:
+    result = runner.invoke(cli, ["audit", "verify", "--library", str(lib.service.home)])
+    return result.exit_code, result.output
+
+
+def test_an_ask_is_recorded_with_ids_and_hashes(lib):
+    reader = lib.principal("reader_a")
+    answer = lib.service.ask(QUESTION, principal=reader)
+    record = [e.record for e in lib.service.audit_entries() if e.record["kind"] == "ask"][-1]
+    assert record["actor"] == lib.key_ids["reader_a"] and record["answer_id"] == answer.answer_id
+    assert record["question"] == QUESTION and record["understanding"]
+    assert record["request"]["filters"]["collections"] == [ALPHA]
+    assert [r["chunk_id"] for r in record["retrieved"]] == [p.chunk_id for p in answer.passages]
+    assert record["retrieved"][0]["text_sha256"] == sha256_text(answer.passages[0].text)
+    assert record["answer_sha256"] == sha256_text(answer.answer)
+    assert [c["quote_sha256"] for c in record["citations"]] == [
+        sha256_text(c.quote) for c in answer.citations]
+    assert record["answerer"] == "extractive"
+    assert record["library"]["generation"] == answer.library_version["generation"]
+    assert record["library"]["index"] == lib.service.settings.index_identity()
+    for key in ("model", "prompt_sha256", "usage", "verification", "at", "seq"):
+        assert key in record
+    # the log holds no quote of a document, only hashes
+    assert answer.citations[0].quote not in json.dumps(record)
+
+
+def test_changes_are_recorded(lib):
+    service, editor = lib.service, lib.principal("editor_a")
+    service.correct_metadata("NWIN_Q3_FY2024_earnings_call", {"fiscal_year": 2024}, editor)
+    service.remove("NWIN_Q3_FY2024_earnings_release", editor)
+    kinds = [(e.record["kind"], e.record["actor"]) for e in service.audit_entries()]
+    assert kinds.count(("ingest", "local")) == 4
+    assert ("key_create", "local") in kinds
+    assert ("metadata", lib.key_ids["editor_a"]) in kinds
+    assert ("delete", lib.key_ids["editor_a"]) in kinds
+    key = service.list_keys()[0]
+    service.revoke_key(key.id)
+    last = list(service.audit_entries())[-1].record
+    assert last["kind"] == "key_revoke" and last["key_id"] == key.id
+    assert _verify(lib)[0] == 0
+
+
+def _fill(lib, asks: int = 3) -> None:
+    for _ in range(asks):
+        lib.service.ask(QUESTION, principal=lib.principal("reader_a"))
+    assert _verify(lib)[0] == 0
+
+
+def test_a_changed_record_is_named(lib):
+    _fill(lib)
+    with _db(lib) as db:
+        db.execute("update audit_log set record = replace(record, 'gross margin', "
+                   "'net margin') where seq = 9")
+    code, output = _verify(lib)
+    assert code == 1 and "record 9 was changed" in output
+
+
+def test_a_changed_record_with_a_recomputed_hash_breaks_the_next_link(lib):
+    from earnest.trust.audit import record_hash
+
+    _fill(lib)
+    with _db(lib) as db:
+        text, prev = db.execute("select record, prev_hash from audit_log where seq = 8"
+                                ).fetchone()
+        record = json.loads(text)
+        record["question"] = "something else"
+        db.execute("update audit_log set record = ?, hash = ? where seq = 8",
+                   (json.dumps(record), record_hash(prev, record)))
+    code, output = _verify(lib)
+    assert code == 1 and "record 8 was changed" in output
+
+
+def test_a_removed_record_is_named(lib):
+    _fill(lib)
+    with _db(lib) as db:
+        db.execute("delete from audit_log where seq = 7")
+    code, output = _verify(lib)
+    assert code == 1 and "record 7 was removed" in output
+
+
+def test_reordered_records_are_named(lib):
+    _fill(lib)
+    with _db(lib) as db:
+        a = db.execute("select record, prev_hash, hash from audit_log where seq = 8").fetchone()
+        b = db.execute("select record, prev_hash, hash from audit_log where seq = 9").fetchone()
+        db.execute("update audit_log set record = ?, prev_hash = ?, hash = ? where seq = 8", b)
+        db.execute("update audit_log set record = ?, prev_hash = ?, hash = ? where seq = 9", a)
+    code, output = _verify(lib)
+    assert code == 1 and "record 8 was reordered" in output
+
+
+def test_export_since_and_the_admin_route(lib, tmp_path):
+    _fill(lib, asks=1)
+    out = tmp_path / "audit.jsonl"
+    result = runner.invoke(cli, ["audit", "export", "--since", "2000-01-01", "--out", str(out),
+                                 "--library", str(lib.service.home)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [x["seq"] for x in lines] == list(range(1, len(lines) + 1))
+    assert lines[1]["prev_hash"] == lines[0]["hash"]
+    future = runner.invoke(cli, ["audit", "export", "--since", "2999-01-01",
+                                 "--library", str(lib.service.home)])
+    assert future.exit_code == 0 and future.output == ""
+    bad = runner.invoke(cli, ["audit", "export", "--since", "yesterday",
+                              "--library", str(lib.service.home)])
+    assert bad.exit_code == 1 and "ISO date" in bad.output
+    with TestClient(create_app(service=lib.service)) as c:
+        body = c.get("/v1/audit?limit=2&after=1", headers=lib.headers("admin")).json()
+        assert [e["seq"] for e in body["entries"]] == [2, 3]
+        assert body["verification"]["ok"] is True
+        assert_error(c.get("/v1/audit", headers=lib.headers("reader_a")), 403, "forbidden")
+        # an admin granted only some collections does not read everyone's questions
+        _, token = lib.service.create_key("partial", "admin", [ALPHA])
+        assert_error(c.get("/v1/audit", headers={"Authorization": f"Bearer {token}"}), 404)
+
+
+def test_audit_can_be_switched_off(tmp_path, embedder):
+    lib = two_collections(tmp_path, embedder, audit__enabled=False)
+    answer = lib.service.ask(QUESTION)
+    assert answer.answer_id  # still an id, but nothing kept
+    assert list(lib.service.audit_entries()) == []
+    lib.service.close()
