@@ -85,9 +85,9 @@ def test_a_changed_record_is_named(lib):
     _fill(lib)
     with _db(lib) as db:
         db.execute("update audit_log set record = replace(record, 'gross margin', "
-                   "'net margin') where seq = 9")
+                   "'net margin') where seq = 10")  # the first ask
     code, output = _verify(lib)
-    assert code == 1 and "record 9 was changed" in output
+    assert code == 1 and "record 10 was changed" in output
 
 
 def test_a_changed_record_with_a_recomputed_hash_breaks_the_next_link(lib):
