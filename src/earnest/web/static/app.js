@@ -48,6 +48,13 @@ function showSignIn(message = "") {
   $("#signin").hidden = false;
   $("#view-ask").hidden = true;
   $("#view-library").hidden = true;
+  // Nothing read with the last key stays on the page.
+  state.docs = [];
+  renderDocs();
+  resetAnswer();
+  $("#answer").hidden = true;
+  $("#viewer").hidden = true;
+  $("#stats").textContent = "";
   $("#signin-error").textContent = message;
   $("#whoami").replaceChildren();
   $("#signin-key").focus();
@@ -87,6 +94,7 @@ async function signOut() {
 
 async function start() {
   if (!(await checkSession())) return;
+  $("#signin").hidden = true;
   route();
   loadDocs();
   loadInfo();
@@ -94,6 +102,7 @@ async function start() {
 
 // ---- navigation -------------------------------------------------------------------------
 function route() {
+  if (!$("#signin").hidden) return; // signed out: nothing to show until signed in
   const view = location.hash === "#library" ? "library" : "ask";
   $("#view-ask").hidden = view !== "ask";
   $("#view-library").hidden = view !== "library";
