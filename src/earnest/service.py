@@ -522,6 +522,7 @@ class Earnest(TrustOperations):
                     metadata[key] = doc.metadata[key]
             self.store.update_metadata(doc.doc_name, metadata)
             count += 1
+        self.audit("metadata_refresh", LOCAL, {"documents": count})
         return count
 
     def page_text(self, doc_name: str, page: int, principal: Principal = LOCAL) -> str:
