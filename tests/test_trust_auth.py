@@ -187,3 +187,14 @@ def test_cli_keys_and_serve_refuses_an_open_address(tmp_path):
     refused = runner.invoke(cli, ["serve", "--host", "0.0.0.0", "--library", home])
     assert refused.exit_code == 1
     assert "--insecure-no-auth" in re.sub(r"\s+", " ", refused.output)
+
+
+def test_keys_are_not_managed_over_http_without_an_admin_key(tmp_path, embedder):
+    """With auth off (no key yet) the first key comes from the CLI, not from any local
+    request."""
+    service = make_service(tmp_path / "lib", embedder)
+    with TestClient(create_app(service=service)) as c:
+        assert_error(c.post("/v1/keys", json={"role": "admin"}), 403, "forbidden")
+        assert_error(c.get("/v1/keys"), 403, "forbidden")
+        assert service.list_keys() == [] and not service.auth_enabled()
+    service.close()

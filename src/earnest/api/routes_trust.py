@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from earnest.api.auth import CSRF_COOKIE, SESSION_COOKIE, Caller
 from earnest.api.deps import Service
 from earnest.api.schemas import ERRORS
-from earnest.errors import Unauthorized
+from earnest.errors import Forbidden, Unauthorized
 
 router = APIRouter(prefix="/v1", tags=["trust"], responses=ERRORS)
 
@@ -31,6 +31,16 @@ class KeyCreate(_Strict):
     role: Literal["reader", "editor", "admin"]
     collections: list[str] = Field(default_factory=list, max_length=100,
                                    description="Granted collections; empty or [\"*\"]: all")
+
+
+def _key_admin(caller: Any) -> Any:
+    """Keys are managed over HTTP with an admin key only: with auth off (no key yet) the
+    first key comes from `earnest keys create`, so a stray local request cannot lock the
+    owner out or mint keys."""
+    if caller.key_id is None:
+        raise Forbidden("manage keys over HTTP with an admin key; make the first one with "
+                        "`earnest keys create --role admin`")
+    return caller
 
 
 def _who(principal: Any, auth: bool) -> dict[str, Any]:
@@ -78,20 +88,21 @@ def sign_out(request: Request, caller: Caller) -> Response:
 
 @router.get("/keys", summary="API keys (admin): ids, names, roles, collections; never secrets")
 def keys(caller: Caller, service: Service) -> dict[str, Any]:
-    return {"keys": [k.to_dict() for k in service.list_keys(principal=caller)]}
+    return {"keys": [k.to_dict() for k in service.list_keys(principal=_key_admin(caller))]}
 
 
 @router.post("/keys", status_code=201, summary="Create an API key (admin); the token is in "
              "this response only")
 def create_key(body: KeyCreate, caller: Caller, service: Service) -> dict[str, Any]:
-    key, token = service.create_key(body.name, body.role, body.collections, principal=caller)
+    key, token = service.create_key(body.name, body.role, body.collections,
+                                    principal=_key_admin(caller))
     return {**key.to_dict(), "token": token}
 
 
 @router.delete("/keys/{key_id}", summary="Revoke an API key (admin)")
 def revoke_key(key_id: Annotated[str, PathParam(max_length=64)], caller: Caller,
                service: Service) -> dict[str, Any]:
-    return service.revoke_key(key_id, principal=caller).to_dict()
+    return service.revoke_key(key_id, principal=_key_admin(caller)).to_dict()
 
 
 @router.get("/audit", summary="Audit log records (admin granted every collection), oldest "
