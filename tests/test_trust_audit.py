@@ -155,3 +155,28 @@ def test_audit_can_be_switched_off(tmp_path, embedder):
     assert answer.answer_id  # still an id, but nothing kept
     assert list(lib.service.audit_entries()) == []
     lib.service.close()
+
+
+def test_an_llm_answer_is_recorded_with_model_prompt_hash_tokens_and_verification(
+        tmp_path, embedder, scripted_llm):
+    from earnest import Earnest, Settings
+    from earnest.samples import sample_dir
+
+    from .llm_server import Reply, sse
+
+    text = "Gross margin was 41.2% in the third quarter [1]."
+    scripted_llm.replies = [Reply(body=sse([text], usage={
+        "prompt_tokens": 900, "completion_tokens": 14, "total_tokens": 914}))]
+    service = Earnest(Settings.load(tmp_path / "lib", env={}, llm__base_url=scripted_llm.base_url,
+                                    llm__model="gpt-4o-mini"), embedder=embedder)
+    service.ingest([sample_dir()])
+    answer = service.ask(QUESTION, llm=True)
+    record = [e.record for e in service.audit_entries() if e.record["kind"] == "ask"][-1]
+    assert record["answerer"] == answer.answerer != "extractive"
+    assert record["model"] == "gpt-4o-mini"
+    assert len(record["prompt_sha256"]) == 64 and record["prompt_sha256"] == \
+        answer.usage["prompt_sha256"]
+    assert record["usage"]["prompt_tokens"] == 900 and record["usage"]["cost_usd"] > 0
+    assert record["verification"]["sentences"] == answer.verification["sentences"] >= 1
+    assert record["request"]["llm"] is True
+    service.close()
