@@ -478,11 +478,13 @@ def serve(library: LibraryOpt = None, config: ConfigOpt = None,
         import uvicorn
 
         from earnest.api import create_app
+        from earnest.api.requests import configure_logging
 
         settings = Settings.load(library, config_file=config,
                                  server__host=host, server__port=port)
         service = Earnest(settings)
         check_exposure(service, settings.server.host, insecure_no_auth)
+        configure_logging()
         url = f"http://{settings.server.host}:{settings.server.port}"
         err.print(f"Earnest serving {service.home} at [bold]{url}[/] "
                   f"(API docs {url}/docs); Ctrl-C stops")

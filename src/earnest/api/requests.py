@@ -61,4 +61,20 @@ class RequestIds:
             REQUEST_ID.reset(token)
 
 
-__all__ = ["REQUEST_ID", "RequestIdFilter", "RequestIds"]
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """`earnest serve`: Earnest's log lines on stderr, each with its request id."""
+    logger = logging.getLogger("earnest")
+    if any(getattr(h, "_earnest", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler._earnest = True  # type: ignore[attr-defined]
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(logging.Formatter(
+        "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(level)
+
+
+__all__ = ["REQUEST_ID", "RequestIdFilter", "RequestIds", "configure_logging"]
