@@ -103,6 +103,7 @@ MIGRATIONS: list[str] = [
         created_at text not null,
         actor text not null,
         doc_ids text not null,
+        audit_seq integer,
         body text
     );
     """,

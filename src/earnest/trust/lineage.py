@@ -17,11 +17,11 @@ from earnest.trust.db import SqliteDb
 
 
 class AnswerStore(Protocol):
-    def save(self, answer_id: str, actor: str, doc_ids: list[int],
-             body: dict[str, Any]) -> None: ...
+    def save(self, answer_id: str, actor: str, doc_ids: list[int], body: dict[str, Any],
+             audit_seq: int | None) -> None: ...
 
     def get(self, answer_id: str) -> dict[str, Any] | None:
-        """{"id", "created_at", "actor", "body"} (body None once erased), or None."""
+        """{"id", "created_at", "actor", "audit_seq", "body"} (body None once erased)."""
         ...
 
     def erase_document(self, doc_id: int) -> int:
@@ -35,20 +35,20 @@ class SqliteAnswerStore:
     def __init__(self, path: str | Path) -> None:
         self.db = SqliteDb(path)
 
-    def save(self, answer_id: str, actor: str, doc_ids: list[int],
-             body: dict[str, Any]) -> None:
+    def save(self, answer_id: str, actor: str, doc_ids: list[int], body: dict[str, Any],
+             audit_seq: int | None) -> None:
         with self.db.write() as conn:
-            conn.execute("insert into answers values (?,?,?,?,?)",
+            conn.execute("insert into answers values (?,?,?,?,?,?)",
                          (answer_id, now_iso(), actor, json.dumps(sorted(set(doc_ids))),
-                          json.dumps(body, ensure_ascii=False)))
+                          audit_seq, json.dumps(body, ensure_ascii=False)))
 
     def get(self, answer_id: str) -> dict[str, Any] | None:
-        row = self.db.conn().execute("select id, created_at, actor, body from answers "
-                                     "where id = ?", (answer_id,)).fetchone()
+        row = self.db.conn().execute("select id, created_at, actor, audit_seq, body from "
+                                     "answers where id = ?", (answer_id,)).fetchone()
         if row is None:
             return None
-        return {"id": row[0], "created_at": row[1], "actor": row[2],
-                "body": json.loads(row[3]) if row[3] else None}
+        return {"id": row[0], "created_at": row[1], "actor": row[2], "audit_seq": row[3],
+                "body": json.loads(row[4]) if row[4] else None}
 
     def erase_document(self, doc_id: int) -> int:
         with self.db.write() as conn:
@@ -94,12 +94,12 @@ def ask_audit_fields(answer: Answer, answer_id: str, request: dict[str, Any]) ->
     }
 
 
-def lineage(stored: dict[str, Any], audit_seq: int | None = None) -> dict[str, Any]:
+def lineage(stored: dict[str, Any]) -> dict[str, Any]:
     """Per sentence: the cited chunk -> its page and span -> the document -> the embedding
     model and index it was retrieved with, and the scores that ranked it."""
     body = stored.get("body")
     out: dict[str, Any] = {"answer_id": stored["id"], "created_at": stored["created_at"],
-                           "asked_by": stored["actor"], "audit_seq": audit_seq}
+                           "asked_by": stored["actor"], "audit_seq": stored.get("audit_seq")}
     if body is None:
         out.update(erased=True, sentences=[], note="a document this answer drew on was "
                    "deleted, and the answer's words with it; the audit record keeps its hashes")

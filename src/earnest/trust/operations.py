@@ -72,9 +72,10 @@ class TrustOperations:
                    "llm": answer.answerer != "extractive"}
         body = {"answer": answer.to_dict(), "request": request,
                 "documents": {str(i): document_provenance(docs[i]) for i in used if i in docs}}
-        self.answers.save(answer.answer_id, principal.actor, used, body)
-        self.audit_log.append("ask", principal.actor,
-                              ask_audit_fields(answer, answer.answer_id, request))
+        # The record first: an answer is kept only once its audit record is written.
+        entry = self.audit_log.append("ask", principal.actor,
+                                      ask_audit_fields(answer, answer.answer_id, request))
+        self.answers.save(answer.answer_id, principal.actor, used, body, entry.seq)
 
     # -- keys --------------------------------------------------------------------------------
     def _keys(self) -> KeyStore:
@@ -138,12 +139,7 @@ class TrustOperations:
 
     def lineage(self, answer_id: str, principal: Principal = LOCAL) -> dict[str, Any]:
         """Where each sentence of an answer came from (see earnest.trust.lineage)."""
-        stored = self._stored_answer(answer_id, principal)
-        seq = None
-        if self.audit_log is not None and principal.all_collections and principal.can("admin"):
-            seq = next((e.seq for e in self.audit_log.entries()
-                        if e.record.get("answer_id") == answer_id), None)
-        return lineage(stored, seq)
+        return lineage(self._stored_answer(answer_id, principal))
 
     def replay(self, answer_id: str, principal: Principal = LOCAL) -> dict[str, Any]:
         """Ask a kept answer's question again, as it was asked; same library generation,
