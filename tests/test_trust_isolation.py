@@ -220,3 +220,13 @@ def test_a_taken_name_is_all_an_editor_of_a_learns(lib, client):
     assert "is taken" in text
     for marker in ["zorbatron", "quasar", "777.7", BETA]:
         assert marker not in text
+
+
+def test_an_upload_joins_the_keys_only_collection_by_default(lib, client):
+    response = client.post("/v1/documents", headers=lib.headers("editor_a"),
+                           files=[("files", ("ALPHA_memo.txt", b"An alpha memo on margins."))])
+    assert response.status_code == 202, response.text
+    job = wait_for_job(_As(client, lib.headers("editor_a")), response.json()["id"])
+    assert job["collection"] == ALPHA
+    shown = client.get("/v1/documents/ALPHA_memo", headers=lib.headers("editor_a")).json()
+    assert shown["collection"] == ALPHA and shown["added_by"] == lib.key_ids["editor_a"]

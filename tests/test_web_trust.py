@@ -96,6 +96,11 @@ def test_sign_in_ask_and_read_the_lineage(live, page):
         body: JSON.stringify({{fiscal_quarter: 3}})}}).then(d => d.corrections)""")
     assert done == {"fiscal_quarter": 3}
 
+    # uploads go to the key's collection
+    page.goto(f"{live.url}/#library")
+    page.locator(f'#docs tr[data-doc="{CALL}"]').wait_for()
+    assert page.locator("#upload-collection option").all_inner_texts() == ["research"]
+
     page.click("#signout")
     form.wait_for()
     page.goto(f"{live.url}/#library")

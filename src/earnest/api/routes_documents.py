@@ -105,10 +105,14 @@ async def upload(files: Annotated[list[UploadFile], File(description="PDF, TXT o
                  service: Service, jobs: Jobs, metrics: MetricsDep, caller: Caller,
                  replace: Annotated[bool, Query(description="Replace a document of the same "
                                                 "name whose content differs")] = False,
-                 collection: Annotated[str, Query(max_length=64, description="The collection "
-                                                  "the documents join")] = "default"
+                 collection: Annotated[str | None, Query(
+                     max_length=64, description="The collection the documents join; default "
+                     "`default`, or the key's only collection")] = None
                  ) -> dict[str, Any]:
     caller.require("editor")
+    if collection is None:
+        grant = caller.collections
+        collection = grant[0] if grant is not None and len(grant) == 1 else "default"
     collection = check_collection(collection)
     if not caller.sees(collection):
         raise NotFound(f"no collection {collection!r} for this key")

@@ -110,6 +110,9 @@ class DocumentPublic(BaseModel):
     metadata: dict[str, Any]
     extracted_metadata: dict[str, Any]
     corrections: dict[str, Any]
+    collection: str = "default"
+    added_by: str | None = None
+    extractor: str | None = None
 
 
 class DocumentsPublic(BaseModel):
@@ -135,6 +138,7 @@ class JobPublic(BaseModel):
     status: str
     created_at: float
     finished_at: float | None
+    collection: str = "default"
     counts: dict[str, int]
     files: list[JobFilePublic]
 

@@ -43,6 +43,18 @@ async function api(path, options = {}) {
   return body;
 }
 
+// The collections an upload may join: the key's grant, or (every collection) those the
+// library has plus "default".
+function fillCollections() {
+  const select = $("#upload-collection");
+  const granted = state.who && state.who.collections;
+  const names = granted ? [...granted] :
+    [...new Set(["default", ...state.docs.map((d) => d.collection)])].sort();
+  const current = select.value;
+  select.replaceChildren(...names.map((n) => el("option", { value: n }, n)));
+  if (names.includes(current)) select.value = current;
+}
+
 // ---- sign-in (when the server needs a key) -----------------------------------------------
 function showSignIn(message = "") {
   $("#signin").hidden = false;
@@ -64,6 +76,7 @@ async function checkSession() {
   try {
     const who = await api("/v1/session");
     $("#signin").hidden = true;
+    state.who = who;
     const label = who.auth ? `${who.name || who.key_id} (${who.role})` : "";
     $("#whoami").replaceChildren(label, who.auth ? el("button", { type: "button",
       class: "ghost", id: "signout", onclick: signOut }, "Sign out") : "");
@@ -122,6 +135,7 @@ async function loadDocs() {
       (s.embedded < s.chunks ? ` · embedding ${s.embedded}/${s.chunks}` : "");
     renderDocs();
     fillFilters();
+    fillCollections();
   } catch (error) {
     $("#stats").textContent = `Library unavailable: ${error.message}`;
   }
@@ -637,7 +651,10 @@ function uploadOne(file) {
   const form = new FormData();
   form.append("files", file, file.name);
   const xhr = new XMLHttpRequest();
-  xhr.open("POST", $("#replace").checked ? "/v1/documents?replace=true" : "/v1/documents");
+  const query = new URLSearchParams();
+  if ($("#replace").checked) query.set("replace", "true");
+  if ($("#upload-collection").value) query.set("collection", $("#upload-collection").value);
+  xhr.open("POST", `/v1/documents?${query}`);
   for (const [name, value] of Object.entries(csrfHeaders())) xhr.setRequestHeader(name, value);
   xhr.upload.onprogress = (e) => {
     if (e.lengthComputable) bar.value = (50 * e.loaded) / e.total;
