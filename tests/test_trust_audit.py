@@ -180,3 +180,31 @@ def test_an_llm_answer_is_recorded_with_model_prompt_hash_tokens_and_verificatio
     assert record["verification"]["sentences"] == answer.verification["sentences"] >= 1
     assert record["request"]["llm"] is True
     service.close()
+
+
+def test_concurrent_appends_keep_one_chain(tmp_path):
+    """Threads (and processes: the same immediate transactions) append to one unbroken
+    chain, in order, without gaps."""
+    import threading
+
+    from earnest.store import SqliteStore
+    from earnest.trust import SqliteAuditLog
+
+    path = tmp_path / "library.sqlite"
+    SqliteStore(path).close()  # the migrations make the table
+    logs = [SqliteAuditLog(path) for _ in range(4)]
+
+    def write(log, n):
+        for i in range(25):
+            log.append("test", f"writer-{n}", {"i": i})
+
+    threads = [threading.Thread(target=write, args=(log, n)) for n, log in enumerate(logs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    result = logs[0].verify()
+    assert result.ok and result.records == 100, result
+    assert [e.seq for e in logs[0].entries()] == list(range(1, 101))
+    for log in logs:
+        log.close()
