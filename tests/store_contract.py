@@ -131,3 +131,16 @@ class StoreContract:
         assert [p.doc_name for p in store.get_passages([i for i, _ in dense])] == ["A_call"]
         both = Filters(collections=["default"], metadata={"company": ["beta"]})
         assert store.dense_search(unit(1, 0), both, 5) == []
+
+    def test_a_small_collection_in_a_big_library_still_finds_its_matches(self, store) -> None:
+        for n in range(12):  # more documents than the rowid-range path takes
+            store.add_document(new_doc(f"BIG_{n}", ["capital capital capital expenditure"] * 30))
+        small = new_doc("SMALL", ["capital expenditure was modest"])
+        small.collection = "small"
+        store.add_document(small)
+        for n in range(10):
+            other = new_doc(f"SMALL_{n}", ["no match here"])
+            other.collection = "small"
+            store.add_document(other)
+        hits = store.keyword_search("capital", Filters(collections=["small"]), 3)
+        assert [p.doc_name for p in store.get_passages([i for i, _ in hits])] == ["SMALL"]

@@ -425,7 +425,14 @@ class SqliteStore:
             return self._bm25(match, limit)
         ok = self._chunk_doc_filter(allowed)
         wide = self._bm25(match, limit * 20)
-        return [h for h in wide if ok(h[0])][:limit]
+        hits = [h for h in wide if ok(h[0])][:limit]
+        if len(hits) < limit and len(wide) == limit * 20:
+            # A small collection in a big library: its matches may all rank below the wide
+            # cut; rank within its documents instead (slower, complete).
+            docs = ",".join(str(int(d)) for d in allowed)
+            hits = self._bm25(match, limit, f"and f.rowid in (select id from chunks where "
+                              f"doc_id in ({docs}))")
+        return hits
 
     def _bm25(self, match: str, limit: int, where: str = "",
               params: list[Any] | None = None) -> list[tuple[int, float]]:
