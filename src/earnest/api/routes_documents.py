@@ -226,7 +226,9 @@ def page_image(doc_name: DocName, page: PageNo, service: Service, caller: Caller
                         start=start, end=end)
     return Response(image.png, media_type="image/png",
                     headers={"X-Earnest-Highlights": str(len(image.boxes)),
-                             "Cache-Control": "private, max-age=300"})
+                             # behind a sign-in, nothing stays in a shared browser's cache
+                             "Cache-Control": "no-store" if service.auth_enabled()
+                             else "private, max-age=300"})
 
 
 @router.get("/documents/{doc_name}/pages/{page}/highlights", response_model=HighlightPublic,
