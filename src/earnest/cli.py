@@ -516,7 +516,6 @@ def quickstart(library: LibraryOpt = None, config: ConfigOpt = None,
     _run(False, body)
 
 
-from earnest import cli_trust  # noqa: E402 - registers keys, audit, lineage on `app`
 from earnest.cli_trust import check_exposure  # noqa: E402
 
 

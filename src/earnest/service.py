@@ -9,10 +9,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol
 
+from earnest import __version__ as _version
 from earnest.answer import AnswerDraft, Answerer, AskEvent, ExtractiveAnswerer
 from earnest.chunking import chunk_document, estimate_tokens
 from earnest.embedding import Embedder, make_embedder
-from earnest import __version__ as _version
 from earnest.errors import DocumentError, IndexMismatch, InputError, LLMNotConfigured, NotFound
 from earnest.metadata import describe
 from earnest.models import Answer, DocumentInfo, SearchResult

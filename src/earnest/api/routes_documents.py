@@ -25,9 +25,9 @@ from earnest.api.schemas import (
     MetadataUpdate,
     PageTextPublic,
 )
+from earnest.errors import NotFound
 from earnest.page_images import find_highlights, locate, render_page
 from earnest.readers import SUPPORTED_SUFFIXES
-from earnest.errors import NotFound
 from earnest.service import Earnest
 from earnest.trust import Principal
 from earnest.trust.keys import check_collection
