@@ -516,6 +516,7 @@ def quickstart(library: LibraryOpt = None, config: ConfigOpt = None,
     _run(False, body)
 
 
+# Importing cli_trust registers `keys`, `audit` and `lineage` on `app`.
 from earnest.cli_trust import check_exposure  # noqa: E402
 
 
