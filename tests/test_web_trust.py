@@ -100,6 +100,8 @@ def test_sign_in_ask_and_read_the_lineage(live, page):
     page.goto(f"{live.url}/#library")
     page.locator(f'#docs tr[data-doc="{CALL}"]').wait_for()
     assert page.locator("#upload-collection option").all_inner_texts() == ["research"]
+    assert page.locator(f'#docs tr[data-doc="{CALL}"] td[data-label="Collection"]'
+                        ).inner_text() == "research"
 
     page.click("#signout")
     form.wait_for()

@@ -580,6 +580,7 @@ function renderDocs() {
       cell("Company", m.company || ""), cell("Type", (m.doc_type || "").replace("_", " ")),
       cell("Period", period(m, d.corrections || {})), cell("Pages", d.page_count, "num"),
       cell("Chunks", d.chunk_count, "num"), cell("Status", status, `st ${d.status}`),
+      cell("Collection", d.collection || ""),
       el("td", { class: "actions" },
         el("button", { type: "button", class: "ghost", onclick: () => editDoc(d),
           "aria-label": `Edit metadata of ${d.doc_name}` }, "Edit"),
