@@ -208,3 +208,18 @@ def test_concurrent_appends_keep_one_chain(tmp_path):
     assert [e.seq for e in logs[0].entries()] == list(range(1, 101))
     for log in logs:
         log.close()
+
+
+def test_records_cut_from_the_end_are_found_against_a_kept_head(lib):
+    _fill(lib, asks=2)
+    code, output = _verify(lib)
+    head = output.split("head ")[-1].split()[0]
+    assert len(head) == 64
+    home = str(lib.service.home)
+    ok = runner.invoke(cli, ["audit", "verify", "--head", head, "--library", home])
+    assert ok.exit_code == 0, ok.output
+    with _db(lib) as db:
+        db.execute("delete from audit_log where seq = (select max(seq) from audit_log)")
+    assert _verify(lib)[0] == 0  # a shorter chain is still a chain...
+    cut = runner.invoke(cli, ["audit", "verify", "--head", head, "--library", home])
+    assert cut.exit_code == 1 and "no record has the head hash" in cut.output  # ...but not ours

@@ -100,12 +100,16 @@ def keys_revoke(key_id: str, library: LibraryOpt = None, config: ConfigOpt = Non
 
 @audit_app.command("verify")
 def audit_verify(library: LibraryOpt = None, config: ConfigOpt = None,
-                 as_json: JsonOpt = False) -> None:
+                 as_json: JsonOpt = False,
+                 head: Annotated[Optional[str], typer.Option(
+                     help="A head hash printed by an earlier verify and kept elsewhere: it "
+                     "must still be in the chain (finds records cut from the end).")] = None
+                 ) -> None:
     """Recompute the hash chain; name the first record changed, removed or reordered.
     Exit 1 if the chain is broken."""
     def body() -> None:
         with _open(library, config) as lib:
-            result = lib.verify_audit()
+            result = lib.verify_audit(head=head)
             if as_json:
                 print(json.dumps(result.to_dict()))
             elif result.ok:

@@ -63,7 +63,11 @@ class AuditLog(Protocol):
     def append(self, kind: str, actor: str, fields: dict[str, Any]) -> AuditEntry: ...
     def entries(self, since: str | None = None, after_seq: int = 0,
                 limit: int | None = None) -> Iterator[AuditEntry]: ...
-    def verify(self) -> Verification: ...
+
+    def verify(self, head: str | None = None) -> Verification:
+        """Recompute the chain; with ``head`` (a hash kept elsewhere) also require that
+        record to be in it, so records cut from the end are found too."""
+        ...
 
 
 def check_chain(rows: Iterator[tuple[int, str, str, str]]) -> Verification:
@@ -129,10 +133,19 @@ class SqliteAuditLog:
         for seq, text, prev_hash, digest in rows:
             yield AuditEntry(seq, json.loads(text), prev_hash, digest)
 
-    def verify(self) -> Verification:
+    def verify(self, head: str | None = None) -> Verification:
         rows = self.db.conn().execute(
             "select seq, record, prev_hash, hash from audit_log order by seq")
-        return check_chain(iter(rows))
+        result = check_chain(iter(rows))
+        if result.ok and head:
+            row = self.db.conn().execute("select seq from audit_log where hash = ?",
+                                         (head.strip().lower(),)).fetchone()
+            if row is None:
+                return Verification(False, result.records, result.head, "removed", None,
+                                    f"no record has the head hash {head}: records after it "
+                                    "were removed, or the chain was rewritten")
+            result.message += f"; head {head[:12]}… is record {row[0]}"
+        return result
 
     def close(self) -> None:
         self.db.close()

@@ -119,8 +119,9 @@ class TrustOperations:
                       principal: Principal = LOCAL) -> Iterator[AuditEntry]:
         return self._audit_reader(principal).entries(since, after_seq, limit)
 
-    def verify_audit(self, principal: Principal = LOCAL) -> Verification:
-        return self._audit_reader(principal).verify()
+    def verify_audit(self, principal: Principal = LOCAL,
+                     head: str | None = None) -> Verification:
+        return self._audit_reader(principal).verify(head)
 
     # -- lineage -----------------------------------------------------------------------------
     def _stored_answer(self, answer_id: str, principal: Principal) -> dict[str, Any]:
