@@ -198,3 +198,12 @@ def test_keys_are_not_managed_over_http_without_an_admin_key(tmp_path, embedder)
         assert_error(c.get("/v1/keys"), 403, "forbidden")
         assert service.list_keys() == [] and not service.auth_enabled()
     service.close()
+
+
+def test_auth_and_audit_settings_from_the_environment(tmp_path):
+    from earnest.settings import Settings
+
+    s = Settings.load(tmp_path, env={"EARNEST_AUTH_REQUIRED": "true",
+                                     "EARNEST_AUTH__RATE_PER_MINUTE": "5",
+                                     "EARNEST_AUDIT_ENABLED": "false"})
+    assert s.auth.required and s.auth.rate_per_minute == 5 and not s.audit.enabled
