@@ -18,7 +18,8 @@ B_SENTENCES = [
     "Plasma revenue was $777.7 million, driven by the Zorbatron Quasar line.",
     "Quasar backlog reached $313.9 million at the end of the quarter.",
 ]
-B_MARKERS = ["zorbatron", "quasar", "777.7", "313.9", B_CALL.lower(), B_PDF.lower(), BETA]
+# "zorb" covers B's company (its label is ZORB), its document names and its words.
+B_MARKERS = ["zorb", "quasar", "777.7", "313.9", BETA]
 
 
 def write_b_docs(folder: Path) -> list[Path]:

@@ -72,6 +72,38 @@ class QuestionScope:
     doc_types: list[str]
     latest: bool
     history: bool = False
+    # Each period named: (year, quarter) for "Q3 2023", (year, None) for a year alone.
+    periods: list[tuple[int, int | None]] = field(default_factory=list)
+
+
+_QUARTER_YEAR = re.compile(
+    r"\b(?:q([1-4])|(first|second|third|fourth)[\s-]+(?:fiscal\s+)?quarter)(?:\s+of)?"
+    r"(?:\s+(?:fiscal|fy))?(?:\s+year)?\s*'?((?:19|20)\d\d|\d\d)\b", re.I)
+_YEAR_ONLY = re.compile(r"\b(?:fy|fiscal\s*(?:year\s*)?)\s?'?((?:19|20)\d\d|\d\d)\b|"
+                        r"\b((?:19|20)\d\d)\b", re.I)
+
+
+def named_periods(question: str) -> list[tuple[int, int | None]]:
+    """The periods a question names: (year, quarter) for "Q3 2023", "third quarter of fiscal
+    2024", "Q1 FY25"; (year, None) for a year named alone."""
+    out: list[tuple[int, int | None]] = []
+
+    def year_of(text: str) -> int:
+        return int(text) if len(text) == 4 else 2000 + int(text)
+
+    for m in _QUARTER_YEAR.finditer(question):
+        quarter = int(m.group(1)) if m.group(1) else _ORDINAL[m.group(2).lower()]
+        out.append((year_of(m.group(3)), quarter))
+    rest = _QUARTER_YEAR.sub(" ", question)
+    for m in _YEAR_ONLY.finditer(rest):
+        out.append((year_of(m.group(1) or m.group(2)), None))
+    q = _QUARTER.search(question)
+    if q and not any(quarter for _, quarter in out) and len(out) == 1:
+        # "Q3 results ... in 2023"
+        out = [(out[0][0], int(q.group(1)) if q.group(1) else _ORDINAL[q.group(2).lower()])]
+    return list(dict.fromkeys(out))
+
+
 
 
 def question_scope(question: str) -> QuestionScope:
@@ -83,7 +115,8 @@ def question_scope(question: str) -> QuestionScope:
         quarter = int(q.group(1)) if q.group(1) else _ORDINAL[q.group(2).lower()]
     types = [name for name, cue in _TYPE_CUES if cue.search(question)]
     return QuestionScope(list(dict.fromkeys(years)), quarter, types,
-                         bool(_LATEST.search(question)), bool(_HISTORY.search(question)))
+                         bool(_LATEST.search(question)), bool(_HISTORY.search(question)),
+                         named_periods(question))
 
 
 def _doc_period(doc: DocumentInfo) -> tuple[int | None, int | None]:
@@ -130,9 +163,13 @@ class DocumentMatcher:
         aliases = company_aliases(self.docs)
         for doc in self.docs:
             meta = doc.effective_metadata()
-            words = _name_words(doc.doc_name.split("_")[0])
+            words: set[str] = set()
             for name in aliases.get(doc.doc_name, set()) | {meta.get("ticker") or ""}:
                 words |= _name_words(str(name))
+            if not words or not meta.get("ticker"):
+                # The file name only as a fallback, when the text named no company or no
+                # ticker: users' files are named anything.
+                words |= _name_words(doc.doc_name.split("_")[0])
             self.names[doc.id] = words
             self.periods[doc.id] = _doc_period(doc)
             self.also_called[doc.id] = _calendar_year(doc, self.periods[doc.id][0])

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from earnest.errors import EarnestError, InputError
+from earnest.eval_split import describe, load_splits, named, select_facts, select_financebench
 from earnest.figures import NUMBER_RE, contains_numbers
 from earnest.models import Answer
 from earnest.service import Earnest
@@ -60,7 +61,11 @@ class EvalReport:
                       for r in self.rows if not all(r[k] for k in acc)]
             return "\n".join(lines) + "\n"
         lines = [f"# earnest eval {self.name}", "",
-                 f"{self.questions} questions; library: {self.extra.get('library', '')}", "",
+                 f"{self.questions} questions; library: {self.extra.get('library', '')}; "
+                 f"split: {self.extra.get('split', 'all')}", "",
+                 *[f"Companies in this part ({k}): {', '.join(v)}" for k, v in
+                   self.extra.get("split_companies", {}).items()],
+                 *([""] if self.extra.get("split_companies") else []),
                  "| metric | " + " | ".join(f"@{k}" for k in self.recall) + " | MRR |",
                  "|---|" + "---|" * (len(self.recall) + 1),
                  f"| {self.extra.get('metric', 'recall')} | "
@@ -125,8 +130,9 @@ def _first_rank(ranked: list[Any], gold: Callable[[Any], bool]) -> int | None:
 
 def eval_financebench(lib: Earnest, data_dir: Path, *, limit: int | None = None,
                       progress: Callable[[int, int], None] | None = None,
-                      llm: bool | None = None) -> EvalReport:
-    questions = _read_jsonl(data_dir / "questions.jsonl")[:limit]
+                      llm: bool | None = None, split: str = "all") -> EvalReport:
+    questions = select_financebench(_read_jsonl(data_dir / "questions.jsonl"), data_dir,
+                                    split)[:limit]
     llm = lib.llm_configured if llm is None else llm
     answers: list[Answer] = []
     aliases = _content_aliases(lib, corpus_dir("financebench", data_dir))
@@ -155,10 +161,14 @@ def eval_financebench(lib: Earnest, data_dir: Path, *, limit: int | None = None,
     n = max(len(doc_hits), 1)
     doc_recall = {f"@{k}": round(sum(1 for h in doc_hits if h and h <= k) / n, 4) for k in KS}
     extra: dict[str, Any] = {"metric": "evidence-page recall", "document_recall": doc_recall,
-                             "library": str(lib.home)}
+                             "library": str(lib.home), **split_note(split, "financebench")}
     if llm:
         extra["generative"] = generative_summary(answers)
-    return _summarise("financebench", hits, types, latencies, rows, extra)
+    return _summarise(named("financebench", split), hits, types, latencies, rows, extra)
+
+
+def split_note(split: str, set_name: str) -> dict[str, Any]:
+    return describe(None if split == "all" else load_splits(), split, (set_name,))
 
 
 def _content_aliases(lib: Earnest, folder: Path) -> dict[str, str]:
@@ -173,6 +183,32 @@ def _content_aliases(lib: Earnest, folder: Path) -> dict[str, str]:
             if info is not None and info.doc_name != path.stem:
                 out[path.stem] = info.doc_name
     return out
+
+
+def opaque_copy(folder: Path, dest: Path) -> Path:
+    """The files of ``folder`` under names that carry nothing (``doc-<hash>.<ext>``), so
+    that what Earnest knows of a document comes from its text alone."""
+    import hashlib
+    import shutil
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in sorted(folder.iterdir()):
+        if path.is_file():
+            digest = hashlib.sha256(path.name.encode()).hexdigest()[:10]
+            target = dest / f"doc-{digest}{path.suffix.lower()}"
+            if not target.exists():
+                shutil.copyfile(path, target)
+    return dest
+
+
+def side_by_side(original: EvalReport, opaque: EvalReport) -> str:
+    """Recall with the original file names next to recall with opaque ones."""
+    lines = ["| recall | original names | opaque names | ratio |", "|---|---|---|---|"]
+    for k, value in original.recall.items():
+        other = opaque.recall.get(k, 0.0)
+        ratio = f"{other / value:.3f}" if value else "-"
+        lines.append(f"| @{k} | {value:.3f} | {other:.3f} | {ratio} |")
+    return "\n".join(lines) + "\n"
 
 
 def fact_question(doc_name: str, fact: str, numbers: list[str]) -> str:
@@ -202,20 +238,22 @@ def _is_float(text: str) -> bool:
 
 def eval_facts(lib: Earnest, data_dir: Path, *, limit: int | None = None,
                progress: Callable[[int, int], None] | None = None,
-               llm: bool | None = None) -> EvalReport:
-    facts = _read_jsonl(data_dir / "facts.jsonl")[:limit]
+               llm: bool | None = None, split: str = "all") -> EvalReport:
+    facts = select_facts(_read_jsonl(data_dir / "facts.jsonl"), data_dir, split)[:limit]
     llm = lib.llm_configured if llm is None else llm
     answers: list[Answer] = []
+    aliases = _content_aliases(lib, corpus_dir("facts", data_dir))
     hits, types, latencies, rows = [], [], [], []
     for i, f in enumerate(facts):
         question = fact_question(f["doc_name"], f["fact"], f["numbers"])
+        stored = aliases.get(f["doc_name"], f["doc_name"])
         t0 = time.perf_counter()
         answer = lib.ask(question, k=max(KS), llm=llm)
         latencies.append((time.perf_counter() - t0) * 1000)
         answers.append(answer)
-        own = [p for p in answer.passages if p.doc_name == f["doc_name"]]
+        own = [p for p in answer.passages if p.doc_name == stored]
         ranked = answer.passages
-        hit = _first_rank(ranked, lambda p: p.doc_name == f["doc_name"]
+        hit = _first_rank(ranked, lambda p: p.doc_name == stored
                           and contains_numbers(p.text, f["numbers"]))
         hits.append(hit)
         types.append("fact")
@@ -225,10 +263,11 @@ def eval_facts(lib: Earnest, data_dir: Path, *, limit: int | None = None,
                      **_generated(answer)})
         if progress:
             progress(i + 1, len(facts))
-    extra: dict[str, Any] = {"metric": "numeric-fact recall", "library": str(lib.home)}
+    extra: dict[str, Any] = {"metric": "numeric-fact recall", "library": str(lib.home),
+                             **split_note(split, "motleyfool")}
     if llm:
         extra["generative"] = generative_summary(answers)
-    return _summarise("facts", hits, types, latencies, rows, extra)
+    return _summarise(named("facts", split), hits, types, latencies, rows, extra)
 
 
 def _generated(answer: Answer) -> dict[str, Any]:

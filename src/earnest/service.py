@@ -7,13 +7,14 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol, Sequence
 
 from earnest import __version__ as _version
 from earnest.answer import AnswerDraft, Answerer, AskEvent, ExtractiveAnswerer
 from earnest.chunking import chunk_document, estimate_tokens
 from earnest.embedding import Embedder, make_embedder
 from earnest.errors import DocumentError, IndexMismatch, InputError, LLMNotConfigured, NotFound
+from earnest.library_scope import LibraryScope, ScopeVerdict
 from earnest.metadata import describe
 from earnest.models import Answer, DocumentInfo, SearchResult
 from earnest.readers import is_supported, read_document
@@ -142,6 +143,7 @@ class Earnest(TrustOperations):
         self.answerer: Answerer = ExtractiveAnswerer(self.settings.answer)
         self._llm_client = llm_client  # a ChatClient; made from settings.llm on first use
         self._generative: Answerer | None = None
+        self._scopes: dict[tuple[str, ...], LibraryScope] = {}  # by collections seen
         self._check_index_identity()
 
     @classmethod
@@ -386,12 +388,26 @@ class Earnest(TrustOperations):
     def _ask_events(self, question: str, k: int, filters: Filters,
                     answerer: Answerer, principal: Principal) -> Iterator[AskEvent]:
         t0 = time.perf_counter()
-        plan = understand(question)
+        # What "the library holds" is what the caller's collections hold.
+        scope = self.library_scope(filters.collections)
+
+        def appears(word: str) -> bool:
+            return self._appears(word, filters)
+
+        asked, corrections = scope.correct(question, appears)
+        plan = understand(asked)
+        verdict = None if filters.doc_names else scope.check(asked, appears)
+        if verdict is not None:
+            yield from self._not_held(question, asked, plan, verdict, answerer, t0,
+                                      corrections, filters, k, principal)
+            return
         yield AskEvent("stage", {"stage": "retrieve", "status": "started"})
-        result = self.retriever.search(question, filters, k, plan=plan)
+        result = self.retriever.search(asked, filters, k, plan=plan)
         timings = dict(result.timings_ms)
         understanding = {**result.understanding, "filters": result.filters,
                          "notes": result.notes}
+        if corrections:
+            understanding["corrections"] = corrections
         yield AskEvent("stage", {"stage": "retrieve", "status": "done",
                                  "ms": round((time.perf_counter() - t0) * 1000, 2)})
         yield AskEvent("understanding", understanding)
@@ -407,7 +423,7 @@ class Earnest(TrustOperations):
             # Below the threshold nothing is drafted at all (and no LLM is ever called).
             yield AskEvent("stage", {"stage": "answer", "status": "started",
                                      "answerer": answerer.name})
-            draft = yield from answerer.stream(question, plan, result.passages)
+            draft = yield from answerer.stream(asked, plan, result.passages)
             status = "answered" if draft.citations else "not_found"
             draft.text = draft.text or NOT_FOUND_TEXT
         timings.update(draft.timings_ms)
@@ -424,6 +440,50 @@ class Earnest(TrustOperations):
                              "answerer": draft.answerer or answerer.name},
             answerer=draft.answerer or answerer.name, usage=draft.usage,
             verification=draft.verification, notes=draft.notes)
+        self.record_answer(answer, filters, k, principal)
+        yield AskEvent("answer", answer.to_dict(), answer=answer)
+
+    def library_scope(self, collections: Sequence[str] = ()) -> LibraryScope:
+        """What the library (its ``collections``; all when empty) holds by company and
+        period, rebuilt with the matcher, i.e. when the library generation changes."""
+        matcher = self.retriever.matcher(collections)
+        key = tuple(sorted(collections))
+        if key not in self._scopes or self._scopes[key].matcher is not matcher:
+            if len(self._scopes) > 64:
+                self._scopes.clear()
+            self._scopes[key] = LibraryScope(matcher)
+        return self._scopes[key]
+
+    def _appears(self, word: str, filters: Filters | None = None) -> bool:
+        """Whether any document (of the filters' collections) contains ``word``."""
+        return bool(self.store.keyword_search(
+            word, Filters(collections=filters.collections if filters else []), 1))
+
+    def _not_held(self, question: str, asked: str, plan: Any, verdict: ScopeVerdict,
+                  answerer: Answerer, t0: float, corrections: list[dict], filters: Filters,
+                  k: int, principal: Principal) -> Iterator[AskEvent]:
+        """The question is about a company or period the library lacks: say so and what it
+        holds, without retrieving (another company's words are no evidence) or calling an
+        LLM."""
+        matcher = self.retriever.matcher(filters.collections)
+        understanding = {**plan.to_dict(), **matcher.describe(asked),
+                         "documents": [], "filters": {}, "notes": [],
+                         "library_scope": verdict.to_dict()}
+        if corrections:
+            understanding["corrections"] = corrections
+        yield AskEvent("understanding", understanding)
+        yield AskEvent("passages", {"passages": []})
+        total = round((time.perf_counter() - t0) * 1000, 2)
+        answer = Answer(
+            question=question, status="not_found", answer=verdict.message, sentences=[],
+            citations=[], passages=[], understanding=understanding,
+            timings_ms={"understand": total, "retrieve": 0.0, "rerank": 0.0, "answer": 0.0,
+                        "total": total},
+            mode="scope", relevance=0.0,
+            library_version={"generation": self.store.generation(),
+                             "index": self.settings.index_identity(),
+                             "embedder": self.embedder.model_id, "answerer": answerer.name},
+            answerer=answerer.name)
         self.record_answer(answer, filters, k, principal)
         yield AskEvent("answer", answer.to_dict(), answer=answer)
 
@@ -468,16 +528,6 @@ class Earnest(TrustOperations):
         self.audit("delete", principal, {"doc_id": info.id, "doc_name": info.doc_name,
                                          "collection": info.collection,
                                          "content_sha256": info.content_hash})
-
-    def _erase(self, info: DocumentInfo) -> None:
-        self._forget_original(info)
-        if self.answers is not None:
-            self.answers.erase_document(info.id)
-
-    def compact(self) -> None:
-        """Reclaim deleted space so no deleted text remains in the library's files."""
-        if hasattr(self.store, "compact"):
-            self.store.compact()  # type: ignore[attr-defined]
 
     def original_path(self, doc_name: str, principal: Principal = LOCAL) -> Path:
         """Where the ingested file's bytes are kept (for download and page images)."""

@@ -19,6 +19,22 @@ _CAUSAL = re.compile(r"\b(driven by|due to|because|as a result|reflect(?:s|ed|in
                      r"the decline|the increase|the decrease)\b", re.IGNORECASE)
 
 
+# Words that only label a column or a period: a line made of them and figures states nothing
+# ("January 28, 2023 January 29, 2022", "Three Months Ended 2023 2022").
+_LABEL_WORDS = frozenset("""
+january february march april may june july august september october november december jan feb
+mar apr jun jul aug sep sept oct nov dec q1 q2 q3 q4 fy fiscal year years quarter quarters
+month months week weeks ended ending end as of at in the and for thousands millions billions
+dollars except per share amounts unaudited audited restated three six nine twelve
+""".split())
+
+
+def states_nothing(text: str) -> bool:
+    """A line of dates, periods and figures only: a header, not a claim."""
+    words = [w for w in tokens(text) if not w.replace(".", "").replace(",", "").isdigit()]
+    return all(w in _LABEL_WORDS for w in words)
+
+
 _HEADER_CELL = re.compile(r"\b(?:(?:19|20)\d\d|Q[1-4]|FY\s?'?\d\d(?:\d\d)?|millions?|"
                           r"thousands?|weeks? ended|months ended|years? ended)\b", re.I)
 
@@ -77,7 +93,7 @@ class ExtractiveAnswerer:
             for unit in split_units(passage.text):
                 raw = unit.text(passage.text)
                 words = raw.split()
-                if len(words) < 3 or (unit.kind == "heading"):
+                if len(words) < 3 or unit.kind == "heading" or states_nothing(raw):
                     continue
                 cov = coverage(plan, raw)
                 causal = plan.wants_cause and bool(_CAUSAL.search(raw))
@@ -105,7 +121,7 @@ class ExtractiveAnswerer:
                         quote=raw, char_start=start, char_end=start + len(raw),
                         chunk_id=passage.chunk_id, speaker=passage.speaker,
                         section=passage.section, role=passage.role, columns=columns)))
-        chosen = self._select(candidates)
+        chosen = self._select(candidates, spread=plan.wants_cause)
         # Read in source order: by passage rank, then position on the page.
         chosen.sort(key=lambda d: (d.rank, d.citation.char_start))
         citations: list[Citation] = []
@@ -119,15 +135,26 @@ class ExtractiveAnswerer:
         return AnswerDraft(text=" ".join(parts), sentences=sentences, citations=citations,
                            answerer=self.name)
 
-    def _select(self, candidates: list[Drafted]) -> list[Drafted]:
+    def _select(self, candidates: list[Drafted], spread: bool = False) -> list[Drafted]:
+        """The best sentences, down to 0.6 of the best score. With ``spread`` (a question
+        asking why), each source — a speaker's turn, a passage — gives its best sentence
+        first, so the causes that several speakers or sections add are gathered before a
+        second sentence from any one of them."""
         if not candidates:
             return []
         candidates.sort(key=lambda d: -d.score)
         best = candidates[0].score
+        eligible = [d for d in candidates if d.score >= 0.6 * best]
+        if spread:
+            first: dict[tuple, Drafted] = {}
+            for d in eligible:
+                first.setdefault((d.citation.doc_name, d.citation.speaker, d.rank), d)
+            picked = set(map(id, first.values()))
+            eligible = list(first.values()) + [d for d in eligible if id(d) not in picked]
         chosen: list[Drafted] = []
         seen: set[str] = set()
-        for draft in candidates:
-            if len(chosen) >= self.settings.max_sentences or draft.score < 0.6 * best:
+        for draft in eligible:
+            if len(chosen) >= self.settings.max_sentences:
                 break
             key = " ".join(stem(t) for t in tokens(draft.text))
             if key in seen:  # the same sentence quoted in two filings

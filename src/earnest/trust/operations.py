@@ -77,6 +77,19 @@ class TrustOperations:
                                       ask_audit_fields(answer, answer.answer_id, request))
         self.answers.save(answer.answer_id, principal.actor, used, body, entry.seq)
 
+    # -- erasure -----------------------------------------------------------------------------
+    def _erase(self, info: DocumentInfo) -> None:
+        """A deleted (or replaced) document's stored original, if nothing else uses it, and
+        the words of kept answers that drew on it."""
+        self._forget_original(info)  # type: ignore[attr-defined]
+        if self.answers is not None:
+            self.answers.erase_document(info.id)
+
+    def compact(self) -> None:
+        """Reclaim deleted space so no deleted text remains in the library's files."""
+        if hasattr(self.store, "compact"):
+            self.store.compact()  # type: ignore[attr-defined]
+
     # -- keys --------------------------------------------------------------------------------
     def _keys(self) -> KeyStore:
         if self.keys is None:

@@ -1,0 +1,186 @@
+"""A question about a company or period the library does not hold is answered "not found",
+saying what the library holds, before any retrieval or LLM call."""
+
+from pathlib import Path
+
+import pytest
+
+from earnest import Earnest, Settings
+from earnest.library_scope import Company, CompanyIndex, name_variants, public_companies
+
+
+def test_name_variants_drop_the_legal_form_but_keep_a_name() -> None:
+    assert name_variants("Apple Inc.") == ("Apple",)
+    assert "Walt Disney" in name_variants("The Walt Disney Company")
+    assert name_variants("Southern Company") == ("Southern Company",)  # not "Southern"
+    assert "Coca-Cola" in name_variants("The Coca-Cola Company")
+    assert name_variants("Hermès International") == ("Hermes International",)
+
+
+def test_companies_are_found_as_proper_nouns_and_tickers() -> None:
+    index = CompanyIndex([Company("Costco", "COST", ("Costco",)),
+                          Company("Target Corporation", "TGT", ("Target",)),
+                          Company("Earnings Per Share Inc", "EPS", ("Earnings Per Share",))])
+    names = lambda q: sorted(c.name for c in index.find(q))  # noqa: E731
+    assert names("What was Costco's revenue last quarter?") == ["Costco"]
+    assert names("How did COSTCO do?") == ["Costco"]
+    assert names("what is costco") == []  # lower case is not a name
+    assert names("Target operating margin in 2023?") == []  # an ordinary word opening it
+    assert names("Target's operating margin in 2023?") == ["Target Corporation"]
+    assert names("How did TGT and $COST trade?") == ["Costco", "Target Corporation"]
+    assert names("What drove EPS in Q3?") == []  # an abbreviation, not a ticker
+
+
+def test_the_shipped_list_knows_large_listed_companies() -> None:
+    found = {c.ticker for c in public_companies().find(
+        "Compare Costco, Netflix and Nvidia with Siemens")}
+    assert {"COST", "NFLX", "NVDA", "SIE"} <= found
+
+
+@pytest.fixture()
+def loaded(library: Earnest, sample_docs: Path) -> Earnest:
+    library.ingest([sample_docs])  # ACME: a 10-Q and a call, both of Q3 2023
+    return library
+
+
+def test_a_company_the_library_lacks_is_not_found(loaded: Earnest) -> None:
+    answer = loaded.ask("Why did Costco's net sales decrease in the third quarter?")
+    assert answer.status == "not_found" and not answer.citations and not answer.passages
+    assert "no documents of Costco (COST)" in answer.answer
+    assert "ACME" in answer.answer  # says what it does hold
+    assert answer.understanding["library_scope"]["reason"] == "company_not_held"
+    # The same question about the company it holds is answered.
+    assert loaded.ask("Why did ACME's net sales decrease in the third quarter?").status == \
+        "answered"
+
+
+def test_a_period_after_the_library_is_not_found(loaded: Earnest) -> None:
+    answer = loaded.ask("What were ACME's net sales in the third quarter of 2026?")
+    assert answer.status == "not_found" and not answer.citations
+    assert "Q3 2023" in answer.answer and "2026" in answer.answer
+    assert answer.understanding["library_scope"]["reason"] == "period_not_held"
+    # Guidance given in the newest documents for the next year is not "after" them.
+    guidance = loaded.ask("What does ACME expect for pricing in 2024?")
+    assert "library_scope" not in guidance.understanding
+
+
+def test_a_comparison_with_a_held_company_still_answers(loaded: Earnest) -> None:
+    answer = loaded.ask("Why did ACME's net sales decrease in Q3 2023, unlike Costco's?")
+    assert "library_scope" not in answer.understanding
+
+
+def test_a_filter_naming_documents_overrides_the_check(loaded: Earnest) -> None:
+    from earnest import Filters
+
+    answer = loaded.ask("What did Costco's backlog reach?",
+                        filters=Filters(doc_names=["ACME_Q3_2023_call"]))
+    assert "library_scope" not in answer.understanding
+
+
+def test_the_check_follows_the_library(loaded: Earnest, tmp_path: Path) -> None:
+    question = "What did Costco say about membership fees in Q1 2025?"
+    assert loaded.ask(question).understanding["library_scope"]["reason"] == \
+        "company_not_held"
+    call = tmp_path / "COST_Q1_2025_call.txt"
+    call.write_text("COST Q1 2025 Earnings Call Transcript\n\nPrepared Remarks:\n\n"
+                    "Jane Roe -- Chief Financial Officer\nCostco membership fee income rose "
+                    "to $1.17 billion in the first quarter.\n", encoding="utf-8")
+    loaded.ingest([call])
+    assert "library_scope" not in loaded.ask(question).understanding
+
+
+def test_no_llm_call_for_a_company_the_library_lacks(loaded: Earnest, embedder,
+                                                      scripted_llm) -> None:
+    settings = Settings.load(loaded.settings.library, env={},
+                             llm__base_url=scripted_llm.base_url, llm__model="m")
+    with Earnest(settings, embedder=embedder) as lib:
+        answer = lib.ask("What was Netflix's revenue in Q3 2023?", llm=True)
+    assert answer.status == "not_found" and scripted_llm.requests == []
+    assert "Netflix" in answer.answer
+
+
+def test_the_api_says_not_found_too(loaded: Earnest) -> None:
+    from fastapi.testclient import TestClient
+
+    from earnest.api import create_app
+
+    with TestClient(create_app(service=loaded)) as client:
+        body = client.post("/v1/ask", json={"question": "What was Costco's revenue?"}).json()
+        assert body["status"] == "not_found" and body["citations"] == []
+        assert "Costco" in body["answer"]
+        stream = client.post("/v1/ask", json={"question": "What was Costco's revenue?",
+                                              "stream": True}).text
+        assert "event: answer" in stream and "no documents of Costco" in stream
+
+
+def test_a_mistyped_company_name_is_corrected_and_reported(loaded: Earnest) -> None:
+    answer = loaded.ask("What was Costcoo's revenue in the third quarter?")
+    assert answer.understanding["corrections"] == [{"from": "Costcoo", "to": "Costco"}]
+    assert "no documents of Costco" in answer.answer
+    held = loaded.ask("Why did ACMEE's net sales decrease in the third quarter?")
+    assert held.status == "answered"  # capitals are abbreviations: left alone, still found
+
+
+def test_a_name_no_document_contains_is_a_company_the_library_lacks(loaded: Earnest) -> None:
+    answer = loaded.ask("What was Zumiqo's backlog in Q3 2023?")
+    assert answer.status == "not_found" and "Zumiqo" in answer.answer
+    # A capitalised word the documents do contain is no company.
+    assert "library_scope" not in loaded.ask("What was the Backlog in Q3 2023?").understanding
+
+
+def test_a_mistyped_name_of_a_held_company_finds_its_documents(library: Earnest) -> None:
+    from earnest.samples import sample_dir
+
+    library.ingest([sample_dir()])  # Northwind Instruments (NWIN), Q3 FY2024
+    answer = library.ask("Why did Nortwind's revenue decline in the third quarter?")
+    assert answer.understanding["corrections"] == [{"from": "Nortwind", "to": "Northwind"}]
+    assert answer.status == "answered" and "shipments" in answer.answer
+
+
+def test_named_periods() -> None:
+    from earnest.doc_matching import named_periods
+
+    assert named_periods("Q3 2023 revenue vs the 2025 target") == [(2023, 3), (2025, None)]
+    assert named_periods("third quarter of fiscal 2024 margins") == [(2024, 3)]
+    assert named_periods("Q1 FY25 and FY2023") == [(2025, 1), (2023, None)]
+    assert named_periods("Q3 sales in 2023") == [(2023, 3)]
+
+
+def test_names_analysts_write() -> None:
+    index = public_companies()
+    names = lambda q: sorted(c.name for c in index.find(q))  # noqa: E731
+    # The analyst's firm is not the company asked about.
+    assert "UBS" not in " ".join(names("What did Peter Grom of UBS ask about Latin America?"))
+    # A name's first word in the possessive, when no other name starts with it.
+    assert names("What did Jamie Dimon say on JPMorgan's Q4 2023 call?") == ["JPMorgan Chase"]
+    # A name that is itself possessive in form.
+    assert "Domino's" in names("What were Domino's US same-store sales in 2022?")
+    from earnest.doc_matching import named_periods
+
+    assert named_periods("first-quarter 2022 bookings") == [(2022, 1)]
+
+
+def test_a_fiscal_year_closed_by_the_newest_fourth_quarter_is_held(library: Earnest,
+                                                                    tmp_path: Path) -> None:
+    call = tmp_path / "ACME_Q4_2021_call.txt"
+    call.write_text("ACME Q4 2021 Earnings Call Transcript\n\nPrepared Remarks:\n\n"
+                    "Jane Doe -- Chief Financial Officer\nPromotional activity stayed "
+                    "elevated through the holiday season.\n", encoding="utf-8")
+    library.ingest([call])
+    # Fiscal and calendar names of a year differ by one: "fiscal 2022" may be this year.
+    assert "library_scope" not in library.ask(
+        "What did ACME say about promotional activity in fiscal 2022?").understanding
+    # A quarter after the newest one is not.
+    assert library.ask("What did ACME say about promotions in Q2 2022?").understanding[
+        "library_scope"]["reason"] == "period_not_held"
+
+
+def test_a_listed_name_of_a_held_company_counts_as_held(library: Earnest,
+                                                         tmp_path: Path) -> None:
+    call = tmp_path / "CI_Q4_2021_call.txt"  # the text names the ticker only
+    call.write_text("CI Q4 2021 Earnings Call Transcript\n\nPrepared Remarks:\n\n"
+                    "Jane Doe -- Chief Financial Officer\nThe medical care ratio was elevated "
+                    "by COVID-19 costs.\n", encoding="utf-8")
+    library.ingest([call])
+    answer = library.ask("Why was Cigna Healthcare's medical care ratio elevated in 2021?")
+    assert "library_scope" not in answer.understanding  # Cigna is CI, which it holds
