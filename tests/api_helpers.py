@@ -62,13 +62,15 @@ def upload(client: Any, *files: tuple[str, bytes]) -> Any:
 
 
 def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
-    """The one error shape: {"error": {"code", "message", "details"?}} with a JSON type."""
+    """The one error shape: {"error": {"code", "message", "details"?, "request_id"}} with a
+    JSON type; the request id is also the X-Request-Id header."""
     assert response.status_code == status, (response.status_code, response.text)
     assert response.headers["content-type"].startswith("application/json"), response.headers
     body = response.json()
     assert set(body) == {"error"}, body
     error = body["error"]
-    assert set(error) <= {"code", "message", "details"}, error
+    assert set(error) <= {"code", "message", "details", "request_id"}, error
+    assert error.get("request_id") == response.headers.get("x-request-id"), error
     assert isinstance(error["code"], str) and error["code"], error
     assert isinstance(error["message"], str) and error["message"].strip(), error
     if code is not None:

@@ -184,3 +184,41 @@ class StoreContract:
         one = store.keyword_search("revenue", Filters(), 5)
         two = store.keyword_search("revenue revenues", Filters(), 5)  # one stem, two words
         assert len(one) == len(two) == 1 and two[0][1] > one[0][1]
+
+    def test_collections_restrict_search_and_listing(self, store) -> None:
+        """Filters.collections (the caller's grant) restricts keyword and dense search and
+        listing; empty means every collection."""
+        a = new_doc("A_call", ["capital expenditure rose"], company="alpha")
+        b = new_doc("B_call", ["capital expenditure fell"], company="beta")
+        b.collection = "deal-b"
+        store.add_document(a)
+        store.add_document(b)
+        assert store.get_document("A_call").collection == "default"
+        assert store.get_document("B_call").collection == "deal-b"
+        only_b = Filters(collections=["deal-b"])
+        assert not only_b.is_empty() and Filters().is_empty()
+        assert [d.doc_name for d in store.list_documents(only_b)] == ["B_call"]
+        assert len(store.list_documents()) == 2
+        hits = store.keyword_search("capital expenditure", only_b, 10)
+        assert [p.doc_name for p in store.get_passages([i for i, _ in hits])] == ["B_call"]
+        assert len(store.keyword_search("capital", Filters(), 10)) == 2
+        assert store.keyword_search("capital", Filters(collections=["none"]), 10) == []
+        ids = [i for i, _ in store.chunks_without_vectors(10)]
+        store.set_vectors(ids, np.stack([unit(1, 0), unit(1, 0.1)]))
+        dense = store.dense_search(unit(1, 0), Filters(collections=["default"]), 5)
+        assert [p.doc_name for p in store.get_passages([i for i, _ in dense])] == ["A_call"]
+        both = Filters(collections=["default"], metadata={"company": ["beta"]})
+        assert store.dense_search(unit(1, 0), both, 5) == []
+
+    def test_a_small_collection_in_a_big_library_still_finds_its_matches(self, store) -> None:
+        for n in range(12):  # more documents than the rowid-range path takes
+            store.add_document(new_doc(f"BIG_{n}", ["capital capital capital expenditure"] * 30))
+        small = new_doc("SMALL", ["capital expenditure was modest"])
+        small.collection = "small"
+        store.add_document(small)
+        for n in range(10):
+            other = new_doc(f"SMALL_{n}", ["no match here"])
+            other.collection = "small"
+            store.add_document(other)
+        hits = store.keyword_search("capital", Filters(collections=["small"]), 3)
+        assert [p.doc_name for p in store.get_passages([i for i, _ in hits])] == ["SMALL"]

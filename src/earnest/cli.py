@@ -67,6 +67,8 @@ def _filters(items: list[str] | None) -> Filters:
             filters.sections.append(value)
         elif key == "speaker":
             filters.speakers.append(value)
+        elif key in ("collection", "collections"):
+            filters.collections.append(value)
         else:
             filters.metadata.setdefault(key, []).append(value)
     return filters
@@ -129,16 +131,20 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files and folders."
            library: LibraryOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False,
            no_embed: Annotated[bool, typer.Option(
                "--no-embed", help="Index keywords only; embed later with `earnest embed`.")]
-           = False) -> None:
+           = False,
+           collection: Annotated[str, typer.Option(
+               help="The collection the documents join (a team, a deal).")] = "default"
+           ) -> None:
     """Add PDF, TXT and Markdown files (and folders of them) to the library."""
     def body() -> None:
         with _open(library, config) as lib:
             if as_json or not sys.stderr.isatty():
-                report = lib.ingest(paths, embed=not no_embed)
+                report = lib.ingest(paths, embed=not no_embed, collection=collection)
             else:
                 with Progress(TextColumn("{task.description}"), BarColumn(),
                               MofNCompleteColumn(), TimeElapsedColumn(), console=err) as bar:
-                    report = lib.ingest(paths, progress=_Bars(bar), embed=not no_embed)
+                    report = lib.ingest(paths, progress=_Bars(bar), embed=not no_embed,
+                                        collection=collection)
             if not report.files:
                 raise InputError("no supported files found (PDF, TXT, MD)")
             if as_json:
@@ -215,6 +221,9 @@ def _print_answer(answer: Answer, *, streamed: bool = False) -> None:
                   f"{u['completion_tokens']} completion tokens, {cost}[/]", highlight=False)
     timing = ", ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items())
     out.print(f"[dim]{timing}[/]")
+    if answer.answer_id:
+        out.print(f"[dim]answer {answer.answer_id} (earnest lineage {answer.answer_id})[/]",
+                  highlight=False)
 
 
 RETRACTED_LINE = ("---- the generated sentences above are withdrawn; the extractive answer "
@@ -378,12 +387,17 @@ def docs_refresh(library: LibraryOpt = None, config: ConfigOpt = None) -> None:
 
 @docs_app.command("remove")
 def docs_remove(names: list[str], library: LibraryOpt = None, config: ConfigOpt = None,
-                as_json: JsonOpt = False) -> None:
+                as_json: JsonOpt = False,
+                compact: Annotated[bool, typer.Option(
+                    "--compact", help="Then VACUUM the library so no byte of the removed "
+                    "text remains in its files (slow on a big library).")] = False) -> None:
     """Remove documents by name."""
     def body() -> None:
         with _open(library, config) as lib:
             for name in names:
                 lib.remove(name)
+            if compact:
+                lib.compact()
             if as_json:
                 print(json.dumps({"removed": names}))
             else:
@@ -515,16 +529,23 @@ def serve(library: LibraryOpt = None, config: ConfigOpt = None,
           host: Annotated[Optional[str], typer.Option(
               help="Interface to listen on (server.host; default 127.0.0.1).")] = None,
           port: Annotated[Optional[int], typer.Option(
-              help="Port (server.port; default 8000).")] = None) -> None:
+              help="Port (server.port; default 8000).")] = None,
+          insecure_no_auth: Annotated[bool, typer.Option(
+              "--insecure-no-auth", help="Listen on a non-loopback address although no API "
+              "key exists (anyone who reaches the port can read and delete everything).")]
+          = False) -> None:
     """Serve the web app and the HTTP API (docs at /docs, schema at /openapi.json)."""
     def body() -> None:
         import uvicorn
 
         from earnest.api import create_app
+        from earnest.api.requests import configure_logging
 
         settings = Settings.load(library, config_file=config,
                                  server__host=host, server__port=port)
         service = Earnest(settings)
+        check_exposure(service, settings.server.host, insecure_no_auth)
+        configure_logging()
         url = f"http://{settings.server.host}:{settings.server.port}"
         err.print(f"Earnest serving {service.home} at [bold]{url}[/] "
                   f"(API docs {url}/docs); Ctrl-C stops")
@@ -559,6 +580,8 @@ def quickstart(library: LibraryOpt = None, config: ConfigOpt = None,
 from earnest.cli_transfer import register  # noqa: E402 - needs the helpers above
 
 register(app)
+# Importing cli_trust registers `keys`, `audit` and `lineage` on `app`.
+from earnest.cli_trust import check_exposure  # noqa: E402
 
 
 def main() -> None:

@@ -117,3 +117,31 @@ class LLMBadResponse(LLMError):
     """The endpoint answered, but not with chat completions we can read (or a 4xx)."""
 
     code = "llm_bad_response"
+
+
+class Unauthorized(InputError):
+    """No valid key (or session) was given where one is required."""
+
+    code = "unauthorized"
+
+
+class Forbidden(InputError):
+    """The key is valid but its role does not allow this."""
+
+    code = "forbidden"
+
+
+class RateLimited(InputError):
+    """The key used up its request budget (auth.rate_per_minute); retry later."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class AuditError(StoreError):
+    """The audit log cannot be written; the change or answer it would record is refused."""
+
+    code = "audit_error"

@@ -52,6 +52,8 @@ class DocumentInfo:
     metadata: dict[str, Any] = field(default_factory=dict)  # as extracted
     corrections: dict[str, Any] = field(default_factory=dict)  # by users; they win
     collection: str = "default"
+    added_by: str | None = None  # key id, or "local" (CLI / no auth)
+    extractor: str | None = None  # extraction version
 
     def effective_metadata(self) -> dict[str, Any]:
         return {**self.metadata, **self.corrections}
@@ -138,10 +140,11 @@ class Answer:
     usage: dict[str, Any] | None = None  # LLM answers: tokens, cost, time to first token
     verification: dict[str, Any] | None = None  # LLM answers: what the verifier found
     notes: list[str] = field(default_factory=list)
+    answer_id: str | None = None  # for lineage (`earnest lineage ID`) and the audit log
 
     def to_dict(self) -> dict[str, Any]:
         out = {
-            "question": self.question, "status": self.status, "answer": self.answer,
+            "answer_id": self.answer_id, "question": self.question, "status": self.status, "answer": self.answer,
             "sentences": self.sentences, "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
             "understanding": self.understanding, "timings_ms": self.timings_ms,

@@ -33,13 +33,28 @@ class HybridRetriever:
         self.store = store
         self.embedder = embedder
         self.settings = settings
-        self._matcher: tuple[int, DocumentMatcher] | None = None
+        self._matchers: dict[tuple[str, ...], tuple[int, DocumentMatcher]] = {}
 
-    def matcher(self) -> DocumentMatcher:
+    def matcher(self, collections: Sequence[str] = ()) -> DocumentMatcher:
+        """The documents of ``collections`` (all when empty): what a question's names are
+        matched against, and what "did you mean" may suggest."""
         gen = self.store.generation()
-        if self._matcher is None or self._matcher[0] != gen:
-            self._matcher = (gen, DocumentMatcher(self.store.list_documents()))
-        return self._matcher[1]
+        key = tuple(sorted(collections))
+        cached = self._matchers.get(key)
+        if cached is None or cached[0] != gen:
+            if len(self._matchers) > 64:
+                self._matchers.clear()
+            docs = self.store.list_documents(Filters(collections=list(key)))
+            cached = self._matchers[key] = (gen, DocumentMatcher(docs))
+        return cached[1]
+
+    def _stats(self, filters: Filters) -> dict[str, Any]:
+        """Chunk counts of the collections searched (another's must not show in a note)."""
+        if not filters.collections:
+            return self.store.stats()
+        docs = self.store.list_documents(filters)
+        return {"chunks": sum(d.chunk_count for d in docs),
+                "embedded": sum(d.embedded_count for d in docs)}
 
     def search(self, query: str, filters: Filters | None = None, k: int | None = None,
                mode: str = "hybrid", plan: QueryPlan | None = None) -> SearchResult:
@@ -50,7 +65,8 @@ class HybridRetriever:
         t0 = time.perf_counter()
         plan = plan or understand(query)
         keyword_query = " ".join(plan.keyword_terms)
-        doc_scores = self.matcher().scores(query) if not filters.doc_names else {}
+        matcher = self.matcher(filters.collections)
+        doc_scores = matcher.scores(query) if not filters.doc_names else {}
         focus = [d for d, s in sorted(doc_scores.items(), key=lambda x: -x[1]) if s >= 0.85][:8]
         timings["understand"] = _ms(t0)
 
@@ -60,19 +76,19 @@ class HybridRetriever:
         weights: list[float] = []
         dense_scores: dict[int, float] = {}
         statement_pages: list[int] = []
-        stats = self.store.stats()
+        stats = self._stats(filters)
         if mode == "dense" and not stats["embedded"]:
             notes.append("no passage is embedded yet: searched by keywords instead")
             mode = "keyword"
         if mode in ("hybrid", "keyword"):
-            for flt in self._scopes(filters, focus):
+            for flt in self._scopes(filters, focus, matcher):
                 rankings.append([i for i, _ in self.store.keyword_search(keyword_query, flt, n)])
                 weights.append(self.settings.keyword_weight)
             if plan.statements and focus:
                 # The statement a question points at, by its title's words, in the named
                 # filings: a table page shares few words with a question about one row.
                 titles = " ".join(STATEMENT_TITLE_WORDS[st] for st in plan.statements)
-                flt = self._scopes(filters, focus)[-1]
+                flt = self._scopes(filters, focus, matcher)[-1]
                 statement_pages = [i for i, _ in self.store.keyword_search(titles, flt, n)]
                 rankings.append(statement_pages)
                 weights.append(self.settings.keyword_weight)
@@ -80,7 +96,7 @@ class HybridRetriever:
         vector = None
         if mode in ("hybrid", "dense") and stats["embedded"]:
             vector = self.embedder.embed_batch([query])[0]
-            for flt in self._scopes(filters, focus):
+            for flt in self._scopes(filters, focus, matcher):
                 hits = self.store.dense_search(vector, flt, n)
                 dense_scores.update(hits)
                 rankings.append([i for i, _ in hits])
@@ -117,23 +133,24 @@ class HybridRetriever:
         passages.sort(key=lambda p: -p.score)
         passages = demote_repeats(passages, vectors, self.settings.rerank_repeat,
                                   depth=max(40, k))
-        passages = self._cover_each_period(passages, query, k)
+        passages = self._cover_each_period(passages, query, k, matcher)
         timings["rerank"] = _ms(t2)
         return SearchResult(query=query, mode=actual_mode, passages=passages[:k],
                             filters=filters.to_dict(), timings_ms=timings, notes=notes,
                             understanding={**plan.to_dict(),
-                                           **self.matcher().describe(query),
-                                           "documents": [self._name(d) for d in focus]})
+                                           **matcher.describe(query),
+                                           "documents": [self._name(d, matcher)
+                                                         for d in focus]})
 
     def _cover_each_period(self, passages: list[Passage], query: str,
-                           k: int) -> list[Passage]:
+                           k: int, matcher: DocumentMatcher) -> list[Passage]:
         """A comparison ("FY2021 vs FY2022", "from Q2 to Q3") needs evidence for each period:
         the best passage of each period's documents is moved into the top k."""
-        scope = self.matcher().describe(query)
+        scope = matcher.describe(query)
         periods = scope["years"] if len(scope["years"]) > 1 else []
         if not periods or len(passages) <= k:
             return passages
-        periods_of = self.matcher().periods
+        periods_of = matcher.periods
         firsts: list[Passage] = []
         for year in periods:
             best = next((p for p in passages if periods_of.get(p.doc_id, (None,))[0] == year),
@@ -148,15 +165,17 @@ class HybridRetriever:
         chosen = sorted(keep + missing, key=lambda p: -p.score)
         return chosen + [p for p in passages if p not in chosen]
 
-    def _name(self, doc_id: int) -> str:
-        return next((d.doc_name for d in self.matcher().docs if d.id == doc_id), "")
+    @staticmethod
+    def _name(doc_id: int, matcher: DocumentMatcher) -> str:
+        return next((d.doc_name for d in matcher.docs if d.id == doc_id), "")
 
-    def _scopes(self, filters: Filters, focus: list[int]) -> list[Filters]:
+    @staticmethod
+    def _scopes(filters: Filters, focus: list[int], matcher: DocumentMatcher) -> list[Filters]:
         """The whole (filtered) library, plus the documents the question names, so their
         pages are candidates even when other documents use the same words more often."""
         scopes = [filters]
         if focus:
-            names = [d.doc_name for d in self.matcher().docs if d.id in focus]
+            names = [d.doc_name for d in matcher.docs if d.id in focus]
             scopes.append(Filters(doc_names=names, metadata=filters.metadata,
                                   roles=filters.roles, sections=filters.sections,
                                   speakers=filters.speakers, collections=filters.collections))

@@ -7,8 +7,9 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol, Sequence
 
+from earnest import __version__ as _version
 from earnest.answer import AnswerDraft, Answerer, AskEvent, ExtractiveAnswerer
 from earnest.chunking import chunk_document, estimate_tokens
 from earnest.embedding import Embedder, make_embedder
@@ -19,8 +20,13 @@ from earnest.models import Answer, DocumentInfo, SearchResult
 from earnest.readers import is_supported, read_document
 from earnest.retrieval import HybridRetriever, check_filters, relevance
 from earnest.settings import Settings
-from earnest.store import Filters, NewDocument, Store, open_store
+from earnest.store import Filters, NewDocument, SqliteStore, Store, open_store
 from earnest.structure import transcript_segments
+from earnest.trust import LOCAL, Principal, SqliteAnswerStore, SqliteAuditLog, SqliteKeyStore
+from earnest.trust.audit import AuditLog
+from earnest.trust.keys import KeyStore, check_collection
+from earnest.trust.lineage import AnswerStore
+from earnest.trust.operations import TrustOperations
 from earnest.understanding import understand
 
 if TYPE_CHECKING:
@@ -110,22 +116,34 @@ def validate_correction(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class Earnest:
-    """One library: ``Earnest(Settings.load("~/my-library"))`` or ``Earnest.open(path)``."""
+EXTRACTOR = f"earnest {_version}"  # recorded with each document, shown in lineage
+
+
+class Earnest(TrustOperations):
+    """One library: ``Earnest(Settings.load("~/my-library"))`` or ``Earnest.open(path)``.
+
+    Every operation takes the caller as ``principal`` (default: the local owner, who may do
+    anything); it sees only the collections the caller's key is granted."""
 
     def __init__(self, settings: Settings | None = None, *, store: Store | None = None,
                  embedder: Embedder | None = None,
-                 llm_client: ChatClient | None = None) -> None:
+                 llm_client: ChatClient | None = None, keys: KeyStore | None = None,
+                 audit_log: AuditLog | None = None, answers: AnswerStore | None = None) -> None:
         self.settings = settings or Settings.load()
         self.home = Path(self.settings.library).expanduser()
         self.home.mkdir(parents=True, exist_ok=True)
         self.store: Store = store or open_store(self.settings.store, self.home)
+        # The trust tables live in the SQLite store's file (its migration 5).
+        path = getattr(self.store, "path", None) if isinstance(self.store, SqliteStore) else None
+        self.keys = keys or (SqliteKeyStore(path) if path else None)
+        self.audit_log = audit_log or (SqliteAuditLog(path) if path else None)
+        self.answers = answers or (SqliteAnswerStore(path) if path else None)
         self.embedder = embedder or make_embedder(self.settings.embed)
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings.retrieve)
         self.answerer: Answerer = ExtractiveAnswerer(self.settings.answer)
         self._llm_client = llm_client  # a ChatClient; made from settings.llm on first use
         self._generative: Answerer | None = None
-        self._scope: LibraryScope | None = None
+        self._scopes: dict[tuple[str, ...], LibraryScope] = {}  # by collections seen
         self._check_index_identity()
 
     @classmethod
@@ -148,6 +166,9 @@ class Earnest:
     def close(self) -> None:
         if self._llm_client is not None and hasattr(self._llm_client, "close"):
             self._llm_client.close()
+        for part in (self.keys, self.audit_log, self.answers):
+            if hasattr(part, "db"):
+                part.db.close()  # type: ignore[union-attr]
         self.store.close()
 
     @property
@@ -192,7 +213,8 @@ class Earnest:
 
     # -- ingest ------------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], *, progress: IngestProgress | None = None,
-               embed: bool = True) -> IngestReport:
+               embed: bool = True, collection: str = "default",
+               principal: Principal = LOCAL) -> IngestReport:
         """Ingest files and folders. Each document is committed whole or not at all; a bad
         file is reported and the rest go on. Vectors follow the keyword index."""
         progress = progress or _Silent()
@@ -201,7 +223,7 @@ class Earnest:
         files = collect_files(paths)
         for index, path in enumerate(files):
             progress.file_started(path, index, len(files))
-            result = self.ingest_file(path)
+            result = self.ingest_file(path, collection=collection, principal=principal)
             report.files.append(result)
             progress.file_done(result)
             if embed and result.status == "ingested":
@@ -211,12 +233,14 @@ class Earnest:
         report.seconds = time.perf_counter() - started
         return report
 
-    def ingest_file(self, path: Path, *, name: str | None = None) -> FileResult:
+    def ingest_file(self, path: Path, *, name: str | None = None, collection: str = "default",
+                    principal: Principal = LOCAL) -> FileResult:
         t0 = time.perf_counter()
         result = FileResult(path=str(path), status="failed")
         try:
             data = self._read_bytes(path)
-            result = self.ingest_bytes(data, name or path.name, source_path=str(path))
+            result = self.ingest_bytes(data, name or path.name, source_path=str(path),
+                                       collection=collection, principal=principal)
         except DocumentError as exc:
             result.status, result.error, result.error_code = "failed", str(exc), exc.code
         except Exception as exc:  # noqa: BLE001 - one file's surprise must not stop the batch
@@ -242,13 +266,19 @@ class Earnest:
             raise DocumentError(f"cannot read the file: {exc.strerror}", path=str(path)) from exc
 
     def ingest_bytes(self, data: bytes, filename: str, *, source_path: str = "",
-                     replace: bool = False) -> FileResult:
-        """Parse, chunk and store one document (not yet embedded). A document of the same
-        name from another path is refused unless ``replace`` (the caller has checked)."""
+                     replace: bool = False, collection: str = "default",
+                     principal: Principal = LOCAL) -> FileResult:
+        """Parse, chunk and store one document (not yet embedded) in ``collection``. A
+        document of the same name from another path is refused unless ``replace`` (the
+        caller has checked)."""
         t0 = time.perf_counter()
+        principal.require("editor")
+        collection = check_collection(collection)
+        if not principal.sees(collection):
+            raise NotFound(f"no collection {collection!r} for this key")
         doc_name = Path(filename).stem
         content_hash = hashlib.sha256(data).hexdigest()
-        existing = self.store.find_by_hash(content_hash)
+        existing = self.visible(self.store.find_by_hash(content_hash), principal)
         if existing is not None:
             same = existing.doc_name == doc_name
             return FileResult(path=source_path or filename, status="unchanged",
@@ -256,6 +286,10 @@ class Earnest:
                               chunks=existing.chunk_count,
                               note=None if same else f"same content as {existing.doc_name}")
         current = self.store.get_document(doc_name)
+        if current is not None and not principal.sees(current.collection):
+            # Names are unique per library: say only that the name is taken.
+            raise DocumentError(f"the name {doc_name!r} is taken in this library (names are "
+                                "unique across collections); rename the file", path=source_path)
         if current is not None and not replace and source_path and current.source_path and \
                 Path(current.source_path).resolve() != Path(source_path).resolve():
             raise DocumentError(
@@ -281,9 +315,16 @@ class Earnest:
             metadata["encoding"] = parsed.encoding
         info = self.store.add_document(NewDocument(
             doc_name=doc_name, source_path=source_path or filename, content_hash=content_hash,
-            file_type=parsed.file_type, pages=parsed.pages, chunks=chunks, metadata=metadata))
+            file_type=parsed.file_type, pages=parsed.pages, chunks=chunks, metadata=metadata,
+            collection=collection, added_by=principal.actor, extractor=EXTRACTOR))
         if current is not None:
-            self._forget_original(current)  # the replaced version's copy, if nothing uses it
+            self._erase(current)  # the replaced version's copy and answers, if nothing uses it
+        self.audit("ingest", principal, {
+            "doc_id": info.id, "doc_name": info.doc_name, "collection": collection,
+            "content_sha256": content_hash, "file_name": Path(filename).name,
+            "pages": info.page_count, "chunks": info.chunk_count,
+            "replaced": None if current is None else {"doc_id": current.id,
+                                                      "content_sha256": current.content_hash}})
         return FileResult(path=source_path or filename, status="ingested",
                           doc_name=info.doc_name, pages=info.page_count, chunks=info.chunk_count,
                           seconds=round(time.perf_counter() - t0, 3))
@@ -306,26 +347,28 @@ class Earnest:
 
     # -- query -------------------------------------------------------------------------------
     def search(self, query: str, *, k: int | None = None, filters: Filters | None = None,
-               mode: str = "hybrid") -> SearchResult:
+               mode: str = "hybrid", principal: Principal = LOCAL) -> SearchResult:
         query = self._check_query(query)
         self._check_k(k)
+        filters = self.scoped(filters, principal)
         self._check_filters(filters)
         if mode not in ("hybrid", "keyword", "dense"):
             raise InputError(f"unknown search mode {mode!r}; use hybrid, keyword or dense")
         return self.retriever.search(query, filters, k, mode)
 
     def ask(self, question: str, *, k: int | None = None, filters: Filters | None = None,
-            llm: bool | None = None) -> Answer:
+            llm: bool | None = None, principal: Principal = LOCAL) -> Answer:
         """Answer a question with citations (the whole answer at once). ``llm``: True for
         the LLM's answer, False for the extractive one, None for the LLM iff configured."""
-        for event in self.ask_stream(question, k=k, filters=filters, llm=llm):
+        for event in self.ask_stream(question, k=k, filters=filters, llm=llm,
+                                     principal=principal):
             if event.kind == "answer":
                 return event.answer
         raise AssertionError("ask_stream ended without an answer")  # pragma: no cover
 
     def ask_stream(self, question: str, *, k: int | None = None,
-                   filters: Filters | None = None,
-                   llm: bool | None = None) -> Iterator[AskEvent]:
+                   filters: Filters | None = None, llm: bool | None = None,
+                   principal: Principal = LOCAL) -> Iterator[AskEvent]:
         """Answer a question as a stream of events: stages with their timings, how the
         question was understood, the evidence, answer text as it is produced, and last the
         whole ``Answer`` (event kind ``answer``; the object is on ``event.answer``).
@@ -336,21 +379,29 @@ class Earnest:
         ``delta`` and ``sentence`` events carry only verified (or flagged) sentences."""
         question = self._check_query(question)
         self._check_k(k)
+        filters = self.scoped(filters, principal)
         self._check_filters(filters)
         answerer = self._answerer_for(llm)
-        return self._ask_events(question, k or self.settings.retrieve.k, filters, answerer)
+        return self._ask_events(question, k or self.settings.retrieve.k, filters, answerer,
+                                principal)
 
-    def _ask_events(self, question: str, k: int, filters: Filters | None,
-                    answerer: Answerer) -> Iterator[AskEvent]:
+    def _ask_events(self, question: str, k: int, filters: Filters,
+                    answerer: Answerer, principal: Principal) -> Iterator[AskEvent]:
         t0 = time.perf_counter()
-        scope = self.library_scope()
-        asked, corrections = scope.correct(question, self._appears)
+        # What "the library holds" is what the caller's collections hold.
+        scope = self.library_scope(filters.collections)
+
+        def appears(word: str, doc_names: list[str] | None = None) -> bool:
+            return self._appears(word, filters, doc_names)
+
+        asked, corrections = scope.correct(question, appears)
         plan = understand(asked)
         # Filters naming documents or their company, period or type: the user chose.
-        verdict = None if filters is not None and not filters.is_empty() else \
-            scope.check(asked, self._appears, corrections)
+        verdict = None if filters.doc_names or filters.metadata else \
+            scope.check(asked, appears, corrections)
         if verdict is not None:
-            yield from self._not_held(question, asked, plan, verdict, answerer, t0, corrections)
+            yield from self._not_held(question, asked, plan, verdict, answerer, t0,
+                                      corrections, filters, k, principal)
             return
         yield AskEvent("stage", {"stage": "retrieve", "status": "started"})
         result = self.retriever.search(asked, filters, k, plan=plan)
@@ -364,7 +415,7 @@ class Earnest:
         yield AskEvent("understanding", understanding)
         yield AskEvent("passages", {"passages": [p.to_dict() for p in result.passages]})
         t1 = time.perf_counter()
-        stats = self.store.stats()
+        stats = self.stats(principal)
         best = max((relevance(p, plan) for p in result.passages), default=0.0)
         status, draft = "not_found", AnswerDraft(NOT_FOUND_TEXT, [], [],
                                                  answerer=answerer.name)
@@ -385,34 +436,42 @@ class Earnest:
             question=question, status=status, answer=draft.text, sentences=draft.sentences,
             citations=draft.citations, passages=result.passages, understanding=understanding,
             timings_ms=timings, mode=result.mode, relevance=best,
-            library_version={"generation": stats["generation"],
+            library_version={"generation": self.store.generation(),
                              "index": self.settings.index_identity(),
                              "embedder": self.embedder.model_id,
                              "answerer": draft.answerer or answerer.name},
             answerer=draft.answerer or answerer.name, usage=draft.usage,
             verification=draft.verification, notes=draft.notes)
+        self.record_answer(answer, filters, k, principal)
         yield AskEvent("answer", answer.to_dict(), answer=answer)
 
-    def library_scope(self) -> LibraryScope:
-        """What the library holds by company and period (rebuilt with the matcher, i.e. when
-        the library generation changes)."""
-        matcher = self.retriever.matcher()
-        if self._scope is None or self._scope.matcher is not matcher:
-            self._scope = LibraryScope(matcher)
-        return self._scope
+    def library_scope(self, collections: Sequence[str] = ()) -> LibraryScope:
+        """What the library (its ``collections``; all when empty) holds by company and
+        period, rebuilt with the matcher, i.e. when the library generation changes."""
+        matcher = self.retriever.matcher(collections)
+        key = tuple(sorted(collections))
+        if key not in self._scopes or self._scopes[key].matcher is not matcher:
+            if len(self._scopes) > 64:
+                self._scopes.clear()
+            self._scopes[key] = LibraryScope(matcher)
+        return self._scopes[key]
 
-    def _appears(self, word: str, doc_names: list[str] | None = None) -> bool:
-        """Whether any document (of ``doc_names``) contains ``word``."""
-        return bool(self.store.keyword_search(word, Filters(doc_names=doc_names or []), 1))
+    def _appears(self, word: str, filters: Filters | None = None,
+                 doc_names: list[str] | None = None) -> bool:
+        """Whether any document (of the filters' collections, of ``doc_names``) contains
+        ``word``."""
+        return bool(self.store.keyword_search(
+            word, Filters(collections=filters.collections if filters else [],
+                          doc_names=doc_names or []), 1))
 
     def _not_held(self, question: str, asked: str, plan: Any, verdict: ScopeVerdict,
-                  answerer: Answerer, t0: float,
-                  corrections: list[Correction]) -> Iterator[AskEvent]:
+                  answerer: Answerer, t0: float, corrections: list[Correction],
+                  filters: Filters, k: int, principal: Principal) -> Iterator[AskEvent]:
         """The question is about a company or period the library lacks: say so and what it
         holds, without retrieving (another company's words are no evidence) or calling an
         LLM."""
-        stats = self.store.stats()
-        understanding = {**plan.to_dict(), **self.retriever.matcher().describe(asked),
+        matcher = self.retriever.matcher(filters.collections)
+        understanding = {**plan.to_dict(), **matcher.describe(asked),
                          "documents": [], "filters": {}, "notes": [],
                          "library_scope": verdict.to_dict()}
         if corrections:
@@ -426,17 +485,18 @@ class Earnest:
             timings_ms={"understand": total, "retrieve": 0.0, "rerank": 0.0, "answer": 0.0,
                         "total": total},
             mode="scope", relevance=0.0,
-            library_version={"generation": stats["generation"],
+            library_version={"generation": self.store.generation(),
                              "index": self.settings.index_identity(),
                              "embedder": self.embedder.model_id, "answerer": answerer.name},
             answerer=answerer.name)
+        self.record_answer(answer, filters, k, principal)
         yield AskEvent("answer", answer.to_dict(), answer=answer)
 
     def _check_filters(self, filters: Filters | None) -> None:
         """A filter naming what the library lacks is refused with suggestions, before any
         work (and before a stream opens)."""
         if filters is not None:
-            check_filters(filters, self.retriever.matcher().docs)
+            check_filters(filters, self.retriever.matcher(filters.collections).docs)
 
     @staticmethod
     def _check_k(k: int | None) -> None:
@@ -453,23 +513,30 @@ class Earnest:
         return query
 
     # -- documents ---------------------------------------------------------------------------
-    def documents(self) -> list[DocumentInfo]:
-        return self.store.list_documents()
+    def documents(self, principal: Principal = LOCAL) -> list[DocumentInfo]:
+        return self.store.list_documents(self.scoped(None, principal))
 
-    def document(self, doc_name: str) -> DocumentInfo:
-        info = self.store.get_document(doc_name)
+    def document(self, doc_name: str, principal: Principal = LOCAL) -> DocumentInfo:
+        """One document; one of a collection the caller may not see does not exist."""
+        info = self.visible(self.store.get_document(doc_name), principal)
         if info is None:
             raise NotFound(f"no document named {doc_name!r} in the library")
         return info
 
-    def remove(self, doc_name: str) -> None:
-        info = self.document(doc_name)
+    def remove(self, doc_name: str, principal: Principal = LOCAL) -> None:
+        """Delete a document: its pages, passages, vectors, keyword index, stored original
+        and the words of answers that drew on it; the audit log keeps ids and hashes."""
+        principal.require("editor")
+        info = self.document(doc_name, principal)
         self.store.remove_document(doc_name)
-        self._forget_original(info)
+        self._erase(info)
+        self.audit("delete", principal, {"doc_id": info.id, "doc_name": info.doc_name,
+                                         "collection": info.collection,
+                                         "content_sha256": info.content_hash})
 
-    def original_path(self, doc_name: str) -> Path:
+    def original_path(self, doc_name: str, principal: Principal = LOCAL) -> Path:
         """Where the ingested file's bytes are kept (for download and page images)."""
-        info = self.document(doc_name)
+        info = self.document(doc_name, principal)
         path = self._original(info)
         if not path.exists():
             raise NotFound(f"the original file of {doc_name!r} is no longer stored; "
@@ -485,11 +552,17 @@ class Earnest:
         if self.store.find_by_hash(info.content_hash) is None and original.exists():
             original.unlink()
 
-    def correct_metadata(self, doc_name: str, values: dict[str, Any]) -> DocumentInfo:
+    def correct_metadata(self, doc_name: str, values: dict[str, Any],
+                         principal: Principal = LOCAL) -> DocumentInfo:
         """Correct extracted metadata (company, ticker, doc_type, fiscal_period, ...); a None
         value restores the extracted one. Corrections outlive re-ingest of the document."""
-        self.document(doc_name)
-        return self.store.correct_metadata(doc_name, validate_correction(values))
+        principal.require("editor")
+        info = self.document(doc_name, principal)
+        values = validate_correction(values)
+        updated = self.store.correct_metadata(doc_name, values)
+        self.audit("metadata", principal, {"doc_id": info.id, "doc_name": doc_name,
+                                           "values": values})
+        return updated
 
     def refresh_metadata(self) -> int:
         """Re-extract every document's metadata from its stored pages (after an upgrade of
@@ -504,16 +577,25 @@ class Earnest:
                     metadata[key] = doc.metadata[key]
             self.store.update_metadata(doc.doc_name, metadata)
             count += 1
+        self.audit("metadata_refresh", LOCAL, {"documents": count})
         return count
 
-    def page_text(self, doc_name: str, page: int) -> str:
+    def page_text(self, doc_name: str, page: int, principal: Principal = LOCAL) -> str:
+        self.document(doc_name, principal)
         text = self.store.page_text(doc_name, page)
         if text is None:
             raise NotFound(f"{doc_name!r} has no page {page}")
         return text
 
-    def stats(self) -> dict[str, Any]:
-        return self.store.stats()
+    def stats(self, principal: Principal = LOCAL) -> dict[str, Any]:
+        """Counts of what the caller may see (the whole library for the local owner)."""
+        stats = self.store.stats()
+        if principal.all_collections:
+            return stats
+        docs = self.documents(principal)
+        return {**stats, "documents": len(docs), "pages": sum(d.page_count for d in docs),
+                "chunks": sum(d.chunk_count for d in docs),
+                "embedded": sum(d.embedded_count for d in docs)}
 
 
 __all__ = ["Earnest", "FileResult", "IngestReport", "collect_files"]

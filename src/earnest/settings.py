@@ -98,6 +98,21 @@ class StoreSettings(_Section):
         return value or None
 
 
+class AuthSettings(_Section):
+    # Off by default on loopback; on as soon as any key exists, or always with this set.
+    required: bool = False
+    # Requests per minute per key (a token bucket); 0: no limit.
+    rate_per_minute: float = Field(600.0, ge=0)
+    rate_burst: int = Field(60, ge=1, le=100000)
+    # A web sign-in lasts this long (sessions live in the server's memory).
+    session_hours: float = Field(12.0, gt=0, le=24 * 30)
+
+
+class AuditSettings(_Section):
+    # Off only to measure what it costs (bench/audit.py); answers then have no lineage.
+    enabled: bool = True
+
+
 class ModelPrice(_Section):
     """List prices in US dollars per million tokens."""
 
@@ -177,6 +192,8 @@ class Settings(_Section):
     llm: LLMSettings = LLMSettings()
     server: ServerSettings = ServerSettings()
     store: StoreSettings = StoreSettings()
+    auth: AuthSettings = AuthSettings()
+    audit: AuditSettings = AuditSettings()
 
     def index_identity(self) -> str:
         """Hash of the settings that change what is stored; a mismatch means re-ingest."""
@@ -229,7 +246,8 @@ def _env_key(name: str) -> list[str]:
     return [name]
 
 
-_SECTIONS = {"chunk", "embed", "retrieve", "answer", "llm", "server", "store"}
+_SECTIONS = {"chunk", "embed", "retrieve", "answer", "llm", "server", "store", "auth",
+             "audit"}
 
 
 def _set_path(data: dict[str, Any], parts: list[str], value: Any) -> None:

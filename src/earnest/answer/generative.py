@@ -10,6 +10,8 @@ with a ``notice`` saying why.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import time
 from typing import Any, Callable, Sequence
@@ -183,6 +185,9 @@ class GenerativeAnswerer:
             verify_ms += (time.perf_counter() - t0) * 1000
             yield from event
         usage = self._usage(result)
+        # The audit log keeps this hash, not the prompt (it holds the sources' text).
+        usage["prompt_sha256"] = hashlib.sha256(
+            json.dumps(messages, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
         verification = {**summarise(checks), "mode": self.settings.unsupported}
         timings = {"llm": round(result.total_ms, 2), "verify": round(verify_ms, 2)}
         if result.ttft_ms is not None:

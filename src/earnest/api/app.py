@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -14,9 +15,18 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from earnest import __version__
-from earnest.api import errors, routes_ask, routes_documents, routes_info, routes_system
+from earnest.api import (
+    errors,
+    routes_ask,
+    routes_documents,
+    routes_info,
+    routes_system,
+    routes_trust,
+)
+from earnest.api.auth import Auth
 from earnest.api.jobs import IngestJobs
 from earnest.api.metrics import Metrics
+from earnest.api.requests import RequestIdFilter, RequestIds
 from earnest.service import Earnest
 from earnest.settings import Settings
 
@@ -141,12 +151,15 @@ def create_app(settings: Settings | None = None, *, service: Earnest | None = No
     app.state.service = service
     app.state.metrics = metrics
     app.state.jobs = IngestJobs(service, metrics, keep=service.settings.server.keep_jobs)
+    app.state.auth = Auth(service)
+    _tag_logs()
     _forget_stale_uploads(service.home / "incoming")
     errors.install(app)
     app.include_router(routes_ask.router)
     app.include_router(routes_documents.router)
     app.include_router(routes_system.router)
     app.include_router(routes_info.router)
+    app.include_router(routes_trust.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     @app.get("/", include_in_schema=False)
@@ -155,4 +168,13 @@ def create_app(settings: Settings | None = None, *, service: Earnest | None = No
 
     app.add_middleware(_RequestGuard, settings=service.settings)
     app.add_middleware(_MetricsMiddleware, metrics=metrics)
+    app.add_middleware(RequestIds)  # outermost: even a refused request gets an id
     return app
+
+
+def _tag_logs() -> None:
+    """Every earnest log record carries the id of the request it was made for."""
+    for name in ("earnest", "earnest.api", "earnest.access"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RequestIdFilter) for f in logger.filters):
+            logger.addFilter(RequestIdFilter())

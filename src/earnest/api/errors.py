@@ -14,11 +14,15 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from earnest import errors
+from earnest.api.requests import REQUEST_ID
 
 log = logging.getLogger("earnest.api")
 
 _STATUS: list[tuple[type[errors.EarnestError], int]] = [
     (errors.NotFound, 404),
+    (errors.Unauthorized, 401),
+    (errors.Forbidden, 403),
+    (errors.RateLimited, 429),
     (errors.UnsupportedFileType, 415),
     (errors.DocumentError, 422),
     (errors.ConfigError, 400),
@@ -48,7 +52,18 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     body: dict[str, Any] = {"error": {"code": code, "message": message}}
     if details is not None:
         body["error"]["details"] = details
+    request_id = REQUEST_ID.get()
+    if request_id:
+        body["error"]["request_id"] = request_id
     return body
+
+
+def _headers(exc: errors.EarnestError) -> dict[str, str] | None:
+    if isinstance(exc, errors.Unauthorized):
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(exc, errors.RateLimited):
+        return {"Retry-After": str(max(1, round(exc.retry_after + 0.5)))}
+    return None
 
 
 def status_for(exc: errors.EarnestError) -> int:
@@ -78,7 +93,8 @@ def install(app: FastAPI) -> None:
         status = status_for(exc)
         if status >= 500:
             log.error("%s %s: %s", request.method, request.url.path, exc)
-        return JSONResponse(error_body(exc.code, str(exc)), status_code=status)
+        return JSONResponse(error_body(exc.code, str(exc)), status_code=status,
+                            headers=_headers(exc))
 
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> JSONResponse:

@@ -42,6 +42,9 @@ class Job:
     created_at: float
     files: list[JobFile]
     finished_at: float | None = None
+    collection: str = "default"
+    owner: str = "local"  # the key id that uploaded: only it (or an admin) polls the job
+    principal: Any = None
 
     @property
     def status(self) -> str:
@@ -54,6 +57,7 @@ class Job:
         for f in self.files:
             counts[f.status] = counts.get(f.status, 0) + 1
         return {"id": self.id, "status": self.status, "created_at": self.created_at,
+                "collection": self.collection,
                 "finished_at": self.finished_at, "counts": counts,
                 "files": [asdict(f) for f in self.files]}
 
@@ -84,10 +88,13 @@ class IngestJobs:
     def running(self) -> bool:
         return self._worker is not None and self._worker.is_alive()
 
-    def submit(self, files: list[tuple[JobFile, Path | None]]) -> Job:
-        """Queue files; a JobFile already marked failed (refused at upload) is only reported."""
+    def submit(self, files: list[tuple[JobFile, Path | None]], *, collection: str = "default",
+               principal: Any = None) -> Job:
+        """Queue files; a JobFile already marked failed (refused at upload) is only reported.
+        ``principal`` (the uploader) is who the ingest runs as and who may poll the job."""
         job = Job(id=f"{next(self._seq)}-{uuid.uuid4().hex[:8]}", created_at=time.time(),
-                  files=[f for f, _ in files])
+                  files=[f for f, _ in files], collection=collection,
+                  owner=getattr(principal, "actor", "local"), principal=principal)
         with self._lock:
             self._jobs[job.id] = job
             while len(self._jobs) > self.keep:
@@ -134,8 +141,12 @@ class IngestJobs:
             spool.unlink(missing_ok=True)
             # The upload route refused a different document of the same name unless the
             # caller asked to replace it.
+            options: dict[str, Any] = {"collection": job.collection}
+            if job.principal is not None:
+                options["principal"] = job.principal
             result = self.service.ingest_bytes(data, job_file.filename,
-                                               source_path=job_file.filename, replace=True)
+                                               source_path=job_file.filename, replace=True,
+                                               **options)
             job_file.doc_name, job_file.note = result.doc_name, result.note
             job_file.pages, job_file.chunks = result.pages, result.chunks
             if result.status == "unchanged":

@@ -8,6 +8,7 @@ from typing import Any, Iterator
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
+from earnest.api.auth import Caller
 from earnest.api.deps import MetricsDep, Service
 from earnest.api.errors import error_body
 from earnest.api.schemas import ERRORS, AskCreate, SearchCreate
@@ -24,8 +25,10 @@ def _sse(kind: str, data: Any) -> bytes:
              responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
              response_description="The answer (JSON), or a text/event-stream of events: "
              "stage, understanding, passages, delta, sentence, notice, answer (last), error")
-def ask(body: AskCreate, request: Request, service: Service, metrics: MetricsDep):
-    options: dict[str, Any] = {"k": body.k, "filters": body.filters.to_filters()}
+def ask(body: AskCreate, request: Request, service: Service, metrics: MetricsDep,
+        caller: Caller):
+    options: dict[str, Any] = {"k": body.k, "filters": body.filters.to_filters(),
+                               "principal": caller}
     if body.llm is not None:
         options["llm"] = body.llm
     # Bad input raises here, before any byte is streamed, so it gets a proper 4xx.
@@ -57,6 +60,6 @@ def ask(body: AskCreate, request: Request, service: Service, metrics: MetricsDep
 
 
 @router.post("/search", summary="Ranked passages with provenance")
-def search(body: SearchCreate, service: Service) -> dict[str, Any]:
+def search(body: SearchCreate, service: Service, caller: Caller) -> dict[str, Any]:
     return service.search(body.query, k=body.k, filters=body.filters.to_filters(),
-                          mode=body.mode).to_dict()
+                          mode=body.mode, principal=caller).to_dict()

@@ -12,6 +12,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 
+from earnest.api.auth import Caller
 from earnest.api.deps import Jobs, MetricsDep, Service
 from earnest.api.errors import ApiError
 from earnest.api.jobs import JobFile
@@ -24,9 +25,12 @@ from earnest.api.schemas import (
     MetadataUpdate,
     PageTextPublic,
 )
+from earnest.errors import NotFound
 from earnest.page_images import find_highlights, locate, render_page
 from earnest.readers import SUPPORTED_SUFFIXES
 from earnest.service import Earnest
+from earnest.trust import Principal
+from earnest.trust.keys import check_collection
 
 router = APIRouter(prefix="/v1", tags=["documents"], responses=ERRORS)
 
@@ -41,7 +45,8 @@ _MAX_NAME = 200  # characters of a document name (the file name without its exte
 
 
 async def _receive(upload: UploadFile, max_mb: float, incoming: Path,
-                   service: Earnest, replace: bool) -> tuple[JobFile, Path | None]:
+                   service: Earnest, replace: bool,
+                   caller: Principal) -> tuple[JobFile, Path | None]:
     """Spool one uploaded file to disk (never whole into memory), refusing what can be
     refused without parsing it."""
     limit = int(max_mb * 2**20)
@@ -80,6 +85,10 @@ async def _receive(upload: UploadFile, max_mb: float, incoming: Path,
         spool.unlink(missing_ok=True)
         return refuse("empty_document", "the file is empty (0 bytes)")
     existing = service.store.get_document(Path(name).stem)
+    if existing is not None and not caller.sees(existing.collection):
+        spool.unlink(missing_ok=True)  # names are unique per library: say only it is taken
+        return refuse("conflict", f"the name {existing.doc_name!r} is taken in this library "
+                                  "(names are unique across collections); rename the file")
     if existing is not None and existing.content_hash != digest.hexdigest() and not replace:
         spool.unlink(missing_ok=True)
         return refuse("conflict", f"the library already holds a different document named "
@@ -93,16 +102,26 @@ async def _receive(upload: UploadFile, max_mb: float, incoming: Path,
              summary="Upload documents; returns a job to poll",
              responses={409: ERRORS[400], 413: ERRORS[400], 415: ERRORS[400]})
 async def upload(files: Annotated[list[UploadFile], File(description="PDF, TXT or MD files")],
-                 service: Service, jobs: Jobs, metrics: MetricsDep,
+                 service: Service, jobs: Jobs, metrics: MetricsDep, caller: Caller,
                  replace: Annotated[bool, Query(description="Replace a document of the same "
-                                                "name whose content differs")] = False
+                                                "name whose content differs")] = False,
+                 collection: Annotated[str | None, Query(
+                     max_length=64, description="The collection the documents join; default "
+                     "`default`, or the key's only collection")] = None
                  ) -> dict[str, Any]:
+    caller.require("editor")
+    if collection is None:
+        grant = caller.collections
+        collection = grant[0] if grant is not None and len(grant) == 1 else "default"
+    collection = check_collection(collection)
+    if not caller.sees(collection):
+        raise NotFound(f"no collection {collection!r} for this key")
     settings = service.settings
     if len(files) > settings.server.max_upload_files:
         raise ApiError(413, "too_many_files", f"{len(files)} files in one upload; the limit "
                        f"is {settings.server.max_upload_files} (server.max_upload_files)")
     incoming = service.home / "incoming"
-    received = [await _receive(f, settings.max_file_mb, incoming, service, replace)
+    received = [await _receive(f, settings.max_file_mb, incoming, service, replace, caller)
                 for f in files]
     if all(data is None for _, data in received):
         # Counted like the refused files of a mixed upload (which the job reports).
@@ -117,12 +136,16 @@ async def upload(files: Annotated[list[UploadFile], File(description="PDF, TXT o
                        message or "nothing to ingest",
                        {"files": [{"filename": f.filename, "code": f.error_code,
                                    "message": f.error} for f, _ in received]})
-    return jobs.submit(received).to_dict()
+    return jobs.submit(received, collection=collection, principal=caller).to_dict()
 
 
 @router.get("/jobs/{job_id}", response_model=JobPublic, summary="An upload job's progress")
-def job(job_id: Annotated[str, PathParam(max_length=100)], jobs: Jobs) -> dict[str, Any]:
+def job(job_id: Annotated[str, PathParam(max_length=100)], jobs: Jobs,
+        caller: Caller) -> dict[str, Any]:
     found = jobs.get(job_id)
+    if found is not None and not (caller.sees(found.collection) and (
+            found.owner == caller.actor or caller.can("admin"))):
+        found = None  # another's job is answered like one that does not exist
     if found is None:
         raise ApiError(404, "not_found", f"no upload job {job_id!r} (finished jobs are kept "
                                          "for a while, then forgotten)")
@@ -130,37 +153,41 @@ def job(job_id: Annotated[str, PathParam(max_length=100)], jobs: Jobs) -> dict[s
 
 
 @router.get("/documents", response_model=DocumentsPublic, summary="Every document")
-def documents(service: Service) -> dict[str, Any]:
-    return {"documents": [d.to_dict() for d in service.documents()], "stats": service.stats()}
+def documents(service: Service, caller: Caller) -> dict[str, Any]:
+    return {"documents": [d.to_dict() for d in service.documents(caller)],
+            "stats": service.stats(caller)}
 
 
 @router.get("/documents/{doc_name}", response_model=DocumentPublic,
             summary="One document: metadata, corrections and ingest status")
-def document(doc_name: DocName, service: Service) -> dict[str, Any]:
-    return service.document(doc_name).to_dict()
+def document(doc_name: DocName, service: Service, caller: Caller) -> dict[str, Any]:
+    return service.document(doc_name, caller).to_dict()
 
 
 @router.patch("/documents/{doc_name}", response_model=DocumentPublic,
               summary="Correct metadata (null restores the extracted value)")
-def correct(doc_name: DocName, body: MetadataUpdate, service: Service) -> dict[str, Any]:
+def correct(doc_name: DocName, body: MetadataUpdate, service: Service,
+            caller: Caller) -> dict[str, Any]:
+    caller.require("editor")
+    service.document(doc_name, caller)
     values = body.values()
     if not values:
         raise ApiError(422, "invalid_request", "body: give at least one metadata field to "
                        "correct")
-    return service.correct_metadata(doc_name, values).to_dict()
+    return service.correct_metadata(doc_name, values, caller).to_dict()
 
 
 @router.delete("/documents/{doc_name}", status_code=204, summary="Remove a document")
-def delete(doc_name: DocName, service: Service) -> Response:
-    service.remove(doc_name)
+def delete(doc_name: DocName, service: Service, caller: Caller) -> Response:
+    service.remove(doc_name, caller)
     return Response(status_code=204)
 
 
 @router.get("/documents/{doc_name}/file", summary="Download the original file",
             response_class=FileResponse)
-def original(doc_name: DocName, service: Service) -> FileResponse:
-    info = service.document(doc_name)
-    path = service.original_path(doc_name)
+def original(doc_name: DocName, service: Service, caller: Caller) -> FileResponse:
+    info = service.document(doc_name, caller)
+    path = service.original_path(doc_name, caller)
     filename = Path(info.source_path).name or f"{doc_name}{path.suffix}"
     return FileResponse(path, filename=filename,
                         media_type=mimetypes.guess_type(filename)[0] or
@@ -169,42 +196,47 @@ def original(doc_name: DocName, service: Service) -> FileResponse:
 
 @router.get("/documents/{doc_name}/pages/{page}", response_model=PageTextPublic,
             summary="A page's stored text, with the span of a quote if asked")
-def page_text(doc_name: DocName, page: PageNo, service: Service, quote: Quote = None,
-              start: Offset = None, end: Offset = None) -> dict[str, Any]:
-    info = service.document(doc_name)
-    text = service.page_text(doc_name, page)
+def page_text(doc_name: DocName, page: PageNo, service: Service, caller: Caller,
+              quote: Quote = None, start: Offset = None,
+              end: Offset = None) -> dict[str, Any]:
+    info = service.document(doc_name, caller)
+    text = service.page_text(doc_name, page, caller)
     span = locate(text, quote, start, end) if quote or start is not None else None
     return {"doc_name": doc_name, "page": page, "page_count": info.page_count,
             "file_type": info.file_type, "text": text,
             "highlight": list(span) if span else None}
 
 
-def _pdf(service: Service, doc_name: str) -> Path:
-    info = service.document(doc_name)
+def _pdf(service: Service, doc_name: str, caller: Principal) -> Path:
+    info = service.document(doc_name, caller)
     if info.file_type != "pdf":
         raise ApiError(409, "no_page_image", f"{doc_name!r} is a {info.file_type} document "
                        "and has no page images; read its text at /pages/{page}")
-    return service.original_path(doc_name)
+    return service.original_path(doc_name, caller)
 
 
 @router.get("/documents/{doc_name}/pages/{page}/image", summary="A PDF page as PNG, with the "
             "quote highlighted", response_class=Response,
             responses={200: {"content": {"image/png": {}}}, 409: ERRORS[400]})
-def page_image(doc_name: DocName, page: PageNo, service: Service, quote: Quote = None,
+def page_image(doc_name: DocName, page: PageNo, service: Service, caller: Caller,
+               quote: Quote = None,
                start: Offset = None, end: Offset = None,
                scale: Annotated[float, Query(ge=0.2, le=4)] = 1.5) -> Response:
-    image = render_page(_pdf(service, doc_name), page, scale=scale, quote=quote,
+    image = render_page(_pdf(service, doc_name, caller), page, scale=scale, quote=quote,
                         start=start, end=end)
     return Response(image.png, media_type="image/png",
                     headers={"X-Earnest-Highlights": str(len(image.boxes)),
-                             "Cache-Control": "private, max-age=300"})
+                             # behind a sign-in, nothing stays in a shared browser's cache
+                             "Cache-Control": "no-store" if service.auth_enabled()
+                             else "private, max-age=300"})
 
 
 @router.get("/documents/{doc_name}/pages/{page}/highlights", response_model=HighlightPublic,
             summary="Where a quote is printed on a PDF page (fractions of the page)",
             responses={409: ERRORS[400]})
-def highlights(doc_name: DocName, page: PageNo, service: Service, quote: Quote = None,
+def highlights(doc_name: DocName, page: PageNo, service: Service, caller: Caller,
+               quote: Quote = None,
                start: Offset = None, end: Offset = None) -> dict[str, Any]:
-    boxes = find_highlights(_pdf(service, doc_name), page, quote=quote, start=start, end=end)
+    boxes = find_highlights(_pdf(service, doc_name, caller), page, quote=quote, start=start, end=end)
     return {"doc_name": doc_name, "page": page, "found": bool(boxes),
             "boxes": [b.to_dict() for b in boxes]}

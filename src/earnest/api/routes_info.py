@@ -7,13 +7,14 @@ from typing import Any
 from fastapi import APIRouter
 
 from earnest import __version__
+from earnest.api.auth import Caller
 from earnest.api.deps import Service
 
 router = APIRouter(prefix="/v1", tags=["system"])
 
 
 @router.get("/info", summary="Version, upload limits and the answerers available")
-def info(service: Service) -> dict[str, Any]:
+def info(service: Service, caller: Caller) -> dict[str, Any]:
     settings = service.settings
     llm = settings.llm
     return {"version": __version__,

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
+from earnest.api.auth import MetricsReader
 from earnest.api.deps import Jobs, MetricsDep, Service
 from earnest.api.errors import error_body
 from earnest.errors import EarnestError
@@ -35,11 +36,13 @@ def readyz(service: Service, jobs: Jobs) -> Any:
     if not jobs.running:
         return JSONResponse(error_body("not_ready", "the ingest worker is not running"),
                             status_code=503)
+    if service.auth_enabled():  # open to anyone: no counts of anyone's collections
+        return {"status": "ready"}
     return {"status": "ready", "documents": stats["documents"], "chunks": stats["chunks"],
             "embedded": stats["embedded"], "ingesting": not jobs.idle()}
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response,
             responses={200: {"content": {"text/plain": {}}}})
-def metrics(metrics: MetricsDep) -> Response:
+def metrics(metrics: MetricsDep, caller: MetricsReader) -> Response:
     return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -32,13 +32,17 @@ class FiltersIn(_Strict):
     roles: list[Literal["executive", "analyst", "operator"]] = Field(default_factory=list)
     sections: list[str] = Field(default_factory=list, max_length=10)
     speakers: list[str] = Field(default_factory=list, max_length=20)
+    collections: list[str] = Field(default_factory=list, max_length=50,
+                                   description="Narrow to these collections (of those the "
+                                   "key may see)")
 
     def to_filters(self) -> Filters:
         metadata = {key: [str(v) for v in getattr(self, key)]
                     for key in ("company", "ticker", "doc_type", "fiscal_year", "fiscal_quarter")
                     if getattr(self, key)}
         return Filters(doc_names=list(self.doc_names), metadata=metadata, roles=list(self.roles),
-                       sections=list(self.sections), speakers=list(self.speakers))
+                       sections=list(self.sections), speakers=list(self.speakers),
+                       collections=list(self.collections))
 
 
 class AskCreate(_Strict):
@@ -86,6 +90,8 @@ class ErrorDetail(BaseModel):
     code: str
     message: str
     details: Any = None
+    request_id: str | None = Field(None, description="Also the X-Request-Id header, and in "
+                                   "the server's log line for the request")
 
 
 class ErrorPublic(BaseModel):
@@ -104,6 +110,9 @@ class DocumentPublic(BaseModel):
     metadata: dict[str, Any]
     extracted_metadata: dict[str, Any]
     corrections: dict[str, Any]
+    collection: str = "default"
+    added_by: str | None = None
+    extractor: str | None = None
 
 
 class DocumentsPublic(BaseModel):
@@ -129,6 +138,7 @@ class JobPublic(BaseModel):
     status: str
     created_at: float
     finished_at: float | None
+    collection: str = "default"
     counts: dict[str, int]
     files: list[JobFilePublic]
 
@@ -151,6 +161,9 @@ class HighlightPublic(BaseModel):
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorPublic, "description": "Bad input"},
+    401: {"model": ErrorPublic, "description": "No valid API key (auth is on)"},
+    403: {"model": ErrorPublic, "description": "The key's role does not allow this"},
+    429: {"model": ErrorPublic, "description": "Too many requests for this key"},
     404: {"model": ErrorPublic, "description": "Not found"},
     422: {"model": ErrorPublic, "description": "Invalid request"},
 }

@@ -21,7 +21,7 @@ class Filters:
     roles: list[str] = field(default_factory=list)
     sections: list[str] = field(default_factory=list)
     speakers: list[str] = field(default_factory=list)
-    # Documents of these collections only (empty: every collection).
+    # The collections a caller may see (the service injects a key's grant); empty: all.
     collections: list[str] = field(default_factory=list)
 
     def is_empty(self) -> bool:
@@ -60,6 +60,8 @@ class NewDocument:
     chunks: list[Chunk]
     metadata: dict[str, Any] = field(default_factory=dict)
     collection: str = "default"
+    added_by: str | None = None  # the key id (or "local") that added it, for lineage
+    extractor: str | None = None  # the extraction version that read it, for lineage
 
 
 class Store(Protocol):
@@ -70,7 +72,9 @@ class Store(Protocol):
 
     def find_by_hash(self, content_hash: str) -> DocumentInfo | None: ...
     def get_document(self, doc_name: str) -> DocumentInfo | None: ...
-    def list_documents(self) -> list[DocumentInfo]: ...
+    def list_documents(self, filters: Filters | None = None) -> list[DocumentInfo]:
+        """Every document, or those in ``filters.collections`` when it names any."""
+        ...
     def remove_document(self, doc_name: str) -> bool: ...
     def update_metadata(self, doc_name: str, metadata: dict[str, Any]) -> DocumentInfo:
         """Replace the extracted metadata."""

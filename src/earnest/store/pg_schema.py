@@ -27,7 +27,7 @@ MIGRATIONS: list[str] = [
         page_count integer not null,
         chunk_count integer not null,
         added_at text not null,
-        metadata jsonb not null default '{{}}',
+        metadata jsonb not null default '{}',
         primary key (collection, id),
         unique (collection, doc_name)
     );
@@ -84,6 +84,11 @@ MIGRATIONS: list[str] = [
         value jsonb not null,
         primary key (doc_name, key)
     );
+    """,
+    # 2: lineage: who added a document, with which extractor (SQLite's migration 5)
+    """
+    alter table documents add column added_by text;
+    alter table documents add column extractor text;
     """,
 ]
 

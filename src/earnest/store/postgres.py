@@ -120,12 +120,12 @@ class PostgresStore:
                 self._delete(conn, old_col, old_id)
             doc_id = conn.execute(
                 "insert into documents (collection, doc_name, source_path, content_hash, "
-                "file_type, page_count, chunk_count, added_at, metadata) "
-                "values (%s,%s,%s,%s,%s,%s,%s,%s,%s) returning id",
+                "file_type, page_count, chunk_count, added_at, metadata, added_by, extractor) "
+                "values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) returning id",
                 (col, doc.doc_name, doc.source_path, doc.content_hash, doc.file_type,
                  len(doc.pages), len(doc.chunks),
                  datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                 Jsonb(doc.metadata))).fetchone()[0]
+                 Jsonb(doc.metadata), doc.added_by, doc.extractor)).fetchone()[0]
             ids = [r[0] for r in conn.execute(
                 "select nextval(pg_get_serial_sequence('chunks', 'id')) "
                 "from generate_series(1, %s)", (len(doc.chunks),))]
@@ -173,7 +173,8 @@ class PostgresStore:
         "d.chunk_count, (select count(*) from chunks c where c.collection = d.collection "
         "and c.doc_id = d.id and c.embedding is not null), d.added_at, d.metadata, "
         "(select jsonb_object_agg(o.key, o.value) from metadata_overrides o "
-        "where o.doc_name = d.doc_name), d.collection from documents d")
+        "where o.doc_name = d.doc_name), d.collection, d.added_by, d.extractor "
+        "from documents d")
 
     @staticmethod
     def _doc(row: tuple) -> DocumentInfo:
@@ -182,7 +183,8 @@ class PostgresStore:
             id=row[0], doc_name=row[1], source_path=row[2], content_hash=row[3],
             file_type=row[4], page_count=row[5], chunk_count=row[6], embedded_count=embedded,
             status="ready" if embedded >= row[6] else "embedding", added_at=row[8],
-            metadata=row[9], corrections=row[10] or {}, collection=row[11])
+            metadata=row[9], corrections=row[10] or {}, collection=row[11],
+            added_by=row[12], extractor=row[13])
 
     def find_by_hash(self, content_hash: str) -> DocumentInfo | None:
         rows = self._run(self._DOC_SELECT + " where d.content_hash = %s order by d.id limit 1",
@@ -193,12 +195,14 @@ class PostgresStore:
         rows = self._run(self._DOC_SELECT + " where d.doc_name = %s", (doc_name,))
         return self._doc(rows[0]) if rows else None
 
-    def list_documents(self) -> list[DocumentInfo]:
+    def list_documents(self, filters: Filters | None = None) -> list[DocumentInfo]:
         gen = self.generation()
         cached = self._docs_cache
         if cached is None or cached[0] != gen:
             rows = self._run(self._DOC_SELECT + " order by d.doc_name")
             cached = self._docs_cache = (gen, [self._doc(r) for r in rows])
+        if filters is not None and filters.collections:
+            return [d for d in cached[1] if d.collection in filters.collections]
         return list(cached[1])
 
     def correct_metadata(self, doc_name: str, values: dict[str, Any]) -> DocumentInfo:

@@ -72,9 +72,40 @@ MIGRATIONS: list[str] = [
         primary key (doc_name, key)
     );
     """,
-    # 4: collections: searches and lists can be restricted to some (Filters.collections)
+    # 4: collections (a team, a deal): every document belongs to one; keys are granted some
     """
     alter table documents add column collection text not null default 'default';
+    create index documents_collection on documents(collection);
+    """,
+    # 5: trust (earnest.trust): who added a document with which extractor, API keys (hashed),
+    # the hash-chained audit log, and answers kept for lineage (erased with their documents)
+    """
+    alter table documents add column added_by text;
+    alter table documents add column extractor text;
+    create table api_keys (
+        id text primary key,
+        secret_sha256 text not null unique,
+        name text not null,
+        role text not null,
+        collections text not null,
+        created_at text not null,
+        created_by text not null,
+        revoked_at text
+    );
+    create table audit_log (
+        seq integer primary key,
+        record text not null,
+        prev_hash text not null,
+        hash text not null
+    );
+    create table answers (
+        id text primary key,
+        created_at text not null,
+        actor text not null,
+        doc_ids text not null,
+        audit_seq integer,
+        body text
+    );
     """,
 ]
 
@@ -105,6 +136,8 @@ class SqliteStore:
                 conn.execute("pragma journal_mode = wal")
                 conn.execute("pragma synchronous = normal")
                 conn.execute("pragma foreign_keys = on")
+                # Deleted text is overwritten, not left in free pages (erasure).
+                conn.execute("pragma secure_delete = on")
             except sqlite3.DatabaseError as exc:
                 raise CorruptLibrary(f"cannot open the library database ({exc}); is this an "
                                      "Earnest library? Restore it or use another --library",
@@ -169,12 +202,12 @@ class SqliteStore:
                     self._delete(conn, old[0])
                 cur = conn.execute(
                     "insert into documents (doc_name, source_path, content_hash, file_type, "
-                    "page_count, chunk_count, added_at, metadata, collection) "
-                    "values (?,?,?,?,?,?,?,?,?)",
+                    "page_count, chunk_count, added_at, metadata, collection, added_by, "
+                    "extractor) values (?,?,?,?,?,?,?,?,?,?,?)",
                     (doc.doc_name, doc.source_path, doc.content_hash, doc.file_type,
                      len(doc.pages), len(doc.chunks),
                      datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                     json.dumps(doc.metadata), doc.collection))
+                     json.dumps(doc.metadata), doc.collection, doc.added_by, doc.extractor))
                 doc_id = cur.lastrowid
                 conn.executemany("insert into pages values (?, ?, ?)",
                                  [(doc_id, p.number, p.text) for p in doc.pages])
@@ -216,12 +249,22 @@ class SqliteStore:
                 raise
         return bool(row)
 
+    def compact(self) -> None:
+        """Merge the keyword index, VACUUM and truncate the WAL: after a delete, no byte of
+        the deleted text is left in the library's files."""
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("insert into chunk_fts(chunk_fts) values ('optimize')")
+            conn.execute("vacuum")
+            conn.execute("pragma wal_checkpoint(truncate)")
+
     _DOC_SELECT = (
         "select d.id, d.doc_name, d.source_path, d.content_hash, d.file_type, d.page_count, "
         "d.chunk_count, (select count(*) from chunks c where c.doc_id = d.id "
         "and c.vector is not null), d.added_at, d.metadata, "
         "(select json_group_object(o.key, json(o.value)) from metadata_overrides o "
-        "where o.doc_name = d.doc_name), d.collection from documents d")
+        "where o.doc_name = d.doc_name), d.collection, d.added_by, d.extractor "
+        "from documents d")
 
     def _doc(self, row: tuple) -> DocumentInfo:
         embedded = row[7]
@@ -230,7 +273,7 @@ class SqliteStore:
             file_type=row[4], page_count=row[5], chunk_count=row[6], embedded_count=embedded,
             status="ready" if embedded >= row[6] else "embedding", added_at=row[8],
             metadata=json.loads(row[9]), corrections=json.loads(row[10] or "{}"),
-            collection=row[11])
+            collection=row[11], added_by=row[12], extractor=row[13])
 
     def find_by_hash(self, content_hash: str) -> DocumentInfo | None:
         row = self._conn().execute(self._DOC_SELECT + " where d.content_hash = ?",
@@ -242,12 +285,14 @@ class SqliteStore:
                                    (doc_name,)).fetchone()
         return self._doc(row) if row else None
 
-    def list_documents(self) -> list[DocumentInfo]:
+    def list_documents(self, filters: Filters | None = None) -> list[DocumentInfo]:
         gen = self.generation()
         cached = self._docs_cache
         if cached is None or cached[0] != gen:
             rows = self._conn().execute(self._DOC_SELECT + " order by d.doc_name").fetchall()
             cached = self._docs_cache = (gen, [self._doc(r) for r in rows])
+        if filters is not None and filters.collections:
+            return [d for d in cached[1] if d.collection in filters.collections]
         return list(cached[1])
 
     def correct_metadata(self, doc_name: str, values: dict[str, Any]) -> DocumentInfo:
@@ -386,7 +431,14 @@ class SqliteStore:
             return self._bm25(match, limit)
         ok = self._chunk_doc_filter(allowed)
         wide = self._bm25(match, limit * 20)
-        return [h for h in wide if ok(h[0])][:limit]
+        hits = [h for h in wide if ok(h[0])][:limit]
+        if len(hits) < limit and len(wide) == limit * 20:
+            # A small collection in a big library: its matches may all rank below the wide
+            # cut; rank within its documents instead (slower, complete).
+            docs = ",".join(str(int(d)) for d in allowed)
+            hits = self._bm25(match, limit, f"and f.rowid in (select id from chunks where "
+                              f"doc_id in ({docs}))")
+        return hits
 
     def _bm25(self, match: str, limit: int, where: str = "",
               params: list[Any] | None = None) -> list[tuple[int, float]]:
@@ -407,7 +459,7 @@ class SqliteStore:
         if filters.is_empty():
             return None
         allowed = set()
-        for doc in self.list_documents():
+        for doc in self.list_documents(filters):
             doc_id, name, metadata = doc.id, doc.doc_name, doc.effective_metadata()
             if filters.collections and doc.collection not in filters.collections:
                 continue

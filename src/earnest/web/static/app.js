@@ -22,10 +22,13 @@ function el(tag, attrs = {}, ...children) {
 }
 
 async function api(path, options = {}) {
+  const method = (options.method || "GET").toUpperCase();
+  if (method !== "GET") options = { ...options, headers: csrfHeaders(options.headers || {}) };
   const response = await fetch(path, options);
   if (response.status === 204) return null;
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
+    if (response.status === 401 && path !== "/v1/session") showSignIn();
     const error = new Error((body.error && body.error.message) || response.statusText);
     error.code = body.error && body.error.code;
     throw error;
@@ -33,8 +36,17 @@ async function api(path, options = {}) {
   return body;
 }
 
+async function start() {
+  if (!(await checkSession())) return;
+  $("#signin").hidden = true;
+  route();
+  loadDocs();
+  loadInfo();
+}
+
 // ---- navigation -------------------------------------------------------------------------
 function route() {
+  if (!$("#signin").hidden) return; // signed out: nothing to show until signed in
   const view = location.hash === "#library" ? "library" : "ask";
   $("#view-ask").hidden = view !== "ask";
   $("#view-library").hidden = view !== "library";
@@ -54,6 +66,7 @@ async function loadDocs() {
       (s.embedded < s.chunks ? ` · embedding ${s.embedded}/${s.chunks}` : "");
     renderDocs();
     fillFilters();
+    fillCollections();
   } catch (error) {
     $("#stats").textContent = `Library unavailable: ${error.message}`;
   }
@@ -132,7 +145,7 @@ async function ask(question) {
   try {
     const response = await fetch("/v1/ask", {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+      headers: csrfHeaders({ "Content-Type": "application/json", Accept: "text/event-stream" }),
       body: JSON.stringify(body),
     });
     if (!response.ok) {
@@ -321,6 +334,7 @@ function renderDetails(answer) {
   const lv = answer.library_version || {};
   body.append(el("p", { class: "muted" }, `Answerer ${answer.answerer}, retrieval ` +
     `${answer.retrieval_mode}, library generation ${lv.generation}, index ${lv.index}.`));
+  if (answer.answer_id) loadLineage(answer.answer_id);
 }
 
 function renderUnderstanding(u) {
@@ -458,6 +472,7 @@ function renderDocs() {
       cell("Company", m.company || ""), cell("Type", (m.doc_type || "").replace("_", " ")),
       cell("Period", period(m, d.corrections || {})), cell("Pages", d.page_count, "num"),
       cell("Chunks", d.chunk_count, "num"), cell("Status", status, `st ${d.status}`),
+      cell("Collection", d.collection || ""),
       el("td", { class: "actions" },
         el("button", { type: "button", class: "ghost", onclick: () => editDoc(d),
           "aria-label": `Edit metadata of ${d.doc_name}` }, "Edit"),
@@ -529,7 +544,11 @@ function uploadOne(file) {
   const form = new FormData();
   form.append("files", file, file.name);
   const xhr = new XMLHttpRequest();
-  xhr.open("POST", $("#replace").checked ? "/v1/documents?replace=true" : "/v1/documents");
+  const query = new URLSearchParams();
+  if ($("#replace").checked) query.set("replace", "true");
+  if ($("#upload-collection").value) query.set("collection", $("#upload-collection").value);
+  xhr.open("POST", `/v1/documents?${query}`);
+  for (const [name, value] of Object.entries(csrfHeaders())) xhr.setRequestHeader(name, value);
   xhr.upload.onprogress = (e) => {
     if (e.lengthComputable) bar.value = (50 * e.loaded) / e.total;
   };
@@ -610,10 +629,9 @@ function wire() {
   input.addEventListener("change", () => { uploadFiles(input.files); input.value = ""; });
   $("#edit-form").addEventListener("submit", saveEdit);
   $("#edit-cancel").addEventListener("click", () => $("#edit-dialog").close());
+  $("#signin-form").addEventListener("submit", signIn);
   window.addEventListener("hashchange", route);
 }
 
 wire();
-route();
-loadDocs();
-loadInfo();
+start();

@@ -1,0 +1,190 @@
+"""API keys and roles. A key is shown once; only the sha256 of its secret is stored, so a copy
+of the library file gives no working key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Protocol, Sequence
+
+from earnest.errors import Forbidden, InputError, NotFound, Unauthorized
+from earnest.trust.db import SqliteDb
+
+ROLES = ("reader", "editor", "admin")  # each may do what the one before it may, and more
+ALL = "*"  # a grant of every collection, present and future
+_COLLECTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_TOKEN = re.compile(r"^ek_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
+
+
+def check_collection(name: str) -> str:
+    name = (name or "").strip()
+    if not _COLLECTION.match(name):
+        raise InputError(f"bad collection name {name!r}: letters, digits, '.', '_' and '-', "
+                         "up to 64 characters")
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: a key's id, role and granted collections (None: every collection).
+    The local owner (the CLI, or a server with auth off) is ``LOCAL``."""
+
+    key_id: str | None
+    role: str
+    collections: tuple[str, ...] | None
+    name: str = ""
+
+    @property
+    def actor(self) -> str:
+        return self.key_id or "local"
+
+    def can(self, role: str) -> bool:
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+    def require(self, role: str) -> None:
+        if not self.can(role):
+            raise Forbidden(f"this needs the {role} role; the key has {self.role}")
+
+    def sees(self, collection: str) -> bool:
+        return self.collections is None or collection in self.collections
+
+    @property
+    def all_collections(self) -> bool:
+        return self.collections is None
+
+
+LOCAL = Principal(None, "admin", None, "local")
+
+
+@dataclass(slots=True)
+class ApiKey:
+    id: str
+    name: str
+    role: str
+    collections: list[str]  # ["*"]: all
+    created_at: str
+    created_by: str
+    revoked_at: str | None = None
+
+    def principal(self) -> Principal:
+        grant = None if ALL in self.collections else tuple(self.collections)
+        return Principal(self.id, self.role, grant, self.name)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class KeyStore(Protocol):
+    def create(self, name: str, role: str, collections: Sequence[str],
+               created_by: str) -> tuple[ApiKey, str]:
+        """A new key and its token (the only time the token exists outside the caller)."""
+        ...
+
+    def list(self) -> list[ApiKey]: ...
+    def revoke(self, key_id: str) -> ApiKey: ...
+    def authenticate(self, token: str) -> Principal: ...
+    def get(self, key_id: str) -> ApiKey | None: ...
+    def principal(self, key_id: str) -> Principal: ...
+    def any_active(self) -> bool: ...
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> tuple[str, str]:
+    """(key id, token). 256 random bits: a plain sha256 is enough, nothing to brute-force."""
+    key_id = secrets.token_hex(6)
+    return key_id, f"ek_{key_id}_{secrets.token_urlsafe(32)}"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class SqliteKeyStore:
+    """Keys in the library's SQLite file (table api_keys, migration 5 of the store)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.db = SqliteDb(path)
+        self._active: bool | None = None  # cached: asked on every request
+
+    def create(self, name: str, role: str, collections: Sequence[str],
+               created_by: str) -> tuple[ApiKey, str]:
+        if role not in ROLES:
+            raise InputError(f"unknown role {role!r}; use {', '.join(ROLES)}")
+        grant = sorted({c if c == ALL else check_collection(c) for c in collections}) or [ALL]
+        if ALL in grant:
+            grant = [ALL]
+        key_id, token = new_token()
+        key = ApiKey(key_id, (name or "").strip()[:100] or key_id, role, grant, _now(),
+                     created_by)
+        with self.db.write() as conn:
+            conn.execute("insert into api_keys values (?,?,?,?,?,?,?,?)",
+                         (key.id, token_hash(token), key.name, key.role,
+                          json.dumps(key.collections), key.created_at, key.created_by, None))
+        self._active = True
+        return key, token
+
+    def _row(self, row: tuple) -> ApiKey:
+        return ApiKey(row[0], row[1], row[2], json.loads(row[3]), row[4], row[5], row[6])
+
+    _SELECT = ("select id, name, role, collections, created_at, created_by, revoked_at "
+               "from api_keys")
+
+    def list(self) -> list[ApiKey]:
+        rows = self.db.conn().execute(self._SELECT + " order by created_at, id").fetchall()
+        return [self._row(r) for r in rows]
+
+    def get(self, key_id: str) -> ApiKey | None:
+        row = self.db.conn().execute(self._SELECT + " where id = ?", (key_id,)).fetchone()
+        return self._row(row) if row else None
+
+    def revoke(self, key_id: str) -> ApiKey:
+        with self.db.write() as conn:
+            cur = conn.execute("update api_keys set revoked_at = ? where id = ? and "
+                               "revoked_at is null", (_now(), key_id))
+        key = self.get(key_id)
+        if key is None:
+            raise NotFound(f"no key {key_id!r}")
+        if not cur.rowcount and key.revoked_at is None:  # pragma: no cover - defensive
+            raise InputError(f"key {key_id!r} could not be revoked")
+        self._active = None
+        return key
+
+    def authenticate(self, token: str) -> Principal:
+        token = (token or "").strip()
+        if not _TOKEN.match(token):
+            raise Unauthorized("not an Earnest API key (ek_...)")
+        row = self.db.conn().execute(self._SELECT + " where secret_sha256 = ?",
+                                     (token_hash(token),)).fetchone()
+        if row is None:
+            raise Unauthorized("unknown API key")
+        key = self._row(row)
+        if key.revoked_at:
+            raise Unauthorized("this API key was revoked")
+        return key.principal()
+
+    def principal(self, key_id: str) -> Principal:
+        """A session's key, checked again on every request (a revoked key ends its sessions)."""
+        key = self.get(key_id)
+        if key is None or key.revoked_at:
+            raise Unauthorized("the key of this session was revoked; sign in again")
+        return key.principal()
+
+    def any_active(self) -> bool:
+        # Only "yes" is cached: a key made by `earnest keys create` while the server runs
+        # must switch auth on at once; a stale "yes" errs on the safe side.
+        if not self._active:
+            self._active = bool(self.db.conn().execute(
+                "select exists(select 1 from api_keys where revoked_at is null)").fetchone()[0])
+        return self._active
+
+
+__all__ = ["ALL", "LOCAL", "ROLES", "ApiKey", "KeyStore", "Principal", "SqliteKeyStore",
+           "check_collection", "new_token", "token_hash"]

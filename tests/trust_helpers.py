@@ -1,0 +1,71 @@
+"""A library with two collections and keys for each, for the trust tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from earnest import Earnest, Settings
+from earnest.samples import sample_dir
+
+from .pdfs import make_pdf
+
+ALPHA, BETA = "alpha-team", "beta-desk"
+B_CALL, B_PDF = "ZORB_Q2_2025_call", "ZORB_2025_10Q"
+# Words only B's documents contain: none may reach a caller of A.
+B_SENTENCES = [
+    "Plasma revenue was $777.7 million, driven by the Zorbatron Quasar line.",
+    "Quasar backlog reached $313.9 million at the end of the quarter.",
+]
+# "zorb" covers B's company (its label is ZORB), its document names and its words.
+B_MARKERS = ["zorb", "quasar", "777.7", "313.9", BETA]
+
+
+def write_b_docs(folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    call = folder / f"{B_CALL}.txt"
+    call.write_text(
+        "Zorbatron Q2 2025 Earnings Call Transcript\n\nPrepared Remarks:\n\nOperator\n"
+        "Welcome to the Zorbatron second quarter call.\n\n"
+        "Ada Vance -- Chief Financial Officer\n"
+        f"{B_SENTENCES[0]} Revenue in the quarter grew because of strong plasma demand. "
+        f"{B_SENTENCES[1]}\n", encoding="utf-8")
+    pdf = make_pdf(folder / f"{B_PDF}.pdf", [[
+        "Zorbatron Corp Quarterly Report for the quarter ended June 30, 2025",
+        "Net revenue was $777.7 million in the second quarter of 2025.",
+        "The Quasar segment grew revenue by 12% compared with a year earlier.",
+    ]])
+    return [call, pdf]
+
+
+@dataclass
+class TwoCollections:
+    service: Earnest
+    tokens: dict[str, str] = field(default_factory=dict)  # reader_a, editor_a, reader_b, ...
+    key_ids: dict[str, str] = field(default_factory=dict)
+
+    def headers(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def principal(self, who: str) -> Any:
+        assert self.service.keys is not None
+        return self.service.keys.authenticate(self.tokens[who])
+
+
+def two_collections(root: Path, embedder: Any, **overrides: Any) -> TwoCollections:
+    """Samples (NWIN) in ALPHA, Zorbatron's documents in BETA; keys for each; no rate limit
+    unless asked."""
+    overrides.setdefault("auth__rate_per_minute", 0)
+    service = Earnest(Settings.load(root / "library", env={}, **overrides), embedder=embedder)
+    report = service.ingest([sample_dir()], collection=ALPHA)
+    assert report.count("ingested") == 2, report.to_dict()
+    report = service.ingest(write_b_docs(root / "b-docs"), collection=BETA)
+    assert report.count("ingested") == 2, report.to_dict()
+    lib = TwoCollections(service)
+    for who, role, grant in [("reader_a", "reader", [ALPHA]), ("editor_a", "editor", [ALPHA]),
+                             ("reader_b", "reader", [BETA]), ("editor_b", "editor", [BETA]),
+                             ("admin", "admin", [])]:
+        key, token = service.create_key(who, role, grant)
+        lib.tokens[who], lib.key_ids[who] = token, key.id
+    return lib
