@@ -27,7 +27,7 @@ MIGRATIONS: list[str] = [
         page_count integer not null,
         chunk_count integer not null,
         added_at text not null,
-        metadata jsonb not null default '{}',
+        metadata jsonb not null default '{{}}',
         primary key (collection, id),
         unique (collection, doc_name)
     );
