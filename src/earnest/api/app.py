@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -27,6 +28,7 @@ from earnest.api.auth import Auth
 from earnest.api.jobs import IngestJobs
 from earnest.api.metrics import Metrics
 from earnest.api.requests import RequestIdFilter, RequestIds
+from earnest.library_scope import public_companies
 from earnest.service import Earnest
 from earnest.settings import Settings
 
@@ -141,6 +143,8 @@ def create_app(settings: Settings | None = None, *, service: Earnest | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.jobs.start()  # again, if an earlier lifespan stopped it
+        # The list of listed companies takes up to a second to load: not on a first question.
+        threading.Thread(target=public_companies, daemon=True, name="warm-up").start()
         yield
         app.state.jobs.close()
         service.close()
