@@ -47,8 +47,9 @@ def test_chunks_fit_the_embedding_model(embedder) -> None:
 
 def _untruncated_counter():
     """Word pieces as the embedding model's tokenizer makes them, without a length cap."""
-    from earnest.embedding import _model_files
     from tokenizers import Tokenizer
+
+    from earnest.embedding import _model_files
 
     tok = Tokenizer.from_file(str(_model_files()[1]))
     tok.no_truncation()

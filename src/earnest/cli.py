@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -25,12 +26,44 @@ from earnest.service import Earnest, FileResult
 from earnest.settings import Settings
 from earnest.store import Filters
 
+_UsageError = typer.core._click.exceptions.UsageError  # typer vendors its own click
+
+
+def _users_fault(exc: Any, args: list[str]) -> None:
+    exc.exit_code = 1
+    files = [a for a in args if a.startswith("-") and len(a) > 1 and Path(a).exists()]
+    if files:
+        exc.message += (f"; {files[0]!r} is a file: write ./{files[0]} or put -- before "
+                        "the file names")
+
+
+class _Commands(typer.core.TyperGroup):
+    """Usage errors are the user's: exit 1 (click's default 2 is our internal error)."""
+
+    def make_context(self, info_name: Any, args: list[str], *rest: Any, **kw: Any) -> Any:
+        given = list(args)
+        try:
+            return super().make_context(info_name, args, *rest, **kw)
+        except _UsageError as exc:
+            _users_fault(exc, given)
+            raise
+
+    def invoke(self, ctx: Any) -> Any:
+        given = [*ctx._protected_args, *ctx.args]
+        try:
+            return super().invoke(ctx)
+        except _UsageError as exc:
+            _users_fault(exc, given)
+            raise
+
+
 app = typer.Typer(help="Answers questions about financial documents, citing every claim.",
-                  no_args_is_help=True, add_completion=False)
-docs_app = typer.Typer(help="What is in the library: list, show, remove.", no_args_is_help=True)
+                  no_args_is_help=True, add_completion=False, cls=_Commands)
+docs_app = typer.Typer(help="What is in the library: list, show, remove.", no_args_is_help=True,
+                       cls=_Commands)
 app.add_typer(docs_app, name="docs")
 eval_app = typer.Typer(help="Measure retrieval quality on a labelled data set.",
-                       no_args_is_help=True)
+                       no_args_is_help=True, cls=_Commands)
 app.add_typer(eval_app, name="eval")
 
 out = Console(soft_wrap=True)
@@ -146,7 +179,8 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files and folders."
             else:
                 if not sys.stderr.isatty():
                     for f in report.files:
-                        detail = f.error if f.status == "failed" else f"{f.pages} pages"
+                        detail = f.error if f.status == "failed" else f"{f.pages} pages" + (
+                            f" (note: {f.note})" if f.note else "")
                         out.print(f"{f.status:>9} {f.path}: {detail}", highlight=False)
                 out.print(f"{report.count('ingested')} ingested, {report.count('unchanged')} "
                           f"unchanged, {report.count('failed')} failed; {report.embedded} "

@@ -34,6 +34,12 @@ class UnsupportedFileType(DocumentError):
     code = "unsupported_file_type"
 
 
+class BadName(DocumentError):
+    """A file name that cannot be a document name (control characters, only dots, ...)."""
+
+    code = "bad_name"
+
+
 class EmptyDocument(DocumentError):
     code = "empty_document"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -12,7 +13,14 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol
 from earnest.answer import AnswerDraft, Answerer, AskEvent, ExtractiveAnswerer
 from earnest.chunking import chunk_document, estimate_tokens
 from earnest.embedding import Embedder, make_embedder
-from earnest.errors import DocumentError, IndexMismatch, InputError, LLMNotConfigured, NotFound
+from earnest.errors import (
+    BadName,
+    DocumentError,
+    IndexMismatch,
+    InputError,
+    LLMNotConfigured,
+    NotFound,
+)
 from earnest.metadata import describe
 from earnest.models import Answer, DocumentInfo, SearchResult
 from earnest.readers import is_supported, read_document
@@ -79,13 +87,44 @@ def collect_files(paths: Iterable[str | Path]) -> list[Path]:
     out: dict[Path, None] = {}
     for raw in paths:
         path = Path(raw).expanduser()
-        if path.is_dir():
+        try:
+            is_dir = path.is_dir()
+        except OSError:  # unreadable: ingest_file reports it, and the others go on
+            is_dir = False
+        if is_dir:
             for child in sorted(path.rglob("*")):
                 if child.is_file() and is_supported(child) and not child.name.startswith("."):
                     out.setdefault(child, None)
         else:
             out.setdefault(path, None)
     return list(out)
+
+
+MAX_NAME_CHARS = 200  # of a document name (the file name without its extension)
+# Characters no document name may hold: they break URLs, shells, terminals or file systems.
+_BAD_NAME_CHARS = set('<>:"|?*\\/') | {"\u2028", "\u2029"} | {
+    chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}  # bidi overrides
+
+
+def document_name(filename: str) -> str:
+    """The document name of a file (its name without extension), or BadName. The one input
+    check of names, for the CLI and the API alike."""
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    shown = repr(base)[1:-1]  # control characters escaped, so the message is one honest line
+    stem = Path(base).stem if base not in (".", "..") else base
+    bad = sorted({c for c in base if c in _BAD_NAME_CHARS or ord(c) < 32 or 0x7F <= ord(c) < 0xA0})
+    problem = None
+    if bad:
+        problem = f"the name holds {', '.join(repr(c) for c in bad)}"
+    elif not stem.strip(". "):
+        problem = "the name has nothing but dots and spaces before its extension"
+    elif stem != stem.strip() or stem.startswith("."):
+        problem = "the name starts or ends with white space, or starts with a dot"
+    elif len(stem) > MAX_NAME_CHARS:
+        problem = f"the name is longer than {MAX_NAME_CHARS} characters"
+    if problem:
+        raise BadName(f"{problem}; rename the file", path=shown)
+    return stem
 
 
 _INT_FIELDS = {"fiscal_year", "fiscal_quarter"}
@@ -224,12 +263,16 @@ class Earnest:
         return result
 
     def _read_bytes(self, path: Path) -> bytes:
-        if not path.exists():
-            raise DocumentError("no such file", path=str(path))
-        if not path.is_file():
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            raise DocumentError("no such file", path=str(path)) from None
+        except OSError as exc:  # permission denied, name too long, ...
+            raise DocumentError(f"cannot read the file: {exc.strerror}", path=str(path)) from None
+        if not stat.S_ISREG(info.st_mode):
             raise DocumentError("not a regular file", path=str(path))
         limit = int(self.settings.max_file_mb * 1024 * 1024)
-        size = path.stat().st_size
+        size = info.st_size
         if size > limit:
             raise DocumentError(f"the file is {size / 2**20:.1f} MB, over the "
                                 f"{self.settings.max_file_mb:g} MB limit (max_file_mb)",
@@ -244,7 +287,7 @@ class Earnest:
         """Parse, chunk and store one document (not yet embedded). A document of the same
         name from another path is refused unless ``replace`` (the caller has checked)."""
         t0 = time.perf_counter()
-        doc_name = Path(filename).stem
+        doc_name = document_name(filename)
         content_hash = hashlib.sha256(data).hexdigest()
         existing = self.store.find_by_hash(content_hash)
         if existing is not None:
@@ -284,7 +327,7 @@ class Earnest:
             self._forget_original(current)  # the replaced version's copy, if nothing uses it
         return FileResult(path=source_path or filename, status="ingested",
                           doc_name=info.doc_name, pages=info.page_count, chunks=info.chunk_count,
-                          seconds=round(time.perf_counter() - t0, 3))
+                          note=parsed.note, seconds=round(time.perf_counter() - t0, 3))
 
     def embed_pending(self, progress: IngestProgress | None = None, batch: int = 256) -> int:
         """Embed every chunk that has no vector yet; safe to interrupt and resume."""
@@ -465,4 +508,4 @@ class Earnest:
         return self.store.stats()
 
 
-__all__ = ["Earnest", "FileResult", "IngestReport", "collect_files"]
+__all__ = ["Earnest", "FileResult", "IngestReport", "collect_files", "document_name"]

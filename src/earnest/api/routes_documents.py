@@ -24,9 +24,10 @@ from earnest.api.schemas import (
     MetadataUpdate,
     PageTextPublic,
 )
+from earnest.errors import BadName
 from earnest.page_images import find_highlights, locate, render_page
 from earnest.readers import SUPPORTED_SUFFIXES
-from earnest.service import Earnest
+from earnest.service import Earnest, document_name
 
 router = APIRouter(prefix="/v1", tags=["documents"], responses=ERRORS)
 
@@ -37,32 +38,30 @@ Offset = Annotated[int | None, Query(ge=0, le=10_000_000)]
 _READ = 1 << 20
 
 
-_MAX_NAME = 200  # characters of a document name (the file name without its extension)
-
-
 async def _receive(upload: UploadFile, max_mb: float, incoming: Path,
                    service: Earnest, replace: bool) -> tuple[JobFile, Path | None]:
     """Spool one uploaded file to disk (never whole into memory), refusing what can be
     refused without parsing it."""
     limit = int(max_mb * 2**20)
-    name = Path((upload.filename or "").replace("\\", "/")).name.strip()
+    name = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     job_file = JobFile(filename=name or "(unnamed)", size=0)
 
-    def refuse(code: str, message: str) -> tuple[JobFile, None]:
+    def refuse(code: str, message: str, *, named: bool = False) -> tuple[JobFile, None]:
         job_file.status, job_file.error_code = "failed", code
-        job_file.error = f"{job_file.filename}: {message}"
+        job_file.error = message if named else f"{job_file.filename}: {message}"
         return job_file, None
 
-    suffix = Path(name).suffix.lower()
-    if not name or name.startswith("."):
+    if not name.strip():
         return refuse("bad_document", "the upload has no file name")
+    try:
+        doc_name = document_name(name)
+    except BadName as exc:
+        return refuse(exc.code, str(exc), named=True)
+    suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         return refuse("unsupported_file_type",
                       f"unsupported file type {suffix or '(no extension)'}; Earnest reads "
                       f"{', '.join(sorted(SUPPORTED_SUFFIXES))}")
-    if len(Path(name).stem) > _MAX_NAME:
-        return refuse("bad_document", f"the file name is longer than {_MAX_NAME} characters; "
-                                      "rename it")
     incoming.mkdir(parents=True, exist_ok=True)
     spool = incoming / f"{uuid.uuid4().hex}{suffix}"
     digest = hashlib.sha256()
@@ -79,7 +78,7 @@ async def _receive(upload: UploadFile, max_mb: float, incoming: Path,
     if not job_file.size:
         spool.unlink(missing_ok=True)
         return refuse("empty_document", "the file is empty (0 bytes)")
-    existing = service.store.get_document(Path(name).stem)
+    existing = service.store.get_document(doc_name)
     if existing is not None and existing.content_hash != digest.hexdigest() and not replace:
         spool.unlink(missing_ok=True)
         return refuse("conflict", f"the library already holds a different document named "

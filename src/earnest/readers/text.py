@@ -64,4 +64,8 @@ class TextReader:
         pages = [Page(i + 1, part.strip("\n")) for i, part in enumerate(text.split("\f"))]
         pages = [p for p in pages if p.text.strip()] or pages[:1]
         # Blank pages (a trailing form feed) are dropped; the others keep their numbers.
-        return ParsedDocument(pages=pages, file_type=self.file_type, encoding=encoding)
+        note = None if encoding.startswith(("utf-", "ascii")) else (
+            f"not valid UTF-8: decoded as {encoding}, which is a guess; check the text, or "
+            "save the file as UTF-8 and ingest it again")
+        return ParsedDocument(pages=pages, file_type=self.file_type, encoding=encoding,
+                              note=note)
