@@ -52,6 +52,44 @@ class _MetricsMiddleware:
                 time.perf_counter() - started)
 
 
+# No inline script or style, nothing from elsewhere, never framed (clickjacking).
+APP_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+           "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+           "frame-ancestors 'none'")
+# FastAPI's /docs and /redoc pages load Swagger UI / ReDoc from a CDN with an inline script.
+_DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+             "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net "
+             "https://fonts.googleapis.com; "
+             "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https:; "
+             "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+_DOCS_PATHS = ("/docs", "/redoc")
+
+
+class _SecurityHeaders:
+    """Headers every response carries, unless a route set its own (a download's sandbox)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        csp = _DOCS_CSP if scope["path"].startswith(_DOCS_PATHS) else APP_CSP
+        extra = [(b"content-security-policy", csp.encode()),
+                 (b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
+                 (b"referrer-policy", b"no-referrer")]
+
+        async def add(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                have = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []),
+                                      *((k, v) for k, v in extra if k not in have)]
+            await send(message)
+
+        await self.app(scope, receive, add)
+
+
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "testserver"}  # testserver: Starlette's client
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -154,5 +192,6 @@ def create_app(settings: Settings | None = None, *, service: Earnest | None = No
         return FileResponse(str(STATIC / "index.html"), headers={"Cache-Control": "no-cache"})
 
     app.add_middleware(_RequestGuard, settings=service.settings)
+    app.add_middleware(_SecurityHeaders)  # outside the guard: its refusals get them too
     app.add_middleware(_MetricsMiddleware, metrics=metrics)
     return app

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 import uuid
 from pathlib import Path
 from typing import Annotated, Any
@@ -161,9 +160,12 @@ def original(doc_name: DocName, service: Service) -> FileResponse:
     info = service.document(doc_name)
     path = service.original_path(doc_name)
     filename = Path(info.source_path).name or f"{doc_name}{path.suffix}"
-    return FileResponse(path, filename=filename,
-                        media_type=mimetypes.guess_type(filename)[0] or
-                        "application/octet-stream")
+    # Saved, never shown in the app's origin: a stored file cannot run script there.
+    kind = "application/pdf" if info.file_type == "pdf" else "text/plain"
+    return FileResponse(path, filename=filename, media_type=kind,
+                        content_disposition_type="attachment",
+                        headers={"Content-Security-Policy":
+                                 "sandbox; default-src 'none'; frame-ancestors 'none'"})
 
 
 @router.get("/documents/{doc_name}/pages/{page}", response_model=PageTextPublic,
