@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -15,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from earnest import __version__
 from earnest.api import errors, routes_ask, routes_documents, routes_info, routes_system
-from earnest.api.jobs import IngestJobs
+from earnest.api.jobs import IngestJobs, spool_dir
 from earnest.api.metrics import Metrics
 from earnest.service import Earnest
 from earnest.settings import Settings
@@ -90,6 +92,7 @@ class _SecurityHeaders:
         await self.app(scope, receive, add)
 
 
+_MAX_BODY = 1 << 20  # of any request but an upload (a question, a metadata correction)
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "testserver"}  # testserver: Starlette's client
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -127,11 +130,50 @@ class _RequestGuard:
             refusal = (413, "too_large", f"the upload is over the "
                        f"{self.max_upload / 2**20:g} MB limit (server.max_upload_mb)")
         if refusal is None:
-            await self.app(scope, receive, send)
+            upload = scope["path"] == "/v1/documents"
+            await self._limited(scope, receive, send,
+                                self.max_upload if upload else _MAX_BODY, upload)
             return
         status, code, message = refusal
         response = JSONResponse(errors.error_body(code, message), status_code=status)
         await response(scope, receive, send)
+
+    async def _limited(self, scope: dict, receive: Any, send: Any, limit: int,
+                       upload: bool) -> None:
+        """Count the body as it arrives (chunked uploads have no Content-Length): past the
+        limit the app sees the client hang up, and the caller gets 413."""
+        received, over, sent = 0, False, False
+
+        async def counted() -> dict:
+            nonlocal received, over
+            if over:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    over = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def relay(message: dict) -> None:
+            nonlocal sent
+            if not over:
+                sent = True
+                await send(message)
+
+        try:
+            await self.app(scope, counted, relay)
+        except Exception:
+            if not over:
+                raise
+        if over and not sent:
+            what = ("the upload is over the {:g} MB limit (server.max_upload_mb)" if upload
+                    else "the request body is over {:g} MB")
+            response = JSONResponse(
+                errors.error_body("too_large", what.format(limit / 2**20)), status_code=413,
+                headers={"Connection": "close"})
+            await response(scope, receive, send)
 
 
 def _hostname(value: str) -> str:
@@ -154,11 +196,27 @@ def _cross_site(headers: dict[str, str], host: str) -> bool:
 
 
 def _forget_stale_uploads(incoming: Path) -> None:
-    """Spooled uploads a crashed server never ingested (a day old): their jobs are gone."""
-    if incoming.is_dir():
-        for spool in incoming.iterdir():
-            if time.time() - spool.stat().st_mtime > 86400:
-                spool.unlink(missing_ok=True)
+    """Spooled uploads of servers that are gone (killed before they could clean up): their
+    jobs went with them. Another live server's spools stay."""
+    if not incoming.is_dir():
+        return
+    for entry in incoming.iterdir():
+        if entry.is_dir() and entry.name.isdigit() and _alive(int(entry.name)):
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:  # the flat layout of earlier versions
+            entry.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def create_app(settings: Settings | None = None, *, service: Earnest | None = None) -> FastAPI:
@@ -170,7 +228,8 @@ def create_app(settings: Settings | None = None, *, service: Earnest | None = No
     async def lifespan(app: FastAPI):
         app.state.jobs.start()  # again, if an earlier lifespan stopped it
         yield
-        app.state.jobs.close()
+        app.state.jobs.close()  # cancels what is still queued
+        shutil.rmtree(spool_dir(service.home), ignore_errors=True)
         service.close()
 
     app = FastAPI(title="Earnest", version=__version__, lifespan=lifespan,

@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse
 
 from earnest.api.deps import Jobs, MetricsDep, Service
 from earnest.api.errors import ApiError
-from earnest.api.jobs import JobFile
+from earnest.api.jobs import JobFile, spool_dir
 from earnest.api.schemas import (
     ERRORS,
     DocumentPublic,
@@ -31,6 +31,9 @@ from earnest.service import Earnest, document_name
 router = APIRouter(prefix="/v1", tags=["documents"], responses=ERRORS)
 
 DocName = Annotated[str, PathParam(min_length=1, max_length=300)]
+# Any other string is simply no job: 404, the same answer as for a forgotten job.
+JobId = Annotated[str, PathParam(max_length=100, examples=["3-1f2e3d4c"],
+                                 description="The id POST /v1/documents returned")]
 PageNo = Annotated[int, PathParam(ge=1, le=100000)]
 Quote = Annotated[str | None, Query(max_length=5000, description="Words to highlight")]
 Offset = Annotated[int | None, Query(ge=0, le=10_000_000)]
@@ -64,16 +67,20 @@ async def _receive(upload: UploadFile, max_mb: float, incoming: Path,
     incoming.mkdir(parents=True, exist_ok=True)
     spool = incoming / f"{uuid.uuid4().hex}{suffix}"
     digest = hashlib.sha256()
-    with spool.open("wb") as out:
-        while chunk := await upload.read(_READ):
-            job_file.size += len(chunk)
-            if job_file.size > limit:
-                out.close()
-                spool.unlink(missing_ok=True)
-                return refuse("too_large", f"the file is over the {max_mb:g} MB limit "
-                                           "(max_file_mb)")
-            digest.update(chunk)
-            out.write(chunk)
+    try:
+        with spool.open("wb") as out:
+            while chunk := await upload.read(_READ):
+                job_file.size += len(chunk)
+                if job_file.size > limit:
+                    out.close()
+                    spool.unlink(missing_ok=True)
+                    return refuse("too_large", f"the file is over the {max_mb:g} MB limit "
+                                               "(max_file_mb)")
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:  # the client went away, or the server stops: leave nothing
+        spool.unlink(missing_ok=True)
+        raise
     if not job_file.size:
         spool.unlink(missing_ok=True)
         return refuse("empty_document", "the file is empty (0 bytes)")
@@ -99,7 +106,7 @@ async def upload(files: Annotated[list[UploadFile], File(description="PDF, TXT o
     if len(files) > settings.server.max_upload_files:
         raise ApiError(413, "too_many_files", f"{len(files)} files in one upload; the limit "
                        f"is {settings.server.max_upload_files} (server.max_upload_files)")
-    incoming = service.home / "incoming"
+    incoming = spool_dir(service.home)
     received = [await _receive(f, settings.max_file_mb, incoming, service, replace)
                 for f in files]
     if all(data is None for _, data in received):
@@ -119,12 +126,32 @@ async def upload(files: Annotated[list[UploadFile], File(description="PDF, TXT o
 
 
 @router.get("/jobs/{job_id}", response_model=JobPublic, summary="An upload job's progress")
-def job(job_id: Annotated[str, PathParam(max_length=100)], jobs: Jobs) -> dict[str, Any]:
+def job(job_id: JobId, jobs: Jobs) -> dict[str, Any]:
     found = jobs.get(job_id)
     if found is None:
         raise ApiError(404, "not_found", f"no upload job {job_id!r} (finished jobs are kept "
                                          "for a while, then forgotten)")
     return found.to_dict()
+
+
+def _cancel(job_id: str, jobs: Jobs) -> dict[str, Any]:
+    found = jobs.get(job_id)
+    if found is None:
+        raise ApiError(404, "not_found", f"no upload job {job_id!r} (finished jobs are kept "
+                                         "for a while, then forgotten)")
+    return jobs.cancel(found).to_dict()
+
+
+@router.delete("/jobs/{job_id}", response_model=JobPublic,
+               summary="Cancel an upload job: files not yet started are dropped")
+def cancel_job(job_id: JobId, jobs: Jobs) -> dict[str, Any]:
+    return _cancel(job_id, jobs)
+
+
+@router.post("/jobs/{job_id}/cancel", response_model=JobPublic,
+             summary="Cancel an upload job (the same as DELETE /v1/jobs/{job_id})")
+def cancel_job_post(job_id: JobId, jobs: Jobs) -> dict[str, Any]:
+    return _cancel(job_id, jobs)
 
 
 @router.get("/documents", response_model=DocumentsPublic, summary="Every document")

@@ -559,6 +559,7 @@ function uploadOne(file) {
       const job = await api(`/v1/jobs/${enc(jobId)}`);
       const f = job.files[0];
       if (f.status === "failed") return finish("failed", f.error);
+      if (f.status === "cancelled") return finish("failed", "cancelled");
       if (f.status === "done") return finish("done", `ingested: ${f.pages} pages, ${f.chunks} chunks`);
       if (f.status === "unchanged") {
         return finish("done", f.note ? `already in the library (${f.note})` : "already in the library");
