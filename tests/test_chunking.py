@@ -69,6 +69,6 @@ def test_a_page_without_punctuation_is_cut_into_bounded_chunks() -> None:
     assert max(real([c.text for c in chunks if c.page_start == 1])) <= settings.max_tokens + 8
     for c in chunks:
         assert pages[c.page_start - 1].text[c.char_start:c.char_end] == c.text
-        assert len(c.context) <= 1000
+        assert len(c.context) < 100  # the 300,000 characters are no heading
     covered = sum(len(c.text) for c in chunks if c.page_start == 2)
     assert covered >= 300_000  # nothing dropped

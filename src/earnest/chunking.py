@@ -15,7 +15,6 @@ _BOILERPLATE_HEADINGS = {"table of contents", "index"}
 # punctuation would otherwise become one chunk of any size. Well above the longest unit of
 # ordinary filings and transcripts (about 5,700 characters), so they chunk as they always did.
 MAX_UNIT_CHARS = 8000
-_MAX_HEADING_CHARS = 300  # of each page heading put in a chunk's context
 _WORD = re.compile(r"\S+")
 
 
@@ -79,9 +78,10 @@ def _leading_headings(text: str, units: list[Span]) -> str:
         if unit.kind == "sentence":
             break
         piece = unit.text(text).strip()
-        if piece.lower() in _BOILERPLATE_HEADINGS or piece.isdigit():
+        if piece.lower() in _BOILERPLATE_HEADINGS or piece.isdigit() or \
+                len(piece) > MAX_UNIT_CHARS:  # a run of text, not a heading
             continue
-        out.append(piece[:_MAX_HEADING_CHARS])
+        out.append(piece)
         if len(out) == 4:
             break
     return " ".join(out)
