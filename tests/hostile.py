@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 import struct
 import zlib
-from pathlib import Path
 
 from .pdfs import make_encrypted_pdf, make_pdf, make_scanned_pdf
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 import typer.core
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -127,6 +128,17 @@ def _fail(as_json: bool, code: str, message: str, exit_code: int) -> None:
     raise typer.Exit(exit_code)
 
 
+def _shown(path: str) -> str:
+    """A path as one line: control characters escaped (a name must not drive the terminal)."""
+    return path if path.isprintable() else repr(path)[1:-1]
+
+
+def _error_detail(result: FileResult) -> str:
+    """The error without the file name the line already starts with."""
+    return (result.error or "").removeprefix(f"{result.path}: ").removeprefix(
+        f"{_shown(result.path)}: ")
+
+
 class _Bars:
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
@@ -147,11 +159,12 @@ class _Bars:
         self.progress.update(self.pages, completed=self.pages_done, total=self.pages_done)
         self.progress.update(self.chunks, completed=self.chunks_done, total=self.chunks_done)
         style = {"ingested": "green", "unchanged": "dim", "failed": "red"}[result.status]
-        detail = (result.error if result.status == "failed"
+        detail = (_error_detail(result) if result.status == "failed"
                   else f"{result.pages} pages, {result.chunks} chunks"
                   + (f" ({result.note})" if result.note else ""))
-        self.progress.console.print(f"[{style}]{result.status:>9}[/] {result.path}: {detail}",
-                                    highlight=False)
+        self.progress.console.print(
+            f"[{style}]{result.status:>9}[/] {escape(_shown(result.path))}: {escape(detail)}",
+            highlight=False)
 
     def embedding(self, done: int, total: int) -> None:
         self.progress.update(self.embed, completed=done, total=max(total, done))
@@ -179,9 +192,10 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files and folders."
             else:
                 if not sys.stderr.isatty():
                     for f in report.files:
-                        detail = f.error if f.status == "failed" else f"{f.pages} pages" + (
-                            f" (note: {f.note})" if f.note else "")
-                        out.print(f"{f.status:>9} {f.path}: {detail}", highlight=False)
+                        detail = _error_detail(f) if f.status == "failed" else \
+                            f"{f.pages} pages" + (f" (note: {f.note})" if f.note else "")
+                        out.print(f"{f.status:>9} {_shown(f.path)}: {detail}",
+                                  highlight=False, markup=False)
                 out.print(f"{report.count('ingested')} ingested, {report.count('unchanged')} "
                           f"unchanged, {report.count('failed')} failed; {report.embedded} "
                           f"passages embedded in {report.seconds:.1f}s", highlight=False)

@@ -40,6 +40,12 @@ class BadName(DocumentError):
     code = "bad_name"
 
 
+class TooLarge(DocumentError):
+    """Over a size limit: the file, its text, or what one of its streams inflates to."""
+
+    code = "too_large"
+
+
 class EmptyDocument(DocumentError):
     code = "empty_document"
 

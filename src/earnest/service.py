@@ -303,7 +303,8 @@ class Earnest:
                 f"the library already holds a document named {doc_name!r}, from "
                 f"{current.source_path}; names are file names without extension: rename one "
                 f"file, or `earnest docs remove {doc_name}` first", path=source_path)
-        parsed = read_document(data, source_path or filename)
+        parsed = read_document(data, source_path or filename,
+                               max_chars=self.settings.max_document_chars)
         found = transcript_segments(parsed.pages)
         chunks = chunk_document(parsed.pages, self.settings.chunk,
                                 doc_context=doc_name.replace("_", " "),

@@ -157,6 +157,9 @@ class LLMSettings(_Section):
 class Settings(_Section):
     library: Path = DEFAULT_HOME
     max_file_mb: float = Field(200.0, gt=0)
+    # Characters of text in one document (a 10-K has about 1.5 million); ingesting costs
+    # about 80 MB of memory per million, so the default keeps a file well under 1 GB.
+    max_document_chars: int = Field(5_000_000, ge=1000)
     chunk: ChunkSettings = ChunkSettings()
     embed: EmbedSettings = EmbedSettings()
     retrieve: RetrieveSettings = RetrieveSettings()
