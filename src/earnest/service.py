@@ -278,9 +278,14 @@ class Earnest:
                                 f"{self.settings.max_file_mb:g} MB limit (max_file_mb)",
                                 path=str(path))
         try:
-            return path.read_bytes()
+            with path.open("rb") as fh:
+                data = fh.read(limit + 1)  # the file may grow while it is read
         except OSError as exc:
             raise DocumentError(f"cannot read the file: {exc.strerror}", path=str(path)) from exc
+        if len(data) > limit:
+            raise DocumentError(f"the file grew past the {self.settings.max_file_mb:g} MB limit "
+                                "(max_file_mb) while it was read", path=str(path))
+        return data
 
     def ingest_bytes(self, data: bytes, filename: str, *, source_path: str = "",
                      replace: bool = False) -> FileResult:

@@ -83,6 +83,9 @@ class ServerSettings(_Section):
     # Host names the server answers to (DNS-rebinding guard). Empty: the loopback names and
     # `host`; "*": any (the default when `host` is not a loopback address).
     allowed_hosts: list[str] = Field(default_factory=list)
+    # Page images rendered at once; more get 503 with Retry-After (pdfium renders one at a
+    # time anyway, and each waiting request would hold a worker thread).
+    max_renders: int = Field(2, ge=1, le=64)
 
 
 class ModelPrice(_Section):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -237,6 +238,7 @@ def create_app(settings: Settings | None = None, *, service: Earnest | None = No
                               "claim. Errors are `{\"error\": {\"code\", \"message\"}}`.")
     app.state.service = service
     app.state.metrics = metrics
+    app.state.renders = threading.BoundedSemaphore(service.settings.server.max_renders)
     app.state.jobs = IngestJobs(service, metrics, keep=service.settings.server.keep_jobs)
     _forget_stale_uploads(service.home / "incoming")
     errors.install(app)

@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 
@@ -217,12 +217,21 @@ def _pdf(service: Service, doc_name: str) -> Path:
 
 @router.get("/documents/{doc_name}/pages/{page}/image", summary="A PDF page as PNG, with the "
             "quote highlighted", response_class=Response,
-            responses={200: {"content": {"image/png": {}}}, 409: ERRORS[400]})
-def page_image(doc_name: DocName, page: PageNo, service: Service, quote: Quote = None,
+            responses={200: {"content": {"image/png": {}}}, 409: ERRORS[400],
+                       503: ERRORS[400]})
+def page_image(request: Request, doc_name: DocName, page: PageNo, service: Service,
+               quote: Quote = None,
                start: Offset = None, end: Offset = None,
                scale: Annotated[float, Query(ge=0.2, le=4)] = 1.5) -> Response:
-    image = render_page(_pdf(service, doc_name), page, scale=scale, quote=quote,
-                        start=start, end=end)
+    renders = request.app.state.renders
+    if not renders.acquire(blocking=False):
+        raise ApiError(503, "busy", "too many page images are being rendered at once "
+                       "(server.max_renders); retry in a moment", headers={"Retry-After": "1"})
+    try:
+        image = render_page(_pdf(service, doc_name), page, scale=scale, quote=quote,
+                            start=start, end=end)
+    finally:
+        renders.release()
     return Response(image.png, media_type="image/png",
                     headers={"X-Earnest-Highlights": str(len(image.boxes)),
                              "Cache-Control": "private, max-age=300"})
