@@ -20,6 +20,8 @@ log = logging.getLogger("earnest.api")
 _STATUS: list[tuple[type[errors.EarnestError], int]] = [
     (errors.NotFound, 404),
     (errors.UnsupportedFileType, 415),
+    # A valid request the server is not set up for (no llm.base_url): not the caller's syntax.
+    (errors.LLMNotConfigured, 409),
     (errors.DocumentError, 422),
     (errors.ConfigError, 400),
     (errors.InputError, 400),

@@ -94,10 +94,18 @@ async def _receive(upload: UploadFile, max_mb: float, incoming: Path,
     return job_file, spool
 
 
+# The job an upload returns, for clients and schema-driven tests that follow links.
+_JOB_LINKS = {name: {"operationId": op, "parameters": {"job_id": "$response.body#/id"}}
+              for name, op in (("GetJob", "job_v1_jobs__job_id__get"),
+                               ("CancelJob", "cancel_job_v1_jobs__job_id__delete"))}
+
+
 @router.post("/documents", status_code=202, response_model=JobPublic,
              summary="Upload documents; returns a job to poll",
-             responses={409: ERRORS[400], 413: ERRORS[400], 415: ERRORS[400]})
-async def upload(files: Annotated[list[UploadFile], File(description="PDF, TXT or MD files")],
+             responses={202: {"links": _JOB_LINKS}, 409: ERRORS[400], 413: ERRORS[400],
+                        415: ERRORS[400]})
+async def upload(files: Annotated[list[UploadFile], File(description="PDF, TXT or MD files",
+                                                         min_length=1)],
                  service: Service, jobs: Jobs, metrics: MetricsDep,
                  replace: Annotated[bool, Query(description="Replace a document of the same "
                                                 "name whose content differs")] = False
