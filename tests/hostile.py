@@ -120,14 +120,15 @@ def big_page_pdf(side_in: int = 200) -> bytes:
 
 
 def png_bytes(width: int = 64, height: int = 64) -> bytes:
-    raw = b"".join(b"\x00" + bytes([x % 256, y % 256, 128] * 1)[:3] * width
-                   for y in range(height) for x in [y])
+    """A real PNG (a grey gradient), for the PNG saved with a .pdf name."""
+    rows = b"".join(b"\x00" + bytes((x * 4) % 256 for x in range(width)) for _ in range(height))
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (struct.pack(">I", len(data)) + kind + data
                 + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height,
-                                                              8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
 
 
 def huge_text(mb: int = 60) -> bytes:
@@ -148,3 +149,22 @@ def mixed_encodings() -> bytes:
     return ("Revenue rose 5% in Köln.\n".encode("utf-8")
             + "Umsatz stieg um 7 % in Zürich, sagte der Finanzvorstand.\n".encode("cp1252")
             + "Прибыль выросла на 3%.\n".encode("cp1251"))
+
+
+def zero_page_pdf() -> bytes:
+    return raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
+                    b"<< /Type /Pages /Kids [] /Count 0 >>"])
+
+
+def one_long_line(mb: int = 3) -> bytes:
+    """A Markdown file of one line without white space (a minified blob, base64)."""
+    return b"# Blob\n\n" + b"QmFzZTY0" * (mb * (1 << 20) // 8) + b"\n"
+
+
+def cp1251_text() -> bytes:
+    return ("Выручка компании выросла на 12% во втором квартале, сообщил финансовый "
+            "директор. Чистая прибыль составила 5 млн рублей.\n" * 20).encode("cp1251")
+
+
+def utf16_no_bom() -> bytes:
+    return "Revenue rose 9% in the quarter, the CFO said.\n".encode("utf-16-le") * 50

@@ -20,6 +20,7 @@ from earnest.errors import (
     InputError,
     LLMNotConfigured,
     NotFound,
+    TooLarge,
 )
 from earnest.metadata import describe
 from earnest.models import Answer, DocumentInfo, SearchResult
@@ -106,11 +107,14 @@ _BAD_NAME_CHARS = set('<>:"|?*\\/') | {"\u2028", "\u2029"} | {
     chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}  # bidi overrides
 
 
-def document_name(filename: str) -> str:
-    """The document name of a file (its name without extension), or BadName. The one input
-    check of names, for the CLI and the API alike."""
+def document_name(filename: str, where: str | None = None) -> str:
+    """The document name of a file (its name without extension), or BadName naming
+    ``where`` (the path given, else the file name). The one input check of names, for the
+    CLI and the API alike."""
     base = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    shown = repr(base)[1:-1]  # control characters escaped, so the message is one honest line
+    where = where or base
+    # Control characters escaped, so the message is one honest line.
+    shown = where if where.isprintable() else repr(where)[1:-1]
     stem = Path(base).stem if base not in (".", "..") else base
     bad = sorted({c for c in base if c in _BAD_NAME_CHARS or ord(c) < 32 or 0x7F <= ord(c) < 0xA0})
     problem = None
@@ -274,7 +278,7 @@ class Earnest:
         limit = int(self.settings.max_file_mb * 1024 * 1024)
         size = info.st_size
         if size > limit:
-            raise DocumentError(f"the file is {size / 2**20:.1f} MB, over the "
+            raise TooLarge(f"the file is {size / 2**20:.1f} MB, over the "
                                 f"{self.settings.max_file_mb:g} MB limit (max_file_mb)",
                                 path=str(path))
         try:
@@ -283,7 +287,7 @@ class Earnest:
         except OSError as exc:
             raise DocumentError(f"cannot read the file: {exc.strerror}", path=str(path)) from exc
         if len(data) > limit:
-            raise DocumentError(f"the file grew past the {self.settings.max_file_mb:g} MB limit "
+            raise TooLarge(f"the file grew past the {self.settings.max_file_mb:g} MB limit "
                                 "(max_file_mb) while it was read", path=str(path))
         return data
 
@@ -292,7 +296,7 @@ class Earnest:
         """Parse, chunk and store one document (not yet embedded). A document of the same
         name from another path is refused unless ``replace`` (the caller has checked)."""
         t0 = time.perf_counter()
-        doc_name = document_name(filename)
+        doc_name = document_name(filename, source_path or filename)
         content_hash = hashlib.sha256(data).hexdigest()
         existing = self.store.find_by_hash(content_hash)
         if existing is not None:
