@@ -205,6 +205,10 @@ KINDS = [
     Kind("huge-text-60mb", _file("huge.txt", lambda: h.huge_text(60)), 1, ["failed"],
          "too_large", ("5,000,000-character limit", "max_document_chars"), mem_mb=SMALL_MB),
     Kind("markdown-table-5000-rows", _file("table.md", h.markdown_table), 0, ["ingested"]),
+    # Embedded too: 32 rows of 256 word pieces per model call once peaked at 0.9 GB here
+    # (1.4 GB for the 5,000 rows); now about 0.5 GB.
+    Kind("markdown-table-embedded", _file("table400.md", lambda: h.markdown_table(400)), 0,
+         ["ingested"], mem_mb=700, embed=True),
     Kind("10000-tiny-pages-pdf", _file("pages.pdf", h.many_pages_pdf), 0, ["ingested"]),
     Kind("page-of-200000-words-pdf", _file("words.pdf", h.huge_page_pdf), 0, ["ingested"]),
     Kind("one-3mb-line-markdown", _file("blob.md", h.one_long_line), 0, ["ingested"]),
