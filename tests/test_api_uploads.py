@@ -133,3 +133,24 @@ def test_spools_of_a_dead_server_are_removed_at_startup(service):
     create_app(service=service)
     assert not dead.exists()
     assert (alive / "y.pdf").exists()
+
+
+def test_a_bomb_and_huge_text_uploaded_fail_with_a_true_reason(tmp_path, embedder):
+    from .hostile import bomb_pdf, huge_text
+
+    service = make_service(tmp_path / "big-limits", embedder)  # the default upload limits
+    with live_server(create_app(service=service)) as url, httpx.Client(base_url=url) as http:
+        files = [("files", ("bomb.pdf", bomb_pdf(150))), ("files", ("huge.txt", huge_text(30))),
+                 ("files", ("fine.txt", _text(7)))]
+        job = http.post("/v1/documents", files=files).json()
+        deadline = time.monotonic() + 120
+        while (job := http.get(f"/v1/jobs/{job['id']}").json())["status"] != "done":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    bomb, huge, fine = job["files"]
+    assert bomb["error_code"] == "too_large" and bomb["error"].startswith("bomb.pdf: a compr")
+    assert huge["error_code"] == "too_large" and "max_document_chars" in huge["error"]
+    assert fine["status"] == "done"
+    assert [d.doc_name for d in service.documents()] == ["fine"]
+    assert _leftovers(service) == []
+    service.close()
