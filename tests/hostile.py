@@ -107,8 +107,11 @@ def huge_page_pdf(words: int = 200_000) -> bytes:
     rng = random.Random(3)
     vocab = ["revenue", "margin", "segment", "growth", "cash", "flow", "net", "income",
              "operating", "quarter", "dollars", "million", "guidance", "capital"]
-    text = " ".join(rng.choice(vocab) if i % 7 else str(i) for i in range(words))
-    return pdf_with_content([b"BT /F1 1 Tf 10 700 Td (" + text.encode() + b") Tj ET"],
+    words_ = [rng.choice(vocab) if i % 7 else str(i) for i in range(words)]
+    # Lines of 50 words (pdfium keeps at most 32,767 characters of one string), tiny type.
+    lines = [b"(" + " ".join(words_[i:i + 50]).encode() + b") Tj T*"
+             for i in range(0, words, 50)]
+    return pdf_with_content([b"BT /F1 0.2 Tf 2 790 Td 0.2 TL\n" + b"\n".join(lines) + b"\nET"],
                             compress=True)
 
 
