@@ -41,18 +41,31 @@ class Outcome:
         return json.loads(self.stdout) if self.stdout.strip().startswith("{") else {}
 
 
+# A forked child's peak RSS starts at its parent's (Linux carries the pre-exec high-water
+# mark into ru_maxrss), and pytest itself passes 1 GB late in a full run. So a small
+# launcher process starts the CLI and reports that grandchild's peak alone.
+_LAUNCHER = """
+import os, sys
+pid = os.posix_spawn(sys.executable, [sys.executable, "-m", "earnest", *sys.argv[2:]],
+                     os.environ)
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as fh:
+    fh.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_cli(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Outcome:
-    """Run the CLI as a child process; peak RSS from wait4's rusage of that child alone."""
+    """Run the CLI as a child process; its peak RSS alone, measured by a small launcher."""
     out, err = cwd.parent / "stdout.txt", cwd.parent / "stderr.txt"
+    peak = cwd.parent / "peak-rss-kb.txt"
     started = time.monotonic()
     with out.open("wb") as fo, err.open("wb") as fe:
-        child = subprocess.Popen([sys.executable, "-m", "earnest", *args], cwd=cwd,
-                                 stdout=fo, stderr=fe, stdin=subprocess.DEVNULL,
-                                 env={**os.environ, **(env or {})})
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-    return Outcome(child.returncode, out.read_text(errors="replace"),
-                   err.read_text(errors="replace"), usage.ru_maxrss / 1024,
+        done = subprocess.run([sys.executable, "-c", _LAUNCHER, str(peak), *args], cwd=cwd,
+                              stdout=fo, stderr=fe, stdin=subprocess.DEVNULL,
+                              env={**os.environ, **(env or {})})
+    return Outcome(done.returncode, out.read_text(errors="replace"),
+                   err.read_text(errors="replace"), int(peak.read_text()) / 1024,
                    time.monotonic() - started)
 
 

@@ -118,7 +118,7 @@ async def upload(files: Annotated[list[UploadFile], File(description="PDF, TXT o
                  replace: Annotated[bool, Query(description="Replace a document of the same "
                                                 "name whose content differs")] = False,
                  collection: Annotated[str | None, Query(
-                     max_length=64, description="The collection the documents join; default "
+                     pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="The collection the documents join; default "
                      "`default`, or the key's only collection")] = None
                  ) -> dict[str, Any]:
     caller.require("editor")

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from earnest.api.auth import CSRF_COOKIE, SESSION_COOKIE, Caller
 from earnest.api.deps import Service
-from earnest.api.schemas import ERRORS
+from earnest.api.schemas import ERRORS, CollectionName
 from earnest.errors import Forbidden, Unauthorized
 
 router = APIRouter(prefix="/v1", tags=["trust"], responses=ERRORS)
@@ -29,7 +29,7 @@ class SessionCreate(_Strict):
 class KeyCreate(_Strict):
     name: str = Field("", max_length=100)
     role: Literal["reader", "editor", "admin"]
-    collections: list[str] = Field(default_factory=list, max_length=100,
+    collections: list[CollectionName] = Field(default_factory=list, max_length=100,
                                    description="Granted collections; empty or [\"*\"]: all")
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from earnest.store import Filters
 
+
+# A collection's name, as keys.check_collection accepts it (the schema says what is valid).
+CollectionName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 
 class _Strict(BaseModel):
     """Request bodies: unknown fields refused, and no coercion (``true`` is not a number,
@@ -38,7 +41,7 @@ class FiltersIn(_Strict):
     roles: list[Literal["executive", "analyst", "operator"]] = Field(default_factory=list)
     sections: list[str] = Field(default_factory=list, max_length=10)
     speakers: list[str] = Field(default_factory=list, max_length=20)
-    collections: list[str] = Field(default_factory=list, max_length=50,
+    collections: list[CollectionName] = Field(default_factory=list, max_length=50,
                                    description="Narrow to these collections (of those the "
                                    "key may see)")
 
