@@ -258,7 +258,8 @@ def test_answers_save_get_erase(store):
 
 
 # -- the service over store.url -------------------------------------------------------------
-def test_a_service_on_postgres_audits_asks_and_traces_answers(tmp_path, embedder, pg_url):  # noqa: F811
+def test_a_service_on_postgres_audits_asks_and_traces_answers(tmp_path, embedder,
+                                                            pg_url):  # noqa: F811
     service = Earnest(Settings.load(tmp_path / "lib", env={}, store__url=pg_url),
                       embedder=embedder)
     try:

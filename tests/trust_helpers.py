@@ -23,6 +23,20 @@ B_MARKERS = ["zorb", "quasar", "777.7", "313.9", BETA]
 STORES = ["sqlite", "postgresql"]  # the params of a library fixture run on both stores
 
 
+def stored_bytes(service: Earnest) -> bytes:
+    """Everything the library keeps: its directory's files and, on PostgreSQL, the rows of
+    the trust tables (where keys' hashes, the audit log and answers are)."""
+    data = b"".join(p.read_bytes() for p in sorted(service.home.rglob("*")) if p.is_file())
+    if service.settings.store.url:
+        import psycopg
+
+        with psycopg.connect(service.settings.store.url) as conn:
+            rows = conn.execute("select t::text from api_keys t union all select t::text from "
+                                "audit_log t union all select t::text from answers t")
+            data += "\n".join(r[0] for r in rows).encode()
+    return data
+
+
 def store_url(request: Any, module: bool = False) -> str | None:
     """None for SQLite, else a fresh PostgreSQL database (skipped if there is no server)."""
     if request.param == "sqlite":
