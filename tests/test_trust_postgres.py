@@ -306,6 +306,12 @@ def test_a_service_on_postgres_audits_asks_and_traces_answers(tmp_path, embedder
         assert shown.exit_code == 0 and json.loads(shown.output)["answer_id"] == \
             answer.answer_id, shown.output
 
+        made = runner.invoke(cli, ["keys", "create", "--role", "editor", "-c", "alpha",
+                                   "--library", home, "--json"], env=env)
+        assert made.exit_code == 0, made.output
+        assert service.keys.authenticate(json.loads(made.output)["token"]).role == "editor"
+        assert list(service.audit_entries())[-1].record["kind"] == "key_create"
+
         # erasure: deleting the cited document forgets the answer's words, not its record
         service.remove(cited.doc_name)
         assert service.lineage(answer.answer_id)["erased"] is True
