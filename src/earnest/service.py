@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
@@ -72,8 +73,20 @@ class Earnest(TrustOperations):
         self.home = Path(self.settings.library).expanduser()
         self.home.mkdir(parents=True, exist_ok=True)
         self.store: Store = store or open_store(self.settings.store, self.home)
-        # The trust tables live in the SQLite store's file (its migration 5).
+        # The trust tables live in the store: the SQLite file (its migration 5) or the
+        # PostgreSQL database (its migration 3, on the store's pool).
         path = getattr(self.store, "path", None) if isinstance(self.store, SqliteStore) else None
+        pg = sys.modules.get("earnest.store.postgres")  # loaded if the store is one
+        pool = self.store.pool if pg and isinstance(self.store, pg.PostgresStore) else None
+        if pool is not None:
+            from earnest.trust.postgres import (
+                PostgresAnswerStore,
+                PostgresAuditLog,
+                PostgresKeyStore,
+            )
+            keys = keys or PostgresKeyStore(pool)
+            audit_log = audit_log or PostgresAuditLog(pool)
+            answers = answers or PostgresAnswerStore(pool)
         self.keys = keys or (SqliteKeyStore(path) if path else None)
         self.audit_log = audit_log or (SqliteAuditLog(path) if path else None)
         self.answers = answers or (SqliteAnswerStore(path) if path else None)

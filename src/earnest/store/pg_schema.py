@@ -90,6 +90,37 @@ MIGRATIONS: list[str] = [
     alter table documents add column added_by text;
     alter table documents add column extractor text;
     """,
+    # 3: trust (earnest.trust.postgres): API keys (hashed), the hash-chained audit log and
+    # answers kept for lineage, as SQLite's migration 5. A record stays text, not jsonb: its
+    # hash is over its canonical JSON, and text keeps exactly what was written.
+    """
+    create table api_keys (
+        id text primary key,
+        secret_sha256 text not null unique,
+        name text not null,
+        role text not null,
+        collections jsonb not null,
+        created_at text not null,
+        created_by text not null,
+        revoked_at text
+    );
+    create table audit_log (
+        seq bigint primary key,
+        record text not null,
+        prev_hash text not null,
+        hash text not null
+    );
+    create index audit_log_hash on audit_log (hash);
+    create table answers (
+        id text primary key,
+        created_at text not null,
+        actor text not null,
+        doc_ids jsonb not null,
+        audit_seq bigint,
+        body text
+    );
+    create index answers_doc_ids on answers using gin (doc_ids jsonb_path_ops);
+    """,
 ]
 
 _LOCK = 0x6561726E657374  # "earnest": one migrator at a time per database
