@@ -96,6 +96,8 @@ REQUESTS: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("POST", "/v1/documents"): [_upload(ALPHA, "ALPHA_plans.txt"),
                                 _upload(BETA, "ALPHA_plans2.txt")],
     ("GET", "/v1/jobs/{job_id}"): [{}],
+    ("DELETE", "/v1/jobs/{job_id}"): [{}],
+    ("POST", "/v1/jobs/{job_id}/cancel"): [{}],
     ("GET", "/v1/documents"): [{}],
     ("GET", "/v1/documents/{doc_name}"): [{}],
     ("PATCH", "/v1/documents/{doc_name}"): [{"json": {"fiscal_year": 2020}}],
