@@ -219,3 +219,24 @@ def test_two_processes_share_one_library(pg_url) -> None:  # noqa: F811
         assert len(s.keyword_search("shared", Filters(), 50)) == 10
     finally:
         s.close()
+
+
+def test_compact_leaves_no_deleted_words_in_the_tables_files(pg_url) -> None:  # noqa: F811
+    from pathlib import Path
+
+    store = PostgresStore(pg_url)
+    try:
+        store.add_document(new_doc("GONE", ["Zanzibarquux revenue rose seventeen percent"]))
+        store.add_document(new_doc("KEPT", ["other words entirely"]))
+        store.remove_document("GONE")
+        store.compact()
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("checkpoint")  # what is in memory reaches the files
+            base = Path(conn.execute("show data_directory").fetchone()[0])
+            files = [base / conn.execute("select pg_relation_filepath(%s)", (t,)).fetchone()[0]
+                     for t in ("pages", "chunks", "chunk_terms", "documents")]
+        for path in files:
+            assert b"zanzibarquux" not in path.read_bytes().lower(), path
+        assert [d.doc_name for d in store.list_documents()] == ["KEPT"]
+    finally:
+        store.close()

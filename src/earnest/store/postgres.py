@@ -76,6 +76,17 @@ class PostgresStore:
     def close(self) -> None:
         self._pool.close()
 
+    def compact(self) -> None:
+        """VACUUM FULL the tables that hold documents' words, so a deleted document's text
+        leaves their files (the server's write-ahead log keeps it until its segments are
+        recycled: that is the database administrator's, see the README)."""
+        try:
+            with psycopg.connect(self.url, autocommit=True) as conn:
+                for table in ("pages", "chunks", "chunk_terms", "documents", "answers"):
+                    conn.execute(f"vacuum full {table}")  # noqa: S608 - fixed names
+        except psycopg.Error as exc:
+            raise StoreError(f"database error: {exc}") from exc
+
     @contextmanager
     def _tx(self) -> Iterator[Any]:
         """A pooled connection in one transaction; database errors become StoreError."""
