@@ -132,30 +132,34 @@ def test_a_worker_killed_mid_job_has_its_file_finished_by_another(tmp_path, pg_u
     # One long filing (hundreds of passages to embed) and three short ones.
     big = ("BIG_2024_10K.txt", _text(99, paragraphs=120))
     small = [(f"SMALL{n}_2024_Q1.txt", _text(n)) for n in range(3)]
-    log_a, log_b = tmp_path / "a.log", tmp_path / "b.log"
-    a = _worker(pg_url, home, log_a, EARNEST_WORKER__LEASE_SECONDS=lease)
-    b = None
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    workers = [_worker(pg_url, home, log, EARNEST_WORKER__LEASE_SECONDS=lease)
+               for log in logs]
     try:
-        _wait_started(log_a, a)
+        for log, process in zip(logs, workers):
+            _wait_started(log, process)
         job_id = _queue(tmp_path, pg_url, [big, *small])
-        # Kill A while it embeds the long filing: the document is stored, its vectors not.
+        # Kill whichever worker embeds the long filing, mid-way: the document is stored,
+        # part of its vectors not. The other goes on with the short ones.
         deadline = time.monotonic() + 120
         while True:
-            row = _rows(pg_url, "select status, worker, embedded, chunks from job_files "
-                                "where filename = %s", (big[0],))[0]
-            if row[0] == "embedding" and row[1].split(":")[1] == str(a.pid):
+            row = _rows(pg_url, "select status, worker, embedded, chunks, lease_until "
+                                "from job_files where filename = %s", (big[0],))[0]
+            if row[0] == "embedding" and row[2] > 0:
                 break
             assert time.monotonic() < deadline and row[0] != "done", row
             time.sleep(0.05)
+        a, b = workers if row[1].split(":")[1] == str(workers[0].pid) else workers[::-1]
         os.kill(a.pid, signal.SIGKILL)
         killed_at = time.time()
         a.wait(timeout=30)
         pending = _rows(pg_url, "select count(*) from chunks where embedding is null")[0][0]
-        b = _worker(pg_url, home, log_b, EARNEST_WORKER__LEASE_SECONDS=lease)
         rows = _wait(pg_url, job_id)
-        retaken = _rows(pg_url, "select extract(epoch from now())")[0][0]
+        retaken = _rows(pg_url, "select claimed_at from job_files where filename = %s",
+                        (big[0],))[0][0]
+        assert retaken > row[4]  # taken again only once A's lease had run out
     finally:
-        _stop(*(p for p in (a, b) if p is not None))
+        _stop(*workers)
     assert a.returncode == -signal.SIGKILL
     assert pending > 0  # A died with work left
     status = {r[0]: r for r in rows}
@@ -164,9 +168,11 @@ def test_a_worker_killed_mid_job_has_its_file_finished_by_another(tmp_path, pg_u
     assert finished_by == str(b.pid) and status[big[0]][3] == 2, rows
     _exactly_once(pg_url, [name.removesuffix(".txt") for name, _ in [big, *small]])
     evidence = {"killed": f"worker pid {a.pid} (SIGKILL) while embedding "
-                          f"{big[0]}: {row[2]}/{row[3]} passages embedded, {pending} left",
+                          f"{big[0]}: {row[2]}/{row[3]} passages embedded, {pending} left "
+                          f"without vectors; its lease ran to {row[4]}",
                 "finished_by": f"worker pid {b.pid} on attempt 2",
-                "seconds_from_kill_to_done": round(float(retaken) - killed_at, 1),
+                "taken_again_at": str(retaken),
+                "seconds_from_kill_to_retake": round(retaken.timestamp() - killed_at, 1),
                 "documents": _rows(pg_url, "select id, doc_name from documents order by id")}
     print("kill -9 evidence:", json.dumps(evidence, default=str))
     (Path(os.environ.get("EARNEST_EVIDENCE_DIR", tmp_path)) / "kill9.json").write_text(

@@ -135,23 +135,24 @@ class Worker:
         if status == "ingested" and self.metrics is not None:
             self.metrics.ingest_pages.inc(found.pages)
             self.metrics.ingest_chunks.inc(found.chunks)
-        lease.progress["status"] = "embedding"
+        lease.progress.update(status="embedding", doc_name=found.doc_name, pages=found.pages,
+                              chunks=found.chunks)
         # Also after "unchanged": a worker that died while embedding left chunks without
         # vectors, which this finishes.
-        self._embed(lease, found.chunks)
+        self._embed(lease, found.doc_name)
         out["embedded"] = found.chunks
         out["status"] = "unchanged" if status == "unchanged" else "done"
         return out
 
-    def _embed(self, lease: _Lease, chunks: int) -> None:
-        class Progress:
-            def file_started(self, *a: Any) -> None: ...
-            def file_done(self, *a: Any) -> None: ...
-
-            def embedding(self, done: int, total: int) -> None:
-                lease.progress["embedded"] = min(done, chunks)
-
-        done = self.service.embed_pending(Progress(), batch=64)
+    def _embed(self, lease: _Lease, doc_name: str) -> None:
+        """Only this document's passages (not the library's), so two workers never embed
+        the same ones; a file taken over finishes what its dead worker left."""
+        embedder, done = self.service.embedder, 0
+        while rows := self.queue.pending_chunks(doc_name, 64):
+            self.service.store.set_vectors([i for i, _ in rows],
+                                           embedder.embed_batch([t for _, t in rows]))
+            done += len(rows)
+            lease.progress["embedded"] = done
         if self.metrics is not None:
             self.metrics.embedded.inc(done)
 

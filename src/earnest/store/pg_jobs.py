@@ -114,7 +114,8 @@ class PgJobQueue:
                 return None
             got = conn.execute(
                 "update job_files f set status = 'ingesting', worker = %s, "
-                "lease_until = now() + make_interval(secs => %s), attempts = attempts + 1 "
+                "lease_until = now() + make_interval(secs => %s), claimed_at = now(), "
+                "attempts = attempts + 1 "
                 "from jobs j where f.seq = %s and j.id = f.job_id "
                 "returning f.seq, f.job_id, f.filename, f.data, f.attempts, j.collection, "
                 "j.principal", (worker, lease_seconds, row[0])).fetchone()
@@ -142,6 +143,13 @@ class PgJobQueue:
                 return False
             self._maybe_finish(conn, row[0])
         return True
+
+    def pending_chunks(self, doc_name: str, limit: int) -> list[tuple[int, str]]:
+        """One document's passages without a vector: each worker embeds its own file's."""
+        return self.store._run(
+            "select c.id, c.text from chunks c join documents d on d.collection = c.collection"
+            " and d.id = c.doc_id where d.doc_name = %s and c.embedding is null "
+            "order by c.id limit %s", (doc_name, limit))
 
     @staticmethod
     def _maybe_finish(conn: Any, job_id: str) -> None:

@@ -119,6 +119,7 @@ MIGRATIONS: list[str] = [
         note text,
         worker text,
         lease_until timestamptz,
+        claimed_at timestamptz,
         attempts integer not null default 0,
         unique (job_id, ordinal)
     );
