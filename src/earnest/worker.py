@@ -111,9 +111,12 @@ class Worker:
             lease.stop()
         if self.metrics is not None:
             self.metrics.ingest_files.labels(result["status"]).inc()
-        if lease.lost or not self.queue.finish(claim.seq, self.name, **result):
-            log.warning("%s was taken over by another worker; its result stands",
-                        claim.filename)
+        try:
+            if lease.lost or not self.queue.finish(claim.seq, self.name, **result):
+                log.warning("%s was taken over by another worker; its result stands",
+                            claim.filename)
+        except Exception:  # noqa: BLE001 - the lease runs out and the file is taken again
+            log.warning("could not record the result of %s", claim.filename, exc_info=True)
         log.info("%s: %s (attempt %d, worker %s)", claim.filename, result["status"],
                  claim.attempts, self.name)
         return result["status"]

@@ -33,8 +33,8 @@ class DbJobs:
 
     def submit(self, files: list[tuple[JobFile, Path | None]], *, collection: str = "default",
                principal: Any = None) -> Job:
-        """Move the spooled bytes into the job's rows (and off this machine's disk)."""
-        rows: list[tuple[dict[str, Any], bytes | None]] = []
+        """Move the spooled files into the job's rows (and off this machine's disk)."""
+        rows: list[tuple[dict[str, Any], Path | None]] = []
         for job_file, spool in files:
             fields = {"filename": job_file.filename, "size": job_file.size,
                       "error": job_file.error, "error_code": job_file.error_code}
@@ -42,7 +42,7 @@ class DbJobs:
                 self.metrics.ingest_files.labels("failed").inc()
                 rows.append((fields, None))
             else:
-                rows.append((fields, spool.read_bytes()))
+                rows.append((fields, spool))
         try:
             job_id = self.queue.submit(rows, collection=collection, principal=principal,
                                        keep=self.keep)

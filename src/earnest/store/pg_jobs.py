@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from earnest.trust.keys import Principal
@@ -53,10 +54,11 @@ class PgJobQueue:
         self.store = store
 
     # -- the API's side ----------------------------------------------------------------------
-    def submit(self, files: list[tuple[dict[str, Any], bytes | None]], *, collection: str,
-               principal: Principal | None, keep: int = 200) -> str:
-        """One job: each file as (fields, bytes); a file without bytes was refused at upload
-        and is stored already failed. Finished jobs beyond the newest ``keep`` are forgotten."""
+    def submit(self, files: list[tuple[dict[str, Any], bytes | Path | None]], *,
+               collection: str, principal: Principal | None, keep: int = 200) -> str:
+        """One job: each file as (fields, bytes or a spooled file, read one at a time); a file
+        without bytes was refused at upload and is stored already failed. Finished jobs beyond
+        the newest ``keep`` are forgotten."""
         from psycopg.types.json import Jsonb
 
         job_id = uuid.uuid4().hex
@@ -67,6 +69,8 @@ class PgJobQueue:
                          (job_id, collection, owner, Jsonb(principal_json(principal))))
             for ordinal, (f, data) in enumerate(files):
                 failed = data is None
+                if isinstance(data, Path):
+                    data = data.read_bytes()
                 conn.execute(
                     "insert into job_files (job_id, ordinal, filename, size, status, data, "
                     "error, error_code) values (%s, %s, %s, %s, %s, %s, %s, %s)",
