@@ -550,10 +550,9 @@ def quickstart(library: LibraryOpt = None, config: ConfigOpt = None,
 from earnest.cli_transfer import register  # noqa: E402 - needs the helpers above
 
 register(app)
-# Importing cli_trust registers `keys`, `audit` and `lineage` on `app`.
-from earnest.cli_trust import check_exposure  # noqa: E402, F401
-# Importing cli_scale registers `serve` and `worker`.
+# Importing cli_scale registers `serve` and `worker`; cli_trust `keys`, `audit`, `lineage`.
 import earnest.cli_scale  # noqa: E402, F401
+from earnest.cli_trust import check_exposure  # noqa: E402, F401
 
 
 def main() -> None:
