@@ -80,3 +80,28 @@ def test_refused_files_and_keep(tmp_path, pg_url) -> None:  # noqa: F811
         assert queue.get("nope") is None
     finally:
         service.close()
+
+
+def test_caches_follow_the_library_generation(tmp_path, pg_url, embedder) -> None:  # noqa: F811
+    """Two services over one database, as two API processes: what one ingests or removes,
+    the other's cached document list, statistics, keyword counts and matcher see at once."""
+    from .api_helpers import CALL, RELEASE, SAMPLES
+
+    one = Earnest(Settings.load(tmp_path / "a", env={}, store__url=pg_url), embedder=embedder)
+    two = Earnest(Settings.load(tmp_path / "b", env={}, store__url=pg_url), embedder=embedder)
+    try:
+        one.ingest([SAMPLES / f"{CALL}.txt"])
+        question = "What was Northwind's revenue guidance?"
+        assert [d.doc_name for d in two.documents()] == [CALL]
+        assert {c.doc_name for c in two.search(question).passages} == {CALL}
+        assert two.retriever.matcher().docs[0].doc_name == CALL
+        one.ingest([SAMPLES / f"{RELEASE}.pdf"])
+        assert sorted(d.doc_name for d in two.documents()) == sorted([CALL, RELEASE])
+        assert two.stats()["documents"] == 2
+        assert RELEASE in {c.doc_name for c in two.search(question, k=10).passages}
+        assert len(two.retriever.matcher().docs) == 2
+        one.remove(CALL)
+        assert {c.doc_name for c in two.search(question, k=10).passages} == {RELEASE}
+    finally:
+        one.close()
+        two.close()
