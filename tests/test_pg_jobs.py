@@ -105,3 +105,28 @@ def test_caches_follow_the_library_generation(tmp_path, pg_url, embedder) -> Non
     finally:
         one.close()
         two.close()
+
+
+def test_a_lapsed_lease_of_a_live_worker_is_not_taken(tmp_path, pg_url) -> None:  # noqa: F811
+    """The lease says when to look again; the worker's file lock (held by its connection)
+    says whether it is really gone, so a stalled worker's file is not ingested twice."""
+    from earnest.store.pg_jobs import FileLocks
+
+    service, queue = _queue(tmp_path, pg_url)
+    live, other = FileLocks(pg_url), FileLocks(pg_url)
+    try:
+        queue.submit([({"filename": "SLOW.txt", "size": 1}, b"x")], collection="default",
+                     principal=None)
+        first = queue.claim("stalled", 0.05, live.take)
+        time.sleep(0.2)  # its lease lapses, but it is alive and holds its lock
+        assert queue.claim("other", 60, other.take) is None
+        assert queue.renew(first.seq, "stalled", 60)  # it is still the stalled worker's
+        queue.renew(first.seq, "stalled", 0.05)
+        live.close()  # the stalled worker dies: its connection, and lock, go
+        time.sleep(0.2)
+        again = queue.claim("other", 60, other.take)
+        assert again is not None and again.seq == first.seq and again.attempts == 2
+    finally:
+        live.close()
+        other.close()
+        service.close()

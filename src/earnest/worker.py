@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from earnest.service import Earnest
-from earnest.store.pg_jobs import Claim, PgJobQueue, worker_name
+from earnest.store.pg_jobs import Claim, FileLocks, PgJobQueue, worker_name
 
 log = logging.getLogger("earnest.worker")
 
@@ -48,6 +48,7 @@ class Worker:
                  metrics: Any = None) -> None:
         self.service, self.metrics = service, metrics
         self.queue = PgJobQueue(service.store)
+        self.locks = FileLocks(service.store.url)
         self.name = name or worker_name()
         self.lease_seconds = service.settings.worker.lease_seconds
         self.poll_seconds = service.settings.worker.poll_seconds
@@ -59,18 +60,31 @@ class Worker:
         """Work until stopped (or, with ``once``, until the queue is empty); files done."""
         count = 0
         while not self._stop.is_set():
+            taken: list[int] = []
+
+            def take(seq: int) -> bool:
+                if self.locks.take(seq):
+                    taken.append(seq)
+                    return True
+                return False
             try:
-                claim = self.queue.claim(self.name, self.lease_seconds)
+                claim = self.queue.claim(self.name, self.lease_seconds, take)
             except Exception:  # noqa: BLE001 - the database may be back on the next poll
                 log.warning("could not claim a file", exc_info=True)
                 claim = None
+                for seq in taken:  # locked, then the claim failed: not ours after all
+                    self.locks.release(seq)
             if claim is None:
                 if once:
                     break
                 self._stop.wait(self.poll_seconds)
                 continue
-            self.process(claim)
+            try:
+                self.process(claim)
+            finally:
+                self.locks.release(claim.seq)
             count += 1
+        self.locks.close()
         return count
 
     def start(self) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from earnest.trust.keys import Principal
 
@@ -106,16 +106,25 @@ class PgJobQueue:
                                (list(OPEN),))[0][0]
 
     # -- the worker's side -------------------------------------------------------------------
-    def claim(self, worker: str, lease_seconds: float) -> Claim | None:
-        """The oldest open file that nobody holds (never claimed, or its lease ran out)."""
+    def claim(self, worker: str, lease_seconds: float,
+              take: Callable[[int], bool] | None = None) -> Claim | None:
+        """The oldest open file that nobody holds (never claimed, or its lease ran out) and
+        that ``take`` accepts (a worker's file lock: false while a live worker holds it)."""
         with self.store._tx() as conn:
             self._give_up_on_poison(conn)
-            row = conn.execute(
-                "select f.seq from job_files f where f.status = any(%s) "
-                "and (f.lease_until is null or f.lease_until < now()) "
-                "order by f.seq limit 1 for update skip locked", (list(OPEN),)).fetchone()
-            if row is None:
-                return None
+            # One row at a time: locking several would hide them from the other workers.
+            refused: list[int] = []
+            while True:
+                row = conn.execute(
+                    "select f.seq from job_files f where f.status = any(%s) "
+                    "and (f.lease_until is null or f.lease_until < now()) "
+                    "and f.seq <> all(%s) order by f.seq limit 1 for update skip locked",
+                    (list(OPEN), refused)).fetchone()
+                if row is None or len(refused) >= 8:
+                    return None
+                if take is None or take(row[0]):
+                    break
+                refused.append(row[0])
             got = conn.execute(
                 "update job_files f set status = 'ingesting', worker = %s, "
                 "lease_until = now() + make_interval(secs => %s), claimed_at = now(), "
@@ -171,6 +180,42 @@ class PgJobQueue:
             self._maybe_finish(conn, job_id)
 
 
+class FileLocks:
+    """Session advisory locks, one per file being worked on, on a connection of the worker's
+    own. PostgreSQL releases them when that connection ends (the worker died), so a file
+    whose lease lapsed under a live but stalled worker is not taken again and ingested twice."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._conn: Any = None
+
+    def _execute(self, sql: str, key: int) -> Any:
+        import psycopg
+
+        try:
+            if self._conn is None or self._conn.closed:
+                self._conn = psycopg.connect(self.url, autocommit=True)
+            return self._conn.execute(sql, (-key,)).fetchone()[0]
+        except psycopg.Error:
+            self.close()  # the locks went with the connection; reconnect next time
+            raise
+
+    def take(self, seq: int) -> bool:
+        # Negative keys: apart from the migration lock and the name locks' hashes.
+        return bool(self._execute("select pg_try_advisory_lock(%s)", seq))
+
+    def release(self, seq: int) -> None:
+        try:
+            self._execute("select pg_advisory_unlock(%s)", seq)
+        except Exception:  # noqa: BLE001 - a closed connection released it anyway
+            pass
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
 def worker_name() -> str:
     import os
     import socket
@@ -178,4 +223,4 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-__all__ = ["Claim", "PgJobQueue", "principal_json", "worker_name"]
+__all__ = ["Claim", "FileLocks", "PgJobQueue", "principal_json", "worker_name"]
