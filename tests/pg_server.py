@@ -10,7 +10,9 @@ import shutil
 import tempfile
 import uuid
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -50,14 +52,28 @@ def database_url(admin_url: str, name: str) -> str:
     return urlunsplit(parts._replace(path="/" + name))
 
 
-@pytest.fixture()
-def pg_url(pg_server):
-    """A fresh, empty database for one test; dropped after it."""
+@contextmanager
+def fresh_database(admin_url: str) -> Iterator[str]:
+    """The URL of a new, empty database; dropped at the end."""
     import psycopg
 
     name = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(pg_server, autocommit=True) as conn:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f"create database {name}")
-    yield database_url(pg_server, name)
-    with psycopg.connect(pg_server, autocommit=True) as conn:
+    yield database_url(admin_url, name)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f"drop database if exists {name} with (force)")
+
+
+@pytest.fixture()
+def pg_url(pg_server):
+    """A fresh, empty database for one test; dropped after it."""
+    with fresh_database(pg_server) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def pg_module_url(pg_server):
+    """A fresh, empty database for the tests of one module (a library they share)."""
+    with fresh_database(pg_server) as url:
+        yield url

@@ -137,8 +137,8 @@ def test_ask_with_only_white_space_is_400(client):
     assert "empty" in error["message"]
 
 
-def test_ask_for_an_llm_when_none_is_configured_is_400(client):
-    error = assert_error(client.post("/v1/ask", json={"question": "revenue", "llm": True}), 400,
+def test_ask_for_an_llm_when_none_is_configured_is_409(client):
+    error = assert_error(client.post("/v1/ask", json={"question": "revenue", "llm": True}), 409,
                          "llm_not_configured")
     assert "llm.base_url" in error["message"]
 
@@ -257,3 +257,20 @@ def test_a_streamed_ask_with_an_unknown_filter_is_refused_before_the_stream(clie
                                             "filters": {"doc_names": ["No_such_doc"]}})
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/json")
+
+
+def test_whole_number_floats_are_integers_as_json_schema_says(client):
+    response = client.post("/v1/search", json={"query": "revenue", "k": 2.0,
+                                               "filters": {"fiscal_quarter": [3.0]}})
+    assert response.status_code in (200, 404), response.text
+    assert client.post("/v1/ask", json={"question": "revenue", "k": 2.0}).status_code == 200
+    for bad in (2.5, True, "2"):
+        assert_error(client.post("/v1/search", json={"query": "revenue", "k": bad}), 422,
+                     "invalid_request")
+
+
+def test_a_filter_on_a_field_no_document_has_is_404_like_a_missing_value(client):
+    error = assert_error(client.post("/v1/search", json={"query": "revenue",
+                                                         "filters": {"ticker": ["ZZZZ"]}}),
+                         404, "not_found")
+    assert "ticker" in error["message"]

@@ -289,7 +289,21 @@ def test_a_part_without_a_file_name_is_a_4xx(client):
     response = client.post("/v1/documents", files=[("files", ("", b"abc"))])
     assert 400 <= response.status_code < 500
     assert_error(response, response.status_code)
-    _only_error(upload(client, (".pdf", b"%PDF-1.4")), 400, "bad_document")
+    _only_error(upload(client, (".pdf", b"%PDF-1.4")), 400, "bad_name")
+
+
+@pytest.mark.parametrize("filename", ["..pdf", "...pdf", "a<b.txt", "a\tb.txt", "a\x00b.txt",
+                                      "a\x1bb.txt", " .txt", "a\u202eb.txt"])
+def test_bad_document_names_are_refused_at_upload(client, service, filename):
+    # Raw bytes in the header (httpx would percent-escape them).
+    body = (b"--x\r\nContent-Disposition: form-data; name=\"files\"; filename=\""
+            + filename.encode() + b"\"\r\nContent-Type: text/plain\r\n\r\n"
+            b"Margins rose 2% this year.\n\r\n--x--\r\n")
+    response = client.post("/v1/documents", content=body,
+                           headers={"Content-Type": "multipart/form-data; boundary=x"})
+    error = _only_error(response, 400, "bad_name")
+    assert "rename" in error["message"] and repr(filename)[1:-1] in error["message"]
+    assert all(d.doc_name.strip(".") for d in service.documents())
 
 
 @pytest.mark.parametrize("filename", ["../../Escape_call.txt", "..\\..\\Escape_call.txt",

@@ -66,7 +66,7 @@ def test_a_broken_multipart_upload_is_a_4xx(client):
 @pytest.mark.parametrize("method,url", [
     ("PUT", "/v1/ask"), ("GET", "/v1/ask"), ("DELETE", "/v1/search"),
     ("PUT", "/v1/documents"), ("POST", f"/v1/documents/{RELEASE}"),
-    ("DELETE", "/v1/jobs/1"), ("POST", "/healthz"), ("POST", "/metrics"),
+    ("PUT", "/v1/jobs/1"), ("POST", "/healthz"), ("POST", "/metrics"),
     ("PATCH", f"/v1/documents/{RELEASE}/pages/1/image"),
 ])
 def test_a_wrong_method_is_405_in_the_error_shape(client, method, url):

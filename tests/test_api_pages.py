@@ -269,3 +269,31 @@ def test_a_huge_page_is_rendered_at_a_bounded_size(client):
     assert image.width * image.height <= 16_000_000
     assert image.width == image.height
     assert response.headers["x-earnest-highlights"] == "1"
+
+
+def test_a_huge_page_costs_a_bounded_render(client):
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    response = client.get("/v1/documents/Poster_FY2023_10K/pages/1/image", params={"scale": 4})
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    assert response.status_code == 200
+    image = Image.open(io.BytesIO(response.content))
+    assert image.width * image.height <= 8_500_000  # about US Letter at scale 4
+    assert after.ru_utime - before.ru_utime < 4.0
+
+
+def test_renders_beyond_the_concurrency_cap_get_503_with_retry_after(client):
+    renders = client.app.state.renders
+    held = 0
+    while renders.acquire(blocking=False):  # what in-flight renders would hold
+        held += 1
+    try:
+        response = client.get(f"/v1/documents/{RELEASE}/pages/1/image")
+        error = assert_error(response, 503, "busy")
+        assert response.headers["retry-after"] == "1" and "server.max_renders" in error["message"]
+    finally:
+        for _ in range(held):
+            renders.release()
+    assert held == 2  # the default server.max_renders
+    assert client.get(f"/v1/documents/{RELEASE}/pages/1/image").status_code == 200

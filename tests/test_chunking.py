@@ -43,3 +43,32 @@ def test_chunks_fit_the_embedding_model(embedder) -> None:
                             count_tokens=embedder.count_tokens)
     assert len(chunks) > 3
     assert max(embedder.count_tokens([c.text for c in chunks])) <= 120
+
+
+def _untruncated_counter():
+    """Word pieces as the embedding model's tokenizer makes them, without a length cap."""
+    from tokenizers import Tokenizer
+
+    from earnest.embedding import _model_files
+
+    tok = Tokenizer.from_file(str(_model_files()[1]))
+    tok.no_truncation()
+    return lambda texts: [len(e.ids) - 2 for e in tok.encode_batch(texts)]
+
+
+def test_a_page_without_punctuation_is_cut_into_bounded_chunks() -> None:
+    # 200,000 words with no sentence end: once one chunk of 2 million characters.
+    words = " ".join(f"word{i % 97} figure {i}" for i in range(70_000))
+    pages = [Page(1, words), Page(2, "x" * 300_000)]  # and one "word" without white space
+    from earnest.embedding import OnnxEmbedder
+
+    settings = ChunkSettings()
+    chunks = chunk_document(pages, settings, count_tokens=OnnxEmbedder().count_tokens)
+    real = _untruncated_counter()
+    assert max(len(c.text) for c in chunks) <= 4 * settings.max_tokens * 6
+    assert max(real([c.text for c in chunks if c.page_start == 1])) <= settings.max_tokens + 8
+    for c in chunks:
+        assert pages[c.page_start - 1].text[c.char_start:c.char_end] == c.text
+        assert len(c.context) < 100  # the 300,000 characters are no heading
+    covered = sum(len(c.text) for c in chunks if c.page_start == 2)
+    assert covered >= 300_000  # nothing dropped

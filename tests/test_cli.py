@@ -108,3 +108,49 @@ def test_bad_config_is_a_user_error(run, tmp_path: Path) -> None:
     (home / "earnest.toml").write_text("[retrieve]\nk = -1\n")
     result = run("docs", "list", "--json")
     assert result.exit_code == 1 and json.loads(result.output)["error"]["code"] == "bad_config"
+
+
+def test_a_file_name_starting_with_a_dash_is_a_user_error(run, tmp_path: Path,
+                                                          monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-dash.txt").write_text("Revenue was 5 dollars this year.\n")
+    result = run("ingest", "--no-embed", "-dash.txt")
+    assert result.exit_code == 1, result.output
+    assert "./-dash.txt" in result.output  # the hint says how to name it
+    result = run("ingest", "--no-embed", "--", "-dash.txt")
+    assert result.exit_code == 0, result.output
+
+
+def test_an_unreadable_file_fails_alone_and_the_batch_goes_on(run, tmp_path: Path) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text("Revenue was 5 dollars this year.\n")
+    long_name = tmp_path / ("n" * 300 + ".txt")  # stat() fails: ENAMETOOLONG
+    result = run("ingest", "--no-embed", "--json", str(long_name), str(good))
+    assert result.exit_code == 1, result.output
+    files = json.loads(result.output)["files"]
+    assert [f["status"] for f in files] == ["failed", "ingested"]
+    assert files[0]["error_code"] == "bad_document" and "n" * 300 in files[0]["error"]
+
+
+def test_text_that_is_not_utf8_is_ingested_with_a_note(run, tmp_path: Path) -> None:
+    path = tmp_path / "latin.txt"
+    path.write_bytes("Umsatz stieg um 5 % auf 10 Mio. € in Köln.\n".encode("cp1252"))
+    result = run("ingest", "--no-embed", "--json", str(path))
+    assert result.exit_code == 0, result.output
+    note = json.loads(result.output)["files"][0]["note"]
+    assert "not valid UTF-8" in note and "cp1252" in note
+
+
+@pytest.mark.parametrize("name", ["..txt", "...txt", "a<b.txt", "a\rb.txt", "a\nb.txt",
+                                  "a\x1bb.txt", "a\x7fb.txt", " .txt"])
+def test_bad_document_names_are_refused(run, tmp_path: Path, name: str) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    path = folder / name
+    path.write_text("Revenue was 5 dollars this year.\n")
+    result = run("ingest", "--no-embed", "--json", str(path))
+    assert result.exit_code == 1, result.output
+    error = json.loads(result.output)["files"][0]
+    assert error["error_code"] == "bad_name", error
+    assert "rename" in error["error"] and repr(name)[1:-1] in error["error"]
+    assert json.loads(run("docs", "list", "--json").output)["documents"] == []

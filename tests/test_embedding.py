@@ -53,3 +53,22 @@ def test_threads_setting_is_used() -> None:
     model.warm_up()
     assert model._session.get_session_options().intra_op_num_threads == 1
     assert model.embed_batch(["one thread"]).shape == (1, 384)
+
+
+def test_long_texts_go_to_the_model_in_small_batches(embedder: OnnxEmbedder) -> None:
+    # 32 rows of 256 word pieces at once took the process to 1.5 GB (attention grows with
+    # rows x length^2); a call holds at most MAX_BATCH_TOKENS padded word pieces.
+    from earnest.embedding import MAX_BATCH_TOKENS, _batches
+
+    texts = ["short text"] * 40 + [" ".join(f"{i * 7 + j:,}" for j in range(200))
+                                   for i in range(40)]
+    ids = embedder.encode_ids(texts)
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    batches = list(_batches(order, ids, 32))
+    assert sorted(r for b in batches for r in b) == list(range(len(texts)))
+    assert all(len(b) <= 32 and len(b) * max(len(ids[r]) for r in b) <= MAX_BATCH_TOKENS
+               for b in batches)
+    assert max(len(b) for b in batches) == 32  # short texts still go 32 at a time
+    together = embedder.embed_batch(texts)
+    alone = np.stack([embedder.embed_batch([t])[0] for t in texts[38:42]])
+    assert np.allclose(together[38:42], alone, atol=1e-5)

@@ -130,3 +130,20 @@ def test_a_lapsed_lease_of_a_live_worker_is_not_taken(tmp_path, pg_url) -> None:
         live.close()
         other.close()
         service.close()
+
+
+def test_cancel_drops_unclaimed_files(tmp_path, pg_url) -> None:  # noqa: F811
+    service, queue = _queue(tmp_path, pg_url)
+    try:
+        job_id = queue.submit([({"filename": f"C{n}.txt", "size": 1}, b"x") for n in range(3)],
+                              collection="default", principal=None)
+        claim = queue.claim("w", 60)
+        queue.cancel(job_id)
+        job = queue.get(job_id)
+        assert job["cancelled"] and job["finished_at"] is None  # the claimed file runs on
+        assert [f["status"] for f in job["files"]] == ["ingesting", "cancelled", "cancelled"]
+        assert queue.claim("w2", 60) is None
+        assert queue.finish(claim.seq, "w", status="done")
+        assert queue.get(job_id)["finished_at"] is not None
+    finally:
+        service.close()

@@ -89,3 +89,44 @@ def test_binary_named_txt() -> None:
 def test_unsupported_extension() -> None:
     with pytest.raises(UnsupportedFileType, match="sheet.xlsx: unsupported file type .xlsx"):
         read_document(b"PK\x03\x04", "sheet.xlsx")
+
+
+def test_a_compression_bomb_is_refused_as_one_before_it_inflates() -> None:
+    import resource
+
+    from earnest.errors import TooLarge
+
+    from .hostile import bomb_pdf
+
+    data = bomb_pdf(256)  # 256 KB inflating to 256 MB
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(TooLarge) as info:
+        read_document(data, "bomb.pdf")
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 100, grown_mb
+    message = str(info.value)
+    assert message.startswith("bomb.pdf: ") and "compression bomb" in message
+    assert "scanned" not in message
+
+
+def test_a_text_layer_of_garbage_glyphs_needs_ocr() -> None:
+    from earnest.errors import NoTextLayer
+
+    from .hostile import garbage_glyph_pdf
+
+    with pytest.raises(NoTextLayer, match="glyphs.pdf: .*not letters"):
+        read_document(garbage_glyph_pdf(), "glyphs.pdf")
+
+
+@pytest.mark.parametrize("name, data", [
+    ("long.txt", b"Revenue rose 5% in the quarter.\n" * 4000),
+    ("long.pdf", None)])
+def test_text_over_the_character_limit_is_refused_early(name, data) -> None:
+    from earnest.errors import TooLarge
+
+    from .hostile import many_pages_pdf
+
+    data = data or many_pages_pdf(300)
+    with pytest.raises(TooLarge, match=f"{name}: .*over the 10,000-character limit"):
+        read_document(data, name, max_chars=10_000)
+    assert read_document(data, name, max_chars=10**7).pages

@@ -1,6 +1,6 @@
 """The audit log: what an ask and each change record, the hash chain, and tampering with the
-SQLite file directly - a record changed, removed, or two swapped - found and named by
-`earnest audit verify`."""
+database directly - a record changed, removed, or two swapped - found and named by
+`earnest audit verify`; on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -16,21 +16,34 @@ from earnest.cli import app as cli
 from earnest.trust.audit import sha256_text
 
 from .api_helpers import assert_error
-from .trust_helpers import ALPHA, two_collections
+from .pg_server import pg_server, pg_url  # noqa: F401 - fixtures
+from .trust_helpers import ALPHA, STORES, store_url, two_collections
 
 runner = CliRunner()
 QUESTION = "What did the CFO say about gross margin?"
 
 
-@pytest.fixture()
-def lib(tmp_path, embedder):
-    lib = two_collections(tmp_path, embedder)
+@pytest.fixture(params=STORES)
+def lib(request, tmp_path, embedder):
+    lib = two_collections(tmp_path, embedder, store_url(request))
     yield lib
     lib.service.close()
 
 
-def _db(lib) -> sqlite3.Connection:
-    return sqlite3.connect(str(lib.service.store.path), isolation_level=None)
+def _sql(lib, sql: str, params: tuple = ()) -> list[tuple]:
+    """A statement run on the library's database behind Earnest's back ("?" placeholders)."""
+    url = lib.service.settings.store.url
+    if url:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            cur = conn.execute(sql.replace("?", "%s"), params)
+            return cur.fetchall() if cur.description else []
+    db = sqlite3.connect(str(lib.service.store.path), isolation_level=None)
+    try:
+        return db.execute(sql, params).fetchall()
+    finally:
+        db.close()
 
 
 def _verify(lib) -> tuple[int, str]:
@@ -83,9 +96,8 @@ def _fill(lib, asks: int = 3) -> None:
 
 def test_a_changed_record_is_named(lib):
     _fill(lib)
-    with _db(lib) as db:
-        db.execute("update audit_log set record = replace(record, 'gross margin', "
-                   "'net margin') where seq = 10")  # the first ask
+    _sql(lib, "update audit_log set record = replace(record, 'gross margin', "
+              "'net margin') where seq = 10")  # the first ask
     code, output = _verify(lib)
     assert code == 1 and "record 10 was changed" in output
 
@@ -94,32 +106,28 @@ def test_a_changed_record_with_a_recomputed_hash_breaks_the_next_link(lib):
     from earnest.trust.audit import record_hash
 
     _fill(lib)
-    with _db(lib) as db:
-        text, prev = db.execute("select record, prev_hash from audit_log where seq = 8"
-                                ).fetchone()
-        record = json.loads(text)
-        record["question"] = "something else"
-        db.execute("update audit_log set record = ?, hash = ? where seq = 8",
-                   (json.dumps(record), record_hash(prev, record)))
+    text, prev = _sql(lib, "select record, prev_hash from audit_log where seq = 8")[0]
+    record = json.loads(text)
+    record["question"] = "something else"
+    _sql(lib, "update audit_log set record = ?, hash = ? where seq = 8",
+         (json.dumps(record), record_hash(prev, record)))
     code, output = _verify(lib)
     assert code == 1 and "record 8 was changed" in output
 
 
 def test_a_removed_record_is_named(lib):
     _fill(lib)
-    with _db(lib) as db:
-        db.execute("delete from audit_log where seq = 7")
+    _sql(lib, "delete from audit_log where seq = 7")
     code, output = _verify(lib)
     assert code == 1 and "record 7 was removed" in output
 
 
 def test_reordered_records_are_named(lib):
     _fill(lib)
-    with _db(lib) as db:
-        a = db.execute("select record, prev_hash, hash from audit_log where seq = 8").fetchone()
-        b = db.execute("select record, prev_hash, hash from audit_log where seq = 9").fetchone()
-        db.execute("update audit_log set record = ?, prev_hash = ?, hash = ? where seq = 8", b)
-        db.execute("update audit_log set record = ?, prev_hash = ?, hash = ? where seq = 9", a)
+    a = _sql(lib, "select record, prev_hash, hash from audit_log where seq = 8")[0]
+    b = _sql(lib, "select record, prev_hash, hash from audit_log where seq = 9")[0]
+    _sql(lib, "update audit_log set record = ?, prev_hash = ?, hash = ? where seq = 8", b)
+    _sql(lib, "update audit_log set record = ?, prev_hash = ?, hash = ? where seq = 9", a)
     code, output = _verify(lib)
     assert code == 1 and "record 8 was reordered" in output
 
@@ -218,8 +226,7 @@ def test_records_cut_from_the_end_are_found_against_a_kept_head(lib):
     home = str(lib.service.home)
     ok = runner.invoke(cli, ["audit", "verify", "--head", head, "--library", home])
     assert ok.exit_code == 0, ok.output
-    with _db(lib) as db:
-        db.execute("delete from audit_log where seq = (select max(seq) from audit_log)")
+    _sql(lib, "delete from audit_log where seq = (select max(seq) from audit_log)")
     assert _verify(lib)[0] == 0  # a shorter chain is still a chain...
     cut = runner.invoke(cli, ["audit", "verify", "--head", head, "--library", home])
     assert cut.exit_code == 1 and "no record has the head hash" in cut.output  # ...but not ours

@@ -1,5 +1,6 @@
 """Keys and roles, sign-in sessions with CSRF, rate limits, request ids, and secrets that never
-appear in the library file, the logs, error messages or the audit log."""
+appear in the library file, the logs, error messages or the audit log. The shared library
+is on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -16,14 +17,16 @@ from earnest.cli import app as cli
 from earnest.trust.keys import token_hash
 
 from .api_helpers import assert_error, make_service
-from .trust_helpers import ALPHA, B_PDF, two_collections
+from .pg_server import pg_module_url, pg_server  # noqa: F401 - fixtures
+from .trust_helpers import ALPHA, B_PDF, STORES, store_url, stored_bytes, two_collections
 
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def lib(tmp_path_factory, embedder):
-    lib = two_collections(tmp_path_factory.mktemp("auth"), embedder)
+@pytest.fixture(scope="module", params=STORES)
+def lib(request, tmp_path_factory, embedder):
+    lib = two_collections(tmp_path_factory.mktemp("auth"), embedder,
+                          store_url(request, module=True))
     yield lib
     lib.service.close()
 
@@ -93,28 +96,30 @@ def test_keys_over_http_and_revocation(lib, client):
 
 
 def test_web_session_cookie_and_csrf(lib, client):
-    with TestClient(client.app) as web:
-        signed = web.post("/v1/session", json={"key": lib.tokens["editor_a"]})
-        assert signed.status_code == 200, signed.text
-        csrf = signed.json()["csrf"]
-        cookie = signed.headers.get_list("set-cookie")
-        session = next(c for c in cookie if c.startswith("earnest_session="))
-        assert "HttpOnly" in session and "SameSite=strict" in session.replace("Strict", "strict")
-        assert "HttpOnly" not in next(c for c in cookie if c.startswith("earnest_csrf="))
-        assert web.get("/v1/session").json()["role"] == "editor"
-        assert web.get("/v1/documents").status_code == 200  # the cookie alone reads
-        # a change without the CSRF header is refused, with it accepted
-        assert_error(web.patch("/v1/documents/NWIN_Q3_FY2024_earnings_call",
-                               json={"fiscal_quarter": 3}), 403, "forbidden")
-        assert_error(web.patch("/v1/documents/NWIN_Q3_FY2024_earnings_call",
-                               json={"fiscal_quarter": 3}, headers={"X-CSRF-Token": "x" * 32}),
-                     403, "forbidden")
-        assert web.patch("/v1/documents/NWIN_Q3_FY2024_earnings_call", json={
-            "fiscal_quarter": 3}, headers={"X-CSRF-Token": csrf}).status_code == 200
-        assert web.delete("/v1/session", headers={"X-CSRF-Token": csrf}).status_code == 204
-        web.cookies.clear()
-        assert_error(web.get("/v1/documents"), 401, "unauthorized")
-        assert_error(web.post("/v1/session", json={"key": "ek_wrong"}), 401, "unauthorized")
+    # A second client of the same app, without its lifespan: ending one closes the service,
+    # and a closed PostgreSQL store (its pool) does not reopen as SQLite's file does.
+    web = TestClient(client.app)
+    signed = web.post("/v1/session", json={"key": lib.tokens["editor_a"]})
+    assert signed.status_code == 200, signed.text
+    csrf = signed.json()["csrf"]
+    cookie = signed.headers.get_list("set-cookie")
+    session = next(c for c in cookie if c.startswith("earnest_session="))
+    assert "HttpOnly" in session and "SameSite=strict" in session.replace("Strict", "strict")
+    assert "HttpOnly" not in next(c for c in cookie if c.startswith("earnest_csrf="))
+    assert web.get("/v1/session").json()["role"] == "editor"
+    assert web.get("/v1/documents").status_code == 200  # the cookie alone reads
+    # a change without the CSRF header is refused, with it accepted
+    assert_error(web.patch("/v1/documents/NWIN_Q3_FY2024_earnings_call",
+                           json={"fiscal_quarter": 3}), 403, "forbidden")
+    assert_error(web.patch("/v1/documents/NWIN_Q3_FY2024_earnings_call",
+                           json={"fiscal_quarter": 3}, headers={"X-CSRF-Token": "x" * 32}),
+                 403, "forbidden")
+    assert web.patch("/v1/documents/NWIN_Q3_FY2024_earnings_call", json={
+        "fiscal_quarter": 3}, headers={"X-CSRF-Token": csrf}).status_code == 200
+    assert web.delete("/v1/session", headers={"X-CSRF-Token": csrf}).status_code == 204
+    web.cookies.clear()
+    assert_error(web.get("/v1/documents"), 401, "unauthorized")
+    assert_error(web.post("/v1/session", json={"key": "ek_wrong"}), 401, "unauthorized")
 
 
 def test_rate_limit_per_key(tmp_path, embedder):
@@ -166,7 +171,7 @@ def test_secrets_never_stored_logged_or_echoed(lib, client, caplog):
     assert len(secret) == 43
     audit = "\n".join(json.dumps(e.to_dict()) for e in service.audit_entries())
     assert secret not in audit and key.id in audit
-    files = b"".join(p.read_bytes() for p in service.home.rglob("*") if p.is_file())
+    files = stored_bytes(service)
     assert secret.encode() not in files and token.encode() not in files
     assert token_hash(token).encode() in files  # only its hash is kept
 

@@ -1,6 +1,7 @@
 """Collections are walls: with two collections and keys for each, nothing of B reaches a
 caller of A through any route. The routes come from the app's OpenAPI schema, so a new route
-fails here until it is listed with the request that would try to reach B through it."""
+fails here until it is listed with the request that would try to reach B through it. On SQLite
+and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,14 +16,16 @@ from earnest.api import create_app
 from earnest.store import Filters
 
 from .api_helpers import wait_for_job
-from .trust_helpers import ALPHA, B_CALL, B_MARKERS, B_PDF, BETA, two_collections
+from .pg_server import pg_module_url, pg_server  # noqa: F401 - fixtures
+from .trust_helpers import ALPHA, B_CALL, B_MARKERS, B_PDF, BETA, STORES, store_url, two_collections
 
 QUESTION = "What was plasma revenue and the backlog?"  # no word of B_MARKERS: answers echo it
 
 
-@pytest.fixture(scope="module")
-def lib(tmp_path_factory, embedder):
-    lib = two_collections(tmp_path_factory.mktemp("iso"), embedder)
+@pytest.fixture(scope="module", params=STORES)
+def lib(request, tmp_path_factory, embedder):
+    lib = two_collections(tmp_path_factory.mktemp("iso"), embedder,
+                          store_url(request, module=True))
     yield lib
     lib.service.close()
 
@@ -93,6 +96,8 @@ REQUESTS: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("POST", "/v1/documents"): [_upload(ALPHA, "ALPHA_plans.txt"),
                                 _upload(BETA, "ALPHA_plans2.txt")],
     ("GET", "/v1/jobs/{job_id}"): [{}],
+    ("DELETE", "/v1/jobs/{job_id}"): [{}],
+    ("POST", "/v1/jobs/{job_id}/cancel"): [{}],
     ("GET", "/v1/documents"): [{}],
     ("GET", "/v1/documents/{doc_name}"): [{}],
     ("PATCH", "/v1/documents/{doc_name}"): [{"json": {"fiscal_year": 2020}}],

@@ -1,6 +1,6 @@
 """Every answer has an id; its lineage goes sentence -> cited chunk -> page and span ->
 document -> embedding model and index, with the scores; a replay against the same library
-generation gives the same citations."""
+generation gives the same citations. On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,15 +15,17 @@ from earnest.cli import app as cli
 from earnest.service import EXTRACTOR
 
 from .api_helpers import assert_error
-from .trust_helpers import ALPHA, two_collections
+from .pg_server import pg_module_url, pg_server  # noqa: F401 - fixtures
+from .trust_helpers import ALPHA, STORES, store_url, two_collections
 
 runner = CliRunner()
 QUESTION = "What did the CFO say about gross margin?"
 
 
-@pytest.fixture(scope="module")
-def lib(tmp_path_factory, embedder):
-    lib = two_collections(tmp_path_factory.mktemp("lineage"), embedder)
+@pytest.fixture(scope="module", params=STORES)
+def lib(request, tmp_path_factory, embedder):
+    lib = two_collections(tmp_path_factory.mktemp("lineage"), embedder,
+                          store_url(request, module=True))
     yield lib
     lib.service.close()
 

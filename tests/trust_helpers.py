@@ -20,6 +20,28 @@ B_SENTENCES = [
 ]
 # "zorb" covers B's company (its label is ZORB), its document names and its words.
 B_MARKERS = ["zorb", "quasar", "777.7", "313.9", BETA]
+STORES = ["sqlite", "postgresql"]  # the params of a library fixture run on both stores
+
+
+def stored_bytes(service: Earnest) -> bytes:
+    """Everything the library keeps: its directory's files and, on PostgreSQL, the rows of
+    the trust tables (where keys' hashes, the audit log and answers are)."""
+    data = b"".join(p.read_bytes() for p in sorted(service.home.rglob("*")) if p.is_file())
+    if service.settings.store.url:
+        import psycopg
+
+        with psycopg.connect(service.settings.store.url) as conn:
+            rows = conn.execute("select t::text from api_keys t union all select t::text from "
+                                "audit_log t union all select t::text from answers t")
+            data += "\n".join(r[0] for r in rows).encode()
+    return data
+
+
+def store_url(request: Any, module: bool = False) -> str | None:
+    """None for SQLite, else a fresh PostgreSQL database (skipped if there is no server)."""
+    if request.param == "sqlite":
+        return None
+    return request.getfixturevalue("pg_module_url" if module else "pg_url")
 
 
 def write_b_docs(folder: Path) -> list[Path]:
@@ -53,10 +75,16 @@ class TwoCollections:
         return self.service.keys.authenticate(self.tokens[who])
 
 
-def two_collections(root: Path, embedder: Any, **overrides: Any) -> TwoCollections:
+def two_collections(root: Path, embedder: Any, store_url: str | None = None,
+                    **overrides: Any) -> TwoCollections:
     """Samples (NWIN) in ALPHA, Zorbatron's documents in BETA; keys for each; no rate limit
-    unless asked."""
+    unless asked. With ``store_url`` the library is in that PostgreSQL database, named in its
+    earnest.toml so the CLI finds it too."""
     overrides.setdefault("auth__rate_per_minute", 0)
+    if store_url:
+        (root / "library").mkdir(parents=True, exist_ok=True)
+        (root / "library" / "earnest.toml").write_text(f'[store]\nurl = "{store_url}"\n',
+                                                       encoding="utf-8")
     service = Earnest(Settings.load(root / "library", env={}, **overrides), embedder=embedder)
     report = service.ingest([sample_dir()], collection=ALPHA)
     assert report.count("ingested") == 2, report.to_dict()

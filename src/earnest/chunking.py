@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -10,6 +11,11 @@ from earnest.settings import ChunkSettings
 from earnest.textspans import Span, split_units
 
 _BOILERPLATE_HEADINGS = {"table of contents", "index"}
+# A unit (sentence, row, heading) longer than this is cut into pieces: text without sentence
+# punctuation would otherwise become one chunk of any size. Well above the longest unit of
+# ordinary filings and transcripts (about 5,700 characters), so they chunk as they always did.
+MAX_UNIT_CHARS = 8000
+_WORD = re.compile(r"\S+")
 
 
 @dataclass(slots=True)
@@ -52,6 +58,7 @@ def chunk_document(pages: list[Page], settings: ChunkSettings, *, doc_context: s
         text = by_number[seg.page].text
         units = [Span(u.start + seg.start, u.end + seg.start, u.kind)
                  for u in split_units(text[seg.start:seg.end])]
+        units = _bounded(text, units, settings.max_tokens)
         if seg.page not in page_headings:
             page_headings[seg.page] = _leading_headings(text, split_units(text))
         context = " | ".join(x for x in (doc_context, page_headings[seg.page]) if x)
@@ -71,7 +78,8 @@ def _leading_headings(text: str, units: list[Span]) -> str:
         if unit.kind == "sentence":
             break
         piece = unit.text(text).strip()
-        if piece.lower() in _BOILERPLATE_HEADINGS or piece.isdigit():
+        if piece.lower() in _BOILERPLATE_HEADINGS or piece.isdigit() or \
+                len(piece) > MAX_UNIT_CHARS:  # a run of text, not a heading
             continue
         out.append(piece)
         if len(out) == 4:
@@ -79,11 +87,43 @@ def _leading_headings(text: str, units: list[Span]) -> str:
     return " ".join(out)
 
 
+def _bounded(text: str, units: list[Span], max_tokens: int) -> list[Span]:
+    """Units with the over-long ones cut at word boundaries (a word longer than a piece by
+    characters). A piece has at most max_tokens / 2 characters, so at most that many word
+    pieces: the packer can count it exactly and keeps chunks within the budget."""
+    if all(u.end - u.start <= MAX_UNIT_CHARS for u in units):
+        return units
+    limit = max(8, max_tokens // 2)
+    out: list[Span] = []
+    for unit in units:
+        if unit.end - unit.start <= MAX_UNIT_CHARS:
+            out.append(unit)
+            continue
+        start = end = -1
+        for word in _WORD.finditer(text, unit.start, unit.end):
+            w_start, w_end = word.span()
+            if start >= 0 and w_end - start > limit:
+                out.append(Span(start, end, "piece"))
+                start = -1
+            while w_end - w_start > limit:  # no white space to cut at
+                out.append(Span(w_start, w_start + limit, "piece"))
+                w_start += limit
+            if start < 0:
+                start = w_start
+            end = w_end
+        if start >= 0:
+            out.append(Span(start, end, "piece"))
+    return out
+
+
 def _pack(text: str, units: list[Span], settings: ChunkSettings,
           count_tokens: TokenCounter) -> list[list[Span]]:
     groups: list[list[Span]] = []
     current: list[Span] = []
     sizes = dict(zip(units, count_tokens([u.text(text) for u in units]))) if units else {}
+    for unit in units:
+        if unit.kind == "piece":  # a run of unknown words is one word piece: count characters
+            sizes[unit] = max(sizes[unit], (unit.end - unit.start) // 4)
     budget = settings.max_tokens
     cost = 0
     for unit in units:

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
 
 import typer
+import typer.core
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -25,12 +27,44 @@ from earnest.service import Earnest, FileResult
 from earnest.settings import Settings
 from earnest.store import Filters
 
+_UsageError = typer.core._click.exceptions.UsageError  # typer vendors its own click
+
+
+def _users_fault(exc: Any, args: list[str]) -> None:
+    exc.exit_code = 1
+    files = [a for a in args if a.startswith("-") and len(a) > 1 and Path(a).exists()]
+    if files:
+        exc.message += (f"; {files[0]!r} is a file: write ./{files[0]} or put -- before "
+                        "the file names")
+
+
+class _Commands(typer.core.TyperGroup):
+    """Usage errors are the user's: exit 1 (click's default 2 is our internal error)."""
+
+    def make_context(self, info_name: Any, args: list[str], *rest: Any, **kw: Any) -> Any:
+        given = list(args)
+        try:
+            return super().make_context(info_name, args, *rest, **kw)
+        except _UsageError as exc:
+            _users_fault(exc, given)
+            raise
+
+    def invoke(self, ctx: Any) -> Any:
+        given = [*ctx._protected_args, *ctx.args]
+        try:
+            return super().invoke(ctx)
+        except _UsageError as exc:
+            _users_fault(exc, given)
+            raise
+
+
 app = typer.Typer(help="Answers questions about financial documents, citing every claim.",
-                  no_args_is_help=True, add_completion=False)
-docs_app = typer.Typer(help="What is in the library: list, show, remove.", no_args_is_help=True)
+                  no_args_is_help=True, add_completion=False, cls=_Commands)
+docs_app = typer.Typer(help="What is in the library: list, show, remove.", no_args_is_help=True,
+                       cls=_Commands)
 app.add_typer(docs_app, name="docs")
 eval_app = typer.Typer(help="Measure retrieval quality on a labelled data set.",
-                       no_args_is_help=True)
+                       no_args_is_help=True, cls=_Commands)
 app.add_typer(eval_app, name="eval")
 
 out = Console(soft_wrap=True)
@@ -96,6 +130,17 @@ def _fail(as_json: bool, code: str, message: str, exit_code: int) -> None:
     raise typer.Exit(exit_code)
 
 
+def _shown(path: str) -> str:
+    """A path as one line: control characters escaped (a name must not drive the terminal)."""
+    return path if path.isprintable() else repr(path)[1:-1]
+
+
+def _error_detail(result: FileResult) -> str:
+    """The error without the file name the line already starts with."""
+    return (result.error or "").removeprefix(f"{result.path}: ").removeprefix(
+        f"{_shown(result.path)}: ")
+
+
 class _Bars:
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
@@ -116,11 +161,12 @@ class _Bars:
         self.progress.update(self.pages, completed=self.pages_done, total=self.pages_done)
         self.progress.update(self.chunks, completed=self.chunks_done, total=self.chunks_done)
         style = {"ingested": "green", "unchanged": "dim", "failed": "red"}[result.status]
-        detail = (result.error if result.status == "failed"
+        detail = (_error_detail(result) if result.status == "failed"
                   else f"{result.pages} pages, {result.chunks} chunks"
                   + (f" ({result.note})" if result.note else ""))
-        self.progress.console.print(f"[{style}]{result.status:>9}[/] {result.path}: {detail}",
-                                    highlight=False)
+        self.progress.console.print(
+            f"[{style}]{result.status:>9}[/] {escape(_shown(result.path))}: {escape(detail)}",
+            highlight=False)
 
     def embedding(self, done: int, total: int) -> None:
         self.progress.update(self.embed, completed=done, total=max(total, done))
@@ -152,8 +198,10 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files and folders."
             else:
                 if not sys.stderr.isatty():
                     for f in report.files:
-                        detail = f.error if f.status == "failed" else f"{f.pages} pages"
-                        out.print(f"{f.status:>9} {f.path}: {detail}", highlight=False)
+                        detail = _error_detail(f) if f.status == "failed" else \
+                            f"{f.pages} pages" + (f" (note: {f.note})" if f.note else "")
+                        out.print(f"{f.status:>9} {_shown(f.path)}: {detail}",
+                                  highlight=False, markup=False)
                 out.print(f"{report.count('ingested')} ingested, {report.count('unchanged')} "
                           f"unchanged, {report.count('failed')} failed; {report.embedded} "
                           f"passages embedded in {report.seconds:.1f}s", highlight=False)

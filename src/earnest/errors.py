@@ -34,6 +34,18 @@ class UnsupportedFileType(DocumentError):
     code = "unsupported_file_type"
 
 
+class BadName(DocumentError):
+    """A file name that cannot be a document name (control characters, only dots, ...)."""
+
+    code = "bad_name"
+
+
+class TooLarge(DocumentError):
+    """Over a size limit: the file, its text, or what one of its streams inflates to."""
+
+    code = "too_large"
+
+
 class EmptyDocument(DocumentError):
     code = "empty_document"
 

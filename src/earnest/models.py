@@ -19,6 +19,7 @@ class ParsedDocument:
     pages: list[Page]
     file_type: str  # pdf | txt | md
     encoding: str | None = None
+    note: str | None = None  # a warning for the ingest result (e.g. the encoding was guessed)
 
 
 @dataclass(slots=True)

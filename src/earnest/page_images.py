@@ -21,10 +21,10 @@ from earnest.errors import DocumentError, InputError, NotFound
 from earnest.readers.pdf import _CLEAN, PDFIUM_LOCK
 
 HIGHLIGHT = (255, 214, 0, 110)  # translucent yellow over the page
-# Largest image rendered: a US Letter page at scale 4 is 7.8 million pixels; a PDF page can
-# claim to be 200 inches wide (14,400 points: 830 million pixels at scale 4), so the scale is
-# lowered to keep any page within this.
-MAX_PIXELS = 16_000_000
+# Largest image rendered: a US Letter page at scale 4 is 7.8 million pixels, A4 8.0; a PDF page
+# can claim to be 200 inches wide (14,400 points: 830 million pixels at scale 4), so the scale
+# is lowered to keep any page within this (render and PNG time grow with the pixels).
+MAX_PIXELS = 8_500_000
 OUTLINE = (214, 120, 0, 255)
 
 
@@ -197,7 +197,7 @@ def render_page(path: Path, page_number: int, *, scale: float = 1.5,
             boxes = _boxes(page, quote, start, end)
             width, height = page.get_size()
             if width * height * scale * scale > MAX_PIXELS:
-                scale = (MAX_PIXELS / (width * height)) ** 0.5
+                scale = (MAX_PIXELS / (width * height)) ** 0.5 * 0.998  # pixels round up
             bitmap = page.render(scale=scale)
             image = bitmap.to_pil().convert("RGBA")  # a copy: the bitmap is freed here
             bitmap.close()
@@ -207,7 +207,7 @@ def render_page(path: Path, page_number: int, *, scale: float = 1.5,
     if boxes:
         image = _draw(image, boxes)
     buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="PNG")
+    image.convert("RGB").save(buffer, format="PNG", compress_level=3)  # 6 takes twice as long
     return PageImage(png=buffer.getvalue(), width=image.width, height=image.height,
                      boxes=boxes)
 

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 from earnest.doc_matching import DocumentMatcher, QuestionScope, question_scope
 from earnest.embedding import Embedder
-from earnest.errors import InputError, NotFound
+from earnest.errors import NotFound
 from earnest.lexicon import stem, tokens
 from earnest.models import Passage, SearchResult
 from earnest.settings import RetrieveSettings
@@ -299,7 +299,8 @@ def check_filters(filters: Filters, docs: Sequence) -> None:
         if not values:
             keys = sorted({k for d in docs for k, v in d.effective_metadata().items()
                            if isinstance(v, (str, int)) and k != "metadata_source"})
-            raise InputError(f"no document has a {key!r} field to filter on; fields: "
+            # Not found, like a value no document has: the request itself is valid.
+            raise NotFound(f"no document has a {key!r} field to filter on; fields: "
                              f"{', '.join(keys)}")
         lowered = {v.lower() for v in values}
         for value in wanted:

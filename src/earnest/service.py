@@ -4,20 +4,40 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
+import sys
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from earnest import __version__ as _version
 from earnest.answer import AnswerDraft, Answerer, AskEvent, ExtractiveAnswerer
 from earnest.chunking import chunk_document, estimate_tokens
 from earnest.embedding import Embedder, make_embedder
-from earnest.errors import DocumentError, IndexMismatch, InputError, LLMNotConfigured, NotFound
+from earnest.errors import (
+    DocumentError,
+    IndexMismatch,
+    InputError,
+    LLMNotConfigured,
+    NotFound,
+    TooLarge,
+)
+
+# Re-exported: the adapters and the package import these from the service.
+from earnest.inputs import (  # noqa: E402,F401
+    MAX_NAME_CHARS,
+    FileResult,
+    IngestProgress,
+    IngestReport,
+    _Silent,
+    collect_files,
+    document_name,
+    validate_correction,
+)
 from earnest.library_scope import Correction, LibraryScope, ScopeVerdict
 from earnest.metadata import describe
 from earnest.models import Answer, DocumentInfo, SearchResult
-from earnest.readers import is_supported, read_document
+from earnest.readers import read_document
 from earnest.retrieval import HybridRetriever, check_filters, relevance
 from earnest.settings import Settings
 from earnest.store import Filters, NewDocument, SqliteStore, Store, open_store
@@ -34,86 +54,6 @@ if TYPE_CHECKING:
 
 NOT_FOUND_TEXT = ("Not found in your documents: no passage in the library answers this "
                   "question closely enough. The closest passages are listed below.")
-
-
-@dataclass(slots=True)
-class FileResult:
-    path: str
-    status: str  # ingested | unchanged | failed
-    doc_name: str | None = None
-    pages: int = 0
-    chunks: int = 0
-    error: str | None = None
-    error_code: str | None = None
-    note: str | None = None
-    seconds: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(slots=True)
-class IngestReport:
-    files: list[FileResult] = field(default_factory=list)
-    embedded: int = 0
-    seconds: float = 0.0
-
-    def count(self, status: str) -> int:
-        return sum(1 for f in self.files if f.status == status)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"files": [f.to_dict() for f in self.files], "embedded": self.embedded,
-                "seconds": round(self.seconds, 2),
-                "summary": {s: self.count(s) for s in ("ingested", "unchanged", "failed")}}
-
-
-class IngestProgress(Protocol):
-    """Receives progress events; the CLI draws bars from them."""
-
-    def file_started(self, path: Path, index: int, total: int) -> None: ...
-    def file_done(self, result: FileResult) -> None: ...
-    def embedding(self, done: int, total: int) -> None: ...
-
-
-class _Silent:
-    def file_started(self, path: Path, index: int, total: int) -> None: ...
-    def file_done(self, result: FileResult) -> None: ...
-    def embedding(self, done: int, total: int) -> None: ...
-
-
-def collect_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named, plus the supported files under named folders, sorted, without repeats."""
-    out: dict[Path, None] = {}
-    for raw in paths:
-        path = Path(raw).expanduser()
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and is_supported(child) and not child.name.startswith("."):
-                    out.setdefault(child, None)
-        else:
-            out.setdefault(path, None)
-    return list(out)
-
-
-_INT_FIELDS = {"fiscal_year", "fiscal_quarter"}
-
-
-def validate_correction(values: dict[str, Any]) -> dict[str, Any]:
-    """Years and quarters are whole numbers; everything else is text."""
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        if value is None:
-            out[key] = None
-        elif key in _INT_FIELDS:
-            try:
-                out[key] = int(str(value).upper().removeprefix("FY").removeprefix("Q"))
-            except ValueError:
-                raise InputError(f"{key} must be a whole number, got {value!r}") from None
-            if key == "fiscal_quarter" and not 1 <= out[key] <= 4:
-                raise InputError(f"fiscal_quarter must be 1 to 4, got {value!r}")
-        else:
-            out[key] = str(value)
-    return out
 
 
 EXTRACTOR = f"earnest {_version}"  # recorded with each document, shown in lineage
@@ -133,8 +73,20 @@ class Earnest(TrustOperations):
         self.home = Path(self.settings.library).expanduser()
         self.home.mkdir(parents=True, exist_ok=True)
         self.store: Store = store or open_store(self.settings.store, self.home)
-        # The trust tables live in the SQLite store's file (its migration 5).
+        # The trust tables live in the store: the SQLite file (its migration 5) or the
+        # PostgreSQL database (its migration 3, on the store's pool).
         path = getattr(self.store, "path", None) if isinstance(self.store, SqliteStore) else None
+        pg = sys.modules.get("earnest.store.postgres")  # loaded if the store is one
+        pool = self.store.pool if pg and isinstance(self.store, pg.PostgresStore) else None
+        if pool is not None:
+            from earnest.trust.postgres import (
+                PostgresAnswerStore,
+                PostgresAuditLog,
+                PostgresKeyStore,
+            )
+            keys = keys or PostgresKeyStore(pool)
+            audit_log = audit_log or PostgresAuditLog(pool)
+            answers = answers or PostgresAnswerStore(pool)
         self.keys = keys or (SqliteKeyStore(path) if path else None)
         self.audit_log = audit_log or (SqliteAuditLog(path) if path else None)
         self.answers = answers or (SqliteAnswerStore(path) if path else None)
@@ -250,20 +202,29 @@ class Earnest(TrustOperations):
         return result
 
     def _read_bytes(self, path: Path) -> bytes:
-        if not path.exists():
-            raise DocumentError("no such file", path=str(path))
-        if not path.is_file():
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            raise DocumentError("no such file", path=str(path)) from None
+        except OSError as exc:  # permission denied, name too long, ...
+            raise DocumentError(f"cannot read the file: {exc.strerror}", path=str(path)) from None
+        if not stat.S_ISREG(info.st_mode):
             raise DocumentError("not a regular file", path=str(path))
         limit = int(self.settings.max_file_mb * 1024 * 1024)
-        size = path.stat().st_size
+        size = info.st_size
         if size > limit:
-            raise DocumentError(f"the file is {size / 2**20:.1f} MB, over the "
+            raise TooLarge(f"the file is {size / 2**20:.1f} MB, over the "
                                 f"{self.settings.max_file_mb:g} MB limit (max_file_mb)",
                                 path=str(path))
         try:
-            return path.read_bytes()
+            with path.open("rb") as fh:
+                data = fh.read(limit + 1)  # the file may grow while it is read
         except OSError as exc:
             raise DocumentError(f"cannot read the file: {exc.strerror}", path=str(path)) from exc
+        if len(data) > limit:
+            raise TooLarge(f"the file grew past the {self.settings.max_file_mb:g} MB limit "
+                                "(max_file_mb) while it was read", path=str(path))
+        return data
 
     def ingest_bytes(self, data: bytes, filename: str, *, source_path: str = "",
                      replace: bool = False, collection: str = "default",
@@ -276,7 +237,7 @@ class Earnest(TrustOperations):
         collection = check_collection(collection)
         if not principal.sees(collection):
             raise NotFound(f"no collection {collection!r} for this key")
-        doc_name = Path(filename).stem
+        doc_name = document_name(filename, source_path or filename)
         content_hash = hashlib.sha256(data).hexdigest()
         existing = self.visible(self.store.find_by_hash(content_hash), principal)
         if existing is not None:
@@ -296,7 +257,8 @@ class Earnest(TrustOperations):
                 f"the library already holds a document named {doc_name!r}, from "
                 f"{current.source_path}; names are file names without extension: rename one "
                 f"file, or `earnest docs remove {doc_name}` first", path=source_path)
-        parsed = read_document(data, source_path or filename)
+        parsed = read_document(data, source_path or filename,
+                               max_chars=self.settings.max_document_chars)
         found = transcript_segments(parsed.pages)
         chunks = chunk_document(parsed.pages, self.settings.chunk,
                                 doc_context=doc_name.replace("_", " "),
@@ -327,7 +289,7 @@ class Earnest(TrustOperations):
                                                       "content_sha256": current.content_hash}})
         return FileResult(path=source_path or filename, status="ingested",
                           doc_name=info.doc_name, pages=info.page_count, chunks=info.chunk_count,
-                          seconds=round(time.perf_counter() - t0, 3))
+                          note=parsed.note, seconds=round(time.perf_counter() - t0, 3))
 
     def embed_pending(self, progress: IngestProgress | None = None, batch: int = 256) -> int:
         """Embed every chunk that has no vector yet; safe to interrupt and resume."""
@@ -598,4 +560,4 @@ class Earnest(TrustOperations):
                 "embedded": sum(d.embedded_count for d in docs)}
 
 
-__all__ = ["Earnest", "FileResult", "IngestReport", "collect_files"]
+__all__ = ["Earnest", "FileResult", "IngestReport", "collect_files", "document_name"]

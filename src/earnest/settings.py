@@ -83,6 +83,9 @@ class ServerSettings(_Section):
     # Host names the server answers to (DNS-rebinding guard). Empty: the loopback names and
     # `host`; "*": any (the default when `host` is not a loopback address).
     allowed_hosts: list[str] = Field(default_factory=list)
+    # Page images rendered at once; more get 503 with Retry-After (pdfium renders one at a
+    # time anyway, and each waiting request would hold a worker thread).
+    max_renders: int = Field(2, ge=1, le=64)
 
 
 class StoreSettings(_Section):
@@ -196,6 +199,9 @@ class LLMSettings(_Section):
 class Settings(_Section):
     library: Path = DEFAULT_HOME
     max_file_mb: float = Field(200.0, gt=0)
+    # Characters of text in one document (a 10-K has about 1.5 million); ingesting costs
+    # about 80 MB of memory per million, so the default keeps a file well under 1 GB.
+    max_document_chars: int = Field(5_000_000, ge=1000)
     chunk: ChunkSettings = ChunkSettings()
     embed: EmbedSettings = EmbedSettings()
     retrieve: RetrieveSettings = RetrieveSettings()

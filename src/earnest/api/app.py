@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import threading
 import time
 from contextlib import asynccontextmanager
@@ -25,7 +27,7 @@ from earnest.api import (
     routes_trust,
 )
 from earnest.api.auth import Auth
-from earnest.api.jobs import IngestJobs
+from earnest.api.jobs import IngestJobs, spool_dir
 from earnest.api.metrics import Metrics
 from earnest.api.requests import RequestIdFilter, RequestIds
 from earnest.library_scope import public_companies
@@ -64,6 +66,45 @@ class _MetricsMiddleware:
                 time.perf_counter() - started)
 
 
+# No inline script or style, nothing from elsewhere, never framed (clickjacking).
+APP_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+           "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+           "frame-ancestors 'none'")
+# FastAPI's /docs and /redoc pages load Swagger UI / ReDoc from a CDN with an inline script.
+_DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+             "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net "
+             "https://fonts.googleapis.com; "
+             "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https:; "
+             "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+_DOCS_PATHS = ("/docs", "/redoc")
+
+
+class _SecurityHeaders:
+    """Headers every response carries, unless a route set its own (a download's sandbox)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        csp = _DOCS_CSP if scope["path"].startswith(_DOCS_PATHS) else APP_CSP
+        extra = [(b"content-security-policy", csp.encode()),
+                 (b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
+                 (b"referrer-policy", b"no-referrer")]
+
+        async def add(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                have = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []),
+                                      *((k, v) for k, v in extra if k not in have)]
+            await send(message)
+
+        await self.app(scope, receive, add)
+
+
+_MAX_BODY = 1 << 20  # of any request but an upload (a question, a metadata correction)
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "testserver"}  # testserver: Starlette's client
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -101,11 +142,50 @@ class _RequestGuard:
             refusal = (413, "too_large", f"the upload is over the "
                        f"{self.max_upload / 2**20:g} MB limit (server.max_upload_mb)")
         if refusal is None:
-            await self.app(scope, receive, send)
+            upload = scope["path"] == "/v1/documents"
+            await self._limited(scope, receive, send,
+                                self.max_upload if upload else _MAX_BODY, upload)
             return
         status, code, message = refusal
         response = JSONResponse(errors.error_body(code, message), status_code=status)
         await response(scope, receive, send)
+
+    async def _limited(self, scope: dict, receive: Any, send: Any, limit: int,
+                       upload: bool) -> None:
+        """Count the body as it arrives (chunked uploads have no Content-Length): past the
+        limit the app sees the client hang up, and the caller gets 413."""
+        received, over, sent = 0, False, False
+
+        async def counted() -> dict:
+            nonlocal received, over
+            if over:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    over = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def relay(message: dict) -> None:
+            nonlocal sent
+            if not over:
+                sent = True
+                await send(message)
+
+        try:
+            await self.app(scope, counted, relay)
+        except Exception:
+            if not over:
+                raise
+        if over and not sent:
+            what = ("the upload is over the {:g} MB limit (server.max_upload_mb)" if upload
+                    else "the request body is over {:g} MB")
+            response = JSONResponse(
+                errors.error_body("too_large", what.format(limit / 2**20)), status_code=413,
+                headers={"Connection": "close"})
+            await response(scope, receive, send)
 
 
 def _hostname(value: str) -> str:
@@ -128,11 +208,27 @@ def _cross_site(headers: dict[str, str], host: str) -> bool:
 
 
 def _forget_stale_uploads(incoming: Path) -> None:
-    """Spooled uploads a crashed server never ingested (a day old): their jobs are gone."""
-    if incoming.is_dir():
-        for spool in incoming.iterdir():
-            if time.time() - spool.stat().st_mtime > 86400:
-                spool.unlink(missing_ok=True)
+    """Spooled uploads of servers that are gone (killed before they could clean up): their
+    jobs went with them. Another live server's spools stay."""
+    if not incoming.is_dir():
+        return
+    for entry in incoming.iterdir():
+        if entry.is_dir() and entry.name.isdigit() and _alive(int(entry.name)):
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:  # the flat layout of earlier versions
+            entry.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def create_app(settings: Settings | None = None, *, service: Earnest | None = None) -> FastAPI:
@@ -146,7 +242,8 @@ def create_app(settings: Settings | None = None, *, service: Earnest | None = No
         # The list of listed companies takes up to a second to load: not on a first question.
         threading.Thread(target=public_companies, daemon=True, name="warm-up").start()
         yield
-        app.state.jobs.close()
+        app.state.jobs.close()  # cancels what is still queued
+        shutil.rmtree(spool_dir(service.home), ignore_errors=True)
         service.close()
 
     app = FastAPI(title="Earnest", version=__version__, lifespan=lifespan,
@@ -154,6 +251,7 @@ def create_app(settings: Settings | None = None, *, service: Earnest | None = No
                               "claim. Errors are `{\"error\": {\"code\", \"message\"}}`.")
     app.state.service = service
     app.state.metrics = metrics
+    app.state.renders = threading.BoundedSemaphore(service.settings.server.max_renders)
     app.state.jobs = _jobs(service, metrics)
     app.state.auth = Auth(service)
     _tag_logs()
@@ -171,6 +269,7 @@ def create_app(settings: Settings | None = None, *, service: Earnest | None = No
         return FileResponse(str(STATIC / "index.html"), headers={"Cache-Control": "no-cache"})
 
     app.add_middleware(_RequestGuard, settings=service.settings)
+    app.add_middleware(_SecurityHeaders)  # outside the guard: its refusals get them too
     app.add_middleware(_MetricsMiddleware, metrics=metrics)
     app.add_middleware(RequestIds)  # outermost: even a refused request gets an id
     return app

@@ -60,7 +60,13 @@ class DbJobs:
             return None
         return Job(id=row["id"], created_at=row["created_at"], finished_at=row["finished_at"],
                    collection=row["collection"], owner=row["owner"],
+                   cancelled=row["cancelled"],
                    files=[JobFile(**f) for f in row["files"]])
+
+    def cancel(self, job: Job) -> Job:
+        self.queue.cancel(job.id)
+        found = self.get(job.id)
+        return found if found is not None else job
 
     def idle(self) -> bool:
         return self.queue.open_files() == 0

@@ -24,6 +24,8 @@ _STATUS: list[tuple[type[errors.EarnestError], int]] = [
     (errors.Forbidden, 403),
     (errors.RateLimited, 429),
     (errors.UnsupportedFileType, 415),
+    # A valid request the server is not set up for (no llm.base_url): not the caller's syntax.
+    (errors.LLMNotConfigured, 409),
     (errors.DocumentError, 422),
     (errors.ConfigError, 400),
     (errors.InputError, 400),
@@ -43,9 +45,11 @@ class ApiError(Exception):
     """An HTTP-level refusal that is not one of the service's errors (e.g. upload limits)."""
 
     def __init__(self, status: int, code: str, message: str,
-                 details: dict[str, Any] | None = None) -> None:
+                 details: dict[str, Any] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.details = status, code, details
+        self.headers = headers
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -98,7 +102,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, str(exc), exc.details), status_code=exc.status)
+        return JSONResponse(error_body(exc.code, str(exc), exc.details), status_code=exc.status,
+                            headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

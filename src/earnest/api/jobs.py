@@ -5,6 +5,7 @@ rule), so a poll never sees half a document."""
 from __future__ import annotations
 
 import itertools
+import os
 import queue
 import threading
 import time
@@ -18,11 +19,17 @@ from earnest.api.metrics import Metrics
 from earnest.service import Earnest
 
 
+def spool_dir(home: Path) -> Path:
+    """This process's spooled uploads: incoming/<pid>, so a server can tell its own."""
+    return home / "incoming" / str(os.getpid())
+
+
 @dataclass(slots=True)
 class JobFile:
     filename: str
     size: int
-    status: str = "queued"  # queued | ingesting | embedding | done | unchanged | failed
+    # queued | ingesting | embedding | done | unchanged | failed | cancelled
+    status: str = "queued"
     doc_name: str | None = None
     pages: int = 0
     chunks: int = 0
@@ -33,7 +40,7 @@ class JobFile:
 
     @property
     def finished(self) -> bool:
-        return self.status in ("done", "unchanged", "failed")
+        return self.status in ("done", "unchanged", "failed", "cancelled")
 
 
 @dataclass(slots=True)
@@ -45,11 +52,12 @@ class Job:
     collection: str = "default"
     owner: str = "local"  # the key id that uploaded: only it (or an admin) polls the job
     principal: Any = None
+    cancelled: bool = False
 
     @property
     def status(self) -> str:
         if all(f.finished for f in self.files):
-            return "done"
+            return "cancelled" if self.cancelled else "done"
         return "running" if any(f.status != "queued" for f in self.files) else "queued"
 
     def to_dict(self) -> dict[str, Any]:
@@ -117,12 +125,46 @@ class IngestJobs:
     def idle(self) -> bool:
         return self._queue.unfinished_tasks == 0
 
+    def cancel(self, job: Job) -> Job:
+        """Files not yet started are dropped with their spools; the file being ingested
+        finishes (a document is committed whole or not at all)."""
+        with self._lock:
+            job.cancelled = True
+            for job_file in job.files:
+                if job_file.status == "queued":
+                    job_file.status = "cancelled"
+        self._drop_cancelled()
+        self._maybe_finish(job)
+        return job
+
     def close(self) -> None:
-        """Stop the worker after the files already queued (``start`` runs it again)."""
+        """Stop the worker once the file in hand is done; what is still queued is cancelled
+        (``start`` runs the worker again)."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+        for job in jobs:
+            if job.finished_at is None:
+                self.cancel(job)
         worker = self._worker
         if worker is not None and worker.is_alive():
             self._queue.put(_STOP)
             worker.join(timeout=30)
+
+    def _drop_cancelled(self) -> None:
+        """Take cancelled files off the queue and delete their spools."""
+        keep = []
+        with self._queue.mutex:
+            pending = list(self._queue.queue)
+            self._queue.queue.clear()
+        for item in pending:
+            if item is not _STOP and item[1].status == "cancelled":
+                item[2].unlink(missing_ok=True)
+                self.metrics.ingest_files.labels("cancelled").inc()
+                self._queue.task_done()
+            else:
+                keep.append(item)
+        with self._queue.mutex:
+            self._queue.queue.extendleft(reversed(keep))
 
     def _run(self) -> None:
         while True:
@@ -135,7 +177,11 @@ class IngestJobs:
                 self._queue.task_done()
 
     def _ingest(self, job: Job, job_file: JobFile, spool: Path) -> None:
-        job_file.status = "ingesting"
+        with self._lock:
+            if job_file.status != "queued":  # cancelled while it waited
+                spool.unlink(missing_ok=True)
+                return
+            job_file.status = "ingesting"
         try:
             data = spool.read_bytes()
             spool.unlink(missing_ok=True)
@@ -179,7 +225,7 @@ class IngestJobs:
 
     @staticmethod
     def _maybe_finish(job: Job) -> None:
-        if job.finished_at is None and job.status == "done":
+        if job.finished_at is None and all(f.finished for f in job.files):
             job.finished_at = time.time()
 
 

@@ -21,8 +21,16 @@ def _sse(kind: str, data: Any) -> bytes:
     return f"event: {kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
+# One Server-Sent Event as a client's parser sees it (schemathesis checks each against this).
+_SSE_EVENT = {"type": "object", "required": ["data"],
+              "properties": {"event": {"type": "string", "enum": [
+                  "stage", "understanding", "passages", "token", "delta", "sentence", "notice",
+                  "answer", "error"]}, "data": {"type": "string"}, "id": {"type": "string"}}}
+
+
 @router.post("/ask", summary="Answer a question with citations",
-             responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+             responses={200: {"content": {"text/event-stream": {"schema": _SSE_EVENT}}},
+                        409: ERRORS[400]},
              response_description="The answer (JSON), or a text/event-stream of events: "
              "stage, understanding, passages, delta, sentence, notice, answer (last), error")
 def ask(body: AskCreate, request: Request, service: Service, metrics: MetricsDep,

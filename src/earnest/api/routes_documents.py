@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 
 from earnest.api.auth import Caller
 from earnest.api.deps import Jobs, MetricsDep, Service
 from earnest.api.errors import ApiError
-from earnest.api.jobs import JobFile
+from earnest.api.jobs import JobFile, spool_dir
 from earnest.api.schemas import (
     ERRORS,
     DocumentPublic,
@@ -25,23 +24,23 @@ from earnest.api.schemas import (
     MetadataUpdate,
     PageTextPublic,
 )
-from earnest.errors import NotFound
+from earnest.errors import BadName, NotFound
 from earnest.page_images import find_highlights, locate, render_page
 from earnest.readers import SUPPORTED_SUFFIXES
-from earnest.service import Earnest
+from earnest.service import Earnest, document_name
 from earnest.trust import Principal
 from earnest.trust.keys import check_collection
 
 router = APIRouter(prefix="/v1", tags=["documents"], responses=ERRORS)
 
 DocName = Annotated[str, PathParam(min_length=1, max_length=300)]
+# Any other string is simply no job: 404, the same answer as for a forgotten job.
+JobId = Annotated[str, PathParam(max_length=100, examples=["3-1f2e3d4c"],
+                                 description="The id POST /v1/documents returned")]
 PageNo = Annotated[int, PathParam(ge=1, le=100000)]
 Quote = Annotated[str | None, Query(max_length=5000, description="Words to highlight")]
 Offset = Annotated[int | None, Query(ge=0, le=10_000_000)]
 _READ = 1 << 20
-
-
-_MAX_NAME = 200  # characters of a document name (the file name without its extension)
 
 
 async def _receive(upload: UploadFile, max_mb: float, incoming: Path,
@@ -50,41 +49,46 @@ async def _receive(upload: UploadFile, max_mb: float, incoming: Path,
     """Spool one uploaded file to disk (never whole into memory), refusing what can be
     refused without parsing it."""
     limit = int(max_mb * 2**20)
-    name = Path((upload.filename or "").replace("\\", "/")).name.strip()
+    name = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     job_file = JobFile(filename=name or "(unnamed)", size=0)
 
-    def refuse(code: str, message: str) -> tuple[JobFile, None]:
+    def refuse(code: str, message: str, *, named: bool = False) -> tuple[JobFile, None]:
         job_file.status, job_file.error_code = "failed", code
-        job_file.error = f"{job_file.filename}: {message}"
+        job_file.error = message if named else f"{job_file.filename}: {message}"
         return job_file, None
 
-    suffix = Path(name).suffix.lower()
-    if not name or name.startswith("."):
+    if not name.strip():
         return refuse("bad_document", "the upload has no file name")
+    try:
+        doc_name = document_name(name)
+    except BadName as exc:
+        return refuse(exc.code, str(exc), named=True)
+    suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         return refuse("unsupported_file_type",
                       f"unsupported file type {suffix or '(no extension)'}; Earnest reads "
                       f"{', '.join(sorted(SUPPORTED_SUFFIXES))}")
-    if len(Path(name).stem) > _MAX_NAME:
-        return refuse("bad_document", f"the file name is longer than {_MAX_NAME} characters; "
-                                      "rename it")
     incoming.mkdir(parents=True, exist_ok=True)
     spool = incoming / f"{uuid.uuid4().hex}{suffix}"
     digest = hashlib.sha256()
-    with spool.open("wb") as out:
-        while chunk := await upload.read(_READ):
-            job_file.size += len(chunk)
-            if job_file.size > limit:
-                out.close()
-                spool.unlink(missing_ok=True)
-                return refuse("too_large", f"the file is over the {max_mb:g} MB limit "
-                                           "(max_file_mb)")
-            digest.update(chunk)
-            out.write(chunk)
+    try:
+        with spool.open("wb") as out:
+            while chunk := await upload.read(_READ):
+                job_file.size += len(chunk)
+                if job_file.size > limit:
+                    out.close()
+                    spool.unlink(missing_ok=True)
+                    return refuse("too_large", f"the file is over the {max_mb:g} MB limit "
+                                               "(max_file_mb)")
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:  # the client went away, or the server stops: leave nothing
+        spool.unlink(missing_ok=True)
+        raise
     if not job_file.size:
         spool.unlink(missing_ok=True)
         return refuse("empty_document", "the file is empty (0 bytes)")
-    existing = service.store.get_document(Path(name).stem)
+    existing = service.store.get_document(doc_name)
     if existing is not None and not caller.sees(existing.collection):
         spool.unlink(missing_ok=True)  # names are unique per library: say only it is taken
         return refuse("conflict", f"the name {existing.doc_name!r} is taken in this library "
@@ -98,15 +102,23 @@ async def _receive(upload: UploadFile, max_mb: float, incoming: Path,
     return job_file, spool
 
 
+# The job an upload returns, for clients and schema-driven tests that follow links.
+_JOB_LINKS = {name: {"operationId": op, "parameters": {"job_id": "$response.body#/id"}}
+              for name, op in (("GetJob", "job_v1_jobs__job_id__get"),
+                               ("CancelJob", "cancel_job_v1_jobs__job_id__delete"))}
+
+
 @router.post("/documents", status_code=202, response_model=JobPublic,
              summary="Upload documents; returns a job to poll",
-             responses={409: ERRORS[400], 413: ERRORS[400], 415: ERRORS[400]})
-async def upload(files: Annotated[list[UploadFile], File(description="PDF, TXT or MD files")],
+             responses={202: {"links": _JOB_LINKS}, 409: ERRORS[400], 413: ERRORS[400],
+                        415: ERRORS[400]})
+async def upload(files: Annotated[list[UploadFile], File(description="PDF, TXT or MD files",
+                                                         min_length=1)],
                  service: Service, jobs: Jobs, metrics: MetricsDep, caller: Caller,
                  replace: Annotated[bool, Query(description="Replace a document of the same "
                                                 "name whose content differs")] = False,
                  collection: Annotated[str | None, Query(
-                     max_length=64, description="The collection the documents join; default "
+                     pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="The collection the documents join; default "
                      "`default`, or the key's only collection")] = None
                  ) -> dict[str, Any]:
     caller.require("editor")
@@ -120,7 +132,7 @@ async def upload(files: Annotated[list[UploadFile], File(description="PDF, TXT o
     if len(files) > settings.server.max_upload_files:
         raise ApiError(413, "too_many_files", f"{len(files)} files in one upload; the limit "
                        f"is {settings.server.max_upload_files} (server.max_upload_files)")
-    incoming = service.home / "incoming"
+    incoming = spool_dir(service.home)
     received = [await _receive(f, settings.max_file_mb, incoming, service, replace, caller)
                 for f in files]
     if all(data is None for _, data in received):
@@ -140,8 +152,11 @@ async def upload(files: Annotated[list[UploadFile], File(description="PDF, TXT o
 
 
 @router.get("/jobs/{job_id}", response_model=JobPublic, summary="An upload job's progress")
-def job(job_id: Annotated[str, PathParam(max_length=100)], jobs: Jobs,
-        caller: Caller) -> dict[str, Any]:
+def job(job_id: JobId, jobs: Jobs, caller: Caller) -> dict[str, Any]:
+    return _own_job(job_id, jobs, caller).to_dict()
+
+
+def _own_job(job_id: str, jobs: Jobs, caller: Principal) -> Any:
     found = jobs.get(job_id)
     if found is not None and not (caller.sees(found.collection) and (
             found.owner == caller.actor or caller.can("admin"))):
@@ -149,7 +164,24 @@ def job(job_id: Annotated[str, PathParam(max_length=100)], jobs: Jobs,
     if found is None:
         raise ApiError(404, "not_found", f"no upload job {job_id!r} (finished jobs are kept "
                                          "for a while, then forgotten)")
-    return found.to_dict()
+    return found
+
+
+def _cancel(job_id: str, jobs: Jobs, caller: Principal) -> dict[str, Any]:
+    caller.require("editor")
+    return jobs.cancel(_own_job(job_id, jobs, caller)).to_dict()
+
+
+@router.delete("/jobs/{job_id}", response_model=JobPublic,
+               summary="Cancel an upload job: files not yet started are dropped")
+def cancel_job(job_id: JobId, jobs: Jobs, caller: Caller) -> dict[str, Any]:
+    return _cancel(job_id, jobs, caller)
+
+
+@router.post("/jobs/{job_id}/cancel", response_model=JobPublic,
+             summary="Cancel an upload job (the same as DELETE /v1/jobs/{job_id})")
+def cancel_job_post(job_id: JobId, jobs: Jobs, caller: Caller) -> dict[str, Any]:
+    return _cancel(job_id, jobs, caller)
 
 
 @router.get("/documents", response_model=DocumentsPublic, summary="Every document")
@@ -189,9 +221,12 @@ def original(doc_name: DocName, service: Service, caller: Caller) -> FileRespons
     info = service.document(doc_name, caller)
     path = service.original_path(doc_name, caller)
     filename = Path(info.source_path).name or f"{doc_name}{path.suffix}"
-    return FileResponse(path, filename=filename,
-                        media_type=mimetypes.guess_type(filename)[0] or
-                        "application/octet-stream")
+    # Saved, never shown in the app's origin: a stored file cannot run script there.
+    kind = "application/pdf" if info.file_type == "pdf" else "text/plain"
+    return FileResponse(path, filename=filename, media_type=kind,
+                        content_disposition_type="attachment",
+                        headers={"Content-Security-Policy":
+                                 "sandbox; default-src 'none'; frame-ancestors 'none'"})
 
 
 @router.get("/documents/{doc_name}/pages/{page}", response_model=PageTextPublic,
@@ -217,13 +252,21 @@ def _pdf(service: Service, doc_name: str, caller: Principal) -> Path:
 
 @router.get("/documents/{doc_name}/pages/{page}/image", summary="A PDF page as PNG, with the "
             "quote highlighted", response_class=Response,
-            responses={200: {"content": {"image/png": {}}}, 409: ERRORS[400]})
-def page_image(doc_name: DocName, page: PageNo, service: Service, caller: Caller,
-               quote: Quote = None,
+            responses={200: {"content": {"image/png": {}}}, 409: ERRORS[400],
+                       503: ERRORS[400]})
+def page_image(request: Request, doc_name: DocName, page: PageNo, service: Service,
+               caller: Caller, quote: Quote = None,
                start: Offset = None, end: Offset = None,
                scale: Annotated[float, Query(ge=0.2, le=4)] = 1.5) -> Response:
-    image = render_page(_pdf(service, doc_name, caller), page, scale=scale, quote=quote,
-                        start=start, end=end)
+    renders = request.app.state.renders
+    if not renders.acquire(blocking=False):
+        raise ApiError(503, "busy", "too many page images are being rendered at once "
+                       "(server.max_renders); retry in a moment", headers={"Retry-After": "1"})
+    try:
+        image = render_page(_pdf(service, doc_name, caller), page, scale=scale, quote=quote,
+                            start=start, end=end)
+    finally:
+        renders.release()
     return Response(image.png, media_type="image/png",
                     headers={"X-Earnest-Highlights": str(len(image.boxes)),
                              # behind a sign-in, nothing stays in a shared browser's cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -10,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from earnest.api.auth import CSRF_COOKIE, SESSION_COOKIE, Caller
 from earnest.api.deps import Service
-from earnest.api.schemas import ERRORS
+from earnest.api.schemas import ERRORS, CollectionName
 from earnest.errors import Forbidden, Unauthorized
 
 router = APIRouter(prefix="/v1", tags=["trust"], responses=ERRORS)
@@ -29,7 +30,7 @@ class SessionCreate(_Strict):
 class KeyCreate(_Strict):
     name: str = Field("", max_length=100)
     role: Literal["reader", "editor", "admin"]
-    collections: list[str] = Field(default_factory=list, max_length=100,
+    collections: list[CollectionName] = Field(default_factory=list, max_length=100,
                                    description="Granted collections; empty or [\"*\"]: all")
 
 
@@ -108,10 +109,13 @@ def revoke_key(key_id: Annotated[str, PathParam(max_length=64)], caller: Caller,
 @router.get("/audit", summary="Audit log records (admin granted every collection), oldest "
             "first, with the chain's verification")
 def audit(caller: Caller, service: Service,
-          since: Annotated[str | None, Query(max_length=40, description="ISO date")] = None,
+          since: Annotated[datetime | None, Query(
+              description="Records from this date or time (ISO 8601)")] = None,
           after: Annotated[int, Query(ge=0, description="Records after this seq")] = 0,
           limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
-    entries = [e.to_dict() for e in service.audit_entries(since, after, limit,
+    # The schema says what a date is (the service reads the ISO text it is given).
+    when = since.isoformat() if since is not None else None
+    entries = [e.to_dict() for e in service.audit_entries(when, after, limit,
                                                           principal=caller)]
     return {"entries": entries, "verification": service.verify_audit(caller).to_dict()}
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from earnest.store import Filters
 
+# A collection's name, as keys.check_collection accepts it (the schema says what is valid).
+CollectionName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 
 class _Strict(BaseModel):
     """Request bodies: unknown fields refused, and no coercion (``true`` is not a number,
@@ -16,8 +18,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-Year = Annotated[int, Field(ge=1900, le=2200)]
-Quarter = Annotated[int, Field(ge=1, le=4)]
+def _whole(value: Any) -> Any:
+    """JSON has one number type: 32.0 is the integer 32 (JSON Schema agrees); 32.5 is not."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Year = Annotated[int, Field(ge=1900, le=2200), BeforeValidator(_whole)]
+Quarter = Annotated[int, Field(ge=1, le=4), BeforeValidator(_whole)]
+K = Annotated[int, Field(ge=1, le=100), BeforeValidator(_whole)]
 
 
 class FiltersIn(_Strict):
@@ -32,7 +40,7 @@ class FiltersIn(_Strict):
     roles: list[Literal["executive", "analyst", "operator"]] = Field(default_factory=list)
     sections: list[str] = Field(default_factory=list, max_length=10)
     speakers: list[str] = Field(default_factory=list, max_length=20)
-    collections: list[str] = Field(default_factory=list, max_length=50,
+    collections: list[CollectionName] = Field(default_factory=list, max_length=50,
                                    description="Narrow to these collections (of those the "
                                    "key may see)")
 
@@ -47,7 +55,7 @@ class FiltersIn(_Strict):
 
 class AskCreate(_Strict):
     question: str = Field(min_length=1, max_length=2000)
-    k: int | None = Field(None, ge=1, le=100)
+    k: K | None = None
     filters: FiltersIn = Field(default_factory=FiltersIn)
     stream: bool = Field(False, description="Stream Server-Sent Events instead of one JSON "
                                             "object (also chosen by Accept: text/event-stream)")
@@ -61,7 +69,7 @@ class AskCreate(_Strict):
 
 class SearchCreate(_Strict):
     query: str = Field(min_length=1, max_length=2000)
-    k: int | None = Field(None, ge=1, le=100)
+    k: K | None = None
     mode: Literal["hybrid", "keyword", "dense"] = "hybrid"
     filters: FiltersIn = Field(default_factory=FiltersIn)
 
@@ -76,8 +84,8 @@ class MetadataUpdate(_Strict):
     ticker: str | None = Field(None, max_length=20)
     doc_type: Literal["10-K", "10-Q", "8-K", "earnings_release", "earnings_call",
                       "other"] | None = None
-    fiscal_year: int | None = Field(None, ge=1900, le=2200)
-    fiscal_quarter: int | None = Field(None, ge=1, le=4)
+    fiscal_year: Year | None = None
+    fiscal_quarter: Quarter | None = None
     fiscal_period: str | None = Field(None, max_length=40)
     period_end: str | None = Field(None, max_length=40)
     doc_date: str | None = Field(None, max_length=40)

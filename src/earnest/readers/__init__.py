@@ -22,8 +22,9 @@ def is_supported(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED_SUFFIXES
 
 
-def read_document(data: bytes, name: str) -> ParsedDocument:
-    """Read ``data`` (the content of the file called ``name``) with the reader that fits it."""
+def read_document(data: bytes, name: str, *, max_chars: int = 5_000_000) -> ParsedDocument:
+    """Read ``data`` (the content of the file called ``name``) with the reader that fits it;
+    text over ``max_chars`` characters is refused (TooLarge) before it costs much memory."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnsupportedFileType(
@@ -32,8 +33,8 @@ def read_document(data: bytes, name: str) -> ParsedDocument:
     if not data:
         raise EmptyDocument("the file is empty (0 bytes)", path=name)
     if data[:1024].lstrip().startswith(b"%PDF") or SUPPORTED_SUFFIXES[suffix] == "pdf":
-        return PdfReader().read(data, name)
-    return TextReader(file_type=SUPPORTED_SUFFIXES[suffix]).read(data, name)
+        return PdfReader().read(data, name, max_chars=max_chars)
+    return TextReader(file_type=SUPPORTED_SUFFIXES[suffix]).read(data, name, max_chars=max_chars)
 
 
 __all__ = ["PdfReader", "Reader", "TextReader", "is_supported", "read_document",

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
+import zlib
 
 import pypdfium2 as pdfium
 
-from earnest.errors import CorruptDocument, EncryptedDocument, NoTextLayer
+from earnest.errors import CorruptDocument, EncryptedDocument, NoTextLayer, TooLarge
 from earnest.models import Page, ParsedDocument
+from earnest.readers.text import too_much_text
 
 # pdfium is not thread-safe, not even across different documents: every call into it, from
 # the ingest worker or a page-image request, holds this lock.
@@ -17,6 +20,13 @@ PDFIUM_LOCK = threading.RLock()
 # pdfium marks soft hyphens with \x02 and unmapped glyphs with \ufffe/\ufffd.
 _CLEAN = str.maketrans({"\x02": "-", "\ufffe": "", "\x00": "", "\xa0": " "})
 _MIN_TEXT_CHARS_PER_PAGE = 8
+# pdfium inflates a page's content stream whole: one that inflates past this is refused
+# before pdfium sees it (a 1 MB file inflating to 1 GiB took 2.1 GB of memory).
+MAX_STREAM_MB = 100
+_STREAM = re.compile(rb"(?<!end)stream\r?\n")
+_PIECE = 1 << 20
+# Characters a font without a character map yields: controls, private use, unassigned.
+_UNREADABLE = {"Cc", "Co", "Cn", "Cs"}
 
 
 def normalize_page_text(raw: str) -> str:
@@ -26,14 +36,15 @@ def normalize_page_text(raw: str) -> str:
 
 
 class PdfReader:
-    def read(self, data: bytes, name: str) -> ParsedDocument:
+    def read(self, data: bytes, name: str, *, max_chars: int = 5_000_000) -> ParsedDocument:
         head = data[:1024].lstrip()
         if not head.startswith(b"%PDF"):
             kind = "text" if _looks_textual(data[:4096]) else "binary data"
             raise CorruptDocument(f"not a PDF: the file holds {kind} without a PDF header",
                                   path=name)
+        check_streams(data, name)
         with PDFIUM_LOCK:
-            pages = _read_pages(data, name)
+            pages = _read_pages(data, name, max_chars)
         if not pages:
             raise CorruptDocument("the PDF has no pages", path=name)
         text_chars = sum(len(p.text.strip()) for p in pages)
@@ -42,10 +53,67 @@ class PdfReader:
                 f"no extractable text on its {len(pages)} page(s); it looks scanned: "
                 "run OCR first (for example `ocrmypdf in.pdf out.pdf`) and ingest the result",
                 path=name)
+        _check_readable(pages, name)
         return ParsedDocument(pages=pages, file_type="pdf")
 
 
-def _read_pages(data: bytes, name: str) -> list[Page]:
+def check_streams(data: bytes, name: str, limit_mb: int = MAX_STREAM_MB) -> None:
+    """Inflate every Flate stream piece by piece (never whole, never kept) and refuse the
+    file if one inflates past ``limit_mb``, counting a second Flate layer inside it too."""
+    limit = limit_mb << 20
+    for match in _STREAM.finditer(data):
+        start = match.end()
+        outer, inner = zlib.decompressobj(), None
+        pos, size = start, 0
+        try:
+            while not outer.eof:
+                piece = outer.unconsumed_tail or data[pos:pos + _PIECE]
+                if not outer.unconsumed_tail:
+                    pos += len(piece)
+                if not piece:
+                    break
+                out = outer.decompress(piece, _PIECE)
+                if inner is None and size == 0 and _zlib_header(out):
+                    inner = zlib.decompressobj()
+                size += len(out)
+                while inner is not None and out and not inner.eof and size <= limit:
+                    try:
+                        more = inner.decompress(out, _PIECE)
+                    except zlib.error:
+                        inner = None  # it only looked like a second layer
+                        break
+                    size += len(more)
+                    out = inner.unconsumed_tail
+                if size > limit:
+                    raise TooLarge(
+                        f"a compression bomb: the stream at byte {start} inflates to more "
+                        f"than {limit_mb} MB; refused before it is read (a PDF's streams "
+                        f"may inflate to {limit_mb} MB each)", path=name)
+        except zlib.error:
+            continue  # not Flate data (an image, an encrypted stream): pdfium judges it
+
+
+def _zlib_header(data: bytes) -> bool:
+    return (len(data) >= 2 and data[0] & 0x0F == 8 and not data[1] & 0x20
+            and (data[0] << 8 | data[1]) % 31 == 0)
+
+
+def _check_readable(pages: list[Page], name: str) -> None:
+    """A text layer that is mostly glyphs without characters is no text to cite."""
+    sample = "".join(p.text for p in pages[:200])[:200_000]
+    sample = "".join(sample.split())
+    if len(sample) < 200:
+        return
+    bad = sum(1 for ch in sample if unicodedata.category(ch) in _UNREADABLE)
+    if bad * 2 > len(sample):
+        raise NoTextLayer(
+            f"the text layer is unreadable: {100 * bad // len(sample)}% of its characters are "
+            "not letters, digits or punctuation (its fonts map glyphs to no characters); run "
+            "OCR first (for example `ocrmypdf --force-ocr in.pdf out.pdf`) and ingest the "
+            "result", path=name)
+
+
+def _read_pages(data: bytes, name: str, max_chars: int) -> list[Page]:
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -56,6 +124,7 @@ def _read_pages(data: bytes, name: str) -> list[Page]:
                 path=name) from exc
         raise CorruptDocument(f"corrupt or truncated PDF ({exc})", path=name) from exc
     pages: list[Page] = []
+    chars = 0
     try:
         for index in range(len(pdf)):
             page = pdf[index]
@@ -63,6 +132,9 @@ def _read_pages(data: bytes, name: str) -> list[Page]:
             pages.append(Page(index + 1, normalize_page_text(textpage.get_text_range())))
             textpage.close()
             page.close()
+            chars += len(pages[-1].text)
+            if chars > max_chars:
+                raise too_much_text(max_chars, name, f" (by page {index + 1})")
     except pdfium.PdfiumError as exc:
         raise CorruptDocument(f"cannot read page {len(pages) + 1}: {exc}", path=name) from exc
     finally:

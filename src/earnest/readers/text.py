@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 
-from earnest.errors import CorruptDocument, EmptyDocument
+from earnest.errors import CorruptDocument, EmptyDocument, TooLarge
 from earnest.models import Page, ParsedDocument
 
 _BOMS = [(codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
@@ -49,12 +49,22 @@ def _strict(data: bytes, encoding: str, name: str) -> str:
         raise CorruptDocument(f"invalid {encoding} text ({exc.reason})", path=name) from exc
 
 
+def too_much_text(max_chars: int, name: str, where: str = "") -> TooLarge:
+    return TooLarge(f"the text{where} is over the {max_chars:,}-character limit "
+                    "(max_document_chars); split the document, or raise the limit if the "
+                    "machine has the memory (about 80 MB per million characters)", path=name)
+
+
 class TextReader:
     def __init__(self, file_type: str = "txt") -> None:
         self.file_type = file_type
 
-    def read(self, data: bytes, name: str) -> ParsedDocument:
+    def read(self, data: bytes, name: str, *, max_chars: int = 5_000_000) -> ParsedDocument:
+        if len(data) > 4 * max_chars:  # no encoding packs a character in fewer bytes
+            raise too_much_text(max_chars, name)
         text, encoding = decode_text(data, name)
+        if len(text) > max_chars:
+            raise too_much_text(max_chars, name)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\t\n\f")
         if controls > max(10, len(text[:20000]) // 100):
@@ -64,4 +74,8 @@ class TextReader:
         pages = [Page(i + 1, part.strip("\n")) for i, part in enumerate(text.split("\f"))]
         pages = [p for p in pages if p.text.strip()] or pages[:1]
         # Blank pages (a trailing form feed) are dropped; the others keep their numbers.
-        return ParsedDocument(pages=pages, file_type=self.file_type, encoding=encoding)
+        note = None if encoding.startswith(("utf-", "ascii")) else (
+            f"not valid UTF-8: decoded as {encoding}, which is a guess; check the text, or "
+            "save the file as UTF-8 and ingest it again")
+        return ParsedDocument(pages=pages, file_type=self.file_type, encoding=encoding,
+                              note=note)

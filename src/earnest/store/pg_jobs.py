@@ -16,7 +16,7 @@ from typing import Any, Callable
 from earnest.trust.keys import Principal
 
 OPEN = ("queued", "ingesting", "embedding")
-FINISHED = ("done", "unchanged", "failed")
+FINISHED = ("done", "unchanged", "failed", "cancelled")
 # A file whose worker died this many times is failed rather than claimed again: it may be
 # what kills them.
 MAX_ATTEMPTS = 3
@@ -88,7 +88,7 @@ class PgJobQueue:
         with self.store._tx() as conn:
             job = conn.execute(
                 "select id, collection, owner, extract(epoch from created_at)::float8, "
-                "extract(epoch from finished_at)::float8 from jobs where id = %s",
+                "extract(epoch from finished_at)::float8, cancelled from jobs where id = %s",
                 (job_id,)).fetchone()
             if job is None:
                 return None
@@ -99,7 +99,17 @@ class PgJobQueue:
         keys = ("filename", "size", "status", "doc_name", "pages", "chunks", "embedded",
                 "error", "error_code", "note")
         return {"id": job[0], "collection": job[1], "owner": job[2], "created_at": job[3],
-                "finished_at": job[4], "files": [dict(zip(keys, f)) for f in files]}
+                "finished_at": job[4], "cancelled": job[5],
+                "files": [dict(zip(keys, f)) for f in files]}
+
+    def cancel(self, job_id: str) -> None:
+        """Files not yet claimed are cancelled (their bytes dropped); a claimed one finishes
+        (a document is committed whole or not at all)."""
+        with self.store._tx() as conn:
+            conn.execute("update jobs set cancelled = true where id = %s", (job_id,))
+            conn.execute("update job_files set status = 'cancelled', data = null "
+                         "where job_id = %s and status = 'queued'", (job_id,))
+            self._maybe_finish(conn, job_id)
 
     def open_files(self) -> int:
         return self.store._run("select count(*) from job_files where status = any(%s)",

@@ -90,7 +90,38 @@ MIGRATIONS: list[str] = [
     alter table documents add column added_by text;
     alter table documents add column extractor text;
     """,
-    # 3: the upload queue that any API process fills and any `earnest worker` drains. The
+    # 3: trust (earnest.trust.postgres): API keys (hashed), the hash-chained audit log and
+    # answers kept for lineage, as SQLite's migration 5. A record stays text, not jsonb: its
+    # hash is over its canonical JSON, and text keeps exactly what was written.
+    """
+    create table api_keys (
+        id text primary key,
+        secret_sha256 text not null unique,
+        name text not null,
+        role text not null,
+        collections jsonb not null,
+        created_at text not null,
+        created_by text not null,
+        revoked_at text
+    );
+    create table audit_log (
+        seq bigint primary key,
+        record text not null,
+        prev_hash text not null,
+        hash text not null
+    );
+    create index audit_log_hash on audit_log (hash);
+    create table answers (
+        id text primary key,
+        created_at text not null,
+        actor text not null,
+        doc_ids jsonb not null,
+        audit_seq bigint,
+        body text
+    );
+    create index answers_doc_ids on answers using gin (doc_ids jsonb_path_ops);
+    """,
+    # 4: the upload queue that any API process fills and any `earnest worker` drains. The
     # bytes are in the row (bytea) so every machine that reaches the database can ingest them;
     # they are cleared once the file is finished.
     """
@@ -100,7 +131,8 @@ MIGRATIONS: list[str] = [
         owner text not null,
         principal jsonb not null,
         created_at timestamptz not null default now(),
-        finished_at timestamptz
+        finished_at timestamptz,
+        cancelled boolean not null default false
     );
     create table job_files (
         seq bigint generated always as identity primary key,

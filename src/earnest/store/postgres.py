@@ -68,6 +68,11 @@ class PostgresStore:
             netloc[0] = netloc[0].split(":", 1)[0]
         return urlunsplit(parts._replace(netloc="@".join(netloc)))
 
+    @property
+    def pool(self) -> ConnectionPool:
+        """The connection pool, shared with the trust tables (earnest.trust.postgres)."""
+        return self._pool
+
     def close(self) -> None:
         self._pool.close()
 

@@ -160,7 +160,11 @@ def _iso(value: str) -> str:
                          "2026-01-31T09:00:00Z)") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    try:
+        return parsed.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    except OverflowError:  # year 1 or 9999 shifted past the calendar: before/after everything
+        edge = datetime.min if parsed.year < 5000 else datetime.max
+        return edge.replace(tzinfo=timezone.utc).isoformat(timespec="milliseconds")
 
 
 __all__ = ["AuditEntry", "AuditLog", "SqliteAuditLog", "Verification", "canonical",

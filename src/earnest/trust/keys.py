@@ -107,6 +107,19 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def new_key(name: str, role: str, collections: Sequence[str],
+            created_by: str) -> tuple[ApiKey, str]:
+    """A checked new key and its token, before it is stored (every KeyStore makes them so)."""
+    if role not in ROLES:
+        raise InputError(f"unknown role {role!r}; use {', '.join(ROLES)}")
+    grant = sorted({c if c == ALL else check_collection(c) for c in collections}) or [ALL]
+    if ALL in grant:
+        grant = [ALL]
+    key_id, token = new_token()
+    return ApiKey(key_id, (name or "").strip()[:100] or key_id, role, grant, _now(),
+                  created_by), token
+
+
 class SqliteKeyStore:
     """Keys in the library's SQLite file (table api_keys, migration 5 of the store)."""
 
@@ -116,14 +129,7 @@ class SqliteKeyStore:
 
     def create(self, name: str, role: str, collections: Sequence[str],
                created_by: str) -> tuple[ApiKey, str]:
-        if role not in ROLES:
-            raise InputError(f"unknown role {role!r}; use {', '.join(ROLES)}")
-        grant = sorted({c if c == ALL else check_collection(c) for c in collections}) or [ALL]
-        if ALL in grant:
-            grant = [ALL]
-        key_id, token = new_token()
-        key = ApiKey(key_id, (name or "").strip()[:100] or key_id, role, grant, _now(),
-                     created_by)
+        key, token = new_key(name, role, collections, created_by)
         with self.db.write() as conn:
             conn.execute("insert into api_keys values (?,?,?,?,?,?,?,?)",
                          (key.id, token_hash(token), key.name, key.role,
@@ -187,4 +193,4 @@ class SqliteKeyStore:
 
 
 __all__ = ["ALL", "LOCAL", "ROLES", "ApiKey", "KeyStore", "Principal", "SqliteKeyStore",
-           "check_collection", "new_token", "token_hash"]
+           "check_collection", "new_key", "new_token", "token_hash"]

@@ -10,6 +10,7 @@ function el(tag, attrs = {}, ...children) {
   for (const [key, value] of Object.entries(attrs)) {
     if (value === undefined || value === null || value === false) continue;
     if (key === "class") node.className = value;
+    else if (key === "style") node.style.cssText = value;  // CSP forbids style attributes
     else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
     else node.setAttribute(key, value === true ? "" : value);
   }
@@ -577,6 +578,7 @@ function uploadOne(file) {
       const job = await api(`/v1/jobs/${enc(jobId)}`);
       const f = job.files[0];
       if (f.status === "failed") return finish("failed", f.error);
+      if (f.status === "cancelled") return finish("failed", "cancelled");
       if (f.status === "done") return finish("done", `ingested: ${f.pages} pages, ${f.chunks} chunks`);
       if (f.status === "unchanged") {
         return finish("done", f.note ? `already in the library (${f.note})` : "already in the library");

@@ -1,0 +1,125 @@
+"""What the service takes in, checked once for the CLI and the API alike: the files of a
+path, a document's name, metadata corrections; and what an ingest reports back."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Protocol
+
+from earnest.errors import BadName, InputError
+from earnest.readers import is_supported
+
+
+@dataclass(slots=True)
+class FileResult:
+    path: str
+    status: str  # ingested | unchanged | failed
+    doc_name: str | None = None
+    pages: int = 0
+    chunks: int = 0
+    error: str | None = None
+    error_code: str | None = None
+    note: str | None = None
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class IngestReport:
+    files: list[FileResult] = field(default_factory=list)
+    embedded: int = 0
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"files": [f.to_dict() for f in self.files], "embedded": self.embedded,
+                "seconds": round(self.seconds, 2),
+                "summary": {s: self.count(s) for s in ("ingested", "unchanged", "failed")}}
+
+
+class IngestProgress(Protocol):
+    """Receives progress events; the CLI draws bars from them."""
+
+    def file_started(self, path: Path, index: int, total: int) -> None: ...
+    def file_done(self, result: FileResult) -> None: ...
+    def embedding(self, done: int, total: int) -> None: ...
+
+
+class _Silent:
+    def file_started(self, path: Path, index: int, total: int) -> None: ...
+    def file_done(self, result: FileResult) -> None: ...
+    def embedding(self, done: int, total: int) -> None: ...
+
+
+def collect_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named, plus the supported files under named folders, sorted, without repeats."""
+    out: dict[Path, None] = {}
+    for raw in paths:
+        path = Path(raw).expanduser()
+        try:
+            is_dir = path.is_dir()
+        except OSError:  # unreadable: ingest_file reports it, and the others go on
+            is_dir = False
+        if is_dir:
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and is_supported(child) and not child.name.startswith("."):
+                    out.setdefault(child, None)
+        else:
+            out.setdefault(path, None)
+    return list(out)
+
+
+MAX_NAME_CHARS = 200  # of a document name (the file name without its extension)
+# Characters no document name may hold: they break URLs, shells, terminals or file systems.
+_BAD_NAME_CHARS = set('<>:"|?*\\/') | {"\u2028", "\u2029"} | {
+    chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}  # bidi overrides
+
+
+def document_name(filename: str, where: str | None = None) -> str:
+    """The document name of a file (its name without extension), or BadName naming
+    ``where`` (the path given, else the file name). The one input check of names, for the
+    CLI and the API alike."""
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    where = where or base
+    # Control characters escaped, so the message is one honest line.
+    shown = where if where.isprintable() else repr(where)[1:-1]
+    stem = Path(base).stem if base not in (".", "..") else base
+    bad = sorted({c for c in base if c in _BAD_NAME_CHARS or ord(c) < 32 or 0x7F <= ord(c) < 0xA0})
+    problem = None
+    if bad:
+        problem = f"the name holds {', '.join(repr(c) for c in bad)}"
+    elif not stem.strip(". "):
+        problem = "the name has nothing but dots and spaces before its extension"
+    elif stem != stem.strip() or stem.startswith("."):
+        problem = "the name starts or ends with white space, or starts with a dot"
+    elif len(stem) > MAX_NAME_CHARS:
+        problem = f"the name is longer than {MAX_NAME_CHARS} characters"
+    if problem:
+        raise BadName(f"{problem}; rename the file", path=shown)
+    return stem
+
+
+_INT_FIELDS = {"fiscal_year", "fiscal_quarter"}
+
+
+def validate_correction(values: dict[str, Any]) -> dict[str, Any]:
+    """Years and quarters are whole numbers; everything else is text."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if value is None:
+            out[key] = None
+        elif key in _INT_FIELDS:
+            try:
+                out[key] = int(str(value).upper().removeprefix("FY").removeprefix("Q"))
+            except ValueError:
+                raise InputError(f"{key} must be a whole number, got {value!r}") from None
+            if key == "fiscal_quarter" and not 1 <= out[key] <= 4:
+                raise InputError(f"fiscal_quarter must be 1 to 4, got {value!r}")
+        else:
+            out[key] = str(value)
+    return out

@@ -1,0 +1,226 @@
+"""The trust tables in PostgreSQL (migration 3 of earnest.store.pg_schema), through the
+PostgresStore's connection pool: keys, the audit log and kept answers behave as the SQLite
+ones do, and any number of processes may append to one audit chain."""
+
+from __future__ import annotations
+
+import json
+from contextlib import closing, contextmanager
+from typing import Any, Iterator, Sequence
+
+import psycopg
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
+
+from earnest.errors import AuditError, InputError, NotFound, StoreError, Unauthorized
+from earnest.trust.audit import (
+    GENESIS,
+    AuditEntry,
+    Verification,
+    _iso,
+    canonical,
+    check_chain,
+    now_iso,
+    record_hash,
+)
+from earnest.trust.keys import _TOKEN, ApiKey, Principal, _now, new_key, token_hash
+
+# Appenders queue on this transaction-level lock ("earnesta"; the migrations use "earnest"),
+# so the log has one total order across every process using the database.
+AUDIT_LOCK = 0x6561726E65737461
+READ_BATCH = 2000  # rows a server-side cursor fetches at a time: the log can be long
+
+
+class _Db:
+    """Transactions on the store's pool. Not named ``db``: Earnest.close closes a part's
+    ``db``, and this pool is the store's to close."""
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self.pool = pool
+
+    @contextmanager
+    def tx(self) -> Iterator[psycopg.Connection]:
+        try:
+            with self.pool.connection() as conn, conn.transaction():
+                yield conn
+        except psycopg.Error as exc:
+            raise StoreError(f"database error: {exc}") from exc
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
+        with self.tx() as conn:
+            return conn.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        with self.tx() as conn:
+            return conn.execute(sql, params).fetchall()
+
+
+class PostgresKeyStore:
+    """Keys in table api_keys; as SqliteKeyStore (only the token's sha256 is stored)."""
+
+    _SELECT = ("select id, name, role, collections, created_at, created_by, revoked_at "
+               "from api_keys")
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self._db = _Db(pool)
+        self._active: bool | None = None  # cached: asked on every request
+
+    def create(self, name: str, role: str, collections: Sequence[str],
+               created_by: str) -> tuple[ApiKey, str]:
+        key, token = new_key(name, role, collections, created_by)
+        with self._db.tx() as conn:
+            conn.execute("insert into api_keys values (%s,%s,%s,%s,%s,%s,%s,%s)",
+                         (key.id, token_hash(token), key.name, key.role,
+                          Jsonb(key.collections), key.created_at, key.created_by, None))
+        self._active = True
+        return key, token
+
+    @staticmethod
+    def _row(row: tuple) -> ApiKey:
+        return ApiKey(row[0], row[1], row[2], list(row[3]), row[4], row[5], row[6])
+
+    def list(self) -> list[ApiKey]:
+        return [self._row(r) for r in self._db.all(self._SELECT + " order by created_at, id")]
+
+    def get(self, key_id: str) -> ApiKey | None:
+        row = self._db.one(self._SELECT + " where id = %s", (key_id,))
+        return self._row(row) if row else None
+
+    def revoke(self, key_id: str) -> ApiKey:
+        with self._db.tx() as conn:
+            cur = conn.execute("update api_keys set revoked_at = %s where id = %s and "
+                               "revoked_at is null", (_now(), key_id))
+        key = self.get(key_id)
+        if key is None:
+            raise NotFound(f"no key {key_id!r}")
+        if not cur.rowcount and key.revoked_at is None:  # pragma: no cover - defensive
+            raise InputError(f"key {key_id!r} could not be revoked")
+        self._active = None
+        return key
+
+    def authenticate(self, token: str) -> Principal:
+        token = (token or "").strip()
+        if not _TOKEN.match(token):
+            raise Unauthorized("not an Earnest API key (ek_...)")
+        row = self._db.one(self._SELECT + " where secret_sha256 = %s", (token_hash(token),))
+        if row is None:
+            raise Unauthorized("unknown API key")
+        key = self._row(row)
+        if key.revoked_at:
+            raise Unauthorized("this API key was revoked")
+        return key.principal()
+
+    def principal(self, key_id: str) -> Principal:
+        """A session's key, checked again on every request (a revoked key ends its sessions)."""
+        key = self.get(key_id)
+        if key is None or key.revoked_at:
+            raise Unauthorized("the key of this session was revoked; sign in again")
+        return key.principal()
+
+    def any_active(self) -> bool:
+        # Only "yes" is cached, as in SqliteKeyStore: a key made by another process must
+        # switch auth on at once; a stale "yes" errs on the safe side.
+        if not self._active:
+            row = self._db.one("select exists(select 1 from api_keys where revoked_at is null)")
+            self._active = bool(row and row[0])
+        return self._active
+
+    def close(self) -> None:
+        """Nothing to close: the pool is the store's."""
+
+
+class PostgresAuditLog:
+    """The log in table audit_log; records and hashes exactly as SqliteAuditLog's."""
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self._db = _Db(pool)
+
+    def append(self, kind: str, actor: str, fields: dict[str, Any]) -> AuditEntry:
+        try:
+            with self._db.pool.connection() as conn, conn.transaction():
+                conn.execute("select pg_advisory_xact_lock(%s)", (AUDIT_LOCK,))
+                # The number follows the newest record, read under the lock, rather than a
+                # PostgreSQL sequence: a sequence leaves gaps on rollback, and a gap in seq
+                # is what verify reports as a removed record.
+                last = conn.execute("select seq, hash from audit_log order by seq desc "
+                                    "limit 1").fetchone()
+                seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+                record = {**fields, "seq": seq, "at": now_iso(), "kind": kind, "actor": actor}
+                digest = record_hash(prev, record)
+                conn.execute("insert into audit_log values (%s,%s,%s,%s)",
+                             (seq, canonical(record), prev, digest))
+        except Exception as exc:
+            raise AuditError(f"cannot write the audit log ({type(exc).__name__}: {exc})") \
+                from exc
+        return AuditEntry(seq, record, prev, digest)
+
+    def entries(self, since: str | None = None, after_seq: int = 0,
+                limit: int | None = None) -> Iterator[AuditEntry]:
+        where, params = "seq > %s", [after_seq]
+        if since:
+            # collate "C": byte order, as SQLite compares the ISO texts
+            where += " and (record::jsonb ->> 'at') collate \"C\" >= %s"
+            params.append(_iso(since))
+        sql = (f"select seq, record, prev_hash, hash from audit_log where {where} order by seq"
+               + (" limit %s" if limit is not None else ""))
+        if limit is not None:
+            params.append(limit)
+        for seq, text, prev_hash, digest in self._stream(sql, params):
+            yield AuditEntry(seq, json.loads(text), prev_hash, digest)
+
+    def _stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple]:
+        with self._db.tx() as conn, conn.cursor(name="earnest_audit") as cur:
+            cur.itersize = READ_BATCH
+            cur.execute(sql, params)
+            yield from cur
+
+    def verify(self, head: str | None = None) -> Verification:
+        with closing(self._stream("select seq, record, prev_hash, hash from audit_log "
+                                  "order by seq")) as rows:
+            result = check_chain(rows)
+        if result.ok and head:
+            row = self._db.one("select seq from audit_log where hash = %s",
+                               (head.strip().lower(),))
+            if row is None:
+                return Verification(False, result.records, result.head, "removed", None,
+                                    f"no record has the head hash {head}: records after it "
+                                    "were removed, or the chain was rewritten")
+            result.message += f"; head {head[:12]}… is record {row[0]}"
+        return result
+
+    def close(self) -> None:
+        """Nothing to close: the pool is the store's."""
+
+
+class PostgresAnswerStore:
+    """Answers in table answers; as SqliteAnswerStore (body null once erased)."""
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self._db = _Db(pool)
+
+    def save(self, answer_id: str, actor: str, doc_ids: list[int], body: dict[str, Any],
+             audit_seq: int | None) -> None:
+        with self._db.tx() as conn:
+            conn.execute("insert into answers values (%s,%s,%s,%s,%s,%s)",
+                         (answer_id, now_iso(), actor, Jsonb(sorted(set(doc_ids))),
+                          audit_seq, json.dumps(body, ensure_ascii=False)))
+
+    def get(self, answer_id: str) -> dict[str, Any] | None:
+        row = self._db.one("select id, created_at, actor, audit_seq, body from answers "
+                           "where id = %s", (answer_id,))
+        if row is None:
+            return None
+        return {"id": row[0], "created_at": row[1], "actor": row[2], "audit_seq": row[3],
+                "body": json.loads(row[4]) if row[4] else None}
+
+    def erase_document(self, doc_id: int) -> int:
+        with self._db.tx() as conn:
+            cur = conn.execute("update answers set body = null where body is not null and "
+                               "doc_ids @> %s", (Jsonb([doc_id]),))
+            return cur.rowcount
+
+    def close(self) -> None:
+        """Nothing to close: the pool is the store's."""
+
+
+__all__ = ["AUDIT_LOCK", "PostgresAnswerStore", "PostgresAuditLog", "PostgresKeyStore"]
