@@ -573,36 +573,6 @@ def eval_metadata(data_dir: Path, library: LibraryOpt = None, config: ConfigOpt 
 
 
 @app.command()
-def serve(library: LibraryOpt = None, config: ConfigOpt = None,
-          host: Annotated[Optional[str], typer.Option(
-              help="Interface to listen on (server.host; default 127.0.0.1).")] = None,
-          port: Annotated[Optional[int], typer.Option(
-              help="Port (server.port; default 8000).")] = None,
-          insecure_no_auth: Annotated[bool, typer.Option(
-              "--insecure-no-auth", help="Listen on a non-loopback address although no API "
-              "key exists (anyone who reaches the port can read and delete everything).")]
-          = False) -> None:
-    """Serve the web app and the HTTP API (docs at /docs, schema at /openapi.json)."""
-    def body() -> None:
-        import uvicorn
-
-        from earnest.api import create_app
-        from earnest.api.requests import configure_logging
-
-        settings = Settings.load(library, config_file=config,
-                                 server__host=host, server__port=port)
-        service = Earnest(settings)
-        check_exposure(service, settings.server.host, insecure_no_auth)
-        configure_logging()
-        url = f"http://{settings.server.host}:{settings.server.port}"
-        err.print(f"Earnest serving {service.home} at [bold]{url}[/] "
-                  f"(API docs {url}/docs); Ctrl-C stops")
-        uvicorn.run(create_app(service=service), host=settings.server.host,
-                    port=settings.server.port, log_level="warning")
-    _run(False, body)
-
-
-@app.command()
 def quickstart(library: LibraryOpt = None, config: ConfigOpt = None,
                question: Annotated[Optional[str], typer.Option(help="Ask this instead.")]
                = None) -> None:
@@ -628,8 +598,9 @@ def quickstart(library: LibraryOpt = None, config: ConfigOpt = None,
 from earnest.cli_transfer import register  # noqa: E402 - needs the helpers above
 
 register(app)
-# Importing cli_trust registers `keys`, `audit` and `lineage` on `app`.
-from earnest.cli_trust import check_exposure  # noqa: E402
+# Importing cli_scale registers `serve` and `worker`; cli_trust `keys`, `audit`, `lineage`.
+import earnest.cli_scale  # noqa: E402, F401
+from earnest.cli_trust import check_exposure  # noqa: E402, F401
 
 
 def main() -> None:

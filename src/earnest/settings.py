@@ -101,6 +101,17 @@ class StoreSettings(_Section):
         return value or None
 
 
+class WorkerSettings(_Section):
+    # PostgreSQL libraries only. A claimed upload is a worker's for this long, renewed while
+    # it works; when a worker dies its file is taken again after at most this long.
+    lease_seconds: float = Field(60.0, ge=1, le=86400)
+    # How often an idle worker looks for new uploads.
+    poll_seconds: float = Field(1.0, gt=0, le=600)
+    # Each `earnest serve` process also ingests uploads itself; false when `earnest worker`
+    # processes do it.
+    in_server: bool = True
+
+
 class AuthSettings(_Section):
     # Off by default on loopback; on as soon as any key exists, or always with this set.
     required: bool = False
@@ -198,6 +209,7 @@ class Settings(_Section):
     llm: LLMSettings = LLMSettings()
     server: ServerSettings = ServerSettings()
     store: StoreSettings = StoreSettings()
+    worker: WorkerSettings = WorkerSettings()
     auth: AuthSettings = AuthSettings()
     audit: AuditSettings = AuditSettings()
 
@@ -253,7 +265,7 @@ def _env_key(name: str) -> list[str]:
 
 
 _SECTIONS = {"chunk", "embed", "retrieve", "answer", "llm", "server", "store", "auth",
-             "audit"}
+             "audit", "worker"}
 
 
 def _set_path(data: dict[str, Any], parts: list[str], value: Any) -> None:

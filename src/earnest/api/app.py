@@ -252,7 +252,7 @@ def create_app(settings: Settings | None = None, *, service: Earnest | None = No
     app.state.service = service
     app.state.metrics = metrics
     app.state.renders = threading.BoundedSemaphore(service.settings.server.max_renders)
-    app.state.jobs = IngestJobs(service, metrics, keep=service.settings.server.keep_jobs)
+    app.state.jobs = _jobs(service, metrics)
     app.state.auth = Auth(service)
     _tag_logs()
     _forget_stale_uploads(service.home / "incoming")
@@ -273,6 +273,23 @@ def create_app(settings: Settings | None = None, *, service: Earnest | None = No
     app.add_middleware(_MetricsMiddleware, metrics=metrics)
     app.add_middleware(RequestIds)  # outermost: even a refused request gets an id
     return app
+
+
+def _jobs(service: Earnest, metrics: Metrics) -> Any:
+    """In the database for a PostgreSQL library (any process and worker shares them), else
+    in this process."""
+    keep = service.settings.server.keep_jobs
+    if type(service.store).__name__ == "PostgresStore":  # not imported: it needs psycopg
+        from earnest.api.db_jobs import DbJobs
+
+        return DbJobs(service, metrics, keep=keep)
+    return IngestJobs(service, metrics, keep=keep)
+
+
+def create_app_from_env() -> FastAPI:
+    """The app factory of `earnest serve --workers N`: each process opens the library its
+    environment names (EARNEST_HOME, EARNEST_CONFIG, EARNEST_STORE__URL)."""
+    return create_app(Settings.load())
 
 
 def _tag_logs() -> None:

@@ -121,6 +121,43 @@ MIGRATIONS: list[str] = [
     );
     create index answers_doc_ids on answers using gin (doc_ids jsonb_path_ops);
     """,
+    # 4: the upload queue that any API process fills and any `earnest worker` drains. The
+    # bytes are in the row (bytea) so every machine that reaches the database can ingest them;
+    # they are cleared once the file is finished.
+    """
+    create table jobs (
+        id text primary key,
+        collection text not null,
+        owner text not null,
+        principal jsonb not null,
+        created_at timestamptz not null default now(),
+        finished_at timestamptz,
+        cancelled boolean not null default false
+    );
+    create table job_files (
+        seq bigint generated always as identity primary key,
+        job_id text not null references jobs (id) on delete cascade,
+        ordinal integer not null,
+        filename text not null,
+        size bigint not null,
+        status text not null default 'queued',
+        data bytea,
+        doc_name text,
+        pages integer not null default 0,
+        chunks integer not null default 0,
+        embedded integer not null default 0,
+        error text,
+        error_code text,
+        note text,
+        worker text,
+        lease_until timestamptz,
+        claimed_at timestamptz,
+        attempts integer not null default 0,
+        unique (job_id, ordinal)
+    );
+    create index job_files_open on job_files (seq)
+        where status in ('queued', 'ingesting', 'embedding');
+    """,
 ]
 
 _LOCK = 0x6561726E657374  # "earnest": one migrator at a time per database

@@ -1,0 +1,184 @@
+"""An ingestion worker over the PostgreSQL upload queue: `earnest worker`, or a thread of
+`earnest serve` (worker.in_server). Any number run at once, on any machine that reaches the
+database."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from earnest.service import Earnest
+from earnest.store.pg_jobs import Claim, FileLocks, PgJobQueue, worker_name
+
+log = logging.getLogger("earnest.worker")
+
+
+class _Lease(threading.Thread):
+    """Renews a claimed file's lease every third of it, with the progress to report."""
+
+    def __init__(self, queue: PgJobQueue, claim: Claim, worker: str, seconds: float) -> None:
+        super().__init__(name="earnest-lease", daemon=True)
+        self.queue, self.claim, self.worker, self.seconds = queue, claim, worker, seconds
+        self.progress: dict[str, Any] = {}
+        self.lost = False
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.seconds / 3):
+            try:
+                if not self.queue.renew(self.claim.seq, self.worker, self.seconds,
+                                        **dict(self.progress)):
+                    self.lost = True  # taken over: the result will not be recorded
+                    return
+            except Exception:  # noqa: BLE001 - a missed renewal is retried next time
+                log.warning("could not renew the lease of %s", self.claim.filename,
+                            exc_info=True)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=10)
+
+
+class Worker:
+    """Claims files one at a time and ingests them with ``service`` (a PostgreSQL library)."""
+
+    def __init__(self, service: Earnest, *, name: str | None = None,
+                 metrics: Any = None) -> None:
+        self.service, self.metrics = service, metrics
+        self.queue = PgJobQueue(service.store)
+        self.locks = FileLocks(service.store.url)
+        self.name = name or worker_name()
+        self.lease_seconds = service.settings.worker.lease_seconds
+        self.poll_seconds = service.settings.worker.poll_seconds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- running -----------------------------------------------------------------------------
+    def run(self, *, once: bool = False) -> int:
+        """Work until stopped (or, with ``once``, until the queue is empty); files done."""
+        count = 0
+        while not self._stop.is_set():
+            taken: list[int] = []
+
+            def take(seq: int) -> bool:
+                if self.locks.take(seq):
+                    taken.append(seq)
+                    return True
+                return False
+            try:
+                claim = self.queue.claim(self.name, self.lease_seconds, take)
+            except Exception:  # noqa: BLE001 - the database may be back on the next poll
+                log.warning("could not claim a file", exc_info=True)
+                claim = None
+                for seq in taken:  # locked, then the claim failed: not ours after all
+                    self.locks.release(seq)
+            if claim is None:
+                if once:
+                    break
+                self._stop.wait(self.poll_seconds)
+                continue
+            try:
+                self.process(claim)
+            finally:
+                self.locks.release(claim.seq)
+            count += 1
+        self.locks.close()
+        return count
+
+    def start(self) -> None:
+        """Run in a thread (the API process's own worker)."""
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
+            self._thread = threading.Thread(target=self.run, name="earnest-worker",
+                                            daemon=True)
+            self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def request_stop(self) -> None:
+        """Stop after the current file (safe in a signal handler)."""
+        self._stop.set()
+
+    def stop(self) -> None:
+        """Stop after the current file, and wait for it."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=60)
+
+    # -- one file ----------------------------------------------------------------------------
+    def process(self, claim: Claim) -> str:
+        lease = _Lease(self.queue, claim, self.name, self.lease_seconds)
+        lease.start()
+        result: dict[str, Any]
+        try:
+            result = self._ingest(claim, lease)
+        except Exception as exc:  # noqa: BLE001 - one file's failure is that file's result
+            code = getattr(exc, "code", "internal_error")
+            result = {"status": "failed", "error_code": code,
+                      "error": str(exc) if hasattr(exc, "code") else
+                      f"{claim.filename}: internal error ({type(exc).__name__}: {exc})"}
+        finally:
+            lease.stop()
+        if self.metrics is not None:
+            self.metrics.ingest_files.labels(result["status"]).inc()
+        try:
+            if lease.lost or not self.queue.finish(claim.seq, self.name, **result):
+                log.warning("%s was taken over by another worker; its result stands",
+                            claim.filename)
+        except Exception:  # noqa: BLE001 - the lease runs out and the file is taken again
+            log.warning("could not record the result of %s", claim.filename, exc_info=True)
+        log.info("%s: %s (attempt %d, worker %s)", claim.filename, result["status"],
+                 claim.attempts, self.name)
+        return result["status"]
+
+    def _ingest(self, claim: Claim, lease: _Lease) -> dict[str, Any]:
+        # replace=True: the upload route refused a different document of the same name
+        # unless the caller asked to replace it.
+        found = self.service.ingest_bytes(claim.data, claim.filename,
+                                          source_path=claim.filename, replace=True,
+                                          collection=claim.collection,
+                                          principal=claim.principal)
+        out: dict[str, Any] = {"doc_name": found.doc_name, "note": found.note,
+                               "pages": found.pages, "chunks": found.chunks}
+        status = found.status
+        if status == "unchanged" and claim.attempts > 1 and found.note is None:
+            # An earlier attempt of this file stored it and then died: that was this
+            # upload's ingest, so the file is done, not "unchanged".
+            status = "ingested"
+        if status == "ingested" and self.metrics is not None:
+            self.metrics.ingest_pages.inc(found.pages)
+            self.metrics.ingest_chunks.inc(found.chunks)
+        lease.progress.update(status="embedding", doc_name=found.doc_name, pages=found.pages,
+                              chunks=found.chunks)
+        # Also after "unchanged": a worker that died while embedding left chunks without
+        # vectors, which this finishes.
+        self._embed(lease, found.doc_name)
+        out["embedded"] = found.chunks
+        out["status"] = "unchanged" if status == "unchanged" else "done"
+        return out
+
+    def _embed(self, lease: _Lease, doc_name: str) -> None:
+        """Only this document's passages (not the library's), so two workers never embed
+        the same ones; a file taken over finishes what its dead worker left."""
+        embedder, done = self.service.embedder, 0
+        while rows := self.queue.pending_chunks(doc_name, 64):
+            self.service.store.set_vectors([i for i, _ in rows],
+                                           embedder.embed_batch([t for _, t in rows]))
+            done += len(rows)
+            lease.progress["embedded"] = done
+        if self.metrics is not None:
+            self.metrics.embedded.inc(done)
+
+
+def wait_idle(queue: PgJobQueue, timeout: float = 120.0) -> bool:
+    """True once no file is open (for tests and scripts)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if queue.open_files() == 0:
+            return True
+        time.sleep(0.2)
+    return False
