@@ -13,6 +13,7 @@ from earnest.embedding import OnnxEmbedder
 from .components import MISSING, USED, missing, used
 from .llm_server import llama_server, scripted_llm  # noqa: F401 - fixtures
 from .pdfs import make_pdf
+from .pg_server import pg_module_url, pg_server, pg_url  # noqa: F401 - fixtures
 
 SHARED_DATA = Path(os.environ.get("EARNEST_SHARED_DATA",
                                   Path(__file__).resolve().parents[2] / "shared" / "data"))
@@ -95,6 +96,28 @@ def client(app):
     from fastapi.testclient import TestClient
 
     with TestClient(app) as c:
+        yield c
+
+
+# The trust tests' library: two collections with keys for each, on each store (one per test
+# module), and a client of the app over it.
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def trust_lib(request, tmp_path_factory, embedder):
+    from .trust_helpers import store_url, two_collections
+
+    lib = two_collections(tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1]),
+                          embedder, store_url(request, module=True))
+    yield lib
+    lib.service.close()
+
+
+@pytest.fixture(scope="module")
+def trust_client(trust_lib):
+    from fastapi.testclient import TestClient
+
+    from earnest.api import create_app
+
+    with TestClient(create_app(service=trust_lib.service)) as c:
         yield c
 
 

@@ -13,10 +13,9 @@ from earnest.store.postgres import PostgresStore
 
 from .api_helpers import CALL, RELEASE, SAMPLES, WHY_QUESTION, live_server, wait_for_job
 from .pdfs import make_pdf
-from .pg_server import pg_server, pg_url  # noqa: F401 - fixtures
 
 
-def test_upload_ask_correct_remove_on_postgres(tmp_path, embedder, pg_url) -> None:  # noqa: F811
+def test_upload_ask_correct_remove_on_postgres(tmp_path, embedder, pg_url) -> None:
     service = Earnest(Settings.load(tmp_path / "lib", env={}, store__url=pg_url),
                       embedder=embedder)
     assert isinstance(service.store, PostgresStore)

@@ -10,15 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 from earnest import Earnest, Settings
 from earnest.store.pg_jobs import MAX_ATTEMPTS, PgJobQueue
 
-from .pg_server import pg_server, pg_url  # noqa: F401 - fixtures
-
 
 def _queue(tmp_path, url):
     service = Earnest(Settings.load(tmp_path / "lib", env={}, store__url=url))
     return service, PgJobQueue(service.store)
 
 
-def test_claims_leases_and_results(tmp_path, pg_url) -> None:  # noqa: F811
+def test_claims_leases_and_results(tmp_path, pg_url) -> None:
     service, queue = _queue(tmp_path, pg_url)
     try:
         files = [({"filename": f"F{n}.txt", "size": 3}, b"abc") for n in range(8)]
@@ -47,7 +45,7 @@ def test_claims_leases_and_results(tmp_path, pg_url) -> None:  # noqa: F811
         service.close()
 
 
-def test_a_file_that_kills_its_workers_is_failed(tmp_path, pg_url) -> None:  # noqa: F811
+def test_a_file_that_kills_its_workers_is_failed(tmp_path, pg_url) -> None:
     service, queue = _queue(tmp_path, pg_url)
     try:
         job_id = queue.submit([({"filename": "POISON.pdf", "size": 1}, b"x")],
@@ -64,7 +62,7 @@ def test_a_file_that_kills_its_workers_is_failed(tmp_path, pg_url) -> None:  # n
         service.close()
 
 
-def test_refused_files_and_keep(tmp_path, pg_url) -> None:  # noqa: F811
+def test_refused_files_and_keep(tmp_path, pg_url) -> None:
     service, queue = _queue(tmp_path, pg_url)
     try:
         refused = queue.submit([({"filename": "x.exe", "size": 4, "error": "x.exe: no",
@@ -82,7 +80,7 @@ def test_refused_files_and_keep(tmp_path, pg_url) -> None:  # noqa: F811
         service.close()
 
 
-def test_caches_follow_the_library_generation(tmp_path, pg_url, embedder) -> None:  # noqa: F811
+def test_caches_follow_the_library_generation(tmp_path, pg_url, embedder) -> None:
     """Two services over one database, as two API processes: what one ingests or removes,
     the other's cached document list, statistics, keyword counts and matcher see at once."""
     from .api_helpers import CALL, RELEASE, SAMPLES
@@ -107,7 +105,7 @@ def test_caches_follow_the_library_generation(tmp_path, pg_url, embedder) -> Non
         two.close()
 
 
-def test_a_lapsed_lease_of_a_live_worker_is_not_taken(tmp_path, pg_url) -> None:  # noqa: F811
+def test_a_lapsed_lease_of_a_live_worker_is_not_taken(tmp_path, pg_url) -> None:
     """The lease says when to look again; the worker's file lock (held by its connection)
     says whether it is really gone, so a stalled worker's file is not ingested twice."""
     from earnest.store.pg_jobs import FileLocks
@@ -132,7 +130,7 @@ def test_a_lapsed_lease_of_a_live_worker_is_not_taken(tmp_path, pg_url) -> None:
         service.close()
 
 
-def test_cancel_drops_unclaimed_files(tmp_path, pg_url) -> None:  # noqa: F811
+def test_cancel_drops_unclaimed_files(tmp_path, pg_url) -> None:
     service, queue = _queue(tmp_path, pg_url)
     try:
         job_id = queue.submit([({"filename": f"C{n}.txt", "size": 1}, b"x") for n in range(3)],

@@ -14,7 +14,6 @@ from earnest.samples import sample_dir
 from earnest.store.postgres import PostgresStore
 
 from .pdfs import make_pdf
-from .pg_server import pg_server, pg_url  # noqa: F401 - fixtures
 
 QUESTIONS = [
     "Why did net sales decrease in the third quarter?",
@@ -142,7 +141,7 @@ def corpus(tmp_path: Path, sample_docs: Path) -> Path:
 
 
 def test_sqlite_and_postgres_agree(tmp_path: Path, corpus: Path, embedder,
-                                   pg_url) -> None:  # noqa: F811
+                                   pg_url) -> None:
     sqlite = Earnest(Settings.load(tmp_path / "sqlite-lib", env={}), embedder=embedder)
     pg_settings = Settings.load(tmp_path / "pg-lib", env={}, store__url=pg_url)
     postgres = Earnest(pg_settings, embedder=embedder)
@@ -181,7 +180,7 @@ def test_sqlite_and_postgres_agree(tmp_path: Path, corpus: Path, embedder,
 
 
 def test_keyword_scores_are_fts5_bm25(tmp_path: Path, corpus: Path, embedder,
-                                      pg_url) -> None:  # noqa: F811
+                                      pg_url) -> None:
     """The PostgreSQL keyword index ranks with SQLite FTS5's terms and BM25: same scores."""
     sqlite = Earnest(Settings.load(tmp_path / "s", env={}), embedder=embedder)
     postgres = Earnest(Settings.load(tmp_path / "p", env={}, store__url=pg_url),

@@ -9,19 +9,18 @@ from earnest.errors import StoreError
 from earnest.store.pg_schema import MIGRATIONS
 from earnest.store.postgres import PostgresStore
 
-from .pg_server import pg_server, pg_url  # noqa: F401 - fixtures
 from .store_contract import StoreContract, new_doc
 
 
 class TestPostgresStore(StoreContract):
     @pytest.fixture()
-    def store(self, pg_url):  # noqa: F811
+    def store(self, pg_url):
         s = PostgresStore(pg_url)
         yield s
         s.close()
 
 
-def test_migrations_are_numbered_and_applied(pg_url) -> None:  # noqa: F811
+def test_migrations_are_numbered_and_applied(pg_url) -> None:
     PostgresStore(pg_url).close()
     PostgresStore(pg_url).close()  # the second open applies nothing
     with psycopg.connect(pg_url) as conn:
@@ -33,7 +32,7 @@ def test_migrations_are_numbered_and_applied(pg_url) -> None:  # noqa: F811
         assert any("hnsw" in i and "halfvec_ip_ops" in i for i in indexes)
 
 
-def test_newer_schema_is_refused(pg_url) -> None:  # noqa: F811
+def test_newer_schema_is_refused(pg_url) -> None:
     PostgresStore(pg_url).close()
     with psycopg.connect(pg_url) as conn:
         conn.execute("insert into schema_migrations (number) values (%s)", (len(MIGRATIONS) + 1,))
@@ -41,7 +40,7 @@ def test_newer_schema_is_refused(pg_url) -> None:  # noqa: F811
         PostgresStore(pg_url)
 
 
-def test_collection_leads_every_key(pg_url) -> None:  # noqa: F811
+def test_collection_leads_every_key(pg_url) -> None:
     """Ready for Citus: the distribution column is first in each content table's key."""
     PostgresStore(pg_url).close()
     with psycopg.connect(pg_url) as conn:
@@ -58,7 +57,7 @@ def test_unreachable_server_is_a_store_error(tmp_path) -> None:
         PostgresStore(f"postgresql://nobody@/nothing?host={tmp_path}&connect_timeout=2")
 
 
-def test_password_is_not_shown(pg_url) -> None:  # noqa: F811
+def test_password_is_not_shown(pg_url) -> None:
     s = PostgresStore(pg_url)
     try:
         s.url = "postgresql://me:secret@db.example/lib"
@@ -67,7 +66,7 @@ def test_password_is_not_shown(pg_url) -> None:  # noqa: F811
         s.close()
 
 
-def test_concurrent_writers_one_document_each(pg_url) -> None:  # noqa: F811
+def test_concurrent_writers_one_document_each(pg_url) -> None:
     """Threads of one process (and so processes) write through the pool without a lock."""
     import threading
 
@@ -93,7 +92,7 @@ def test_concurrent_writers_one_document_each(pg_url) -> None:  # noqa: F811
         s.close()
 
 
-def test_store_url_setting_picks_the_store(tmp_path, pg_url) -> None:  # noqa: F811
+def test_store_url_setting_picks_the_store(tmp_path, pg_url) -> None:
     from earnest.errors import ConfigError
     from earnest.settings import Settings
     from earnest.store import SqliteStore, open_store
@@ -113,7 +112,7 @@ def test_store_url_setting_picks_the_store(tmp_path, pg_url) -> None:  # noqa: F
         Settings.load(tmp_path / "lib", env={"EARNEST_STORE__URL": "mysql://x/y"})
 
 
-def test_filtered_dense_search_by_index_or_exact_scan_agree(pg_url) -> None:  # noqa: F811
+def test_filtered_dense_search_by_index_or_exact_scan_agree(pg_url) -> None:
     """A wide filter takes HNSW with pgvector's iterative scan, a narrow one an exact scan:
     the same neighbours either way, only from the allowed documents."""
     import numpy as np
@@ -145,7 +144,7 @@ def test_filtered_dense_search_by_index_or_exact_scan_agree(pg_url) -> None:  # 
         s.close()
 
 
-def test_readers_never_see_half_a_document(pg_url) -> None:  # noqa: F811
+def test_readers_never_see_half_a_document(pg_url) -> None:
     """One transaction per document: while documents go in, every document a reader sees
     has all its pages and passages."""
     import threading
@@ -171,7 +170,7 @@ def test_readers_never_see_half_a_document(pg_url) -> None:  # noqa: F811
     assert seen and all(pages == chunks == 60 for _, pages, chunks in seen)
 
 
-def test_bm25_statistics_come_from_one_snapshot(pg_url) -> None:  # noqa: F811
+def test_bm25_statistics_come_from_one_snapshot(pg_url) -> None:
     """A document committed between reading the generation and the term counts must not
     count in the term counts but not in the number of passages (it once made idf's log
     argument negative under concurrent uploads and asks)."""
@@ -190,7 +189,7 @@ def test_bm25_statistics_come_from_one_snapshot(pg_url) -> None:  # noqa: F811
         s.close()
 
 
-def test_two_processes_share_one_library(pg_url) -> None:  # noqa: F811
+def test_two_processes_share_one_library(pg_url) -> None:
     """Separate processes (as several API servers or workers would be) write and read one
     database; each sees the other's documents once they are committed."""
     import subprocess
@@ -221,7 +220,7 @@ def test_two_processes_share_one_library(pg_url) -> None:  # noqa: F811
         s.close()
 
 
-def test_compact_leaves_no_deleted_words_in_the_tables_files(pg_url) -> None:  # noqa: F811
+def test_compact_leaves_no_deleted_words_in_the_tables_files(pg_url) -> None:
     from pathlib import Path
 
     store = PostgresStore(pg_url)

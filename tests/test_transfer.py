@@ -15,7 +15,6 @@ from earnest.cli import app
 from earnest.errors import StoreError
 from earnest.transfer import import_library, library_report
 
-from .pg_server import pg_server, pg_url  # noqa: F401 - fixtures
 from .store_contract import new_doc
 
 
@@ -35,7 +34,7 @@ def _answers(lib: Earnest) -> list[tuple]:
 
 
 def test_sqlite_to_postgres_and_back(tmp_path: Path, sample_docs: Path, embedder,
-                                     pg_url) -> None:  # noqa: F811
+                                     pg_url) -> None:
     src_home = tmp_path / "sqlite-lib"
     with Earnest(Settings.load(src_home, env={}), embedder=embedder) as src:
         src.ingest([sample_docs])
@@ -74,7 +73,7 @@ def test_sqlite_to_postgres_and_back(tmp_path: Path, sample_docs: Path, embedder
 
 
 def test_a_damaged_archive_is_refused(tmp_path: Path, sample_docs: Path, embedder,
-                                      pg_url) -> None:  # noqa: F811
+                                      pg_url) -> None:
     home = tmp_path / "lib"
     with Earnest(Settings.load(home, env={}), embedder=embedder) as lib:
         lib.ingest([sample_docs])

@@ -16,7 +16,6 @@ from earnest.cli import app as cli
 from earnest.trust.audit import sha256_text
 
 from .api_helpers import assert_error
-from .pg_server import pg_server, pg_url  # noqa: F401 - fixtures
 from .trust_helpers import ALPHA, STORES, store_url, two_collections
 
 runner = CliRunner()

@@ -8,7 +8,6 @@ import json
 import logging
 import re
 
-import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -17,28 +16,13 @@ from earnest.cli import app as cli
 from earnest.trust.keys import token_hash
 
 from .api_helpers import assert_error, make_service
-from .pg_server import pg_module_url, pg_server  # noqa: F401 - fixtures
-from .trust_helpers import ALPHA, B_PDF, STORES, store_url, stored_bytes, two_collections
+from .trust_helpers import ALPHA, B_PDF, stored_bytes, two_collections
 
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module", params=STORES)
-def lib(request, tmp_path_factory, embedder):
-    lib = two_collections(tmp_path_factory.mktemp("auth"), embedder,
-                          store_url(request, module=True))
-    yield lib
-    lib.service.close()
-
-
-@pytest.fixture(scope="module")
-def client(lib):
-    with TestClient(create_app(service=lib.service)) as c:
-        yield c
-
-
 def test_auth_is_off_on_loopback_until_a_key_exists(tmp_path, embedder):
-    service = make_service(tmp_path / "lib", embedder)
+    service = make_service(tmp_path / "trust_lib", embedder)
     with TestClient(create_app(service=service)) as c:
         assert c.get("/v1/documents").status_code == 200
         assert c.get("/v1/session").json()["auth"] is False
@@ -52,7 +36,7 @@ def test_auth_is_off_on_loopback_until_a_key_exists(tmp_path, embedder):
 
 
 def test_auth_required_setting_needs_a_key_even_with_none(tmp_path, embedder):
-    service = make_service(tmp_path / "lib", embedder, auth__required=True)
+    service = make_service(tmp_path / "trust_lib", embedder, auth__required=True)
     with TestClient(create_app(service=service)) as c:
         response = c.get("/v1/info")
         assert_error(response, 401, "unauthorized")
@@ -62,44 +46,44 @@ def test_auth_required_setting_needs_a_key_even_with_none(tmp_path, embedder):
     service.close()
 
 
-def test_roles(lib, client):
-    reader, editor, admin = (lib.headers(w) for w in ("reader_a", "editor_a", "admin"))
-    assert client.post("/v1/ask", json={"question": "revenue"}, headers=reader).status_code == 200
-    assert_error(client.patch("/v1/documents/NWIN_Q3_FY2024_earnings_call", headers=reader,
+def test_roles(trust_lib, trust_client):
+    reader, editor, admin = (trust_lib.headers(w) for w in ("reader_a", "editor_a", "admin"))
+    assert trust_client.post("/v1/ask", json={"question": "revenue"}, headers=reader).status_code == 200
+    assert_error(trust_client.patch("/v1/documents/NWIN_Q3_FY2024_earnings_call", headers=reader,
                               json={"fiscal_year": 2024}), 403, "forbidden")
-    assert_error(client.delete("/v1/documents/NWIN_Q3_FY2024_earnings_call", headers=reader),
+    assert_error(trust_client.delete("/v1/documents/NWIN_Q3_FY2024_earnings_call", headers=reader),
                  403, "forbidden")
-    assert_error(client.post("/v1/documents", headers=reader,
+    assert_error(trust_client.post("/v1/documents", headers=reader,
                              files=[("files", ("x.txt", b"text"))]), 403, "forbidden")
-    assert client.patch("/v1/documents/NWIN_Q3_FY2024_earnings_call", headers=editor,
+    assert trust_client.patch("/v1/documents/NWIN_Q3_FY2024_earnings_call", headers=editor,
                         json={"fiscal_year": 2024}).status_code == 200
     for path in ("/v1/keys", "/v1/audit", "/metrics"):
-        assert_error(client.get(path, headers=editor), 403, "forbidden")
-        assert client.get(path, headers=admin).status_code == 200
-    assert_error(client.get("/v1/info", headers={"Authorization": "Bearer nope"}), 401)
-    assert_error(client.get("/v1/info", headers={"Authorization": "Basic abc"}), 401)
+        assert_error(trust_client.get(path, headers=editor), 403, "forbidden")
+        assert trust_client.get(path, headers=admin).status_code == 200
+    assert_error(trust_client.get("/v1/info", headers={"Authorization": "Bearer nope"}), 401)
+    assert_error(trust_client.get("/v1/info", headers={"Authorization": "Basic abc"}), 401)
 
 
-def test_keys_over_http_and_revocation(lib, client):
-    admin = lib.headers("admin")
-    made = client.post("/v1/keys", headers=admin,
+def test_keys_over_http_and_revocation(trust_lib, trust_client):
+    admin = trust_lib.headers("admin")
+    made = trust_client.post("/v1/keys", headers=admin,
                        json={"name": "temp", "role": "reader", "collections": [ALPHA]})
     assert made.status_code == 201
     token, key_id = made.json()["token"], made.json()["id"]
-    listed = client.get("/v1/keys", headers=admin).json()["keys"]
+    listed = trust_client.get("/v1/keys", headers=admin).json()["keys"]
     assert key_id in {k["id"] for k in listed} and token not in json.dumps(listed)
     headers = {"Authorization": f"Bearer {token}"}
-    assert client.get("/v1/documents", headers=headers).status_code == 200
-    assert client.delete(f"/v1/keys/{key_id}", headers=admin).json()["revoked_at"]
-    assert "revoked" in assert_error(client.get("/v1/documents", headers=headers), 401)[
+    assert trust_client.get("/v1/documents", headers=headers).status_code == 200
+    assert trust_client.delete(f"/v1/keys/{key_id}", headers=admin).json()["revoked_at"]
+    assert "revoked" in assert_error(trust_client.get("/v1/documents", headers=headers), 401)[
         "message"]
 
 
-def test_web_session_cookie_and_csrf(lib, client):
-    # A second client of the same app, without its lifespan: ending one closes the service,
+def test_web_session_cookie_and_csrf(trust_lib, trust_client):
+    # A second trust_client of the same app, without its lifespan: ending one closes the service,
     # and a closed PostgreSQL store (its pool) does not reopen as SQLite's file does.
-    web = TestClient(client.app)
-    signed = web.post("/v1/session", json={"key": lib.tokens["editor_a"]})
+    web = TestClient(trust_client.app)
+    signed = web.post("/v1/session", json={"key": trust_lib.tokens["editor_a"]})
     assert signed.status_code == 200, signed.text
     csrf = signed.json()["csrf"]
     cookie = signed.headers.get_list("set-cookie")
@@ -123,45 +107,45 @@ def test_web_session_cookie_and_csrf(lib, client):
 
 
 def test_rate_limit_per_key(tmp_path, embedder):
-    lib = two_collections(tmp_path, embedder, auth__rate_per_minute=60, auth__rate_burst=3)
-    with TestClient(create_app(service=lib.service)) as c:
-        codes = [c.get("/v1/info", headers=lib.headers("reader_a")).status_code
+    trust_lib = two_collections(tmp_path, embedder, auth__rate_per_minute=60, auth__rate_burst=3)
+    with TestClient(create_app(service=trust_lib.service)) as c:
+        codes = [c.get("/v1/info", headers=trust_lib.headers("reader_a")).status_code
                  for _ in range(5)]
         assert codes[:3] == [200, 200, 200] and codes[3] == 429
-        limited = c.get("/v1/info", headers=lib.headers("reader_a"))
+        limited = c.get("/v1/info", headers=trust_lib.headers("reader_a"))
         assert_error(limited, 429, "rate_limited")
         assert int(limited.headers["retry-after"]) >= 1
         # another key has its own bucket
-        assert c.get("/v1/info", headers=lib.headers("reader_b")).status_code == 200
-    lib.service.close()
+        assert c.get("/v1/info", headers=trust_lib.headers("reader_b")).status_code == 200
+    trust_lib.service.close()
 
 
-def test_request_ids_in_errors_headers_and_logs(lib, client, caplog):
+def test_request_ids_in_errors_headers_and_logs(trust_lib, trust_client, caplog):
     caplog.set_level(logging.INFO, logger="earnest.access")
-    response = client.get(f"/v1/documents/{B_PDF}", headers=lib.headers("reader_a"))
+    response = trust_client.get(f"/v1/documents/{B_PDF}", headers=trust_lib.headers("reader_a"))
     error = assert_error(response, 404, "not_found")
     rid = response.headers["x-request-id"]
     assert error["request_id"] == rid
     lines = [r.getMessage() for r in caplog.records if rid in r.getMessage()]
-    assert lines and lib.key_ids["reader_a"] in lines[0] and "404" in lines[0]
+    assert lines and trust_lib.key_ids["reader_a"] in lines[0] and "404" in lines[0]
     # a proxy's well-formed id is kept
-    kept = client.get("/v1/info", headers={**lib.headers("reader_a"),
+    kept = trust_client.get("/v1/info", headers={**trust_lib.headers("reader_a"),
                                           "X-Request-Id": "proxy-1234abcd"})
     assert kept.headers["x-request-id"] == "proxy-1234abcd"
 
 
-def test_secrets_never_stored_logged_or_echoed(lib, client, caplog):
+def test_secrets_never_stored_logged_or_echoed(trust_lib, trust_client, caplog):
     caplog.set_level(logging.DEBUG)
-    service = lib.service
+    service = trust_lib.service
     key, token = service.create_key("secret-check", "editor", [ALPHA])
     headers = {"Authorization": f"Bearer {token}"}
-    client.get("/v1/documents", headers=headers)
-    client.post("/v1/ask", json={"question": "revenue"}, headers=headers)
-    client.get("/v1/documents/none", headers=headers)
+    trust_client.get("/v1/documents", headers=headers)
+    trust_client.post("/v1/ask", json={"question": "revenue"}, headers=headers)
+    trust_client.get("/v1/documents/none", headers=headers)
     bad = "ek_" + key.id + "_" + "A" * 43  # a wrong secret for a real key id
-    wrong = client.get("/v1/documents", headers={"Authorization": f"Bearer {bad}"})
-    signed = client.post("/v1/session", json={"key": token})
-    client.cookies.clear()
+    wrong = trust_client.get("/v1/documents", headers={"Authorization": f"Bearer {bad}"})
+    signed = trust_client.post("/v1/session", json={"key": token})
+    trust_client.cookies.clear()
     for response in (wrong, signed):
         body = response.text
         assert token not in body and bad not in body
@@ -177,7 +161,7 @@ def test_secrets_never_stored_logged_or_echoed(lib, client, caplog):
 
 
 def test_cli_keys_and_serve_refuses_an_open_address(tmp_path):
-    home = str(tmp_path / "lib")
+    home = str(tmp_path / "trust_lib")
     made = runner.invoke(cli, ["keys", "create", "--role", "reader", "--name", "ann",
                                "-c", "deals", "--library", home, "--json"])
     assert made.exit_code == 0, made.output
@@ -197,7 +181,7 @@ def test_cli_keys_and_serve_refuses_an_open_address(tmp_path):
 def test_keys_are_not_managed_over_http_without_an_admin_key(tmp_path, embedder):
     """With auth off (no key yet) the first key comes from the CLI, not from any local
     request."""
-    service = make_service(tmp_path / "lib", embedder)
+    service = make_service(tmp_path / "trust_lib", embedder)
     with TestClient(create_app(service=service)) as c:
         assert_error(c.post("/v1/keys", json={"role": "admin"}), 403, "forbidden")
         assert_error(c.get("/v1/keys"), 403, "forbidden")

@@ -12,54 +12,38 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from earnest.api import create_app
 from earnest.store import Filters
 
 from .api_helpers import wait_for_job
-from .pg_server import pg_module_url, pg_server  # noqa: F401 - fixtures
-from .trust_helpers import ALPHA, B_CALL, B_MARKERS, B_PDF, BETA, STORES, store_url, two_collections
+from .trust_helpers import ALPHA, B_CALL, B_MARKERS, B_PDF, BETA
 
 QUESTION = "What was plasma revenue and the backlog?"  # no word of B_MARKERS: answers echo it
 
 
-@pytest.fixture(scope="module", params=STORES)
-def lib(request, tmp_path_factory, embedder):
-    lib = two_collections(tmp_path_factory.mktemp("iso"), embedder,
-                          store_url(request, module=True))
-    yield lib
-    lib.service.close()
-
-
 @pytest.fixture(scope="module")
-def client(lib):
-    with TestClient(create_app(service=lib.service)) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def b_objects(lib, client) -> dict[str, str]:
+def b_objects(trust_lib, trust_client) -> dict[str, str]:
     """Things of B a caller of A might try to reach: a document, a job, an answer, a key."""
-    answer = client.post("/v1/ask", json={"question": QUESTION},
-                         headers=lib.headers("reader_b")).json()
+    answer = trust_client.post("/v1/ask", json={"question": QUESTION},
+                         headers=trust_lib.headers("reader_b")).json()
     assert answer["status"] == "answered" and B_CALL in answer["answer"] + str(
         answer["citations"]), answer
-    upload = client.post("/v1/documents?collection=" + BETA, headers=lib.headers("editor_b"),
+    upload = trust_client.post("/v1/documents?collection=" + BETA, headers=trust_lib.headers("editor_b"),
                          files=[("files", ("ZORB_notes.txt",
                                            b"Zorbatron Quasar notes: margin 41.9%."))])
     assert upload.status_code == 202, upload.text
-    wait_for_job(_As(client, lib.headers("editor_b")), upload.json()["id"])
+    wait_for_job(_As(trust_client, trust_lib.headers("editor_b")), upload.json()["id"])
     return {"doc_name": B_PDF, "job_id": upload.json()["id"], "answer_id": answer["answer_id"],
-            "key_id": lib.key_ids["reader_b"], "page": "1"}
+            "key_id": trust_lib.key_ids["reader_b"], "page": "1"}
 
 
 class _As:
-    """A client that sends one key's header on every request."""
+    """A trust_client that sends one key's header on every request."""
 
-    def __init__(self, client: TestClient, headers: dict[str, str]) -> None:
-        self.client, self.headers = client, headers
+    def __init__(self, trust_client: TestClient, headers: dict[str, str]) -> None:
+        self.trust_client, self.headers = trust_client, headers
 
     def get(self, url: str, **kw: Any) -> Any:
-        return self.client.get(url, headers=self.headers, **kw)
+        return self.trust_client.get(url, headers=self.headers, **kw)
 
 
 def ghosts(b: dict[str, str]) -> dict[str, str]:
@@ -122,19 +106,19 @@ REQUESTS: dict[tuple[str, str], list[dict[str, Any]]] = {
 }
 
 
-def schema_routes(client: TestClient) -> set[tuple[str, str]]:
-    return {(method.upper(), path) for path, ops in client.get("/openapi.json").json()[
+def schema_routes(trust_client: TestClient) -> set[tuple[str, str]]:
+    return {(method.upper(), path) for path, ops in trust_client.get("/openapi.json").json()[
         "paths"].items() for method in ops}
 
 
-def test_every_route_of_the_schema_is_tried(client):
-    missing = schema_routes(client) - set(REQUESTS)
+def test_every_route_of_the_schema_is_tried(trust_client):
+    missing = schema_routes(trust_client) - set(REQUESTS)
     assert not missing, f"add these routes to REQUESTS (how would A reach B by them?): {missing}"
 
 
-def _send(client: TestClient, method: str, path: str, headers: dict[str, str],
+def _send(trust_client: TestClient, method: str, path: str, headers: dict[str, str],
           variant: dict[str, Any]) -> Any:
-    return client.request(method, path, headers=headers, json=variant.get("json"),
+    return trust_client.request(method, path, headers=headers, json=variant.get("json"),
                           params=variant.get("params"), files=variant.get("files"))
 
 
@@ -159,11 +143,11 @@ def _normal(response: Any, echoed: list[str], words: bool = False) -> str:
 
 
 @pytest.mark.parametrize("who", ["reader_a", "editor_a"])
-def test_nothing_of_b_reaches_a_caller_of_a(lib, client, b_objects, who):
+def test_nothing_of_b_reaches_a_caller_of_a(trust_lib, trust_client, b_objects, who):
     """Every route, as reader and editor of A: no word, name or hash of B in any answer;
     B's objects are answered exactly like objects that do not exist."""
-    b_hashes = [d.content_hash for d in lib.service.documents() if d.collection == BETA]
-    markers = B_MARKERS + b_hashes + [lib.key_ids["reader_b"] + '"', "zorb_notes"]
+    b_hashes = [d.content_hash for d in trust_lib.service.documents() if d.collection == BETA]
+    markers = B_MARKERS + b_hashes + [trust_lib.key_ids["reader_b"] + '"', "zorb_notes"]
     ghost = ghosts(b_objects)
     tried = 0
     for (method, template), variants in REQUESTS.items():
@@ -171,38 +155,38 @@ def test_nothing_of_b_reaches_a_caller_of_a(lib, client, b_objects, who):
             # what this request sent comes back (the question, its terms, a name asked for)
             echoed = [str(v) for v in (variant.get("json") or {}).values()] + [
                 str(v) for v in (variant.get("params") or {}).values()]
-            real = _send(client, method, _fill(template, b_objects), lib.headers(who), variant)
+            real = _send(trust_client, method, _fill(template, b_objects), trust_lib.headers(who), variant)
             text = _normal(real, echoed + _ids(b_objects), words=True).lower()
             for marker in markers:
                 assert marker.lower() not in text, (who, method, template, variant, marker,
                                                     real.text[:500])
             if "{" in template:
-                fake = _send(client, method, _fill(template, ghost), lib.headers(who), variant)
+                fake = _send(trust_client, method, _fill(template, ghost), trust_lib.headers(who), variant)
                 assert real.status_code == fake.status_code, (method, template, real.text)
                 assert _normal(real, _ids(b_objects)) == _normal(fake, _ids(ghost)), \
                     (method, template, real.text, fake.text)
             tried += 1
     assert tried >= len(REQUESTS)
     # B is still whole: no A caller removed or changed it.
-    assert lib.service.document(B_PDF).corrections == {}
+    assert trust_lib.service.document(B_PDF).corrections == {}
 
 
-def test_a_sees_only_a_in_lists_counts_and_suggestions(lib, client):
-    docs = client.get("/v1/documents", headers=lib.headers("reader_a")).json()
+def test_a_sees_only_a_in_lists_counts_and_suggestions(trust_lib, trust_client):
+    docs = trust_client.get("/v1/documents", headers=trust_lib.headers("reader_a")).json()
     names = {d["doc_name"] for d in docs["documents"]}
     assert {"NWIN_Q3_FY2024_earnings_call", "NWIN_Q3_FY2024_earnings_release"} <= names
-    assert all(d.collection == ALPHA for d in lib.service.documents() if d.doc_name in names)
+    assert all(d.collection == ALPHA for d in trust_lib.service.documents() if d.doc_name in names)
     assert docs["stats"]["documents"] == len(names)
     assert docs["stats"]["pages"] == sum(d["page_count"] for d in docs["documents"])
     # "did you mean" suggests A's names only, and a name close to B's suggests nothing of B
-    error = client.post("/v1/ask", json={"question": "revenue", "filters": {
-        "doc_names": ["NWIN_Q3_FY2024_earnings_cal"]}}, headers=lib.headers("reader_a")).json()
+    error = trust_client.post("/v1/ask", json={"question": "revenue", "filters": {
+        "doc_names": ["NWIN_Q3_FY2024_earnings_cal"]}}, headers=trust_lib.headers("reader_a")).json()
     assert "NWIN_Q3_FY2024_earnings_call" in error["error"]["message"]
 
 
-def test_the_service_scopes_every_call(lib):
+def test_the_service_scopes_every_call(trust_lib):
     """The same walls for Python callers that pass a principal."""
-    service, reader_a = lib.service, lib.principal("reader_a")
+    service, reader_a = trust_lib.service, trust_lib.principal("reader_a")
     assert all(d.collection == ALPHA for d in service.documents(reader_a))
     hits = service.search("plasma revenue backlog", principal=reader_a)
     assert hits.passages and all(not p.doc_name.startswith("ZORB") for p in hits.passages)
@@ -215,17 +199,17 @@ def test_the_service_scopes_every_call(lib):
     assert {d.collection for d in service.documents()} == {ALPHA, BETA}
 
 
-def test_b_reader_gets_b_answers(lib, client):
-    body = client.post("/v1/ask", json={"question": QUESTION},
-                       headers=lib.headers("reader_b")).json()
+def test_b_reader_gets_b_answers(trust_lib, trust_client):
+    body = trust_client.post("/v1/ask", json={"question": QUESTION},
+                       headers=trust_lib.headers("reader_b")).json()
     assert body["citations"] and all(c["doc_name"].startswith("ZORB")
                                      for c in body["citations"])
 
 
-def test_a_taken_name_is_all_an_editor_of_a_learns(lib, client):
+def test_a_taken_name_is_all_an_editor_of_a_learns(trust_lib, trust_client):
     """Names are unique per library (this round): uploading B's name into A is refused as
     "taken", without B's collection, content or hash."""
-    response = client.post(f"/v1/documents?collection={ALPHA}", headers=lib.headers("editor_a"),
+    response = trust_client.post(f"/v1/documents?collection={ALPHA}", headers=trust_lib.headers("editor_a"),
                            files=[("files", (f"{B_CALL}.txt", b"Alpha text."))])
     assert response.status_code == 409, response.text
     text = response.text.lower()
@@ -234,11 +218,11 @@ def test_a_taken_name_is_all_an_editor_of_a_learns(lib, client):
         assert marker not in text
 
 
-def test_an_upload_joins_the_keys_only_collection_by_default(lib, client):
-    response = client.post("/v1/documents", headers=lib.headers("editor_a"),
+def test_an_upload_joins_the_keys_only_collection_by_default(trust_lib, trust_client):
+    response = trust_client.post("/v1/documents", headers=trust_lib.headers("editor_a"),
                            files=[("files", ("ALPHA_memo.txt", b"An alpha memo on margins."))])
     assert response.status_code == 202, response.text
-    job = wait_for_job(_As(client, lib.headers("editor_a")), response.json()["id"])
+    job = wait_for_job(_As(trust_client, trust_lib.headers("editor_a")), response.json()["id"])
     assert job["collection"] == ALPHA
-    shown = client.get("/v1/documents/ALPHA_memo", headers=lib.headers("editor_a")).json()
-    assert shown["collection"] == ALPHA and shown["added_by"] == lib.key_ids["editor_a"]
+    shown = trust_client.get("/v1/documents/ALPHA_memo", headers=trust_lib.headers("editor_a")).json()
+    assert shown["collection"] == ALPHA and shown["added_by"] == trust_lib.key_ids["editor_a"]

@@ -6,45 +6,27 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from earnest.api import create_app
 from earnest.cli import app as cli
 from earnest.service import EXTRACTOR
 
 from .api_helpers import assert_error
-from .pg_server import pg_module_url, pg_server  # noqa: F401 - fixtures
-from .trust_helpers import ALPHA, STORES, store_url, two_collections
+from .trust_helpers import ALPHA
 
 runner = CliRunner()
 QUESTION = "What did the CFO say about gross margin?"
 
 
-@pytest.fixture(scope="module", params=STORES)
-def lib(request, tmp_path_factory, embedder):
-    lib = two_collections(tmp_path_factory.mktemp("lineage"), embedder,
-                          store_url(request, module=True))
-    yield lib
-    lib.service.close()
-
-
-@pytest.fixture(scope="module")
-def client(lib):
-    with TestClient(create_app(service=lib.service)) as c:
-        yield c
-
-
-def test_lineage_of_each_sentence(lib, client):
-    answer = client.post("/v1/ask", json={"question": QUESTION},
-                         headers=lib.headers("reader_a")).json()
+def test_lineage_of_each_sentence(trust_lib, trust_client):
+    answer = trust_client.post("/v1/ask", json={"question": QUESTION},
+                         headers=trust_lib.headers("reader_a")).json()
     assert answer["status"] == "answered" and len(answer["answer_id"]) == 32
-    lineage = client.get(f"/v1/answers/{answer['answer_id']}/lineage",
-                         headers=lib.headers("reader_a")).json()
-    assert lineage["asked_by"] == lib.key_ids["reader_a"] and not lineage["erased"]
+    lineage = trust_client.get(f"/v1/answers/{answer['answer_id']}/lineage",
+                         headers=trust_lib.headers("reader_a")).json()
+    assert lineage["asked_by"] == trust_lib.key_ids["reader_a"] and not lineage["erased"]
     assert [s["text"] for s in lineage["sentences"]] == [s["text"] for s in answer["sentences"]]
-    docs = {d.doc_name: d for d in lib.service.documents()}
+    docs = {d.doc_name: d for d in trust_lib.service.documents()}
     citations = {c["number"]: c for c in answer["citations"]}
     passages = [p["chunk_id"] for p in answer["passages"]]
     for sentence in lineage["sentences"]:
@@ -53,7 +35,7 @@ def test_lineage_of_each_sentence(lib, client):
             cited = citations[link["number"]]
             assert (link["chunk_id"], link["page"], link["char_start"], link["char_end"]) == (
                 cited["chunk_id"], cited["page"], cited["char_start"], cited["char_end"])
-            page = lib.service.page_text(cited["doc_name"], cited["page"])
+            page = trust_lib.service.page_text(cited["doc_name"], cited["page"])
             assert page[link["char_start"]:link["char_end"]] == link["quote"]
             doc, info = link["document"], docs[cited["doc_name"]]
             assert doc["content_sha256"] == info.content_hash
@@ -61,36 +43,36 @@ def test_lineage_of_each_sentence(lib, client):
             assert doc["added_by"] == "local" and doc["added_at"] == info.added_at
             assert doc["extractor"] == EXTRACTOR and doc["collection"] == ALPHA
             r = link["retrieval"]
-            assert r["embedder"] == lib.service.embedder.model_id
-            assert r["index"] == lib.service.settings.index_identity()
+            assert r["embedder"] == trust_lib.service.embedder.model_id
+            assert r["index"] == trust_lib.service.settings.index_identity()
             assert r["rank"] == passages.index(link["chunk_id"]) + 1
             assert isinstance(r["score"], float) and r["mode"] == answer["retrieval_mode"]
     # another reader of the same collection does not read this analyst's questions
-    _, token = lib.service.create_key("colleague", "reader", [ALPHA])
-    assert_error(client.get(f"/v1/answers/{answer['answer_id']}/lineage",
+    _, token = trust_lib.service.create_key("colleague", "reader", [ALPHA])
+    assert_error(trust_client.get(f"/v1/answers/{answer['answer_id']}/lineage",
                             headers={"Authorization": f"Bearer {token}"}), 404, "not_found")
-    assert client.get(f"/v1/answers/{answer['answer_id']}/lineage",
-                      headers=lib.headers("admin")).json()["audit_seq"] > 0
+    assert trust_client.get(f"/v1/answers/{answer['answer_id']}/lineage",
+                      headers=trust_lib.headers("admin")).json()["audit_seq"] > 0
 
 
-def test_replay_gives_the_same_citations(lib, client):
-    answer = lib.service.ask(QUESTION, principal=lib.principal("reader_a"))
-    replay = client.post(f"/v1/answers/{answer.answer_id}/replay",
-                         headers=lib.headers("reader_a")).json()
+def test_replay_gives_the_same_citations(trust_lib, trust_client):
+    answer = trust_lib.service.ask(QUESTION, principal=trust_lib.principal("reader_a"))
+    replay = trust_client.post(f"/v1/answers/{answer.answer_id}/replay",
+                         headers=trust_lib.headers("reader_a")).json()
     assert replay["generation_then"] == replay["generation_now"]
     assert replay["same_citations"] is True
     assert replay["citations_now"] == replay["citations_then"]
     assert replay["replay_id"] != answer.answer_id
 
 
-def test_cli_lineage(lib):
-    answer = lib.service.ask(QUESTION)
-    home = str(lib.service.home)
+def test_cli_lineage(trust_lib):
+    answer = trust_lib.service.ask(QUESTION)
+    home = str(trust_lib.service.home)
     shown = runner.invoke(cli, ["lineage", answer.answer_id, "--library", home])
     assert shown.exit_code == 0, shown.output
     first = answer.citations[0]
     assert f"chunk {first.chunk_id} -> p. {first.page}" in shown.output
-    assert "sha256" in shown.output and lib.service.settings.index_identity() in shown.output
+    assert "sha256" in shown.output and trust_lib.service.settings.index_identity() in shown.output
     as_json = runner.invoke(cli, ["lineage", answer.answer_id, "--library", home, "--json",
                                   "--replay"])
     body = json.loads(as_json.output)

@@ -22,14 +22,12 @@ from earnest.store.postgres import PostgresStore
 from earnest.trust.audit import record_hash, sha256_text
 from earnest.trust.postgres import PostgresAnswerStore, PostgresAuditLog, PostgresKeyStore
 
-from .pg_server import pg_server, pg_url  # noqa: F401 - fixtures
-
 runner = CliRunner()
 QUESTION = "What did the CFO say about gross margin?"
 
 
 @pytest.fixture()
-def store(pg_url):  # noqa: F811
+def store(pg_url):
     s = PostgresStore(pg_url)
     yield s
     s.close()
@@ -46,7 +44,7 @@ def _sql(url: str, sql: str, params=()) -> list[tuple]:
         return cur.fetchall() if cur.description else []
 
 
-def test_the_trust_tables_come_with_migration_3(store, pg_url):  # noqa: F811
+def test_the_trust_tables_come_with_migration_3(store, pg_url):
     assert "create table audit_log" in MIGRATIONS[2]
     assert 3 in {r[0] for r in _sql(pg_url, "select number from schema_migrations")}
     tables = {r[0] for r in _sql(pg_url, "select tablename from pg_tables where "
@@ -93,7 +91,7 @@ def test_keys_create_list_revoke_authenticate(store):
     assert token not in json.dumps(rows) and len(rows[0][0]) == 64
 
 
-def test_a_key_made_by_another_process_switches_auth_on(store, pg_url):  # noqa: F811
+def test_a_key_made_by_another_process_switches_auth_on(store, pg_url):
     mine = PostgresKeyStore(store.pool)
     assert not mine.any_active()
     other = PostgresStore(pg_url)
@@ -176,7 +174,7 @@ def test_records_cut_from_the_end_are_found_against_a_kept_head(log, store):
     assert not cut.ok and "no record has the head hash" in cut.message  # ...but not ours
 
 
-def test_concurrent_appends_from_several_connections_keep_one_chain(store, pg_url):  # noqa: F811
+def test_concurrent_appends_from_several_connections_keep_one_chain(store, pg_url):
     """Two stores (two pools: separate connections, as separate processes have) and two
     threads on each append to one unbroken chain, in order, without gaps."""
     other = PostgresStore(pg_url)
@@ -230,7 +228,7 @@ def test_concurrent_appends_from_two_processes_keep_one_chain(store, log):
     assert sorted(set(actors)) == ["proc-0", "proc-1"]
 
 
-def test_a_failed_write_is_an_audit_error(pg_url):  # noqa: F811
+def test_a_failed_write_is_an_audit_error(pg_url):
     from earnest.errors import AuditError
 
     s = PostgresStore(pg_url)
@@ -259,7 +257,7 @@ def test_answers_save_get_erase(store):
 
 # -- the service over store.url -------------------------------------------------------------
 def test_a_service_on_postgres_audits_asks_and_traces_answers(tmp_path, embedder,
-                                                            pg_url):  # noqa: F811
+                                                            pg_url):
     service = Earnest(Settings.load(tmp_path / "lib", env={}, store__url=pg_url),
                       embedder=embedder)
     try:

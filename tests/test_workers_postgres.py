@@ -21,7 +21,6 @@ from earnest import Earnest, Settings
 from earnest.store.pg_jobs import PgJobQueue
 
 from .browser import free_port
-from .pg_server import pg_server, pg_url  # noqa: F401 - fixtures
 
 TOPICS = ["revenue", "margins", "cash flow", "guidance", "buybacks", "debt", "capex", "hiring"]
 
@@ -102,7 +101,7 @@ def _queue(tmp_path: Path, url: str, files: list[tuple[str, bytes]]) -> str:
         service.close()
 
 
-def test_two_workers_share_the_queue_and_ingest_each_file_once(tmp_path, pg_url) -> None:  # noqa: F811
+def test_two_workers_share_the_queue_and_ingest_each_file_once(tmp_path, pg_url) -> None:
     home = tmp_path / "lib"
     Earnest(Settings.load(home, env={}, store__url=pg_url)).close()  # the schema, once
     logs = [tmp_path / "w1.log", tmp_path / "w2.log"]
@@ -125,7 +124,7 @@ def test_two_workers_share_the_queue_and_ingest_each_file_once(tmp_path, pg_url)
     assert _rows(pg_url, "select count(*) from job_files where data is not null")[0][0] == 0
 
 
-def test_a_worker_killed_mid_job_has_its_file_finished_by_another(tmp_path, pg_url) -> None:  # noqa: F811
+def test_a_worker_killed_mid_job_has_its_file_finished_by_another(tmp_path, pg_url) -> None:
     home = tmp_path / "lib"
     lease = "3"
     Earnest(Settings.load(home, env={}, store__url=pg_url)).close()
@@ -179,7 +178,7 @@ def test_a_worker_killed_mid_job_has_its_file_finished_by_another(tmp_path, pg_u
         json.dumps(evidence, default=str, indent=1))
 
 
-def test_upload_to_serve_workers_2_is_ingested_by_a_worker(tmp_path, pg_url) -> None:  # noqa: F811
+def test_upload_to_serve_workers_2_is_ingested_by_a_worker(tmp_path, pg_url) -> None:
     home = tmp_path / "lib"
     port = free_port()
     # The API processes only queue: a separate worker must do the ingest.
