@@ -10,7 +10,7 @@ import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 from earnest.errors import Forbidden, InputError, NotFound, Unauthorized
 from earnest.trust.db import SqliteDb
@@ -120,45 +120,58 @@ def new_key(name: str, role: str, collections: Sequence[str],
                   created_by), token
 
 
-class SqliteKeyStore:
-    """Keys in the library's SQLite file (table api_keys, migration 5 of the store)."""
+class StoredKeys:
+    """What every KeyStore does, over four storage calls a store supplies; queries are
+    written with ``?`` placeholders."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.db = SqliteDb(path)
-        self._active: bool | None = None  # cached: asked on every request
+    _SELECT = ("select id, name, role, collections, created_at, created_by, revoked_at "
+               "from api_keys")
+    _active: bool | None = None  # cached: asked on every request
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
+        raise NotImplementedError
+
+    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        raise NotImplementedError
+
+    def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a change in its own transaction; the rows it touched."""
+        raise NotImplementedError
+
+    def _store_grant(self, collections: list[str]) -> Any:
+        """A key's collections as the table keeps them."""
+        raise NotImplementedError
+
+    def _read_grant(self, value: Any) -> list[str]:
+        raise NotImplementedError
 
     def create(self, name: str, role: str, collections: Sequence[str],
                created_by: str) -> tuple[ApiKey, str]:
         key, token = new_key(name, role, collections, created_by)
-        with self.db.write() as conn:
-            conn.execute("insert into api_keys values (?,?,?,?,?,?,?,?)",
-                         (key.id, token_hash(token), key.name, key.role,
-                          json.dumps(key.collections), key.created_at, key.created_by, None))
+        self._write("insert into api_keys values (?,?,?,?,?,?,?,?)",
+                    (key.id, token_hash(token), key.name, key.role,
+                     self._store_grant(key.collections), key.created_at, key.created_by, None))
         self._active = True
         return key, token
 
     def _row(self, row: tuple) -> ApiKey:
-        return ApiKey(row[0], row[1], row[2], json.loads(row[3]), row[4], row[5], row[6])
-
-    _SELECT = ("select id, name, role, collections, created_at, created_by, revoked_at "
-               "from api_keys")
+        return ApiKey(row[0], row[1], row[2], self._read_grant(row[3]), row[4], row[5],
+                      row[6])
 
     def list(self) -> list[ApiKey]:
-        rows = self.db.conn().execute(self._SELECT + " order by created_at, id").fetchall()
-        return [self._row(r) for r in rows]
+        return [self._row(r) for r in self._all(self._SELECT + " order by created_at, id")]
 
     def get(self, key_id: str) -> ApiKey | None:
-        row = self.db.conn().execute(self._SELECT + " where id = ?", (key_id,)).fetchone()
+        row = self._one(self._SELECT + " where id = ?", (key_id,))
         return self._row(row) if row else None
 
     def revoke(self, key_id: str) -> ApiKey:
-        with self.db.write() as conn:
-            cur = conn.execute("update api_keys set revoked_at = ? where id = ? and "
-                               "revoked_at is null", (_now(), key_id))
+        changed = self._write("update api_keys set revoked_at = ? where id = ? and "
+                              "revoked_at is null", (_now(), key_id))
         key = self.get(key_id)
         if key is None:
             raise NotFound(f"no key {key_id!r}")
-        if not cur.rowcount and key.revoked_at is None:  # pragma: no cover - defensive
+        if not changed and key.revoked_at is None:  # pragma: no cover - defensive
             raise InputError(f"key {key_id!r} could not be revoked")
         self._active = None
         return key
@@ -167,8 +180,7 @@ class SqliteKeyStore:
         token = (token or "").strip()
         if not _TOKEN.match(token):
             raise Unauthorized("not an Earnest API key (ek_...)")
-        row = self.db.conn().execute(self._SELECT + " where secret_sha256 = ?",
-                                     (token_hash(token),)).fetchone()
+        row = self._one(self._SELECT + " where secret_sha256 = ?", (token_hash(token),))
         if row is None:
             raise Unauthorized("unknown API key")
         key = self._row(row)
@@ -184,13 +196,36 @@ class SqliteKeyStore:
         return key.principal()
 
     def any_active(self) -> bool:
-        # Only "yes" is cached: a key made by `earnest keys create` while the server runs
-        # must switch auth on at once; a stale "yes" errs on the safe side.
+        # Only "yes" is cached: a key made by `earnest keys create` (another process) while
+        # the server runs must switch auth on at once; a stale "yes" errs on the safe side.
         if not self._active:
-            self._active = bool(self.db.conn().execute(
-                "select exists(select 1 from api_keys where revoked_at is null)").fetchone()[0])
+            row = self._one("select exists(select 1 from api_keys where revoked_at is null)")
+            self._active = bool(row and row[0])
         return self._active
 
 
-__all__ = ["ALL", "LOCAL", "ROLES", "ApiKey", "KeyStore", "Principal", "SqliteKeyStore",
+class SqliteKeyStore(StoredKeys):
+    """Keys in the library's SQLite file (table api_keys, migration 5 of the store)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.db = SqliteDb(path)
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
+        return self.db.conn().execute(sql, params).fetchone()
+
+    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        return self.db.conn().execute(sql, params).fetchall()
+
+    def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        with self.db.write() as conn:
+            return conn.execute(sql, params).rowcount
+
+    def _store_grant(self, collections: list[str]) -> Any:
+        return json.dumps(collections)
+
+    def _read_grant(self, value: Any) -> list[str]:
+        return json.loads(value)
+
+
+__all__ = ["ALL", "LOCAL", "ROLES", "ApiKey", "KeyStore", "Principal", "SqliteKeyStore", "StoredKeys",
            "check_collection", "new_key", "new_token", "token_hash"]

@@ -12,7 +12,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from earnest.errors import AuditError, InputError, NotFound, StoreError, Unauthorized
+from earnest.errors import AuditError, StoreError
 from earnest.trust.audit import (
     GENESIS,
     AuditEntry,
@@ -23,7 +23,7 @@ from earnest.trust.audit import (
     now_iso,
     record_hash,
 )
-from earnest.trust.keys import _TOKEN, ApiKey, Principal, _now, new_key, token_hash
+from earnest.trust.keys import StoredKeys
 
 # Appenders queue on this transaction-level lock ("earnesta"; the migrations use "earnest"),
 # so the log has one total order across every process using the database.
@@ -55,75 +55,27 @@ class _Db:
             return conn.execute(sql, params).fetchall()
 
 
-class PostgresKeyStore:
+class PostgresKeyStore(StoredKeys):
     """Keys in table api_keys; as SqliteKeyStore (only the token's sha256 is stored)."""
-
-    _SELECT = ("select id, name, role, collections, created_at, created_by, revoked_at "
-               "from api_keys")
 
     def __init__(self, pool: ConnectionPool) -> None:
         self._db = _Db(pool)
-        self._active: bool | None = None  # cached: asked on every request
 
-    def create(self, name: str, role: str, collections: Sequence[str],
-               created_by: str) -> tuple[ApiKey, str]:
-        key, token = new_key(name, role, collections, created_by)
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
+        return self._db.one(sql.replace("?", "%s"), params)
+
+    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        return self._db.all(sql.replace("?", "%s"), params)
+
+    def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
         with self._db.tx() as conn:
-            conn.execute("insert into api_keys values (%s,%s,%s,%s,%s,%s,%s,%s)",
-                         (key.id, token_hash(token), key.name, key.role,
-                          Jsonb(key.collections), key.created_at, key.created_by, None))
-        self._active = True
-        return key, token
+            return conn.execute(sql.replace("?", "%s"), params).rowcount
 
-    @staticmethod
-    def _row(row: tuple) -> ApiKey:
-        return ApiKey(row[0], row[1], row[2], list(row[3]), row[4], row[5], row[6])
+    def _store_grant(self, collections: list[str]) -> Any:
+        return Jsonb(collections)
 
-    def list(self) -> list[ApiKey]:
-        return [self._row(r) for r in self._db.all(self._SELECT + " order by created_at, id")]
-
-    def get(self, key_id: str) -> ApiKey | None:
-        row = self._db.one(self._SELECT + " where id = %s", (key_id,))
-        return self._row(row) if row else None
-
-    def revoke(self, key_id: str) -> ApiKey:
-        with self._db.tx() as conn:
-            cur = conn.execute("update api_keys set revoked_at = %s where id = %s and "
-                               "revoked_at is null", (_now(), key_id))
-        key = self.get(key_id)
-        if key is None:
-            raise NotFound(f"no key {key_id!r}")
-        if not cur.rowcount and key.revoked_at is None:  # pragma: no cover - defensive
-            raise InputError(f"key {key_id!r} could not be revoked")
-        self._active = None
-        return key
-
-    def authenticate(self, token: str) -> Principal:
-        token = (token or "").strip()
-        if not _TOKEN.match(token):
-            raise Unauthorized("not an Earnest API key (ek_...)")
-        row = self._db.one(self._SELECT + " where secret_sha256 = %s", (token_hash(token),))
-        if row is None:
-            raise Unauthorized("unknown API key")
-        key = self._row(row)
-        if key.revoked_at:
-            raise Unauthorized("this API key was revoked")
-        return key.principal()
-
-    def principal(self, key_id: str) -> Principal:
-        """A session's key, checked again on every request (a revoked key ends its sessions)."""
-        key = self.get(key_id)
-        if key is None or key.revoked_at:
-            raise Unauthorized("the key of this session was revoked; sign in again")
-        return key.principal()
-
-    def any_active(self) -> bool:
-        # Only "yes" is cached, as in SqliteKeyStore: a key made by another process must
-        # switch auth on at once; a stale "yes" errs on the safe side.
-        if not self._active:
-            row = self._db.one("select exists(select 1 from api_keys where revoked_at is null)")
-            self._active = bool(row and row[0])
-        return self._active
+    def _read_grant(self, value: Any) -> list[str]:
+        return list(value)
 
     def close(self) -> None:
         """Nothing to close: the pool is the store's."""
