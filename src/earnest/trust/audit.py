@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Protocol
+from typing import Any, Callable, Iterator, Protocol
 
 from earnest.errors import AuditError, InputError
 from earnest.trust.db import SqliteDb
@@ -100,6 +100,29 @@ def check_chain(rows: Iterator[tuple[int, str, str, str]]) -> Verification:
     return Verification(True, count, prev, message=f"{count} records, chain intact")
 
 
+def next_entry(last: tuple | None, kind: str, actor: str,
+               fields: dict[str, Any]) -> AuditEntry:
+    """The record after ``last`` (its (seq, hash), or None for the first), hashed."""
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    record = {**fields, "seq": seq, "at": now_iso(), "kind": kind, "actor": actor}
+    return AuditEntry(seq, record, prev, record_hash(prev, record))
+
+
+def with_head(result: Verification, head: str | None,
+              seq_of: Callable[[str], int | None]) -> Verification:
+    """``result``, also requiring the record whose hash is ``head`` (kept from an earlier
+    run) to be in the chain, so records cut from the end are found too."""
+    if not (result.ok and head):
+        return result
+    seq = seq_of(head.strip().lower())
+    if seq is None:
+        return Verification(False, result.records, result.head, "removed", None,
+                            f"no record has the head hash {head}: records after it were "
+                            "removed, or the chain was rewritten")
+    result.message += f"; head {head[:12]}… is record {seq}"
+    return result
+
+
 class SqliteAuditLog:
     """The log in the library's SQLite file (table audit_log, migration 5 of the store)."""
 
@@ -109,17 +132,15 @@ class SqliteAuditLog:
     def append(self, kind: str, actor: str, fields: dict[str, Any]) -> AuditEntry:
         try:
             with self.db.write() as conn:
-                last = conn.execute("select seq, hash from audit_log order by seq desc "
-                                    "limit 1").fetchone()
-                seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-                record = {**fields, "seq": seq, "at": now_iso(), "kind": kind, "actor": actor}
-                digest = record_hash(prev, record)
+                entry = next_entry(conn.execute("select seq, hash from audit_log order by "
+                                                "seq desc limit 1").fetchone(),
+                                   kind, actor, fields)
                 conn.execute("insert into audit_log values (?,?,?,?)",
-                             (seq, canonical(record), prev, digest))
+                             (entry.seq, canonical(entry.record), entry.prev_hash, entry.hash))
         except Exception as exc:
             raise AuditError(f"cannot write the audit log ({type(exc).__name__}: {exc})") \
                 from exc
-        return AuditEntry(seq, record, prev, digest)
+        return entry
 
     def entries(self, since: str | None = None, after_seq: int = 0,
                 limit: int | None = None) -> Iterator[AuditEntry]:
@@ -136,16 +157,12 @@ class SqliteAuditLog:
     def verify(self, head: str | None = None) -> Verification:
         rows = self.db.conn().execute(
             "select seq, record, prev_hash, hash from audit_log order by seq")
-        result = check_chain(iter(rows))
-        if result.ok and head:
+        def seq_of(digest: str) -> int | None:
             row = self.db.conn().execute("select seq from audit_log where hash = ?",
-                                         (head.strip().lower(),)).fetchone()
-            if row is None:
-                return Verification(False, result.records, result.head, "removed", None,
-                                    f"no record has the head hash {head}: records after it "
-                                    "were removed, or the chain was rewritten")
-            result.message += f"; head {head[:12]}… is record {row[0]}"
-        return result
+                                         (digest,)).fetchone()
+            return row[0] if row else None
+
+        return with_head(check_chain(iter(rows)), head, seq_of)
 
     def close(self) -> None:
         self.db.close()

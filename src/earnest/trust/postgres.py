@@ -14,14 +14,14 @@ from psycopg_pool import ConnectionPool
 
 from earnest.errors import AuditError, StoreError
 from earnest.trust.audit import (
-    GENESIS,
     AuditEntry,
     Verification,
     _iso,
     canonical,
     check_chain,
+    next_entry,
     now_iso,
-    record_hash,
+    with_head,
 )
 from earnest.trust.keys import StoredKeys
 
@@ -94,17 +94,16 @@ class PostgresAuditLog:
                 # The number follows the newest record, read under the lock, rather than a
                 # PostgreSQL sequence: a sequence leaves gaps on rollback, and a gap in seq
                 # is what verify reports as a removed record.
-                last = conn.execute("select seq, hash from audit_log order by seq desc "
-                                    "limit 1").fetchone()
-                seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-                record = {**fields, "seq": seq, "at": now_iso(), "kind": kind, "actor": actor}
-                digest = record_hash(prev, record)
+                entry = next_entry(conn.execute("select seq, hash from audit_log order by "
+                                                "seq desc limit 1").fetchone(),
+                                   kind, actor, fields)
                 conn.execute("insert into audit_log values (%s,%s,%s,%s)",
-                             (seq, canonical(record), prev, digest))
+                             (entry.seq, canonical(entry.record), entry.prev_hash,
+                              entry.hash))
         except Exception as exc:
             raise AuditError(f"cannot write the audit log ({type(exc).__name__}: {exc})") \
                 from exc
-        return AuditEntry(seq, record, prev, digest)
+        return entry
 
     def entries(self, since: str | None = None, after_seq: int = 0,
                 limit: int | None = None) -> Iterator[AuditEntry]:
@@ -130,15 +129,12 @@ class PostgresAuditLog:
         with closing(self._stream("select seq, record, prev_hash, hash from audit_log "
                                   "order by seq")) as rows:
             result = check_chain(rows)
-        if result.ok and head:
-            row = self._db.one("select seq from audit_log where hash = %s",
-                               (head.strip().lower(),))
-            if row is None:
-                return Verification(False, result.records, result.head, "removed", None,
-                                    f"no record has the head hash {head}: records after it "
-                                    "were removed, or the chain was rewritten")
-            result.message += f"; head {head[:12]}… is record {row[0]}"
-        return result
+
+        def seq_of(digest: str) -> int | None:
+            row = self._db.one("select seq from audit_log where hash = %s", (digest,))
+            return row[0] if row else None
+
+        return with_head(result, head, seq_of)
 
     def close(self) -> None:
         """Nothing to close: the pool is the store's."""
