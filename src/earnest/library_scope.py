@@ -457,10 +457,12 @@ class LibraryScope:
 
         def held(year: int, quarter: int | None) -> bool:
             if quarter is None:
-                # A year the documents name (debt maturing in 2027, 2030 goals, guidance
-                # for next year) or the fiscal year the newest quarter falls in or closes
-                # (fiscal and calendar names of a year differ by one).
-                return oldest[0] - back <= year <= following[0] + 1 or appears(
+                # A year within the documents' years, up to that of the quarter after the
+                # newest (a fourth quarter's documents speak of the year ahead) and the year
+                # after it when the question asks for an outlook, or one the company's
+                # documents name (debt maturing in 2027, 2030 goals).
+                last = following[0] + (1 if forward else 0)
+                return oldest[0] - back <= year <= last or appears(
                     str(year), [d.doc_name for d in docs])
             if year < oldest[0] - back:
                 return False
