@@ -17,7 +17,7 @@ class ParsedDocument:
     """What a reader returns: text per page, nothing interpreted yet."""
 
     pages: list[Page]
-    file_type: str  # pdf | txt | md
+    file_type: str  # pdf | txt | md, or a plugin reader's (see readers/registry.py)
     encoding: str | None = None
     note: str | None = None  # a warning for the ingest result (e.g. the encoding was guessed)
 

@@ -24,9 +24,9 @@ from earnest.api.schemas import (
     MetadataUpdate,
     PageTextPublic,
 )
-from earnest.errors import BadName, NotFound
+from earnest.errors import BadName, NotFound, UnsupportedFileType
 from earnest.page_images import find_highlights, locate, render_page
-from earnest.readers import SUPPORTED_SUFFIXES
+from earnest.readers import check_supported
 from earnest.service import Earnest, document_name
 from earnest.trust import Principal
 from earnest.trust.keys import check_collection
@@ -63,11 +63,11 @@ async def _receive(upload: UploadFile, max_mb: float, incoming: Path,
         doc_name = document_name(name)
     except BadName as exc:
         return refuse(exc.code, str(exc), named=True)
+    try:
+        check_supported(name)  # the service's own rule, before the body is spooled
+    except UnsupportedFileType as exc:
+        return refuse(exc.code, str(exc).removeprefix(f"{name}: "))
     suffix = Path(name).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        return refuse("unsupported_file_type",
-                      f"unsupported file type {suffix or '(no extension)'}; Earnest reads "
-                      f"{', '.join(sorted(SUPPORTED_SUFFIXES))}")
     incoming.mkdir(parents=True, exist_ok=True)
     spool = incoming / f"{uuid.uuid4().hex}{suffix}"
     digest = hashlib.sha256()
