@@ -37,6 +37,9 @@ class CountingEmbedder:
         self.seen += len(texts)
         return self.inner.embed_batch(texts)
 
+    def count_tokens(self, texts):
+        return self.inner.count_tokens(texts)
+
 
 def test_cache_skips_the_model(embedder: OnnxEmbedder, tmp_path: Path) -> None:
     counting = CountingEmbedder(embedder)

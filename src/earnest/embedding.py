@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Iterator, Protocol, Sequence
+from typing import Callable, Iterator, Protocol, Sequence
 
 import numpy as np
 
-from earnest.chunking import estimate_tokens
-from earnest.errors import MissingDependency
+from earnest.errors import ConfigError, MissingDependency
 from earnest.settings import EmbedSettings
 
 
@@ -21,6 +21,11 @@ class Embedder(Protocol):
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
+        ...
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """The model's word pieces per text, so chunks fit what it embeds (``estimate_tokens``
+        for a model without a tokenizer at hand)."""
         ...
 
 
@@ -140,8 +145,7 @@ class CachedEmbedder:
         self._lock = threading.Lock()
 
     def count_tokens(self, texts: list[str]) -> list[int]:
-        counter = getattr(self.inner, "count_tokens", None)
-        return counter(texts) if counter else estimate_tokens(texts)
+        return self.inner.count_tokens(texts)
 
     def _key(self, text: str) -> bytes:
         return hashlib.sha1(f"{self.model_id}\0{text}".encode()).digest()
@@ -166,8 +170,28 @@ class CachedEmbedder:
         return np.stack([found[k] for k in keys]) if keys else np.zeros((0, self.dim), np.float32)
 
 
+# Embedders by the name ``embed.model`` gives; a package adds one with an entry point in this
+# group naming a factory ``(EmbedSettings) -> Embedder`` (as readers are added, see readers/).
+ENTRY_POINT_GROUP = "earnest.embedders"
+BUILTIN_EMBEDDERS: dict[str, Callable[[EmbedSettings], Embedder]] = {
+    "minilm-int8": OnnxEmbedder,
+}
+
+
+def embedder_factories() -> dict[str, Callable[[EmbedSettings], Embedder]]:
+    """Earnest's embedders, then those other packages register (never replacing Earnest's)."""
+    found = dict(BUILTIN_EMBEDDERS)
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(ep.name, lambda settings, ep=ep: ep.load()(settings))
+    return found
+
+
 def make_embedder(settings: EmbedSettings) -> Embedder:
-    embedder: Embedder = OnnxEmbedder(settings)
+    factories = embedder_factories()
+    if settings.model not in factories:
+        raise ConfigError(f"unknown embedding model {settings.model!r}; installed: "
+                          f"{', '.join(sorted(factories))}")
+    embedder: Embedder = factories[settings.model](settings)
     if settings.cache_path is not None:
         embedder = CachedEmbedder(embedder, Path(settings.cache_path).expanduser())
     return embedder

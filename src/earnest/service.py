@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from earnest import __version__ as _version
 from earnest.answer import AnswerDraft, Answerer, AskEvent, ExtractiveAnswerer
-from earnest.chunking import chunk_document, estimate_tokens
+from earnest.chunking import chunk_document
 from earnest.embedding import Embedder, make_embedder
 from earnest.errors import (
     DocumentError,
@@ -263,8 +263,7 @@ class Earnest(TrustOperations):
         chunks = chunk_document(parsed.pages, self.settings.chunk,
                                 doc_context=doc_name.replace("_", " "),
                                 segments=found[0] if found else None,
-                                count_tokens=getattr(self.embedder, "count_tokens",
-                                                     estimate_tokens))
+                                count_tokens=self.embedder.count_tokens)
         suffix = Path(filename).suffix.lower()
         original = self.home / "files" / f"{content_hash}{suffix}"
         original.parent.mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,8 @@ class ChunkSettings(_Section):
 
 
 class EmbedSettings(_Section):
-    model: Literal["minilm-int8"] = "minilm-int8"
+    # A registered embedder (embedding.embedder_factories): Earnest's own, or a package's.
+    model: str = Field("minilm-int8", min_length=1)
     batch_size: int = Field(32, ge=1, le=512)
     max_tokens: int = Field(256, ge=16, le=512)
     threads: int = Field(0, ge=0, le=64)  # 0: onnxruntime decides
