@@ -138,7 +138,7 @@ def test_a_mistyped_name_of_a_held_company_finds_its_documents(library: Earnest)
 
 
 def test_named_periods() -> None:
-    from earnest.doc_matching import named_periods
+    from earnest.question_plan import named_periods
 
     assert named_periods("Q3 2023 revenue vs the 2025 target") == [(2023, 3), (2025, None)]
     assert named_periods("third quarter of fiscal 2024 margins") == [(2024, 3)]
@@ -155,7 +155,7 @@ def test_names_analysts_write() -> None:
     assert names("What did Jamie Dimon say on JPMorgan's Q4 2023 call?") == ["JPMorgan Chase"]
     # A name that is itself possessive in form.
     assert "Domino's" in names("What were Domino's US same-store sales in 2022?")
-    from earnest.doc_matching import named_periods
+    from earnest.question_plan import named_periods
 
     assert named_periods("first-quarter 2022 bookings") == [(2022, 1)]
 

@@ -1,27 +1,18 @@
-"""Question understanding: what to search for and what kind of answer is wanted."""
+"""The vocabulary a question is read with (statements, figure kinds, speakers, instructions
+around it) and how much of a question a passage covers. The plan itself is made in
+``question_plan``."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
-from earnest.figures import NUMBER_RE, values_in
-from earnest.lexicon import (
-    FINANCIAL_TERMS,
-    STOPWORDS,
-    SYNONYMS,
-    content_terms,
-    stem,
-    tokens,
-)
+from earnest.figures import values_in
+from earnest.lexicon import SYNONYMS, stem, tokens
 
-_FISCAL_YEAR = re.compile(r"\b(?:fy|fiscal(?:\s+year)?)\s?'?((?:19|20)\d\d)\b")
-_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
-_CAUSE_WORDS = {"why", "reason", "reasons", "cause", "caused", "drivers", "driven", "explain",
-                "attributable"}
-_QUANTITY_WORDS = {"how", "much", "many", "amount", "total", "percent", "percentage", "ratio",
-                   "margin", "rate", "growth", "revenue", "sales", "income", "eps", "capex"}
+if TYPE_CHECKING:
+    from earnest.question_plan import QuestionPlan
+
 
 
 # Financial statements: what in a question points at one, and how its page is titled.
@@ -51,7 +42,7 @@ STATEMENTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                    re.I)),
 }
 
-_SQUEEZED_TITLES = {name: re.compile(title.pattern.replace(" ?", "").replace(" ", ""), re.I)
+SQUEEZED_TITLES = {name: re.compile(title.pattern.replace(" ?", "").replace(" ", ""), re.I)
                     for name, (_, title) in STATEMENTS.items()}
 
 # Instructions pasted around a question ("Assume that you are a public equities analyst.
@@ -97,98 +88,10 @@ SPEAKER_CUES: list[tuple[re.Pattern[str], str | None, re.Pattern[str] | None]] =
     (re.compile(r"\bmanagement\b|\bexecutives?\b|\bthe company said\b", re.I), "executive",
      None),
 ]
-_SCALE_HEADING = re.compile(r"\b(?:in )?(?:millions|thousands|billions)\b", re.I)
+SCALE_HEADING = re.compile(r"\b(?:in )?(?:millions|thousands|billions)\b", re.I)
 
 
-@dataclass(slots=True)
-class QueryPlan:
-    question: str
-    terms: list[str]  # content words, in order
-    keyword_terms: list[str]  # terms plus the filing vocabulary for the phrases used
-    phrases: list[tuple[list[str], list[list[str]]]] = field(default_factory=list)
-    years: list[str] = field(default_factory=list)
-    wants_cause: bool = False
-    wants_figure: bool = False
-    statements: list[str] = field(default_factory=list)  # cash_flow | income | balance
-    figures: list[str] = field(default_factory=list)  # percent | money | per_share
-    speaker_cues: list[int] = field(default_factory=list)  # indexes into SPEAKER_CUES
-    values: set = field(default_factory=set)  # amounts the question states, scaled
-    value_terms: set[str] = field(default_factory=set)  # the words that state them
-
-    def speaker_match(self, role: str | None, speaker: str | None) -> float:
-        """1 when the passage's speaker is who the question asks about ("the CFO")."""
-        for index in self.speaker_cues:
-            _, want_role, title = SPEAKER_CUES[index]
-            if title is not None and speaker and title.search(speaker):
-                return 1.0
-            if title is None and role == want_role:
-                return 1.0
-        return 0.0
-
-    def figure_match(self, text: str, headings: str = "") -> float:
-        """Share of the figure kinds the question asks for that ``text`` states. A table
-        whose headings say "(in millions)" states amounts without a $ on every row."""
-        if not self.figures:
-            return 0.0
-        hits = 0
-        for kind in self.figures:
-            if FIGURE_KINDS[kind][1].search(text):
-                hits += 1
-            elif kind == "money" and _SCALE_HEADING.search(headings) and re.search(r"\d", text):
-                hits += 1
-        return hits / len(self.figures)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"terms": self.terms, "expanded": self.keyword_terms[len(self.terms):],
-                "years": self.years, "statements": self.statements, "figures": self.figures,
-                "speakers": [SPEAKER_CUES[i][0].pattern for i in self.speaker_cues],
-                "wants_cause": self.wants_cause, "wants_figure": self.wants_figure}
-
-    def statement_match(self, headings: str) -> bool:
-        """Whether a page titled ``headings`` is a statement the question points at. PDF
-        text can split a spaced-out title ("Balance Shee t"), so the title is also read with
-        its spaces removed."""
-        squeezed = re.sub(r"\s+", "", headings)
-        return any(STATEMENTS[s][1].search(headings) or _SQUEEZED_TITLES[s].search(squeezed)
-                   for s in self.statements)
-
-
-def understand(question: str) -> QueryPlan:
-    asked = question
-    question = strip_preamble(question) or question
-    text = question.lower()
-    words = tokens(question)
-    terms = content_terms(question)
-    phrases: list[tuple[list[str], list[list[str]]]] = []
-    extra: list[str] = []
-    for phrase, alternatives in FINANCIAL_TERMS.items():
-        if re.search(rf"(?<![\w&]){re.escape(phrase)}(?:s|es)?(?![\w&])", text):
-            alts = [[t for t in tokens(a) if t not in STOPWORDS] for a in alternatives]
-            phrases.append(([t for t in tokens(phrase) if t not in STOPWORDS], alts))
-            extra += [t for alt in alts for t in alt]
-    years = list(dict.fromkeys(_FISCAL_YEAR.findall(text) + _YEAR.findall(text)))
-    extra += years
-    if _CAUSE_WORDS & set(words):
-        extra += ["driven", "due", "primarily", "offset", "because", "result", "reflecting"]
-    keyword_terms = list(dict.fromkeys(terms + extra))
-    wants_cause = bool(_CAUSE_WORDS & set(words))
-    # "Why did revenue drop?" wants the explanation, not the statement's row.
-    statements = [] if wants_cause else [
-        name for name, (cue, _) in STATEMENTS.items() if cue.search(question)]
-    figures = [name for name, (cue, _) in FIGURE_KINDS.items() if cue.search(question)]
-    speaker_cues = [i for i, (cue, _, _) in enumerate(SPEAKER_CUES) if cue.search(question)]
-    # Amounts, not years: "2023" is a period, "$1.2 billion" a value to match in any format.
-    amounts = [m for m in NUMBER_RE.finditer(question) if _is_amount(m)]
-    values = values_in(" ".join(m.group(0) for m in amounts))
-    value_terms = {t for m in amounts for t in tokens(m.group(0))}
-    return QueryPlan(question=asked, terms=terms, keyword_terms=keyword_terms,
-                     phrases=phrases, years=years, statements=statements, figures=figures,
-                     speaker_cues=speaker_cues, values=values, value_terms=value_terms,
-                     wants_cause=wants_cause,
-                     wants_figure=bool(_QUANTITY_WORDS & set(words)))
-
-
-def _is_amount(m: re.Match[str]) -> bool:
+def is_amount(m: re.Match[str]) -> bool:
     """"$1.2 billion", "1,200 million", "4.5%" are amounts; "2023", "1st", "8-K" are not."""
     text = m.group(0)
     scale = (m.group("scale") or "").lower()
@@ -196,7 +99,7 @@ def _is_amount(m: re.Match[str]) -> bool:
             or bool(m.group("pct")) or ("." in m.group("num") and not scale))
 
 
-def coverage(plan: QueryPlan, text: str) -> float:
+def coverage(plan: QuestionPlan, text: str) -> float:
     """Share of the question's content words found in ``text`` (stemmed, synonyms allowed),
     longer words weighing more. A financial phrase ("capital expenditure") also counts as
     present when the filing's own wording for it ("purchases of property, plant and
