@@ -5,7 +5,8 @@ generator or feature turned off at a time (``retrieve.disabled``).
     uv run python bench/ablate.py [--library /tmp/evallibs/kw-fb]
         [--questions --questions-library /tmp/evallibs/kw-tr]
 
-The library is opened read-only in spirit but answers are logged to it: pass a copy. On a
+Asking logs answers into a library, so each library is copied to a temporary directory first
+and the copy is removed at the end: the libraries named are never written. On a
 keyword-only library the dense generators and the near-copy demotion ("repeats") have
 nothing to work with, so they show no effect there.
 """
@@ -13,6 +14,8 @@ nothing to work with, so they show no effect there.
 from __future__ import annotations
 
 import argparse
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -65,6 +68,24 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="labels to run (default: all)")
     args = parser.parse_args()
     rows = [r for r in configurations() if not args.only or r[0] in args.only]
+    scratch = Path(tempfile.mkdtemp(prefix="earnest-ablate-"))
+    try:
+        library = _copy(args.library, scratch / "fb")
+        calls = _copy(args.questions_library, scratch / "calls") if args.questions else None
+        _table(args, rows, library, calls)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _copy(library: Path, dest: Path) -> Path:
+    if not (library / "library.sqlite").exists():
+        raise SystemExit(f"{library}: no library.sqlite there")
+    shutil.copytree(library, dest, ignore=shutil.ignore_patterns("files"))
+    return dest
+
+
+def _table(args: argparse.Namespace, rows: list[tuple[str, list[str]]], library: Path,
+           calls: Path | None) -> None:
     head = "| configuration | FB tune @1 | @5 | FB held-out @1 | @5 |"
     rule = "|---|---|---|---|---|"
     if args.questions:
@@ -78,10 +99,10 @@ def main() -> None:
     base: list[float] = []
     for label, off in rows:
         t0 = time.perf_counter()
-        fb = financebench(args.library, off, args.data)
+        fb = financebench(library, off, args.data)
         values = [*fb["tune"], *fb["holdout"]]
-        if args.questions:
-            qs = questions(args.questions_library, off, args.questions_file)
+        if calls is not None:
+            qs = questions(calls, off, args.questions_file)
             values += [*qs["tune"], *qs["holdout"]]
         if not base:
             base = values

@@ -144,6 +144,11 @@ def test_named_periods() -> None:
     assert named_periods("third quarter of fiscal 2024 margins") == [(2024, 3)]
     assert named_periods("Q1 FY25 and FY2023") == [(2025, 1), (2023, None)]
     assert named_periods("Q3 sales in 2023") == [(2023, 3)]
+    # A comma or full stop after a year ends a clause; inside a number it is no year.
+    assert named_periods("acquisitions in FY2023, FY2022 and FY2021.") == [
+        (2023, None), (2022, None), (2021, None)]
+    assert named_periods("the tax charge in Q4 FY2024, and why") == [(2024, 4)]
+    assert named_periods("2,019.5 units in 2023") == [(2023, None)]
 
 
 def test_names_analysts_write() -> None:

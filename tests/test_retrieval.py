@@ -73,3 +73,38 @@ def test_a_passage_not_embedded_yet_is_judged_by_its_words_alone() -> None:
     assert relevance(words, plan) >= Settings().answer.min_relevance
     off_topic = passage(2, 1, 4, text="The board met four times during the year")
     assert relevance(off_topic, plan) < Settings().answer.min_relevance
+
+
+def test_every_rerank_feature_has_a_weight_and_can_be_turned_off(tmp_path) -> None:
+    import pytest
+
+    from earnest.errors import ConfigError
+    from earnest.retrieval import RERANK_FEATURES, HybridRetriever, RerankInput, rerank_features
+    from earnest.settings import Settings
+
+    settings = Settings.load(tmp_path, env={})
+    for name in RERANK_FEATURES:
+        assert getattr(settings.retrieve, f"rerank_{name}") >= 0
+    plan = plan_question("What did the CFO say about the balance sheet in FY2023?")
+    page = passage(1, 1, 3, "ACME 2023 10K | Consolidated Balance Sheets",
+                   text="Total assets 5,853 6,660")
+    given = RerankInput(plan, {1: 1.0}, {1: 0.5}, {})
+    values = rerank_features(page, given)
+    assert set(values) == set(RERANK_FEATURES) and values["statement"] > 0
+    assert set(rerank_features(page, given, {"statement"})) == set(RERANK_FEATURES) - {
+        "statement"}
+    with pytest.raises(ConfigError, match="statment"):
+        HybridRetriever(None, None, Settings.load(  # type: ignore[arg-type]
+            tmp_path, env={}, retrieve__disabled=["statment"]).retrieve)
+
+
+def test_the_plan_says_what_kind_of_answer_is_wanted() -> None:
+    assert plan_question("Why did revenue fall in Q3 2023?").intent == "cause"
+    assert plan_question("How did MGM's revenue in FY2022 compare to FY2018?").intent == \
+        "comparison"
+    assert plan_question("Has Best Buy's gross margin been stable historically?").intent == \
+        "trend"
+    assert plan_question("What was 3M's revenue in FY2018?").intent == "figure"
+    plan = plan_question("Did ACME guide for Q4 FY24?")
+    assert plan.outlook and plan.periods == ((2024, 4),) and plan.years == (2024,)
+    assert plan.keyword_years == ("2024",)  # "FY24" also searches for "2024"

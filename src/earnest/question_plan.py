@@ -28,13 +28,6 @@ _CAUSE_TERMS = ["driven", "due", "primarily", "offset", "because", "result", "re
 _COMPARISON = re.compile(r"\b(?:compare[sd]?|comparison|versus|vs\.?|relative to|"
                          r"than)\b", re.I)
 
-# Years as the keyword search looks for them (the words of the question, "FY2019" included).
-_KEYWORD_FISCAL_YEAR = re.compile(r"\b(?:fy|fiscal(?:\s+year)?)\s?'?((?:19|20)\d\d)\b")
-_KEYWORD_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
-# Years the documents are matched on: four digits, with or without "FY"/"fiscal", and
-# "FY24".
-_YEAR = re.compile(r"\b(?:fy|fiscal\s*(?:year\s*)?)?\s?'?((?:19|20)\d\d)\b", re.I)
-_SHORT_FY = re.compile(r"\bfy\s?'?(\d\d)\b", re.I)
 _QUARTER = re.compile(r"\b(?:q([1-4])|(first|second|third|fourth)\s+quarter)\b", re.I)
 _ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 _LATEST = re.compile(r"\b(latest|most recent|last (?:quarter|year|fiscal year|call|10-?[kq])|"
@@ -74,8 +67,9 @@ SHORT_NAMES = {
 _TICKER = re.compile(r"\b[A-Z]{2,5}\b|\b[A-Z]\b(?=\s+(?:Q[1-4]|FY|fiscal|(?:19|20)\d\d)\b)")
 
 # A year: four digits, or two after an apostrophe, "FY" or "fiscal" ("Q1 FY25", "Q3 '24");
-# not a quantity ("Q3 50 basis points", "2000 units", "$2019", "Q4 10-K").
-_NOT_QUANTITY = (r"(?![\d.,%-]|\s*(?:%|percent|basis|bps|points?|units|shares|stores|people|"
+# not a quantity ("Q3 50 basis points", "2000 units", "$2019", "Q4 10-K", "2,019.5"). A comma
+# or full stop after a year ends a clause ("in FY2023, FY2022 and FY2021").
+_NOT_QUANTITY = (r"(?![\d%-]|[.,]\d|\s*(?:%|percent|basis|bps|points?|units|shares|stores|people|"
                  r"employees|customers|thousand|million|billion)\b)")
 _YEAR_TEXT = (r"(?:\s*(?:(?:fiscal(?:\s+year)?|fy)\s*)?'?((?:19|20)\d\d)" + _NOT_QUANTITY
               + r"|\s*(?:(?:fiscal(?:\s+year)?|fy)\s*'?|')(\d\d)" + _NOT_QUANTITY + ")")
@@ -96,8 +90,8 @@ class QuestionPlan:
     terms: tuple[str, ...]  # content words, in order
     keyword_terms: tuple[str, ...]  # terms plus the filing vocabulary for the phrases used
     phrases: tuple[Phrase, ...]  # (phrase, the filings' wordings of it)
-    keyword_years: tuple[str, ...]  # years as searched for among the words
-    years: tuple[int, ...]  # years the documents are matched on
+    keyword_years: tuple[str, ...]  # the years, as searched for among the words
+    years: tuple[int, ...]  # the years of ``periods``, in order
     quarter: int | None
     periods: tuple[Period, ...]  # (year, quarter) or (year, None) for each period named
     doc_types: tuple[str, ...]  # 10-K | 10-Q | 8-K | earnings_call | earnings_release
@@ -174,8 +168,11 @@ def plan_question(question: str) -> QuestionPlan:
                          for a in alternatives)
             phrases.append((tuple(t for t in tokens(phrase) if t not in STOPWORDS), alts))
             extra += [t for alt in alts for t in alt]
-    keyword_years = list(dict.fromkeys(_KEYWORD_FISCAL_YEAR.findall(text)
-                                       + _KEYWORD_YEAR.findall(text)))
+    # One reading of the periods for everything: the library check, document matching and
+    # the keyword search (which also looks for "2024" when "FY24" is asked).
+    periods = named_periods(asked)
+    years = list(dict.fromkeys(year for year, _ in periods))
+    keyword_years = [str(year) for year in years]
     extra += keyword_years
     wants_cause = bool(_CAUSE_WORDS & words)
     if wants_cause:
@@ -185,15 +182,12 @@ def plan_question(question: str) -> QuestionPlan:
         name for name, (cue, _) in STATEMENTS.items() if cue.search(question)]
     # Amounts, not years: "2023" is a period, "$1.2 billion" a value to match in any format.
     amounts = [m for m in NUMBER_RE.finditer(question) if is_amount(m)]
-    years = [int(y) for y in _YEAR.findall(asked)] + \
-        [2000 + int(y) for y in _SHORT_FY.findall(asked)]
-    periods = named_periods(asked)
     history = bool(_HISTORY.search(asked))
     wants_figure = bool(_QUANTITY_WORDS & words)
     return QuestionPlan(
         question=asked, terms=tuple(terms),
         keyword_terms=tuple(dict.fromkeys(terms + extra)), phrases=tuple(phrases),
-        keyword_years=tuple(keyword_years), years=tuple(dict.fromkeys(years)),
+        keyword_years=tuple(keyword_years), years=tuple(years),
         quarter=_quarter(asked), periods=tuple(periods),
         doc_types=tuple(name for name, cue in _TYPE_CUES if cue.search(asked)),
         latest=bool(_LATEST.search(asked)), history=history,
