@@ -39,7 +39,7 @@ _TYPE_CUES = [
     ("10-K", re.compile(r"\b10-?k\b|annual report", re.I)),
     ("10-Q", re.compile(r"\b10-?q\b|quarterly report", re.I)),
     # Officers' appointments and departures are reported on a Form 8-K (Item 5.02).
-    ("8-K", re.compile(r"\b8-?k\b|\bnew (?:ceo|cfo|coo|chief \w+ officer)\b|"
+    ("8-K", re.compile(r"\b8-?k\b|"
                        r"\b(?:appointment|departure|resignation) of (?:the |its |a |our )?"
                        r"(?:new )?(?:ceo|cfo|coo|chief|president|director|officer)", re.I)),
     ("earnings_call", re.compile(r"\b(?:earnings|conference) call\b|transcript|on the call\b|"

@@ -15,29 +15,64 @@ if TYPE_CHECKING:
 
 
 
+# What in a question points at a financial statement: the statement's own name, or a line
+# item or ratio computed from it. Each entry: (pattern, statements, where that comes from).
+# The statements are the ones US GAAP requires (ASC 205-10-45: balance sheet, income
+# statement, cash flow statement); a ratio points at every statement its inputs are on.
+METRIC_STATEMENTS: list[tuple[str, tuple[str, ...], str]] = [
+    (r"cash ?flows? statement|statements? of cash ?flows?", ("cash_flow",),
+     "the statement's names (ASC 230)"),
+    (r"operating activities|investing activities|financing activities", ("cash_flow",),
+     "ASC 230-10-45-10: its three sections"),
+    (r"capital expenditure|capex", ("cash_flow",),
+     "ASC 230-10-45-13: payments to acquire property, plant and equipment, an investing line"),
+    (r"free cash flow", ("cash_flow",),
+     "operating cash flow less capital expenditure (SEC Reg. G guidance on this non-GAAP measure)"),
+    (r"dividends paid", ("cash_flow",), "ASC 230-10-45-15: a financing line"),
+    (r"capital[- ]intensi(?:ve|ty)", ("cash_flow", "balance"),
+     "capital expenditure (cash flow) or fixed assets (balance sheet) against revenue"),
+    (r"income statement|statements? of (?:income|operations|earnings)|p&l|profit and loss",
+     ("income",), "the statement's names (ASC 220, Reg. S-X 5-03)"),
+    (r"revenue|net sales|cogs|cost of goods sold", ("income",),
+     "Reg. S-X 5-03 items 1-2: net sales and revenues, costs of goods sold"),
+    (r"gross (?:profit )?margin|operating (?:income )?(?:%|percent)? ?margin|net profit margin",
+     ("income",), "margins: income statement subtotals over revenue"),
+    (r"net income|operating income", ("income",), "Reg. S-X 5-03: the statement's subtotals"),
+    (r"eps|earnings per share", ("income",),
+     "ASC 260-10-45-2: earnings per share is presented on the face of the income statement"),
+    (r"effective tax rate", ("income",),
+     "income tax expense over pretax income, both income statement lines (ASC 740-10-50-12)"),
+    (r"balance sheet|statement of financial position", ("balance",),
+     "the statement's names (ASC 210)"),
+    (r"total assets|total liabilities|shareholders'? equity", ("balance",),
+     "ASC 210-10-45, Reg. S-X 5-02: the statement's totals"),
+    (r"ppne|pp&e|property,? plant", ("balance",),
+     "Reg. S-X 5-02 item 13: property, plant and equipment"),
+    (r"cash (?:and|&) cash equivalents", ("balance",), "Reg. S-X 5-02 item 1"),
+    (r"inventor(?:y|ies) balance", ("balance",), "Reg. S-X 5-02 item 6: inventories"),
+    (r"total debt", ("balance",), "Reg. S-X 5-02 items 19-22: short- and long-term debt"),
+    (r"working capital|quick ratio|current ratio", ("balance",),
+     "ratios of current assets and current liabilities (ASC 210-10-45-1 to 45-12)"),
+]
+
+
+def _cue(statement: str) -> re.Pattern[str]:
+    return re.compile("|".join(pattern for pattern, statements, _ in METRIC_STATEMENTS
+                               if statement in statements), re.I)
+
+
 # Financial statements: what in a question points at one, and how its page is titled.
 STATEMENTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "cash_flow": (
-        re.compile(r"cash ?flows? statement|statements? of cash ?flows?|capital expenditure|"
-                   r"capex|operating activities|investing activities|financing activities|"
-                   r"free cash flow|dividends paid|capital[- ]intensi(?:ve|ty)", re.I),
+        _cue("cash_flow"),
         re.compile(r"statements? of (?:consolidated )?cash ?flows?|cash ?flows? statements?",
                    re.I)),
     "income": (
-        re.compile(r"income statement|statements? of (?:income|operations|earnings)|p&l|"
-                   r"profit and loss|cogs|cost of goods sold|net profit margin|"
-                   r"operating (?:income )?(?:%|percent)? ?margin|gross (?:profit )?margin|"
-                   r"net income|operating income|revenue|net sales|eps|earnings per share|"
-                   r"effective tax rate",
-                   re.I),
+        _cue("income"),
         re.compile(r"statements? of (?:consolidated )?(?:comprehensive )?(?:income|operations|"
                    r"earnings)|income statements?", re.I)),
     "balance": (
-        re.compile(r"balance sheet|statement of financial position|total assets|"
-                   r"total liabilities|ppne|pp&e|property,? plant|working capital|quick ratio|"
-                   r"current ratio|inventor(?:y|ies) balance|shareholders'? equity|"
-                   r"cash (?:and|&) cash equivalents|total debt|capital[- ]intensi(?:ve|ty)",
-                   re.I),
+        _cue("balance"),
         re.compile(r"balance sheets?|statements? of (?:consolidated )?financial position",
                    re.I)),
 }
