@@ -29,8 +29,6 @@ METRIC_STATEMENTS: list[tuple[str, tuple[str, ...], str]] = [
     (r"free cash flow", ("cash_flow",),
      "operating cash flow less capital expenditure (SEC Reg. G guidance on this non-GAAP measure)"),
     (r"dividends paid", ("cash_flow",), "ASC 230-10-45-15: a financing line"),
-    (r"capital[- ]intensi(?:ve|ty)", ("cash_flow", "balance"),
-     "capital expenditure (cash flow) or fixed assets (balance sheet) against revenue"),
     (r"income statement|statements? of (?:income|operations|earnings)|p&l|profit and loss",
      ("income",), "the statement's names (ASC 220, Reg. S-X 5-03)"),
     (r"revenue|net sales|cogs|cost of goods sold", ("income",),
