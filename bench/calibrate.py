@@ -12,8 +12,8 @@ from pathlib import Path
 
 from earnest import Earnest, Settings
 from earnest.evaluation import fact_question
+from earnest.question_plan import plan_question
 from earnest.retrieval import relevance
-from earnest.understanding import understand
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,7 +43,7 @@ UNANSWERABLE = [
 
 
 def best_relevance(lib: Earnest, question: str, mode: str = "hybrid") -> float:
-    plan = understand(question)
+    plan = plan_question(question)
     result = lib.retriever.search(question, k=5, plan=plan, mode=mode)
     return max((relevance(p, plan) for p in result.passages), default=0.0)
 

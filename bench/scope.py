@@ -17,6 +17,7 @@ from pathlib import Path
 
 from earnest import Earnest, Settings
 from earnest.evaluation import fact_question
+from earnest.question_plan import plan_question
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -24,12 +25,13 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 def measure(library: Path, questions: list[str], name: str) -> None:
     with Earnest(Settings.load(library, env={})) as lib:
         scope = lib.library_scope()
-        scope.check("warm up: What was Costco's revenue?", lib._appears)
+        warm = "warm up: What was Costco's revenue?"
+        scope.check(warm, plan_question(warm), lib._appears)
         refused, times = [], []
         for q in questions:
             t0 = time.perf_counter()
             asked, _ = scope.correct(q, lib._appears)
-            verdict = scope.check(asked, lib._appears)
+            verdict = scope.check(asked, plan_question(asked), lib._appears)
             times.append((time.perf_counter() - t0) * 1000)
             if verdict:
                 refused.append((q, verdict.message))

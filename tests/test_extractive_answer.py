@@ -2,8 +2,8 @@
 
 from earnest.answer.extractive import ExtractiveAnswerer, states_nothing
 from earnest.models import Passage
+from earnest.question_plan import plan_question
 from earnest.settings import AnswerSettings
-from earnest.understanding import understand
 
 
 def test_a_line_of_dates_and_figures_states_nothing() -> None:
@@ -28,10 +28,10 @@ def test_a_why_question_gathers_each_speakers_cause_first() -> None:
     ceo = _passage(2, "Revenue declined because automotive customers destocked inventory.",
                    "CEO", 0.6)
     answerer = ExtractiveAnswerer(AnswerSettings(max_sentences=3))
-    draft = answerer.answer(understand("Why did revenue decline?"), [cfo, ceo])
+    draft = answerer.answer(plan_question("Why did revenue decline?"), [cfo, ceo])
     speakers = {c.speaker for c in draft.citations}
     assert speakers == {"CFO", "CEO"}  # the CEO's different reason is not crowded out
     header = _passage(3, "January 28, 2023 January 29, 2022\nRevenue was $5.2 billion.", "",
                       0.9)
-    quoted = answerer.answer(understand("What was revenue in 2023?"), [header]).citations
+    quoted = answerer.answer(plan_question("What was revenue in 2023?"), [header]).citations
     assert [c.quote for c in quoted] == ["Revenue was $5.2 billion."]

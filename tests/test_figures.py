@@ -26,15 +26,16 @@ def test_contains_numbers_allows_formats() -> None:
 
 
 def test_question_amounts_match_other_formats() -> None:
-    from earnest.understanding import coverage, understand
+    from earnest.question_plan import plan_question
+    from earnest.understanding import coverage
 
-    plan = understand("Which segment had revenue of $1.2 billion?")
+    plan = plan_question("Which segment had revenue of $1.2 billion?")
     assert coverage(plan, "Segment revenue was 1,200 million.") == 1.0
     assert coverage(plan, "Segment revenue was 900 million.") < 1.0
 
 
 def test_ordinals_years_and_form_names_are_no_amounts() -> None:
-    from earnest.understanding import understand
+    from earnest.question_plan import plan_question
 
-    assert understand("What was in the 8k filing dated 1st July 2022?").values == set()
-    assert understand("Margin of 4.5% on $3 million").values
+    assert plan_question("What was in the 8k filing dated 1st July 2022?").values == set()
+    assert plan_question("Margin of 4.5% on $3 million").values

@@ -138,12 +138,17 @@ def test_a_mistyped_name_of_a_held_company_finds_its_documents(library: Earnest)
 
 
 def test_named_periods() -> None:
-    from earnest.doc_matching import named_periods
+    from earnest.question_plan import named_periods
 
     assert named_periods("Q3 2023 revenue vs the 2025 target") == [(2023, 3), (2025, None)]
     assert named_periods("third quarter of fiscal 2024 margins") == [(2024, 3)]
     assert named_periods("Q1 FY25 and FY2023") == [(2025, 1), (2023, None)]
     assert named_periods("Q3 sales in 2023") == [(2023, 3)]
+    # A comma or full stop after a year ends a clause; inside a number it is no year.
+    assert named_periods("acquisitions in FY2023, FY2022 and FY2021.") == [
+        (2023, None), (2022, None), (2021, None)]
+    assert named_periods("the tax charge in Q4 FY2024, and why") == [(2024, 4)]
+    assert named_periods("2,019.5 units in 2023") == [(2023, None)]
 
 
 def test_names_analysts_write() -> None:
@@ -155,7 +160,7 @@ def test_names_analysts_write() -> None:
     assert names("What did Jamie Dimon say on JPMorgan's Q4 2023 call?") == ["JPMorgan Chase"]
     # A name that is itself possessive in form.
     assert "Domino's" in names("What were Domino's US same-store sales in 2022?")
-    from earnest.doc_matching import named_periods
+    from earnest.question_plan import named_periods
 
     assert named_periods("first-quarter 2022 bookings") == [(2022, 1)]
 

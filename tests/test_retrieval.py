@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from earnest.doc_matching import question_scope
 from earnest.models import Passage
+from earnest.question_plan import plan_question
 from earnest.retrieval import demote_repeats, span_matches
 
 
@@ -17,10 +17,10 @@ def test_a_year_question_wants_the_twelve_months_columns_of_a_release() -> None:
     release = [passage(1, 1, 11, "Reconciliation Three Months Ended June 30, 2023"),
                passage(2, 1, 12, "Twelve Months Ended June 30, 2023"),
                passage(3, 2, 40, "Consolidated Statements of Income Years ended December 31")]
-    assert span_matches(question_scope("Adjusted EBITDA for FY 2023"), release) == {2: 1.0}
+    assert span_matches(plan_question("Adjusted EBITDA for FY 2023"), release) == {2: 1.0}
     # A quarter question wants the other columns; the 10-K (one span only) never gains.
-    assert span_matches(question_scope("Adjusted EBITDA in Q4 2023"), release) == {1: 1.0}
-    assert span_matches(question_scope("What is Adjusted EBITDA?"), release) == {}
+    assert span_matches(plan_question("Adjusted EBITDA in Q4 2023"), release) == {1: 1.0}
+    assert span_matches(plan_question("What is Adjusted EBITDA?"), release) == {}
 
 
 def test_a_near_copy_of_a_better_page_gives_way() -> None:
@@ -38,38 +38,73 @@ def test_a_near_copy_of_a_better_page_gives_way() -> None:
 
 
 def test_a_note_titled_by_the_subject_asked_about() -> None:
+    from earnest.question_plan import plan_question
     from earnest.retrieval import note_match
-    from earnest.understanding import understand
 
-    plan = understand("Has Verizon increased its debt between 2021 and 2022?")
+    plan = plan_question("Has Verizon increased its debt between 2021 and 2022?")
     assert note_match(plan, "VERIZON 2022 10K | Note 7. Debt") == 1.0
     assert note_match(plan, "VERIZON 2022 10K | Note 11. Leases") == 0.0
     assert note_match(plan, "VERIZON 2022 10K | Debt maturities") == 0.0  # not a note
     # The company's and the period's words name no subject.
-    assert note_match(understand("Verizon in 2022"), "VERIZON 2022 10K | Note 2. Verizon") == 0.0
+    assert note_match(plan_question("Verizon in 2022"), "VERIZON 2022 10K | Note 2. Verizon") == 0.0
 
 
 def test_the_statement_asked_about_counts_as_relevant_evidence() -> None:
+    from earnest.question_plan import plan_question
     from earnest.retrieval import relevance
-    from earnest.understanding import understand
 
     sheet = passage(1, 1, 56, "AMCOR 2023 10K | Consolidated Balance Sheets",
                     text="Total current assets 5,853 6,660\nInventories 2,199 2,439\n"
                          "Total current liabilities 5,271 6,110")
     sheet.dense_score = 0.3
-    quick = understand("Has AMCOR's quick ratio improved between FY2023 and FY2022?")
-    other = understand("Has AMCOR's headcount grown between FY2023 and FY2022?")
+    quick = plan_question("Has AMCOR's quick ratio improved between FY2023 and FY2022?")
+    other = plan_question("Has AMCOR's headcount grown between FY2023 and FY2022?")
     assert relevance(sheet, quick) >= relevance(sheet, other) + 0.14
 
 
 def test_a_passage_not_embedded_yet_is_judged_by_its_words_alone() -> None:
+    from earnest.question_plan import plan_question
     from earnest.retrieval import relevance
     from earnest.settings import Settings
-    from earnest.understanding import understand
 
-    plan = understand("What drove Acme's freight revenue decline?")
+    plan = plan_question("What drove Acme's freight revenue decline?")
     words = passage(1, 1, 3, text="Acme freight revenue decline was driven by lower volumes")
     assert words.dense_score is None
     assert relevance(words, plan) >= Settings().answer.min_relevance
     off_topic = passage(2, 1, 4, text="The board met four times during the year")
     assert relevance(off_topic, plan) < Settings().answer.min_relevance
+
+
+def test_every_rerank_feature_has_a_weight_and_can_be_turned_off(tmp_path) -> None:
+    import pytest
+
+    from earnest.errors import ConfigError
+    from earnest.retrieval import RERANK_FEATURES, HybridRetriever, RerankInput, rerank_features
+    from earnest.settings import Settings
+
+    settings = Settings.load(tmp_path, env={})
+    for name in RERANK_FEATURES:
+        assert getattr(settings.retrieve, f"rerank_{name}") >= 0
+    plan = plan_question("What did the CFO say about the balance sheet in FY2023?")
+    page = passage(1, 1, 3, "ACME 2023 10K | Consolidated Balance Sheets",
+                   text="Total assets 5,853 6,660")
+    given = RerankInput(plan, {1: 1.0}, {1: 0.5}, {})
+    values = rerank_features(page, given)
+    assert set(values) == set(RERANK_FEATURES) and values["statement"] > 0
+    assert set(rerank_features(page, given, {"statement"})) == set(RERANK_FEATURES) - {
+        "statement"}
+    with pytest.raises(ConfigError, match="statment"):
+        HybridRetriever(None, None, Settings.load(  # type: ignore[arg-type]
+            tmp_path, env={}, retrieve__disabled=["statment"]).retrieve)
+
+
+def test_the_plan_says_what_kind_of_answer_is_wanted() -> None:
+    assert plan_question("Why did revenue fall in Q3 2023?").intent == "cause"
+    assert plan_question("How did MGM's revenue in FY2022 compare to FY2018?").intent == \
+        "comparison"
+    assert plan_question("Has Best Buy's gross margin been stable historically?").intent == \
+        "trend"
+    assert plan_question("What was 3M's revenue in FY2018?").intent == "figure"
+    plan = plan_question("Did ACME guide for Q4 FY24?")
+    assert plan.outlook and plan.periods == ((2024, 4),) and plan.years == (2024,)
+    assert plan.keyword_years == ("2024",)  # "FY24" also searches for "2024"

@@ -1,6 +1,7 @@
 """Question understanding: what is asked, apart from how the asker wants it answered."""
 
-from earnest.understanding import coverage, strip_preamble, understand
+from earnest.question_plan import plan_question
+from earnest.understanding import coverage, strip_preamble
 
 FB_STYLE = ("Assume that you are a public equities analyst. Answer the following question by "
             "primarily using information that is shown in the balance sheet: what is the year "
@@ -8,34 +9,34 @@ FB_STYLE = ("Assume that you are a public equities analyst. Answer the following
 
 
 def test_pasted_instructions_are_not_the_question() -> None:
-    plan = understand(FB_STYLE)
+    plan = plan_question(FB_STYLE)
     assert plan.question == FB_STYLE  # shown as asked
     assert "assume" not in plan.terms and "equities" not in plan.terms
     assert not plan.speaker_cues  # "you are an analyst" is the reader, not a speaker
-    assert plan.statements == ["balance"]
+    assert plan.statements == ("balance",)
     conditional = ("Has AMCOR's quick ratio improved between FY2023 and FY2022? If the quick "
                    "ratio is not something that a financial analyst would ask about a company "
                    "like this, then state that and explain why.")
     assert strip_preamble(conditional) == ("Has AMCOR's quick ratio improved between FY2023 "
                                            "and FY2022?")
-    plan = understand(conditional)
-    assert not plan.wants_cause and plan.statements == ["balance"] and not plan.speaker_cues
+    plan = plan_question(conditional)
+    assert not plan.wants_cause and plan.statements == ("balance",) and not plan.speaker_cues
 
 
 def test_a_real_speaker_cue_stays() -> None:
-    plan = understand("What did analysts ask about China?")
+    plan = plan_question("What did analysts ask about China?")
     assert plan.speaker_cues and "china" in plan.terms
 
 
 def test_spaced_out_statement_titles_still_match() -> None:
-    plan = understand("What was 3M's total debt on the balance sheet in FY2018?")
+    plan = plan_question("What was 3M's total debt on the balance sheet in FY2018?")
     assert plan.statement_match("3M Company and Subsidiaries Consolidated Balance Shee t")
     assert plan.statement_match("CONSOLIDATED BALANCE SHEETS")
     assert not plan.statement_match("Consolidated Statement of Income")
 
 
 def test_ppne_means_property_plant_and_equipment() -> None:
-    plan = understand("What is the year end FY2018 net PPNE for 3M?")
+    plan = plan_question("What is the year end FY2018 net PPNE for 3M?")
     assert coverage(plan, "Property, plant and equipment - net 8,738 8,866 3M 2018") > \
         coverage(plan, "Net sales 32,765 31,657 3M 2018")
 
@@ -44,34 +45,34 @@ def test_more_answering_instructions_are_dropped() -> None:
     quick = ("Does Verizon have a reasonably healthy liquidity profile based on its quick ratio "
              "for FY 2022? If the quick ratio is not relevant to measure liquidity, please "
              "state that and explain why.")
-    plan = understand(quick)
-    assert not plan.wants_cause and plan.statements == ["balance"]
+    plan = plan_question(quick)
+    assert not plan.wants_cause and plan.statements == ("balance",)
     corning = ("Taking into account the information outlined in the income statement, what is "
                "the FY2019 - FY2021 3 year average unadjusted operating income % margin for "
                "Corning? Answer in units of percents and round to one decimal place.")
     stripped = strip_preamble(corning)
     assert "decimal" not in stripped and "units" not in stripped and "outlined" not in stripped
-    assert understand(corning).statements == ["income"]
+    assert plan_question(corning).statements == ("income",)
 
 
 def test_financial_wording_points_at_statements() -> None:
-    assert set(understand("Is 3M a capital-intensive business based on FY2022 data?")
-               .statements) == {"cash_flow", "balance"}
-    assert understand("Any drop in Cash & Cash equivalents in Q2?").statements == ["balance"]
-    assert understand("How does Boeing's effective tax rate in FY2022 compare to FY2021?") \
-        .statements == ["income"]
+    assert plan_question("What was 3M's capital expenditure in FY2022?").statements == (
+        "cash_flow",)
+    assert plan_question("Any drop in Cash & Cash equivalents in Q2?").statements == ("balance",)
+    assert plan_question("How does Boeing's effective tax rate in FY2022 compare to FY2021?") \
+        .statements == ("income",)
     # "excluding M&A" is what filings call organic growth, by acquisitions and divestitures.
-    assert "organic" in understand("Excluding M&A, which segment grew least?").keyword_terms
-    assert {"chief", "executive", "officer"} <= set(understand("Who is the new CEO?")
+    assert "organic" in plan_question("Excluding M&A, which segment grew least?").keyword_terms
+    assert {"chief", "executive", "officer"} <= set(plan_question("Who is the new CEO?")
                                                     .keyword_terms)
 
 
 def test_plural_phrases_and_adjectives_match_their_base_words() -> None:
-    plan = understand("How much did Ulta spend on stock repurchases in FY2023?")
+    plan = plan_question("How much did Ulta spend on stock repurchases in FY2023?")
     assert "repurchased" in plan.keyword_terms  # the plural still finds the filing's wording
     assert coverage(plan, "The Company repurchased 2.2 million shares of common stock") > \
         coverage(plan, "The Company opened 47 new stores")
-    plan = understand("Which region had the highest EBITDAR for MGM?")
+    plan = plan_question("Which region had the highest EBITDAR for MGM?")
     assert coverage(plan, "Regional Operations Adjusted Property EBITDAR") > \
         coverage(plan, "Adjusted Property EBITDAR")
 
@@ -82,7 +83,7 @@ def test_a_conditional_that_is_part_of_the_question_stays() -> None:
                      "What is Ameren's earnings exposure if the rate case is not approved by "
                      "the state commission?"):
         assert strip_preamble(question) == question
-    assert understand("What happens if the merger is not approved, and what did the CEO say "
+    assert plan_question("What happens if the merger is not approved, and what did the CEO say "
                       "about the break fee?").speaker_cues
 
 

@@ -131,6 +131,7 @@ def test_upload_ask_cite_highlight_edit_delete(live, page):
     assert events.index("sentence") < events.index("answer")
     understood = page.locator("#understood").inner_text()
     assert "doc_type" in understood and "quarter" in understood
+    assert "looking for causes" in understood  # the plan's intent
     sentences = page.locator("#answer-text .sentence")
     assert sentences.count() >= 1
     assert any("X200" in t or "sensor" in t for t in sentences.all_inner_texts())

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
 
-from earnest.doc_matching import DocumentMatcher, question_scope
+from earnest.doc_matching import DocumentMatcher
 from earnest.lexicon import STOPWORDS
 from earnest.metadata import company_aliases
+from earnest.question_plan import QuestionPlan
 
 # Legal-form words that are not part of how anyone names the company ("Apple Inc.").
 _LEGAL = {"inc", "incorporated", "corp", "corporation", "ltd", "limited", "plc", "nv", "sa",
@@ -55,14 +56,6 @@ _CALENDAR = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|
 # A name is followed by a possessive, a period or a document ("Zumiez's", "Zumiez Q3",
 # "Zumiez 10-K"), not by an ordinary continuation.
 _FOLLOWS_AS_NAME = re.compile(r"^(?:'s|s'| Q[1-4]| FY| 10-?[KQ]| (?:19|20)\d\d)")
-# Asking for results ("What was revenue in Q1?", "did AMD report"), not what was said.
-_RESULTS = re.compile(r"\b(?:was|were|report\w*|post\w*|deliver\w*|achiev\w*|actual\w*|"
-                      r"results?|grew|fell|rose|declined?|increased?|decreased?)\b", re.I)
-_FORWARD = re.compile(r"\b(?:guid\w*|outlook|expect\w*|forecast\w*|project\w*|plan\w*|estimat\w*|"
-                      r"target\w*|anticipat\w*|will|next (?:year|quarter)|going forward)\b",
-                      re.I)
-
-
 @dataclass(frozen=True, slots=True)
 class Company:
     name: str
@@ -387,9 +380,9 @@ class LibraryScope:
                 corrections.append(Correction(word, target, held=bool(held)))
         return _apply([c for c in corrections if c.held], question), corrections
 
-    def check(self, question: str, appears: Appears | None = None,
+    def check(self, question: str, plan: QuestionPlan, appears: Appears | None = None,
               corrections: list[Correction] | None = None) -> ScopeVerdict | None:
-        """Why the library cannot answer ``question``, or None: it is asked about (see
+        """Why the library cannot answer ``question`` (read as ``plan``), or None: it is asked about (see
         ``Mention.subject``) companies the library has no documents of and about none it
         has, or only about periods outside what it holds. ``appears(word, docs)`` says
         whether any document (of ``docs``) contains a word: a capitalised name written as a
@@ -409,7 +402,7 @@ class LibraryScope:
                        if _names_position(folded, w) and not appears(w.lower())]
         if outside and not held_named:
             return self._company_verdict(list(dict.fromkeys(outside)))
-        return self._period_verdict(asked, held_named, appears)
+        return self._period_verdict(plan, held_named, appears)
 
     def _company_verdict(self, outside: list[Company]) -> ScopeVerdict:
         named = [f"{c.name} ({c.ticker})" if c.ticker else c.name for c in outside[:3]]
@@ -421,11 +414,10 @@ class LibraryScope:
                    f"compan{'y' if len(companies) == 1 else 'ies'}: {listing}.")
         return ScopeVerdict("company_not_held", message, companies=[c.name for c in outside])
 
-    def _period_verdict(self, question: str, named: list[Company],
+    def _period_verdict(self, plan: QuestionPlan, named: list[Company],
                         appears: Appears) -> ScopeVerdict | None:
-        scope = question_scope(question)
-        asked = scope.periods
-        if not asked or scope.latest:
+        asked = plan.periods
+        if not asked or plan.latest:
             return None
         if named:
             keys = {_joined(v) for c in named for v in c.variants} | \
@@ -445,8 +437,7 @@ class LibraryScope:
             return None  # too little is dated to say what the library lacks
         newest = max(p[:2] for p in periods)
         oldest = min((p[2], p[3] or 1) for p in periods)
-        forward = bool(_FORWARD.search(question))
-        results = bool(_RESULTS.search(question))
+        forward, results = plan.outlook, plan.asks_results
         # Annual reports print several earlier years (selected data: five); calls and
         # releases compare with a year before.
         back = 5 if any(p[4].effective_metadata().get("doc_type") == "10-K"

@@ -1,22 +1,24 @@
-"""Hybrid retrieval: BM25 and dense candidates, fused (RRF), then reranked with cheap features.
-
-Fusion and reranking are plain functions so both stores share them."""
+"""Hybrid retrieval in explicit stages: candidate generators (BM25 and dense, over the library
+and over the documents a question names) -> fusion (RRF) -> feature rerank (one registry of
+named, weighted features) -> diversity. Plain functions, so both stores share them."""
 
 from __future__ import annotations
 
 import difflib
 import re
 import time
-from typing import Any, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
 
-from earnest.doc_matching import DocumentMatcher, QuestionScope, question_scope
+from earnest.doc_matching import DocumentMatcher
 from earnest.embedding import Embedder
-from earnest.errors import NotFound
+from earnest.errors import ConfigError, NotFound
 from earnest.lexicon import stem, tokens
 from earnest.models import Passage, SearchResult
+from earnest.question_plan import QuestionPlan, plan_question
 from earnest.settings import RetrieveSettings
 from earnest.store.base import Filters, Store
-from earnest.understanding import QueryPlan, coverage, understand
+from earnest.understanding import coverage
 
 
 def rrf(rankings: Sequence[Sequence[int]], weights: Sequence[float], k: int) -> dict[int, float]:
@@ -28,11 +30,50 @@ def rrf(rankings: Sequence[Sequence[int]], weights: Sequence[float], k: int) -> 
     return scores
 
 
+@dataclass(slots=True)
+class Candidates:
+    """What the candidate generators found: each generator's ranking and fusion weight."""
+
+    rankings: list[tuple[str, list[int], float]] = field(default_factory=list)
+    dense_scores: dict[int, float] = field(default_factory=dict)
+    statement_pages: list[int] = field(default_factory=list)
+    vector: Any = None
+    mode: str = "keyword"
+
+
+@dataclass(slots=True)
+class RerankInput:
+    """What rerank features read besides the passage itself."""
+
+    plan: QuestionPlan
+    fused: dict[int, float]  # chunk id -> fused score, 1 for the best
+    documents: dict[int, float]  # document id -> how well it matches the question's names
+    spans: dict[int, float]  # chunk id -> 1 for a table of the span of time asked about
+
+
+Feature = Callable[[Passage, RerankInput], float]
+
+# The stages and candidate generators that ``retrieve.disabled`` may turn off by name.
+STAGES = ("keyword", "keyword_focus", "statement_pages", "dense", "dense_focus", "rerank",
+          "repeats", "periods")
+
+
 class HybridRetriever:
+    """Retrieval in four stages: candidate generators (keyword and dense search over the
+    library and over the documents the question names, a named statement's pages) ->
+    fusion (RRF) -> feature rerank (``RERANK_FEATURES``) -> diversity (near copies
+    demoted, each period compared covered)."""
+
     def __init__(self, store: Store, embedder: Embedder, settings: RetrieveSettings) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings
+        unknown = set(settings.disabled) - set(STAGES) - set(RERANK_FEATURES)
+        if unknown:
+            raise ConfigError(f"retrieve.disabled names no stage or rerank feature: "
+                              f"{', '.join(sorted(unknown))}; known: "
+                              f"{', '.join(STAGES + tuple(RERANK_FEATURES))}")
+        self.off = set(settings.disabled)
         self._matchers: dict[tuple[str, ...], tuple[int, DocumentMatcher]] = {}
 
     def matcher(self, collections: Sequence[str] = ()) -> DocumentMatcher:
@@ -57,113 +98,128 @@ class HybridRetriever:
                 "embedded": sum(d.embedded_count for d in docs)}
 
     def search(self, query: str, filters: Filters | None = None, k: int | None = None,
-               mode: str = "hybrid", plan: QueryPlan | None = None) -> SearchResult:
+               mode: str = "hybrid", plan: QuestionPlan | None = None) -> SearchResult:
         filters = filters or Filters()
         k = k or self.settings.k
         timings: dict[str, float] = {}
         notes: list[str] = []
         t0 = time.perf_counter()
-        plan = plan or understand(query)
-        keyword_query = " ".join(plan.keyword_terms)
+        plan = plan or plan_question(query)
         matcher = self.matcher(filters.collections)
-        doc_scores = matcher.scores(query) if not filters.doc_names else {}
+        doc_scores = matcher.scores(plan) if not filters.doc_names else {}
         focus = [d for d, s in sorted(doc_scores.items(), key=lambda x: -x[1]) if s >= 0.85][:8]
         timings["understand"] = _ms(t0)
 
         t1 = time.perf_counter()
         n = self.settings.candidates * (5 if filters.restricts_passages() else 1)
-        rankings: list[list[int]] = []
-        weights: list[float] = []
-        dense_scores: dict[int, float] = {}
-        statement_pages: list[int] = []
-        stats = self._stats(filters)
-        if mode == "dense" and not stats["embedded"]:
-            notes.append("no passage is embedded yet: searched by keywords instead")
-            mode = "keyword"
-        if mode in ("hybrid", "keyword"):
-            for flt in self._scopes(filters, focus, matcher):
-                rankings.append([i for i, _ in self.store.keyword_search(keyword_query, flt, n)])
-                weights.append(self.settings.keyword_weight)
-            if plan.statements and focus:
-                # The statement a question points at, by its title's words, in the named
-                # filings: a table page shares few words with a question about one row.
-                titles = " ".join(STATEMENT_TITLE_WORDS[st] for st in plan.statements)
-                flt = self._scopes(filters, focus, matcher)[-1]
-                statement_pages = [i for i, _ in self.store.keyword_search(titles, flt, n)]
-                rankings.append(statement_pages)
-                weights.append(self.settings.keyword_weight)
-        used_dense = False
-        vector = None
-        if mode in ("hybrid", "dense") and stats["embedded"]:
-            vector = self.embedder.embed_batch([query])[0]
-            for flt in self._scopes(filters, focus, matcher):
-                hits = self.store.dense_search(vector, flt, n)
-                dense_scores.update(hits)
-                rankings.append([i for i, _ in hits])
-                weights.append(self.settings.dense_weight)
-            used_dense = True
-        if mode in ("hybrid", "dense") and stats["embedded"] < stats["chunks"]:
-            notes.append(f"{stats['chunks'] - stats['embedded']} of {stats['chunks']} passages "
-                         "are not embedded yet; they are found by keywords only")
-        actual_mode = ("hybrid" if used_dense and mode == "hybrid" else
-                       "dense" if used_dense else "keyword")
-        fused = rrf(rankings, weights, self.settings.rrf_k)
+        found = self._candidates(query, plan, filters, focus, matcher, mode, n, notes)
+        fused = rrf([r for _, r, _ in found.rankings], [w for _, _, w in found.rankings],
+                    self.settings.rrf_k)
         timings["retrieve"] = _ms(t1)
 
         t2 = time.perf_counter()
         pool = sorted(fused, key=lambda i: -fused[i])[: max(n, 3 * k)]
         # The statement's best pages are always scored: the reranker knows a table when it
         # sees one, fusion does not.
-        pool += [i for i in statement_pages[:STATEMENT_PAGES] if i not in pool]
-        vectors = self.store.vectors(pool) if vector is not None else {}
+        pool += [i for i in found.statement_pages[:STATEMENT_PAGES] if i not in pool]
+        vectors = self.store.vectors(pool) if found.vector is not None else {}
         for i, v in vectors.items():
             # Keyword-only candidates get their cosine too: the reranker must compare like
             # with like, not a table page's 0 with a narrative page's 0.6.
-            dense_scores.setdefault(i, float(v @ vector))
+            found.dense_scores.setdefault(i, float(v @ found.vector))
         passages = self.store.get_passages(pool)
         if filters.restricts_passages():
             passages = [p for p in passages
                         if filters.matches_passage(p.role, p.section, p.speaker)]
-        top_fused = max(fused.values(), default=1.0)
-        spans = span_matches(question_scope(plan.question), passages)
         for p in passages:
-            p.dense_score = dense_scores.get(p.chunk_id)
-            p.score = self._rerank_score(p, plan, fused[p.chunk_id] / top_fused, doc_scores,
-                                         spans.get(p.chunk_id, 0.0))
-        passages.sort(key=lambda p: -p.score)
-        passages = demote_repeats(passages, vectors, self.settings.rerank_repeat,
-                                  depth=max(40, k))
-        passages = self._cover_each_period(passages, query, k, matcher)
+            p.dense_score = found.dense_scores.get(p.chunk_id)
+        passages = self._rerank(passages, plan, fused, doc_scores)
+        passages = self._diversify(passages, plan, vectors, k, matcher)
         timings["rerank"] = _ms(t2)
-        return SearchResult(query=query, mode=actual_mode, passages=passages[:k],
+        return SearchResult(query=query, mode=found.mode, passages=passages[:k],
                             filters=filters.to_dict(), timings_ms=timings, notes=notes,
-                            understanding={**plan.to_dict(),
-                                           **matcher.describe(query),
+                            understanding={**plan.to_dict(), **matcher.describe(plan),
                                            "documents": [self._name(d, matcher)
                                                          for d in focus]})
 
-    def _cover_each_period(self, passages: list[Passage], query: str,
-                           k: int, matcher: DocumentMatcher) -> list[Passage]:
-        """A comparison ("FY2021 vs FY2022", "from Q2 to Q3") needs evidence for each period:
-        the best passage of each period's documents is moved into the top k."""
-        scope = matcher.describe(query)
-        periods = scope["years"] if len(scope["years"]) > 1 else []
-        if not periods or len(passages) <= k:
-            return passages
-        periods_of = matcher.periods
-        firsts: list[Passage] = []
-        for year in periods:
-            best = next((p for p in passages if periods_of.get(p.doc_id, (None,))[0] == year),
-                        None)
-            if best is not None and best not in firsts:
-                firsts.append(best)
-        top = passages[:k]
-        missing = [p for p in firsts if p not in top]
-        if not missing:
-            return passages
-        keep = [p for p in top if p not in missing][: k - len(missing)]
-        chosen = sorted(keep + missing, key=lambda p: -p.score)
-        return chosen + [p for p in passages if p not in chosen]
+    def _candidates(self, query: str, plan: QuestionPlan, filters: Filters, focus: list[int],
+                    matcher: DocumentMatcher, mode: str, n: int, notes: list[str]
+                    ) -> Candidates:
+        """Stage 1: each generator's ranking of up to ``n`` chunks. Keyword and dense
+        search run over the whole (filtered) library and again over the documents the
+        question names, so their pages are candidates even when other documents use the
+        same words more often."""
+        found = Candidates()
+        stats = self._stats(filters)
+        if mode == "dense" and not stats["embedded"]:
+            notes.append("no passage is embedded yet: searched by keywords instead")
+            mode = "keyword"
+        scopes = self._scopes(filters, focus, matcher)
+        named = [("", scopes[0])] + [("_focus", flt) for flt in scopes[1:]]
+        keyword_query = " ".join(plan.keyword_terms)
+        if mode in ("hybrid", "keyword"):
+            for suffix, flt in named:
+                if "keyword" + suffix not in self.off:
+                    found.rankings.append((
+                        "keyword" + suffix,
+                        [i for i, _ in self.store.keyword_search(keyword_query, flt, n)],
+                        self.settings.keyword_weight))
+            if plan.statements and focus and "statement_pages" not in self.off:
+                # The statement a question points at, by its title's words, in the named
+                # filings: a table page shares few words with a question about one row.
+                titles = " ".join(STATEMENT_TITLE_WORDS[st] for st in plan.statements)
+                found.statement_pages = [
+                    i for i, _ in self.store.keyword_search(titles, scopes[-1], n)]
+                found.rankings.append(("statement_pages", found.statement_pages,
+                                       self.settings.keyword_weight))
+        used_dense = False
+        if mode in ("hybrid", "dense") and stats["embedded"]:
+            found.vector = self.embedder.embed_batch([query])[0]
+            for suffix, flt in named:
+                if "dense" + suffix in self.off:
+                    continue
+                hits = self.store.dense_search(found.vector, flt, n)
+                found.dense_scores.update(hits)
+                found.rankings.append(("dense" + suffix, [i for i, _ in hits],
+                                       self.settings.dense_weight))
+            used_dense = True
+        if mode in ("hybrid", "dense") and stats["embedded"] < stats["chunks"]:
+            notes.append(f"{stats['chunks'] - stats['embedded']} of {stats['chunks']} passages "
+                         "are not embedded yet; they are found by keywords only")
+        found.mode = ("hybrid" if used_dense and mode == "hybrid" else
+                      "dense" if used_dense else "keyword")
+        return found
+
+    def _rerank(self, passages: list[Passage], plan: QuestionPlan, fused: dict[int, float],
+                doc_scores: dict[int, float]) -> list[Passage]:
+        """Stage 3: each passage scored by the weighted sum of the rerank features (or by
+        its fused score alone when the stage is off), best first."""
+        top_fused = max(fused.values(), default=1.0)
+        normal = {p.chunk_id: fused[p.chunk_id] / top_fused for p in passages}
+        if "rerank" in self.off:
+            for p in passages:
+                p.score = normal[p.chunk_id]
+        else:
+            given = RerankInput(plan, normal, doc_scores, span_matches(plan, passages))
+            for p in passages:
+                p.score = sum(self.weight(name) * value
+                              for name, value in rerank_features(p, given, self.off).items())
+        passages.sort(key=lambda p: -p.score)
+        return passages
+
+    def weight(self, feature: str) -> float:
+        """A rerank feature's weight: ``retrieve.rerank_<feature>``."""
+        return getattr(self.settings, f"rerank_{feature}")
+
+    def _diversify(self, passages: list[Passage], plan: QuestionPlan, vectors: dict[int, Any],
+                   k: int, matcher: DocumentMatcher) -> list[Passage]:
+        """Stage 4: near copies of better passages demoted; each period compared covered."""
+        if "repeats" not in self.off:
+            passages = demote_repeats(passages, vectors, self.settings.rerank_repeat,
+                                      depth=max(40, k))
+        if "periods" not in self.off:
+            passages = cover_each_period(passages, plan, k, matcher)
+        return passages
 
     @staticmethod
     def _name(doc_id: int, matcher: DocumentMatcher) -> str:
@@ -171,8 +227,7 @@ class HybridRetriever:
 
     @staticmethod
     def _scopes(filters: Filters, focus: list[int], matcher: DocumentMatcher) -> list[Filters]:
-        """The whole (filtered) library, plus the documents the question names, so their
-        pages are candidates even when other documents use the same words more often."""
+        """The whole (filtered) library, plus the documents the question names."""
         scopes = [filters]
         if focus:
             names = [d.doc_name for d in matcher.docs if d.id in focus]
@@ -181,27 +236,62 @@ class HybridRetriever:
                                   speakers=filters.speakers, collections=filters.collections))
         return scopes
 
-    def _rerank_score(self, p: Passage, plan: QueryPlan, fused: float,
-                      doc_scores: dict[int, float], span: float) -> float:
-        s = self.settings
-        f = rerank_features(p, plan, fused, doc_scores.get(p.doc_id, 0.0), span)
-        return sum(getattr(s, f"rerank_{name}") * value for name, value in f.items())
+
+def cover_each_period(passages: list[Passage], plan: QuestionPlan, k: int,
+                      matcher: DocumentMatcher) -> list[Passage]:
+    """A comparison ("FY2021 vs FY2022", "from Q2 to Q3") needs evidence for each period:
+    the best passage of each period's documents is moved into the top k."""
+    periods = plan.years if len(plan.years) > 1 else ()
+    if not periods or len(passages) <= k:
+        return passages
+    periods_of = matcher.periods
+    firsts: list[Passage] = []
+    for year in periods:
+        best = next((p for p in passages if periods_of.get(p.doc_id, (None,))[0] == year),
+                    None)
+        if best is not None and best not in firsts:
+            firsts.append(best)
+    top = passages[:k]
+    missing = [p for p in firsts if p not in top]
+    if not missing:
+        return passages
+    keep = [p for p in top if p not in missing][: k - len(missing)]
+    chosen = sorted(keep + missing, key=lambda p: -p.score)
+    return chosen + [p for p in passages if p not in chosen]
 
 
-def rerank_features(p: Passage, plan: QueryPlan, fused: float, document: float,
-                    span: float) -> dict[str, float]:
-    """What the reranker weighs, each 0..1; the score is their sum times the
-    ``retrieve.rerank_*`` weights."""
-    statement = statement_match(plan, p)
-    return {"dense": max(p.dense_score or 0.0, 0.0),
-            "coverage": coverage(plan, f"{p.context}\n{p.text}"),
-            "fusion": fused, "document": document, "statement": statement,
-            "figures": plan.figure_match(p.text, p.context),
-            "speaker": plan.speaker_match(p.role, p.speaker), "span": span,
-            "note": note_match(plan, p.context)}
+# Every rerank feature, each 0..1, by name. A passage's score is the sum of each feature
+# times its weight ``retrieve.rerank_<name>``; ``retrieve.disabled`` turns one off by name.
+RERANK_FEATURES: dict[str, Feature] = {
+    # cosine of the passage and the question (0 in a keyword-only library)
+    "dense": lambda p, given: max(p.dense_score or 0.0, 0.0),
+    # share of the question's words the passage has
+    "coverage": lambda p, given: coverage(given.plan, f"{p.context}\n{p.text}"),
+    # the fused rank score
+    "fusion": lambda p, given: given.fused[p.chunk_id],
+    # the passage's document is the company, period and type asked about
+    "document": lambda p, given: given.documents.get(p.doc_id, 0.0),
+    # a table of the financial statement the question points at
+    "statement": lambda p, given: statement_match(given.plan, p),
+    # the kind of figure asked for (a percentage, an amount, EPS)
+    "figures": lambda p, given: given.plan.figure_match(p.text, p.context),
+    # the speaker the question names ("the CFO", "analysts")
+    "speaker": lambda p, given: given.plan.speaker_match(p.role, p.speaker),
+    # a table of the span of time asked about
+    "span": lambda p, given: given.spans.get(p.chunk_id, 0.0),
+    # a note to the financial statements titled by the question's subject
+    "note": lambda p, given: note_match(given.plan, p.context),
+}
 
 
-def statement_match(plan: QueryPlan, p: Passage) -> float:
+def rerank_features(p: Passage, given: RerankInput, off: set[str] | frozenset[str] = frozenset()
+                    ) -> dict[str, float]:
+    """The values of the rerank features not turned ``off``, each 0..1."""
+    return {name: feature(p, given) for name, feature in RERANK_FEATURES.items()
+            if name not in off}
+
+
+def statement_match(plan: QuestionPlan, p: Passage) -> float:
     """0.5-1 for a page of the statement the question points at, the more so the more of it
     is table rows; else 0."""
     if not plan.statements:
@@ -218,7 +308,7 @@ def statement_match(plan: QueryPlan, p: Passage) -> float:
 _OFF_BALANCE = re.compile(r"off-balance[- ]sheet", re.I)
 
 
-def note_match(plan: QueryPlan, context: str) -> float:
+def note_match(plan: QuestionPlan, context: str) -> float:
     """1 when the page is a note to the financial statements whose title names what the
     question asks about ("Note 7. Debt" for "Has Verizon increased its debt?"): the note
     is where a filing explains that subject."""
@@ -256,7 +346,7 @@ def demote_repeats(passages: list[Passage], vectors: dict[int, Any], weight: flo
     return head + tail
 
 
-def span_matches(scope: QuestionScope, passages: list[Passage]) -> dict[int, float]:
+def span_matches(scope: QuestionPlan, passages: list[Passage]) -> dict[int, float]:
     """Chunk id -> 1 for a table headed by the span of time asked about, in a document that
     also has tables of the other span: "FY2023" wants a release's "twelve months ended"
     columns, not its "three months ended" ones; "Q3" the reverse. A 10-K, whose tables all
@@ -330,7 +420,7 @@ def table_share(text: str) -> float:
 _ROW = re.compile(r"(?:\(?[$]?\s?\d[\d,.]*\)?%?\s+){1,}\(?[$]?\s?\d[\d,.]*\)?%?\s*$")
 
 
-def relevance(p: Passage, plan: QueryPlan) -> float:
+def relevance(p: Passage, plan: QuestionPlan) -> float:
     """How well a passage answers the question, 0..1; the "not found" threshold applies to
     the best passage's. The table of the statement the question points at counts as such
     even when it shares few words with the question ("quick ratio" and a balance sheet)."""

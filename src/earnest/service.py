@@ -37,6 +37,7 @@ from earnest.inputs import (  # noqa: E402,F401
 from earnest.library_scope import Correction, LibraryScope, ScopeVerdict
 from earnest.metadata import describe
 from earnest.models import Answer, DocumentInfo, SearchResult
+from earnest.question_plan import QuestionPlan, plan_question
 from earnest.readers import read_document
 from earnest.retrieval import HybridRetriever, check_filters, relevance
 from earnest.settings import Settings
@@ -47,7 +48,6 @@ from earnest.trust.audit import AuditLog
 from earnest.trust.keys import KeyStore, check_collection
 from earnest.trust.lineage import AnswerStore
 from earnest.trust.operations import TrustOperations
-from earnest.understanding import understand
 
 if TYPE_CHECKING:
     from earnest.llm import ChatClient
@@ -356,10 +356,10 @@ class Earnest(TrustOperations):
             return self._appears(word, filters, doc_names)
 
         asked, corrections = scope.correct(question, appears)
-        plan = understand(asked)
+        plan = plan_question(asked)
         # Filters naming documents or their company, period or type: the user chose.
         verdict = None if filters.doc_names or filters.metadata else \
-            scope.check(asked, appears, corrections)
+            scope.check(asked, plan, appears, corrections)
         if verdict is not None:
             yield from self._not_held(question, asked, plan, verdict, answerer, t0,
                                       corrections, filters, k, principal)
@@ -425,14 +425,14 @@ class Earnest(TrustOperations):
             word, Filters(collections=filters.collections if filters else [],
                           doc_names=doc_names or []), 1))
 
-    def _not_held(self, question: str, asked: str, plan: Any, verdict: ScopeVerdict,
+    def _not_held(self, question: str, asked: str, plan: QuestionPlan, verdict: ScopeVerdict,
                   answerer: Answerer, t0: float, corrections: list[Correction],
                   filters: Filters, k: int, principal: Principal) -> Iterator[AskEvent]:
         """The question is about a company or period the library lacks: say so and what it
         holds, without retrieving (another company's words are no evidence) or calling an
         LLM."""
         matcher = self.retriever.matcher(filters.collections)
-        understanding = {**plan.to_dict(), **matcher.describe(asked),
+        understanding = {**plan.to_dict(), **matcher.describe(plan),
                          "documents": [], "filters": {}, "notes": [],
                          "library_scope": verdict.to_dict()}
         if corrections:

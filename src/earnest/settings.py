@@ -64,6 +64,9 @@ class RetrieveSettings(_Section):
     rerank_note: float = Field(0.05, ge=0)
     # Malus for a near copy (cosine > 0.9) of a better-ranked passage on another page.
     rerank_repeat: float = Field(0.2, ge=0)
+    # Stages, candidate generators or rerank features turned off by name (see
+    # docs/retrieval.md): "rerank", "repeats", "periods", "keyword_focus", "note", ...
+    disabled: list[str] = Field(default_factory=list)
 
 
 class AnswerSettings(_Section):

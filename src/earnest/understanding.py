@@ -1,57 +1,81 @@
-"""Question understanding: what to search for and what kind of answer is wanted."""
+"""The vocabulary a question is read with (statements, figure kinds, speakers, instructions
+around it) and how much of a question a passage covers. The plan itself is made in
+``question_plan``."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
-from earnest.figures import NUMBER_RE, values_in
-from earnest.lexicon import (
-    FINANCIAL_TERMS,
-    STOPWORDS,
-    SYNONYMS,
-    content_terms,
-    stem,
-    tokens,
-)
+from earnest.figures import values_in
+from earnest.lexicon import SYNONYMS, stem, tokens
 
-_FISCAL_YEAR = re.compile(r"\b(?:fy|fiscal(?:\s+year)?)\s?'?((?:19|20)\d\d)\b")
-_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
-_CAUSE_WORDS = {"why", "reason", "reasons", "cause", "caused", "drivers", "driven", "explain",
-                "attributable"}
-_QUANTITY_WORDS = {"how", "much", "many", "amount", "total", "percent", "percentage", "ratio",
-                   "margin", "rate", "growth", "revenue", "sales", "income", "eps", "capex"}
+if TYPE_CHECKING:
+    from earnest.question_plan import QuestionPlan
+
+
+
+# What in a question points at a financial statement: the statement's own name, or a line
+# item or ratio computed from it. Each entry: (pattern, statements, where that comes from).
+# The statements are the ones US GAAP requires (ASC 205-10-45: balance sheet, income
+# statement, cash flow statement); a ratio points at every statement its inputs are on.
+METRIC_STATEMENTS: list[tuple[str, tuple[str, ...], str]] = [
+    (r"cash ?flows? statement|statements? of cash ?flows?", ("cash_flow",),
+     "the statement's names (ASC 230)"),
+    (r"operating activities|investing activities|financing activities", ("cash_flow",),
+     "ASC 230-10-45-10: its three sections"),
+    (r"capital expenditure|capex", ("cash_flow",),
+     "ASC 230-10-45-13: payments to acquire property, plant and equipment, an investing line"),
+    (r"free cash flow", ("cash_flow",),
+     "operating cash flow less capital expenditure (SEC Reg. G guidance on this non-GAAP measure)"),
+    (r"dividends paid", ("cash_flow",), "ASC 230-10-45-15: a financing line"),
+    (r"income statement|statements? of (?:income|operations|earnings)|p&l|profit and loss",
+     ("income",), "the statement's names (ASC 220, Reg. S-X 5-03)"),
+    (r"revenue|net sales|cogs|cost of goods sold", ("income",),
+     "Reg. S-X 5-03 items 1-2: net sales and revenues, costs of goods sold"),
+    (r"gross (?:profit )?margin|operating (?:income )?(?:%|percent)? ?margin|net profit margin",
+     ("income",), "margins: income statement subtotals over revenue"),
+    (r"net income|operating income", ("income",), "Reg. S-X 5-03: the statement's subtotals"),
+    (r"eps|earnings per share", ("income",),
+     "ASC 260-10-45-2: earnings per share is presented on the face of the income statement"),
+    (r"effective tax rate", ("income",),
+     "income tax expense over pretax income, both income statement lines (ASC 740-10-50-12)"),
+    (r"balance sheet|statement of financial position", ("balance",),
+     "the statement's names (ASC 210)"),
+    (r"total assets|total liabilities|shareholders'? equity", ("balance",),
+     "ASC 210-10-45, Reg. S-X 5-02: the statement's totals"),
+    (r"ppne|pp&e|property,? plant", ("balance",),
+     "Reg. S-X 5-02 item 13: property, plant and equipment"),
+    (r"cash (?:and|&) cash equivalents", ("balance",), "Reg. S-X 5-02 item 1"),
+    (r"inventor(?:y|ies) balance", ("balance",), "Reg. S-X 5-02 item 6: inventories"),
+    (r"total debt", ("balance",), "Reg. S-X 5-02 items 19-22: short- and long-term debt"),
+    (r"working capital|quick ratio|current ratio", ("balance",),
+     "ratios of current assets and current liabilities (ASC 210-10-45-1 to 45-12)"),
+]
+
+
+def _cue(statement: str) -> re.Pattern[str]:
+    return re.compile("|".join(pattern for pattern, statements, _ in METRIC_STATEMENTS
+                               if statement in statements), re.I)
 
 
 # Financial statements: what in a question points at one, and how its page is titled.
 STATEMENTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "cash_flow": (
-        re.compile(r"cash ?flows? statement|statements? of cash ?flows?|capital expenditure|"
-                   r"capex|operating activities|investing activities|financing activities|"
-                   r"free cash flow|dividends paid|capital[- ]intensi(?:ve|ty)", re.I),
+        _cue("cash_flow"),
         re.compile(r"statements? of (?:consolidated )?cash ?flows?|cash ?flows? statements?",
                    re.I)),
     "income": (
-        re.compile(r"income statement|statements? of (?:income|operations|earnings)|p&l|"
-                   r"profit and loss|cogs|cost of goods sold|net profit margin|"
-                   r"operating (?:income )?(?:%|percent)? ?margin|gross (?:profit )?margin|"
-                   r"net income|operating income|revenue|net sales|eps|earnings per share|"
-                   r"effective tax rate",
-                   re.I),
+        _cue("income"),
         re.compile(r"statements? of (?:consolidated )?(?:comprehensive )?(?:income|operations|"
                    r"earnings)|income statements?", re.I)),
     "balance": (
-        re.compile(r"balance sheet|statement of financial position|total assets|"
-                   r"total liabilities|ppne|pp&e|property,? plant|working capital|quick ratio|"
-                   r"current ratio|inventor(?:y|ies) balance|shareholders'? equity|"
-                   r"cash (?:and|&) cash equivalents|total debt|capital[- ]intensi(?:ve|ty)",
-                   re.I),
+        _cue("balance"),
         re.compile(r"balance sheets?|statements? of (?:consolidated )?financial position",
                    re.I)),
 }
 
-_SQUEEZED_TITLES = {name: re.compile(title.pattern.replace(" ?", "").replace(" ", ""), re.I)
+SQUEEZED_TITLES = {name: re.compile(title.pattern.replace(" ?", "").replace(" ", ""), re.I)
                     for name, (_, title) in STATEMENTS.items()}
 
 # Instructions pasted around a question ("Assume that you are a public equities analyst.
@@ -97,98 +121,10 @@ SPEAKER_CUES: list[tuple[re.Pattern[str], str | None, re.Pattern[str] | None]] =
     (re.compile(r"\bmanagement\b|\bexecutives?\b|\bthe company said\b", re.I), "executive",
      None),
 ]
-_SCALE_HEADING = re.compile(r"\b(?:in )?(?:millions|thousands|billions)\b", re.I)
+SCALE_HEADING = re.compile(r"\b(?:in )?(?:millions|thousands|billions)\b", re.I)
 
 
-@dataclass(slots=True)
-class QueryPlan:
-    question: str
-    terms: list[str]  # content words, in order
-    keyword_terms: list[str]  # terms plus the filing vocabulary for the phrases used
-    phrases: list[tuple[list[str], list[list[str]]]] = field(default_factory=list)
-    years: list[str] = field(default_factory=list)
-    wants_cause: bool = False
-    wants_figure: bool = False
-    statements: list[str] = field(default_factory=list)  # cash_flow | income | balance
-    figures: list[str] = field(default_factory=list)  # percent | money | per_share
-    speaker_cues: list[int] = field(default_factory=list)  # indexes into SPEAKER_CUES
-    values: set = field(default_factory=set)  # amounts the question states, scaled
-    value_terms: set[str] = field(default_factory=set)  # the words that state them
-
-    def speaker_match(self, role: str | None, speaker: str | None) -> float:
-        """1 when the passage's speaker is who the question asks about ("the CFO")."""
-        for index in self.speaker_cues:
-            _, want_role, title = SPEAKER_CUES[index]
-            if title is not None and speaker and title.search(speaker):
-                return 1.0
-            if title is None and role == want_role:
-                return 1.0
-        return 0.0
-
-    def figure_match(self, text: str, headings: str = "") -> float:
-        """Share of the figure kinds the question asks for that ``text`` states. A table
-        whose headings say "(in millions)" states amounts without a $ on every row."""
-        if not self.figures:
-            return 0.0
-        hits = 0
-        for kind in self.figures:
-            if FIGURE_KINDS[kind][1].search(text):
-                hits += 1
-            elif kind == "money" and _SCALE_HEADING.search(headings) and re.search(r"\d", text):
-                hits += 1
-        return hits / len(self.figures)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"terms": self.terms, "expanded": self.keyword_terms[len(self.terms):],
-                "years": self.years, "statements": self.statements, "figures": self.figures,
-                "speakers": [SPEAKER_CUES[i][0].pattern for i in self.speaker_cues],
-                "wants_cause": self.wants_cause, "wants_figure": self.wants_figure}
-
-    def statement_match(self, headings: str) -> bool:
-        """Whether a page titled ``headings`` is a statement the question points at. PDF
-        text can split a spaced-out title ("Balance Shee t"), so the title is also read with
-        its spaces removed."""
-        squeezed = re.sub(r"\s+", "", headings)
-        return any(STATEMENTS[s][1].search(headings) or _SQUEEZED_TITLES[s].search(squeezed)
-                   for s in self.statements)
-
-
-def understand(question: str) -> QueryPlan:
-    asked = question
-    question = strip_preamble(question) or question
-    text = question.lower()
-    words = tokens(question)
-    terms = content_terms(question)
-    phrases: list[tuple[list[str], list[list[str]]]] = []
-    extra: list[str] = []
-    for phrase, alternatives in FINANCIAL_TERMS.items():
-        if re.search(rf"(?<![\w&]){re.escape(phrase)}(?:s|es)?(?![\w&])", text):
-            alts = [[t for t in tokens(a) if t not in STOPWORDS] for a in alternatives]
-            phrases.append(([t for t in tokens(phrase) if t not in STOPWORDS], alts))
-            extra += [t for alt in alts for t in alt]
-    years = list(dict.fromkeys(_FISCAL_YEAR.findall(text) + _YEAR.findall(text)))
-    extra += years
-    if _CAUSE_WORDS & set(words):
-        extra += ["driven", "due", "primarily", "offset", "because", "result", "reflecting"]
-    keyword_terms = list(dict.fromkeys(terms + extra))
-    wants_cause = bool(_CAUSE_WORDS & set(words))
-    # "Why did revenue drop?" wants the explanation, not the statement's row.
-    statements = [] if wants_cause else [
-        name for name, (cue, _) in STATEMENTS.items() if cue.search(question)]
-    figures = [name for name, (cue, _) in FIGURE_KINDS.items() if cue.search(question)]
-    speaker_cues = [i for i, (cue, _, _) in enumerate(SPEAKER_CUES) if cue.search(question)]
-    # Amounts, not years: "2023" is a period, "$1.2 billion" a value to match in any format.
-    amounts = [m for m in NUMBER_RE.finditer(question) if _is_amount(m)]
-    values = values_in(" ".join(m.group(0) for m in amounts))
-    value_terms = {t for m in amounts for t in tokens(m.group(0))}
-    return QueryPlan(question=asked, terms=terms, keyword_terms=keyword_terms,
-                     phrases=phrases, years=years, statements=statements, figures=figures,
-                     speaker_cues=speaker_cues, values=values, value_terms=value_terms,
-                     wants_cause=wants_cause,
-                     wants_figure=bool(_QUANTITY_WORDS & set(words)))
-
-
-def _is_amount(m: re.Match[str]) -> bool:
+def is_amount(m: re.Match[str]) -> bool:
     """"$1.2 billion", "1,200 million", "4.5%" are amounts; "2023", "1st", "8-K" are not."""
     text = m.group(0)
     scale = (m.group("scale") or "").lower()
@@ -196,7 +132,7 @@ def _is_amount(m: re.Match[str]) -> bool:
             or bool(m.group("pct")) or ("." in m.group("num") and not scale))
 
 
-def coverage(plan: QueryPlan, text: str) -> float:
+def coverage(plan: QuestionPlan, text: str) -> float:
     """Share of the question's content words found in ``text`` (stemmed, synonyms allowed),
     longer words weighing more. A financial phrase ("capital expenditure") also counts as
     present when the filing's own wording for it ("purchases of property, plant and

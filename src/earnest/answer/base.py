@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generator, Protocol
 
 from earnest.models import Citation, Passage
-from earnest.understanding import QueryPlan
+from earnest.question_plan import QuestionPlan
 
 
 @dataclass(slots=True)
@@ -47,5 +47,5 @@ AnswerStream = Generator[AskEvent, None, AnswerDraft]
 class Answerer(Protocol):
     name: str
 
-    def stream(self, question: str, plan: QueryPlan,
+    def stream(self, question: str, plan: QuestionPlan,
                passages: list[Passage]) -> AnswerStream: ...

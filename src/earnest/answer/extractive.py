@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from earnest.answer.base import AnswerDraft, AnswerStream, AskEvent
 from earnest.lexicon import stem, tokens
 from earnest.models import Citation, Passage
+from earnest.question_plan import QuestionPlan
 from earnest.settings import AnswerSettings
 from earnest.textspans import split_units
-from earnest.understanding import QueryPlan, coverage
+from earnest.understanding import coverage
 
 _NUMBERISH = re.compile(r"\d")
 _CAUSAL = re.compile(r"\b(driven by|due to|because|as a result|reflect(?:s|ed|ing)?|offset by|"
@@ -80,7 +81,7 @@ class ExtractiveAnswerer:
     def __init__(self, settings: AnswerSettings) -> None:
         self.settings = settings
 
-    def stream(self, question: str, plan: QueryPlan, passages: list[Passage]) -> AnswerStream:
+    def stream(self, question: str, plan: QuestionPlan, passages: list[Passage]) -> AnswerStream:
         """Yield each chosen sentence as it is placed; return the whole draft."""
         draft = self.answer(plan, passages)
         for sentence in draft.sentences:
@@ -88,7 +89,7 @@ class ExtractiveAnswerer:
             yield AskEvent("sentence", sentence)
         return draft
 
-    def answer(self, plan: QueryPlan, passages: list[Passage]) -> AnswerDraft:
+    def answer(self, plan: QuestionPlan, passages: list[Passage]) -> AnswerDraft:
         """Quoted sentences with their citation numbers, and the citations."""
         candidates: list[Drafted] = []
         for rank, passage in enumerate(passages):

@@ -21,9 +21,9 @@ from earnest.answer.extractive import ExtractiveAnswerer
 from earnest.errors import LLMError
 from earnest.llm import ChatClient, ChatResult
 from earnest.models import Citation, Passage
+from earnest.question_plan import QuestionPlan
 from earnest.settings import LLMSettings
 from earnest.textspans import split_units
-from earnest.understanding import QueryPlan
 from earnest.verify import INJECTION, SentenceCheck, Source, Verifier, summarise
 
 SYSTEM_PROMPT = """\
@@ -144,7 +144,7 @@ class GenerativeAnswerer:
         self.max_sentences = max_sentences
         self.similarity = similarity
 
-    def stream(self, question: str, plan: QueryPlan, passages: list[Passage]) -> AnswerStream:
+    def stream(self, question: str, plan: QuestionPlan, passages: list[Passage]) -> AnswerStream:
         chosen = passages[:self.settings.max_sources]
         sources = {i: Source(i, p.text, p.doc_name, p.page_start, p.speaker, p.context)
                    for i, p in enumerate(chosen, start=1)}
@@ -254,7 +254,7 @@ class GenerativeAnswerer:
                 "llm_ms": round(result.total_ms, 2), "attempts": result.attempts,
                 "finish_reason": result.finish_reason}
 
-    def _fall_back(self, question: str, plan: QueryPlan, passages: list[Passage],
+    def _fall_back(self, question: str, plan: QuestionPlan, passages: list[Passage],
                    exc: LLMError, notes: list[str], *, retract: bool = False) -> AnswerStream:
         """The extractive answer instead. ``retract``: sentences of the model were already
         streamed; the notice says they are withdrawn (``retract: true`` for API clients)."""

@@ -352,7 +352,9 @@ function renderUnderstanding(u) {
   }
   if (u.latest) items.push(["period", "latest"]);
   for (const statement of u.statements || []) items.push(["statement", statement]);
-  if (u.wants_cause) items.push(["looking for", "causes"]);
+  const wanted = { cause: "causes", comparison: "a comparison", trend: "a trend",
+    figure: "a figure" }[u.intent] || (u.wants_cause ? "causes" : "");
+  if (wanted) items.push(["looking for", wanted]);
   for (const [key, values] of Object.entries(u.filters || {})) {
     items.push([`filter ${key}`, [].concat(values).join(", ")]);
   }

@@ -1,0 +1,259 @@
+"""One reading of a question: the typed plan that document matching, the library check,
+retrieval and the answerers all read, made once per question by ``plan_question``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from earnest.doc_matching import GENERIC_NAME_WORDS, name_words
+from earnest.figures import NUMBER_RE, values_in
+from earnest.lexicon import FINANCIAL_TERMS, STOPWORDS, content_terms, tokens
+from earnest.understanding import (
+    FIGURE_KINDS,
+    SCALE_HEADING,
+    SPEAKER_CUES,
+    SQUEEZED_TITLES,
+    STATEMENTS,
+    is_amount,
+    strip_preamble,
+)
+
+_CAUSE_WORDS = {"why", "reason", "reasons", "cause", "caused", "drivers", "driven", "explain",
+                "attributable"}
+_QUANTITY_WORDS = {"how", "much", "many", "amount", "total", "percent", "percentage", "ratio",
+                   "margin", "rate", "growth", "revenue", "sales", "income", "eps", "capex"}
+_CAUSE_TERMS = ["driven", "due", "primarily", "offset", "because", "result", "reflecting"]
+_COMPARISON = re.compile(r"\b(?:compare[sd]?|comparison|versus|vs\.?|relative to|"
+                         r"than)\b", re.I)
+
+_QUARTER = re.compile(r"\b(?:q([1-4])|(first|second|third|fourth)\s+quarter)\b", re.I)
+_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+_LATEST = re.compile(r"\b(latest|most recent|last (?:quarter|year|fiscal year|call|10-?[kq])|"
+                     r"current (?:quarter|year))\b", re.I)
+# A question about the record over years wants annual reports, which print several years.
+_HISTORY = re.compile(r"\bhistorical(?:ly)?\b|\bover (?:the )?(?:past |last )?(?:\w+ )?years\b|"
+                      r"\beach year\b|\btrends?\b|\bover time\b", re.I)
+_TYPE_CUES = [
+    ("10-K", re.compile(r"\b10-?k\b|annual report", re.I)),
+    ("10-Q", re.compile(r"\b10-?q\b|quarterly report", re.I)),
+    # Officers' appointments and departures are reported on a Form 8-K (Item 5.02).
+    ("8-K", re.compile(r"\b8-?k\b|"
+                       r"\b(?:appointment|departure|resignation) of (?:the |its |a |our )?"
+                       r"(?:new )?(?:ceo|cfo|coo|chief|president|director|officer)", re.I)),
+    ("earnings_call", re.compile(r"\b(?:earnings|conference) call\b|transcript|on the call\b|"
+                                 r"analysts? (?:asked|questions)|prepared remarks", re.I)),
+    ("earnings_release", re.compile(r"press release|earnings release", re.I)),
+]
+# Asking for results ("What was revenue in Q1?", "did AMD report"), not what was said.
+_RESULTS = re.compile(r"\b(?:was|were|report\w*|post\w*|deliver\w*|achiev\w*|actual\w*|"
+                      r"results?|grew|fell|rose|declined?|increased?|decreased?)\b", re.I)
+_FORWARD = re.compile(r"\b(?:guid\w*|outlook|expect\w*|forecast\w*|project\w*|plan\w*|estimat\w*|"
+                      r"target\w*|anticipat\w*|will|next (?:year|quarter)|going forward)\b",
+                      re.I)
+
+# Short forms analysts use for companies whose documents print the full name.
+SHORT_NAMES = {
+    "amex": "American Express", "j&j": "Johnson & Johnson", "jnj": "Johnson & Johnson",
+    "coke": "Coca-Cola", "p&g": "Procter & Gamble", "ge": "General Electric",
+    "gm": "General Motors", "bofa": "Bank of America", "jpm": "JPMorgan Chase",
+    "google": "Alphabet", "facebook": "Meta Platforms", "hp": "Hewlett-Packard",
+    "ibm": "International Business Machines", "at&t": "AT&T", "mcd": "McDonald's",
+    "walmart": "Wal-Mart Stores",
+}
+# Tickers that are also common words ("ARE", "A" for Agilent) count when written in
+# capitals; a one-letter one only right before a period ("A Q3 2021").
+_TICKER = re.compile(r"\b[A-Z]{2,5}\b|\b[A-Z]\b(?=\s+(?:Q[1-4]|FY|fiscal|(?:19|20)\d\d)\b)")
+
+# A year: four digits, or two after an apostrophe, "FY" or "fiscal" ("Q1 FY25", "Q3 '24");
+# not a quantity ("Q3 50 basis points", "2000 units", "$2019", "Q4 10-K", "2,019.5"). A comma
+# or full stop after a year ends a clause ("in FY2023, FY2022 and FY2021").
+_NOT_QUANTITY = (r"(?![\d%-]|[.,]\d|\s*(?:%|percent|basis|bps|points?|units|shares|stores|people|"
+                 r"employees|customers|thousand|million|billion)\b)")
+_YEAR_TEXT = (r"(?:\s*(?:(?:fiscal(?:\s+year)?|fy)\s*)?'?((?:19|20)\d\d)" + _NOT_QUANTITY
+              + r"|\s*(?:(?:fiscal(?:\s+year)?|fy)\s*'?|')(\d\d)" + _NOT_QUANTITY + ")")
+_QUARTER_YEAR = re.compile(
+    r"\b(?:q([1-4])|(first|second|third|fourth)[\s-]+(?:fiscal\s+)?quarter)(?:\s+of)?"
+    r"(?:\s+year)?" + _YEAR_TEXT, re.I)
+_YEAR_ONLY = re.compile(r"(?<![$\d.,])\b(?:fy|fiscal\s*(?:year\s*)?)\s?'?((?:19|20)\d\d|\d\d)\b"
+                        + _NOT_QUANTITY + r"|(?<![$\d.,])\b((?:19|20)\d\d)\b" + _NOT_QUANTITY,
+                        re.I)
+
+Period = tuple[int, "int | None"]
+Phrase = tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionPlan:
+    question: str  # as asked
+    terms: tuple[str, ...]  # content words, in order
+    keyword_terms: tuple[str, ...]  # terms plus the filing vocabulary for the phrases used
+    phrases: tuple[Phrase, ...]  # (phrase, the filings' wordings of it)
+    keyword_years: tuple[str, ...]  # the years, as searched for among the words
+    years: tuple[int, ...]  # the years of ``periods``, in order
+    quarter: int | None
+    periods: tuple[Period, ...]  # (year, quarter) or (year, None) for each period named
+    doc_types: tuple[str, ...]  # 10-K | 10-Q | 8-K | earnings_call | earnings_release
+    latest: bool  # "the latest 10-K"
+    history: bool  # "historically", "over the past five years"
+    outlook: bool  # asks what is expected (guidance, "next year")
+    asks_results: bool  # asks what was reported ("What was revenue in Q1?")
+    statements: tuple[str, ...]  # cash_flow | income | balance
+    figures: tuple[str, ...]  # percent | money | per_share
+    speaker_cues: tuple[int, ...]  # indexes into SPEAKER_CUES
+    values: frozenset  # amounts the question states, scaled
+    value_terms: frozenset[str]  # the words that state them
+    name_candidates: tuple[str, ...]  # words (and pairs, tickers) that may name a company
+    proper_words: frozenset[str]  # capitalised words: may start a company's name
+    wants_cause: bool
+    wants_figure: bool
+    intent: str  # cause | comparison | trend | figure | other
+
+    def speaker_match(self, role: str | None, speaker: str | None) -> float:
+        """1 when the passage's speaker is who the question asks about ("the CFO")."""
+        for index in self.speaker_cues:
+            _, want_role, title = SPEAKER_CUES[index]
+            if title is not None and speaker and title.search(speaker):
+                return 1.0
+            if title is None and role == want_role:
+                return 1.0
+        return 0.0
+
+    def figure_match(self, text: str, headings: str = "") -> float:
+        """Share of the figure kinds the question asks for that ``text`` states. A table
+        whose headings say "(in millions)" states amounts without a $ on every row."""
+        if not self.figures:
+            return 0.0
+        hits = 0
+        for kind in self.figures:
+            if FIGURE_KINDS[kind][1].search(text):
+                hits += 1
+            elif kind == "money" and SCALE_HEADING.search(headings) and re.search(r"\d", text):
+                hits += 1
+        return hits / len(self.figures)
+
+    def statement_match(self, headings: str) -> bool:
+        """Whether a page titled ``headings`` is a statement the question points at. PDF
+        text can split a spaced-out title ("Balance Shee t"), so the title is also read with
+        its spaces removed."""
+        squeezed = re.sub(r"\s+", "", headings)
+        return any(STATEMENTS[s][1].search(headings) or SQUEEZED_TITLES[s].search(squeezed)
+                   for s in self.statements)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as shown to users (``understanding`` of an answer)."""
+        return {"terms": list(self.terms),
+                "expanded": list(self.keyword_terms[len(self.terms):]),
+                "years": list(self.years), "quarter": self.quarter,
+                "doc_types": list(self.doc_types), "latest": self.latest,
+                "statements": list(self.statements), "figures": list(self.figures),
+                "speakers": [SPEAKER_CUES[i][0].pattern for i in self.speaker_cues],
+                "wants_cause": self.wants_cause, "wants_figure": self.wants_figure,
+                "intent": self.intent}
+
+
+def plan_question(question: str) -> QuestionPlan:
+    """Read ``question`` once: what to search for, which documents, what kind of answer."""
+    asked = question
+    question = strip_preamble(question) or question
+    text = question.lower()
+    words = set(tokens(question))
+    terms = content_terms(question)
+    phrases: list[Phrase] = []
+    extra: list[str] = []
+    for phrase, alternatives in FINANCIAL_TERMS.items():
+        if re.search(rf"(?<![\w&]){re.escape(phrase)}(?:s|es)?(?![\w&])", text):
+            alts = tuple(tuple(t for t in tokens(a) if t not in STOPWORDS)
+                         for a in alternatives)
+            phrases.append((tuple(t for t in tokens(phrase) if t not in STOPWORDS), alts))
+            extra += [t for alt in alts for t in alt]
+    # One reading of the periods for everything: the library check, document matching and
+    # the keyword search (which also looks for "2024" when "FY24" is asked).
+    periods = named_periods(asked)
+    years = list(dict.fromkeys(year for year, _ in periods))
+    keyword_years = [str(year) for year in years]
+    extra += keyword_years
+    wants_cause = bool(_CAUSE_WORDS & words)
+    if wants_cause:
+        extra += _CAUSE_TERMS
+    # "Why did revenue drop?" wants the explanation, not the statement's row.
+    statements = [] if wants_cause else [
+        name for name, (cue, _) in STATEMENTS.items() if cue.search(question)]
+    # Amounts, not years: "2023" is a period, "$1.2 billion" a value to match in any format.
+    amounts = [m for m in NUMBER_RE.finditer(question) if is_amount(m)]
+    history = bool(_HISTORY.search(asked))
+    wants_figure = bool(_QUANTITY_WORDS & words)
+    return QuestionPlan(
+        question=asked, terms=tuple(terms),
+        keyword_terms=tuple(dict.fromkeys(terms + extra)), phrases=tuple(phrases),
+        keyword_years=tuple(keyword_years), years=tuple(years),
+        quarter=_quarter(asked), periods=tuple(periods),
+        doc_types=tuple(name for name, cue in _TYPE_CUES if cue.search(asked)),
+        latest=bool(_LATEST.search(asked)), history=history,
+        outlook=bool(_FORWARD.search(asked)), asks_results=bool(_RESULTS.search(asked)),
+        statements=tuple(statements),
+        figures=tuple(name for name, (cue, _) in FIGURE_KINDS.items() if cue.search(question)),
+        speaker_cues=tuple(i for i, (cue, _, _) in enumerate(SPEAKER_CUES)
+                           if cue.search(question)),
+        values=frozenset(values_in(" ".join(m.group(0) for m in amounts))),
+        value_terms=frozenset(t for m in amounts for t in tokens(m.group(0))),
+        name_candidates=_name_candidates(asked),
+        proper_words=frozenset(w.lower() for w in re.findall(r"\b[A-Z][A-Za-z&]{2,}\b", asked)),
+        wants_cause=wants_cause, wants_figure=wants_figure,
+        intent=_intent(wants_cause, wants_figure, history, asked, periods))
+
+
+def _intent(cause: bool, figure: bool, history: bool, question: str,
+            periods: list[Period]) -> str:
+    """What kind of answer is wanted: a cause ("why"), a comparison (of two periods or
+    "compared to"), a trend ("over the past five years"), a figure, or something else."""
+    if cause:
+        return "cause"
+    if len({year for year, _ in periods}) > 1 or len(periods) > 1 or \
+            _COMPARISON.search(question):
+        return "comparison"
+    if history:
+        return "trend"
+    return "figure" if figure else "other"
+
+
+def _quarter(question: str) -> int | None:
+    q = _QUARTER.search(question)
+    if not q:
+        return None
+    return int(q.group(1)) if q.group(1) else _ORDINAL[q.group(2).lower()]
+
+
+def _name_candidates(question: str) -> tuple[str, ...]:
+    """Words, adjacent pairs and capitalised tickers that may name a company; which do is
+    for the library's names to say (``DocumentMatcher``)."""
+    words = [w for w in tokens(question) if w not in STOPWORDS and w not in GENERIC_NAME_WORDS]
+    lowered = question.lower()
+    for short, full in SHORT_NAMES.items():
+        if re.search(rf"(?<![\w&]){re.escape(short)}(?![\w&])", lowered):
+            words += sorted(name_words(full))
+    cands = set(words) | {a + b for a, b in zip(words, words[1:])}
+    cands |= {t.lower() for t in _TICKER.findall(question)}
+    return tuple(sorted(cands))
+
+
+def named_periods(question: str) -> list[Period]:
+    """The periods a question names: (year, quarter) for "Q3 2023", "third quarter of fiscal
+    2024", "Q1 FY25"; (year, None) for a year named alone."""
+    out: list[Period] = []
+
+    def year_of(text: str) -> int:
+        return int(text) if len(text) == 4 else 2000 + int(text)
+
+    for m in _QUARTER_YEAR.finditer(question):
+        quarter = int(m.group(1)) if m.group(1) else _ORDINAL[m.group(2).lower()]
+        out.append((year_of(m.group(3) or m.group(4)), quarter))
+    rest = _QUARTER_YEAR.sub(" ", question)
+    for m in _YEAR_ONLY.finditer(rest):
+        out.append((year_of(m.group(1) or m.group(2)), None))
+    q = _QUARTER.search(question)
+    if q and not any(quarter for _, quarter in out) and len(out) == 1:
+        # "Q3 results ... in 2023"
+        out = [(out[0][0], int(q.group(1)) if q.group(1) else _ORDINAL[q.group(2).lower()])]
+    return list(dict.fromkeys(out))
