@@ -12,6 +12,7 @@ from typing import Any, Sequence
 from earnest.doc_matching import DocumentMatcher, QuestionScope, question_scope
 from earnest.embedding import Embedder
 from earnest.errors import NotFound
+from earnest.filing_sections import section_match
 from earnest.lexicon import stem, tokens
 from earnest.models import Passage, SearchResult
 from earnest.settings import RetrieveSettings
@@ -198,7 +199,8 @@ def rerank_features(p: Passage, plan: QueryPlan, fused: float, document: float,
             "fusion": fused, "document": document, "statement": statement,
             "figures": plan.figure_match(p.text, p.context),
             "speaker": plan.speaker_match(p.role, p.speaker), "span": span,
-            "note": note_match(plan, p.context)}
+            "note": note_match(plan, p.context),
+            "section": section_match(plan.terms, p.section)}
 
 
 def statement_match(plan: QueryPlan, p: Passage) -> float:

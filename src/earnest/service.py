@@ -24,6 +24,7 @@ from earnest.errors import (
 )
 
 # Re-exported: the adapters and the package import these from the service.
+from earnest.filing_sections import find_headings, label_chunks
 from earnest.inputs import (  # noqa: E402,F401
     MAX_NAME_CHARS,
     FileResult,
@@ -265,6 +266,8 @@ class Earnest(TrustOperations):
                                 segments=found[0] if found else None,
                                 count_tokens=getattr(self.embedder, "count_tokens",
                                                      estimate_tokens))
+        if not found:  # a filing's items and notes; a call has its own sections
+            label_chunks(chunks, find_headings(parsed.pages))
         suffix = Path(filename).suffix.lower()
         original = self.home / "files" / f"{content_hash}{suffix}"
         original.parent.mkdir(parents=True, exist_ok=True)
