@@ -166,3 +166,41 @@ def test_a_risks_question_prefers_the_risk_factors_item(tmp_path: Path) -> None:
             order[weight] = [(p.page_start, p.section) for p in found]
     assert order[0.3][0] == (3, "Item 1A. Risk Factors")
     assert order[0.0][0] != order[0.3][0]  # without routing, MD&A's page led
+
+
+def test_docs_show_lists_the_items_and_notes_with_their_pages(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from earnest.cli import app
+
+    pdf = make_pdf(tmp_path / "ACME_2023_10K.pdf", TEN_K)
+    env = {"EARNEST_HOME": str(tmp_path / "home")}
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(pdf), "--no-embed"], env=env).exit_code == 0
+    shown = json.loads(runner.invoke(app, ["docs", "show", "ACME_2023_10K", "--json"],
+                                     env=env).output)
+    assert shown["sections"][:2] == [
+        {"section": "Item 1. Business", "first_page": 2, "last_page": 2},
+        {"section": "Item 1A. Risk Factors", "first_page": 3, "last_page": 3}]
+    assert [s["section"][:7] for s in shown["sections"]][-3:] == ["Note 1.", "Note 2.",
+                                                                  "Item 9A"]
+    text = runner.invoke(app, ["docs", "show", "ACME_2023_10K"], env=env).output
+    assert "p. 3-3  Item 1A. Risk Factors" in text
+
+
+def test_a_search_can_be_limited_to_an_item_or_a_note(tmp_path: Path) -> None:
+    from earnest.store import Filters
+
+    pdf = make_pdf(tmp_path / "ACME_2023_10K.pdf", TEN_K)
+    with Earnest(Settings.load(tmp_path / "lib", env={})) as lib:
+        lib.ingest([pdf], embed=False)
+        for wanted, label in (("Item 1A", "Item 1A. Risk Factors"),
+                              ("note 2", "Note 2. Commitments and Contingencies")):
+            found = lib.search("suppliers competition product liability", mode="keyword",
+                               filters=Filters(sections=[wanted])).passages
+            assert found and {p.section for p in found} == {label}
+        # "Item 1" is not "Item 1A".
+        found = lib.search("widgets", mode="keyword", filters=Filters(sections=["Item 1"]))
+        assert {p.section for p in found.passages} == {"Item 1. Business"}

@@ -383,12 +383,15 @@ def docs_show(name: str, library: LibraryOpt = None, config: ConfigOpt = None,
     """One document's details."""
     def body() -> None:
         with _open(library, config) as lib:
-            info = lib.document(name)
+            info, sections = lib.document(name), lib.sections(name)
             if as_json:
-                print(json.dumps(info.to_dict()))
+                print(json.dumps({**info.to_dict(), "sections": sections}))
             else:
                 for key, value in info.to_dict().items():
                     out.print(f"[bold]{key}[/]: {value}", highlight=False)
+                for s in sections:
+                    out.print(f"  p. {s['first_page']}-{s['last_page']}  {s['section']}",
+                              highlight=False, markup=False)
     _run(as_json, body)
 
 

@@ -31,6 +31,7 @@ _BARE_NOTE = re.compile(r"^(\d{1,2})\s*[.—–]\s*([A-Z].+)$")
 _PAGE_NUMBER = re.compile(r"\s(?:[A-Z]-)?\d{1,3}$")  # "Risk Factors 10", "Notes F-7"
 _TRAILER = re.compile(r"\s*\((?:continued|unaudited|cont'd)\)\s*$", re.I)
 _LETTERS = re.compile(r"[^a-z]")
+_PART = re.compile(r"\bpart\s+[iv]+\b", re.I)
 MIN_TITLE_RATIO = 0.8
 TOC_MIN_LINES = 5  # a page with this many item/note lines and no text under them is a TOC
 
@@ -193,10 +194,12 @@ def _candidates(pages: list[Page]) -> list[_Candidate]:
         found.sort(key=lambda c: c.offset)
         for j, cand in enumerate(found):
             end = found[j + 1].offset if j + 1 < len(found) else len(page.text)
-            cand.body = len(re.findall(r"[A-Za-z]", page.text[cand.offset:end])) - \
-                len(re.findall(r"[A-Za-z]", cand.title)) - 4
+            under = _PART.sub("", page.text[cand.offset:end])
+            cand.body = len(re.findall(r"[A-Za-z]", under)) - \
+                len(re.findall(r"[A-Za-z]", cand.title)) - len(cand.kind)
+        # "None." under an item is text; a contents page has none (or only "PART II").
         if len(found) >= TOC_MIN_LINES and \
-                sum(c.toc or c.body < 40 for c in found) * 2 >= len(found):
+                sum(c.toc or c.body < 4 for c in found) * 2 >= len(found):
             continue  # a table of contents page
         out += [c for c in found if not c.toc]
     return out
@@ -247,7 +250,8 @@ def find_headings(pages: list[Page]) -> list[Heading]:
     chain = _longest_increasing([(int(c.number), c) for c in notes if not c.bare], max_step=3)
     if len(chain) < 2:  # notes numbered without the word: "1. Summary of Significant ..."
         chain = _longest_increasing([(int(c.number), c) for c in notes if c.bare], max_step=3)
-        linked = sum(bool(_topics_of(c.title)) for c in chain)
+        idf, _ = _idf()
+        linked = sum(any(w in idf for w in _roots(c.title)) for c in chain)
         if len(chain) < 4 or linked * 2 < len(chain):
             chain = []  # "1. Definitions", "2. Eligibility": a list in an exhibit
     if len(chain) >= 2:
@@ -332,16 +336,16 @@ def _idf() -> tuple[dict[str, float], float]:
 
 def _topics_of(note_title: str) -> tuple[str, ...]:
     """Names of the ASC topics a note's title is about: those sharing at least half of the
-    title's word weight ("Leasing Arrangements" -> Leases; "Income Taxes" is not "Other
-    Income"), with all their subtopic names."""
-    idf, top = _idf()
-    words = _roots(note_title)
-    mass = sum(idf.get(w, top) for w in words)
+    weight of the title's words that any title uses ("Long-term Debt" -> Debt; "Leasing
+    Arrangements" -> Leases; "Income Taxes" is not "Other Income"), with their subtopics."""
+    idf, _ = _idf()
+    words = frozenset(w for w in _roots(note_title) if w in idf)
+    mass = sum(idf[w] for w in words)
     out: list[str] = []
     for topic in ASC_TOPICS:
         names = (topic.title, *topic.subtopics)
         shared = words & frozenset().union(*(_roots(n) for n in names))
-        if mass and sum(idf.get(w, top) for w in shared) * 2 >= mass:
+        if mass and sum(idf[w] for w in shared) * 2 >= mass:
             out += names
     return tuple(out)
 

@@ -488,6 +488,21 @@ class Earnest(TrustOperations):
             raise NotFound(f"no document named {doc_name!r} in the library")
         return info
 
+    def sections(self, doc_name: str, principal: Principal = LOCAL) -> list[dict[str, Any]]:
+        """A document's items and notes (a call's sections), in order, with the pages each
+        spans: read from its chunks' labels."""
+        self.document(doc_name, principal)
+        out: list[dict[str, Any]] = []
+        for _, chunk in self.store.document_chunks(doc_name):
+            if chunk.section is None:
+                continue
+            if out and out[-1]["section"] == chunk.section:
+                out[-1]["last_page"] = max(out[-1]["last_page"], chunk.page_end)
+            else:
+                out.append({"section": chunk.section, "first_page": chunk.page_start,
+                            "last_page": chunk.page_end})
+        return out
+
     def remove(self, doc_name: str, principal: Principal = LOCAL) -> None:
         """Delete a document: its pages, passages, vectors, keyword index, stored original
         and the words of answers that drew on it; the audit log keeps ids and hashes."""
