@@ -204,3 +204,14 @@ def test_a_search_can_be_limited_to_an_item_or_a_note(tmp_path: Path) -> None:
         # "Item 1" is not "Item 1A".
         found = lib.search("widgets", mode="keyword", filters=Filters(sections=["Item 1"]))
         assert {p.section for p in found.passages} == {"Item 1. Business"}
+
+
+def test_a_library_ingested_before_gets_its_sections_by_refresh(tmp_path: Path) -> None:
+    pdf = make_pdf(tmp_path / "ACME_2023_10K.pdf", TEN_K)
+    with Earnest(Settings.load(tmp_path / "lib", env={})) as lib:
+        lib.ingest([pdf], embed=False)
+        labelled = lib.store.document_chunks("ACME_2023_10K")
+        lib.store.set_sections("ACME_2023_10K", {i: None for i, _ in labelled})
+        assert lib.sections("ACME_2023_10K") == []  # as an older Earnest stored it
+        assert lib.refresh_metadata() == 1
+        assert lib.store.document_chunks("ACME_2023_10K") == labelled

@@ -428,7 +428,8 @@ def docs_edit(name: str,
 
 @docs_app.command("refresh")
 def docs_refresh(library: LibraryOpt = None, config: ConfigOpt = None) -> None:
-    """Re-extract metadata from the stored text of every document (no re-embedding)."""
+    """Re-extract metadata and filings' items and notes from the stored text of every
+    document (no re-embedding)."""
     def body() -> None:
         with _open(library, config) as lib:
             out.print(f"{lib.refresh_metadata()} documents refreshed")

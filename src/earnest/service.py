@@ -545,12 +545,15 @@ class Earnest(TrustOperations):
         return updated
 
     def refresh_metadata(self) -> int:
-        """Re-extract every document's metadata from its stored pages (after an upgrade of
-        the extractor); no re-parsing or re-embedding. Corrections stay."""
+        """Re-extract every document's metadata, and a filing's items and notes, from its
+        stored pages (after an upgrade of the extractor); no re-parsing or re-embedding: the
+        chunks' text stays. Corrections stay."""
         count = 0
         for doc in self.documents():
             pages = self.store.pages(doc.doc_name)
             found = transcript_segments(pages)
+            if not found:
+                self._relabel_sections(doc.doc_name, pages)
             metadata = describe(pages, doc.doc_name, found[1] if found else None)
             for key in ("encoding",):
                 if key in doc.metadata:
@@ -559,6 +562,16 @@ class Earnest(TrustOperations):
             count += 1
         self.audit("metadata_refresh", LOCAL, {"documents": count})
         return count
+
+    def _relabel_sections(self, doc_name: str, pages: list) -> None:
+        chunks = self.store.document_chunks(doc_name)
+        before = {i: c.section for i, c in chunks}
+        for _, c in chunks:
+            c.section = None
+        label_chunks([c for _, c in chunks], find_headings(pages))
+        changed = {i: c.section for i, c in chunks if c.section != before[i]}
+        if changed:
+            self.store.set_sections(doc_name, changed)
 
     def page_text(self, doc_name: str, page: int, principal: Principal = LOCAL) -> str:
         self.document(doc_name, principal)
