@@ -157,15 +157,16 @@ def test_a_risks_question_prefers_the_risk_factors_item(tmp_path: Path) -> None:
     pdf = make_pdf(tmp_path / "ACME_2023_10K.pdf", TEN_K)
     question = "What risks from suppliers and competition does ACME face?"
     order = {}
-    for weight in (0.0, 0.3):
-        settings = Settings.load(tmp_path / f"lib{weight}", env={})
-        settings.retrieve.rerank_section = weight
+    for routing in (False, True):
+        settings = Settings.load(tmp_path / f"lib{routing}", env={})
+        if not routing:
+            settings.retrieve.rerank_section = 0.0
         with Earnest(settings) as lib:
             lib.ingest([pdf], embed=False)
             found = lib.search(question, k=3, mode="keyword").passages
-            order[weight] = [(p.page_start, p.section) for p in found]
-    assert order[0.3][0] == (3, "Item 1A. Risk Factors")
-    assert order[0.0][0] != order[0.3][0]  # without routing, MD&A's page led
+            order[routing] = [(p.page_start, p.section) for p in found]
+    assert order[True][0] == (3, "Item 1A. Risk Factors")  # on by default
+    assert order[False][0] != order[True][0]  # without routing, MD&A's page led
 
 
 def test_docs_show_lists_the_items_and_notes_with_their_pages(tmp_path: Path) -> None:

@@ -194,13 +194,16 @@ def rerank_features(p: Passage, plan: QueryPlan, fused: float, document: float,
     """What the reranker weighs, each 0..1; the score is their sum times the
     ``retrieve.rerank_*`` weights."""
     statement = statement_match(plan, p)
+    covered = coverage(plan, f"{p.context}\n{p.text}")
     return {"dense": max(p.dense_score or 0.0, 0.0),
-            "coverage": coverage(plan, f"{p.context}\n{p.text}"),
+            "coverage": covered,
             "fusion": fused, "document": document, "statement": statement,
             "figures": plan.figure_match(p.text, p.context),
             "speaker": plan.speaker_match(p.role, p.speaker), "span": span,
             "note": note_match(plan, p.context),
-            "section": section_match(plan.terms, p.section)}
+            # The item or note holding the question's subject, for a passage that speaks
+            # to the question (not every page of Item 1 for a question with "business").
+            "section": section_match(plan.terms, p.section) * covered}
 
 
 def statement_match(plan: QueryPlan, p: Passage) -> float:
