@@ -71,10 +71,13 @@ def title_ratio(written: str, title: str) -> float:
     h, c = _squash(_TRAILER.sub("", written)), _squash(title)
     if not h:
         return 0.0
-    whole = SequenceMatcher(None, h, c).ratio()
-    if 15 <= len(h) < len(c):
-        return max(whole, SequenceMatcher(None, h, c[:len(h)]).ratio())
-    return whole
+    return max(_ratio(h, c), _ratio(h, c[:len(h)]) if 15 <= len(h) < len(c) else 0.0)
+
+
+def _ratio(a: str, b: str) -> float:
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    bound = matcher.quick_ratio()  # an upper bound, cheap: most candidates fail it
+    return bound if bound < MIN_TITLE_RATIO - 0.05 else matcher.ratio()
 
 
 def _form_items(number: str, title: str) -> tuple[FormItem, ...]:
@@ -85,9 +88,13 @@ def _form_items(number: str, title: str) -> tuple[FormItem, ...]:
         if item.item.lower() != number.lower():
             continue
         ratio = max(title_ratio(title, t) for t in (item.title, *item.also))
-        # "Item 7A. ... Market Risk Market Risk": a title followed by a capitalised heading.
+        # "Item 7A. ... Market Risk Market Risk", "Item 1A. Risk Factors We operate ...": a
+        # title followed by a capitalised heading or sentence.
         words = title.split()
-        for n in range(min(len(words) - 1, 24), 0, -1):
+        longest = len(item.title.split()) + 3
+        for n in range(min(len(words) - 1, longest), 0, -1):
+            if ratio >= MIN_TITLE_RATIO + 0.05:
+                break
             rest = words[n]
             if rest[0].isupper() or rest[0] == "(":
                 ratio = max(ratio, title_ratio(" ".join(words[:n]), item.title) - 0.05)
@@ -150,6 +157,8 @@ def _starts(page: Page):
             continue
         whole = len(line) <= 200
         yield offset + raw.find(line), line[:200], whole
+        if "item" not in line.lower():
+            continue
         for m in _SENTENCE_END.finditer(line):
             yield offset + raw.find(line) + m.end(), line[m.end():m.end() + 200], False
 
