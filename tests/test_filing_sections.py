@@ -85,6 +85,11 @@ def test_headings_set_one_word_a_line_or_run_into_the_text() -> None:
               "CONDITION", "AND", "RESULTS", "OF", "OPERATIONS", "Revenue rose."]]
     assert [h.label[:20] for h in find_headings(pages_of(split))] == [
         "Item 1A. Risk Factor", "Item 7. Management's"]
+    # Blank lines inside such a heading; a running head ("Item 1") right above the heading.
+    spaced = [["Item 1", "PART I", "ITEM 1. BUSINESS", "GENERAL", "We make widgets."],
+              ["ITEM", "1B.", "", " UNRESOLVED", "STAFF", "COMMENTS", "None.", "ITEM", "2.",
+               "PROPERTIES", "We own plants in Ohio and lease an office."]]
+    assert [h.number for h in find_headings(pages_of(spaced))] == ["1", "1B", "2"]
     inline = [["See our website. Item 1A. Risk Factors We operate in a changing market. "
                "Item 1B. Unresolved Staff Comments None. Item 2. Properties We own plants."]]
     assert [h.number for h in find_headings(pages_of(inline))] == ["1A", "1B", "2"]

@@ -133,24 +133,29 @@ def _starts(page: Page):
     broken into one-word lines is joined up), and an "Item" right after a sentence's end in
     text whose layout ran the headings into the paragraphs."""
     lines = list(_lines(page))
+    joined_to = -1  # lines up to this index belong to a heading joined up already
     for i, (offset, raw) in enumerate(lines):
         line = raw.strip()
-        if not line:
+        if not line or i <= joined_to:
             continue
         if len(line) <= _SHORT_LINE and len(line.split()) <= 3 and \
                 re.match(r"(?:item|note)\b", line, re.I):
             words = [line]
             upper = None
-            for _, nxt in lines[i + 1:i + 18]:
-                nxt = nxt.strip()
-                if not nxt or len(nxt) > _SHORT_LINE or len(nxt.split()) > 3:
-                    break
+            for j in range(i + 1, min(i + 20, len(lines))):
+                nxt = lines[j][1].strip()
+                if not nxt:
+                    continue  # "ITEM" / "1B." / "" / "UNRESOLVED" / ...
+                if len(nxt) > _SHORT_LINE or len(nxt.split()) > 3 or \
+                        re.match(r"(?:item|note|part)\b", nxt, re.I):
+                    break  # body text, or the next heading ("Item 1" / "ITEM 1. BUSINESS")
                 if any(c.isalpha() for c in nxt):
                     case = nxt.isupper()
                     if upper is not None and case != upper:
                         break  # "POLICIES" then "Business": the title has ended
                     upper = case
                 words.append(nxt)
+                joined_to = j
                 if upper is False:
                     break  # a title in mixed case is one line ("Note 2" / "Acquisitions")
             yield offset + raw.find(line), " ".join(words), True
