@@ -266,8 +266,6 @@ class Earnest(TrustOperations):
                                 segments=found[0] if found else None,
                                 count_tokens=getattr(self.embedder, "count_tokens",
                                                      estimate_tokens))
-        if not found:  # a filing's items and notes; a call has its own sections
-            label_chunks(chunks, find_headings(parsed.pages))
         suffix = Path(filename).suffix.lower()
         original = self.home / "files" / f"{content_hash}{suffix}"
         original.parent.mkdir(parents=True, exist_ok=True)
@@ -275,6 +273,8 @@ class Earnest(TrustOperations):
             tmp = original.with_suffix(".part")
             tmp.write_bytes(data)
             tmp.replace(original)
+        if not found:  # a filing's items and notes; a call has its own sections
+            label_chunks(chunks, find_headings(parsed.pages))
         metadata = describe(parsed.pages, doc_name, found[1] if found else None)
         if parsed.encoding:
             metadata["encoding"] = parsed.encoding
