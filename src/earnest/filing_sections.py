@@ -20,10 +20,14 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from earnest.lexicon import STOPWORDS, stem, tokens
 from earnest.models import Chunk, Page
 from earnest.section_titles import ASC_TOPICS, FORM_10K, FORM_10Q, STATEMENTS_ITEM, FormItem
+
+if TYPE_CHECKING:
+    from earnest.store.base import Store
 
 _ITEM = re.compile(r"^item\s*(\d{1,2}[a-c]?)\b\s*[.:\-—–]?\s*(.*)$", re.I)
 _NOTE = re.compile(r"^note\s+(\d{1,2})\b\s*[.:\-—–]?\s*(.*)$", re.I)
@@ -305,6 +309,33 @@ def label_chunks(chunks: list[Chunk], headings: list[Heading]) -> None:
             c.section = section_at(headings, c.page_start, (c.char_start + c.char_end) // 2)
 
 
+def relabel(store: Store, doc_name: str, pages: list[Page]) -> None:
+    """Label a stored document's chunks afresh from its pages (a library ingested before
+    sections, or by an older recogniser); only the labels that change are written."""
+    chunks = store.document_chunks(doc_name)
+    before = {i: c.section for i, c in chunks}
+    for _, c in chunks:
+        c.section = None
+    label_chunks([c for _, c in chunks], find_headings(pages))
+    changed = {i: c.section for i, c in chunks if c.section != before[i]}
+    if changed:
+        store.set_sections(doc_name, changed)
+
+
+def document_sections(chunks: list[tuple[int, Chunk]]) -> list[dict]:
+    """Runs of chunks with one label, in order: each section with its first and last page."""
+    out: list[dict] = []
+    for _, chunk in chunks:
+        if chunk.section is None:
+            continue
+        if out and out[-1]["section"] == chunk.section:
+            out[-1]["last_page"] = max(out[-1]["last_page"], chunk.page_end)
+        else:
+            out.append({"section": chunk.section, "first_page": chunk.page_start,
+                        "last_page": chunk.page_end})
+    return out
+
+
 # -- routing: a question's words to the items and notes that hold its subject ------------
 
 def _root(word: str) -> str:
@@ -403,5 +434,5 @@ def section_match(terms: list[str], section: str | None) -> float:
     return math.sqrt(q_share * e_share)
 
 
-__all__ = ["Heading", "find_headings", "label_chunks", "section_at", "section_match",
-           "section_names", "title_ratio"]
+__all__ = ["Heading", "document_sections", "find_headings", "label_chunks", "relabel",
+           "section_at", "section_match", "section_names", "title_ratio"]

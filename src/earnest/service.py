@@ -24,7 +24,7 @@ from earnest.errors import (
 )
 
 # Re-exported: the adapters and the package import these from the service.
-from earnest.filing_sections import find_headings, label_chunks
+from earnest.filing_sections import document_sections, find_headings, label_chunks, relabel
 from earnest.inputs import (  # noqa: E402,F401
     MAX_NAME_CHARS,
     FileResult,
@@ -489,19 +489,9 @@ class Earnest(TrustOperations):
         return info
 
     def sections(self, doc_name: str, principal: Principal = LOCAL) -> list[dict[str, Any]]:
-        """A document's items and notes (a call's sections), in order, with the pages each
-        spans: read from its chunks' labels."""
+        """A document's items and notes (a call's sections), in order, with their pages."""
         self.document(doc_name, principal)
-        out: list[dict[str, Any]] = []
-        for _, chunk in self.store.document_chunks(doc_name):
-            if chunk.section is None:
-                continue
-            if out and out[-1]["section"] == chunk.section:
-                out[-1]["last_page"] = max(out[-1]["last_page"], chunk.page_end)
-            else:
-                out.append({"section": chunk.section, "first_page": chunk.page_start,
-                            "last_page": chunk.page_end})
-        return out
+        return document_sections(self.store.document_chunks(doc_name))
 
     def remove(self, doc_name: str, principal: Principal = LOCAL) -> None:
         """Delete a document: its pages, passages, vectors, keyword index, stored original
@@ -553,7 +543,7 @@ class Earnest(TrustOperations):
             pages = self.store.pages(doc.doc_name)
             found = transcript_segments(pages)
             if not found:
-                self._relabel_sections(doc.doc_name, pages)
+                relabel(self.store, doc.doc_name, pages)
             metadata = describe(pages, doc.doc_name, found[1] if found else None)
             for key in ("encoding",):
                 if key in doc.metadata:
@@ -562,16 +552,6 @@ class Earnest(TrustOperations):
             count += 1
         self.audit("metadata_refresh", LOCAL, {"documents": count})
         return count
-
-    def _relabel_sections(self, doc_name: str, pages: list) -> None:
-        chunks = self.store.document_chunks(doc_name)
-        before = {i: c.section for i, c in chunks}
-        for _, c in chunks:
-            c.section = None
-        label_chunks([c for _, c in chunks], find_headings(pages))
-        changed = {i: c.section for i, c in chunks if c.section != before[i]}
-        if changed:
-            self.store.set_sections(doc_name, changed)
 
     def page_text(self, doc_name: str, page: int, principal: Principal = LOCAL) -> str:
         self.document(doc_name, principal)
