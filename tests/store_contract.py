@@ -177,6 +177,26 @@ class StoreContract:
         assert [i for i, _ in got] == [i for i, _ in store.chunks_without_vectors(10)]
         assert store.document_chunks("nothing") == []
 
+    def test_sections_are_relabelled_in_place(self, store) -> None:
+        store.add_document(new_doc("A", ["first page", "second page"]))
+        store.add_document(new_doc("B", ["other"]))
+        before = store.document_chunks("A")
+        ids = [i for i, _ in before]
+        gen = store.generation()
+        store.set_sections("A", {ids[0]: "Item 1A. Risk Factors", ids[1]: None})
+        after = store.document_chunks("A")
+        assert [c.section for _, c in after] == ["Item 1A. Risk Factors", None]
+        assert [(i, c.text, c.char_start, c.char_end) for i, c in after] == \
+            [(i, c.text, c.char_start, c.char_end) for i, c in before]
+        assert store.get_passages(ids[:1])[0].section == "Item 1A. Risk Factors"
+        assert store.generation() > gen
+        # Another document's chunk id is not this document's to relabel.
+        other = store.document_chunks("B")[0][0]
+        store.set_sections("A", {other: "Note 1. Debt"})
+        assert store.document_chunks("B")[0][1].section is None
+        with pytest.raises(Exception, match="no document"):
+            store.set_sections("nothing", {})
+
     def test_keyword_queries_without_words(self, store) -> None:
         store.add_document(new_doc("A", ["Revenue grew; revenues grew again."]))
         for query in ("", "!!! ... ---", "zzzunknown"):

@@ -383,12 +383,15 @@ def docs_show(name: str, library: LibraryOpt = None, config: ConfigOpt = None,
     """One document's details."""
     def body() -> None:
         with _open(library, config) as lib:
-            info = lib.document(name)
+            info, sections = lib.document(name), lib.sections(name)
             if as_json:
-                print(json.dumps(info.to_dict()))
+                print(json.dumps({**info.to_dict(), "sections": sections}))
             else:
                 for key, value in info.to_dict().items():
                     out.print(f"[bold]{key}[/]: {value}", highlight=False)
+                for s in sections:
+                    out.print(f"  p. {s['first_page']}-{s['last_page']}  {s['section']}",
+                              highlight=False, markup=False)
     _run(as_json, body)
 
 
@@ -425,7 +428,8 @@ def docs_edit(name: str,
 
 @docs_app.command("refresh")
 def docs_refresh(library: LibraryOpt = None, config: ConfigOpt = None) -> None:
-    """Re-extract metadata from the stored text of every document (no re-embedding)."""
+    """Re-extract metadata and filings' items and notes from the stored text of every
+    document (no re-embedding)."""
     def body() -> None:
         with _open(library, config) as lib:
             out.print(f"{lib.refresh_metadata()} documents refreshed")

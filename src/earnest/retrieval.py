@@ -13,6 +13,7 @@ from typing import Any, Callable, Sequence
 from earnest.doc_matching import DocumentMatcher
 from earnest.embedding import Embedder
 from earnest.errors import ConfigError, NotFound
+from earnest.filing_sections import section_match
 from earnest.lexicon import stem, tokens
 from earnest.models import Passage, SearchResult
 from earnest.question_plan import QuestionPlan, plan_question
@@ -281,6 +282,10 @@ RERANK_FEATURES: dict[str, Feature] = {
     "span": lambda p, given: given.spans.get(p.chunk_id, 0.0),
     # a note to the financial statements titled by the question's subject
     "note": lambda p, given: note_match(given.plan, p.context),
+    # the form item or note holding the question's subject (filing_sections), for a passage
+    # that speaks to the question (not every page of Item 1 for a question with "business")
+    "section": lambda p, given: section_match(given.plan.terms, p.section)
+    * coverage(given.plan, f"{p.context}\n{p.text}"),
 }
 
 

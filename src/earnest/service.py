@@ -24,6 +24,7 @@ from earnest.errors import (
 )
 
 # Re-exported: the adapters and the package import these from the service.
+from earnest.filing_sections import document_sections, find_headings, label_chunks, relabel
 from earnest.inputs import (  # noqa: E402,F401
     MAX_NAME_CHARS,
     FileResult,
@@ -271,6 +272,8 @@ class Earnest(TrustOperations):
             tmp = original.with_suffix(".part")
             tmp.write_bytes(data)
             tmp.replace(original)
+        if not found:  # a filing's items and notes; a call has its own sections
+            label_chunks(chunks, find_headings(parsed.pages))
         metadata = describe(parsed.pages, doc_name, found[1] if found else None)
         if parsed.encoding:
             metadata["encoding"] = parsed.encoding
@@ -484,6 +487,11 @@ class Earnest(TrustOperations):
             raise NotFound(f"no document named {doc_name!r} in the library")
         return info
 
+    def sections(self, doc_name: str, principal: Principal = LOCAL) -> list[dict[str, Any]]:
+        """A document's items and notes (a call's sections), in order, with their pages."""
+        self.document(doc_name, principal)
+        return document_sections(self.store.document_chunks(doc_name))
+
     def remove(self, doc_name: str, principal: Principal = LOCAL) -> None:
         """Delete a document: its pages, passages, vectors, keyword index, stored original
         and the words of answers that drew on it; the audit log keeps ids and hashes."""
@@ -526,12 +534,15 @@ class Earnest(TrustOperations):
         return updated
 
     def refresh_metadata(self) -> int:
-        """Re-extract every document's metadata from its stored pages (after an upgrade of
-        the extractor); no re-parsing or re-embedding. Corrections stay."""
+        """Re-extract every document's metadata, and a filing's items and notes, from its
+        stored pages (after an upgrade of the extractor); no re-parsing or re-embedding: the
+        chunks' text stays. Corrections stay."""
         count = 0
         for doc in self.documents():
             pages = self.store.pages(doc.doc_name)
             found = transcript_segments(pages)
+            if not found:
+                relabel(self.store, doc.doc_name, pages)
             metadata = describe(pages, doc.doc_name, found[1] if found else None)
             for key in ("encoding",):
                 if key in doc.metadata:

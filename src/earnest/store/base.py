@@ -16,8 +16,9 @@ class Filters:
 
     doc_names: list[str] = field(default_factory=list)
     metadata: dict[str, list[str]] = field(default_factory=dict)
-    # Passage-level: the speaker's role (executive/analyst/operator), the transcript section
-    # ("Prepared remarks", "Q&A"), words of the speaker's name or title ("CFO", "Kress").
+    # Passage-level: the speaker's role (executive/analyst/operator), the section (a call's
+    # "Prepared remarks" or "Q&A", a filing's "Item 1A" or "Note 12"), words of the
+    # speaker's name or title ("CFO", "Kress").
     roles: list[str] = field(default_factory=list)
     sections: list[str] = field(default_factory=list)
     speakers: list[str] = field(default_factory=list)
@@ -35,8 +36,8 @@ class Filters:
                         speaker: str | None) -> bool:
         low = (speaker or "").lower()
         return ((not self.roles or (role or "") in self.roles)
-                and (not self.sections or (section or "").lower() in
-                     {s.lower() for s in self.sections})
+                and (not self.sections or any(_names_section(s, section)
+                                              for s in self.sections))
                 and (not self.speakers or any(s.lower() in low for s in self.speakers)))
 
     def to_dict(self) -> dict[str, Any]:
@@ -48,6 +49,13 @@ class Filters:
             if getattr(self, key):
                 out[key] = getattr(self, key)
         return out
+
+
+def _names_section(wanted: str, section: str | None) -> bool:
+    """"Q&A" names the section "Q&A"; "Item 1A" or "Note 12" names "Item 1A. Risk Factors",
+    "Part II, Item 1A. Risk Factors" or "Note 12. Debt" (filings' labels put numbers first)."""
+    have, wanted = (section or "").lower(), wanted.lower().rstrip(".")
+    return have == wanted or have.startswith(wanted + ".") or f", {wanted}." in have
 
 
 @dataclass(slots=True)
@@ -82,6 +90,10 @@ class Store(Protocol):
 
     def correct_metadata(self, doc_name: str, values: dict[str, Any]) -> DocumentInfo:
         """Users' corrections, kept by document name across re-ingest; None removes one."""
+        ...
+    def set_sections(self, doc_name: str, sections: dict[int, str | None]) -> None:
+        """Relabel chunks (by id) of a document with their form item or note; the text,
+        bounds and vectors stay."""
         ...
     def page_text(self, doc_name: str, page: int) -> str | None: ...
     def pages(self, doc_name: str) -> list[Page]: ...

@@ -251,6 +251,19 @@ class PostgresStore:
         assert info is not None
         return info
 
+    def set_sections(self, doc_name: str, sections: dict[int, str | None]) -> None:
+        with self._tx() as conn:
+            row = conn.execute("select id, collection from documents where doc_name = %s",
+                               (doc_name,)).fetchone()
+            if row is None:
+                raise NotFound(f"no document named {doc_name!r}")
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "update chunks set section = %s where id = %s and doc_id = %s and "
+                    "collection = %s",
+                    [(label, cid, row[0], row[1]) for cid, label in sections.items()])
+            self._bump(conn)
+
     def pages(self, doc_name: str) -> list[Page]:
         return [Page(n, t) for n, t in self._run(
             "select p.page, p.text from pages p join documents d on d.collection = "

@@ -331,6 +331,23 @@ class SqliteStore:
         assert info is not None
         return info
 
+    def set_sections(self, doc_name: str, sections: dict[int, str | None]) -> None:
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("begin immediate")
+            try:
+                row = conn.execute("select id from documents where doc_name = ?",
+                                   (doc_name,)).fetchone()
+                if row is None:
+                    raise NotFound(f"no document named {doc_name!r}")
+                conn.executemany("update chunks set section = ? where id = ? and doc_id = ?",
+                                 [(label, cid, row[0]) for cid, label in sections.items()])
+                self._bump(conn)
+                conn.execute("commit")
+            except BaseException:
+                conn.execute("rollback")
+                raise
+
     def pages(self, doc_name: str) -> list[Page]:
         return [Page(n, t) for n, t in self._conn().execute(
             "select p.page, p.text from pages p join documents d on d.id = p.doc_id "
