@@ -4,19 +4,36 @@ each, grouped by source so the answer reads in order."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
+from typing import Callable
 
 from earnest.answer.base import AnswerDraft, AnswerStream, AskEvent
+from earnest.answer.tables import row_context, row_label
+from earnest.doc_matching import named_periods
 from earnest.lexicon import stem, tokens
 from earnest.models import Citation, Passage
 from earnest.settings import AnswerSettings
-from earnest.textspans import split_units
+from earnest.textspans import answer_units
 from earnest.understanding import QueryPlan, coverage
 
 _NUMBERISH = re.compile(r"\d")
-_CAUSAL = re.compile(r"\b(driven by|due to|because|as a result|reflect(?:s|ed|ing)?|offset by|"
-                     r"attributable to|primarily (?:by|from)|caused by|resulting from|"
-                     r"the decline|the increase|the decrease)\b", re.IGNORECASE)
+# How English states a cause: connectives and verbs of causing (general usage, not any one
+# question's wording). "offset by" names what worked the other way: a cause too.
+_CAUSAL = re.compile(
+    r"\b(?:(?:driven|caused|led|helped|hurt|impacted|affected|offset|fu(?:el|ell)ed|"
+    r"pressured|weighed down|supported|boosted) by|due (?:to|primarily to|mainly to|largely to)|"
+    r"because(?: of)?|as a result of|(?:the )?result(?:ed|ing)? (?:of|from)|"
+    r"reflect(?:s|ed|ing)?|attributable to|thanks to|owing to|on the back of|"
+    r"primarily (?:from|by|on|as|due)|mainly (?:from|by|due)|largely (?:from|by|due)|"
+    r"stem(?:s|med|ming)? from|contribut(?:ed|ing|ion|ions|or|ors) (?:to|from)|"
+    r"benefit(?:s|ed|ted|ing)? from|headwinds?|tailwinds?|driver(?:s)? (?:of|was|were|is|are)|"
+    r"drove|drives|driving|the (?:main |primary |key )?reasons?|which led to)\b",
+    re.IGNORECASE)
+# Words that name a document or a period: every sentence of a call "about Q3 2024 at AMD"
+# shares them, so they cannot tell which sentence answers.
+_PERIOD_WORDS = frozenset("""q1 q2 q3 q4 quarter quarters quarterly fiscal fy year years annual
+call calls conference earnings transcript report first second third fourth full""".split())
 
 
 # Words that only label a column or a period: a line made of them and figures states nothing
@@ -60,7 +77,7 @@ def table_header(before: str, headings: str) -> str | None:
 
 @dataclass(slots=True)
 class Drafted:
-    text: str  # the sentence as shown (white space folded)
+    text: str  # the sentence as shown (white space folded; a table row with its headings)
     citation: Citation
     score: float
     rank: int  # passage rank, for ordering
@@ -74,11 +91,47 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def topic_plan(plan: QueryPlan, passage: Passage) -> QueryPlan:
+    """``plan`` without the words that only name the passage's document or period (its
+    company, quarter, year; for a call its title): what is left is what is asked about."""
+    name, _, rest = passage.context.partition(" | ")
+    identity = set(tokens(name)) | _PERIOD_WORDS | set(plan.years)
+    if passage.speaker or passage.role:  # a call: the title on every page names it
+        identity |= set(tokens(rest.split(" | ")[0]))
+    kept = [t for t in plan.terms if t not in identity and stem(t) not in identity]
+    if not kept or len(kept) == len(plan.terms):
+        return plan
+    return replace(plan, terms=kept)
+
+
+def period_agrees(named: list[tuple[int, int | None]],
+                  period: tuple[int | None, int | None]) -> bool:
+    """Whether a document of fiscal ``period`` (year, quarter; quarter None for a year) can
+    answer for the ``named`` periods. A year's annual report also reports the year before
+    (its comparative column); a quarter's document does not answer for another quarter."""
+    year, quarter = period
+    if not named or year is None:
+        return True
+    for want_year, want_quarter in named:
+        if want_quarter is None:
+            if year in (want_year, want_year + 1) and (quarter in (None, 4) or year == want_year):
+                return True
+        elif year == want_year and quarter in (want_quarter, None):
+            return True
+        elif want_quarter == 4 and quarter is None and year == want_year:
+            return True
+    return False
+
+
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, settings: AnswerSettings) -> None:
+    def __init__(self, settings: AnswerSettings,
+                 period_of: Callable[[int], tuple[int | None, int | None]] | None = None
+                 ) -> None:
         self.settings = settings
+        # doc id -> (fiscal year, quarter), from the library's document metadata
+        self.period_of = period_of
 
     def stream(self, question: str, plan: QueryPlan, passages: list[Passage]) -> AnswerStream:
         """Yield each chosen sentence as it is placed; return the whole draft."""
@@ -90,53 +143,87 @@ class ExtractiveAnswerer:
 
     def answer(self, plan: QueryPlan, passages: list[Passage]) -> AnswerDraft:
         """Quoted sentences with their citation numbers, and the citations."""
+        named = named_periods(plan.question)
+        asked = {stem(t) for t in tokens(plan.question)}
         candidates: list[Drafted] = []
         for rank, passage in enumerate(passages):
-            previous = 0.0
-            for unit in split_units(passage.text):
-                raw = unit.text(passage.text)
-                words = raw.split()
-                if len(words) < 3 or unit.kind == "heading" or states_nothing(raw):
-                    continue
-                cov = coverage(plan, raw)
-                causal = plan.wants_cause and bool(_CAUSAL.search(raw))
-                if causal:
-                    # "The decline was driven by ..." answers the sentence before it.
-                    cov = max(cov, 0.8 * previous)
-                previous = cov
-                if cov == 0:
-                    continue
-                score = cov + 0.5 * passage.score
-                if plan.wants_figure and _NUMBERISH.search(raw):
-                    score += 0.1
-                if causal:
-                    score += 0.3
-                score += 0.3 * plan.speaker_match(passage.role, passage.speaker)
-                if len(words) > 80:  # a run-on block (e.g. a table flattened to one line)
-                    score -= 0.15
-                start = passage.char_start + unit.start
-                columns = (table_header(passage.text[:unit.start], passage.context)
-                           if unit.kind == "row" else None)
-                candidates.append(Drafted(
-                    text=_fold(raw), score=score, rank=rank,
-                    citation=Citation(
-                        number=0, doc_name=passage.doc_name, page=passage.page_start,
-                        quote=raw, char_start=start, char_end=start + len(raw),
-                        chunk_id=passage.chunk_id, speaker=passage.speaker,
-                        section=passage.section, role=passage.role, columns=columns)))
+            off_period = self.period_of is not None and not period_agrees(
+                named, self.period_of(passage.doc_id))
+            candidates += self._candidates(plan, topic_plan(plan, passage), passage, rank,
+                                           asked, off_period)
         chosen = self._select(candidates, spread=plan.wants_cause)
-        # Read in source order: by passage rank, then position on the page.
-        chosen.sort(key=lambda d: (d.rank, d.citation.char_start))
+        if not chosen:
+            return AnswerDraft(text="", sentences=[], citations=[], answerer=self.name)
+        # The best sentence leads; the rest follow in source order (passage rank, then
+        # position on the page), so the answer reads in order.
+        lead, rest = chosen[0], chosen[1:]
+        rest.sort(key=lambda d: (d.rank, d.citation.char_start))
         citations: list[Citation] = []
         sentences: list[dict] = []
         parts: list[str] = []
-        for number, draft in enumerate(chosen, start=1):
+        for number, draft in enumerate([lead, *rest], start=1):
             draft.citation.number = number
             citations.append(draft.citation)
             sentences.append({"text": draft.text, "citations": [number]})
             parts.append(f"{draft.text} [{number}]")
         return AnswerDraft(text=" ".join(parts), sentences=sentences, citations=citations,
                            answerer=self.name)
+
+    def _candidates(self, plan: QueryPlan, topic: QueryPlan, passage: Passage, rank: int,
+                    asked: set[str], off_period: bool) -> list[Drafted]:
+        out: list[Drafted] = []
+        units = answer_units(passage.text)
+        labels = Counter(row_label(u.text(passage.text)).lower()
+                         for u in units if u.kind == "row")
+        previous = 0.0
+        for unit in units:
+            raw = unit.text(passage.text)
+            words = raw.split()
+            if unit.kind not in ("sentence", "row") or len(words) < 3 or states_nothing(raw):
+                previous = 0.0 if unit.kind != "sentence" else previous
+                continue
+            table = row_context(passage.text[:unit.start], raw, passage.context) \
+                if unit.kind == "row" else None
+            shown = _fold(raw)
+            cov = coverage(topic, f"{table.group} {raw}" if table and table.group else raw)
+            causal = plan.wants_cause and bool(_CAUSAL.search(raw))
+            if causal:
+                # "The decline was driven by ..." answers the sentence before it.
+                cov = max(cov, 0.8 * previous)
+            previous = cov
+            if cov == 0:
+                continue
+            score = cov + 0.5 * passage.score
+            if plan.wants_figure and _NUMBERISH.search(raw):
+                score += 0.1
+            if causal:
+                score += 0.3
+            score += 0.3 * plan.speaker_match(passage.role, passage.speaker)
+            if len(words) > 80:  # a run-on block (e.g. a table flattened to one line)
+                score -= 0.15
+            if off_period:  # a document of another period than the question names
+                score *= 0.5
+            if table is not None:
+                group_named = bool(table.group) and bool(
+                    {stem(t) for t in tokens(table.group)} & asked)
+                if table.group and not group_named and labels[table.label.lower()] > 1:
+                    # One of several segments' rows of the same line item, for a question
+                    # naming none of them: the company-wide figure is wanted.
+                    score -= 0.25
+                elif table.is_total and not group_named:
+                    score += 0.1
+                shown = _shown_row(shown, table)
+            start = passage.char_start + unit.start
+            columns = (table.columns or table_header(passage.text[:unit.start],
+                                                     passage.context)) if table else None
+            out.append(Drafted(
+                text=shown, score=score, rank=rank,
+                citation=Citation(
+                    number=0, doc_name=passage.doc_name, page=passage.page_start,
+                    quote=raw, char_start=start, char_end=start + len(raw),
+                    chunk_id=passage.chunk_id, speaker=passage.speaker,
+                    section=passage.section, role=passage.role, columns=columns)))
+        return out
 
     def _select(self, candidates: list[Drafted], spread: bool = False) -> list[Drafted]:
         """The best sentences, down to 0.6 of the best score. With ``spread`` (a question
@@ -165,3 +252,13 @@ class ExtractiveAnswerer:
             seen.add(key)
             chosen.append(draft)
         return chosen
+
+
+def _shown_row(row: str, table) -> str:
+    """A table row as a reader needs it: "Latin America (LATAM): Paid memberships at end of
+    period 41,699 39,961 37,537 (in thousands; columns 2022 2021 2020)"."""
+    text = f"{table.group}: {row}" if table.group else row
+    extra = [table.unit.strip("()")] if table.unit else []
+    if table.columns:
+        extra.append(f"columns {table.columns}")
+    return f"{text} ({'; '.join(extra)})" if extra else text
