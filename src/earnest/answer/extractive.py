@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Callable
 
 from earnest.answer.base import AnswerDraft, AnswerStream, AskEvent
@@ -30,10 +30,15 @@ _CAUSAL = re.compile(
     r"benefit(?:s|ed|ted|ing)? from|headwinds?|tailwinds?|driver(?:s)? (?:of|was|were|is|are)|"
     r"drove|drives|driving|the (?:main |primary |key )?reasons?|which led to)\b",
     re.IGNORECASE)
-# Words that name a document or a period: every sentence of a call "about Q3 2024 at AMD"
-# shares them, so they cannot tell which sentence answers.
-_PERIOD_WORDS = frozenset("""q1 q2 q3 q4 quarter quarters quarterly fiscal fy year years annual
-call calls conference earnings transcript report first second third fourth full""".split())
+# A sentence stating the effect of the one before it: that one holds the cause
+# ("As a result, ...", "This caused the company to ...").
+_CONSEQUENCE = re.compile(
+    r"^\W*(?:as a result\b|consequently\b|therefore\b|thus\b|hence\b|accordingly\b|"
+    r"(?:this|that|these|which|it)\s+(?:(?:has|have|was|is)\s+)?(?:caused|led to|drove|"
+    r"resulted in|contributed to|meant)\b)", re.IGNORECASE)
+# "impacted by more than $1.5 billion": a "by" that measures, not one that names a cause.
+_AMOUNT_AFTER = re.compile(r"\s*(?:(?:more|less) than|approximately|about|roughly|nearly|"
+                           r"almost|over|under|around|some)?\s*[$€£]?\d", re.IGNORECASE)
 
 
 # Words that only label a column or a period: a line made of them and figures states nothing
@@ -81,6 +86,7 @@ class Drafted:
     citation: Citation
     score: float
     rank: int  # passage rank, for ordering
+    causal: bool = False
 
 
 def _marks(sentence: dict) -> str:
@@ -91,34 +97,52 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def topic_plan(plan: QueryPlan, passage: Passage) -> QueryPlan:
-    """``plan`` without the words that only name the passage's document or period (its
-    company, quarter, year; for a call its title): what is left is what is asked about."""
-    name, _, rest = passage.context.partition(" | ")
-    identity = set(tokens(name)) | _PERIOD_WORDS | set(plan.years)
-    if passage.speaker or passage.role:  # a call: the title on every page names it
-        identity |= set(tokens(rest.split(" | ")[0]))
-    kept = [t for t in plan.terms if t not in identity and stem(t) not in identity]
-    if not kept or len(kept) == len(plan.terms):
-        return plan
-    return replace(plan, terms=kept)
+# A question asking for a cause without "why" ("What drove ...?", "What is behind ...?").
+_ASKS_CAUSE = re.compile(r"\b(?:what|which \w+)\s+(?:has\s+|have\s+)?(?:drove|drives|driven|"
+                         r"caused|causes|led to|explains?|contributed to|(?:is|are|was|were) "
+                         r"behind)\b", re.IGNORECASE)
+
+
+def asks_cause(plan: QueryPlan) -> bool:
+    return plan.wants_cause or bool(_ASKS_CAUSE.search(plan.question))
+
+
+def states_cause(text: str) -> str | None:
+    """"forward" when ``text`` names a cause ("... driven by lower volumes"), "back" when it
+    states the effect of the sentence before it ("As a result, ..."), else None."""
+    if _CONSEQUENCE.search(text):
+        return "back"
+    for m in _CAUSAL.finditer(text):
+        if m.group(0).lower().endswith(" by") and _AMOUNT_AFTER.match(text, m.end()):
+            continue
+        return "forward"
+    return None
+
+
+def _previous(year: int, quarter: int | None) -> tuple[int, int | None]:
+    if quarter is None:
+        return year - 1, 4
+    return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
 
 
 def period_agrees(named: list[tuple[int, int | None]],
                   period: tuple[int | None, int | None]) -> bool:
     """Whether a document of fiscal ``period`` (year, quarter; quarter None for a year) can
-    answer for the ``named`` periods. A year's annual report also reports the year before
-    (its comparative column); a quarter's document does not answer for another quarter."""
+    answer for the ``named`` periods: a document of that period; a year's annual report for
+    the year before too (its comparative column); and the document of the period just
+    before, whose outlook speaks of the named one (a Q3 call guides Q4). Not a quarter's
+    document for another quarter."""
     year, quarter = period
     if not named or year is None:
         return True
     for want_year, want_quarter in named:
         if want_quarter is None:
-            if year in (want_year, want_year + 1) and (quarter in (None, 4) or year == want_year):
+            if year == want_year or (year == want_year + 1 and quarter in (None, 4)):
                 return True
         elif year == want_year and quarter in (want_quarter, None):
             return True
-        elif want_quarter == 4 and quarter is None and year == want_year:
+        before_year, before_quarter = _previous(want_year, want_quarter)
+        if year == before_year and quarter in (before_quarter, None):
             return True
     return False
 
@@ -149,9 +173,8 @@ class ExtractiveAnswerer:
         for rank, passage in enumerate(passages):
             off_period = self.period_of is not None and not period_agrees(
                 named, self.period_of(passage.doc_id))
-            candidates += self._candidates(plan, topic_plan(plan, passage), passage, rank,
-                                           asked, off_period)
-        chosen = self._select(candidates, spread=plan.wants_cause)
+            candidates += self._candidates(plan, passage, rank, asked, off_period)
+        chosen = self._select(candidates, spread=asks_cause(plan))
         if not chosen:
             return AnswerDraft(text="", sentences=[], citations=[], answerer=self.name)
         # The best sentence leads; the rest follow in source order (passage rank, then
@@ -169,29 +192,37 @@ class ExtractiveAnswerer:
         return AnswerDraft(text=" ".join(parts), sentences=sentences, citations=citations,
                            answerer=self.name)
 
-    def _candidates(self, plan: QueryPlan, topic: QueryPlan, passage: Passage, rank: int,
-                    asked: set[str], off_period: bool) -> list[Drafted]:
+    def _candidates(self, plan: QueryPlan, passage: Passage, rank: int, asked: set[str],
+                    off_period: bool) -> list[Drafted]:
         out: list[Drafted] = []
         units = answer_units(passage.text)
         labels = Counter(row_label(u.text(passage.text)).lower()
                          for u in units if u.kind == "row")
+        why = asks_cause(plan)
         previous = 0.0
+        last: Drafted | None = None  # the previous sentence's candidate, if it is one
         for unit in units:
             raw = unit.text(passage.text)
             words = raw.split()
             if unit.kind not in ("sentence", "row") or len(words) < 3 or states_nothing(raw):
                 previous = 0.0 if unit.kind != "sentence" else previous
+                last = None
                 continue
             table = row_context(passage.text[:unit.start], raw, passage.context) \
                 if unit.kind == "row" else None
             shown = _fold(raw)
-            cov = coverage(topic, f"{table.group} {raw}" if table and table.group else raw)
-            causal = plan.wants_cause and bool(_CAUSAL.search(raw))
+            cov = coverage(plan, f"{table.group} {raw}" if table and table.group else raw)
+            cause = states_cause(raw) if why else None
+            causal = cause is not None
             if causal:
                 # "The decline was driven by ..." answers the sentence before it.
                 cov = max(cov, 0.8 * previous)
+            if cause == "back" and last is not None and not last.causal:
+                last.score += 0.3  # the sentence before holds the cause
+                last.causal = True
             previous = cov
             if cov == 0:
+                last = None
                 continue
             score = cov + 0.5 * passage.score
             if plan.wants_figure and _NUMBERISH.search(raw):
@@ -216,13 +247,14 @@ class ExtractiveAnswerer:
             start = passage.char_start + unit.start
             columns = (table.columns or table_header(passage.text[:unit.start],
                                                      passage.context)) if table else None
-            out.append(Drafted(
-                text=shown, score=score, rank=rank,
+            last = Drafted(
+                text=shown, score=score, rank=rank, causal=causal,
                 citation=Citation(
                     number=0, doc_name=passage.doc_name, page=passage.page_start,
                     quote=raw, char_start=start, char_end=start + len(raw),
                     chunk_id=passage.chunk_id, speaker=passage.speaker,
-                    section=passage.section, role=passage.role, columns=columns)))
+                    section=passage.section, role=passage.role, columns=columns))
+            out.append(last)
         return out
 
     def _select(self, candidates: list[Drafted], spread: bool = False) -> list[Drafted]:
