@@ -47,7 +47,8 @@ _LABEL_WORDS = frozenset("""
 january february march april may june july august september october november december jan feb
 mar apr jun jul aug sep sept oct nov dec q1 q2 q3 q4 fy fiscal year years quarter quarters
 month months week weeks ended ending end as of at in the and for thousands millions billions
-dollars except per share amounts unaudited audited restated three six nine twelve
+dollars except per share amounts unaudited audited restated three six nine twelve change
+changes increase decrease variance percent
 """.split())
 
 
@@ -56,7 +57,9 @@ def states_nothing(text: str) -> bool:
     claim ("The fiscal year ended January 28, 2023." is a claim)."""
     if re.search(r"[.!?]\s*$", text) and re.search(r"[a-z]", text):
         return False
-    words = [w for w in tokens(text) if not w.replace(".", "").replace(",", "").isdigit()]
+    # A caption in brackets ("(Percent of net sales)", "(in millions)") labels the columns.
+    bare = re.sub(r"\([^()\d]*\)", " ", text)
+    words = [w for w in tokens(bare) if not w.replace(".", "").replace(",", "").isdigit()]
     return all(w in _LABEL_WORDS for w in words)
 
 
@@ -87,6 +90,8 @@ class Drafted:
     score: float
     rank: int  # passage rank, for ordering
     causal: bool = False
+    row: str | None = None  # a table row's label, lower case
+    segment: bool = False  # one segment's row of a line item the question asks company-wide
 
 
 def _marks(sentence: dict) -> str:
@@ -174,12 +179,18 @@ class ExtractiveAnswerer:
             off_period = self.period_of is not None and not period_agrees(
                 named, self.period_of(passage.doc_id))
             candidates += self._candidates(plan, passage, rank, asked, off_period)
+        # A company-wide row of a line item leaves out that item's segment rows.
+        whole = {d.row for d in candidates if d.row and not d.segment}
+        candidates = [d for d in candidates if not (d.segment and d.row in whole)]
         chosen = self._select(candidates, spread=asks_cause(plan))
         if not chosen:
             return AnswerDraft(text="", sentences=[], citations=[], answerer=self.name)
-        # The best sentence leads; the rest follow in source order (passage rank, then
-        # position on the page), so the answer reads in order.
-        lead, rest = chosen[0], chosen[1:]
+        # Retrieval ranks where the answer is; the answerer, which words: the best sentence
+        # of the best-ranked passage leads, the rest follow in source order (passage rank,
+        # then position on the page), so the answer reads in order.
+        top = min(d.rank for d in chosen)
+        lead = next(d for d in chosen if d.rank == top)  # chosen is best first
+        rest = [d for d in chosen if d is not lead]
         rest.sort(key=lambda d: (d.rank, d.citation.char_start))
         citations: list[Citation] = []
         sentences: list[dict] = []
@@ -234,10 +245,13 @@ class ExtractiveAnswerer:
                 score -= 0.15
             if off_period:  # a document of another period than the question names
                 score *= 0.5
+            segment = False
             if table is not None:
                 group_named = bool(table.group) and bool(
                     {stem(t) for t in tokens(table.group)} & asked)
-                if table.group and not group_named and labels[table.label.lower()] > 1:
+                # A label printed more than once in the passage: one row per segment.
+                segment = not group_named and labels[table.label.lower()] > 1
+                if segment:
                     # One of several segments' rows of the same line item, for a question
                     # naming none of them: the company-wide figure is wanted.
                     score -= 0.25
@@ -248,7 +262,8 @@ class ExtractiveAnswerer:
             columns = (table.columns or table_header(passage.text[:unit.start],
                                                      passage.context)) if table else None
             last = Drafted(
-                text=shown, score=score, rank=rank, causal=causal,
+                text=shown, score=score, rank=rank, causal=causal, segment=segment,
+                row=table.label.lower() if table else None,
                 citation=Citation(
                     number=0, doc_name=passage.doc_name, page=passage.page_start,
                     quote=raw, char_start=start, char_end=start + len(raw),

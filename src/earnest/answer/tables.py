@@ -48,7 +48,8 @@ def row_label(row: str) -> str:
 
 def _is_row(line: str) -> bool:
     words = line.split()
-    numbers = sum(1 for w in words if _NUMBER.fullmatch(w.strip(",;:")))
+    # an empty cell prints as a dash
+    numbers = sum(1 for w in words if _NUMBER.fullmatch(w.strip(",;:")) or w in ("-", "—", "–"))
     return numbers >= 2 and numbers * 3 >= len(words) - numbers
 
 
