@@ -144,3 +144,11 @@ def test_a_why_question_gathers_two_speakers_causes_read_by_syntax() -> None:
     assert states_cause("Revenue was impacted by more than $200 million.") is None
     assert states_cause("Revenue was impacted by weaker demand.") == "forward"
     assert states_cause("As a result, margins fell.") == "back"
+
+
+def test_page_furniture_is_no_group_heading() -> None:
+    from earnest.answer.tables import row_context
+
+    before = "Table of Contents\nYear Ended December 31,\n2022 2021\n(in millions)\n"
+    ctx = row_context(before, "Revenues 4,069 3,576")
+    assert ctx.group is None and ctx.unit == "(in millions)" and ctx.columns == "2022 2021"

@@ -16,6 +16,9 @@ _NUMBER = re.compile(r"\(?[$€£]?\d[\d,]*(?:\.\d+)?%?\)?")
 _LABEL_END = re.compile(r"\s*(?:\(\d{1,2}\)\s*)?[($€£]*\s*[-–—]?\d")
 _TOTAL = re.compile(r"^\s*(?:total|consolidated|company[- ]wide|worldwide|all segments)\b",
                     re.I)
+# Page furniture printed between a table and its headings: not a group name.
+_FURNITURE = re.compile(r"^(?:table of contents|index|contents|page \d+(?: of \d+)?|\d{1,3}|"
+                        r".*\bform 10-?[kq]\b.*|continued|\(continued\))$", re.I)
 _LOOK_BACK = 25  # lines above a row searched for its headings
 
 
@@ -80,6 +83,8 @@ def row_context(before: str, row: str, headings: str = "") -> RowContext:
     unit = columns = group = None
     passed_header = False
     for line in reversed(lines):
+        if _FURNITURE.match(line):
+            continue
         if unit is None and (m := _UNIT.search(line)):
             unit = m.group(0)
         if _is_row(line) and not _is_header(line):
