@@ -11,7 +11,7 @@ from earnest.models import Page
 from earnest.readers import read_document
 from earnest.service import Earnest
 from earnest.settings import Settings
-from earnest.understanding import understand
+from earnest.question_plan import plan_question
 
 from .pdfs import make_pdf
 
@@ -142,7 +142,7 @@ def test_sections_are_stored_on_chunks_whose_text_and_bounds_stay_the_same(
 
 
 def test_a_question_is_routed_by_the_titles_words() -> None:
-    risks = understand("What are the main risks ACME faces?")
+    risks = plan_question("What are the main risks ACME faces?")
     assert section_match(risks.terms, "Item 1A. Risk Factors") > \
         section_match(risks.terms, "Item 7A. Quantitative and Qualitative Disclosures About "
                                    "Market Risk") > 0
@@ -150,11 +150,11 @@ def test_a_question_is_routed_by_the_titles_words() -> None:
     assert section_match(risks.terms, "Q&A") == 0.0  # a call's section names no subject
     # A note is reached through the ASC topic its title names: "business combinations"
     # (ASC 805) finds a note titled "Acquisitions"; contingent liabilities find ASC 450's.
-    deals = understand("Did ACME complete any business combinations in 2023?")
+    deals = plan_question("Did ACME complete any business combinations in 2023?")
     assert section_match(deals.terms, "Note 3. Acquisitions and Divestitures") > 0.5
-    contingent = understand("Does ACME have material contingent liabilities?")
+    contingent = plan_question("Does ACME have material contingent liabilities?")
     assert section_match(contingent.terms, "Note 2. Commitments and Contingencies") > 0.5
-    assert section_match(understand("What was ACME's capital expenditure?").terms,
+    assert section_match(plan_question("What was ACME's capital expenditure?").terms,
                          "Note 2. Commitments and Contingencies") == 0.0
 
 

@@ -1,4 +1,4 @@
-from earnest.textspans import split_units
+from earnest.textspans import answer_units, split_units
 
 
 def texts(source: str) -> list[tuple[str, str]]:
@@ -32,3 +32,19 @@ def test_offsets_are_exact() -> None:
 def test_bullets_start_new_units() -> None:
     units = texts("Highlights:\n• Sales grew 4% in the quarter\n• Margin expanded 50 bps")
     assert any(t.startswith("• Margin") for _, t in units)
+
+
+def test_answer_units_set_headings_datelines_and_footnote_marks_apart() -> None:
+    source = ("Acme Reports Results\nNEW YORK, Jan. 5, 2023 /PRNewswire/ -- Acme Corp. "
+              "reported record sales.(2) Margins rose.1 Costs fell.\n"
+              "Capital Spending and Investments:\nInvestments in plants rose.")
+    units = [(u.kind, u.text(source)) for u in answer_units(source)]
+    assert units == [("heading", "Acme Reports Results"),
+                     ("dateline", "NEW YORK, Jan. 5, 2023 /PRNewswire/ --"),
+                     ("sentence", "Acme Corp. reported record sales."),
+                     ("sentence", "Margins rose."), ("sentence", "Costs fell."),
+                     ("heading", "Capital Spending and Investments:"),
+                     ("sentence", "Investments in plants rose.")]
+    # Chunking reads split_units, which is unchanged: the same text is one sentence there.
+    assert any("NEW YORK" in u.text(source) and "record sales" in u.text(source)
+               for u in split_units(source))

@@ -93,7 +93,10 @@ class Earnest(TrustOperations):
         self.answers = answers or (SqliteAnswerStore(path) if path else None)
         self.embedder = embedder or make_embedder(self.settings.embed)
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings.retrieve)
-        self.answerer: Answerer = ExtractiveAnswerer(self.settings.answer)
+        # The answerer reads each document's fiscal period off the matcher's metadata.
+        self.answerer: Answerer = ExtractiveAnswerer(
+            self.settings.answer,
+            period_of=lambda doc_id: self.retriever.matcher().periods.get(doc_id, (None, None)))
         self._llm_client = llm_client  # a ChatClient; made from settings.llm on first use
         self._generative: Answerer | None = None
         self._scopes: dict[tuple[str, ...], LibraryScope] = {}  # by collections seen

@@ -92,3 +92,86 @@ def _sentences(text: str, start: int, end: int) -> list[Span]:
     if cursor < end:
         out.append(Span(cursor, end, "sentence"))
     return [s for s in out if text[s.start:s.end].strip()]
+
+
+# --- Units a reader is quoted: split_units, with what PDF text glues onto a sentence set
+# apart. Chunking keeps split_units (chunk texts, and the vectors made from them, must not
+# change); only the answerers read these.
+
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+          r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+# "CUPERTINO, California — January 30, 2024 —", "NEW YORK, Jan. 5, 2023 /PRNewswire/ --":
+# a place in capitals, a date, and a dash or wire tag before the story starts.
+_DATELINE = re.compile(
+    r"\b[A-Z][A-Z.'\- ]{2,}(?:,\s*[A-Z][A-Za-z.]*(?:\s[A-Z][A-Za-z.]*){0,2})?\s*[,—–-]+\s*"
+    + _MONTH + r"\s\d{1,2},\s(?:19|20)\d\d\s*(?:/[^/\n]{2,40}/\s*)?(?:[—–]|--?)\s*")
+# A footnote marker after a sentence's end ("grew 5%.(1)", "results.¹", "results.1 The").
+_TRAILING_MARK = re.compile(r"(?<=[.!?])(?:\s?\(\d{1,2}\)|\s?\*+|[¹²³⁴⁵⁶⁷⁸⁹]+|\d{1,2}(?=\s|$))$")
+# The same marker inside a span, before the next sentence ("quarter.(1) Margins"); a digit
+# after a letter's full stop, never a decimal ("$4.2 Billion" has a digit before the point).
+_INNER_MARK = re.compile(r"(?<=[A-Za-z%)][.!?])(?:\(\d{1,2}\)|[¹²³⁴⁵⁶⁷⁸⁹]+|\d{1,2})\s+(?=[A-Z])")
+_LEADING_MARK = re.compile(r"^(?:\(\d{1,2}\)|\*+|[¹²³⁴⁵⁶⁷⁸⁹]+)\s*(?=[A-Z])")
+_SMALL_WORDS = frozenset("a an and as at by for from in of on or the to with vs & - —".split())
+
+
+def _title_line(line: str) -> bool:
+    """A heading printed on its own line: short, unpunctuated (or ending in a colon), its
+    words capitalised ("Capital Spending/Net Property, Plant and Equipment:")."""
+    line = line.strip()
+    words = [w for w in re.findall(r"[A-Za-z][\w'&/-]*", line) if w.lower() not in _SMALL_WORDS]
+    if not words or len(line.split()) > 12 or line.endswith((".", ",", ";", "?", "!")):
+        return False
+    return sum(w[0].isupper() for w in words) >= max(2, len(words))
+
+
+def _refine(text: str, span: Span) -> list[Span]:
+    """A sentence span cut where a heading line, a dateline or a footnote marker sits."""
+    start, end = span.start, span.end
+    out: list[Span] = []
+    # A leading heading line: the next line starts a sentence with a capital.
+    while True:
+        nl = text.find("\n", start, end)
+        if nl < 0:
+            break
+        line = text[start:nl]
+        rest = text[nl + 1:end].lstrip()
+        if _title_line(line) and rest[:1].isupper():
+            out.append(Span(start, start + len(line.rstrip()), "heading"))
+            start = nl + 1 + (len(text[nl + 1:end]) - len(rest))
+        else:
+            break
+    m = _DATELINE.search(text, start, end)
+    if m:
+        if m.start() > start and text[start:m.start()].strip():
+            head = text[start:m.start()].rstrip(" \n—–-")
+            out.append(Span(start, start + len(head), "heading"))
+        out.append(Span(m.start(), m.start() + len(m.group().rstrip()), "dateline"))
+        start = m.end()
+    piece = text[start:end]
+    lead = _LEADING_MARK.match(piece)
+    if lead:
+        start += lead.end()
+    piece = text[start:end]
+    trail = _TRAILING_MARK.search(piece)
+    if trail and trail.start() > 0:
+        end = start + trail.start()
+    if text[start:end].strip():
+        out.append(Span(start, end, "sentence"))
+    return out
+
+
+def answer_units(text: str) -> list[Span]:
+    """The units of ``text`` for quoting: as ``split_units``, with headings and datelines
+    glued to a sentence split off (kind ``heading`` / ``dateline``) and footnote markers
+    trimmed from a sentence's ends. Offsets stay exact."""
+    out: list[Span] = []
+    for unit in split_units(text):
+        if unit.kind != "sentence":
+            out.append(unit)
+            continue
+        cursor = unit.start
+        for m in _INNER_MARK.finditer(text, unit.start, unit.end):
+            out.extend(_refine(text, Span(cursor, m.start(), "sentence")))
+            cursor = m.end()
+        out.extend(_refine(text, Span(cursor, unit.end, "sentence")))
+    return out

@@ -4,20 +4,41 @@ each, grouped by source so the answer reads in order."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
+from typing import Callable
 
 from earnest.answer.base import AnswerDraft, AnswerStream, AskEvent
+from earnest.answer.tables import row_context, row_label
 from earnest.lexicon import stem, tokens
 from earnest.models import Citation, Passage
 from earnest.question_plan import QuestionPlan
 from earnest.settings import AnswerSettings
-from earnest.textspans import split_units
+from earnest.textspans import answer_units
 from earnest.understanding import coverage
 
 _NUMBERISH = re.compile(r"\d")
-_CAUSAL = re.compile(r"\b(driven by|due to|because|as a result|reflect(?:s|ed|ing)?|offset by|"
-                     r"attributable to|primarily (?:by|from)|caused by|resulting from|"
-                     r"the decline|the increase|the decrease)\b", re.IGNORECASE)
+# How English states a cause: connectives and verbs of causing (general usage, not any one
+# question's wording). "offset by" names what worked the other way: a cause too.
+_CAUSAL = re.compile(
+    r"\b(?:(?:driven|caused|led|helped|hurt|impacted|affected|offset|fu(?:el|ell)ed|"
+    r"pressured|weighed down|supported|boosted) by|due (?:to|primarily to|mainly to|largely to)|"
+    r"because(?: of)?|as a result of|(?:the )?result(?:ed|ing)? (?:of|from)|"
+    r"reflect(?:s|ed|ing)?|attributable to|thanks to|owing to|on the back of|"
+    r"primarily (?:from|by|on|as|due)|mainly (?:from|by|due)|largely (?:from|by|due)|"
+    r"stem(?:s|med|ming)? from|contribut(?:ed|ing|ion|ions|or|ors) (?:to|from)|"
+    r"benefit(?:s|ed|ted|ing)? from|headwinds?|tailwinds?|driver(?:s)? (?:of|was|were|is|are)|"
+    r"drove|drives|driving|the (?:main |primary |key )?reasons?|which led to)\b",
+    re.IGNORECASE)
+# A sentence stating the effect of the one before it: that one holds the cause
+# ("As a result, ...", "This caused the company to ...").
+_CONSEQUENCE = re.compile(
+    r"^\W*(?:as a result\b|consequently\b|therefore\b|thus\b|hence\b|accordingly\b|"
+    r"(?:this|that|these|which|it)\s+(?:(?:has|have|was|is)\s+)?(?:caused|led to|drove|"
+    r"resulted in|contributed to|meant)\b)", re.IGNORECASE)
+# "impacted by more than $1.5 billion": a "by" that measures, not one that names a cause.
+_AMOUNT_AFTER = re.compile(r"\s*(?:(?:more|less) than|approximately|about|roughly|nearly|"
+                           r"almost|over|under|around|some)?\s*[$€£]?\d", re.IGNORECASE)
 
 
 # Words that only label a column or a period: a line made of them and figures states nothing
@@ -26,7 +47,8 @@ _LABEL_WORDS = frozenset("""
 january february march april may june july august september october november december jan feb
 mar apr jun jul aug sep sept oct nov dec q1 q2 q3 q4 fy fiscal year years quarter quarters
 month months week weeks ended ending end as of at in the and for thousands millions billions
-dollars except per share amounts unaudited audited restated three six nine twelve
+dollars except per share amounts unaudited audited restated three six nine twelve change
+changes increase decrease variance percent
 """.split())
 
 
@@ -35,7 +57,9 @@ def states_nothing(text: str) -> bool:
     claim ("The fiscal year ended January 28, 2023." is a claim)."""
     if re.search(r"[.!?]\s*$", text) and re.search(r"[a-z]", text):
         return False
-    words = [w for w in tokens(text) if not w.replace(".", "").replace(",", "").isdigit()]
+    # A caption in brackets ("(Percent of net sales)", "(in millions)") labels the columns.
+    bare = re.sub(r"\([^()\d]*\)", " ", text)
+    words = [w for w in tokens(bare) if not w.replace(".", "").replace(",", "").isdigit()]
     return all(w in _LABEL_WORDS for w in words)
 
 
@@ -61,10 +85,13 @@ def table_header(before: str, headings: str) -> str | None:
 
 @dataclass(slots=True)
 class Drafted:
-    text: str  # the sentence as shown (white space folded)
+    text: str  # the sentence as shown (white space folded; a table row with its headings)
     citation: Citation
     score: float
     rank: int  # passage rank, for ordering
+    causal: bool = False
+    row: str | None = None  # a table row's label, lower case
+    segment: bool = False  # one segment's row of a line item the question asks company-wide
 
 
 def _marks(sentence: dict) -> str:
@@ -75,11 +102,65 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+# A question asking for a cause without "why" ("What drove ...?", "What is behind ...?").
+_ASKS_CAUSE = re.compile(r"\b(?:what|which \w+)\s+(?:has\s+|have\s+)?(?:drove|drives|driven|"
+                         r"caused|causes|led to|explains?|contributed to|(?:is|are|was|were) "
+                         r"behind)\b", re.IGNORECASE)
+
+
+def asks_cause(plan: QuestionPlan) -> bool:
+    return plan.wants_cause or bool(_ASKS_CAUSE.search(plan.question))
+
+
+def states_cause(text: str) -> str | None:
+    """"forward" when ``text`` names a cause ("... driven by lower volumes"), "back" when it
+    states the effect of the sentence before it ("As a result, ..."), else None."""
+    if _CONSEQUENCE.search(text):
+        return "back"
+    for m in _CAUSAL.finditer(text):
+        if m.group(0).lower().endswith(" by") and _AMOUNT_AFTER.match(text, m.end()):
+            continue
+        return "forward"
+    return None
+
+
+def _previous(year: int, quarter: int | None) -> tuple[int, int | None]:
+    if quarter is None:
+        return year - 1, 4
+    return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+
+
+def period_agrees(named: list[tuple[int, int | None]],
+                  period: tuple[int | None, int | None]) -> bool:
+    """Whether a document of fiscal ``period`` (year, quarter; quarter None for a year) can
+    answer for the ``named`` periods: a document of that period; a year's annual report for
+    the year before too (its comparative column); and the document of the period just
+    before, whose outlook speaks of the named one (a Q3 call guides Q4). Not a quarter's
+    document for another quarter."""
+    year, quarter = period
+    if not named or year is None:
+        return True
+    for want_year, want_quarter in named:
+        if want_quarter is None:
+            if year == want_year or (year == want_year + 1 and quarter in (None, 4)):
+                return True
+        elif year == want_year and quarter in (want_quarter, None):
+            return True
+        before_year, before_quarter = _previous(want_year, want_quarter)
+        if year == before_year and quarter in (before_quarter, None):
+            return True
+    return False
+
+
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, settings: AnswerSettings) -> None:
+    def __init__(self, settings: AnswerSettings,
+                 period_of: Callable[[int], tuple[int | None, int | None]] | None = None
+                 ) -> None:
         self.settings = settings
+        # doc id -> (fiscal year, quarter), from the library's document metadata
+        self.period_of = period_of
 
     def stream(self, question: str, plan: QuestionPlan, passages: list[Passage]) -> AnswerStream:
         """Yield each chosen sentence as it is placed; return the whole draft."""
@@ -91,53 +172,105 @@ class ExtractiveAnswerer:
 
     def answer(self, plan: QuestionPlan, passages: list[Passage]) -> AnswerDraft:
         """Quoted sentences with their citation numbers, and the citations."""
+        named = list(plan.periods)
+        asked = {stem(t) for t in tokens(plan.question)}
         candidates: list[Drafted] = []
         for rank, passage in enumerate(passages):
-            previous = 0.0
-            for unit in split_units(passage.text):
-                raw = unit.text(passage.text)
-                words = raw.split()
-                if len(words) < 3 or unit.kind == "heading" or states_nothing(raw):
-                    continue
-                cov = coverage(plan, raw)
-                causal = plan.wants_cause and bool(_CAUSAL.search(raw))
-                if causal:
-                    # "The decline was driven by ..." answers the sentence before it.
-                    cov = max(cov, 0.8 * previous)
-                previous = cov
-                if cov == 0:
-                    continue
-                score = cov + 0.5 * passage.score
-                if plan.wants_figure and _NUMBERISH.search(raw):
-                    score += 0.1
-                if causal:
-                    score += 0.3
-                score += 0.3 * plan.speaker_match(passage.role, passage.speaker)
-                if len(words) > 80:  # a run-on block (e.g. a table flattened to one line)
-                    score -= 0.15
-                start = passage.char_start + unit.start
-                columns = (table_header(passage.text[:unit.start], passage.context)
-                           if unit.kind == "row" else None)
-                candidates.append(Drafted(
-                    text=_fold(raw), score=score, rank=rank,
-                    citation=Citation(
-                        number=0, doc_name=passage.doc_name, page=passage.page_start,
-                        quote=raw, char_start=start, char_end=start + len(raw),
-                        chunk_id=passage.chunk_id, speaker=passage.speaker,
-                        section=passage.section, role=passage.role, columns=columns)))
-        chosen = self._select(candidates, spread=plan.wants_cause)
-        # Read in source order: by passage rank, then position on the page.
-        chosen.sort(key=lambda d: (d.rank, d.citation.char_start))
+            off_period = self.period_of is not None and not period_agrees(
+                named, self.period_of(passage.doc_id))
+            candidates += self._candidates(plan, passage, rank, asked, off_period)
+        # A company-wide row of a line item leaves out that item's segment rows.
+        whole = {d.row for d in candidates if d.row and not d.segment}
+        candidates = [d for d in candidates if not (d.segment and d.row in whole)]
+        chosen = self._select(candidates, spread=asks_cause(plan))
+        if not chosen:
+            return AnswerDraft(text="", sentences=[], citations=[], answerer=self.name)
+        # Retrieval ranks where the answer is; the answerer, which words: the best sentence
+        # of the best-ranked passage leads, the rest follow in source order (passage rank,
+        # then position on the page), so the answer reads in order.
+        top = min(d.rank for d in chosen)
+        lead = next(d for d in chosen if d.rank == top)  # chosen is best first
+        rest = [d for d in chosen if d is not lead]
+        rest.sort(key=lambda d: (d.rank, d.citation.char_start))
         citations: list[Citation] = []
         sentences: list[dict] = []
         parts: list[str] = []
-        for number, draft in enumerate(chosen, start=1):
+        for number, draft in enumerate([lead, *rest], start=1):
             draft.citation.number = number
             citations.append(draft.citation)
             sentences.append({"text": draft.text, "citations": [number]})
             parts.append(f"{draft.text} [{number}]")
         return AnswerDraft(text=" ".join(parts), sentences=sentences, citations=citations,
                            answerer=self.name)
+
+    def _candidates(self, plan: QuestionPlan, passage: Passage, rank: int, asked: set[str],
+                    off_period: bool) -> list[Drafted]:
+        out: list[Drafted] = []
+        units = answer_units(passage.text)
+        labels = Counter(row_label(u.text(passage.text)).lower()
+                         for u in units if u.kind == "row")
+        why = asks_cause(plan)
+        previous = 0.0
+        last: Drafted | None = None  # the previous sentence's candidate, if it is one
+        for unit in units:
+            raw = unit.text(passage.text)
+            words = raw.split()
+            if unit.kind not in ("sentence", "row") or len(words) < 3 or states_nothing(raw):
+                previous = 0.0 if unit.kind != "sentence" else previous
+                last = None
+                continue
+            table = row_context(passage.text[:unit.start], raw, passage.context) \
+                if unit.kind == "row" else None
+            shown = _fold(raw)
+            cov = coverage(plan, f"{table.group} {raw}" if table and table.group else raw)
+            cause = states_cause(raw) if why else None
+            causal = cause is not None
+            if causal:
+                # "The decline was driven by ..." answers the sentence before it.
+                cov = max(cov, 0.8 * previous)
+            if cause == "back" and last is not None and not last.causal:
+                last.score += 0.3  # the sentence before holds the cause
+                last.causal = True
+            previous = cov
+            if cov == 0:
+                last = None
+                continue
+            score = cov + 0.5 * passage.score
+            if plan.wants_figure and _NUMBERISH.search(raw):
+                score += 0.1
+            if causal:
+                score += 0.3
+            score += 0.3 * plan.speaker_match(passage.role, passage.speaker)
+            if len(words) > 80:  # a run-on block (e.g. a table flattened to one line)
+                score -= 0.15
+            if off_period:  # a document of another period than the question names
+                score *= 0.5
+            segment = False
+            if table is not None:
+                group_named = bool(table.group) and bool(
+                    {stem(t) for t in tokens(table.group)} & asked)
+                # A label printed more than once in the passage: one row per segment.
+                segment = not group_named and labels[table.label.lower()] > 1
+                if segment:
+                    # One of several segments' rows of the same line item, for a question
+                    # naming none of them: the company-wide figure is wanted.
+                    score -= 0.25
+                elif table.is_total and not group_named:
+                    score += 0.1
+                shown = _shown_row(shown, table)
+            start = passage.char_start + unit.start
+            columns = (table.columns or table_header(passage.text[:unit.start],
+                                                     passage.context)) if table else None
+            last = Drafted(
+                text=shown, score=score, rank=rank, causal=causal, segment=segment,
+                row=table.label.lower() if table else None,
+                citation=Citation(
+                    number=0, doc_name=passage.doc_name, page=passage.page_start,
+                    quote=raw, char_start=start, char_end=start + len(raw),
+                    chunk_id=passage.chunk_id, speaker=passage.speaker,
+                    section=passage.section, role=passage.role, columns=columns))
+            out.append(last)
+        return out
 
     def _select(self, candidates: list[Drafted], spread: bool = False) -> list[Drafted]:
         """The best sentences, down to 0.6 of the best score. With ``spread`` (a question
@@ -166,3 +299,13 @@ class ExtractiveAnswerer:
             seen.add(key)
             chosen.append(draft)
         return chosen
+
+
+def _shown_row(row: str, table) -> str:
+    """A table row as a reader needs it: "Latin America (LATAM): Paid memberships at end of
+    period 41,699 39,961 37,537 (in thousands; columns 2022 2021 2020)"."""
+    text = f"{table.group}: {row}" if table.group else row
+    extra = [table.unit.strip("()")] if table.unit else []
+    if table.columns:
+        extra.append(f"columns {table.columns}")
+    return f"{text} ({'; '.join(extra)})" if extra else text
