@@ -13,6 +13,7 @@ from earnest.lexicon import (
     SYNONYMS,
     content_terms,
     stem,
+    stemmed_words,
     tokens,
 )
 
@@ -203,7 +204,7 @@ def coverage(plan: QueryPlan, text: str) -> float:
     equipment") is."""
     if not plan.terms:
         return 0.0
-    present = {stem(t) for t in tokens(text)}
+    present = stemmed_words(text)
     satisfied: set[str] = set()
     if plan.values and plan.values & values_in(text):
         # "$1.2 billion" in the question is "1,200 million" in the filing.
