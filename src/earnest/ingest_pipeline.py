@@ -117,4 +117,4 @@ def embed_rows(store: Store, embedder: Embedder, rows: Sequence[tuple[int, str]]
     return stats
 
 
-__all__ = ["EMBED_WINDOW", "EmbedStats", "embed_pending", "embed_rows", "ingest_paths"]
+__all__ = ["EMBED_STEP", "EMBED_WINDOW", "EmbedStats", "embed_pending", "embed_rows", "ingest_paths"]
