@@ -9,11 +9,12 @@ import threading
 import time
 from typing import Any
 
-from earnest.ingest_pipeline import EMBED_STEP, EmbedStats, embed_rows
+from earnest.ingest_pipeline import EmbedStats, embed_rows
 from earnest.service import Earnest
 from earnest.store.pg_jobs import Claim, FileLocks, PgJobQueue, worker_name
 
 log = logging.getLogger("earnest.worker")
+WORKER_STEP = 64  # chunks per model call: the job's progress (and a takeover's loss) unit
 
 
 class _Lease(threading.Thread):
@@ -169,9 +170,9 @@ class Worker:
         # Sorted by length (one document's chunks): a model batch pads little. A text the
         # library already embedded is copied (embed_rows).
         rows = sorted(self.queue.pending_chunks(doc_name, 1_000_000), key=lambda r: len(r[1]))
-        for start in range(0, len(rows), EMBED_STEP):
+        for start in range(0, len(rows), WORKER_STEP):
             embed_rows(self.service.store, self.service.embedder,
-                       rows[start:start + EMBED_STEP], stats)
+                       rows[start:start + WORKER_STEP], stats)
             lease.progress["embedded"] = stats.embedded
         if self.metrics is not None:
             self.metrics.embedded.inc(stats.embedded)
