@@ -56,7 +56,8 @@ def ingest_paths(service: Earnest, paths: Iterable[str | Path], *,
         report.files.append(result)
         progress.file_done(result)
     report.keyword_seconds = time.perf_counter() - started
-    progress.keyword_done(report.keyword_seconds)
+    # A progress written before the two phases may lack the hook.
+    getattr(progress, "keyword_done", lambda seconds: None)(report.keyword_seconds)
     if embed:  # also what an earlier, interrupted run left
         stats = embed_pending(service.store, service.embedder, progress)
         report.embedded, report.reused = stats.embedded, stats.reused
