@@ -7,6 +7,7 @@ import pytest
 
 from earnest.models import Chunk, Page
 from earnest.store import Filters, NewDocument
+from earnest.store.base import text_hash
 
 
 def new_doc(name: str, texts: list[str], content_hash: str | None = None,
@@ -91,6 +92,20 @@ class StoreContract:
         assert store.vectors([]) == {}
         store.set_vectors([pending[2][0]], unit(1, 1)[None, :])
         assert store.get_document("A").status == "ready"
+
+    def test_vectors_by_text_hash_finds_embedded_texts_only(self, store) -> None:
+        store.add_document(new_doc("A", ["Total revenue 2023", "Risk factors apply"]))
+        store.add_document(new_doc("B", ["Total revenue 2023", "Only in B"]))
+        a_rows = [r for r in store.chunks_without_vectors(10)][:2]
+        store.set_vectors([a_rows[0][0]], unit(1, 0)[None, :])
+        shared, pending, absent = (text_hash("Total revenue 2023"),
+                                   text_hash("Risk factors apply"), text_hash("nowhere"))
+        found = store.vectors_by_text_hash([shared, pending, absent, shared])
+        assert set(found) == {shared}  # "Risk factors apply" is stored but not embedded
+        assert float(found[shared] @ unit(1, 0)) == pytest.approx(1.0, abs=1e-2)
+        assert store.vectors_by_text_hash([]) == {}
+        store.remove_document("A")  # B's copy of the text has no vector of its own
+        assert store.vectors_by_text_hash([shared]) == {}
 
     def test_passages_keep_order_and_provenance(self, store) -> None:
         store.add_document(new_doc("A", ["first page", "second page"]))

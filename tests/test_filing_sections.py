@@ -8,10 +8,10 @@ from pathlib import Path
 from earnest.chunking import chunk_document, estimate_tokens
 from earnest.filing_sections import find_headings, section_match
 from earnest.models import Page
+from earnest.question_plan import plan_question
 from earnest.readers import read_document
 from earnest.service import Earnest
 from earnest.settings import Settings
-from earnest.question_plan import plan_question
 
 from .pdfs import make_pdf
 

@@ -20,6 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from earnest.cli_progress import PhaseLines
 from earnest.errors import EarnestError, InputError
 from earnest.models import Answer, SearchResult
 from earnest.service import Earnest, FileResult
@@ -167,6 +168,10 @@ class _Bars:
             f"[{style}]{result.status:>9}[/] {escape(_shown(result.path))}: {escape(detail)}",
             highlight=False)
 
+    def keyword_done(self, seconds: float) -> None:
+        self.progress.console.print(f"keyword-searchable: {self.chunks_done} passages in "
+                                    f"{seconds:.1f}s; embedding follows", highlight=False)
+
     def embedding(self, done: int, total: int) -> None:
         self.progress.update(self.embed, completed=done, total=max(total, done))
 
@@ -184,7 +189,8 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files and folders."
     def body() -> None:
         with _open(library, config) as lib:
             if as_json or not sys.stderr.isatty():
-                report = lib.ingest(paths, embed=not no_embed, collection=collection)
+                report = lib.ingest(paths, embed=not no_embed, collection=collection,
+                                    progress=None if as_json else PhaseLines(err))
             else:
                 with Progress(TextColumn("{task.description}"), BarColumn(),
                               MofNCompleteColumn(), TimeElapsedColumn(), console=err) as bar:
@@ -203,7 +209,9 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files and folders."
                                   highlight=False, markup=False)
                 out.print(f"{report.count('ingested')} ingested, {report.count('unchanged')} "
                           f"unchanged, {report.count('failed')} failed; {report.embedded} "
-                          f"passages embedded in {report.seconds:.1f}s", highlight=False)
+                          f"passages embedded ({report.reused} of them copies of a text "
+                          f"already embedded) in {report.seconds:.1f}s (keyword-searchable "
+                          f"after {report.keyword_seconds:.1f}s)", highlight=False)
             if report.count("failed"):
                 raise typer.Exit(1)
     _run(as_json, body)

@@ -32,13 +32,18 @@ class IngestReport:
     files: list[FileResult] = field(default_factory=list)
     embedded: int = 0
     seconds: float = 0.0
+    keyword_seconds: float = 0.0  # until every file was keyword-searchable
+    embed_seconds: float = 0.0
+    reused: int = 0  # of ``embedded``: vectors copied from a text already embedded
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
 
     def to_dict(self) -> dict[str, Any]:
         return {"files": [f.to_dict() for f in self.files], "embedded": self.embedded,
-                "seconds": round(self.seconds, 2),
+                "reused": self.reused, "seconds": round(self.seconds, 2),
+                "phases": {"keyword_seconds": round(self.keyword_seconds, 2),
+                           "embed_seconds": round(self.embed_seconds, 2)},
                 "summary": {s: self.count(s) for s in ("ingested", "unchanged", "failed")}}
 
 
@@ -47,12 +52,16 @@ class IngestProgress(Protocol):
 
     def file_started(self, path: Path, index: int, total: int) -> None: ...
     def file_done(self, result: FileResult) -> None: ...
+    def keyword_done(self, seconds: float) -> None:
+        """Every file of the batch is keyword-searchable; embedding follows."""
+        ...
     def embedding(self, done: int, total: int) -> None: ...
 
 
 class _Silent:
     def file_started(self, path: Path, index: int, total: int) -> None: ...
     def file_done(self, result: FileResult) -> None: ...
+    def keyword_done(self, seconds: float) -> None: ...
     def embedding(self, done: int, total: int) -> None: ...
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 STOPWORDS = frozenset("""
 a about above after again against all am an and any are as at be because been before being
@@ -25,6 +26,9 @@ def tokens(text: str) -> list[str]:
             for t in _TOKEN.findall(text.lower().replace("’", "'"))]
 
 
+# Pure and called for every word of every candidate passage at each query: memoised (the
+# query profile in docs/performance.md).
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light suffix stripper: enough to match revenue/revenues, margin/margins, grew/growth
     is left alone on purpose (the embedding handles meaning)."""
@@ -33,6 +37,13 @@ def stem(word: str) -> str:
             word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
             break
     return _ADJECTIVE_BASES.get(word, word)
+
+
+@lru_cache(maxsize=4096)
+def stemmed_words(text: str) -> frozenset[str]:
+    """The stems of a text's words; a passage's are reused by the reranker, the relevance
+    check and the answerer of one query, and by the next queries that retrieve it."""
+    return frozenset(stem(t) for t in tokens(text))
 
 
 # Adjectives filings use for what a question names by the noun ("Regional Operations" for

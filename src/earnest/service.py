@@ -8,7 +8,7 @@ import stat
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from earnest import __version__ as _version
 from earnest.answer import AnswerDraft, Answerer, AskEvent, ExtractiveAnswerer
@@ -25,6 +25,7 @@ from earnest.errors import (
 
 # Re-exported: the adapters and the package import these from the service.
 from earnest.filing_sections import document_sections, find_headings, label_chunks, relabel
+from earnest.ingest_pipeline import EmbedStats, embed_pending, ingest_paths
 from earnest.inputs import (  # noqa: E402,F401
     MAX_NAME_CHARS,
     FileResult,
@@ -172,22 +173,10 @@ class Earnest(TrustOperations):
                embed: bool = True, collection: str = "default",
                principal: Principal = LOCAL) -> IngestReport:
         """Ingest files and folders. Each document is committed whole or not at all; a bad
-        file is reported and the rest go on. Vectors follow the keyword index."""
-        progress = progress or _Silent()
-        report = IngestReport()
-        started = time.perf_counter()
-        files = collect_files(paths)
-        for index, path in enumerate(files):
-            progress.file_started(path, index, len(files))
-            result = self.ingest_file(path, collection=collection, principal=principal)
-            report.files.append(result)
-            progress.file_done(result)
-            if embed and result.status == "ingested":
-                report.embedded += self.embed_pending(progress)
-        if embed:
-            report.embedded += self.embed_pending(progress)  # anything an earlier run left
-        report.seconds = time.perf_counter() - started
-        return report
+        file is reported and the rest go on. Every file is keyword-searchable before any is
+        embedded (earnest.ingest_pipeline)."""
+        return ingest_paths(self, paths, progress=progress, embed=embed,
+                            collection=collection, principal=principal)
 
     def ingest_file(self, path: Path, *, name: str | None = None, collection: str = "default",
                     principal: Principal = LOCAL) -> FileResult:
@@ -296,21 +285,15 @@ class Earnest(TrustOperations):
                           doc_name=info.doc_name, pages=info.page_count, chunks=info.chunk_count,
                           note=parsed.note, seconds=round(time.perf_counter() - t0, 3))
 
-    def embed_pending(self, progress: IngestProgress | None = None, batch: int = 256) -> int:
+    def embed_pending(self, progress: IngestProgress | None = None) -> int:
         """Embed every chunk that has no vector yet; safe to interrupt and resume."""
-        progress = progress or _Silent()
-        total_pending = self.store.stats()
-        total = total_pending["chunks"] - total_pending["embedded"]
-        done = 0
-        while True:
-            rows = self.store.chunks_without_vectors(batch)
-            if not rows:
-                break
-            vectors = self.embedder.embed_batch([text for _, text in rows])
-            self.store.set_vectors([i for i, _ in rows], vectors)
-            done += len(rows)
-            progress.embedding(done, total)
-        return done
+        return self.embed(progress).embedded
+
+    def embed(self, progress: IngestProgress | None = None, *,
+              stop: Callable[[], bool] | None = None) -> EmbedStats:
+        """``embed_pending`` with its figures (texts the model embedded, vectors reused);
+        ``stop()`` is asked between steps whether to pause (new files wait to be parsed)."""
+        return embed_pending(self.store, self.embedder, progress, stop=stop)
 
     # -- query -------------------------------------------------------------------------------
     def search(self, query: str, *, k: int | None = None, filters: Filters | None = None,

@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING
 
 from earnest.figures import values_in
-from earnest.lexicon import SYNONYMS, stem, tokens
+from earnest.lexicon import SYNONYMS, stem, stemmed_words
 
 if TYPE_CHECKING:
     from earnest.question_plan import QuestionPlan
@@ -139,7 +139,7 @@ def coverage(plan: QuestionPlan, text: str) -> float:
     equipment") is."""
     if not plan.terms:
         return 0.0
-    present = {stem(t) for t in tokens(text)}
+    present = stemmed_words(text)
     satisfied: set[str] = set()
     if plan.values and plan.values & values_in(text):
         # "$1.2 billion" in the question is "1,200 million" in the filing.

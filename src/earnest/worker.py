@@ -9,10 +9,12 @@ import threading
 import time
 from typing import Any
 
+from earnest.ingest_pipeline import EmbedStats, embed_rows
 from earnest.service import Earnest
 from earnest.store.pg_jobs import Claim, FileLocks, PgJobQueue, worker_name
 
 log = logging.getLogger("earnest.worker")
+WORKER_STEP = 64  # chunks per model call: the job's progress (and a takeover's loss) unit
 
 
 class _Lease(threading.Thread):
@@ -164,14 +166,16 @@ class Worker:
     def _embed(self, lease: _Lease, doc_name: str) -> None:
         """Only this document's passages (not the library's), so two workers never embed
         the same ones; a file taken over finishes what its dead worker left."""
-        embedder, done = self.service.embedder, 0
-        while rows := self.queue.pending_chunks(doc_name, 64):
-            self.service.store.set_vectors([i for i, _ in rows],
-                                           embedder.embed_batch([t for _, t in rows]))
-            done += len(rows)
-            lease.progress["embedded"] = done
+        stats = EmbedStats()
+        # Sorted by length (one document's chunks): a model batch pads little. A text the
+        # library already embedded is copied (embed_rows).
+        rows = sorted(self.queue.pending_chunks(doc_name, 1_000_000), key=lambda r: len(r[1]))
+        for start in range(0, len(rows), WORKER_STEP):
+            embed_rows(self.service.store, self.service.embedder,
+                       rows[start:start + WORKER_STEP], stats)
+            lease.progress["embedded"] = stats.embedded
         if self.metrics is not None:
-            self.metrics.embedded.inc(done)
+            self.metrics.embedded.inc(stats.embedded)
 
 
 def wait_idle(queue: PgJobQueue, timeout: float = 120.0) -> bool:

@@ -1,5 +1,5 @@
-"""Upload jobs: files are accepted at once, ingested one at a time by a worker thread, and
-polled by job id. A document becomes visible only when its transaction commits (the store's
+"""Upload jobs: files are accepted at once, parsed and keyword-indexed one at a time by a
+worker thread, embedded when no file waits (earnest.ingest_pipeline), and polled by job id. A document becomes visible only when its transaction commits (the store's
 rule), so a poll never sees half a document."""
 
 from __future__ import annotations
@@ -81,6 +81,8 @@ class IngestJobs:
         self._queue: queue.Queue = queue.Queue()
         self._seq = itertools.count(1)
         self._worker: threading.Thread | None = None
+        # Files keyword-indexed whose passages are not all embedded yet (the worker's own).
+        self._embedding: list[tuple[Job, JobFile]] = []
         self.start()
 
     def start(self) -> None:
@@ -173,6 +175,10 @@ class IngestJobs:
                 if item is _STOP:
                     return
                 self._ingest(*item)
+                if self._queue.empty():
+                    # Every queued file is keyword-searchable: now embed, pausing as soon as
+                    # another file arrives (it is parsed first, then embedding goes on).
+                    self._embed_parsed()
             finally:
                 self._queue.task_done()
 
@@ -200,9 +206,9 @@ class IngestJobs:
             else:
                 self.metrics.ingest_pages.inc(result.pages)
                 self.metrics.ingest_chunks.inc(result.chunks)
-                job_file.status = "embedding"
-                self._embed(job_file)
-                job_file.status = "done"
+                job_file.status = "embedding"  # keyword-searchable now
+                self._embedding.append((job, job_file))
+                return
         except Exception as exc:  # noqa: BLE001 - one file's failure is that file's result
             job_file.status = "failed"
             job_file.error_code = getattr(exc, "code", "internal_error")
@@ -211,17 +217,34 @@ class IngestJobs:
         self.metrics.ingest_files.labels(job_file.status).inc()
         self._maybe_finish(job)
 
-    def _embed(self, job_file: JobFile) -> None:
+    def _embed_parsed(self) -> None:
+        """Embed the library's pending chunks (those of the files parsed, and any an earlier
+        run left) until done or a file or a stop is queued; files whose passages all have
+        vectors are done."""
+        jobs = self
+
         class Progress:
             def file_started(self, *a: Any) -> None: ...
             def file_done(self, *a: Any) -> None: ...
+            def keyword_done(self, *a: Any) -> None: ...
 
             def embedding(self, done: int, total: int) -> None:
-                job_file.embedded = min(done, job_file.chunks)
+                jobs._refresh_embedding()
 
-        done = self.service.embed_pending(Progress(), batch=64)
-        job_file.embedded = job_file.chunks
-        self.metrics.embedded.inc(done)
+        stats = self.service.embed(Progress(), stop=lambda: not self._queue.empty())
+        self.metrics.embedded.inc(stats.embedded)
+        self._refresh_embedding()
+
+    def _refresh_embedding(self) -> None:
+        for job, job_file in list(self._embedding):
+            info = self.service.store.get_document(job_file.doc_name or "")
+            job_file.embedded = min(info.embedded_count, job_file.chunks) if info else 0
+            # A document replaced or removed meanwhile is no longer this file's to embed.
+            if info is None or info.embedded_count >= info.chunk_count:
+                job_file.status, job_file.embedded = "done", job_file.chunks
+                self._embedding.remove((job, job_file))
+                self.metrics.ingest_files.labels("done").inc()
+                self._maybe_finish(job)
 
     @staticmethod
     def _maybe_finish(job: Job) -> None:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Sequence
 
 import numpy as np
 
 from earnest.models import Chunk, DocumentInfo, Page, Passage
+
+
+def text_hash(text: str) -> str:
+    """The key under which a chunk's text is embedded once per library (SHA-256, hex of its
+    UTF-8): PostgreSQL computes the same with sha256(convert_to(text, 'UTF8'))."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(slots=True)
@@ -110,6 +117,11 @@ class Store(Protocol):
 
     def chunks_without_vectors(self, limit: int) -> list[tuple[int, str]]: ...
     def set_vectors(self, chunk_ids: Sequence[int], vectors: np.ndarray) -> None: ...
+
+    def vectors_by_text_hash(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        """A vector already stored for each ``text_hash`` that has one (others left out):
+        the same text is embedded once per library."""
+        ...
 
     def keyword_search(self, query: str, filters: Filters, limit: int) -> list[tuple[int, float]]:
         """(chunk id, score) best first; ``query`` is a list of terms joined by spaces."""

@@ -158,6 +158,13 @@ MIGRATIONS: list[str] = [
     create index job_files_open on job_files (seq)
         where status in ('queued', 'ingesting', 'embedding');
     """,
+    # 5: the hash of each chunk's text (store.base.text_hash), so a text already embedded in
+    # the library is never embedded again: its vector is copied (SQLite's migration 6)
+    """
+    alter table chunks add column text_hash text;
+    update chunks set text_hash = encode(sha256(convert_to(text, 'UTF8')), 'hex');
+    create index chunks_text_hash on chunks (text_hash) where embedding is not null;
+    """,
 ]
 
 _LOCK = 0x6561726E657374  # "earnest": one migrator at a time per database

@@ -16,7 +16,7 @@ import numpy as np
 
 from earnest.errors import MissingDependency, NotFound, StoreError
 from earnest.models import Chunk, DocumentInfo, Page, Passage
-from earnest.store.base import Filters, NewDocument
+from earnest.store.base import Filters, NewDocument, text_hash
 from earnest.store.pg_schema import DIMENSIONS, migrate
 from earnest.store.terms import K1, B, Fts5Tokenizer
 
@@ -151,12 +151,13 @@ class PostgresStore:
                         cp.write_row((col, doc_id, p.number, _text(p.text)))
                 with cur.copy("copy chunks (collection, id, doc_id, ordinal, page_start, "
                               "page_end, char_start, char_end, text, context, section, "
-                              "speaker, role, n_tokens) from stdin") as cp:
+                              "speaker, role, n_tokens, text_hash) from stdin") as cp:
                     for i, c, t in zip(ids, doc.chunks, terms):
+                        text = _text(c.text)
                         cp.write_row((col, i, doc_id, c.ordinal, c.page_start, c.page_end,
-                                      c.char_start, c.char_end, _text(c.text),
+                                      c.char_start, c.char_end, text,
                                       _text(c.context), c.section, c.speaker, c.role,
-                                      t.length))
+                                      t.length, text_hash(text or "")))
                 with cur.copy("copy chunk_terms (collection, term, chunk_id, doc_id, tf, dl) "
                               "from stdin") as cp:
                     for i, t in zip(ids, terms):
@@ -298,6 +299,14 @@ class PostgresStore:
                 cur.executemany("update chunks set embedding = %s where id = %s",
                                 [(HalfVector(v), int(i)) for i, v in zip(chunk_ids, vectors)])
             self._bump(conn)
+
+    def vectors_by_text_hash(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        if not len(hashes):
+            return {}
+        rows = self._run("select distinct on (text_hash) text_hash, embedding from chunks "
+                         "where text_hash = any(%s) and embedding is not null",
+                         (list(dict.fromkeys(hashes)),), binary=True)
+        return {h: v.to_numpy().astype(np.float32) for h, v in rows}
 
     def dense_search(self, vector: np.ndarray, filters: Filters,
                      limit: int) -> list[tuple[int, float]]:

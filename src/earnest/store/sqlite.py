@@ -17,7 +17,7 @@ import numpy as np
 
 from earnest.errors import CorruptLibrary, NotFound, StoreError
 from earnest.models import Chunk, DocumentInfo, Page, Passage
-from earnest.store.base import Filters, NewDocument
+from earnest.store.base import Filters, NewDocument, text_hash
 
 MIGRATIONS: list[str] = [
     # 1: the initial schema
@@ -107,6 +107,13 @@ MIGRATIONS: list[str] = [
         body text
     );
     """,
+    # 6: the hash of each chunk's text (store.base.text_hash), so a text already embedded in
+    # the library is never embedded again: its vector is copied (earnest.ingest_pipeline)
+    """
+    alter table chunks add column text_hash text;
+    update chunks set text_hash = earnest_text_hash(text);
+    create index chunks_text_hash on chunks(text_hash) where vector is not null;
+    """,
 ]
 
 _FTS_TERM = re.compile(r"[^\W_]+", re.UNICODE)
@@ -124,6 +131,7 @@ class SqliteStore:
         self._vectors: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._vector_lock = threading.Lock()
         self._docs_cache: tuple[int, list[DocumentInfo]] | None = None
+        self._stats_cache: tuple[int, dict[str, Any]] | None = None
         self._migrate()
 
     # -- connections -------------------------------------------------------------------------
@@ -138,6 +146,7 @@ class SqliteStore:
                 conn.execute("pragma foreign_keys = on")
                 # Deleted text is overwritten, not left in free pages (erasure).
                 conn.execute("pragma secure_delete = on")
+                conn.create_function("earnest_text_hash", 1, text_hash, deterministic=True)
             except sqlite3.DatabaseError as exc:
                 raise CorruptLibrary(f"cannot open the library database ({exc}); is this an "
                                      "Earnest library? Restore it or use another --library",
@@ -214,9 +223,10 @@ class SqliteStore:
                 for c in doc.chunks:
                     cur = conn.execute(
                         "insert into chunks (doc_id, ordinal, page_start, page_end, char_start, "
-                        "char_end, text, context, section, speaker, role) values (?,?,?,?,?,?,?,?,?,?,?)",
+                        "char_end, text, context, section, speaker, role, text_hash) "
+                        "values (?,?,?,?,?,?,?,?,?,?,?,?)",
                         (doc_id, c.ordinal, c.page_start, c.page_end, c.char_start, c.char_end,
-                         c.text, c.context, c.section, c.speaker, c.role))
+                         c.text, c.context, c.section, c.speaker, c.role, text_hash(c.text)))
                     conn.execute("insert into chunk_fts (rowid, body, context) values (?, ?, ?)",
                                  (cur.lastrowid, c.text, c.context))
                 self._bump(conn)
@@ -385,6 +395,19 @@ class SqliteStore:
                 conn.execute("rollback")
                 raise
 
+    def vectors_by_text_hash(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        hashes = list(dict.fromkeys(hashes))
+        for i in range(0, len(hashes), 500):
+            part = hashes[i:i + 500]
+            rows = self._conn().execute(
+                "select text_hash, vector from chunks indexed by chunks_text_hash where "
+                f"vector is not null and text_hash in ({','.join('?' * len(part))})",
+                part).fetchall()
+            out.update((h, np.frombuffer(v, dtype=np.float16).astype(np.float32))
+                       for h, v in rows)
+        return out
+
     def _matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(chunk ids, doc ids, float32 unit vectors) of every embedded chunk, cached."""
         gen = self.generation()
@@ -499,6 +522,11 @@ class SqliteStore:
         return [by_id[i] for i in chunk_ids if i in by_id]
 
     def stats(self) -> dict[str, Any]:
+        # Counted once per generation: two counts over every chunk cost a query ~15 ms.
+        gen = self.generation()
+        cached = self._stats_cache
+        if cached is not None and cached[0] == gen:
+            return dict(cached[1])
         conn = self._conn()
         docs, pages = conn.execute(
             "select count(*), coalesce(sum(page_count), 0) from documents").fetchone()
@@ -507,9 +535,10 @@ class SqliteStore:
             "select count(*) from chunks indexed by chunks_pending where vector is null"
         ).fetchone()[0]
         embedded = chunks - pending
-        return {"documents": docs, "pages": pages, "chunks": chunks, "embedded": embedded,
-                "generation": self.generation(), "schema_version": len(MIGRATIONS),
-                "path": str(self.path)}
+        out = {"documents": docs, "pages": pages, "chunks": chunks, "embedded": embedded,
+               "generation": gen, "schema_version": len(MIGRATIONS), "path": str(self.path)}
+        self._stats_cache = (gen, out)
+        return dict(out)
 
 
 def _meta_matches(value: Any, wanted: list[str]) -> bool:
