@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -82,6 +83,7 @@ class PostgresStore:
                 read_urls[os.getpid() % len(read_urls)], min_size=1, max_size=pool_max,
                 open=True, configure=register_vector, name="earnest-read", timeout=5,
                 kwargs={"application_name": "earnest-read"})
+        self._floor_lock = threading.Lock()  # the floor only rises, whichever thread sets it
         self._floor = 0  # the newest generation this process wrote or saw on the primary
         self._floor_at = -math.inf
         self._replica_seen = -1  # the replica's generation when last asked
@@ -162,7 +164,7 @@ class PostgresStore:
             return False
         now = time.monotonic()
         if now - self._floor_at >= self.read_check_seconds:
-            self._floor = max(self._floor, self._generation_on(self._pool))
+            self._wrote(self._generation_on(self._pool))
             self._floor_at = now
         if self._replica_seen < self._floor:  # replay only goes forward: ask only then
             try:
@@ -180,7 +182,8 @@ class PostgresStore:
         return int(row[0]) if row else 0
 
     def _wrote(self, generation: int) -> None:
-        self._floor = max(self._floor, generation)
+        with self._floor_lock:
+            self._floor = max(self._floor, generation)
 
     # -- meta --------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
