@@ -89,6 +89,7 @@ class PostgresStore:
         self._replica_seen = -1  # the replica's generation when last asked
         self._replica_down_until = -math.inf
         self.reads = {"replica": 0, "primary": 0}  # read calls by where they went
+
     @property
     def display_url(self) -> str:
         """The URL without its password, for logs and stats."""
@@ -164,7 +165,10 @@ class PostgresStore:
             return False
         now = time.monotonic()
         if now - self._floor_at >= self.read_check_seconds:
-            self._wrote(self._generation_on(self._pool))
+            try:
+                self._wrote(self._generation_on(self._pool))
+            except psycopg.Error as exc:  # the replica goes on serving what it has
+                log.warning("primary unreachable, reads stay on the replica: %s", exc)
             self._floor_at = now
         if self._replica_seen < self._floor:  # replay only goes forward: ask only then
             try:
