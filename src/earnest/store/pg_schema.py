@@ -1,8 +1,10 @@
 """PostgreSQL schema: numbered migrations, applied once under an advisory lock.
 
 Every table of documents' content leads with ``collection``: it is the first column of each
-primary key, foreign key and join, so the tables can be distributed with Citus by collection
-(meta and metadata_overrides would be reference tables)."""
+primary key, foreign key and join, so the tables can be distributed with Citus by collection.
+Migration 5 records each table's Citus role in its comment (``citus: distributed by
+collection`` / ``reference`` / ``local``); ``citus_plan`` turns them into the statements that
+distribute a library on a Citus coordinator (docs/scaling.md)."""
 
 from __future__ import annotations
 
@@ -165,13 +167,40 @@ MIGRATIONS: list[str] = [
     update chunks set text_hash = encode(sha256(convert_to(text, 'UTF8')), 'hex');
     create index chunks_text_hash on chunks (text_hash) where embedding is not null;
     """,
+    # 6: Citus roles. Content is distributed by collection, co-located, so every join stays on
+    # one shard; small global tables a distributed query joins are reference tables (copied to
+    # every node); the rest stay on the coordinator: the upload queue (one FOR UPDATE SKIP
+    # LOCKED claim across collections, which Citus runs only on one shard) and the trust
+    # tables (one hash chain, one key list, written per request). The embedding queue's index
+    # leads with the collection too, so a shard finds its own pending chunks.
+    """
+    comment on table documents is 'citus: distributed by collection';
+    comment on table pages is 'citus: distributed by collection';
+    comment on table chunks is 'citus: distributed by collection';
+    comment on table chunk_terms is 'citus: distributed by collection';
+    comment on table meta is 'citus: reference';
+    comment on table metadata_overrides is 'citus: reference';
+    comment on table schema_migrations is 'citus: local';
+    comment on table api_keys is 'citus: local';
+    comment on table audit_log is 'citus: local';
+    comment on table answers is 'citus: local';
+    comment on table jobs is 'citus: local';
+    comment on table job_files is 'citus: local';
+    drop index chunks_pending;
+    create index chunks_pending on chunks (collection, id) where embedding is null;
+    """,
 ]
+
+DISTRIBUTED, REFERENCE, LOCAL = ("distributed by collection", "reference", "local")
+ROOT = "documents"  # the distributed table the others are co-located with
 
 _LOCK = 0x6561726E657374  # "earnest": one migrator at a time per database
 
 
-def migrate(conn: Any) -> int:
-    """Apply the missing migrations; ``conn`` is a psycopg connection in autocommit mode."""
+def migrate(conn: Any, upto: int | None = None) -> int:
+    """Apply the missing migrations (up to number ``upto``, default all); ``conn`` is a psycopg
+    connection in autocommit mode."""
+    upto = len(MIGRATIONS) if upto is None else upto
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(%s)", (_LOCK,))
         conn.execute("create table if not exists schema_migrations (number integer primary key,"
@@ -180,7 +209,29 @@ def migrate(conn: Any) -> int:
                             ).fetchone()[0]
         if done > len(MIGRATIONS):
             raise StoreError(f"the library was written by a newer Earnest (schema {done})")
-        for number in range(done, len(MIGRATIONS)):
+        for number in range(done, upto):
             conn.execute(MIGRATIONS[number])
             conn.execute("insert into schema_migrations (number) values (%s)", (number + 1,))
-    return len(MIGRATIONS)
+    return max(done, upto)
+
+
+def citus_roles(conn: Any) -> dict[str, str]:
+    """Each table's Citus role, from the comments migration 5 wrote."""
+    rows = conn.execute(
+        "select c.relname, obj_description(c.oid, 'pg_class') from pg_class c join "
+        "pg_namespace n on n.oid = c.relnamespace where n.nspname = current_schema() and "
+        "c.relkind in ('r', 'p') and obj_description(c.oid, 'pg_class') like 'citus: %%'"
+    ).fetchall()
+    return {name: comment.removeprefix("citus: ") for name, comment in rows}
+
+
+def citus_plan(conn: Any) -> list[str]:
+    """The statements that distribute this library on a Citus coordinator: reference tables
+    first, then the root distributed table, then the others co-located with it."""
+    roles = citus_roles(conn)
+    plan = [f"select create_reference_table('{t}')" for t in sorted(roles)
+            if roles[t] == REFERENCE]
+    plan.append(f"select create_distributed_table('{ROOT}', 'collection')")
+    plan += [f"select create_distributed_table('{t}', 'collection', colocate_with => '{ROOT}')"
+             for t in sorted(roles) if roles[t] == DISTRIBUTED and t != ROOT]
+    return plan

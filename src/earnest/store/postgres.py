@@ -2,14 +2,24 @@
 
 Behaves as SqliteStore does, call for call: the keyword index holds SQLite FTS5's own terms and
 ranks them with FTS5's BM25 (store/terms.py); vectors are float16 (``halfvec``) as in SQLite,
-found by an HNSW index and re-scored exactly with the same float32 product."""
+found by an HNSW index and re-scored exactly with the same float32 product.
+
+With ``read_urls`` (streaming replicas of the primary), the read-only calls of a search, an
+answer and a document listing go to a replica as long as it has replayed at least the newest
+generation this process knows of: the one it last wrote, or the primary's, looked up at most
+every ``read_check_seconds``. A request therefore reads its own writes, and another process's
+within that interval; a replica that is behind or unreachable is passed over for the primary."""
 
 from __future__ import annotations
 
+import logging
 import math
+import os
+import threading
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
@@ -30,7 +40,12 @@ except ImportError as exc:  # pragma: no cover - the extra is not installed
     raise MissingDependency("PostgreSQL support needs its extra: pip install "
                             "'earnest[postgres]' (psycopg, psycopg_pool, pgvector)") from exc
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
 POOL_MAX = 10
+# A replica that failed is not asked again for this long.
+REPLICA_RETRY_SECONDS = 10.0
 # HNSW yields this many times the asked-for neighbours; numpy re-scores them exactly.
 CANDIDATE_FACTOR = 2
 # A filtered search over at most this many passages scans them exactly (a few ms); a wider
@@ -42,8 +57,10 @@ class PostgresStore:
     """Safe for many threads and many processes: every call takes a pooled connection, every
     change is one transaction, and the generation row orders them."""
 
-    def __init__(self, url: str, *, pool_max: int = POOL_MAX) -> None:
+    def __init__(self, url: str, *, pool_max: int = POOL_MAX, read_urls: Sequence[str] = (),
+                 read_check_seconds: float = 1.0) -> None:
         self.url = url
+        self.read_check_seconds = read_check_seconds
         self.exact_scan_max = EXACT_SCAN_MAX
         self._terms = Fts5Tokenizer()
         self._docs_cache: tuple[int, list[DocumentInfo]] | None = None
@@ -57,7 +74,21 @@ class PostgresStore:
             raise StoreError(f"cannot open the PostgreSQL library ({exc})".strip(),
                              path=self.display_url) from exc
         self._pool = ConnectionPool(url, min_size=1, max_size=pool_max, open=True,
-                                    configure=register_vector, name="earnest")
+                                    configure=register_vector, name="earnest",
+                                    kwargs={"application_name": "earnest"})
+        # Each process keeps to one replica (by pid), so what it reads never goes back in time.
+        self._replica: ConnectionPool | None = None
+        if read_urls:
+            self._replica = ConnectionPool(
+                read_urls[os.getpid() % len(read_urls)], min_size=1, max_size=pool_max,
+                open=True, configure=register_vector, name="earnest-read", timeout=5,
+                kwargs={"application_name": "earnest-read"})
+        self._floor_lock = threading.Lock()  # the floor only rises, whichever thread sets it
+        self._floor = 0  # the newest generation this process wrote or saw on the primary
+        self._floor_at = -math.inf
+        self._replica_seen = -1  # the replica's generation when last asked
+        self._replica_down_until = -math.inf
+        self.reads = {"replica": 0, "primary": 0}  # read calls by where they went
 
     @property
     def display_url(self) -> str:
@@ -75,6 +106,8 @@ class PostgresStore:
 
     def close(self) -> None:
         self._pool.close()
+        if self._replica is not None:
+            self._replica.close()
 
     def compact(self) -> None:
         """VACUUM FULL the tables that hold documents' words, so a deleted document's text
@@ -104,6 +137,58 @@ class PostgresStore:
         except psycopg.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
 
+    # -- reads: a replica when it is current enough, else the primary -------------------------
+    def _read(self, work: Callable[[Any], T]) -> T:
+        """``work(conn)`` in one read-only transaction, on a replica if one may serve it."""
+        if self._replica_current():
+            try:
+                with self._replica.connection() as conn, conn.transaction():
+                    result = work(conn)
+                self.reads["replica"] += 1
+                return result
+            except psycopg.Error as exc:  # down, or a query cancelled by replay: the primary
+                log.warning("read replica failed, reading the primary: %s", exc)
+                self._replica_down_until = time.monotonic() + REPLICA_RETRY_SECONDS
+        try:
+            with self._pool.connection() as conn, conn.transaction():
+                result = work(conn)
+            self.reads["primary"] += 1
+            return result
+        except psycopg.Error as exc:
+            raise StoreError(f"database error: {exc}") from exc
+
+    def _read_rows(self, sql: str, params: Any = None, binary: bool = False) -> list[tuple]:
+        return self._read(lambda conn: conn.execute(sql, params, binary=binary).fetchall())
+
+    def _replica_current(self) -> bool:
+        if self._replica is None or time.monotonic() < self._replica_down_until:
+            return False
+        now = time.monotonic()
+        if now - self._floor_at >= self.read_check_seconds:
+            try:
+                self._wrote(self._generation_on(self._pool))
+            except psycopg.Error as exc:  # the replica goes on serving what it has
+                log.warning("primary unreachable, reads stay on the replica: %s", exc)
+            self._floor_at = now
+        if self._replica_seen < self._floor:  # replay only goes forward: ask only then
+            try:
+                self._replica_seen = self._generation_on(self._replica)
+            except psycopg.Error as exc:
+                log.warning("read replica unreachable, reading the primary: %s", exc)
+                self._replica_down_until = now + REPLICA_RETRY_SECONDS
+                return False
+        return self._replica_seen >= self._floor
+
+    @staticmethod
+    def _generation_on(pool: ConnectionPool) -> int:
+        with pool.connection() as conn:
+            row = conn.execute("select value from meta where key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _wrote(self, generation: int) -> None:
+        with self._floor_lock:
+            self._floor = max(self._floor, generation)
+
     # -- meta --------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
         rows = self._run("select value from meta where key = %s", (key,))
@@ -114,12 +199,15 @@ class PostgresStore:
                   "set value = excluded.value", (key, value))
 
     def generation(self) -> int:
-        return int(self.get_meta("generation") or 0)
+        """The generation of what this process reads (a replica's, when it reads one)."""
+        rows = self._read_rows("select value from meta where key = 'generation'")
+        return int(rows[0][0]) if rows else 0
 
-    @staticmethod
-    def _bump(conn: Any) -> None:
-        conn.execute("insert into meta values ('generation', '1') on conflict (key) do update "
-                     "set value = (meta.value::bigint + 1)::text")
+    def _bump(self, conn: Any) -> None:
+        gen = conn.execute("insert into meta values ('generation', '1') on conflict (key) do "
+                           "update set value = (meta.value::bigint + 1)::text returning value"
+                           ).fetchone()[0]
+        self._wrote(int(gen))
 
     # -- documents ---------------------------------------------------------------------------
     def add_document(self, doc: NewDocument) -> DocumentInfo:
@@ -216,7 +304,7 @@ class PostgresStore:
         gen = self.generation()
         cached = self._docs_cache
         if cached is None or cached[0] != gen:
-            rows = self._run(self._DOC_SELECT + " order by d.doc_name")
+            rows = self._read_rows(self._DOC_SELECT + " order by d.doc_name")
             cached = self._docs_cache = (gen, [self._doc(r) for r in rows])
         if filters is not None and filters.collections:
             return [d for d in cached[1] if d.collection in filters.collections]
@@ -243,8 +331,10 @@ class PostgresStore:
 
     def update_metadata(self, doc_name: str, metadata: dict[str, Any]) -> DocumentInfo:
         with self._tx() as conn:
-            cur = conn.execute("update documents set metadata = %s where doc_name = %s",
-                               (Jsonb(metadata), doc_name))
+            row = conn.execute("select collection from documents where doc_name = %s",
+                               (doc_name,)).fetchone()
+            cur = conn.execute("update documents set metadata = %s where collection = %s and "
+                               "doc_name = %s", (Jsonb(metadata), row and row[0], doc_name))
             if not cur.rowcount:
                 raise NotFound(f"no document named {doc_name!r}")
             self._bump(conn)
@@ -266,20 +356,20 @@ class PostgresStore:
             self._bump(conn)
 
     def pages(self, doc_name: str) -> list[Page]:
-        return [Page(n, t) for n, t in self._run(
+        return [Page(n, t) for n, t in self._read_rows(
             "select p.page, p.text from pages p join documents d on d.collection = "
             "p.collection and d.id = p.doc_id where d.doc_name = %s order by p.page",
             (doc_name,))]
 
     def document_chunks(self, doc_name: str) -> list[tuple[int, Chunk]]:
-        return [(r[0], Chunk(*r[1:])) for r in self._run(
+        return [(r[0], Chunk(*r[1:])) for r in self._read_rows(
             "select c.id, c.ordinal, c.page_start, c.page_end, c.char_start, c.char_end, "
             "c.text, c.section, c.speaker, c.role, c.context from chunks c join documents d "
             "on d.collection = c.collection and d.id = c.doc_id where d.doc_name = %s "
             "order by c.ordinal", (doc_name,))]
 
     def page_text(self, doc_name: str, page: int) -> str | None:
-        rows = self._run(
+        rows = self._read_rows(
             "select p.text from pages p join documents d on d.collection = p.collection "
             "and d.id = p.doc_id where d.doc_name = %s and p.page = %s", (doc_name, page))
         return rows[0][0] if rows else None
@@ -295,9 +385,13 @@ class PostgresStore:
             raise StoreError(f"vectors have {vectors.shape[1]} dimensions; this PostgreSQL "
                              f"library holds {DIMENSIONS}")
         with self._tx() as conn:
+            # Addressed by (collection, id): with Citus, each update goes to one shard.
+            where = dict(conn.execute("select id, collection from chunks where id = any(%s)",
+                                      ([int(i) for i in chunk_ids],)).fetchall())
             with conn.cursor() as cur:
-                cur.executemany("update chunks set embedding = %s where id = %s",
-                                [(HalfVector(v), int(i)) for i, v in zip(chunk_ids, vectors)])
+                cur.executemany("update chunks set embedding = %s where collection = %s and "
+                                "id = %s", [(HalfVector(v), where.get(int(i)), int(i))
+                                            for i, v in zip(chunk_ids, vectors)])
             self._bump(conn)
 
     def vectors_by_text_hash(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
@@ -316,29 +410,34 @@ class PostgresStore:
             return []
         want = max(limit * CANDIDATE_FACTOR, limit + 10)
         hv = HalfVector(query.astype(np.float16))
-        with self._tx() as conn:
-            if allowed is None or self._allowed_chunks(allowed) > self.exact_scan_max:
+        # The scope is worked out before the transaction: it reads the document list.
+        scope = None if allowed is None else self._scope(allowed)
+        exact = allowed is not None and self._allowed_chunks(allowed) <= self.exact_scan_max
+
+        def search(conn: Any) -> list[tuple]:
+            if not exact:
                 # HNSW: approximate neighbours, then the exact product below ranks them.
                 # With a filter, pgvector's iterative scan goes on until enough rows pass it.
                 conn.execute("select set_config('hnsw.ef_search', %s, true)",
                              (str(min(1000, max(40, want))),))
                 where, params = "", [hv, want]
-                if allowed is not None:
+                if scope is not None:
                     conn.execute("select set_config('hnsw.iterative_scan', 'relaxed_order', "
                                  "true)")
                     where = "and collection = any(%s) and doc_id = any(%s)"
-                    params = [*self._scope(allowed), hv, want]
-                rows = conn.execute(
+                    params = [*scope, hv, want]
+                return conn.execute(
                     f"select id, embedding from chunks where embedding is not null {where} "
                     "order by embedding <#> %s limit %s", params, binary=True).fetchall()
-            else:
-                # A few documents: an exact scan of theirs (an HNSW scan filtered afterwards
-                # could return fewer than asked). "+ 0" keeps the planner off the index.
-                rows = conn.execute(
-                    "select id, embedding from chunks where embedding is not null and "
-                    "collection = any(%s) and doc_id = any(%s) "
-                    "order by (embedding <#> %s) + 0 limit %s",
-                    (*self._scope(allowed), hv, want), binary=True).fetchall()
+            # A few documents: an exact scan of theirs (an HNSW scan filtered afterwards
+            # could return fewer than asked). "+ 0" keeps the planner off the index.
+            return conn.execute(
+                "select id, embedding from chunks where embedding is not null and "
+                "collection = any(%s) and doc_id = any(%s) "
+                "order by (embedding <#> %s) + 0 limit %s", (*scope, hv, want),
+                binary=True).fetchall()
+
+        rows = self._read(search)
         if not rows:
             return []
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -359,7 +458,7 @@ class PostgresStore:
     def vectors(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
         if not len(chunk_ids):
             return {}
-        rows = self._run("select id, embedding from chunks where id = any(%s) "
+        rows = self._read_rows("select id, embedding from chunks where id = any(%s) "
                          "and embedding is not null", ([int(i) for i in chunk_ids],), binary=True)
         return {int(i): v.to_numpy().astype(np.float32) for i, v in rows}
 
@@ -384,7 +483,7 @@ class PostgresStore:
         return cached[1], cached[2], cached[3]
 
     def _corpus_read(self, terms: list[str]) -> tuple[int, int, float, dict[str, int]]:
-        g, n, total, found = self._run(
+        g, n, total, found = self._read_rows(
             "select (select value from meta where key = 'generation'), "
             "(select count(*) from chunks), (select coalesce(sum(n_tokens), 0) from chunks), "
             "(select coalesce(jsonb_object_agg(term, n), '{}') from (select term, count(*) "
@@ -418,7 +517,7 @@ class PostgresStore:
                    * (1 - %(b)s + %(b)s * t.dl / %(avgdl)s))) as score
             from w join chunk_terms t on t.term = w.term {where}
             group by t.chunk_id order by score desc, t.chunk_id limit %(limit)s"""
-        return [(int(i), float(s)) for i, s in self._run(sql, params)]
+        return [(int(i), float(s)) for i, s in self._read_rows(sql, params)]
 
     def _allowed_doc_ids(self, filters: Filters) -> set[int] | None:
         if filters.is_empty():
@@ -438,7 +537,7 @@ class PostgresStore:
     def get_passages(self, chunk_ids: Sequence[int]) -> list[Passage]:
         if not chunk_ids:
             return []
-        rows = self._run(
+        rows = self._read_rows(
             "select c.id, c.doc_id, d.doc_name, c.page_start, c.page_end, c.char_start, "
             "c.char_end, c.text, c.section, c.speaker, c.role, c.context from chunks c "
             "join documents d on d.collection = c.collection and d.id = c.doc_id "
@@ -451,7 +550,7 @@ class PostgresStore:
         # with the generation they were read at (one statement, one snapshot).
         cached = self._stats_cache
         if cached is None or cached[0] != self.generation():
-            gen, docs, pages, chunks, pending = self._run(
+            gen, docs, pages, chunks, pending = self._read_rows(
                 "select (select value from meta where key = 'generation'), "
                 "(select count(*) from documents), "
                 "(select coalesce(sum(page_count), 0) from documents), "
