@@ -58,6 +58,8 @@ def test_more_answering_instructions_are_dropped() -> None:
 def test_financial_wording_points_at_statements() -> None:
     assert plan_question("What was 3M's capital expenditure in FY2022?").statements == (
         "cash_flow",)
+    assert plan_question("Is 3M a capital-intensive business based on FY2022 data?"
+                         ).statements == ("balance",)
     assert plan_question("Any drop in Cash & Cash equivalents in Q2?").statements == ("balance",)
     assert plan_question("How does Boeing's effective tax rate in FY2022 compare to FY2021?") \
         .statements == ("income",)

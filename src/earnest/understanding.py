@@ -51,6 +51,8 @@ METRIC_STATEMENTS: list[tuple[str, tuple[str, ...], str]] = [
     (r"total debt", ("balance",), "Reg. S-X 5-02 items 19-22: short- and long-term debt"),
     (r"working capital|quick ratio|current ratio", ("balance",),
      "ratios of current assets and current liabilities (ASC 210-10-45-1 to 45-12)"),
+    (r"capital[- ]intensi(?:ve|ty)", ("balance",),
+     "the capital intensity ratio: total assets over revenue"),
 ]
 
 
