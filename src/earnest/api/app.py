@@ -38,7 +38,7 @@ STATIC = resources.files("earnest.web") / "static"
 
 
 class _MetricsMiddleware:
-    """Counts and times every request by its route template (not its raw path)."""
+    """Times every request by its route template (not its raw path), OTel-style."""
 
     def __init__(self, app: Any, metrics: Metrics) -> None:
         self.app, self.metrics = app, metrics
@@ -49,6 +49,8 @@ class _MetricsMiddleware:
             return
         started = time.perf_counter()
         status = 500
+        active = self.metrics.http_active.labels(scope["method"])
+        active.inc()
 
         async def record(message: dict) -> None:
             nonlocal status
@@ -59,11 +61,11 @@ class _MetricsMiddleware:
         try:
             await self.app(scope, receive, record)
         finally:
+            active.dec()
             route = getattr(scope.get("route"), "path", None) or (
                 "/static" if scope["path"].startswith("/static/") else "unmatched")
-            self.metrics.requests.labels(scope["method"], route, str(status)).inc()
-            self.metrics.latency.labels(scope["method"], route).observe(
-                time.perf_counter() - started)
+            self.metrics.observe_request(scope["method"], route, status,
+                                         time.perf_counter() - started)
 
 
 # No inline script or style, nothing from elsewhere, never framed (clickjacking).
@@ -235,6 +237,7 @@ def create_app(settings: Settings | None = None, *, service: Earnest | None = No
     """The web app and HTTP API over one library. ``service`` wins over ``settings``."""
     service = service or Earnest(settings or Settings.load())
     metrics = Metrics()
+    metrics.watch_library(service.stats)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
