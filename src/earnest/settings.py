@@ -127,6 +127,13 @@ class AuditSettings(_Section):
     enabled: bool = True
 
 
+class LogSettings(_Section):
+    # "json": one JSON object a line for a log shipper (Loki, Elasticsearch, CloudWatch), each
+    # with its request id and, for the access line, method, route, status and duration.
+    format: Literal["text", "json"] = "text"
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
 class ModelPrice(_Section):
     """List prices in US dollars per million tokens."""
 
@@ -212,6 +219,7 @@ class Settings(_Section):
     worker: WorkerSettings = WorkerSettings()
     auth: AuthSettings = AuthSettings()
     audit: AuditSettings = AuditSettings()
+    log: LogSettings = LogSettings()
 
     def index_identity(self) -> str:
         """Hash of the settings that change what is stored; a mismatch means re-ingest."""
@@ -265,7 +273,7 @@ def _env_key(name: str) -> list[str]:
 
 
 _SECTIONS = {"chunk", "embed", "retrieve", "answer", "llm", "server", "store", "auth",
-             "audit", "worker"}
+             "audit", "worker", "log"}
 
 
 def _set_path(data: dict[str, Any], parts: list[str], value: Any) -> None:

@@ -292,7 +292,11 @@ def _jobs(service: Earnest, metrics: Metrics) -> Any:
 def create_app_from_env() -> FastAPI:
     """The app factory of `earnest serve --workers N`: each process opens the library its
     environment names (EARNEST_HOME, EARNEST_CONFIG, EARNEST_STORE__URL)."""
-    return create_app(Settings.load())
+    from earnest.api.requests import configure_logging
+
+    settings = Settings.load()
+    configure_logging(settings.log)  # each process of `serve --workers N` logs as configured
+    return create_app(settings)
 
 
 def _tag_logs() -> None:
