@@ -72,8 +72,11 @@ def profile(settings: Settings, answers: list[dict[str, Any]] | None = None) -> 
     answers = kept_answers(settings) if answers is None else answers
     used = [a["usage"] for a in answers if isinstance(a.get("usage"), dict)
             and "error" not in a["usage"] and a["usage"].get("completion_tokens")]
+    # Extractive time: answers that made no LLM call (an LLM answer whose sentences all
+    # failed verification is shown as extractive, but took the model's time).
     extractive = [a["timings_ms"]["total"] / 1000 for a in answers
-                  if a.get("answerer") == "extractive" and (a.get("timings_ms") or {}).get("total")]
+                  if a.get("answerer") == "extractive" and not a.get("usage")
+                  and (a.get("timings_ms") or {}).get("total")]
     local = [u["llm_ms"] / 1000 for u in used if u.get("llm_ms") and not u.get("priced")]
     times = f"medians of {len(extractive)} extractive and {len(local)} local-LLM kept answers"
     if used:
