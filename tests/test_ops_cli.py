@@ -38,7 +38,7 @@ def built(tmp_path: Path, sample_docs: Path, embedder) -> Path:
 def _config(home: Path, base_url: str) -> Path:
     path = home / "earnest.toml"
     path.write_text(f'[llm]\nbase_url = "{base_url}"\nmodel = "smollm2"\nmax_tokens = 60\n'
-                    'timeout_s = 300\n', encoding="utf-8")
+                    'timeout_s = 600\n', encoding="utf-8")
     return path
 
 
@@ -96,7 +96,8 @@ def test_cost_estimates_without_llm_answers_and_measures_with_them(built, embedd
     assert names[:2] == ["extractive", "local llama.cpp (CPU)"]
     assert {"gpt-4o-mini", "gpt-4o"} <= set(names)
     settings = Settings.load(built, env={}, llm__base_url=llama_server.base_url,
-                             llm__model="smollm2", llm__max_tokens=60, llm__timeout_s=300)
+                             llm__model="smollm2", llm__max_tokens=30, llm__max_sources=1,
+                             llm__timeout_s=600)
     with Earnest(settings, embedder=embedder) as lib:
         answer = lib.ask("What was the backlog?", llm=True)
         assert answer.usage and "error" not in answer.usage, answer.notes

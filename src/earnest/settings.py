@@ -134,6 +134,13 @@ class LogSettings(_Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
 
 
+class TraceSettings(_Section):
+    # An OTLP/HTTP traces endpoint ("http://collector:4318/v1/traces"): `earnest serve` then
+    # sends a trace of every answer and uploaded file (needs the otel extra). Unset: none.
+    otlp_endpoint: str | None = None
+    service_name: str = "earnest"
+
+
 class ModelPrice(_Section):
     """List prices in US dollars per million tokens."""
 
@@ -220,6 +227,7 @@ class Settings(_Section):
     auth: AuthSettings = AuthSettings()
     audit: AuditSettings = AuditSettings()
     log: LogSettings = LogSettings()
+    trace: TraceSettings = TraceSettings()
 
     def index_identity(self) -> str:
         """Hash of the settings that change what is stored; a mismatch means re-ingest."""
@@ -273,7 +281,7 @@ def _env_key(name: str) -> list[str]:
 
 
 _SECTIONS = {"chunk", "embed", "retrieve", "answer", "llm", "server", "store", "auth",
-             "audit", "worker", "log"}
+             "audit", "worker", "log", "trace"}
 
 
 def _set_path(data: dict[str, Any], parts: list[str], value: Any) -> None:

@@ -33,6 +33,7 @@ from earnest.api.requests import RequestIdFilter, RequestIds
 from earnest.library_scope import public_companies
 from earnest.service import Earnest
 from earnest.settings import Settings
+from earnest.tracing import Tracing
 
 STATIC = resources.files("earnest.web") / "static"
 
@@ -236,7 +237,7 @@ def _alive(pid: int) -> bool:
 def create_app(settings: Settings | None = None, *, service: Earnest | None = None) -> FastAPI:
     """The web app and HTTP API over one library. ``service`` wins over ``settings``."""
     service = service or Earnest(settings or Settings.load())
-    metrics = Metrics()
+    metrics = Metrics(Tracing.from_settings(service.settings.trace))
     metrics.watch_library(service.stats)
 
     @asynccontextmanager
@@ -246,6 +247,8 @@ def create_app(settings: Settings | None = None, *, service: Earnest | None = No
         threading.Thread(target=public_companies, daemon=True, name="warm-up").start()
         yield
         app.state.jobs.close()  # cancels what is still queued
+        if metrics.tracing is not None:
+            metrics.tracing.close()
         shutil.rmtree(spool_dir(service.home), ignore_errors=True)
         service.close()
 

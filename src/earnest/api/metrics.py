@@ -31,7 +31,8 @@ _RETRIEVAL_STAGES = ("retrieve", "rerank")
 
 
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, tracing: Any = None) -> None:
+        self.tracing = tracing  # earnest.tracing.Tracing when trace.otlp_endpoint is set
         self.registry = CollectorRegistry()
         r = self.registry
         self.http_duration = Histogram(
@@ -87,6 +88,8 @@ class Metrics:
         for outcome in ("verified", "flagged", "removed"):
             if isinstance(verification.get(outcome), int):
                 self.sentences.labels(outcome).inc(verification[outcome])
+        if self.tracing is not None:
+            self.tracing.answer(answer)
 
     def _observe_llm(self, usage: dict[str, Any]) -> None:
         if not usage or "error" in usage:
