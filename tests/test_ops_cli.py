@@ -4,6 +4,7 @@ endpoint where nothing listens."""
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from pathlib import Path
 
@@ -115,7 +116,11 @@ def test_cost_estimates_without_llm_answers_and_measures_with_them(built, embedd
     assert profile["completion_tokens"] == answer.usage["completion_tokens"]
     assert profile["extractive_s"] > 0 and profile["local_llm_s"] > 0
     local = report["rows"][1]
-    assert local["per_day"] == {"500": pytest.approx(24 * 0.08925, abs=0.01)}
+    seconds = profile["local_llm_s"] + profile["extractive_s"]
+    assert local["seconds_per_question"] == pytest.approx(seconds)
+    machines = max(1, math.ceil(500 * seconds / 86400 / 0.5))
+    assert local["machines"] == {"500": machines}
+    assert local["per_day"] == {"500": pytest.approx(machines * 24 * 0.08925, abs=0.01)}
 
 
 def test_cost_table_arithmetic() -> None:
