@@ -135,3 +135,27 @@ def test_cost_table_arithmetic() -> None:
     assert by["local llama.cpp (CPU)"].machines == {100: 1, 10_000: 7}
     assert by["local llama.cpp (CPU)"].per_day[10_000] == pytest.approx(7 * 2.4)
     assert by["extractive"].per_day == {100: 2.4, 10_000: 2.4}
+
+
+def test_doctor_checks_a_postgresql_library(tmp_path, sample_docs, embedder, pg_url) -> None:
+    home = tmp_path / "lib"
+    with Earnest(Settings.load(home, env={}, store__url=pg_url), embedder=embedder) as lib:
+        assert lib.ingest([sample_docs]).count("ingested") == 2
+    (home / "earnest.toml").write_text(f'[store]\nurl = "{pg_url}"\n', encoding="utf-8")
+    code, report = _cli("doctor", "--library", str(home))
+    checks = _checks(report)
+    assert code == 0 and report["ok"], report
+    assert "pgvector" in checks["versions"]["detail"] and "postgresql" in checks["versions"][
+        "detail"]
+    assert checks["library integrity"]["status"] == "ok"
+    assert "2 documents" in checks["library contents"]["detail"]
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # a passage whose document is gone
+        conn.execute("alter table chunks disable trigger all")
+        conn.execute("insert into chunks (doc_id, ordinal, page_start, page_end, char_start, "
+                     "char_end, text, n_tokens) values (999, 0, 1, 1, 0, 1, 'x', 1)")
+    code, report = _cli("doctor", "--library", str(home))
+    integrity = _checks(report)["library integrity"]
+    assert code == 1 and integrity["status"] == "fail"
+    assert "1 passages without their document" in integrity["detail"]
