@@ -1,11 +1,11 @@
-"""OpenTelemetry traces (the otel extra: `uv run --extra otel pytest tests/test_ops_tracing.py`),
-caught with the SDK's own in-memory exporter: an upload's files as `ingest` spans, an answer
+"""OpenTelemetry traces (the otel extra; its SDK is also in the dev group), caught with the
+SDK's own in-memory exporter: an upload's files as `ingest` spans, an answer
 as an `ask` span whose children are its stages, in order, inside it."""
 
 from __future__ import annotations
 
-import pytest
 from fastapi.testclient import TestClient
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from earnest import Earnest, Settings
 from earnest.api import create_app
@@ -14,11 +14,6 @@ from earnest.settings import TraceSettings
 from earnest.tracing import Tracing
 
 from .api_helpers import upload, wait_for_job
-
-pytest.importorskip("opentelemetry.sdk", reason="the otel extra is not installed")
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import (  # noqa: E402
-    InMemorySpanExporter,
-)
 
 
 def test_no_endpoint_no_tracing() -> None:
