@@ -59,6 +59,8 @@ def test_llm_use_is_per_request_and_counted_in_metrics(client) -> None:
                            "unsupported": "flag"}
     metrics = client.get("/metrics").text
     tokens = [line for line in metrics.splitlines()
-              if line.startswith("earnest_llm_tokens_total")]
-    assert any('kind="completion"' in line and float(line.split()[-1]) > 0 for line in tokens)
+              if line.startswith("gen_ai_client_token_usage_sum")]
+    assert any('gen_ai_token_type="output"' in line and float(line.split()[-1]) > 0
+               for line in tokens)
+    assert "gen_ai_client_operation_time_to_first_chunk_seconds_count" in metrics
     assert "earnest_answer_sentences_total" in metrics

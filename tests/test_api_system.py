@@ -64,17 +64,24 @@ def test_metrics_count_requests_by_route_template_ingest_and_answer_stages(clien
         delta = metric_value(after, name, **labels) - metric_value(before, name, **labels)
         assert delta >= by, (name, labels, delta)
 
-    requests = "earnest_http_requests_total"
-    grew(requests, 2, method="GET", route="/v1/documents/{doc_name}", status="200")
-    grew(requests, 1, method="GET", route="/v1/documents/{doc_name}", status="404")
-    grew(requests, 2, method="POST", route="/v1/ask", status="200")
-    grew(requests, 1, method="POST", route="/v1/ask", status="422")
-    grew(requests, 1, method="POST", route="/v1/documents", status="202")
-    grew(requests, 1, method="POST", route="/v1/documents", status="415")
-    grew(requests, 1, method="GET", route="unmatched", status="404")
-    routes = {labels["route"] for labels in metric_labels(after, requests)}
+    requests = "http_server_request_duration_seconds_count"
+
+    def grew_route(by: int, method: str, route: str, status: str) -> None:
+        grew(requests, by, http_request_method=method, http_route=route,
+             http_response_status_code=status)
+
+    grew_route(2, "GET", "/v1/documents/{doc_name}", "200")
+    grew_route(1, "GET", "/v1/documents/{doc_name}", "404")
+    grew_route(2, "POST", "/v1/ask", "200")
+    grew_route(1, "POST", "/v1/ask", "422")
+    grew_route(1, "POST", "/v1/documents", "202")
+    grew_route(1, "POST", "/v1/documents", "415")
+    grew_route(1, "GET", "unmatched", "404")
+    routes = {labels["http_route"] for labels in metric_labels(after, requests)}
     assert not any(RELEASE in r or "No_such" in r or r.startswith("/no/") for r in routes)
-    grew("earnest_http_request_seconds_count", 2, method="POST", route="/v1/ask")
+    assert metric_value(after, "http_server_request_duration_seconds_sum",
+                        http_request_method="POST", http_route="/v1/ask",
+                        http_response_status_code="200") > 0
     grew("earnest_ingest_files_total", 2, status="done")
     grew("earnest_ingest_files_total", 1, status="failed")
     grew("earnest_ingest_pages_total", 3)
@@ -84,6 +91,9 @@ def test_metrics_count_requests_by_route_template_ingest_and_answer_stages(clien
     for stage in ("retrieve", "rerank", "answer", "total"):
         grew("earnest_answer_stage_seconds_count", 2, stage=stage)
     assert metric_value(after, "earnest_answer_stage_seconds_sum", stage="total") > 0
+    grew("gen_ai_retrieval_duration_seconds_count", 2, gen_ai_operation_name="retrieval")
+    assert metric_value(after, "earnest_library_documents") >= 2
+    assert metric_value(after, "earnest_library_chunks_embedded") >= 3
 
 
 def test_two_apps_keep_their_own_metrics(service):
@@ -93,8 +103,10 @@ def test_two_apps_keep_their_own_metrics(service):
         a.get("/healthz")
         b.get("/healthz")
         def count(client):
-            return metric_value(client.get("/metrics").text, "earnest_http_requests_total",
-                                method="GET", route="/healthz", status="200")
+            return metric_value(client.get("/metrics").text,
+                                "http_server_request_duration_seconds_count",
+                                http_request_method="GET", http_route="/healthz",
+                                http_response_status_code="200")
         assert (count(a), count(b)) == (2, 1)
 
 

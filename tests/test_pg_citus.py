@@ -156,7 +156,7 @@ def test_every_statement_keeps_joins_on_one_shard(pg_url, statements) -> None:
 
 
 def test_a_schema_4_library_is_migrated_in_place(pg_url) -> None:
-    assert len(MIGRATIONS) == 5
+    assert len(MIGRATIONS) == 6
     with psycopg.connect(pg_url, autocommit=True) as conn:
         assert migrate(conn, upto=4) == 4
         assert citus_roles(conn) == {}
@@ -176,13 +176,13 @@ def test_a_schema_4_library_is_migrated_in_place(pg_url) -> None:
         conn.execute("insert into meta values ('generation', '1')")
         for table in ("documents", "chunks"):  # as the identity columns had handed them out
             conn.execute("select setval(pg_get_serial_sequence(%s, 'id'), 1)", (table,))
-    store = PostgresStore(pg_url)  # applies migration 5
+    store = PostgresStore(pg_url)  # applies migrations 5 and 6
     try:
-        assert store.schema_version == 5
+        assert store.schema_version == 6
         with psycopg.connect(pg_url) as conn:
             assert citus_roles(conn)["chunks"] == DISTRIBUTED
             assert [r[0] for r in conn.execute(
-                "select number from schema_migrations order by number")] == [1, 2, 3, 4, 5]
+                "select number from schema_migrations order by number")] == [1, 2, 3, 4, 5, 6]
             pending_index = conn.execute(
                 "select indexdef from pg_indexes where indexname = 'chunks_pending'"
             ).fetchone()[0]

@@ -262,7 +262,7 @@ def test_llm_answer_streams_into_the_page_with_its_audit(browser, embedder, llam
             assert "token" in events and events[-1] == "answer"
             assert events.index("token") < events.index("answer")
             answer = page.evaluate("fetch('/metrics').then(r => r.text())")
-            assert "earnest_llm_tokens_total" in answer
+            assert "gen_ai_client_token_usage_sum" in answer
             page.locator("#details summary").click()
             details = page.locator("#details-body").inner_text()
             assert "prompt" in details and "completion" in details and "Verification" in details

@@ -22,11 +22,12 @@ from earnest.cli import (
     out,
 )
 from earnest.errors import InputError
+from earnest.settings import Settings
 
 
 def _eval(name: str, data_dir: Path, library: Path | None, config: Path | None,
           out_dir: Path, limit: int | None, as_json: bool, llm: bool | None = None,
-          split: str = "all", opaque: bool = False) -> None:
+          split: str = "all", opaque: bool = False, mlflow: Path | None = None) -> None:
     from earnest.evaluation import EVALS, corpus_dir, opaque_copy, side_by_side
 
     def run(home: Path | None, corpus: Path, bar: Progress) -> Any:
@@ -56,23 +57,34 @@ def _eval(name: str, data_dir: Path, library: Path | None, config: Path | None,
                 corpus = opaque_copy(corpus_dir(name, data_dir), opaque_home / "opaque-files")
                 other = run(opaque_home, corpus, bar)
                 other.name += "-opaque-names"
-        _report(report, out_dir, as_json)
+        settings = Settings.load(home, config_file=config)
+        _report(report, out_dir, as_json, mlflow, settings)
         if opaque:
-            _report(other, out_dir, as_json)
+            _report(other, out_dir, as_json, mlflow, settings)
             if not as_json:
                 out.print(side_by_side(report, other), highlight=False)
     _run(as_json, body)
 
 
-def _report(report: Any, out_dir: Path, as_json: bool) -> None:
+def _report(report: Any, out_dir: Path, as_json: bool, mlflow: Path | None = None,
+            settings: Settings | None = None) -> None:
     from earnest.evaluation import write_reports
 
     json_path, md_path = write_reports(report, out_dir)
+    run_id = None
+    if mlflow is not None:
+        from earnest.eval_tracking import log_run
+
+        run_id = log_run(mlflow, report.to_dict(), settings or Settings.load(),
+                         [json_path, md_path])
     if as_json:
-        print(json.dumps({k: v for k, v in report.to_dict().items() if k != "rows"}))
+        print(json.dumps({k: v for k, v in report.to_dict().items() if k != "rows"}
+                         | ({"mlflow_run_id": run_id} if run_id else {})))
     else:
         out.print(report.markdown(), highlight=False)
         out.print(f"reports: {json_path}, {md_path}")
+        if run_id:
+            out.print(f"mlflow run {run_id} in {mlflow}")
 
 
 OutOpt = Annotated[Path, typer.Option("--out", help="Folder for the JSON and Markdown reports.")]
@@ -83,6 +95,9 @@ EvalLlmOpt = Annotated[Optional[bool], typer.Option(
 OpaqueOpt = Annotated[bool, typer.Option(
     "--opaque-names", help="Also run on a copy of the documents under opaque file names "
     "(in LIBRARY-opaque; gold labels follow by content) and compare.")]
+MlflowOpt = Annotated[Optional[Path], typer.Option(
+    "--mlflow", help="Also log the run (settings, figures, reports) to the MLflow store in "
+    "this folder (needs the mlflow extra: uv sync --extra mlflow).")]
 SplitOpt = Annotated[str, typer.Option(
     "--split", help="Score only the questions of the tune or holdout companies "
     "(eval/splits.json), or all.")]
@@ -92,19 +107,22 @@ SplitOpt = Annotated[str, typer.Option(
 def eval_financebench(data_dir: Path, library: LibraryOpt = None, config: ConfigOpt = None,
                       out_dir: OutOpt = Path("eval-reports"), limit: LimitOpt = None,
                       as_json: JsonOpt = False, llm: EvalLlmOpt = None,
-                      split: SplitOpt = "all", opaque: OpaqueOpt = False) -> None:
+                      split: SplitOpt = "all", opaque: OpaqueOpt = False,
+                      mlflow: MlflowOpt = None) -> None:
     """Evidence-page recall@k on FinanceBench (DIR holds pdfs/ and questions.jsonl)."""
     _eval("financebench", data_dir, library, config, out_dir, limit, as_json, llm, split,
-          opaque)
+          opaque, mlflow)
 
 
 @eval_app.command("facts")
 def eval_facts(data_dir: Path, library: LibraryOpt = None, config: ConfigOpt = None,
                out_dir: OutOpt = Path("eval-reports"), limit: LimitOpt = None,
                as_json: JsonOpt = False, llm: EvalLlmOpt = None,
-               split: SplitOpt = "all", opaque: OpaqueOpt = False) -> None:
+               split: SplitOpt = "all", opaque: OpaqueOpt = False,
+               mlflow: MlflowOpt = None) -> None:
     """Numeric-fact recall@k on transcripts (DIR holds transcripts/ and facts.jsonl)."""
-    _eval("facts", data_dir, library, config, out_dir, limit, as_json, llm, split, opaque)
+    _eval("facts", data_dir, library, config, out_dir, limit, as_json, llm, split, opaque,
+          mlflow)
 
 
 @eval_app.command("questions")
@@ -112,7 +130,7 @@ def eval_questions(file: Annotated[Path, typer.Argument(help="Questions (JSONL).
                    library: LibraryOpt = None, config: ConfigOpt = None,
                    out_dir: OutOpt = Path("eval-reports"), limit: LimitOpt = None,
                    as_json: JsonOpt = False, llm: EvalLlmOpt = None,
-                   split: SplitOpt = "all") -> None:
+                   split: SplitOpt = "all", mlflow: MlflowOpt = None) -> None:
     """Gold-quote recall@k, "not found" on the unanswerable, on labelled questions (FILE,
     e.g. eval/transcript_questions.jsonl) over a library that already holds their documents."""
     from earnest.eval_questions import eval_questions as run
@@ -131,13 +149,13 @@ def eval_questions(file: Annotated[Path, typer.Argument(help="Questions (JSONL).
                 task = bar.add_task("eval questions", total=None)
                 report = run(lib, file, split=split, limit=limit, llm=llm, progress=lambda d, t:
                              bar.update(task, completed=d, total=t))
-            _report(report, out_dir, as_json)
+            _report(report, out_dir, as_json, mlflow, lib.settings)
     _run(as_json, body)
 
 
 @eval_app.command("metadata")
 def eval_metadata(data_dir: Path, library: LibraryOpt = None, config: ConfigOpt = None,
                   out_dir: OutOpt = Path("eval-reports"), limit: LimitOpt = None,
-                  as_json: JsonOpt = False) -> None:
+                  as_json: JsonOpt = False, mlflow: MlflowOpt = None) -> None:
     """Metadata accuracy (company, type, fiscal year) against DIR/documents.jsonl."""
-    _eval("metadata", data_dir, library, config, out_dir, limit, as_json)
+    _eval("metadata", data_dir, library, config, out_dir, limit, as_json, mlflow=mlflow)

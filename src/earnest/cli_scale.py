@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 from pathlib import Path
@@ -56,7 +55,7 @@ def serve(library: LibraryOrUrlOpt = None, config: ConfigOpt = None,
                              "process. Leave out --workers, or move the library to PostgreSQL")
         service = Earnest(settings)
         check_exposure(service, settings.server.host, insecure_no_auth)
-        configure_logging()
+        configure_logging(settings.log)
         url = f"http://{settings.server.host}:{settings.server.port}"
         where = service.store.display_url if settings.store.url else service.home
         err.print(f"Earnest serving {where} at [bold]{url}[/] with {workers} "
@@ -94,7 +93,9 @@ def worker(library: LibraryOrUrlOpt = None, config: ConfigOpt = None,
             raise InputError("earnest worker needs a PostgreSQL library (--library "
                              "postgresql://... or store.url); a SQLite library's uploads are "
                              "ingested by `earnest serve` itself")
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        from earnest.api.requests import configure_logging
+
+        configure_logging(settings.log)
         with Earnest(settings) as service:
             runner = Worker(service)
             signal.signal(signal.SIGTERM, lambda *_: runner.request_stop())

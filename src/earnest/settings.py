@@ -158,6 +158,20 @@ class AuditSettings(_Section):
     enabled: bool = True
 
 
+class LogSettings(_Section):
+    # "json": one JSON object a line for a log shipper (Loki, Elasticsearch, CloudWatch), each
+    # with its request id and, for the access line, method, route, status and duration.
+    format: Literal["text", "json"] = "text"
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class TraceSettings(_Section):
+    # An OTLP/HTTP traces endpoint ("http://collector:4318/v1/traces"): `earnest serve` then
+    # sends a trace of every answer and uploaded file (needs the otel extra). Unset: none.
+    otlp_endpoint: str | None = None
+    service_name: str = "earnest"
+
+
 class ModelPrice(_Section):
     """List prices in US dollars per million tokens."""
 
@@ -243,6 +257,8 @@ class Settings(_Section):
     worker: WorkerSettings = WorkerSettings()
     auth: AuthSettings = AuthSettings()
     audit: AuditSettings = AuditSettings()
+    log: LogSettings = LogSettings()
+    trace: TraceSettings = TraceSettings()
 
     def index_identity(self) -> str:
         """Hash of the settings that change what is stored; a mismatch means re-ingest."""
@@ -296,7 +312,7 @@ def _env_key(name: str) -> list[str]:
 
 
 _SECTIONS = {"chunk", "embed", "retrieve", "answer", "llm", "server", "store", "auth",
-             "audit", "worker"}
+             "audit", "worker", "log", "trace"}
 
 
 def _set_path(data: dict[str, Any], parts: list[str], value: Any) -> None:

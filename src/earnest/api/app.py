@@ -33,12 +33,13 @@ from earnest.api.requests import RequestIdFilter, RequestIds
 from earnest.library_scope import public_companies
 from earnest.service import Earnest
 from earnest.settings import Settings
+from earnest.tracing import Tracing
 
 STATIC = resources.files("earnest.web") / "static"
 
 
 class _MetricsMiddleware:
-    """Counts and times every request by its route template (not its raw path)."""
+    """Times every request by its route template (not its raw path), OTel-style."""
 
     def __init__(self, app: Any, metrics: Metrics) -> None:
         self.app, self.metrics = app, metrics
@@ -49,6 +50,8 @@ class _MetricsMiddleware:
             return
         started = time.perf_counter()
         status = 500
+        active = self.metrics.http_active.labels(scope["method"])
+        active.inc()
 
         async def record(message: dict) -> None:
             nonlocal status
@@ -59,11 +62,11 @@ class _MetricsMiddleware:
         try:
             await self.app(scope, receive, record)
         finally:
+            active.dec()
             route = getattr(scope.get("route"), "path", None) or (
                 "/static" if scope["path"].startswith("/static/") else "unmatched")
-            self.metrics.requests.labels(scope["method"], route, str(status)).inc()
-            self.metrics.latency.labels(scope["method"], route).observe(
-                time.perf_counter() - started)
+            self.metrics.observe_request(scope["method"], route, status,
+                                         time.perf_counter() - started)
 
 
 # No inline script or style, nothing from elsewhere, never framed (clickjacking).
@@ -234,7 +237,8 @@ def _alive(pid: int) -> bool:
 def create_app(settings: Settings | None = None, *, service: Earnest | None = None) -> FastAPI:
     """The web app and HTTP API over one library. ``service`` wins over ``settings``."""
     service = service or Earnest(settings or Settings.load())
-    metrics = Metrics()
+    metrics = Metrics(Tracing.from_settings(service.settings.trace))
+    metrics.watch_library(service.stats)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -243,6 +247,8 @@ def create_app(settings: Settings | None = None, *, service: Earnest | None = No
         threading.Thread(target=public_companies, daemon=True, name="warm-up").start()
         yield
         app.state.jobs.close()  # cancels what is still queued
+        if metrics.tracing is not None:
+            metrics.tracing.close()
         shutil.rmtree(spool_dir(service.home), ignore_errors=True)
         service.close()
 
@@ -289,7 +295,11 @@ def _jobs(service: Earnest, metrics: Metrics) -> Any:
 def create_app_from_env() -> FastAPI:
     """The app factory of `earnest serve --workers N`: each process opens the library its
     environment names (EARNEST_HOME, EARNEST_CONFIG, EARNEST_STORE__URL)."""
-    return create_app(Settings.load())
+    from earnest.api.requests import configure_logging
+
+    settings = Settings.load()
+    configure_logging(settings.log)  # each process of `serve --workers N` logs as configured
+    return create_app(settings)
 
 
 def _tag_logs() -> None:

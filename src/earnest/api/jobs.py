@@ -174,13 +174,30 @@ class IngestJobs:
             try:
                 if item is _STOP:
                     return
+<<<<<<< HEAD
                 self._ingest(*item)
                 if self._queue.empty():
                     # Every queued file is keyword-searchable: now embed, pausing as soon as
                     # another file arrives (it is parsed first, then embedding goes on).
                     self._embed_parsed()
+=======
+                self._traced(*item)
+>>>>>>> ops
             finally:
                 self._queue.task_done()
+
+    def _traced(self, job: Job, job_file: JobFile, spool: Path) -> None:
+        """One file's ingest, in an ``ingest`` span when tracing is on."""
+        tracing = self.metrics.tracing
+        if tracing is None:
+            self._ingest(job, job_file, spool)
+            return
+        with tracing.ingest(job_file.filename, job.collection) as span:
+            self._ingest(job, job_file, spool)
+            span.set_attributes({"earnest.status": job_file.status,
+                                 "earnest.pages": job_file.pages or 0,
+                                 "earnest.chunks": job_file.chunks or 0,
+                                 "earnest.doc_name": job_file.doc_name or ""})
 
     def _ingest(self, job: Job, job_file: JobFile, spool: Path) -> None:
         with self._lock:

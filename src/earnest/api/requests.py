@@ -4,11 +4,16 @@ body and the server's log line for it), so a user's report finds the log entry."
 from __future__ import annotations
 
 import contextvars
+import json
 import logging
 import re
+import sys
 import time
 import uuid
-from typing import Any
+from datetime import datetime, timezone
+from typing import IO, Any
+
+from earnest.settings import LogSettings
 
 REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("earnest_request_id",
                                                                        default=None)
@@ -55,26 +60,59 @@ class RequestIds:
         finally:
             principal = (scope.get("state") or {}).get("principal")
             route = getattr(scope.get("route"), "path", None) or scope["path"][:200]
-            log.info("request_id=%s key=%s %s %s %s %.1fms", rid,
-                     getattr(principal, "actor", "-"), scope["method"], route, status,
-                     (time.perf_counter() - started) * 1000)
+            ms = (time.perf_counter() - started) * 1000
+            key = getattr(principal, "actor", "-")
+            log.info("request_id=%s key=%s %s %s %s %.1fms", rid, key, scope["method"], route,
+                     status, ms, extra={"key": key, "http_method": scope["method"],
+                                        "http_route": route, "http_status": status,
+                                        "duration_ms": round(ms, 1)})
             REQUEST_ID.reset(token)
 
 
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    """`earnest serve`: Earnest's log lines on stderr, each with its request id."""
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time, level, logger, message, request id, and the access
+    line's fields; an exception as its formatted traceback."""
+
+    FIELDS = ("key", "http_method", "http_route", "http_status", "duration_ms")
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(
+                timespec="milliseconds"),
+            "level": record.levelname.lower(), "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None) or REQUEST_ID.get()}
+        entry.update({f: getattr(record, f) for f in self.FIELDS if hasattr(record, f)})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def log_handler(settings: LogSettings | None = None,
+                stream: IO[str] | None = None) -> logging.Handler:
+    """A handler in the configured format, each record tagged with its request id."""
+    settings = settings or LogSettings()
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(JsonFormatter() if settings.format == "json" else logging.Formatter(
+        "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
+    return handler
+
+
+def configure_logging(settings: LogSettings | None = None) -> None:
+    """`earnest serve` and `earnest worker`: Earnest's log lines on stderr, each with its
+    request id, as text or JSON (``log.format``)."""
+    settings = settings or LogSettings()
     logger = logging.getLogger("earnest")
     if any(getattr(h, "_earnest", False) for h in logger.handlers):
         return
-    handler = logging.StreamHandler()
+    handler = log_handler(settings)
     handler._earnest = True  # type: ignore[attr-defined]
-    handler.addFilter(RequestIdFilter())
-    handler.setFormatter(logging.Formatter(
-        "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
     logger.addHandler(handler)
-    logger.setLevel(level)
+    logger.setLevel(settings.level.upper())
 
 
-__all__ = ["REQUEST_ID", "RequestIdFilter", "RequestIds", "configure_logging"]
+__all__ = ["REQUEST_ID", "JsonFormatter", "RequestIdFilter", "RequestIds", "configure_logging",
+           "log_handler"]
