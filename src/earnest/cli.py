@@ -6,7 +6,7 @@ import json
 import shutil
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
 
 import typer
 import typer.core
@@ -21,11 +21,14 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from earnest.cli_help import plain_help
 from earnest.errors import EarnestError, InputError, NotFound
 from earnest.models import Answer, SearchResult
-from earnest.service import Earnest, FileResult
 from earnest.settings import Settings
-from earnest.store import Filters
+
+if TYPE_CHECKING:  # loaded when a command opens a library (see earnest/__init__.py)
+    from earnest.service import Earnest, FileResult
+    from earnest.store import Filters
 
 _UsageError = typer.core._click.exceptions.UsageError  # typer vendors its own click
 INTERNAL_ERROR = 3  # 1: the user's error (a bad file, setting); 2: a usage error (click's)
@@ -38,55 +41,13 @@ def _users_fault(exc: Any, args: list[str]) -> None:
                         "the file names")
 
 
-class _Argument(typer.core.TyperArgument):
-    """Help shows QUESTION, not `{question} <str>`: no internal type labels."""
-
-    def _usage_display_name(self) -> str:
-        return self.display_name_raw if self.required else f"[{self.display_name_raw}]"
-
-    def display_type_rich(self, ctx: Any) -> str | None:
-        return None
-
-
-class _Option(typer.core.TyperOption):
-    """Help shows `--k N`, `--library PATH`; a flag shows nothing after its name."""
-
-    def display_type_rich(self, ctx: Any) -> str | None:
-        if self.is_flag or self.count:
-            return None
-        return self.metavar or _metavar(self)
-
-
-def _metavar(param: Any) -> str:
-    desc = param.type_descriptor
-    if desc.is_path:
-        return "PATH"
-    return {int: "N", float: "NUMBER"}.get(desc.annotation, (param.name or "text").upper())
-
-
-def _plain_help(command: Any) -> None:
-    """Swap typer's parameter classes for ours, once per command tree."""
-    if getattr(command, "_help_option", None) is None and hasattr(command, "get_help_option"):
-        command.get_help_option(typer.core._click.Context(command))
-    for param in [*getattr(command, "params", []), getattr(command, "_help_option", None)]:
-        if type(param) is typer.core.TyperArgument:
-            param.__class__ = _Argument
-            if param.metavar is None:
-                param.metavar = (param.name or "arg").upper() + ("..." if param.nargs != 1
-                                                                 else "")
-        elif type(param) is typer.core.TyperOption:
-            param.__class__ = _Option
-    for sub in getattr(command, "commands", {}).values():
-        _plain_help(sub)
-
-
 class _Commands(typer.core.TyperGroup):
     """Click's exit codes (2 for a usage error), a hint when a file name starts with a dash,
     and help without typer's internal type labels."""
 
     def make_context(self, info_name: Any, args: list[str], *rest: Any, **kw: Any) -> Any:
         given = list(args)
-        _plain_help(self)
+        plain_help(self)
         try:
             return super().make_context(info_name, args, *rest, **kw)
         except _UsageError as exc:
@@ -132,8 +93,9 @@ def _open(library: Path | None, config: Path | None = None, *, create: bool = Tr
     home = Path(settings.library).expanduser()
     if not create and not settings.store.url and not (home / "library.sqlite").exists():
         raise NotFound(f"no library at {home}: build one with `earnest ingest PATH --library "
-                       f"{home}` (or `earnest quickstart`), or name another with --library",
-                       )
+                       f"{home}` (or `earnest quickstart`), or name another with --library")
+    from earnest.service import Earnest
+
     return Earnest(settings)
 
 
@@ -144,25 +106,33 @@ def _empty_hint(lib: Earnest) -> str | None:
             f"`earnest ingest PATH --library {lib.home}`")
 
 
-def _filters(items: list[str] | None) -> Filters:
-    filters = Filters()
+_FILTER_KEYS = {"doc": "doc_names", "doc_name": "doc_names", "document": "doc_names",
+                "role": "roles", "section": "sections", "speaker": "speakers",
+                "collection": "collections", "collections": "collections"}
+
+
+def _filter_fields(items: list[str] | None) -> dict[str, list[str]]:
+    """--filter KEY=VALUE items as lists by field (doc_names, roles, ..., metadata fields)."""
+    fields: dict[str, list[str]] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():
             raise InputError(f"--filter takes KEY=VALUE, got {item!r}")
         key, value = key.strip().lower(), value.strip()
-        if key in ("doc", "doc_name", "document"):
-            filters.doc_names.append(value)
-        elif key == "role":
-            filters.roles.append(value.lower())
-        elif key == "section":
-            filters.sections.append(value)
-        elif key == "speaker":
-            filters.speakers.append(value)
-        elif key in ("collection", "collections"):
-            filters.collections.append(value)
+        field = _FILTER_KEYS.get(key, key)
+        fields.setdefault(field, []).append(value.lower() if field == "roles" else value)
+    return fields
+
+
+def _filters(items: list[str] | None) -> Filters:
+    from earnest.store import Filters
+
+    filters = Filters()
+    for field, values in _filter_fields(items).items():
+        if field in ("doc_names", "roles", "sections", "speakers", "collections"):
+            getattr(filters, field).extend(values)
         else:
-            filters.metadata.setdefault(key, []).append(value)
+            filters.metadata[field] = values
     return filters
 
 
@@ -367,8 +337,11 @@ def _stream_answer(lib: Earnest, question: str, **kw: Any) -> Answer:
 def ask(question: Annotated[str, typer.Argument(help="The question.")],
         library: LibraryOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False,
         k: KOpt = None, filter: FilterOpt = None, llm: LlmOpt = None) -> None:
-    """Answer a question from the library, with citations."""
+    """Answer a question from the library, with citations (through a running `earnest serve`
+    of the same library when one is up: see server.ask_via_server)."""
     def body() -> None:
+        if _ask_via_server(question, library, config, as_json, k, filter, llm):
+            return
         with _open(library, config, create=False) as lib:
             use_llm = lib.llm_configured if llm is None else llm
             if as_json or not use_llm:
@@ -382,6 +355,32 @@ def ask(question: Annotated[str, typer.Argument(help="The question.")],
                 if answer.status == "empty_library":
                     err.print(f"hint: {_empty_hint(lib)}", highlight=False, markup=False)
     _run(as_json, body)
+
+
+def _ask_via_server(question: str, library: Path | None, config: Path | None, as_json: bool,
+                    k: int | None, filter: list[str] | None, llm: bool | None) -> bool:
+    """Answer through a running server of this library; False when there is none, or when
+    the answer should stream from an LLM here (the server's answer comes whole)."""
+    from earnest import remote
+
+    settings = Settings.load(library, config_file=config)
+    found = remote.server_for(settings)
+    if found is None:
+        return False
+    base, info = found
+    if not as_json and llm is not False and info.get("llm", {}).get("configured"):
+        return False
+    data = remote.ask(base, question, k, _filter_fields(filter), llm,
+                      timeout=settings.llm.timeout_s + 60)
+    if data is None:
+        return False
+    if as_json:
+        print(json.dumps(data))
+        return True
+    answer = Answer.from_dict(data)
+    _print_answer(answer)
+    out.print(f"[dim]answered by the server at {base}[/]", highlight=False)
+    return True
 
 
 @app.command()

@@ -6,15 +6,17 @@ import logging
 import os
 import signal
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from earnest.cli import ConfigOpt, _run, app, err
 from earnest.cli_trust import check_exposure
 from earnest.errors import InputError
-from earnest.service import Earnest
 from earnest.settings import Settings
+
+if TYPE_CHECKING:
+    pass
 
 LibraryOrUrlOpt = Annotated[Optional[str], typer.Option(
     "--library", "-L", help="Library directory, or a postgresql:// URL (store.url) whose "
@@ -54,6 +56,8 @@ def serve(library: LibraryOrUrlOpt = None, config: ConfigOpt = None,
             raise InputError(f"--workers {workers} needs a PostgreSQL library (store.url, or "
                              "--library postgresql://...): a SQLite library is served by one "
                              "process. Leave out --workers, or move the library to PostgreSQL")
+        from earnest.service import Earnest
+
         service = Earnest(settings)
         check_exposure(service, settings.server.host, insecure_no_auth)
         configure_logging()
@@ -95,6 +99,8 @@ def worker(library: LibraryOrUrlOpt = None, config: ConfigOpt = None,
                              "postgresql://... or store.url); a SQLite library's uploads are "
                              "ingested by `earnest serve` itself")
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        from earnest.service import Earnest
+
         with Earnest(settings) as service:
             runner = Worker(service)
             signal.signal(signal.SIGTERM, lambda *_: runner.request_stop())
