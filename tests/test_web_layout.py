@@ -1,10 +1,12 @@
 """The web app at a phone's width (390 px) and a laptop's (1366 px), in a real headless
 Chromium against a real server: tapping a citation brings the evidence page into view with the
 quote on screen, the page is legible (zoom, or its text with the quote marked), upload rows lay
-out cleanly and a failed file looks failed. Screenshots go to docs/screenshots/."""
+out cleanly and a failed file looks failed. Screenshots go to test-artifacts/browser/, and to
+docs/screenshots/ with EARNEST_UPDATE_SCREENSHOT=1."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from earnest import Earnest, Settings
 from earnest.api import create_app
 from earnest.samples import sample_dir
 
-from .browser import CHROMIUM_ARGS, LiveServer, chromium_or_skip
+from .browser import CHROMIUM_ARGS, LiveServer, artifact, chromium_or_skip
 from .components import patience
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
@@ -58,6 +60,13 @@ def page(request, browser):
     yield page
     context.close()
     assert not errors, errors
+
+
+def screenshot(page, name: str) -> None:
+    page.screenshot(path=str(artifact(name)))
+    if os.environ.get("EARNEST_UPDATE_SCREENSHOT"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / name))
 
 
 def rect(page, selector: str) -> dict:
@@ -115,7 +124,7 @@ def test_a_tapped_citation_brings_a_legible_page_into_view(live, page):
     pane, highlight = rect(page, "#viewer-page"), rect(page, "#viewer-page .hl")
     assert pane["top"] - 1 <= highlight["top"] and highlight["bottom"] <= pane["bottom"] + 1
     assert pane["left"] - 1 <= highlight["left"] <= pane["right"]
-    page.screenshot(path=str(SCREENSHOTS / f"{page.size}-evidence.png"))
+    screenshot(page, f"{page.size}-evidence.png")
 
     # The page's text, the quote marked, in a readable size.
     page.click("#view-text")
@@ -128,7 +137,7 @@ def test_a_tapped_citation_brings_a_legible_page_into_view(live, page):
     assert size >= 14, size
     marked = rect(page, "#viewer-page .page-text mark")
     assert 0 <= marked["top"] < page.viewport_size["height"] - 40, marked  # where it starts
-    page.screenshot(path=str(SCREENSHOTS / f"{page.size}-evidence-text.png"))
+    screenshot(page, f"{page.size}-evidence-text.png")
     overflow = page.evaluate("document.documentElement.scrollWidth - "
                              "document.documentElement.clientWidth")
     assert overflow <= 1, f"the page scrolls sideways by {overflow}px"
@@ -165,4 +174,4 @@ def test_upload_rows_lay_out_cleanly_and_failures_look_failed(live, page):
     if page.size == "phone":
         assert name["y"] + name["height"] <= bar["y"] + 1  # the name has its own line
     done.scroll_into_view_if_needed()
-    page.screenshot(path=str(SCREENSHOTS / f"{page.size}-uploads.png"))
+    screenshot(page, f"{page.size}-uploads.png")
