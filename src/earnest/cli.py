@@ -548,9 +548,9 @@ def quickstart(library: LibraryOpt = None, config: ConfigOpt = None,
                 out.rule(q)
                 _print_answer(lib.ask(q))
             run = "uv run earnest" if shutil.which("uv") else "python3 -m uv run earnest"
-            out.print(f"\nNext: [bold]export EARNEST_HOME={lib.home}[/] and [bold]{run} serve[/]"
-                      f", [bold]{run} ask \"...\"[/] and [bold]{run} ingest YOUR_FOLDER[/] "
-                      "use this library.", highlight=False)
+            out.print(f"\nNext: [bold]export EARNEST_HOME={lib.home}[/], then [bold]{run} "
+                      f"serve[/] (http://127.0.0.1:8000), [bold]{run} ask \"...\"[/] and "
+                      f"[bold]{run} ingest FOLDER[/] use this library.", highlight=False)
     _run(False, body)
 
 
