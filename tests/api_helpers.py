@@ -14,6 +14,8 @@ from typing import Any, Iterable, Iterator
 import earnest
 from earnest import Earnest, Settings
 
+from .components import patience
+
 SAMPLES = Path(earnest.__file__).parent / "samples" / "docs"
 CALL = "NWIN_Q3_FY2024_earnings_call"  # .txt, one page
 RELEASE = "NWIN_Q3_FY2024_earnings_release"  # .pdf, two pages
@@ -35,7 +37,7 @@ def sample_service(root: Path, embedder: Any, **overrides: Any) -> Earnest:
 
 def wait_for_job(client: Any, job_id: str, timeout: float = 120.0) -> dict[str, Any]:
     """Poll GET /v1/jobs/{id} until the job is done; the finished job."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + patience(timeout)
     while True:
         response = client.get(f"/v1/jobs/{job_id}")
         assert response.status_code == 200, response.text
@@ -48,7 +50,7 @@ def wait_for_job(client: Any, job_id: str, timeout: float = 120.0) -> dict[str, 
 
 def wait_for_file_status(client: Any, job_id: str, index: int, status: str,
                          timeout: float = 60.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + patience(timeout)
     while True:
         job = client.get(f"/v1/jobs/{job_id}").json()
         if job["files"][index]["status"] == status:
@@ -110,7 +112,7 @@ def live_server(app: Any) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + patience(30)
     while not server.started:
         assert thread.is_alive(), "uvicorn stopped before it started"
         assert time.monotonic() < deadline, "uvicorn did not start"

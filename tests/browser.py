@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from .components import missing, used
+from .components import missing, patience, used
 
 CHROMIUM = Path(os.environ.get("EARNEST_CHROMIUM", "/usr/bin/chromium"))
 # Without the background-networking flags Chromium keeps dialling Google's hosts, which this
@@ -40,7 +40,7 @@ class LiveServer:
 
     def __enter__(self) -> "LiveServer":
         self.thread.start()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + patience(30)
         while not self.server.started:
             if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("uvicorn did not start")

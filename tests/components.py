@@ -30,3 +30,13 @@ def missing(component: str, reason: str) -> None:
 
 def used(component: str) -> None:
     USED.add(component)
+
+
+def patience(seconds: float) -> float:
+    """A wait scaled to how busy the machine is now (load per core, at least 1) and by
+    ``EARNEST_TEST_PATIENCE`` (default 1): a slow or shared machine gets longer, not a failure."""
+    try:
+        busy = os.getloadavg()[0] / (os.cpu_count() or 1)
+    except OSError:
+        busy = 1.0
+    return seconds * max(1.0, busy) * float(os.environ.get("EARNEST_TEST_PATIENCE", "") or 1)

@@ -10,7 +10,7 @@ import pytest
 from earnest import Earnest, Settings
 from earnest.embedding import OnnxEmbedder
 
-from .components import MISSING, USED, missing, used
+from .components import MISSING, USED, missing, patience, used
 from .llm_server import llama_server, scripted_llm  # noqa: F401 - fixtures
 from .pdfs import make_pdf
 from .pg_server import pg_module_url, pg_server, pg_url  # noqa: F401 - fixtures
@@ -119,6 +119,14 @@ def trust_client(trust_lib):
 
     with TestClient(create_app(service=trust_lib.service)) as c:
         yield c
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """The hang guard (pytest-timeout, 600 s in pyproject) scaled to how busy the machine is."""
+    limit = patience(600)
+    for item in items:
+        if item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(limit))
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -22,7 +22,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from .components import missing, used
+from .components import missing, patience, used
 
 CACHE = Path(os.environ.get("EARNEST_TEST_CACHE", Path.home() / ".cache" / "earnest-test"))
 LLAMA_PYTHON = CACHE / "llama-server" / "bin" / "python"
@@ -66,7 +66,7 @@ def start_llama_server(log_dir: Path) -> LlamaServer:
          "--verbose", "False"], stdout=handle, stderr=subprocess.STDOUT)
     handle.close()
     server = LlamaServer(f"http://127.0.0.1:{port}/v1", process, log)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + patience(120)
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"llama server exited: {log.read_text()[-2000:]}")
@@ -76,7 +76,7 @@ def start_llama_server(log_dir: Path) -> LlamaServer:
         except OSError:
             time.sleep(0.3)
     server.stop()
-    raise RuntimeError(f"llama server did not start in 120 s: {log.read_text()[-2000:]}")
+    raise RuntimeError(f"llama server did not start in time: {log.read_text()[-2000:]}")
 
 
 @pytest.fixture(scope="session")

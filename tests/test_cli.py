@@ -115,7 +115,7 @@ def test_a_file_name_starting_with_a_dash_is_a_user_error(run, tmp_path: Path,
     monkeypatch.chdir(tmp_path)
     (tmp_path / "-dash.txt").write_text("Revenue was 5 dollars this year.\n")
     result = run("ingest", "--no-embed", "-dash.txt")
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output  # a usage error, as click says
     assert "./-dash.txt" in result.output  # the hint says how to name it
     result = run("ingest", "--no-embed", "--", "-dash.txt")
     assert result.exit_code == 0, result.output
@@ -154,3 +154,62 @@ def test_bad_document_names_are_refused(run, tmp_path: Path, name: str) -> None:
     assert error["error_code"] == "bad_name", error
     assert "rename" in error["error"] and repr(name)[1:-1] in error["error"]
     assert json.loads(run("docs", "list", "--json").output)["documents"] == []
+
+
+def test_help_reads_plainly_and_lists_every_subcommand(run) -> None:
+    for args in (["--help"], ["ask", "--help"], ["ingest", "--help"], ["docs", "--help"],
+                 ["search", "--help"], ["eval", "financebench", "--help"]):
+        result = run(*args)
+        assert result.exit_code == 0, result.output
+        for label in ("<bool>", "<str>", "<path>", "<int", "list[", "{question}", "{paths}"):
+            assert label not in result.output, (args, label, result.output)
+    assert "Usage: root ask [OPTIONS] QUESTION" in " ".join(run("ask", "--help").output.split())
+    docs = run("docs", "--help").output
+    for sub in ("list", "show", "edit", "refresh", "remove"):
+        assert f" {sub} " in docs
+    assert "~/.earnest-eval/NAME" in run("eval", "financebench", "--help").output
+
+
+def test_exit_codes_follow_the_convention(run, tmp_path: Path) -> None:
+    missing_argument = run("ask")
+    assert missing_argument.exit_code == 2 and "Missing argument" in missing_argument.output
+    assert run("search", "x", "--no-such-option").exit_code == 2
+    (tmp_path / "home").mkdir()
+    assert run("docs", "show", "nope").exit_code == 1  # the user's error, not a usage error
+
+
+def test_read_only_commands_do_not_create_a_library(run, tmp_path: Path) -> None:
+    for args in (["docs", "list"], ["ask", "What was revenue?"], ["search", "revenue"],
+                 ["docs", "show", "x"]):
+        result = run(*args, "--json")
+        assert result.exit_code == 1, result.output
+        error = json.loads(result.output)["error"]
+        assert error["code"] == "not_found" and "no library at" in error["message"]
+    assert not (tmp_path / "home").exists()
+
+
+def test_an_empty_library_says_how_to_fill_it(run, tmp_path: Path) -> None:
+    (tmp_path / "home").mkdir()
+    assert run("embed").exit_code == 0  # makes the (empty) library
+    for args in (["search", "revenue"], ["docs", "list"], ["ask", "What was revenue?"]):
+        result = run(*args)
+        assert result.exit_code == 0, result.output
+        assert "holds no documents" in result.output and "earnest ingest" in result.output
+
+
+def test_docs_list_shows_full_names(run, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    long_names = ["BESTBUY_2023_10K_annual_report_full", "BESTBUY_2024Q2_10Q_quarterly_report"]
+    for name in long_names:
+        (folder / f"{name}.txt").write_text(f"Revenue in {name} was 5 dollars this year.\n")
+    assert run("ingest", "--no-embed", str(folder)).exit_code == 0
+    names = run("docs", "list", "--names")
+    assert names.exit_code == 0 and names.output.split() == sorted(long_names)
+    table = CliRunner().invoke(app, ["docs", "list"], env={
+        "EARNEST_HOME": str(tmp_path / "home"), "COLUMNS": "80"}).output
+    assert "…" not in table
+    cells = "".join(line.split("│")[1].strip() for line in table.splitlines()
+                    if line.count("│") > 2)
+    for name in long_names:
+        assert name in cells  # wrapped over lines, never cut

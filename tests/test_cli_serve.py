@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 
 from .browser import free_port
+from .components import patience
 
 
 def test_serve_answers_on_its_port_and_stops(tmp_path) -> None:
@@ -19,7 +20,7 @@ def test_serve_answers_on_its_port_and_stops(tmp_path) -> None:
         [sys.executable, "-m", "earnest", "serve", "--library", str(tmp_path / "lib"),
          "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + patience(60)
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
@@ -50,7 +51,7 @@ def _start(library, port):
     process = subprocess.Popen(
         [sys.executable, "-m", "earnest", "serve", "--library", str(library), "--port",
          str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + patience(60)
     while True:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2).close()

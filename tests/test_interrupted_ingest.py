@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from .components import patience
 from .pdfs import make_pdf
 
 
@@ -40,7 +41,7 @@ def test_kill_mid_ingest_then_resume(tmp_path: Path) -> None:
     proc = subprocess.Popen(cmd + ["--no-embed"], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     db = lib / "library.sqlite"
-    deadline = time.time() + 120
+    deadline = time.time() + patience(120)
     while time.time() < deadline:  # wait until something is committed, then pull the plug
         if db.exists():
             try:
@@ -55,7 +56,8 @@ def test_kill_mid_ingest_then_resume(tmp_path: Path) -> None:
     before = _consistent(db)
     assert 2 <= len(before) < 12
 
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(cmd, capture_output=True, text=True,
+                          timeout=patience(600))
     assert done.returncode == 0, done.stdout + done.stderr
     after = _consistent(db)
     assert sorted(after) == [f"doc{i:02d}" for i in range(12)]

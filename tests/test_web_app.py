@@ -17,6 +17,7 @@ from earnest.api import create_app
 from earnest.samples import sample_dir
 
 from .browser import CHROMIUM_ARGS, LiveServer, artifact, chromium_or_skip
+from .components import patience
 
 RELEASE = "NWIN_Q3_FY2024_earnings_release"
 CALL = "NWIN_Q3_FY2024_earnings_call"
@@ -97,13 +98,13 @@ def test_upload_ask_cite_highlight_edit_delete(live, page):
     }""", [f"{CALL}.txt", transcript])
     for name in (f"{RELEASE}.pdf", f"{CALL}.txt"):
         item = page.locator(f'li.upload[data-file="{name}"]')
-        item.locator(".up-status", has_text="ingested").wait_for(timeout=60_000)
+        item.locator(".up-status", has_text="ingested").wait_for(timeout=patience(60) * 1000)
     failed = page.locator('li.upload[data-file="broken.pdf"]')
-    failed.locator(".up-status", has_text="broken.pdf").wait_for(timeout=60_000)
+    failed.locator(".up-status", has_text="broken.pdf").wait_for(timeout=patience(60) * 1000)
     assert "failed" in failed.get_attribute("class")
     assert "corrupt" in failed.locator(".up-status").inner_text().lower()
     row = page.locator(f'#docs tr[data-doc="{RELEASE}"]')
-    row.locator(".st.ready").wait_for(timeout=60_000)
+    row.locator(".st.ready").wait_for(timeout=patience(60) * 1000)
     cells = row.locator("td").all_inner_texts()
     assert cells[1] and cells[2] == "earnings release" and "2024" in cells[3]
     assert int(cells[4]) == 2 and int(cells[5]) > 0  # pages, chunks
@@ -112,7 +113,7 @@ def test_upload_ask_cite_highlight_edit_delete(live, page):
     page.set_input_files("#file-input", [{"name": f"{CALL}.txt", "mimeType": "text/plain",
                                           "buffer": b"Operator\nSomething else entirely.\n"}])
     clash = page.locator(f'li.upload.failed[data-file="{CALL}.txt"] .up-status')
-    clash.wait_for(timeout=30_000)
+    clash.wait_for(timeout=patience(30) * 1000)
     assert "already holds a different document" in clash.inner_text()
     assert page.problems == ["console: Failed to load resource: the server responded with a "
                              "status of 409 (Conflict)"]
@@ -124,7 +125,7 @@ def test_upload_ask_cite_highlight_edit_delete(live, page):
     page.select_option("#f-type", "earnings_release")
     page.fill("#question", "Why did revenue decline in the third quarter?")
     page.keyboard.press("Enter")
-    page.locator("#answer-status.answered").wait_for(timeout=60_000)
+    page.locator("#answer-status.answered").wait_for(timeout=patience(60) * 1000)
     events = page.evaluate("window.earnestEvents")
     assert events[0] == "stage" and events[-1] == "answer"
     assert "understanding" in events and "sentence" in events
@@ -143,7 +144,7 @@ def test_upload_ask_cite_highlight_edit_delete(live, page):
     number = int(chip.get_attribute("data-citation"))
     chip.click()
     image = page.locator("#viewer-page img.page-image")
-    image.wait_for(timeout=30_000)
+    image.wait_for(timeout=patience(30) * 1000)
     page.wait_for_function("document.querySelector('#viewer-page img').naturalWidth > 0")
     assert page.locator("#viewer-page .hl").count() >= 1
     quote = page.evaluate(f"fetch('/v1/documents/{RELEASE}').then(r => r.json())")
@@ -168,11 +169,11 @@ def test_upload_ask_cite_highlight_edit_delete(live, page):
     page.select_option("#f-type", "earnings_call")
     page.fill("#question", "What did the CFO say about gross margin?")
     page.click("#ask-button")
-    page.locator("#answer-status.answered").wait_for(timeout=60_000)
+    page.locator("#answer-status.answered").wait_for(timeout=patience(60) * 1000)
     page.locator("#answer-text .chip").first.focus()
     page.keyboard.press("Enter")  # keyboard reaches the evidence too
     mark = page.locator("#viewer-page .page-text mark")
-    mark.wait_for(timeout=30_000)
+    mark.wait_for(timeout=patience(30) * 1000)
     assert _words(mark.inner_text()) == _words(page.locator("#viewer-quote").inner_text())
     assert page.locator("#viewer-meta").inner_text().strip()  # speaker / section shown
     page.keyboard.press("Escape")
@@ -219,7 +220,7 @@ def test_a_bad_question_shows_the_servers_message(live, page):
     page.fill("#question", "x" * 2100)
     page.click("#ask-button")
     status = page.locator("#answer-status.error")
-    status.wait_for(timeout=30_000)
+    status.wait_for(timeout=patience(30) * 1000)
     assert "2000" in status.inner_text() or "2,000" in status.inner_text()
     assert page.problems == ["console: Failed to load resource: the server responded with a "
                              "status of 422 (Unprocessable Entity)"]
@@ -253,7 +254,7 @@ def test_llm_answer_streams_into_the_page_with_its_audit(browser, embedder, llam
             }""")
             page.keyboard.press("Enter")
             page.locator("#answer-status.answered, #answer-status.not_found").wait_for(
-                timeout=300_000)
+                timeout=patience(300) * 1000)
             # While the model wrote, only progress showed: no unchecked words of its own.
             drafts = [t for t in page.evaluate("window.draftTexts") if t]
             assert drafts and all(t.startswith("The model is writing") for t in drafts), \
@@ -304,7 +305,7 @@ def test_a_page_from_another_site_cannot_replace_a_document(live, browser, tmp_p
     try:
         page = context.new_page()
         page.goto(f"http://127.0.0.1:{other.server_address[1]}/index.html")
-        page.wait_for_function("document.title === 'sent'", timeout=30_000)
+        page.wait_for_function("document.title === 'sent'", timeout=patience(30) * 1000)
         documents = page.evaluate(f"fetch('{live.url}/v1/documents').then(r => r.json())"
                                   ".catch(() => null)")
         # Reading from another origin is blocked by the browser (no CORS); check directly.

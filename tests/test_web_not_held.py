@@ -10,6 +10,7 @@ from earnest.api import create_app
 from earnest.samples import sample_dir
 
 from .browser import CHROMIUM_ARGS, LiveServer, artifact, chromium_or_skip
+from .components import patience
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def test_a_company_the_library_lacks_is_not_found_in_the_browser(live) -> None:
         page.goto(f"{live.url}/#ask")
         page.fill("#question", "Why did Costco's revenue fall in the third quarter?")
         page.keyboard.press("Enter")
-        page.locator("#answer-status.not_found").wait_for(timeout=60_000)
+        page.locator("#answer-status.not_found").wait_for(timeout=patience(60) * 1000)
         text = page.locator("#answer-text").inner_text()
         assert "no documents of Costco (COST)" in text and "Northwind" in text
         assert page.locator("#answer-text .chip").count() == 0
@@ -44,7 +45,7 @@ def test_a_company_the_library_lacks_is_not_found_in_the_browser(live) -> None:
         # The company it holds is answered, with citations.
         page.fill("#question", "Why did Northwind's revenue fall in the third quarter?")
         page.keyboard.press("Enter")
-        page.locator("#answer-status.answered").wait_for(timeout=60_000)
+        page.locator("#answer-status.answered").wait_for(timeout=patience(60) * 1000)
         assert page.locator("#answer-text .chip").count() >= 1
         browser.close()
         assert not errors, errors

@@ -11,6 +11,7 @@ from earnest.api import create_app
 from earnest.samples import sample_dir
 
 from .browser import CHROMIUM_ARGS, LiveServer, artifact, chromium_or_skip
+from .components import patience
 
 CALL = "NWIN_Q3_FY2024_earnings_call"
 
@@ -70,10 +71,10 @@ def test_sign_in_ask_and_read_the_lineage(live, page):
 
     page.fill("#question", "What did the CFO say about gross margin?")
     page.click("#ask-button")
-    page.locator("#answer-status.answered").wait_for(timeout=60_000)
+    page.locator("#answer-status.answered").wait_for(timeout=patience(60) * 1000)
     page.locator("#details summary").click()
     lineage = page.locator("#lineage .lineage-link").first
-    lineage.wait_for(timeout=30_000)
+    lineage.wait_for(timeout=patience(30) * 1000)
     text = page.locator("#lineage").inner_text()
     info = live.service.document(CALL)
     assert f"sha256 {info.content_hash[:12]}" in text

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
 
 import typer
 import typer.core
@@ -20,18 +21,21 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from earnest.cli_help import plain_help
 from earnest.cli_progress import PhaseLines
-from earnest.errors import EarnestError, InputError
+from earnest.errors import EarnestError, InputError, NotFound
 from earnest.models import Answer, SearchResult
-from earnest.service import Earnest, FileResult
 from earnest.settings import Settings
-from earnest.store import Filters
+
+if TYPE_CHECKING:  # loaded when a command opens a library (see earnest/__init__.py)
+    from earnest.service import Earnest, FileResult
+    from earnest.store import Filters
 
 _UsageError = typer.core._click.exceptions.UsageError  # typer vendors its own click
+INTERNAL_ERROR = 3  # 1: the user's error (a bad file, setting); 2: a usage error (click's)
 
 
 def _users_fault(exc: Any, args: list[str]) -> None:
-    exc.exit_code = 1
     files = [a for a in args if a.startswith("-") and len(a) > 1 and Path(a).exists()]
     if files:
         exc.message += (f"; {files[0]!r} is a file: write ./{files[0]} or put -- before "
@@ -39,10 +43,12 @@ def _users_fault(exc: Any, args: list[str]) -> None:
 
 
 class _Commands(typer.core.TyperGroup):
-    """Usage errors are the user's: exit 1 (click's default 2 is our internal error)."""
+    """Click's exit codes (2 for a usage error), a hint when a file name starts with a dash,
+    and help without typer's internal type labels."""
 
     def make_context(self, info_name: Any, args: list[str], *rest: Any, **kw: Any) -> Any:
         given = list(args)
+        plain_help(self)
         try:
             return super().make_context(info_name, args, *rest, **kw)
         except _UsageError as exc:
@@ -60,8 +66,8 @@ class _Commands(typer.core.TyperGroup):
 
 app = typer.Typer(help="Answers questions about financial documents, citing every claim.",
                   no_args_is_help=True, add_completion=False, cls=_Commands)
-docs_app = typer.Typer(help="What is in the library: list, show, remove.", no_args_is_help=True,
-                       cls=_Commands)
+docs_app = typer.Typer(help="What is in the library: list, show, edit, refresh, remove.",
+                       no_args_is_help=True, cls=_Commands)
 app.add_typer(docs_app, name="docs")
 eval_app = typer.Typer(help="Measure retrieval quality on a labelled data set.",
                        no_args_is_help=True, cls=_Commands)
@@ -78,48 +84,71 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 KOpt = Annotated[Optional[int], typer.Option("--k", "-k", min=1, max=100,
                                              help="How many passages to use (1-100).")]
 FilterOpt = Annotated[Optional[list[str]], typer.Option(
-    "--filter", "-f", help="KEY=VALUE: doc=NAME, role=analyst, section=Q&A, speaker=CFO, or a "
-    "metadata field (company=..., doc_type=10-K, fiscal_year=2018); repeatable.")]
+    "--filter", "-f", metavar="KEY=VALUE", help="doc=NAME, role=analyst, section=Q&A, "
+    "speaker=CFO, or a metadata field (company=..., doc_type=10-K, fiscal_year=2018); repeatable.")]
 
 
-def _open(library: Path | None, config: Path | None = None) -> Earnest:
-    return Earnest(Settings.load(library, config_file=config))
+def _open(library: Path | None, config: Path | None = None, *, create: bool = True) -> Earnest:
+    """The library; a read-only command (``create=False``) does not make one where none is."""
+    settings = Settings.load(library, config_file=config)
+    home = Path(settings.library).expanduser()
+    if not create and not settings.store.url and not (home / "library.sqlite").exists():
+        raise NotFound(f"no library at {home}: build one with `earnest ingest PATH --library "
+                       f"{home}` (or `earnest quickstart`), or name another with --library")
+    from earnest.service import Earnest
+
+    return Earnest(settings)
 
 
-def _filters(items: list[str] | None) -> Filters:
-    filters = Filters()
+def _empty_hint(lib: Earnest) -> str | None:
+    if lib.stats()["documents"]:
+        return None
+    return (f"the library at {lib.home} holds no documents: add some with "
+            f"`earnest ingest PATH --library {lib.home}`")
+
+
+_FILTER_KEYS = {"doc": "doc_names", "doc_name": "doc_names", "document": "doc_names",
+                "role": "roles", "section": "sections", "speaker": "speakers",
+                "collection": "collections", "collections": "collections"}
+
+
+def _filter_fields(items: list[str] | None) -> dict[str, list[str]]:
+    """--filter KEY=VALUE items as lists by field (doc_names, roles, ..., metadata fields)."""
+    fields: dict[str, list[str]] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():
             raise InputError(f"--filter takes KEY=VALUE, got {item!r}")
         key, value = key.strip().lower(), value.strip()
-        if key in ("doc", "doc_name", "document"):
-            filters.doc_names.append(value)
-        elif key == "role":
-            filters.roles.append(value.lower())
-        elif key == "section":
-            filters.sections.append(value)
-        elif key == "speaker":
-            filters.speakers.append(value)
-        elif key in ("collection", "collections"):
-            filters.collections.append(value)
+        field = _FILTER_KEYS.get(key, key)
+        fields.setdefault(field, []).append(value.lower() if field == "roles" else value)
+    return fields
+
+
+def _filters(items: list[str] | None) -> Filters:
+    from earnest.store import Filters
+
+    filters = Filters()
+    for field, values in _filter_fields(items).items():
+        if field in ("doc_names", "roles", "sections", "speakers", "collections"):
+            getattr(filters, field).extend(values)
         else:
-            filters.metadata.setdefault(key, []).append(value)
+            filters.metadata[field] = values
     return filters
 
 
 def _run(as_json: bool, body: Callable[[], Any]) -> None:
-    """Run a command body; translate errors once: exit 1 for the user's, 2 for ours."""
+    """Run a command body; translate errors once: exit 1 for the user's, 3 for ours."""
     try:
         body()
     except EarnestError as exc:
-        _fail(as_json, exc.code, str(exc), 1 if exc.user_error else 2)
+        _fail(as_json, exc.code, str(exc), 1 if exc.user_error else INTERNAL_ERROR)
     except KeyboardInterrupt:
         _fail(as_json, "interrupted", "interrupted", 1)
     except typer.Exit:
         raise
-    except Exception as exc:  # noqa: BLE001 - the one place that turns surprises into exit 2
-        _fail(as_json, "internal_error", f"{type(exc).__name__}: {exc}", 2)
+    except Exception as exc:  # noqa: BLE001 - the one place that turns surprises into exit 3
+        _fail(as_json, "internal_error", f"{type(exc).__name__}: {exc}", INTERNAL_ERROR)
 
 
 def _fail(as_json: bool, code: str, message: str, exit_code: int) -> None:
@@ -316,9 +345,12 @@ def _stream_answer(lib: Earnest, question: str, **kw: Any) -> Answer:
 def ask(question: Annotated[str, typer.Argument(help="The question.")],
         library: LibraryOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False,
         k: KOpt = None, filter: FilterOpt = None, llm: LlmOpt = None) -> None:
-    """Answer a question from the library, with citations."""
+    """Answer a question from the library, with citations (through a running `earnest serve`
+    of the same library when one is up: see server.ask_via_server)."""
     def body() -> None:
-        with _open(library, config) as lib:
+        if _ask_via_server(question, library, config, as_json, k, filter, llm):
+            return
+        with _open(library, config, create=False) as lib:
             use_llm = lib.llm_configured if llm is None else llm
             if as_json or not use_llm:
                 answer = lib.ask(question, k=k, filters=_filters(filter), llm=llm)
@@ -328,7 +360,35 @@ def ask(question: Annotated[str, typer.Argument(help="The question.")],
                 print(json.dumps(answer.to_dict()))
             else:
                 _print_answer(answer, streamed=use_llm)
+                if answer.status == "empty_library":
+                    err.print(f"hint: {_empty_hint(lib)}", highlight=False, markup=False)
     _run(as_json, body)
+
+
+def _ask_via_server(question: str, library: Path | None, config: Path | None, as_json: bool,
+                    k: int | None, filter: list[str] | None, llm: bool | None) -> bool:
+    """Answer through a running server of this library; False when there is none, or when
+    the answer should stream from an LLM here (the server's answer comes whole)."""
+    from earnest import remote
+
+    settings = Settings.load(library, config_file=config)
+    found = remote.server_for(settings)
+    if found is None:
+        return False
+    base, info = found
+    if not as_json and llm is not False and info.get("llm", {}).get("configured"):
+        return False
+    data = remote.ask(base, question, k, _filter_fields(filter), llm,
+                      timeout=settings.llm.timeout_s + 60)
+    if data is None:
+        return False
+    if as_json:
+        print(json.dumps(data))
+        return True
+    answer = Answer.from_dict(data)
+    _print_answer(answer)
+    out.print(f"[dim]answered by the server at {base}[/]", highlight=False)
+    return True
 
 
 @app.command()
@@ -339,12 +399,15 @@ def search(query: Annotated[str, typer.Argument(help="Words or a question.")],
            ) -> None:
     """Ranked passages with scores and provenance."""
     def body() -> None:
-        with _open(library, config) as lib:
+        with _open(library, config, create=False) as lib:
             result: SearchResult = lib.search(query, k=k, filters=_filters(filter), mode=mode)
             if as_json:
                 print(json.dumps(result.to_dict()))
                 return
             out.print(f"[dim]mode: {result.mode}[/]")
+            hint = _empty_hint(lib) if not result.passages else None
+            if hint:
+                err.print(f"hint: {hint}", highlight=False, markup=False)
             for rank, p in enumerate(result.passages, 1):
                 pages = (f"p. {p.page_start}" if p.page_start == p.page_end
                          else f"pp. {p.page_start}-{p.page_end}")
@@ -359,29 +422,44 @@ def search(query: Annotated[str, typer.Argument(help="Words or a question.")],
 
 @docs_app.command("list")
 def docs_list(library: LibraryOpt = None, config: ConfigOpt = None,
-              as_json: JsonOpt = False) -> None:
-    """Documents with page, chunk and embedding counts."""
+              as_json: JsonOpt = False,
+              names: Annotated[bool, typer.Option(
+                  "--names", help="Only the document names, one a line (for scripts).")]
+              = False) -> None:
+    """Documents with page, chunk and embedding counts (full names: what `docs show` and
+    `--filter doc=` take)."""
     def body() -> None:
-        with _open(library, config) as lib:
+        with _open(library, config, create=False) as lib:
             docs = lib.documents()
             if as_json:
                 print(json.dumps({"documents": [d.to_dict() for d in docs],
                                   "stats": lib.stats()}))
                 return
+            if names:
+                for d in docs:
+                    print(_shown(d.doc_name))
+                return
+            # The name column wraps, never cuts: the full name is what other commands take.
             table = Table("document", "company", "type", "period", "pages", "chunks",
                           "status")
+            table.columns[0].overflow = "fold"
+            table.columns[0].min_width = min(32, max((len(d.doc_name) for d in docs),
+                                                    default=8))
             for d in docs:
                 status = d.status if d.status == "ready" else \
                     f"embedding {d.embedded_count}/{d.chunk_count}"
                 meta = d.effective_metadata()
-                table.add_row(d.doc_name, str(meta.get("company", "")),
+                table.add_row(escape(_shown(d.doc_name)), str(meta.get("company", "")),
                               str(meta.get("doc_type", d.file_type)),
                               str(meta.get("fiscal_period", "")), str(d.page_count),
                               str(d.chunk_count), status)
             out.print(table)
             s = lib.stats()
             out.print(f"{s['documents']} documents, {s['pages']} pages, {s['chunks']} chunks "
-                      f"({s['embedded']} embedded) in {lib.home}")
+                      f"({s['embedded']} embedded) in {lib.home}", highlight=False)
+            hint = _empty_hint(lib)
+            if hint:
+                err.print(f"hint: {hint}", highlight=False, markup=False)
     _run(as_json, body)
 
 
@@ -390,7 +468,7 @@ def docs_show(name: str, library: LibraryOpt = None, config: ConfigOpt = None,
               as_json: JsonOpt = False) -> None:
     """One document's details."""
     def body() -> None:
-        with _open(library, config) as lib:
+        with _open(library, config, create=False) as lib:
             info, sections = lib.document(name), lib.sections(name)
             if as_json:
                 print(json.dumps({**info.to_dict(), "sections": sections}))
@@ -481,9 +559,10 @@ def quickstart(library: LibraryOpt = None, config: ConfigOpt = None,
             for q in [question] if question else SAMPLE_QUESTIONS:
                 out.rule(q)
                 _print_answer(lib.ask(q))
-            out.print(f"\nNext: [bold]earnest ingest YOUR_FOLDER --library {lib.home}[/] "
-                      f"then [bold]earnest ask \"...\" --library {lib.home}[/]",
-                      highlight=False)
+            run = "uv run earnest" if shutil.which("uv") else "python3 -m uv run earnest"
+            out.print(f"\nNext: [bold]export EARNEST_HOME={lib.home}[/], then [bold]{run} "
+                      f"serve[/] (http://127.0.0.1:8000), [bold]{run} ask \"...\"[/] and "
+                      f"[bold]{run} ingest FOLDER[/] use this library.", highlight=False)
     _run(False, body)
 
 

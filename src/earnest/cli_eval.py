@@ -13,7 +13,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from earnest.cli import (
     ConfigOpt,
     JsonOpt,
-    LibraryOpt,
     _Bars,
     _open,
     _run,
@@ -23,6 +22,10 @@ from earnest.cli import (
 )
 from earnest.errors import InputError
 from earnest.settings import Settings
+
+EvalLibraryOpt = Annotated[Optional[Path], typer.Option(
+    "--library", "-L", help="Library directory (else $EARNEST_HOME, else "
+    "~/.earnest-eval/NAME: never your default library).")]
 
 
 def _eval(name: str, data_dir: Path, library: Path | None, config: Path | None,
@@ -104,7 +107,7 @@ SplitOpt = Annotated[str, typer.Option(
 
 
 @eval_app.command("financebench")
-def eval_financebench(data_dir: Path, library: LibraryOpt = None, config: ConfigOpt = None,
+def eval_financebench(data_dir: Path, library: EvalLibraryOpt = None, config: ConfigOpt = None,
                       out_dir: OutOpt = Path("eval-reports"), limit: LimitOpt = None,
                       as_json: JsonOpt = False, llm: EvalLlmOpt = None,
                       split: SplitOpt = "all", opaque: OpaqueOpt = False,
@@ -115,7 +118,7 @@ def eval_financebench(data_dir: Path, library: LibraryOpt = None, config: Config
 
 
 @eval_app.command("facts")
-def eval_facts(data_dir: Path, library: LibraryOpt = None, config: ConfigOpt = None,
+def eval_facts(data_dir: Path, library: EvalLibraryOpt = None, config: ConfigOpt = None,
                out_dir: OutOpt = Path("eval-reports"), limit: LimitOpt = None,
                as_json: JsonOpt = False, llm: EvalLlmOpt = None,
                split: SplitOpt = "all", opaque: OpaqueOpt = False,
@@ -127,7 +130,7 @@ def eval_facts(data_dir: Path, library: LibraryOpt = None, config: ConfigOpt = N
 
 @eval_app.command("questions")
 def eval_questions(file: Annotated[Path, typer.Argument(help="Questions (JSONL).")],
-                   library: LibraryOpt = None, config: ConfigOpt = None,
+                   library: EvalLibraryOpt = None, config: ConfigOpt = None,
                    out_dir: OutOpt = Path("eval-reports"), limit: LimitOpt = None,
                    as_json: JsonOpt = False, llm: EvalLlmOpt = None,
                    split: SplitOpt = "all", mlflow: MlflowOpt = None) -> None:
@@ -154,7 +157,7 @@ def eval_questions(file: Annotated[Path, typer.Argument(help="Questions (JSONL).
 
 
 @eval_app.command("metadata")
-def eval_metadata(data_dir: Path, library: LibraryOpt = None, config: ConfigOpt = None,
+def eval_metadata(data_dir: Path, library: EvalLibraryOpt = None, config: ConfigOpt = None,
                   out_dir: OutOpt = Path("eval-reports"), limit: LimitOpt = None,
                   as_json: JsonOpt = False, mlflow: MlflowOpt = None) -> None:
     """Metadata accuracy (company, type, fiscal year) against DIR/documents.jsonl."""

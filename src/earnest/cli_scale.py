@@ -5,15 +5,17 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from earnest.cli import ConfigOpt, _run, app, err
 from earnest.cli_trust import check_exposure
 from earnest.errors import InputError
-from earnest.service import Earnest
 from earnest.settings import Settings
+
+if TYPE_CHECKING:
+    pass
 
 LibraryOrUrlOpt = Annotated[Optional[str], typer.Option(
     "--library", "-L", help="Library directory, or a postgresql:// URL (store.url) whose "
@@ -53,6 +55,8 @@ def serve(library: LibraryOrUrlOpt = None, config: ConfigOpt = None,
             raise InputError(f"--workers {workers} needs a PostgreSQL library (store.url, or "
                              "--library postgresql://...): a SQLite library is served by one "
                              "process. Leave out --workers, or move the library to PostgreSQL")
+        from earnest.service import Earnest
+
         service = Earnest(settings)
         check_exposure(service, settings.server.host, insecure_no_auth)
         configure_logging(settings.log)
@@ -94,6 +98,7 @@ def worker(library: LibraryOrUrlOpt = None, config: ConfigOpt = None,
                              "postgresql://... or store.url); a SQLite library's uploads are "
                              "ingested by `earnest serve` itself")
         from earnest.api.requests import configure_logging
+        from earnest.service import Earnest
 
         configure_logging(settings.log)
         with Earnest(settings) as service:

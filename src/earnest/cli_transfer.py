@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from earnest.cli import ConfigOpt, JsonOpt, _open, _run, out
 from earnest.errors import InputError
-from earnest.service import Earnest
 from earnest.settings import Settings
+
+if TYPE_CHECKING:
+    from earnest.service import Earnest
 
 LibrarySpecOpt = Annotated[Optional[str], typer.Option(
     "--library", "-L", help="Library directory, or a postgresql:// URL (its originals then go "
@@ -20,6 +22,8 @@ LibrarySpecOpt = Annotated[Optional[str], typer.Option(
 
 def _open_spec(library: str | None, config: Path | None) -> Earnest:
     if library and library.startswith(("postgresql://", "postgres://")):
+        from earnest.service import Earnest
+
         return Earnest(Settings.load(None, config_file=config, store__url=library))
     return _open(Path(library) if library else None, config)
 

@@ -7,13 +7,15 @@ import ipaddress
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from earnest.cli import ConfigOpt, JsonOpt, LibraryOpt, _open, _run, app, err, out
 from earnest.errors import InputError
-from earnest.service import Earnest
+
+if TYPE_CHECKING:
+    from earnest.service import Earnest
 
 keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")

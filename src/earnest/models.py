@@ -143,6 +143,19 @@ class Answer:
     notes: list[str] = field(default_factory=list)
     answer_id: str | None = None  # for lineage (`earnest lineage ID`) and the audit log
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Answer":
+        """The inverse of ``to_dict`` (an answer from the HTTP API)."""
+        return cls(question=data["question"], status=data["status"], answer=data["answer"],
+                   sentences=data["sentences"],
+                   citations=[Citation(**c) for c in data["citations"]],
+                   passages=[Passage(**p) for p in data["passages"]],
+                   understanding=data["understanding"], timings_ms=data["timings_ms"],
+                   mode=data["retrieval_mode"], relevance=data["relevance"],
+                   library_version=data["library_version"], answerer=data["answerer"],
+                   usage=data.get("usage"), verification=data.get("verification"),
+                   notes=data["notes"], answer_id=data["answer_id"])
+
     def to_dict(self) -> dict[str, Any]:
         out = {
             "answer_id": self.answer_id, "question": self.question, "status": self.status, "answer": self.answer,

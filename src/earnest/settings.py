@@ -94,6 +94,9 @@ class ServerSettings(_Section):
     # Page images rendered at once; more get 503 with Retry-After (pdfium renders one at a
     # time anyway, and each waiting request would hold a worker thread).
     max_renders: int = Field(2, ge=1, le=64)
+    # `earnest ask` answers through a running `earnest serve` of the same library at
+    # host:port when one is up (no model or library to load: well under a second).
+    ask_via_server: bool = True
 
 
 class StoreSettings(_Section):

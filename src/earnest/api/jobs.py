@@ -174,15 +174,11 @@ class IngestJobs:
             try:
                 if item is _STOP:
                     return
-<<<<<<< HEAD
-                self._ingest(*item)
+                self._traced(*item)
                 if self._queue.empty():
                     # Every queued file is keyword-searchable: now embed, pausing as soon as
                     # another file arrives (it is parsed first, then embedding goes on).
                     self._embed_parsed()
-=======
-                self._traced(*item)
->>>>>>> ops
             finally:
                 self._queue.task_done()
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from earnest import __version__
 from earnest.api.auth import Caller
 from earnest.api.deps import Service
+from earnest.remote import library_id
 
 router = APIRouter(prefix="/v1", tags=["system"])
 
@@ -18,6 +19,7 @@ def info(service: Service, caller: Caller) -> dict[str, Any]:
     settings = service.settings
     llm = settings.llm
     return {"version": __version__,
+            "library_id": library_id(settings),
             "embedder": service.embedder.model_id,
             "limits": {"max_file_mb": settings.max_file_mb,
                        "max_upload_files": settings.server.max_upload_files,

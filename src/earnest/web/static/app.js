@@ -3,7 +3,10 @@
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const enc = encodeURIComponent;
-const state = { docs: [], info: null, citations: {}, answer: null, viewer: null };
+const state = { docs: [], info: null, citations: {}, answer: null, viewer: null, zoom: 1,
+  asText: false };
+const ZOOMS = [1, 1.5, 2, 3];
+const oneColumn = () => window.matchMedia("(max-width: 900px)").matches;
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -393,9 +396,43 @@ async function openCitation(number) {
   $("#viewer-meta").textContent = meta.join(" · ");
   $("#viewer-quote").textContent = c.quote;
   $("#viewer-download").href = `/v1/documents/${enc(c.doc_name)}/file`;
+  // On one column the viewer sits below the sources: bring its top to the top of the screen,
+  // again once the page image has loaded (it makes the viewer taller).
+  state.viewer.reveal = true;
   await showPage(c.page);
-  $("#viewer").scrollIntoView({ block: "nearest" });
+  revealViewer();
   $("#viewer-page").focus({ preventScroll: true }); // keyboard users land on the evidence
+}
+
+function revealViewer() {
+  $("#viewer").scrollIntoView({ block: oneColumn() ? "start" : "nearest" });
+}
+
+function setZoom(step) {
+  const at = Math.max(0, Math.min(ZOOMS.length - 1, ZOOMS.indexOf(state.zoom) + step));
+  state.zoom = ZOOMS[at];
+  if (state.viewer) showPage(state.viewer.page);
+}
+
+function setTextView(on) {
+  state.asText = on;
+  if (state.viewer) showPage(state.viewer.page);
+}
+
+function showText(box, data) {
+  const text = data.text;
+  const span = data.highlight;
+  const pre = el("div", { class: "page-text" });
+  pre.style.fontSize = `${0.9 * state.zoom}rem`;
+  if (span) {
+    pre.append(text.slice(0, span[0]), el("mark", {}, text.slice(span[0], span[1])),
+      text.slice(span[1]));
+  } else {
+    pre.append(text);
+  }
+  box.replaceChildren(pre);
+  const mark = pre.querySelector("mark");
+  if (mark) box.scrollTop = mark.offsetTop - box.clientHeight / 3;
 }
 
 function showViewerError(c, message) {
@@ -415,13 +452,24 @@ async function showPage(page) {
     ? `?quote=${enc(c.quote)}&start=${c.char_start}&end=${c.char_end}` : "";
   const base = `/v1/documents/${enc(c.doc_name)}/pages/${page}`;
   const box = $("#viewer-page");
+  const asImage = doc.file_type === "pdf" && !state.asText;
+  $("#zoom-label").textContent = `${Math.round(state.zoom * 100)}%`;
+  $("#zoom-out").disabled = state.zoom <= ZOOMS[0];
+  $("#zoom-in").disabled = state.zoom >= ZOOMS[ZOOMS.length - 1];
+  $("#view-text").hidden = doc.file_type !== "pdf";
+  $("#view-text").setAttribute("aria-pressed", String(!asImage));
+  $("#view-text").textContent = asImage ? "Text" : "Image";
   box.replaceChildren(el("p", { class: "muted" }, "Loading page…"));
   try {
-    if (doc.file_type === "pdf") {
+    if (asImage) {
       const found = onCited ? await api(`${base}/highlights${params}`) : { boxes: [] };
-      const img = el("img", { src: `${base}/image${params}`, class: "page-image",
+      // Rendered sharper as it is zoomed (the server's scale is 1.5 by default, 4 at most).
+      const scale = Math.min(4, 1.5 * Math.max(1, state.zoom));
+      const sep = params ? "&" : "?";
+      const img = el("img", { src: `${base}/image${params}${sep}scale=${scale}`,
+        class: "page-image",
         alt: `Page ${page} of ${c.doc_name}` + (onCited ? ", the quote highlighted" : "") });
-      const frame = el("div", { class: "page-frame" }, img,
+      const frame = el("div", { class: "page-frame", style: `width:${state.zoom * 100}%` }, img,
         found.boxes.map((b) => el("div", { class: "hl", style:
           `left:${b.left * 100}%;top:${b.top * 100}%;width:${(b.right - b.left) * 100}%;` +
           `height:${(b.bottom - b.top) * 100}%` })));
@@ -430,23 +478,18 @@ async function showPage(page) {
         box.prepend(el("p", { class: "notice" }, "The quote could not be located on the page image."));
       }
       img.addEventListener("load", () => {
+        if (state.viewer.reveal) {
+          state.viewer.reveal = false;
+          revealViewer();
+        }
         const first = frame.querySelector(".hl");
-        if (first) box.scrollTop = first.offsetTop - box.clientHeight / 3;
+        if (first) {
+          box.scrollTop = first.offsetTop - box.clientHeight / 3;
+          box.scrollLeft = first.offsetLeft - box.clientWidth / 4;
+        }
       });
     } else {
-      const data = await api(`${base}${params}`);
-      const text = data.text;
-      const span = data.highlight;
-      const pre = el("div", { class: "page-text" });
-      if (span) {
-        pre.append(text.slice(0, span[0]), el("mark", {}, text.slice(span[0], span[1])),
-          text.slice(span[1]));
-      } else {
-        pre.append(text);
-      }
-      box.replaceChildren(pre);
-      const mark = pre.querySelector("mark");
-      if (mark) box.scrollTop = mark.offsetTop - box.clientHeight / 3;
+      showText(box, await api(`${base}${params}`));
     }
   } catch (error) {
     box.replaceChildren(el("p", { class: "error" }, error.message));
@@ -570,8 +613,9 @@ function uploadOne(file) {
 
   function finish(kind, message) {
     item.classList.add(kind);
-    status.textContent = message;
+    status.textContent = kind === "failed" ? `failed: ${message}` : message;
     bar.value = 100;
+    bar.hidden = kind === "failed"; // a full bar would say it went well
     if (kind !== "failed") loadDocs();
   }
 
@@ -609,6 +653,9 @@ function wire() {
   $("#viewer-close").addEventListener("click", () => { $("#viewer").hidden = true; });
   $("#page-prev").addEventListener("click", () => showPage(state.viewer.page - 1));
   $("#page-next").addEventListener("click", () => showPage(state.viewer.page + 1));
+  $("#zoom-in").addEventListener("click", () => setZoom(1));
+  $("#zoom-out").addEventListener("click", () => setZoom(-1));
+  $("#view-text").addEventListener("click", () => setTextView(!state.asText));
   document.addEventListener("keydown", (e) => {
     const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);
     if ($("#edit-dialog").open) return; // the dialog has the keyboard
