@@ -1,5 +1,6 @@
-"""The default answerer: no LLM. It quotes the sentences that answer, verbatim, one citation
-each, grouped by source so the answer reads in order."""
+"""The default answerer: no LLM. It quotes the sentences and table rows that answer, verbatim,
+one citation each: the best of the best-ranked passage first (for a why-question, the best
+stating a cause), the rest in source order. The rules are summarised in the README."""
 
 from __future__ import annotations
 
