@@ -138,12 +138,13 @@ def test_a_why_question_gathers_two_speakers_causes_read_by_syntax() -> None:
     draft = _ANSWERER.answer(plan_question("What drove the gross margin decline?"),
                              [cfo, analyst_turn])
     quotes = [c.quote for c in draft.citations]
-    assert any(q.startswith("As a result of lower factory utilization") for q in quotes)
+    assert quotes[0].startswith("As a result of lower factory utilization")  # a cause leads
     assert "Gross margin also came under pressure." in quotes  # its effect follows it
     assert {c.speaker for c in draft.citations} == {"Ann Lee (CFO)", "Bo Chan (CEO)"}
     assert states_cause("Revenue was impacted by more than $200 million.") is None
     assert states_cause("Revenue was impacted by weaker demand.") == "forward"
     assert states_cause("As a result, margins fell.") == "back"
+    assert states_cause("As a result of lower demand, sales fell.") == "forward"
 
 
 def test_page_furniture_is_no_group_heading() -> None:

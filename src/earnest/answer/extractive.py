@@ -1,5 +1,6 @@
-"""The default answerer: no LLM. It quotes the sentences that answer, verbatim, one citation
-each, grouped by source so the answer reads in order."""
+"""The default answerer: no LLM. It quotes the sentences and table rows that answer, verbatim,
+one citation each: the best of the best-ranked passage first (for a why-question, the best
+stating a cause), the rest in source order. The rules are summarised in the README."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ _CAUSAL = re.compile(
 # A sentence stating the effect of the one before it: that one holds the cause
 # ("As a result, ...", "This caused the company to ...").
 _CONSEQUENCE = re.compile(
-    r"^\W*(?:as a result\b|consequently\b|therefore\b|thus\b|hence\b|accordingly\b|"
+    r"^\W*(?:as a result\b(?!\s+of\b)|consequently\b|therefore\b|thus\b|hence\b|accordingly\b|"
     r"(?:this|that|these|which|it)\s+(?:(?:has|have|was|is)\s+)?(?:caused|led to|drove|"
     r"resulted in|contributed to|meant)\b)", re.IGNORECASE)
 # "impacted by more than $1.5 billion": a "by" that measures, not one that names a cause.
@@ -190,6 +191,9 @@ class ExtractiveAnswerer:
         # then position on the page), so the answer reads in order.
         top = min(d.rank for d in chosen)
         lead = next(d for d in chosen if d.rank == top)  # chosen is best first
+        if asks_cause(plan):
+            # A why-question's answer is a cause: the best sentence stating one leads.
+            lead = next((d for d in chosen if d.causal), lead)
         rest = [d for d in chosen if d is not lead]
         rest.sort(key=lambda d: (d.rank, d.citation.char_start))
         citations: list[Citation] = []
