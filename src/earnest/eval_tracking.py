@@ -4,9 +4,9 @@ the JSON and Markdown reports as artifacts.
 
 The store is MLflow's SQLite backend in DIR (``DIR/mlflow.db``, artifacts in
 ``DIR/artifacts``): MLflow 3 has put its plain-folder store in maintenance mode and refuses it
-by default. Browse with ``mlflow ui --backend-store-uri sqlite:///DIR/mlflow.db``. mlflow is
-an optional dependency (``uv sync --extra mlflow``, about 620 MB installed: it brings
-SQLAlchemy, Alembic, Flask, pandas, scikit-learn ...); mlflow-skinny (70 MB) has no SQLite store.
+by default. Browse with ``mlflow ui --backend-store-uri sqlite:///DIR/mlflow.db`` (the UI
+needs the full mlflow package). The extra (``uv sync --extra mlflow``) is mlflow-skinny with
+SQLAlchemy and Alembic, which its SQLite store needs: about 70 MB, against 620 MB for mlflow.
 """
 
 from __future__ import annotations
