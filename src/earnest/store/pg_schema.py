@@ -216,7 +216,7 @@ def migrate(conn: Any, upto: int | None = None) -> int:
 
 
 def citus_roles(conn: Any) -> dict[str, str]:
-    """Each table's Citus role, from the comments migration 5 wrote."""
+    """Each table's Citus role, from the comments migration 6 wrote."""
     rows = conn.execute(
         "select c.relname, obj_description(c.oid, 'pg_class') from pg_class c join "
         "pg_namespace n on n.oid = c.relnamespace where n.nspname = current_schema() and "
