@@ -479,6 +479,7 @@ from earnest.cli_transfer import register  # noqa: E402 - needs the helpers abov
 
 register(app)
 # Importing cli_scale registers `serve` and `worker`; cli_trust `keys`, `audit`, `lineage`.
+import earnest.cli_backup  # noqa: E402, F401 - registers `backup`, `restore`
 import earnest.cli_eval  # noqa: E402, F401 - registers `eval ...`
 import earnest.cli_scale  # noqa: E402, F401
 from earnest.cli_trust import check_exposure  # noqa: E402, F401

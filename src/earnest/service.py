@@ -549,6 +549,16 @@ class Earnest(TrustOperations):
             raise NotFound(f"{doc_name!r} has no page {page}")
         return text
 
+    def backup(self, dest: str | Path, principal: Principal = LOCAL) -> Any:
+        """An online, consistent copy of this SQLite library in the new folder ``dest``
+        (earnest.backup); a PostgreSQL library is refused with what to use instead."""
+        from earnest.backup import POSTGRES_MESSAGE, backup_library
+        if not isinstance(self.store, SqliteStore):
+            raise InputError(POSTGRES_MESSAGE)
+        report = backup_library(self.store.path, self.home, Path(dest))
+        self.audit("backup", principal, {"path": report.path, "counts": report.counts})
+        return report
+
     def stats(self, principal: Principal = LOCAL) -> dict[str, Any]:
         """Counts of what the caller may see (the whole library for the local owner)."""
         stats = self.store.stats()
