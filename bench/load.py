@@ -18,6 +18,7 @@ import asyncio
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -162,6 +163,9 @@ async def run_server(url: str, args: argparse.Namespace, uploads: Path) -> list[
     import concurrent.futures
 
     lines = []
+    async with httpx.AsyncClient(base_url=url, timeout=300) as client:
+        for question in QUESTIONS:  # warm up: the model, the library's scope, the caches
+            await client.post("/v1/ask", json={"question": question})
     for users in args.users:
         tally, wall = await closed_loop(url, users, args.seconds)
         lines.append(row("idle", users, tally, wall))
@@ -216,6 +220,7 @@ def main() -> None:
     ap.add_argument("--docs", type=Path, default=sample_dir())
     args = ap.parse_args()
     args.users = [int(u) for u in args.users.split(",")]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the server, remove the files
     work = Path(tempfile.mkdtemp(prefix="earnest-load-"))
     server = None
     try:

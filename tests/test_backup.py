@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -20,9 +21,23 @@ from earnest.service import Earnest
 from earnest.settings import Settings
 
 from .browser import free_port
-from .test_cli_serve import _start
 
 QUESTION = SAMPLE_QUESTIONS[0]
+
+
+def _start(library: Path, port: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "earnest", "serve", "--library", str(library), "--port",
+         str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 180  # a busy machine can take a minute to load the model
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).raise_for_status()
+            return process
+        except httpx.HTTPError:
+            assert process.poll() is None, process.stderr.read()
+            assert time.monotonic() < deadline, "earnest serve did not start"
+            time.sleep(0.3)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:

@@ -13,6 +13,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from earnest.service import Earnest
 from earnest.settings import Settings
 
@@ -45,9 +47,10 @@ def _corpus(folder: Path) -> list[str]:
 
 
 def _ingest(folder: Path, library: Path) -> subprocess.Popen:
+    # Output to a file, not a pipe nobody reads while waiting for the moment to kill.
+    log = (folder.parent / "ingest.log").open("w")
     return subprocess.Popen([sys.executable, "-m", "earnest", "ingest", str(folder),
-                             "--library", str(library)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                             "--library", str(library)], stdout=log, stderr=subprocess.STDOUT)
 
 
 class _Watch:
@@ -137,19 +140,18 @@ def _answer(library: Path, embedder) -> tuple:
 
 def _finish(folder: Path, library: Path, expected: list[str], clean: tuple, embedder) -> None:
     proc = _ingest(folder, library)
-    output, _ = proc.communicate(timeout=300)
-    assert proc.returncode == 0, output
+    assert proc.wait(timeout=300) == 0, (folder.parent / "ingest.log").read_text()
     assert _consistent(library) == (expected, 0)
     assert _answer(library, embedder) == clean
 
 
+@pytest.mark.timeout(1800)  # about 25 runs of the CLI: ~1 min on a quiet 2-core machine
 def test_kill_9_at_random_moments_then_rerun(tmp_path: Path, embedder) -> None:
     rng = random.Random(SEED)
     folder = tmp_path / "in"
     expected = _corpus(folder)
     proc = _ingest(folder, tmp_path / "clean")
-    output, _ = proc.communicate(timeout=300)
-    assert proc.returncode == 0, output
+    assert proc.wait(timeout=300) == 0, (tmp_path / "ingest.log").read_text()
     assert _consistent(tmp_path / "clean") == (expected, 0)
     clean = _answer(tmp_path / "clean", embedder)
     assert "48.7" in clean[0]
@@ -168,7 +170,7 @@ def test_kill_9_at_random_moments_then_rerun(tmp_path: Path, embedder) -> None:
         finally:
             watch.close()
         if not killed:  # this re-run finished before its moment: the round is complete
-            assert proc.returncode == 0, proc.stdout.read() if proc.stdout else ""
+            assert proc.returncode == 0, (tmp_path / "ingest.log").read_text()
             assert _consistent(library) == (expected, 0)
             assert _answer(library, embedder) == clean
             rounds += 1
@@ -180,6 +182,8 @@ def test_kill_9_at_random_moments_then_rerun(tmp_path: Path, embedder) -> None:
         tally["embedding" if pending else "reading/writing" if len(names) < len(expected)
               else "after the last document"] += 1
         by_trigger[trigger] += 1
+        print(f"kill {by_trigger.total()} ({trigger}): {len(names)} documents, {pending} "
+              f"passages without vectors", file=sys.stderr, flush=True)
     _finish(folder, library, expected, clean, embedder)
     print(f"\nkill -9 tally ({KILLS} kills, {rounds + 1} libraries): landed in {dict(tally)}; "
           f"triggered by {dict(by_trigger)}")

@@ -21,6 +21,7 @@ from earnest.errors import (
     LLMNotConfigured,
     NotFound,
     TooLarge,
+    storage_failure,
 )
 
 # Re-exported: the adapters and the package import these from the service.
@@ -179,11 +180,19 @@ class Earnest(TrustOperations):
             report.files.append(result)
             progress.file_done(result)
             if embed and result.status == "ingested":
-                report.embedded += self.embed_pending(progress)
+                report.embedded += self._embed_or_say_why(progress)
         if embed:
-            report.embedded += self.embed_pending(progress)  # anything an earlier run left
+            report.embedded += self._embed_or_say_why(progress)  # what an earlier run left
         report.seconds = time.perf_counter() - started
         return report
+
+    def _embed_or_say_why(self, progress: IngestProgress) -> int:
+        try:
+            return self.embed_pending(progress)
+        except Exception as exc:
+            if (stop := storage_failure(exc, self.home)) is not None:
+                raise stop from exc
+            raise
 
     def ingest_file(self, path: Path, *, name: str | None = None, collection: str = "default",
                     principal: Principal = LOCAL) -> FileResult:
@@ -196,6 +205,8 @@ class Earnest(TrustOperations):
         except DocumentError as exc:
             result.status, result.error, result.error_code = "failed", str(exc), exc.code
         except Exception as exc:  # noqa: BLE001 - one file's surprise must not stop the batch
+            if (stop := storage_failure(exc, self.home)) is not None:
+                raise stop from exc  # a full or read-only disk stops the batch, not one file
             result.status, result.error_code = "failed", "internal_error"
             result.error = f"{path}: internal error while ingesting ({type(exc).__name__}: {exc})"
         result.seconds = round(time.perf_counter() - t0, 3)
@@ -270,8 +281,12 @@ class Earnest(TrustOperations):
         original.parent.mkdir(parents=True, exist_ok=True)
         if not original.exists():
             tmp = original.with_suffix(".part")
-            tmp.write_bytes(data)
-            tmp.replace(original)
+            try:
+                tmp.write_bytes(data)
+                tmp.replace(original)
+            except BaseException:  # a full disk: no half-written copy left behind
+                tmp.unlink(missing_ok=True)
+                raise
         metadata = describe(parsed.pages, doc_name, found[1] if found else None)
         if parsed.encoding:
             metadata["encoding"] = parsed.encoding

@@ -5,7 +5,9 @@ need apsw or sqlean.py here and has not been compared yet."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import sqlite3
 import threading
@@ -15,7 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from earnest.errors import CorruptLibrary, NotFound, StoreError
+from earnest.errors import CorruptLibrary, NotFound, StoreError, storage_failure
 from earnest.models import Chunk, DocumentInfo, Page, Passage
 from earnest.store.base import Filters, NewDocument
 
@@ -139,6 +141,9 @@ class SqliteStore:
                 # Deleted text is overwritten, not left in free pages (erasure).
                 conn.execute("pragma secure_delete = on")
             except sqlite3.DatabaseError as exc:
+                if _read_only(self.path.parent):
+                    raise storage_failure(OSError(errno.EROFS, "read-only file system"),
+                                          self.path.parent) from exc
                 raise CorruptLibrary(f"cannot open the library database ({exc}); is this an "
                                      "Earnest library? Restore it or use another --library",
                                      path=str(self.path)) from exc
@@ -493,6 +498,13 @@ class SqliteStore:
         return {"documents": docs, "pages": pages, "chunks": chunks, "embedded": embedded,
                 "generation": self.generation(), "schema_version": len(MIGRATIONS),
                 "path": str(self.path)}
+
+
+def _read_only(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def _meta_matches(value: Any, wanted: list[str]) -> bool:
