@@ -125,21 +125,26 @@ async def open_loop(url: str, users: int, per_minute: float, seconds: float
     return tally, time.perf_counter() - t0, len(tasks)
 
 
-def upload_forever(url: str, stop: float, folder: Path) -> int:
-    """Upload jobs back to back (each a few generated filings' worth of text) until ``stop``."""
-    jobs = 0
-    with httpx.Client(base_url=url, timeout=300) as client:
+def upload_forever(url: str, stop: float, folder: Path) -> str:
+    """Upload jobs back to back (each a few generated filings' worth of text) until ``stop``;
+    says how many finished and what went wrong."""
+    jobs, problems = 0, []
+    with httpx.Client(base_url=url, timeout=60) as client:
         while time.perf_counter() < stop:
-            files = [("files", (p.name.replace(".", f"_{jobs}."), p.read_bytes(), "text/plain"))
-                     for p in sorted(folder.iterdir())]
-            job = client.post("/v1/documents", files=files).json()
-            while time.perf_counter() < stop + 60:
-                state = client.get(f"/v1/jobs/{job['id']}").json()
-                if state["status"] not in ("queued", "running"):
-                    break
-                time.sleep(0.5)
-            jobs += 1
-    return jobs
+            files = [("files", (p.name.replace(".", f"_{time.time_ns()}."), p.read_bytes(),
+                                "text/plain")) for p in sorted(folder.iterdir())]
+            try:
+                job = client.post("/v1/documents", files=files).json()
+                while time.perf_counter() < stop + 60:
+                    state = client.get(f"/v1/jobs/{job['id']}").json()
+                    if state["status"] not in ("queued", "running"):
+                        break
+                    time.sleep(0.5)
+                jobs += 1
+            except httpx.HTTPError as exc:
+                problems.append(f"upload/job poll {type(exc).__name__}")
+                break
+    return f"{jobs} jobs" + (f", {', '.join(problems)}" if problems else "")
 
 
 def upload_corpus(folder: Path) -> Path:
@@ -178,7 +183,7 @@ async def run_server(url: str, args: argparse.Namespace, uploads: Path) -> list[
                 pool, upload_forever, url, time.perf_counter() + args.seconds, uploads)
             tally, wall = await closed_loop(url, users, args.seconds)
             jobs = await uploading
-        lines.append(row(f"uploading ({jobs} jobs)", users, tally, wall))
+        lines.append(row(f"uploading ({jobs})", users, tally, wall))
         print(lines[-1], flush=True)
     tally, wall, offered = await open_loop(url, args.analysts, 1.0, args.open_seconds)
     rate = args.analysts / 60
@@ -237,7 +242,11 @@ def main() -> None:
                 asyncio.run(run_server(url, args, uploads))
             finally:
                 proc.terminate()
-                proc.wait(timeout=60)
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:  # still draining: this run is over anyway
+                    proc.kill()
+                    proc.wait()
         print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
     finally:
         if server is not None:

@@ -169,7 +169,8 @@ class SqliteStore:
                     conn.execute(f"pragma user_version = {number + 1}")
                     conn.execute("commit")
                 except BaseException:
-                    conn.execute("rollback")
+                    if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
+                        conn.execute("rollback")
                     raise
 
     def close(self) -> None:
@@ -227,7 +228,8 @@ class SqliteStore:
                 self._bump(conn)
                 conn.execute("commit")
             except BaseException:
-                conn.execute("rollback")
+                if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
+                    conn.execute("rollback")
                 raise
         info = self.get_document(doc.doc_name)
         assert info is not None
@@ -250,7 +252,8 @@ class SqliteStore:
                     self._bump(conn)
                 conn.execute("commit")
             except BaseException:
-                conn.execute("rollback")
+                if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
+                    conn.execute("rollback")
                 raise
         return bool(row)
 
@@ -318,7 +321,8 @@ class SqliteStore:
                 self._bump(conn)
                 conn.execute("commit")
             except BaseException:
-                conn.execute("rollback")
+                if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
+                    conn.execute("rollback")
                 raise
         info = self.get_document(doc_name)
         assert info is not None
@@ -370,7 +374,8 @@ class SqliteStore:
                 self._bump(conn)
                 conn.execute("commit")
             except BaseException:
-                conn.execute("rollback")
+                if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
+                    conn.execute("rollback")
                 raise
 
     def _matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
