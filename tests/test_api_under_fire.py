@@ -38,7 +38,9 @@ def server(tmp_path_factory, embedder):
             break
         except httpx.HTTPError:
             assert proc.poll() is None, proc.stderr.read()
-            assert time.monotonic() < deadline, "earnest serve did not start"
+            if time.monotonic() > deadline:
+                proc.kill()  # not left running after the test
+                raise AssertionError("earnest serve did not start") from None
             time.sleep(0.3)
     yield url, port, library
     proc.send_signal(signal.SIGINT)

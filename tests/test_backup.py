@@ -36,7 +36,9 @@ def _start(library: Path, port: int) -> subprocess.Popen:
             return process
         except httpx.HTTPError:
             assert process.poll() is None, process.stderr.read()
-            assert time.monotonic() < deadline, "earnest serve did not start"
+            if time.monotonic() > deadline:
+                process.kill()  # not left running after the test
+                raise AssertionError("earnest serve did not start") from None
             time.sleep(0.3)
 
 
