@@ -52,10 +52,14 @@ def free_port() -> int:
 
 def start_server(library: str, home: Path, workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
+    home.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "EARNEST_HOME": str(home)}
+    # The server logs a line per request: to a file, never a pipe nobody reads (a full pipe
+    # blocks the server's event loop on its next log line).
+    log = (home / f"serve-{port}.log").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "earnest", "serve", "--library", library,
                              "--port", str(port), "--workers", str(workers)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:
@@ -65,7 +69,9 @@ def start_server(library: str, home: Path, workers: int) -> tuple[subprocess.Pop
         except httpx.HTTPError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"earnest serve did not start: {proc.stderr.read()}")
+            proc.kill()
+            raise SystemExit("earnest serve did not start: "
+                             + (home / f"serve-{port}.log").read_text()[-2000:])
         time.sleep(0.3)
 
 
