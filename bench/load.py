@@ -137,8 +137,10 @@ def upload_forever(url: str, stop: float, folder: Path) -> str:
     jobs, problems = 0, []
     with httpx.Client(base_url=url, timeout=60) as client:
         while time.perf_counter() < stop:
-            files = [("files", (p.name.replace(".", f"_{time.time_ns()}."), p.read_bytes(),
-                                "text/plain")) for p in sorted(folder.iterdir())]
+            stamp = time.time_ns()  # new names and new content: real work, never "unchanged"
+            files = [("files", (p.name.replace(".", f"_{stamp}."),
+                                p.read_bytes() + f"Upload {stamp}.\n".encode(), "text/plain"))
+                     for p in sorted(folder.iterdir())]
             try:
                 job = client.post("/v1/documents", files=files).json()
                 while time.perf_counter() < stop + 60:
