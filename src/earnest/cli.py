@@ -570,6 +570,7 @@ from earnest.cli_transfer import register  # noqa: E402 - needs the helpers abov
 
 register(app)
 # Importing cli_scale registers `serve` and `worker`; cli_trust `keys`, `audit`, `lineage`.
+import earnest.cli_backup  # noqa: E402, F401 - registers `backup`, `restore`
 import earnest.cli_eval  # noqa: E402, F401 - registers `eval ...`
 import earnest.cli_ops  # noqa: E402, F401 - registers `doctor`, `cost`
 import earnest.cli_scale  # noqa: E402, F401

@@ -83,6 +83,40 @@ class StoreError(EarnestError):
     code = "store_error"
 
 
+class LibraryNotWritable(StoreError):
+    """The library cannot be written: its disk is full (or a file size limit is reached), or
+    its folder is read-only. What was committed before stays whole."""
+
+    code = "library_not_writable"
+    user_error = True
+
+
+def storage_failure(exc: BaseException, where: object) -> LibraryNotWritable | None:
+    """The clear error for an OS or SQLite failure to write to ``where``, else None."""
+    import errno
+    import sqlite3
+
+    text = str(exc).lower()
+    full = (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+            or isinstance(exc, sqlite3.OperationalError) and "disk is full" in text
+            # SQLite reports a write cut short by anything but ENOSPC (EFBIG) as an I/O error
+            or isinstance(exc, sqlite3.OperationalError)
+            and getattr(exc, "sqlite_errorcode", 0) == 778)  # SQLITE_IOERR_WRITE
+    read_only = (isinstance(exc, OSError) and exc.errno == errno.EROFS
+                 or isinstance(exc, sqlite3.OperationalError) and "readonly" in text)
+    if full:
+        return LibraryNotWritable(
+            "no space left to write the library (the disk is full, or a file size limit was "
+            f"reached: {exc}); free some space and run again. Everything committed before "
+            "is intact; nothing of the file being written was kept", path=str(where))
+    if read_only:
+        return LibraryNotWritable(
+            f"the library is read-only ({exc}); Earnest writes to it even to answer (the "
+            "audit log and kept answers): make it writable, or copy the folder (`cp -r`) to a "
+            "writable place and use that", path=str(where))
+    return None
+
+
 class CorruptLibrary(StoreError):
     """The library file is damaged or not an Earnest library."""
 

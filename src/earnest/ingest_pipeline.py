@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 import numpy as np
 
 from earnest.embedding import Embedder
+from earnest.errors import storage_failure
 from earnest.inputs import IngestProgress, IngestReport, _Silent, collect_files
 from earnest.store import Store
 from earnest.store.base import text_hash
@@ -59,7 +60,12 @@ def ingest_paths(service: Earnest, paths: Iterable[str | Path], *,
     # A progress written before the two phases may lack the hook.
     getattr(progress, "keyword_done", lambda seconds: None)(report.keyword_seconds)
     if embed:  # also what an earlier, interrupted run left
-        stats = embed_pending(service.store, service.embedder, progress)
+        try:
+            stats = embed_pending(service.store, service.embedder, progress)
+        except Exception as exc:  # a full disk or read-only library: say so, not "internal"
+            if (stop := storage_failure(exc, service.home)) is not None:
+                raise stop from exc
+            raise
         report.embedded, report.reused = stats.embedded, stats.reused
         report.embed_seconds = stats.seconds
     report.seconds = time.perf_counter() - started

@@ -21,6 +21,7 @@ from earnest.errors import (
     LLMNotConfigured,
     NotFound,
     TooLarge,
+    storage_failure,
 )
 
 # Re-exported: the adapters and the package import these from the service.
@@ -178,6 +179,7 @@ class Earnest(TrustOperations):
         return ingest_paths(self, paths, progress=progress, embed=embed,
                             collection=collection, principal=principal)
 
+
     def ingest_file(self, path: Path, *, name: str | None = None, collection: str = "default",
                     principal: Principal = LOCAL) -> FileResult:
         t0 = time.perf_counter()
@@ -189,6 +191,8 @@ class Earnest(TrustOperations):
         except DocumentError as exc:
             result.status, result.error, result.error_code = "failed", str(exc), exc.code
         except Exception as exc:  # noqa: BLE001 - one file's surprise must not stop the batch
+            if (stop := storage_failure(exc, self.home)) is not None:
+                raise stop from exc  # a full or read-only disk stops the batch, not one file
             result.status, result.error_code = "failed", "internal_error"
             result.error = f"{path}: internal error while ingesting ({type(exc).__name__}: {exc})"
         result.seconds = round(time.perf_counter() - t0, 3)
@@ -262,8 +266,12 @@ class Earnest(TrustOperations):
         original.parent.mkdir(parents=True, exist_ok=True)
         if not original.exists():
             tmp = original.with_suffix(".part")
-            tmp.write_bytes(data)
-            tmp.replace(original)
+            try:
+                tmp.write_bytes(data)
+                tmp.replace(original)
+            except BaseException:  # a full disk: no half-written copy left behind
+                tmp.unlink(missing_ok=True)
+                raise
         if not found:  # a filing's items and notes; a call has its own sections
             label_chunks(chunks, find_headings(parsed.pages))
         metadata = describe(parsed.pages, doc_name, found[1] if found else None)
@@ -544,6 +552,16 @@ class Earnest(TrustOperations):
         if text is None:
             raise NotFound(f"{doc_name!r} has no page {page}")
         return text
+
+    def backup(self, dest: str | Path, principal: Principal = LOCAL) -> Any:
+        """An online, consistent copy of this SQLite library in the new folder ``dest``
+        (earnest.backup); a PostgreSQL library is refused with what to use instead."""
+        from earnest.backup import POSTGRES_MESSAGE, backup_library
+        if not isinstance(self.store, SqliteStore):
+            raise InputError(POSTGRES_MESSAGE)
+        report = backup_library(self.store.path, self.home, Path(dest))
+        self.audit("backup", principal, {"path": report.path, "counts": report.counts})
+        return report
 
     def stats(self, principal: Principal = LOCAL) -> dict[str, Any]:
         """Counts of what the caller may see (the whole library for the local owner)."""

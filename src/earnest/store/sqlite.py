@@ -5,7 +5,9 @@ need apsw or sqlean.py here and has not been compared yet."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import sqlite3
 import threading
@@ -15,7 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from earnest.errors import CorruptLibrary, NotFound, StoreError
+from earnest.errors import CorruptLibrary, NotFound, StoreError, storage_failure
 from earnest.models import Chunk, DocumentInfo, Page, Passage
 from earnest.store.base import Filters, NewDocument, text_hash
 
@@ -148,6 +150,9 @@ class SqliteStore:
                 conn.execute("pragma secure_delete = on")
                 conn.create_function("earnest_text_hash", 1, text_hash, deterministic=True)
             except sqlite3.DatabaseError as exc:
+                if _read_only(self.path.parent):
+                    raise storage_failure(OSError(errno.EROFS, "read-only file system"),
+                                          self.path.parent) from exc
                 raise CorruptLibrary(f"cannot open the library database ({exc}); is this an "
                                      "Earnest library? Restore it or use another --library",
                                      path=str(self.path)) from exc
@@ -173,7 +178,8 @@ class SqliteStore:
                     conn.execute(f"pragma user_version = {number + 1}")
                     conn.execute("commit")
                 except BaseException:
-                    conn.execute("rollback")
+                    if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
+                        conn.execute("rollback")
                     raise
 
     def close(self) -> None:
@@ -232,7 +238,8 @@ class SqliteStore:
                 self._bump(conn)
                 conn.execute("commit")
             except BaseException:
-                conn.execute("rollback")
+                if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
+                    conn.execute("rollback")
                 raise
         info = self.get_document(doc.doc_name)
         assert info is not None
@@ -255,7 +262,8 @@ class SqliteStore:
                     self._bump(conn)
                 conn.execute("commit")
             except BaseException:
-                conn.execute("rollback")
+                if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
+                    conn.execute("rollback")
                 raise
         return bool(row)
 
@@ -323,7 +331,8 @@ class SqliteStore:
                 self._bump(conn)
                 conn.execute("commit")
             except BaseException:
-                conn.execute("rollback")
+                if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
+                    conn.execute("rollback")
                 raise
         info = self.get_document(doc_name)
         assert info is not None
@@ -392,7 +401,8 @@ class SqliteStore:
                 self._bump(conn)
                 conn.execute("commit")
             except BaseException:
-                conn.execute("rollback")
+                if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
+                    conn.execute("rollback")
                 raise
 
     def vectors_by_text_hash(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
@@ -539,6 +549,13 @@ class SqliteStore:
                "generation": gen, "schema_version": len(MIGRATIONS), "path": str(self.path)}
         self._stats_cache = (gen, out)
         return dict(out)
+
+
+def _read_only(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def _meta_matches(value: Any, wanted: list[str]) -> bool:

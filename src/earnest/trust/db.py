@@ -39,7 +39,8 @@ class SqliteDb:
             yield conn
             conn.execute("commit")
         except BaseException:
-            conn.execute("rollback")
+            if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
+                conn.execute("rollback")
             raise
 
     def close(self) -> None:

@@ -1,0 +1,117 @@
+"""A real `earnest serve` against clients that misbehave: slow senders that hold connections,
+oversized headers, an upload cut off midway. Others keep getting answers; nothing is left
+behind."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from earnest.samples import sample_dir
+from earnest.service import Earnest
+from earnest.settings import Settings
+
+from .browser import free_port
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, embedder):
+    root = tmp_path_factory.mktemp("fire")
+    library = root / "lib"
+    with Earnest(Settings.load(library, env={}), embedder=embedder) as lib:
+        lib.ingest([sample_dir()])
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "earnest", "serve", "--library",
+                             str(library), "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            httpx.get(url + "/readyz", timeout=2).raise_for_status()
+            break
+        except httpx.HTTPError:
+            assert proc.poll() is None, proc.stderr.read()
+            if time.monotonic() > deadline:
+                proc.kill()  # not left running after the test
+                raise AssertionError("earnest serve did not start") from None
+            time.sleep(0.3)
+    yield url, port, library
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=30)
+
+
+def _timed_ask(url: str) -> float:
+    t0 = time.perf_counter()
+    r = httpx.post(url + "/v1/ask", json={"question": "Why did revenue drop?"}, timeout=30)
+    assert r.status_code == 200, r.text
+    return time.perf_counter() - t0
+
+
+def test_slow_clients_holding_connections_do_not_stall_others(server) -> None:
+    url, port, _ = server
+    baseline = _timed_ask(url)
+    slow = []
+    for _ in range(64):  # each sends a request line and a header, then a byte now and then
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"POST /v1/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{")
+        slow.append(s)
+    try:
+        for round_ in range(3):
+            for s in slow:
+                s.sendall(b" ")
+            took = _timed_ask(url)
+            assert took < max(5.0, 10 * baseline), (round_, took, baseline)
+    finally:
+        for s in slow:
+            s.close()
+    assert _timed_ask(url) < max(5.0, 10 * baseline)
+
+
+def test_oversized_header_is_refused_and_the_server_goes_on(server) -> None:
+    url, port, _ = server
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+        s.sendall(b"GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 200_000
+                  + b"\r\n\r\n")
+        reply = b""
+        try:
+            while chunk := s.recv(4096):
+                reply += chunk
+        except ConnectionResetError:
+            pass
+    assert reply.startswith(b"HTTP/1.1 4"), reply[:200]  # refused, not served
+    r = httpx.get(url + "/readyz", headers={"X-Many": "b" * 8000}, timeout=10)
+    assert r.status_code == 200  # an ordinary large header is fine
+    assert _timed_ask(url) < 10
+
+
+def test_an_upload_cut_off_midway_leaves_nothing_behind(server) -> None:
+    url, port, library = server
+    before = httpx.get(url + "/v1/documents", timeout=10).json()
+    boundary = "xyzzy"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; "
+            f"filename=\"cut.txt\"\r\nContent-Type: text/plain\r\n\r\n").encode()
+    body_size = 8 * 2**20
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(f"POST /v1/documents HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                  f"multipart/form-data; boundary={boundary}\r\nContent-Length: "
+                  f"{len(head) + body_size + 40}\r\n\r\n".encode() + head)
+        line = b"Revenue rose 5% in the quarter on pricing.\n"
+        for _ in range(3 * 2**20 // len(line)):  # 3 MB of the promised 8, then hang up
+            s.sendall(line)
+        time.sleep(0.5)
+    deadline = time.monotonic() + 10
+    # (The body is parsed into an unnamed temporary file, O_TMPFILE, which cannot outlive
+    # the request; what could stay is a spooled upload under incoming/.)
+    while time.monotonic() < deadline and any(
+            p.is_file() for p in (library / "incoming").rglob("*")):
+        time.sleep(0.2)
+    assert not [p for p in (library / "incoming").rglob("*") if p.is_file()]
+    assert httpx.get(url + "/v1/documents", timeout=10).json() == before
+    assert _timed_ask(url) < 10
