@@ -118,6 +118,8 @@ def test_every_service_error_maps_to_a_4xx_or_a_deliberate_5xx():
         status = status_for(kind("x"))
         if issubclass(kind, errors.StoreError):
             assert status in (409, 503), (kind, status)
+        elif kind is errors.RemoteError:
+            assert status == 502
         elif kind.user_error:
             assert 400 <= status < 500 or (kind, status) == (errors.MissingDependency, 501)
         else:

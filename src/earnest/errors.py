@@ -137,6 +137,18 @@ class LLMNotConfigured(ConfigError):
     code = "llm_not_configured"
 
 
+class RemoteError(EarnestError):
+    """A running `earnest serve` the CLI asked refused or failed: its code and message, and
+    whether the fault was the caller's (the CLI's exit code follows it)."""
+
+    code = "remote_error"
+
+    def __init__(self, message: str, *, code: str = "remote_error", user_error: bool = False,
+                 path: str | None = None) -> None:
+        super().__init__(message, path=path)
+        self.code, self.user_error = code, user_error
+
+
 class LLMError(EarnestError):
     """The LLM endpoint failed. The answer falls back to the extractive one with a notice."""
 

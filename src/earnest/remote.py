@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from earnest.errors import EarnestError, InputError
+from earnest.errors import InputError, RemoteError
 from earnest.settings import Settings
 
 # The filter keys the HTTP API takes; others (any metadata field) make the CLI answer itself.
@@ -27,14 +27,6 @@ def library_id(settings: Settings) -> str:
     """Names a library without saying where it is (a server shows it in /v1/info)."""
     where = settings.store.url or str(Path(settings.library).expanduser().resolve())
     return hashlib.sha256(where.encode()).hexdigest()[:16]
-
-
-class ServerError(EarnestError):
-    """The server answered with an error: its code and message, the CLI's exit code."""
-
-    def __init__(self, code: str, message: str, user_error: bool) -> None:
-        super().__init__(message)
-        self.code, self.user_error = code, user_error
 
 
 def _call(url: str, body: dict[str, Any] | None, timeout: float) -> dict[str, Any]:
@@ -64,7 +56,7 @@ def server_for(settings: Settings) -> tuple[str, dict[str, Any]] | None:
 def ask(base: str, question: str, k: int | None, filters: dict[str, list[str]],
         llm: bool | None, timeout: float) -> dict[str, Any] | None:
     """The answer as ``Answer.to_dict`` gives it; None when the server cannot be reached (the
-    caller answers itself); ServerError when it refused the question."""
+    caller answers itself); RemoteError when it refused the question."""
     if set(filters) - API_FILTERS:
         return None
     filters = dict(filters)
@@ -84,11 +76,11 @@ def ask(base: str, question: str, k: int | None, filters: dict[str, list[str]],
         try:
             error = json.loads(exc.read())["error"]
         except (ValueError, KeyError, TypeError):
-            raise ServerError("internal_error", f"the server at {base} answered {exc.code}",
-                              False) from None
+            raise RemoteError(f"the server at {base} answered {exc.code}",
+                              code="internal_error") from None
         if exc.code == 422:  # the API's schema refused what the CLI let through
             raise InputError(error.get("message", "invalid request")) from None
-        raise ServerError(error.get("code", "error"), error.get("message", ""),
-                          exc.code < 500) from None
+        raise RemoteError(error.get("message", ""), code=error.get("code", "error"),
+                          user_error=exc.code < 500) from None
     except (OSError, ValueError):
         return None

@@ -33,6 +33,7 @@ _STATUS: list[tuple[type[errors.EarnestError], int]] = [
     (errors.CorruptLibrary, 503),
     (errors.StoreError, 503),
     (errors.MissingDependency, 501),
+    (errors.RemoteError, 502),  # another server's failure, relayed (the CLI's; not the API's)
 ]
 
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
