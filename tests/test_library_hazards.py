@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from .components import missing
 from .test_crash_safety import _consistent
 
 EARNEST = [sys.executable, "-m", "earnest"]
@@ -65,7 +66,8 @@ def test_disk_full_mid_ingest(tmp_path: Path, lines: int, room: int) -> None:
 def test_read_only_library_folder(tmp_path: Path) -> None:
     if not shutil.which("unshare") or subprocess.run(
             ["unshare", "-rm", "true"], capture_output=True).returncode:
-        pytest.skip("needs `unshare -rm` (user and mount namespaces) for a read-only mount")
+        missing("namespaces", "`unshare -rm` (user and mount namespaces, for a read-only "
+                "mount) is not available")
     library = tmp_path / "lib"
     _texts(tmp_path / "first", ["alpha"])
     assert _run("ingest", str(tmp_path / "first"), "--library", str(library)).returncode == 0
