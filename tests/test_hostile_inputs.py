@@ -232,7 +232,7 @@ KINDS = [
     Kind("broken-symlink", _broken_link, 1, ["failed"], "bad_document", ("no such file",)),
     Kind("unreadable-then-good", _unreadable_then_good, 1, ["failed", "ingested"],
          "bad_document", ("cannot read the file",)),
-    Kind("dash-file-name", _dash, 1, None, None, ("./-report.txt",)),
+    Kind("dash-file-name", _dash, 2, None, None, ("./-report.txt",)),  # a usage error
     Kind("bad-names", _bad_names, 1, ["failed"] * 9, "bad_name", ("rename the file",)),
     Kind("folder-of-2000-files", _folder_of_2000, 0, ["ingested"] * 2000),
     Kind("folder-named-like-a-pdf", _pdf_named_folder, 1, None, None,

@@ -315,7 +315,7 @@ def test_a_page_from_another_site_cannot_replace_a_document(live, browser, tmp_p
         assert documents is None
         assert all(d["file_type"] == "pdf" for d in listing if d["doc_name"] == RELEASE)
         metrics = httpx.get(f"{live.url}/metrics").text
-        assert 'route="unmatched",status="403"' in metrics or 'status="403"' in metrics
+        assert 'http_response_status_code="403"' in metrics
     finally:
         context.close()
         other.shutdown()

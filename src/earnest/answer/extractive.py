@@ -214,12 +214,15 @@ class ExtractiveAnswerer:
         labels = Counter(row_label(u.text(passage.text)).lower()
                          for u in units if u.kind == "row")
         why = asks_cause(plan)
+        if passage.role == "operator" and not plan.speaker_match(passage.role, passage.speaker):
+            return out  # the operator introduces speakers; no claim about the company
         previous = 0.0
         last: Drafted | None = None  # the previous sentence's candidate, if it is one
         for unit in units:
             raw = unit.text(passage.text)
             words = raw.split()
-            if unit.kind not in ("sentence", "row") or len(words) < 3 or states_nothing(raw):
+            if unit.kind not in ("sentence", "row") or len(words) < 3 or states_nothing(raw) \
+                    or raw.rstrip().endswith("?"):  # a question asks; it states no claim
                 previous = 0.0 if unit.kind != "sentence" else previous
                 last = None
                 continue
