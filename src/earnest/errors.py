@@ -99,15 +99,16 @@ def storage_failure(exc: BaseException, where: object) -> LibraryNotWritable | N
     text = str(exc).lower()
     full = (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
             or isinstance(exc, sqlite3.OperationalError) and "disk is full" in text
-            # SQLite reports a write cut short by anything but ENOSPC (EFBIG) as an I/O error
+            # SQLite reports a write cut short by anything but ENOSPC (EFBIG) as an I/O error:
+            # SQLITE_IOERR_WRITE, or the bare SQLITE_IOERR when the WAL cannot grow
             or isinstance(exc, sqlite3.OperationalError)
-            and getattr(exc, "sqlite_errorcode", 0) == 778)  # SQLITE_IOERR_WRITE
+            and getattr(exc, "sqlite_errorcode", 0) & 0xFF == 10)  # the SQLITE_IOERR family
     read_only = (isinstance(exc, OSError) and exc.errno == errno.EROFS
                  or isinstance(exc, sqlite3.OperationalError) and "readonly" in text)
     if full:
         return LibraryNotWritable(
-            "no space left to write the library (the disk is full, or a file size limit was "
-            f"reached: {exc}); free some space and run again. Everything committed before "
+            "no space left to write the library (the disk is full, a file size limit was "
+            f"reached, or the disk failed: {exc}); free some space and run again. Everything committed before "
             "is intact; nothing of the file being written was kept", path=str(where))
     if read_only:
         return LibraryNotWritable(
