@@ -24,11 +24,11 @@ import shutil
 import sqlite3
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 import psycopg
+from common import embedded_postgres, report
 from pgvector import HalfVector
 from pgvector.psycopg import register_vector
 
@@ -134,11 +134,8 @@ def main() -> None:
     real = real_vectors(args.cache)
     rng.shuffle(real)
     queries, base = real[:args.queries], real[args.queries:]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import embedded_postgres
     home = Path(tempfile.mkdtemp(prefix="earnest-bench-"))
-    server = embedded_postgres.get_server(home / "pg", cleanup_mode="delete")
+    server = embedded_postgres(home / "pg")
     results: dict = {"real_vectors": len(base), "queries": len(queries),
                      "cpus": os.cpu_count(), "sizes": []}
     try:
@@ -153,9 +150,7 @@ def main() -> None:
     finally:
         server.cleanup()
         shutil.rmtree(home, ignore_errors=True)
-    print(json.dumps(results, indent=1))
-    if args.out:
-        args.out.write_text(json.dumps(results, indent=1))
+    report(results, args.out)
 
 
 if __name__ == "__main__":

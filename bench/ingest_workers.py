@@ -21,11 +21,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from common import embedded_postgres
 
 from earnest import Earnest, Settings
 from earnest.store.pg_jobs import PgJobQueue
@@ -108,10 +108,7 @@ def main() -> None:
     try:
         url = args.url
         if url is None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                import embedded_postgres
-            server = embedded_postgres.get_server(home / "pg", cleanup_mode="delete")
+            server = embedded_postgres(home / "pg")
             url = server.get_uri()
         rounds = [one_round(url, home, files, n) for n in args.workers]
         print(json.dumps({"docs": len(files), "files": [m["filename"] for m, _ in files],

@@ -23,11 +23,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import httpx
 import numpy as np
+from common import embedded_postgres
 
 from earnest.samples import SAMPLE_QUESTIONS, sample_dir
 from earnest.service import Earnest
@@ -206,10 +206,7 @@ async def run_server(url: str, args: argparse.Namespace, uploads: Path) -> list[
 def build_library(store: str, work: Path, docs: Path) -> tuple[str, object | None]:
     server = None
     if store == "postgres":
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import embedded_postgres
-        server = embedded_postgres.get_server(work / "pg", cleanup_mode="delete")
+        server = embedded_postgres(work / "pg")
         library = server.get_uri()
         settings = Settings.load(work / "home", env={}, store__url=library)
     else:

@@ -18,10 +18,10 @@ import os
 import shutil
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
+from common import embedded_postgres, report
 
 from earnest import Earnest, Settings
 from earnest.embedding import OnnxEmbedder
@@ -56,10 +56,7 @@ def main() -> None:
     try:
         url = args.url
         if not url:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                import embedded_postgres
-            server = embedded_postgres.get_server(home / "pg", cleanup_mode="delete")
+            server = embedded_postgres(home / "pg")
             url = server.get_uri()
         copy_library(args.library, home / "sqlite")
         embedder = OnnxEmbedder()
@@ -125,9 +122,7 @@ def main() -> None:
         if server is not None:
             server.cleanup()
         shutil.rmtree(home, ignore_errors=True)
-    print(json.dumps(results, indent=1))
-    if args.out:
-        args.out.write_text(json.dumps(results, indent=1))
+    report(results, args.out)
 
 
 if __name__ == "__main__":

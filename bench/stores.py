@@ -13,15 +13,14 @@ the figures are the stores' own). No network; ../shared is not read.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import shutil
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
+from common import embedded_postgres, report
 
 from earnest.models import Chunk, Page
 from earnest.samples import sample_dir
@@ -64,10 +63,7 @@ def main() -> None:
     server = None
     url = args.url
     if not url:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import embedded_postgres
-        server = embedded_postgres.get_server(home / "pg", cleanup_mode="delete")
+        server = embedded_postgres(home / "pg")
         url = server.get_uri()
     rng = np.random.default_rng(0)
     pool = sentences()
@@ -133,9 +129,7 @@ def main() -> None:
     if server is not None:
         server.cleanup()
     shutil.rmtree(home, ignore_errors=True)
-    print(json.dumps(results, indent=1))
-    if args.out:
-        args.out.write_text(json.dumps(results, indent=1))
+    report(results, args.out)
 
 
 if __name__ == "__main__":
