@@ -57,8 +57,7 @@ def ingest_paths(service: Earnest, paths: Iterable[str | Path], *,
         report.files.append(result)
         progress.file_done(result)
     report.keyword_seconds = time.perf_counter() - started
-    # A progress written before the two phases may lack the hook.
-    getattr(progress, "keyword_done", lambda seconds: None)(report.keyword_seconds)
+    progress.keyword_done(report.keyword_seconds)
     if embed:  # also what an earlier, interrupted run left
         try:
             stats = embed_pending(service.store, service.embedder, progress)
