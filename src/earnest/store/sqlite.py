@@ -20,6 +20,8 @@ import numpy as np
 from earnest.errors import CorruptLibrary, NotFound, StoreError, storage_failure
 from earnest.models import Chunk, DocumentInfo, Page, Passage
 from earnest.store.base import Filters, NewDocument, text_hash
+from earnest.store.sqlite_checks import IDENTITY_KEY, identity_to_check
+from earnest.store.sqlite_vectors import VectorCache
 
 MIGRATIONS: list[str] = [
     # 1: the initial schema
@@ -130,11 +132,19 @@ class SqliteStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._write_lock = threading.RLock()
         self._local = threading.local()
-        self._vectors: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._vectors: VectorCache | None = None
         self._vector_lock = threading.Lock()
+        self._last_scores: tuple[np.ndarray, bytes, np.ndarray] | None = None
         self._docs_cache: tuple[int, list[DocumentInfo]] | None = None
         self._stats_cache: tuple[int, dict[str, Any]] | None = None
+        try:
+            identity = identity_to_check(self._conn(), self.path)
+        except CorruptLibrary:
+            self.close()
+            raise
         self._migrate()
+        if identity is not None:
+            self._record_identity(identity)
 
     # -- connections -------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -182,6 +192,12 @@ class SqliteStore:
                         conn.execute("rollback")
                     raise
 
+    def _record_identity(self, identity: str) -> None:
+        try:
+            self.set_meta(IDENTITY_KEY, identity)
+        except sqlite3.OperationalError:
+            pass  # read-only: checked again at the next open, which is all it costs
+
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
@@ -201,9 +217,14 @@ class SqliteStore:
         """Bumped by every change; caches and answers carry it as the library version."""
         return int(self.get_meta("generation") or 0)
 
-    def _bump(self, conn: sqlite3.Connection) -> None:
+    def _bump(self, conn: sqlite3.Connection, vectors_added: bool = False) -> None:
         conn.execute("insert into meta values ('generation', '1') on conflict(key) do update "
                      "set value = cast(value as integer) + 1")
+        if not vectors_added:
+            # The last change that was not only vectors given to passages without one: up to
+            # it the vector matrix must be read again, after it only extended (_matrix).
+            conn.execute("insert or replace into meta values ('layout_generation', "
+                         "(select value from meta where key = 'generation'))")
 
     # -- documents ---------------------------------------------------------------------------
     def add_document(self, doc: NewDocument) -> DocumentInfo:
@@ -397,8 +418,11 @@ class SqliteStore:
         with self._write_lock:
             conn.execute("begin immediate")
             try:
+                replaced = conn.execute(
+                    "select count(*) from chunks where vector is not null and id in (%s)"
+                    % ",".join(str(i) for _, i in blobs)).fetchone()[0] if blobs else 0
                 conn.executemany("update chunks set vector = ? where id = ?", blobs)
-                self._bump(conn)
+                self._bump(conn, vectors_added=not replaced)
                 conn.execute("commit")
             except BaseException:
                 if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
@@ -419,35 +443,43 @@ class SqliteStore:
         return out
 
     def _matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(chunk ids, doc ids, float32 unit vectors) of every embedded chunk, cached."""
+        """(chunk ids, doc ids, float32 unit vectors) of every embedded chunk, cached by
+        generation; extended, not read whole, while passages are embedded (sqlite_vectors)."""
         gen = self.generation()
         with self._vector_lock:
-            if self._vectors is None or self._vectors[0] != gen:
-                rows = self._conn().execute(
-                    "select id, doc_id, vector from chunks where vector is not null "
-                    "order by id").fetchall()
-                ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-                docs = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
-                if rows:
-                    mat = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float16)
-                    mat = mat.reshape(len(rows), -1).astype(np.float32)
-                else:
-                    mat = np.zeros((0, 0), dtype=np.float32)
-                self._vectors = (gen, ids, docs, mat)
-            return self._vectors[1], self._vectors[2], self._vectors[3]
+            cached = self._vectors
+            if cached is None or cached.generation != gen:
+                conn = self._conn()
+                conn.execute("begin")  # one snapshot: generation, pending ids and vectors agree
+                try:
+                    self._vectors = cached = VectorCache.read(conn, cached)
+                finally:
+                    conn.execute("commit")
+            return cached.ids, cached.docs, cached.mat
 
     def dense_search(self, vector: np.ndarray, filters: Filters,
                      limit: int) -> list[tuple[int, float]]:
         ids, docs, mat = self._matrix()
         if not len(ids):
             return []
-        scores = mat @ np.asarray(vector, dtype=np.float32)
+        scores = self._scores(mat, np.asarray(vector, dtype=np.float32))
         allowed = self._allowed_doc_ids(filters)
         if allowed is not None:
             scores = np.where(np.isin(docs, np.fromiter(allowed, dtype=np.int64)), scores, -2.0)
         top = np.argpartition(-scores, min(limit, len(scores) - 1))[:limit]
         top = top[np.argsort(-scores[top])]
         return [(int(ids[i]), float(scores[i])) for i in top if scores[i] > -2.0]
+
+    def _scores(self, mat: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """Every chunk's cosine with ``vector``; the last query's are reused, since a question
+        is searched over the library and again over the documents it names."""
+        key = vector.tobytes()
+        last = self._last_scores
+        if last is not None and last[0] is mat and last[1] == key:
+            return last[2]
+        scores = mat @ vector
+        self._last_scores = (mat, key, scores)
+        return scores
 
     def vectors(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
         ids, _, mat = self._matrix()

@@ -1,0 +1,174 @@
+"""A library copied with plain file copies while `earnest serve` ingests and answers (issue 14):
+the database alone, the database with its -wal and -shm, and the database copied before a
+checkpoint with its WAL copied after it. Each copy must either open whole (integrity check
+ok, no half document, the same answer) or be refused with a message naming the file and
+`earnest backup` — never served torn."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import signal
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from earnest.errors import CorruptLibrary
+from earnest.samples import SAMPLE_QUESTIONS, sample_dir
+from earnest.service import Earnest
+from earnest.settings import Settings
+
+from .browser import free_port
+from .test_backup import _answer_key, _cli, _start
+
+SEED = 1414
+COPIES = 12
+QUESTION = SAMPLE_QUESTIONS[0]
+
+
+def _note(i: int) -> bytes:
+    return "".join(f"Division {i} line {n}: unit {n % 9} shipped {n * 7 + i} crates and margin "
+                   f"was {n % 30 + i}.{n % 10}% in quarter {n % 4 + 1}.\n"
+                   for n in range(300)).encode()
+
+
+def _slow_copy(src: Path, dest: Path, rng: random.Random) -> None:
+    """A file copy that takes a while, as a big library's would: a writer moves on meanwhile."""
+    with src.open("rb") as fin, dest.open("wb") as fout:
+        while block := fin.read(64 * 1024):
+            fout.write(block)
+            time.sleep(rng.uniform(0, 0.004))
+
+
+def _copy(library: Path, dest: Path, kind: str, rng: random.Random) -> None:
+    dest.mkdir()
+    db = library / "library.sqlite"
+    _slow_copy(db, dest / db.name, rng)
+    if kind == "with_wal":
+        for suffix in ("-wal", "-shm"):
+            side = db.with_name(db.name + suffix)
+            if side.exists():
+                _slow_copy(side, dest / side.name, rng)
+    elif kind == "wal_after_checkpoint":
+        # The database as it was, then its WAL after a checkpoint reset it and new writes
+        # began in it: SQLite cannot tell this WAL does not belong to that database.
+        wal = db.with_name(db.name + "-wal")
+        before = wal.read_bytes()[:32] if wal.exists() else b""
+        conn = sqlite3.connect(db, timeout=60)
+        conn.execute("pragma wal_checkpoint(restart)")
+        conn.close()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            now = wal.read_bytes()[:32] if wal.exists() else b""
+            if now and now != before:  # a new WAL header: new salts, new frames
+                break
+            time.sleep(0.01)
+        if wal.exists():
+            _slow_copy(wal, dest / wal.name, rng)
+    shutil.copytree(library / "files", dest / "files")
+
+
+def _whole(db: Path) -> int:
+    """Checked from outside Earnest: the number of documents of a whole library."""
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+        conn.execute("insert into chunk_fts(chunk_fts) values ('integrity-check')")
+        partial = conn.execute(
+            "select d.doc_name from documents d where d.page_count != (select count(*) from "
+            "pages p where p.doc_id = d.id) or d.chunk_count != (select count(*) from chunks c "
+            "where c.doc_id = d.id)").fetchall()
+        assert not partial, f"half documents: {partial}"
+        assert conn.execute("select count(*) from chunks c where not exists (select 1 from "
+                            "chunk_fts f where f.rowid = c.id)").fetchone()[0] == 0
+        return conn.execute("select count(*) from documents").fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.mark.timeout(1800)
+def test_library_copied_while_the_server_writes(tmp_path: Path, embedder) -> None:
+    rng = random.Random(SEED)
+    library = tmp_path / "lib"
+    with Earnest(Settings.load(library, env={}), embedder=embedder) as lib:
+        lib.ingest([sample_dir()])
+        clean = _answer_key(lib.ask(QUESTION).to_dict())
+    port = free_port()
+    server = _start(library, port)
+    stop = threading.Event()
+    errors: list[str] = []
+    answers: list[tuple] = []
+
+    def ask_in_a_loop() -> None:  # each answer is also written to the library (lineage)
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+                while not stop.is_set():
+                    response = client.post("/v1/ask", json={"question": QUESTION})
+                    response.raise_for_status()
+                    answers.append(_answer_key(response.json()))
+        except Exception as exc:  # noqa: BLE001 - reported by the test, not lost in the thread
+            errors.append(repr(exc))
+
+    def upload_in_a_loop() -> None:  # documents, passages, keyword index and vectors written
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+                for batch in range(100):
+                    if stop.is_set():
+                        break
+                    files = [("files", (f"division{batch}_{i}.txt", _note(batch * 3 + i),
+                                        "text/plain")) for i in range(3)]
+                    job = client.post("/v1/documents", files=files).json()
+                    while client.get(f"/v1/jobs/{job['id']}").json()["finished_at"] is None:
+                        if stop.wait(0.2):
+                            return
+        except Exception as exc:  # noqa: BLE001
+            errors.append(repr(exc))
+
+    workers = [threading.Thread(target=ask_in_a_loop), threading.Thread(target=upload_in_a_loop)]
+    for w in workers:
+        w.start()
+    kinds = ["db_only", "with_wal", "wal_after_checkpoint"]
+    copies: list[tuple[str, Path]] = []
+    try:
+        for n in range(COPIES):
+            stop.wait(rng.uniform(0.2, 3.0))
+            assert not errors, errors
+            kind = kinds[n % len(kinds)]
+            dest = tmp_path / f"copy{n}-{kind}"
+            _copy(library, dest, kind, rng)
+            copies.append((kind, dest))
+    finally:
+        stop.set()
+        for w in workers:
+            w.join()
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=60)
+    assert not errors, errors
+    assert set(answers) == {clean}
+
+    tally = {"opened whole": 0, "refused": 0}
+    refused: Path | None = None
+    for kind, dest in copies:
+        db = dest / "library.sqlite"
+        try:
+            with Earnest(Settings.load(dest, env={}), embedder=embedder) as lib:
+                documents = len(lib.documents())
+                answer = _answer_key(lib.ask(QUESTION).to_dict())
+        except CorruptLibrary as exc:
+            message = str(exc)
+            assert str(db) in message and "earnest backup" in message, message
+            tally["refused"] += 1
+            refused = dest
+            continue
+        assert _whole(db) == documents >= 2, kind
+        assert answer == clean, kind
+        tally["opened whole"] += 1
+    print(f"{len(copies)} copies: {tally}")
+    if refused is not None:  # the command line says the same, as a user error
+        done = _cli("search", "revenue", "--library", str(refused))
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "earnest backup" in done.stderr and "library.sqlite" in done.stderr, done.stderr
