@@ -338,6 +338,7 @@ def document_sections(chunks: list[tuple[int, Chunk]]) -> list[dict]:
 
 # -- routing: a question's words to the items and notes that hold its subject ------------
 
+@lru_cache(maxsize=65536)  # pure, and called for each question word for each candidate
 def _root(word: str) -> str:
     """A coarse word root, so "leases", "leasing" and "lease" meet."""
     word = stem(word)

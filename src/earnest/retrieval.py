@@ -7,6 +7,7 @@ from __future__ import annotations
 import difflib
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -76,6 +77,7 @@ class HybridRetriever:
                               f"{', '.join(STAGES + tuple(RERANK_FEATURES))}")
         self.off = set(settings.disabled)
         self._matchers: dict[tuple[str, ...], tuple[int, DocumentMatcher]] = {}
+        self._pool: ThreadPoolExecutor | None = None
 
     def matcher(self, collections: Sequence[str] = ()) -> DocumentMatcher:
         """The documents of ``collections`` (all when empty): what a question's names are
@@ -157,39 +159,59 @@ class HybridRetriever:
             mode = "keyword"
         scopes = self._scopes(filters, focus, matcher)
         named = [("", scopes[0])] + [("_focus", flt) for flt in scopes[1:]]
-        keyword_query = " ".join(plan.keyword_terms)
+        keyword_jobs: list[tuple[str, str, Filters]] = []
         if mode in ("hybrid", "keyword"):
-            for suffix, flt in named:
-                if "keyword" + suffix not in self.off:
-                    found.rankings.append((
-                        "keyword" + suffix,
-                        [i for i, _ in self.store.keyword_search(keyword_query, flt, n)],
-                        self.settings.keyword_weight))
+            keyword_query = " ".join(plan.keyword_terms)
+            keyword_jobs = [("keyword" + suffix, keyword_query, flt) for suffix, flt in named
+                            if "keyword" + suffix not in self.off]
             if plan.statements and focus and "statement_pages" not in self.off:
                 # The statement a question points at, by its title's words, in the named
                 # filings: a table page shares few words with a question about one row.
                 titles = " ".join(STATEMENT_TITLE_WORDS[st] for st in plan.statements)
-                found.statement_pages = [
-                    i for i, _ in self.store.keyword_search(titles, scopes[-1], n)]
-                found.rankings.append(("statement_pages", found.statement_pages,
-                                       self.settings.keyword_weight))
-        used_dense = False
-        if mode in ("hybrid", "dense") and stats["embedded"]:
+                keyword_jobs.append(("statement_pages", titles, scopes[-1]))
+        use_dense = mode in ("hybrid", "dense") and bool(stats["embedded"])
+        # BM25 (in the database, without the GIL) runs beside the query's embedding and the
+        # dense scan: the two halves of the retrieve stage overlap (docs/performance.md).
+        keyword = (self._workers().submit(self._keyword_rankings, keyword_jobs, n)
+                   if keyword_jobs and use_dense else None)
+        dense_rankings: list[tuple[str, list[int], float]] = []
+        if use_dense:
             found.vector = self.embedder.embed_batch([query])[0]
             for suffix, flt in named:
                 if "dense" + suffix in self.off:
                     continue
                 hits = self.store.dense_search(found.vector, flt, n)
                 found.dense_scores.update(hits)
-                found.rankings.append(("dense" + suffix, [i for i, _ in hits],
+                dense_rankings.append(("dense" + suffix, [i for i, _ in hits],
                                        self.settings.dense_weight))
-            used_dense = True
+        for name, ranking in (keyword.result() if keyword is not None
+                              else self._keyword_rankings(keyword_jobs, n)):
+            if name == "statement_pages":
+                found.statement_pages = ranking
+            found.rankings.append((name, ranking, self.settings.keyword_weight))
+        found.rankings += dense_rankings
         if mode in ("hybrid", "dense") and stats["embedded"] < stats["chunks"]:
             notes.append(f"{stats['chunks'] - stats['embedded']} of {stats['chunks']} passages "
                          "are not embedded yet; they are found by keywords only")
-        found.mode = ("hybrid" if used_dense and mode == "hybrid" else
-                      "dense" if used_dense else "keyword")
+        found.mode = ("hybrid" if use_dense and mode == "hybrid" else
+                      "dense" if use_dense else "keyword")
         return found
+
+    def _keyword_rankings(self, jobs: list[tuple[str, str, Filters]], n: int
+                          ) -> list[tuple[str, list[int]]]:
+        return [(name, [i for i, _ in self.store.keyword_search(text, flt, n)])
+                for name, text, flt in jobs]
+
+    def _workers(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="keyword")
+        return self._pool
+
+    def close(self) -> None:
+        """Ends the keyword threads and their database connections."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     def _rerank(self, passages: list[Passage], plan: QuestionPlan, fused: dict[int, float],
                 doc_scores: dict[int, float]) -> list[Passage]:
@@ -284,8 +306,8 @@ RERANK_FEATURES: dict[str, Feature] = {
     "note": lambda p, given: note_match(given.plan, p.context),
     # the form item or note holding the question's subject (filing_sections), for a passage
     # that speaks to the question (not every page of Item 1 for a question with "business")
-    "section": lambda p, given: section_match(given.plan.terms, p.section)
-    * coverage(given.plan, f"{p.context}\n{p.text}"),
+    "section": lambda p, given: (s := section_match(given.plan.terms, p.section))
+    and s * coverage(given.plan, f"{p.context}\n{p.text}"),
 }
 
 

@@ -127,6 +127,7 @@ class Earnest(TrustOperations):
         for part in (self.keys, self.audit_log, self.answers):
             if hasattr(part, "db"):
                 part.db.close()  # type: ignore[union-attr]
+        self.retriever.close()
         self.store.close()
 
     @property
