@@ -6,6 +6,7 @@ ok, no half document, the same answer) or be refused with a message naming the f
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 import signal
@@ -151,7 +152,6 @@ def test_library_copied_while_the_server_writes(tmp_path: Path, embedder) -> Non
     assert set(answers) == {clean}
 
     tally = {"opened whole": 0, "refused": 0}
-    refused: Path | None = None
     for kind, dest in copies:
         db = dest / "library.sqlite"
         try:
@@ -162,13 +162,42 @@ def test_library_copied_while_the_server_writes(tmp_path: Path, embedder) -> Non
             message = str(exc)
             assert str(db) in message and "earnest backup" in message, message
             tally["refused"] += 1
-            refused = dest
             continue
         assert _whole(db) == documents >= 2, kind
         assert answer == clean, kind
         tally["opened whole"] += 1
     print(f"{len(copies)} copies: {tally}")
-    if refused is not None:  # the command line says the same, as a user error
-        done = _cli("search", "revenue", "--library", str(refused))
-        assert done.returncode == 1, done.stdout + done.stderr
-        assert "earnest backup" in done.stderr and "library.sqlite" in done.stderr, done.stderr
+
+
+def test_a_torn_copy_is_refused_by_every_entry_point(tmp_path: Path, embedder) -> None:
+    """The torn pair built on purpose: the database copied while its WAL held two ingests,
+    then a checkpoint, then a third ingest, then the WAL copied."""
+    library, copy = tmp_path / "lib", tmp_path / "copy"
+    copy.mkdir()
+    db = library / "library.sqlite"
+    with Earnest(Settings.load(library, env={}), embedder=embedder) as lib:
+        lib.ingest([sample_dir()])
+        for i in range(2):
+            (tmp_path / f"d{i}.txt").write_bytes(_note(i))
+            lib.ingest([tmp_path / f"d{i}.txt"])
+        shutil.copy(db, copy / db.name)  # the WAL's frames are not in it yet
+        conn = sqlite3.connect(db)
+        conn.execute("pragma wal_checkpoint(truncate)")
+        conn.close()
+        (tmp_path / "d2.txt").write_bytes(_note(2))
+        lib.ingest([tmp_path / "d2.txt"])
+        shutil.copy(db.with_name(db.name + "-wal"), copy / (db.name + "-wal"))
+    shutil.copytree(library / "files", copy / "files")
+    with pytest.raises(CorruptLibrary) as refused:
+        Earnest(Settings.load(copy, env={}), embedder=embedder)
+    assert str(copy / db.name) in str(refused.value) and "earnest backup" in str(refused.value)
+    done = _cli("search", "revenue", "--library", str(copy))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "earnest backup" in done.stderr and "library.sqlite" in done.stderr, done.stderr
+    done = _cli("doctor", "--library", str(copy), "--json")
+    checks = {c["name"]: c for c in json.loads(done.stdout.strip().splitlines()[-1])["checks"]}
+    assert done.returncode == 1 and checks["library integrity"]["status"] == "fail", checks
+    assert "earnest backup" in checks["library integrity"]["fix"]
+    # The library itself was never torn: it opens, checked once, and answers.
+    with Earnest(Settings.load(library, env={}), embedder=embedder) as lib:
+        assert lib.ask(QUESTION).citations

@@ -16,6 +16,7 @@ import httpx
 
 from earnest import __version__
 from earnest.settings import Settings
+from earnest.store.sqlite_checks import consistency_problems
 
 Status = Literal["ok", "warn", "fail"]
 # Below this much free disk an ingest may fail part-way; warn below twice the library's size.
@@ -93,7 +94,8 @@ def library(settings: Settings) -> list[Check]:
     if problems:
         return [Check("library integrity", "fail", f"{where}: " + "; ".join(problems[:5]),
                       "restore from a backup or `earnest export` / `earnest import` what still "
-                      "reads; then re-ingest the originals")]
+                      "reads; then re-ingest the originals (a library in use is copied with "
+                      "`earnest backup`, not cp)")]
     docs, chunks, pending = (int(v) for v in query_library(
         settings, "select (select count(*) from documents), (select count(*) from chunks), "
                   "(select count(*) from chunks where "
@@ -127,13 +129,17 @@ def integrity_problems(settings: Settings) -> list[str]:
             "p.collection and d.id = p.doc_id))"))[0]
         return [f"{n} {what} without their document" for n, what in
                 zip(orphans, ("passages", "pages")) if n]
-    rows = query_library(settings, "pragma integrity_check")
-    problems = [r[0] for r in rows if r[0] != "ok"]
-    problems += [f"{r[0]} row {r[1]} refers to a missing {r[2]}"
-                 for r in query_library(settings, "pragma foreign_key_check")]
-    orphans = query_library(settings, "select count(*) from chunks where doc_id not in "
-                                      "(select id from documents)")[0][0]
-    return problems + ([f"{orphans} passages without their document"] if orphans else [])
+    conn = _read_only_sqlite(settings)
+    try:
+        # Integrity, half documents, the keyword index's rows (a torn copy: sqlite_checks).
+        problems = consistency_problems(conn)
+        problems += [f"{r[0]} row {r[1]} refers to a missing {r[2]}"
+                     for r in conn.execute("pragma foreign_key_check")]
+    except sqlite3.DatabaseError as exc:  # too damaged to check ("disk image is malformed")
+        problems = [str(exc)]
+    finally:
+        conn.close()
+    return problems
 
 
 def query_library(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
@@ -144,12 +150,16 @@ def query_library(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
         with psycopg.connect(settings.store.url, connect_timeout=10) as conn:
             conn.read_only = True
             return [tuple(r) for r in conn.execute(sql).fetchall()]
-    uri = f"{(settings.library / SQLITE_FILE).resolve().as_uri()}?mode=ro"
-    conn = sqlite3.connect(uri, uri=True, timeout=30)
+    conn = _read_only_sqlite(settings)
     try:
         return conn.execute(sql).fetchall()
     finally:
         conn.close()
+
+
+def _read_only_sqlite(settings: Settings) -> sqlite3.Connection:
+    uri = f"{(settings.library / SQLITE_FILE).resolve().as_uri()}?mode=ro"
+    return sqlite3.connect(uri, uri=True, timeout=30)
 
 
 def postgres_versions(url: str) -> list[str]:

@@ -1,0 +1,101 @@
+"""Query latency while a library is being embedded: every step of the embedding phase writes
+vectors and bumps the library generation, and the first question after it pays for whatever
+the caches read again. Two versions of the code, each in its own process on its own copy of
+one fully embedded library whose last ``--pending`` passages have their vectors taken away;
+then, alternating, each version gives ``--step`` of them their vectors back (the store's
+``set_vectors``, as the pipeline does) and answers the next question.
+
+    git archive <commit> src | tar -x -C /tmp/before
+    uv run python bench/query_while_embedding.py --library /tmp/lib --before /tmp/before/src
+
+Prints p50/p95 of the wall milliseconds of the question right after each step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CHILD = r"""
+import json, sys, time
+import numpy as np
+from earnest import Earnest, Settings
+lib = Earnest(Settings.load(sys.argv[1], env={}))
+held = json.load(open(sys.argv[2]))
+lib.ask("warm up the model and the vector matrix")
+print("ready", flush=True)
+for line in sys.stdin:
+    q, start, stop = json.loads(line)
+    part = held[start:stop]
+    lib.store.set_vectors([i for i, _ in part],
+                          np.array([np.frombuffer(bytes.fromhex(v), dtype=np.float16)
+                                    for _, v in part], dtype=np.float32))
+    t0 = time.perf_counter()
+    lib.ask(q)
+    print(json.dumps((time.perf_counter() - t0) * 1000), flush=True)
+"""
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--library", type=Path, required=True)
+    parser.add_argument("--before", type=Path, required=True, help="the other code's src/")
+    parser.add_argument("--after", type=Path, default=ROOT / "src")
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--pending", type=int, default=5120)
+    parser.add_argument("--step", type=int, default=256)
+    args = parser.parse_args()
+    questions = [json.loads(line)["question"] for line in
+                 (args.data / "financebench" / "questions.jsonl").open(encoding="utf-8")]
+    print(f"load average at the start: {os.getloadavg()[0]:.1f}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="earnest-qwe-") as tmp:
+        procs = {}
+        for name, src in (("before", args.before), ("after", args.after)):
+            copy = Path(tmp) / name
+            shutil.copytree(args.library, copy)
+            conn = sqlite3.connect(copy / "library.sqlite", isolation_level=None)
+            rows = conn.execute("select id, hex(vector) from chunks where vector is not null "
+                                "order by id desc limit ?", (args.pending,)).fetchall()
+            conn.execute("update chunks set vector = null where id >= ?", (rows[-1][0],))
+            conn.close()
+            held = Path(tmp) / f"{name}.json"
+            held.write_text(json.dumps(rows[::-1]))
+            procs[name] = subprocess.Popen(
+                [sys.executable, "-c", CHILD, str(copy), str(held)], text=True,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                env={**os.environ, "PYTHONPATH": str(src)})
+            assert procs[name].stdout.readline().strip() == "ready"
+        times: dict[str, list[float]] = {"before": [], "after": []}
+        for n, start in enumerate(range(0, args.pending, args.step)):
+            job = json.dumps([questions[n % len(questions)], start, start + args.step]) + "\n"
+            for name in (("before", "after") if n % 2 == 0 else ("after", "before")):
+                procs[name].stdin.write(job)
+                procs[name].stdin.flush()
+                times[name].append(json.loads(procs[name].stdout.readline()))
+        for proc in procs.values():
+            proc.stdin.close()
+            proc.wait(timeout=60)
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    for name, wall in times.items():
+        print(f"{name}: {len(wall)} steps of {args.step} vectors, the next question's wall "
+              f"p50 {statistics.median(wall):.1f} ms p95 {pct(wall, 0.95):.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
