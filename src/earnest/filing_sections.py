@@ -349,6 +349,7 @@ def _root(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=8192)  # each ASC topic's names at every note title, each title again
 def _roots(text: str) -> frozenset[str]:
     return frozenset(_root(t) for t in tokens(re.sub(r"\d+(?:-\d+)*", " ", text))
                      if t not in STOPWORDS and len(t) > 2 and t not in _TITLE_FILLER)

@@ -9,6 +9,7 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 from earnest.doc_matching import DocumentMatcher
@@ -436,6 +437,7 @@ def _did_you_mean(name: str, known: list[str]) -> str:
     return f"; did you mean {', '.join(repr(by_lower[c]) for c in close)}?" if close else ""
 
 
+@lru_cache(maxsize=4096)  # pure; the reranker and the relevance check ask for each passage
 def table_share(text: str) -> float:
     """Share of a passage's lines that are table rows (a label and figures)."""
     lines = [line for line in text.split("\n") if line.strip()]
