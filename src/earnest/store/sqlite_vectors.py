@@ -38,12 +38,16 @@ class VectorCache:
             for i in range(0, len(added), 500):
                 part = ",".join(str(int(x)) for x in added[i:i + 500])
                 rows += conn.execute(f"select id, doc_id, vector from chunks where id in "
-                                     f"({part}) and vector is not null").fetchall()
+                                     f"({part}) and vector is not null order by id").fetchall()
             ids, docs, mat = _rows_to_arrays(rows)
-            ids = np.concatenate([old.ids, ids])
-            order = np.argsort(ids, kind="stable")
-            return cls(gen, ids[order], np.concatenate([old.docs, docs])[order],
-                       np.concatenate([old.mat, mat])[order], pending)
+            if not len(ids):
+                return cls(gen, old.ids, old.docs, old.mat, pending)
+            ids, docs = np.concatenate([old.ids, ids]), np.concatenate([old.docs, docs])
+            mat = np.concatenate([old.mat, mat])
+            if not np.all(np.diff(ids) > 0):
+                order = np.argsort(ids, kind="stable")  # not appended in id order
+                ids, docs, mat = ids[order], docs[order], mat[order]
+            return cls(gen, ids, docs, mat, pending)
         rows = conn.execute("select id, doc_id, vector from chunks where vector is not null "
                             "order by id").fetchall()
         return cls(gen, *_rows_to_arrays(rows), pending)
