@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -79,6 +80,7 @@ class HybridRetriever:
         self.off = set(settings.disabled)
         self._matchers: dict[tuple[str, ...], tuple[int, DocumentMatcher]] = {}
         self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     def matcher(self, collections: Sequence[str] = ()) -> DocumentMatcher:
         """The documents of ``collections`` (all when empty): what a question's names are
@@ -204,13 +206,15 @@ class HybridRetriever:
                 for name, text, flt in jobs]
 
     def _workers(self) -> ThreadPoolExecutor:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="keyword")
-        return self._pool
+        with self._pool_lock:  # concurrent first questions make one pool, not two
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="keyword")
+            return self._pool
 
     def close(self) -> None:
         """Ends the keyword threads and their database connections."""
-        pool, self._pool = self._pool, None
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True)
 
