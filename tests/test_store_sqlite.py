@@ -53,3 +53,54 @@ def test_two_stores_opening_a_new_library_migrate_once(tmp_path: Path) -> None:
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_the_vector_matrix_kept_while_embedding_equals_one_read_whole(tmp_path: Path) -> None:
+    """Steps that only give vectors extend the cached matrix; any other change, or a vector
+    replaced, reads it whole. Either way it equals what a fresh store reads, and the
+    document list's embedded counts are the counted ones."""
+    import numpy as np
+
+    from .store_contract import new_doc
+
+    rng = np.random.default_rng(7)
+    path = tmp_path / "lib.sqlite"
+    store = SqliteStore(path)
+    ids = []
+    for d in range(3):
+        doc = store.add_document(new_doc(f"doc{d}", [f"doc {d} text {i}" for i in range(40)]))
+        ids += [i for i, _ in store.document_chunks(doc.doc_name)]
+
+    def vectors(n: int) -> np.ndarray:
+        v = rng.normal(size=(n, 384)).astype(np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    def same_as_fresh() -> None:
+        fresh = SqliteStore(path)
+        try:
+            for mine, whole in zip(store._matrix(), fresh._matrix()):
+                assert np.array_equal(mine, whole)
+            conn = sqlite3.connect(path)
+            counted = dict(conn.execute("select d.doc_name, count(c.vector) from documents d "
+                                        "join chunks c on c.doc_id = d.id group by d.id"))
+            conn.close()
+            assert {d.doc_name: d.embedded_count for d in store.list_documents()} == counted
+        finally:
+            fresh.close()
+
+    store.set_vectors(ids[:10], vectors(10))
+    same_as_fresh()
+    store.set_vectors(ids[10:30], vectors(20))  # appended in id order
+    same_as_fresh()
+    store.set_vectors(ids[100:110], vectors(10))
+    same_as_fresh()
+    cached = store._vectors
+    store.set_vectors(ids[40:45], vectors(5))  # below rows already cached: re-sorted
+    assert store._vectors is cached  # not read yet
+    same_as_fresh()
+    store.set_vectors(ids[:5], vectors(5))  # replaced: read whole
+    same_as_fresh()
+    store.add_document(new_doc("doc3", ["more text"] * 5))  # another change: read whole
+    store.set_vectors(ids[60:70], vectors(10))
+    same_as_fresh()
+    store.close()
