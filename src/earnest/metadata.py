@@ -48,8 +48,24 @@ def _first_date(pattern: str, text: str) -> date | None:
     return _parse_date(_DATE.search(m.group(0)))
 
 
+_MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|"
+          r"November|December)")
+# A name does not hold a date or a period: "January 28, 2022 Block, Inc" is Block, "AMD
+# Third Quarter 2020 and Xilinx Acquisition" is AMD, "Ended March" is no name at all.
+_NAME_DATE = re.compile(r"^" + _MONTH + r"\s+\d{1,2},?\s+(?:19|20)\d\d\s+")
+_NAME_PERIOD = re.compile(r"\s+(?:(?:first|second|third|fourth)\s+quarter|Q[1-4]|"
+                          r"(?:fiscal\s+)?(?:19|20)\d\d)\b.*$", re.I)
+_NOT_A_NAME = re.compile(r"^(?:" + _MONTH + r"|ended|ending|fiscal|for|the\s+(?:quarter|year))\b",
+                         re.I)
+
+
 def clean_company(name: str) -> str:
+    """A company name as written, without dates and period words around it; "" when what
+    was read is no name."""
     name = re.sub(r"\s+", " ", name).strip(" ,.;:-–")
+    name = _NAME_PERIOD.sub("", _NAME_DATE.sub("", name)).strip(" ,.;:-–")
+    if _NOT_A_NAME.match(name):
+        return ""
     if name.isupper() and len(name) > 4:
         # Keep what reads as an acronym (MGM, PLC, 3M); title-case the words.
         name = " ".join(w if any(c.isdigit() for c in w) or not re.search(r"[AEIOU]", w)
@@ -181,11 +197,12 @@ def company_from_call_opening(head: str) -> str | None:
             if not words or len(words) > 7 or not re.search(r"[A-Z]", name) or \
                     words[0].lower() in _NOT_COMPANY_START or _ONLY_PERIOD.fullmatch(name):
                 continue
-            return clean_company(name)
+            if clean_company(name):
+                return clean_company(name)
     return None
 
 
-_NOT_COMPANY_START = {"our", "everyone", "you", "this", "today", "today's", "we", "i", "all",
+_NOT_COMPANY_START = {"our", "your", "everyone", "you", "this", "today", "today's", "we", "i", "all",
                       "welcome", "thank", "thanks", "the", "a", "an", "my", "good", "ladies",
                       "and", "in", "on", "for", "with", "to", "of", "at"}
 
