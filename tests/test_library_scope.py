@@ -251,3 +251,15 @@ def test_a_metadata_filter_skips_the_check(northwind: Earnest) -> None:
     answer = northwind.ask("What did Costco's CFO say?",
                            filters=Filters(metadata={"ticker": ["NWIN"]}))
     assert "library_scope" not in answer.understanding
+
+
+def test_a_quarter_named_by_its_month_is_checked_as_the_company_fiscal_quarter(
+        northwind: Earnest) -> None:
+    # Northwind's third fiscal quarter ends in September (its call is of October 24, 2024):
+    # the December quarter is its fourth, whose results the library does not hold yet.
+    answer = northwind.ask("What revenue did Northwind report for the December quarter of "
+                           "fiscal 2024?")
+    assert answer.understanding["library_scope"]["reason"] == "period_not_held"
+    assert "Q4 2024" in answer.answer
+    assert "library_scope" not in northwind.ask(
+        "What revenue did Northwind report for the September 2024 quarter?").understanding

@@ -128,3 +128,13 @@ def test_a_company_named_only_in_the_sentences_is_read_from_them(tmp_path) -> No
     meta = extract_metadata([Page(number=1, text=text)], "doc-1a2b3c")
     assert meta["company"] == "Amcor" and meta["ticker"] == "AMCR"
     assert meta["metadata_source"]["company"] == "text"  # not the file name "doc"
+
+
+def test_a_company_name_holds_no_date_or_period_words() -> None:
+    from earnest.metadata import clean_company
+
+    assert clean_company("AMD Third Quarter 2020 and Xilinx Acquisition") == "AMD"
+    assert clean_company("January 28, 2022 Block, Inc") == "Block, Inc"
+    assert clean_company("Ended December") == ""
+    assert clean_company("Q2 Holdings") == "Q2 Holdings"
+    assert clean_company("3M Company") == "3M Company"
