@@ -93,6 +93,7 @@ class CompanyIndex:
         self.by_first: dict[str, list[tuple[str, Company]]] = {}
         self.by_ticker: dict[str, list[Company]] = {}
         self._fuzzy: dict[str, list[str]] | None = None
+        self._lower: dict[str, list[tuple[str, Company]]] | None = None
         # "JPMorgan's" for "JPMorgan Chase": a name's first word, in the possessive only,
         # when no other company's name starts with it and it is spelt as no ordinary word
         # is (a capital inside: "Smith's", "the Group's" are not companies).
@@ -185,6 +186,56 @@ class CompanyIndex:
         return found
 
 
+    def lowercase_mentions(self, question: str, usage: Usage) -> list[Mention]:
+        """Companies named in lower case ("what was costco's revenue", "did nvidia"), which
+        ``mentions`` leaves alone: a name of two words or more as typed, or one word where
+        it stands as a name (possessive, before a period or document, after "did"/"ask",
+        or opening the question) and the library writes it capitalised (``usage(word)``:
+        its lower-case and capitalised uses mid-sentence). A word the library seldom uses
+        counts only in the possessive or before a period: "target's margin" names Target,
+        "the target margin" does not."""
+        lowered = self._lowered()
+        text = fold(question)
+        low = text.lower()
+        found: list[Mention] = []
+        for m in _WORD.finditer(text):
+            whole = m.group(0).rstrip(".,;:?!")
+            if not whole[:1].islower():
+                continue  # capitalised words are ``mentions``'
+            word = whole[:-2] if whole.endswith("'s") else whole.rstrip("'")
+            before = text[:m.start()]
+            if _ANALYST_FIRM.search(before.title()) or len(word) < 4:
+                continue
+            for form, company in lowered.get(word, []):
+                end = m.start() + len(form)
+                if low[m.start():end] != form or re.match(r"[\w&]", low[end:end + 1]):
+                    continue
+                after = low[end:]
+                strong = after[:2] in ("'s", "s'") or bool(_FOLLOWS_AS_NAME.search(
+                    text[end:end + 6].upper().replace("'S", "'s")))
+                if " " not in form:
+                    lower, upper = usage(word)
+                    written_as_name = upper >= 5 and lower < 0.25 * (lower + upper)
+                    opening = not before.strip(" \"'(")
+                    asked = bool(_LOWER_SUBJECT_BEFORE.search(before)) or opening
+                    if not (strong or written_as_name and asked):
+                        continue
+                    if lower >= 5 and lower >= 0.25 * (lower + upper):
+                        continue  # an everyday word of the library's ("gap", "block")
+                found.append(Mention(company, True))
+        return found
+
+    def _lowered(self) -> dict[str, list[tuple[str, Company]]]:
+        if self._lower is None:
+            lowered: dict[str, list[tuple[str, Company]]] = {}
+            for first, forms in self.by_first.items():
+                for form, company in forms:
+                    if form != form.upper() or len(form) > 5:
+                        lowered.setdefault(first.lower(), []).append((form.lower(), company))
+            self._lower = {k: list(dict.fromkeys(v)) for k, v in lowered.items()}
+        return self._lower
+
+
 @dataclass(frozen=True, slots=True)
 class Mention:
     company: Company
@@ -201,12 +252,16 @@ _SUBJECT_AFTER = re.compile(r"^(?:'s|s'|\s+(?:Q[1-4]|FY|10-?[KQ]|8-?K|(?:19|20)\
                             r"earn\w*|gave|give|grow\w*|revenue|sales|shares?|stock)\b)", re.I)
 
 
+_LOWER_SUBJECT_BEFORE = re.compile(r"\b(?:did|does|do|has|have|had|ask|asked)\s+$", re.I)
+
+
 def _subject(before: str, after: str) -> bool:
     return bool(_SUBJECT_BEFORE.search(before) or _SUBJECT_AFTER.search(after)
                 or not before.strip(" \"'("))
 
 
 Appears = Callable[..., bool]  # (word, doc_names=None) -> whether documents contain it
+Usage = Callable[[str], "tuple[int, int]"]  # word -> its lower-case and capitalised uses
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from earnest.company_names import (
     Company,
     CompanyIndex,
     Correction,
+    Usage,
     apply_corrections,
     capitalised_words,
     fold,
@@ -60,6 +61,7 @@ class LibraryScope:
         companies = matcher.companies
         self.held, self.held_index = companies.held, companies.index
         self.labels, self.doc_company = companies.labels, companies.doc_company
+        self._usage: dict[str, tuple[int, int]] = {}  # a word's uses, per library generation
         self._name_keys = set().union(*matcher.names.values()) if matcher.names else set()
 
     def _is_held(self, company: Company) -> bool:
@@ -90,7 +92,8 @@ class LibraryScope:
         return apply_corrections([c for c in corrections if c.held], question), corrections
 
     def check(self, question: str, plan: QuestionPlan, appears: Appears | None = None,
-              corrections: list[Correction] | None = None) -> ScopeVerdict | None:
+              corrections: list[Correction] | None = None,
+              usage: Usage | None = None) -> ScopeVerdict | None:
         """Why the library cannot answer ``question`` (read as ``plan``), or None: it is asked about (see
         ``Mention.subject``) companies the library has no documents of and about none it
         has, or only about periods outside what it holds. ``appears(word, docs)`` says
@@ -102,7 +105,13 @@ class LibraryScope:
         asked = apply_corrections(corrections or [], question)
         appears = appears or (lambda word, docs=None: False)
         listed = public_companies().mentions(asked)
-        held_named = [m.company for m in self.held_index.mentions(asked)] + \
+        held_mentions = self.held_index.mentions(asked)
+        if not listed and not held_mentions and usage is not None:
+            # Names typed in lower case, once no capitalised one is found.
+            usage = self._cached(usage)
+            listed = public_companies().lowercase_mentions(asked, usage)
+            held_mentions = self.held_index.lowercase_mentions(asked, usage)
+        held_named = [m.company for m in held_mentions] + \
             [m.company for m in listed if self._is_held(m.company)]
         outside = [m.company for m in listed if m.subject and not self._is_held(m.company)]
         if not held_named and not outside:
@@ -112,6 +121,13 @@ class LibraryScope:
         if outside and not held_named:
             return self._company_verdict(list(dict.fromkeys(outside)))
         return self._period_verdict(plan, held_named, appears)
+
+    def _cached(self, usage: Usage) -> Usage:
+        def cached(word: str) -> tuple[int, int]:
+            if word not in self._usage:
+                self._usage[word] = usage(word)
+            return self._usage[word]
+        return cached
 
     def _company_verdict(self, outside: list[Company]) -> ScopeVerdict:
         named = [f"{c.name} ({c.ticker})" if c.ticker else c.name for c in outside[:3]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import sys
 import time
@@ -356,7 +357,8 @@ class Earnest(TrustOperations):
         plan = plan_question(asked)
         # Filters naming documents or their company, period or type: the user chose.
         verdict = None if filters.doc_names or filters.metadata else \
-            scope.check(asked, plan, appears, corrections)
+            scope.check(asked, plan, appears, corrections,
+                        usage=lambda word: self._usage(word, filters))
         if verdict is not None:
             yield from self._not_held(question, asked, plan, verdict, answerer, t0,
                                       corrections, filters, k, principal)
@@ -421,6 +423,22 @@ class Earnest(TrustOperations):
         return bool(self.store.keyword_search(
             word, Filters(collections=filters.collections if filters else [],
                           doc_names=doc_names or []), 1))
+
+    def _usage(self, word: str, filters: Filters) -> tuple[int, int]:
+        """How the library writes ``word`` mid-sentence, in the first passages holding it:
+        (lower-case uses, capitalised uses). "Costco" is a name, "target" an everyday word."""
+        hits = self.store.keyword_search(word, Filters(collections=filters.collections), 30)
+        lower = upper = 0
+        pattern = re.compile(rf"(?<![\w&]){re.escape(word)}(?![\w&])", re.I)
+        for passage in self.store.get_passages([i for i, _ in hits]):
+            for m in pattern.finditer(passage.text):
+                if re.search(r"(?:^|[.!?:\n]\s*|[\"(]\s*)$", passage.text[max(0, m.start() - 3):m.start()]):
+                    continue  # a sentence's first word is capitalised whatever it is
+                if m.group(0).islower():
+                    lower += 1
+                else:
+                    upper += 1
+        return lower, upper
 
     def _not_held(self, question: str, asked: str, plan: QuestionPlan, verdict: ScopeVerdict,
                   answerer: Answerer, t0: float, corrections: list[Correction],
