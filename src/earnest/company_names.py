@@ -204,7 +204,7 @@ class CompanyIndex:
                 continue  # capitalised words are ``mentions``'
             word = whole[:-2] if whole.endswith("'s") else whole.rstrip("'")
             before = text[:m.start()]
-            if _ANALYST_FIRM.search(before.title()) or len(word) < 4:
+            if len(word) < 4:
                 continue
             for form, company in lowered.get(word, []):
                 end = m.start() + len(form)
@@ -213,6 +213,8 @@ class CompanyIndex:
                 after = low[end:]
                 strong = after[:2] in ("'s", "s'") or bool(_FOLLOWS_AS_NAME.search(
                     text[end:end + 6].upper().replace("'S", "'s")))
+                if not strong and re.search(r"\b(?:of|from|at|with)\s+$", before, re.I):
+                    continue  # "toshiya hari of goldman sachs": the analyst's firm
                 if " " not in form:
                     lower, upper = usage(word)
                     written_as_name = upper >= 5 and lower < 0.25 * (lower + upper)
