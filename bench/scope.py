@@ -57,6 +57,8 @@ def main() -> None:
     if args.financebench:
         rows = [json.loads(line) for line in open(args.data / "financebench/questions.jsonl")]
         measure(args.financebench, [r["question"] for r in rows], "FinanceBench")
+        measure(args.financebench, [r["question"].lower() for r in rows],
+                "FinanceBench, lower case")
     if args.facts:
         rows = [json.loads(line) for line in
                 open(args.data / "transcripts/motleyfool/facts.jsonl")]

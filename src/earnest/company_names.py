@@ -204,25 +204,34 @@ class CompanyIndex:
                 continue  # capitalised words are ``mentions``'
             word = whole[:-2] if whole.endswith("'s") else whole.rstrip("'")
             before = text[:m.start()]
-            if len(word) < 4:
+            if len(word) < 3:
                 continue
-            for form, company in lowered.get(word, []):
+            # "domino's" may be the name itself or a possessive: look up both.
+            forms = lowered.get(word, []) + (lowered.get(whole, []) if whole != word else [])
+            for form, company in forms:
                 end = m.start() + len(form)
-                if low[m.start():end] != form or re.match(r"[\w&]", low[end:end + 1]):
-                    continue
-                after = low[end:]
-                strong = after[:2] in ("'s", "s'") or bool(_FOLLOWS_AS_NAME.search(
+                possessive = low[end:end + 2] in ("'s", "s'") or form.endswith("'s")
+                strong = possessive or bool(_FOLLOWS_AS_NAME.search(
                     text[end:end + 6].upper().replace("'S", "'s")))
+                if low[m.start():end] != form or re.match(r"[\w&]", low[end:end + 1]):
+                    # "jpmorgan's": the first word of one company's longer name, possessive.
+                    first = form.split()[0]
+                    if not (" " in form and whole == first + "'s" and len(first) >= 5
+                            and len({c for _, c in lowered.get(first, [])}) == 1
+                            and _written_as_name(usage(first))):
+                        continue
+                    strong = possessive = True
                 if not strong and re.search(r"\b(?:of|from|at|with)\s+$", before, re.I):
                     continue  # "toshiya hari of goldman sachs": the analyst's firm
                 if " " not in form:
-                    lower, upper = usage(word)
-                    written_as_name = upper >= 5 and lower < 0.25 * (lower + upper)
+                    uses = usage(word)
                     opening = not before.strip(" \"'(")
                     asked = bool(_LOWER_SUBJECT_BEFORE.search(before)) or opening
-                    if not (strong or written_as_name and asked):
+                    if len(word) < 4 and not _written_as_name(uses):
+                        continue  # "amd" counts where the library writes "AMD"
+                    if not (strong or _written_as_name(uses) and asked):
                         continue
-                    if lower >= 5 and lower >= 0.25 * (lower + upper):
+                    if uses[0] >= 5 and uses[0] >= 0.25 * sum(uses):
                         continue  # an everyday word of the library's ("gap", "block")
                 found.append(Mention(company, True))
         return found
@@ -232,8 +241,7 @@ class CompanyIndex:
             lowered: dict[str, list[tuple[str, Company]]] = {}
             for first, forms in self.by_first.items():
                 for form, company in forms:
-                    if form != form.upper() or len(form) > 5:
-                        lowered.setdefault(first.lower(), []).append((form.lower(), company))
+                    lowered.setdefault(first.lower(), []).append((form.lower(), company))
             self._lower = {k: list(dict.fromkeys(v)) for k, v in lowered.items()}
         return self._lower
 
@@ -252,6 +260,12 @@ _SUBJECT_AFTER = re.compile(r"^(?:'s|s'|\s+(?:Q[1-4]|FY|10-?[KQ]|8-?K|(?:19|20)\
                             r"fiscal|earnings|call|conference|CEO|CFO|COO|management|"
                             r"report\w*|say|said|guide\w*|expect\w*|announce\w*|post\w*|"
                             r"earn\w*|gave|give|grow\w*|revenue|sales|shares?|stock)\b)", re.I)
+
+
+def _written_as_name(uses: tuple[int, int]) -> bool:
+    """The library writes a word capitalised (or in capitals) mid-sentence, and often."""
+    lower, upper = uses
+    return upper >= 5 and lower < 0.25 * (lower + upper)
 
 
 _LOWER_SUBJECT_BEFORE = re.compile(r"\b(?:did|does|do|has|have|had|ask|asked)\s+$", re.I)
