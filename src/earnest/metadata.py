@@ -383,6 +383,22 @@ def company_aliases(docs: list[Any]) -> dict[str, set[str]]:
     return out
 
 
+_TYPE_LABELS = {"earnings_call": "earnings call", "earnings_release": "earnings release",
+                "other": ""}
+
+
+def document_label(meta: dict[str, Any], doc_name: str) -> str:
+    """How every passage's context names its document (searched with the passage, and read
+    by the reranker): company, ticker, type and period as the text gives them, so a file's
+    name carries no meaning; the file name only when the text named no company."""
+    company = meta.get("company") or doc_name.replace("_", " ")
+    ticker = meta.get("ticker") or ""
+    kind = _TYPE_LABELS.get(str(meta.get("doc_type") or "other"), str(meta.get("doc_type")))
+    period = meta.get("fiscal_period") or (f"FY{meta['fiscal_year']}"
+                                           if meta.get("fiscal_year") else "")
+    return " ".join(str(x) for x in (company, ticker, kind, period) if x)
+
+
 def describe(pages: list[Page], doc_name: str, turns: list | None) -> dict[str, Any]:
     """Metadata for a parsed document; ``turns`` are its speaker turns if a transcript."""
     title = None

@@ -39,7 +39,7 @@ from earnest.inputs import (  # noqa: E402,F401
     validate_correction,
 )
 from earnest.library_scope import Correction, LibraryScope, ScopeVerdict
-from earnest.metadata import describe
+from earnest.metadata import describe, document_label
 from earnest.models import Answer, DocumentInfo, SearchResult
 from earnest.question_plan import QuestionPlan, plan_question
 from earnest.readers import read_document
@@ -258,8 +258,9 @@ class Earnest(TrustOperations):
         parsed = read_document(data, source_path or filename,
                                max_chars=self.settings.max_document_chars)
         found = transcript_segments(parsed.pages)
+        metadata = describe(parsed.pages, doc_name, found[1] if found else None)
         chunks = chunk_document(parsed.pages, self.settings.chunk,
-                                doc_context=doc_name.replace("_", " "),
+                                doc_context=document_label(metadata, doc_name),
                                 segments=found[0] if found else None,
                                 count_tokens=self.embedder.count_tokens)
         suffix = Path(filename).suffix.lower()
@@ -275,7 +276,6 @@ class Earnest(TrustOperations):
                 raise
         if not found:  # a filing's items and notes; a call has its own sections
             label_chunks(chunks, find_headings(parsed.pages))
-        metadata = describe(parsed.pages, doc_name, found[1] if found else None)
         if parsed.encoding:
             metadata["encoding"] = parsed.encoding
         info = self.store.add_document(NewDocument(
