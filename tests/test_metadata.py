@@ -138,3 +138,36 @@ def test_a_company_name_holds_no_date_or_period_words() -> None:
     assert clean_company("Ended December") == ""
     assert clean_company("Q2 Holdings") == "Q2 Holdings"
     assert clean_company("3M Company") == "3M Company"
+
+
+def test_a_file_name_changes_nothing_a_passage_is_searched_by(tmp_path, embedder) -> None:
+    from earnest import Earnest, Settings
+    from earnest.samples import sample_dir
+
+    call = sample_dir() / "NWIN_Q3_FY2024_earnings_call.txt"
+    contexts = []
+    for name in (call.name, "download (3).txt"):
+        folder = tmp_path / name.split(".")[0]
+        folder.mkdir()
+        (folder / name).write_bytes(call.read_bytes())
+        with Earnest(Settings.load(folder / "lib", env={}), embedder=embedder) as lib:
+            lib.ingest([folder / name], embed=False)
+            doc = lib.documents()[0]
+            contexts.append([c.context for _, c in lib.store.document_chunks(doc.doc_name)])
+    assert contexts[0] == contexts[1]
+    assert contexts[0][0].startswith("Northwind Instruments")
+    assert "NWIN earnings call Q3 FY2024" in contexts[0][0]
+
+
+def test_refresh_names_passages_by_the_text_in_an_older_library(library) -> None:
+    from earnest.samples import sample_dir
+
+    library.ingest([sample_dir() / "NWIN_Q3_FY2024_earnings_call.txt"], embed=False)
+    name = library.documents()[0].doc_name
+    chunks = library.store.document_chunks(name)
+    # As an older version wrote it: the file name, then the page's headings.
+    library.store.set_contexts(name, {i: "NWIN Q3 FY2024 earnings call" + (
+        " | " + c.context.split(" | ", 1)[1] if " | " in c.context else "") for i, c in chunks})
+    library.refresh_metadata()
+    after = library.store.document_chunks(name)
+    assert [c.context for _, c in after] == [c.context for _, c in chunks]

@@ -546,9 +546,10 @@ class Earnest(TrustOperations):
         return updated
 
     def refresh_metadata(self) -> int:
-        """Re-extract every document's metadata, and a filing's items and notes, from its
-        stored pages (after an upgrade of the extractor); no re-parsing or re-embedding: the
-        chunks' text stays. Corrections stay."""
+        """Re-extract every document's metadata, a filing's items and notes, and how each
+        passage names its document, from its stored pages (after an upgrade of the
+        extractor); no re-parsing or re-embedding: the chunks' text stays. Corrections
+        stay."""
         count = 0
         for doc in self.documents():
             pages = self.store.pages(doc.doc_name)
@@ -560,6 +561,16 @@ class Earnest(TrustOperations):
                 if key in doc.metadata:
                     metadata[key] = doc.metadata[key]
             self.store.update_metadata(doc.doc_name, metadata)
+            # Passages name their document as the text does (an older library: by file).
+            label = document_label(metadata, doc.doc_name)
+            contexts = {}
+            for cid, chunk in self.store.document_chunks(doc.doc_name):
+                headings = chunk.context.split(" | ", 1)[1] if " | " in chunk.context else ""
+                context = " | ".join(x for x in (label, headings) if x)
+                if context != chunk.context:
+                    contexts[cid] = context
+            if contexts:
+                self.store.set_contexts(doc.doc_name, contexts)
             count += 1
         self.audit("metadata_refresh", LOCAL, {"documents": count})
         return count
