@@ -25,6 +25,10 @@ _CAUSE_WORDS = {"why", "reason", "reasons", "cause", "caused", "drivers", "drive
 _QUANTITY_WORDS = {"how", "much", "many", "amount", "total", "percent", "percentage", "ratio",
                    "margin", "rate", "growth", "revenue", "sales", "income", "eps", "capex"}
 _CAUSE_TERMS = ["driven", "due", "primarily", "offset", "because", "result", "reflecting"]
+# A question asking for a cause without "why" ("What drove ...?", "What is behind ...?").
+_ASKS_CAUSE = re.compile(r"\b(?:what|which \w+)\s+(?:has\s+|have\s+)?(?:drove|drives|driven|"
+                         r"caused|causes|led to|explains?|contributed to|(?:is|are|was|were) "
+                         r"behind)\b", re.IGNORECASE)
 _COMPARISON = re.compile(r"\b(?:compare[sd]?|comparison|versus|vs\.?|relative to|"
                          r"than)\b", re.I)
 
@@ -121,6 +125,7 @@ class QuestionPlan:
     name_candidates: tuple[str, ...]  # words (and pairs, tickers) that may name a company
     proper_words: frozenset[str]  # capitalised words: may start a company's name
     wants_cause: bool
+    asks_cause: bool  # wants_cause, or "What drove ...?": the answer gathers causes
     wants_figure: bool
     intent: str  # cause | comparison | trend | figure | other
 
@@ -217,6 +222,7 @@ def plan_question(question: str) -> QuestionPlan:
         name_candidates=_name_candidates(asked),
         proper_words=frozenset(w.lower() for w in re.findall(r"\b[A-Z][A-Za-z&]{2,}\b", asked)),
         wants_cause=wants_cause, wants_figure=wants_figure,
+        asks_cause=wants_cause or bool(_ASKS_CAUSE.search(asked)),
         intent=_intent(wants_cause, wants_figure, history, asked, periods))
 
 
