@@ -171,3 +171,14 @@ def test_refresh_names_passages_by_the_text_in_an_older_library(library) -> None
     library.refresh_metadata()
     after = library.store.document_chunks(name)
     assert [c.context for _, c in after] == [c.context for _, c in chunks]
+
+
+def test_a_cover_without_the_registrant_name_takes_the_listed_company_of_its_ticker() -> None:
+    cover = ("UNITED STATES SECURITIES AND EXCHANGE COMMISSION\nFORM 10-K\nFor the fiscal year "
+             "ended September 28, 2024\nCommission File No. 001-36743\n(Exact name of "
+             "registrant as specified in its charter)\nCalifornia 94-2404110\nTrading "
+             "Symbol(s) Name of each exchange on which registered\nCommon Stock, $0.00001 par "
+             "value per share AAPL The Nasdaq Stock Market LLC\n")
+    meta = extract_metadata([Page(1, cover)], "scan_0001")
+    assert meta["ticker"] == "AAPL" and meta["company"] == "Apple Inc."
+    assert meta["metadata_source"]["company"] == "ticker"

@@ -265,6 +265,9 @@ def extract_metadata(pages: list[Page], doc_name: str, *,
         ticker = ticker or listed_ticker
     if company:
         meta["company"], source["company"] = company, "text"
+    elif ticker and listed_name(ticker):
+        # A cover whose name is a logo states the ticker: the listed company it is.
+        meta["company"], source["company"] = listed_name(ticker), "ticker"
     else:
         hint = re.split(r"[_\-\s]", doc_name)[0]
         if hint and not hint[0].isdigit():
@@ -275,6 +278,14 @@ def extract_metadata(pages: list[Page], doc_name: str, *,
     _periods(meta, source, doc_type, first, head, transcript_title, doc_name)
     meta["metadata_source"] = source
     return meta
+
+
+def listed_name(ticker: str) -> str | None:
+    """The name of the one listed company trading as ``ticker``, if Earnest knows it."""
+    from earnest.library_scope import public_companies
+
+    found = {c.name for c in public_companies().by_ticker.get(ticker.upper(), [])}
+    return found.pop() if len(found) == 1 else None
 
 
 def listed_company_in(text: str) -> tuple[str | None, str | None]:
