@@ -212,6 +212,24 @@ class StoreContract:
         with pytest.raises(Exception, match="no document"):
             store.set_sections("nothing", {})
 
+    def test_contexts_are_rewritten_and_searched(self, store) -> None:
+        store.add_document(new_doc("A", ["Revenue grew.", "Margins fell."]))
+        store.add_document(new_doc("B", ["Revenue grew too."]))
+        ids = [i for i, _ in store.document_chunks("A")]
+        assert store.keyword_search("zephyrcorp", Filters(), 5) == []
+        gen = store.generation()
+        store.set_contexts("A", {ids[0]: "Zephyrcorp earnings call Q3 FY2024"})
+        assert [h[0] for h in store.keyword_search("zephyrcorp", Filters(), 5)] == [ids[0]]
+        assert store.document_chunks("A")[0][1].context == "Zephyrcorp earnings call Q3 FY2024"
+        assert store.document_chunks("A")[0][1].text == "Revenue grew."
+        assert store.generation() > gen
+        # Another document's chunk is not this document's to rewrite.
+        other = store.document_chunks("B")[0][0]
+        store.set_contexts("A", {other: "Zephyrcorp"})
+        assert [h[0] for h in store.keyword_search("zephyrcorp", Filters(), 5)] == [ids[0]]
+        with pytest.raises(Exception, match="no document"):
+            store.set_contexts("nothing", {})
+
     def test_keyword_queries_without_words(self, store) -> None:
         store.add_document(new_doc("A", ["Revenue grew; revenues grew again."]))
         for query in ("", "!!! ... ---", "zzzunknown"):

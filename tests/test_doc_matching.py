@@ -157,3 +157,60 @@ def test_a_quarter_question_about_next_year_stays_on_its_call() -> None:
                        "guide for fiscal 2021?")
     assert scores[0] >= scores[1]
     assert plan_question("the departure of key customers").doc_types == ()
+
+
+def _calls(spec: list[tuple[str, str, int, int, str]]) -> list[DocumentInfo]:
+    """Earnings calls: (file name, company as the call states it, fiscal year, quarter,
+    date of the call)."""
+    return [DocumentInfo(i, name, "", "", "pdf", 1, 1, 1, "ready", "", {
+        "company": company, "fiscal_year": year, "fiscal_quarter": q, "doc_date": date,
+        "doc_type": "earnings_call"}) for i, (name, company, year, q, date) in enumerate(spec)]
+
+
+def top(docs: list[DocumentInfo], question: str) -> str:
+    scores = scores_of(DocumentMatcher(docs), question)
+    return next(d.doc_name for d in docs if d.id == max(scores, key=scores.get))
+
+
+# A company whose fiscal year ends in September (its first quarter is October-December),
+# another whose name holds everyday words, and one whose name a call read with period words.
+FRUIT = [("call-a", "Pear Inc", 2019, 1, "2019-01-29"),
+         ("call-b", "Pear Inc", 2019, 2, "2019-04-30"),
+         ("call-c", "Pear Inc", 2019, 3, "2019-07-30"),
+         ("call-d", "Pear Inc", 2019, 4, "2019-10-30"),
+         ("call-e", "Discover Financial Services", 2019, 2, "2019-07-24"),
+         ("call-f", "Ended March", 2019, 1, "2019-04-25")]
+
+
+def test_a_named_company_is_matched_whatever_other_names_share_its_words() -> None:
+    docs = _calls(FRUIT)
+    # "services" and "March" are words of other documents' names, not companies asked about.
+    assert top(docs, "Why did Pear's services revenue grow in Q2 fiscal 2019?") == "call-b"
+    assert top(docs, "What did Pear say about the March 2019 quarter?").startswith("call-")
+    assert DocumentMatcher(docs).describe(plan_question("Pear's services in 2019"))[
+        "companies"] == ["Pear Inc"]
+
+
+def test_a_quarter_named_by_its_month_is_read_by_the_company_fiscal_year() -> None:
+    docs = _calls(FRUIT)
+    assert top(docs, "Why did Pear's revenue fall in the December quarter of fiscal 2019?") \
+        == "call-a"
+    assert top(docs, "How did Pear's margin move in the December 2018 quarter?") == "call-a"
+    assert top(docs, "What did Pear report for the June 2019 quarter?") == "call-c"
+    assert top(docs, "Pear's results for the quarter ended March 30, 2019") == "call-b"
+
+
+def test_guidance_for_a_quarter_is_on_the_call_before() -> None:
+    docs = _calls(FRUIT)
+    assert top(docs, "What revenue did Pear guide for the fourth quarter of fiscal 2019?") \
+        == "call-c"
+    assert top(docs, "What revenue did Pear report for the fourth quarter of fiscal 2019?") \
+        == "call-d"
+
+
+def test_a_name_and_its_initials_are_one_company() -> None:
+    docs = _calls([("old", "AMD", 2010, 1, "2010-04-15"),
+                   ("new", "Advanced Micro Devices Inc", 2024, 3, "2024-10-29"),
+                   ("shop", "Amazon.com Inc", 2024, 3, "2024-10-31")])
+    assert top(docs, "Why did AMD's gaming revenue drop in Q3 2024?") == "new"
+    assert top(docs, "What was Amazon's advertising revenue in Q3 2024?") == "shop"

@@ -128,3 +128,57 @@ def test_a_company_named_only_in_the_sentences_is_read_from_them(tmp_path) -> No
     meta = extract_metadata([Page(number=1, text=text)], "doc-1a2b3c")
     assert meta["company"] == "Amcor" and meta["ticker"] == "AMCR"
     assert meta["metadata_source"]["company"] == "text"  # not the file name "doc"
+
+
+def test_a_company_name_holds_no_date_or_period_words() -> None:
+    from earnest.metadata import clean_company
+
+    assert clean_company("AMD Third Quarter 2020 and Xilinx Acquisition") == "AMD"
+    assert clean_company("January 28, 2022 Block, Inc") == "Block, Inc"
+    assert clean_company("Ended December") == ""
+    assert clean_company("Q2 Holdings") == "Q2 Holdings"
+    assert clean_company("3M Company") == "3M Company"
+
+
+def test_a_file_name_changes_nothing_a_passage_is_searched_by(tmp_path, embedder) -> None:
+    from earnest import Earnest, Settings
+    from earnest.samples import sample_dir
+
+    call = sample_dir() / "NWIN_Q3_FY2024_earnings_call.txt"
+    contexts = []
+    for name in (call.name, "download (3).txt"):
+        folder = tmp_path / name.split(".")[0]
+        folder.mkdir()
+        (folder / name).write_bytes(call.read_bytes())
+        with Earnest(Settings.load(folder / "lib", env={}), embedder=embedder) as lib:
+            lib.ingest([folder / name], embed=False)
+            doc = lib.documents()[0]
+            contexts.append([c.context for _, c in lib.store.document_chunks(doc.doc_name)])
+    assert contexts[0] == contexts[1]
+    assert contexts[0][0].startswith("Northwind Instruments")
+    assert "NWIN earnings call Q3 FY2024" in contexts[0][0]
+
+
+def test_refresh_names_passages_by_the_text_in_an_older_library(library) -> None:
+    from earnest.samples import sample_dir
+
+    library.ingest([sample_dir() / "NWIN_Q3_FY2024_earnings_call.txt"], embed=False)
+    name = library.documents()[0].doc_name
+    chunks = library.store.document_chunks(name)
+    # As an older version wrote it: the file name, then the page's headings.
+    library.store.set_contexts(name, {i: "NWIN Q3 FY2024 earnings call" + (
+        " | " + c.context.split(" | ", 1)[1] if " | " in c.context else "") for i, c in chunks})
+    library.refresh_metadata()
+    after = library.store.document_chunks(name)
+    assert [c.context for _, c in after] == [c.context for _, c in chunks]
+
+
+def test_a_cover_without_the_registrant_name_takes_the_listed_company_of_its_ticker() -> None:
+    cover = ("UNITED STATES SECURITIES AND EXCHANGE COMMISSION\nFORM 10-K\nFor the fiscal year "
+             "ended September 28, 2024\nCommission File No. 001-36743\n(Exact name of "
+             "registrant as specified in its charter)\nCalifornia 94-2404110\nTrading "
+             "Symbol(s) Name of each exchange on which registered\nCommon Stock, $0.00001 par "
+             "value per share AAPL The Nasdaq Stock Market LLC\n")
+    meta = extract_metadata([Page(1, cover)], "scan_0001")
+    assert meta["ticker"] == "AAPL" and meta["company"] == "Apple Inc."
+    assert meta["metadata_source"]["company"] == "ticker"

@@ -10,20 +10,26 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from earnest.company_names import LibraryCompanies
 from earnest.lexicon import tokens
 from earnest.metadata import company_aliases, period_from_name
 from earnest.models import DocumentInfo
 
 if TYPE_CHECKING:
-    from earnest.question_plan import QuestionPlan
+    from earnest.question_plan import MonthPeriod, Period, QuestionPlan
 
 _SPLIT_ALNUM = re.compile(r"\d+|[a-z]+")
 # Words of a company's name that do not tell one company from another.
 GENERIC_NAME_WORDS = {"the", "and", "of", "inc", "corp", "co", "company", "group", "dated",
                       "com", "corporation", "incorporated", "plc", "ltd", "holdings",
                       "international"}
+# Words of periods and documents, never of a name (a name read from "the quarter ended
+# March" must not make "March" name a company).
 _PERIOD_WORD = re.compile(r"^(?:(?:19|20)\d\d|q[1-4]|fy\d*|\d+[kq]|\d{1,2}|k|q|earnings|"
-                          r"release|call|transcript|report|dated|\d{4}q[1-4])$")
+                          r"release|call|transcript|report|dated|\d{4}q[1-4]|quarters?|"
+                          r"quarterly|fiscal|years?|ended|ending|first|second|third|fourth|"
+                          r"january|february|march|april|may|june|july|august|september|"
+                          r"october|november|december)$")
 
 
 def name_words(text: str) -> set[str]:
@@ -63,6 +69,27 @@ def _calendar_year(doc: DocumentInfo, year: int | None) -> int | None:
     return None
 
 
+def _fiscal_ends(docs: list[DocumentInfo], company_of: dict[int, str],
+                 periods: dict[int, tuple[int | None, int | None]]) -> dict[str, int]:
+    """Each company's fiscal year-end month, from its quarterly documents: a quarter ends in
+    the month of its stated period end, else about five weeks before the document's date
+    (calls and releases follow a quarter's end by two to eight weeks)."""
+    votes: dict[str, Counter[int]] = {}
+    for doc in docs:
+        key, (_, quarter) = company_of.get(doc.id), periods[doc.id]
+        meta = doc.effective_metadata()
+        stated = str(meta.get("period_end") or "")
+        m = re.match(r"(?:19|20)\d\d-(\d\d)-(\d\d)", stated or str(meta.get("doc_date") or ""))
+        if key is None or not quarter or not m:
+            continue
+        month = int(m.group(1))
+        if not stated:
+            month = month - 1 if int(m.group(2)) > 5 else month - 2  # about 35 days before
+            month = month + 12 if month < 1 else month
+        votes.setdefault(key, Counter())[(month - 1 + 3 * (4 - quarter)) % 12 + 1] += 1
+    return {key: counts.most_common(1)[0][0] for key, counts in votes.items()}
+
+
 def _whole(value: object) -> int | None:
     try:
         return int(value) if value is not None else None  # type: ignore[arg-type]
@@ -78,10 +105,15 @@ class DocumentMatcher:
     periods: dict[int, tuple[int | None, int | None]] = field(default_factory=dict)
     also_called: dict[int, int | None] = field(default_factory=dict)
     annual: set[int] = field(default_factory=set)  # documents reporting a whole fiscal year
+    companies: LibraryCompanies = field(init=False)
+    fiscal_end: dict[str, int] = field(default_factory=dict)  # company -> month its year ends
 
     def __post_init__(self) -> None:
-        counts: Counter[str] = Counter()
         aliases = company_aliases(self.docs)
+        self.companies = LibraryCompanies(self.docs, aliases)
+        # A name word's weight is how few *companies* go by it: a company with sixty calls
+        # is no less named by "Apple" than one with two by "Colgate".
+        owners: dict[str, set[str]] = {}
         for doc in self.docs:
             meta = doc.effective_metadata()
             words: set[str] = set()
@@ -97,12 +129,18 @@ class DocumentMatcher:
             if self.periods[doc.id][1] in (None, 4) and meta.get("doc_type") in (
                     "10-K", "earnings_release", "earnings_call", "other", None):
                 self.annual.add(doc.id)  # a Q4 release reports the whole year too
-            counts.update(words)
-        n = max(len(self.docs), 1)
-        self.idf = {w: math.log(1 + n / c) for w, c in counts.items()}
+            owner = self.companies.doc_company.get(doc.id, f"doc:{doc.id}")
+            for w in words:
+                owners.setdefault(w, set()).add(owner)
+        self.fiscal_end = _fiscal_ends(self.docs, self.companies.doc_company, self.periods)
+        n = max(len({o for os in owners.values() for o in os}), 1)
+        self.idf = {w: math.log(1 + n / len(os)) for w, os in owners.items()}
 
     def describe(self, plan: QuestionPlan) -> dict:
         """The companies of the library ``plan`` names, as shown to users."""
+        named = self.companies.named(plan.question)
+        if named:
+            return {"companies": [self.companies.labels.get(k, k) for k in named]}
         return {"companies": sorted(self._company_words(plan))}
 
     def _company_words(self, plan: QuestionPlan) -> dict[str, float]:
@@ -119,11 +157,16 @@ class DocumentMatcher:
 
     def scores(self, plan: QuestionPlan) -> dict[int, float]:
         """Document id -> 0..1. Company decides most; period and type order within it."""
-        company = self._company_words(plan)
         raw: dict[int, float] = {}
-        for doc in self.docs:
-            raw[doc.id] = sum(self.idf[w] * weight for w, weight in company.items()
-                              if w in self.names[doc.id])
+        named = self.companies.docs_of(self.companies.named(plan.question))
+        if named:
+            # A company named as a proper noun or ticker: its documents, and no others.
+            raw = {doc.id: float(doc.id in named) for doc in self.docs}
+        else:
+            company = self._company_words(plan)
+            for doc in self.docs:
+                raw[doc.id] = sum(self.idf[w] * weight for w, weight in company.items()
+                                  if w in self.names[doc.id])
         best = max(raw.values(), default=0.0)
         # "the latest 10-K", or no period at all: the company's newest documents first.
         # "historically" wants the newest annual report, unless the question asks for the
@@ -143,25 +186,57 @@ class DocumentMatcher:
         top = max(out.values(), default=0.0)
         return {d: s / top for d, s in out.items()} if top else {}
 
+    def month_period(self, doc_id: int, asked: MonthPeriod) -> Period:
+        """The fiscal (year, quarter) of a quarter named by the month it ends in ("the
+        December 2018 quarter"), by the fiscal year of ``doc_id``'s company: the first
+        quarter ending in or after that month. A year said to be fiscal stays; a calendar
+        year becomes the fiscal year (named by the year it ends in) holding that month."""
+        month, year, fiscal = asked
+        end = self.fiscal_end.get(self.companies.doc_company.get(doc_id, ""), 12)
+        ahead = (end - month) % 12
+        quarter = 4 - ahead // 3
+        if fiscal:
+            return year, quarter
+        month_end = month + ahead % 3
+        year, month_end = (year + 1, month_end - 12) if month_end > 12 else (year, month_end)
+        return (year if month_end <= end else year + 1), quarter
+
+    def asked_periods(self, doc_id: int, plan: QuestionPlan) -> tuple[tuple[int, ...],
+                                                                      int | None]:
+        """The years and quarter ``plan`` asks about, read for ``doc_id``'s company."""
+        if not plan.month_periods:
+            return plan.years, plan.quarter
+        resolved = [self.month_period(doc_id, mp) for mp in plan.month_periods]
+        said = {mp[1] for mp in plan.month_periods}
+        years = tuple(dict.fromkeys([y for y, _ in resolved] +
+                                    [y for y in plan.years if y not in said]))
+        return years, resolved[0][1]
+
     def _period_score(self, doc_id: int, plan: QuestionPlan, latest: set[int]) -> float:
         year, quarter = self.periods[doc_id]
         if doc_id in latest:
             return 1.0 if plan.latest else 0.5
-        if not plan.years or year is None:
+        years, asked_quarter = self.asked_periods(doc_id, plan)
+        if not years or year is None:
             return 0.0
-        named = year if year in plan.years else self.also_called[doc_id]
-        if named not in plan.years:
+        if plan.outlook and asked_quarter and quarter:
+            # Guidance for a quarter is given a quarter before, on the previous call.
+            following = (year, quarter + 1) if quarter < 4 else (year + 1, 1)
+            if following[1] == asked_quarter and following[0] in years:
+                return 1.0
+        named = year if year in years else self.also_called[doc_id]
+        if named not in years:
             return 0.0
         # "FY2021 vs FY2022": the later annual filing reports both years, the earlier only
         # one. (With a quarter named, "the Q4 2020 call's guidance for 2021" is about 2020.)
-        weight = 1.0 if named >= max(plan.years) or plan.quarter else 0.8
+        weight = 1.0 if named >= max(years) or asked_quarter else 0.8
         if named != year:
             weight *= 0.8  # named by the calendar year its fiscal year ended in
-        if plan.quarter is None:
+        if asked_quarter is None:
             # "FY2022": the annual report first, the fourth-quarter release close behind.
             full = 1.0 if quarter is None else 0.9 if doc_id in self.annual else 0.4
             return weight * full
-        return weight * (1.0 if quarter == plan.quarter else 0.5)
+        return weight * (1.0 if quarter == asked_quarter else 0.5)
 
     def _latest_by_company(self, raw: dict[int, float], best: float,
                            annual: bool = False) -> set[int]:

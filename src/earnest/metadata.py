@@ -48,8 +48,24 @@ def _first_date(pattern: str, text: str) -> date | None:
     return _parse_date(_DATE.search(m.group(0)))
 
 
+_MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|"
+          r"November|December)")
+# A name does not hold a date or a period: "January 28, 2022 Block, Inc" is Block, "AMD
+# Third Quarter 2020 and Xilinx Acquisition" is AMD, "Ended March" is no name at all.
+_NAME_DATE = re.compile(r"^" + _MONTH + r"\s+\d{1,2},?\s+(?:19|20)\d\d\s+")
+_NAME_PERIOD = re.compile(r"\s+(?:(?:first|second|third|fourth)\s+quarter|Q[1-4]|"
+                          r"(?:fiscal\s+)?(?:19|20)\d\d)\b.*$", re.I)
+_NOT_A_NAME = re.compile(r"^(?:" + _MONTH + r"|ended|ending|fiscal|for|the\s+(?:quarter|year))\b",
+                         re.I)
+
+
 def clean_company(name: str) -> str:
+    """A company name as written, without dates and period words around it; "" when what
+    was read is no name."""
     name = re.sub(r"\s+", " ", name).strip(" ,.;:-–")
+    name = _NAME_PERIOD.sub("", _NAME_DATE.sub("", name)).strip(" ,.;:-–")
+    if _NOT_A_NAME.match(name):
+        return ""
     if name.isupper() and len(name) > 4:
         # Keep what reads as an acronym (MGM, PLC, 3M); title-case the words.
         name = " ".join(w if any(c.isdigit() for c in w) or not re.search(r"[AEIOU]", w)
@@ -181,11 +197,12 @@ def company_from_call_opening(head: str) -> str | None:
             if not words or len(words) > 7 or not re.search(r"[A-Z]", name) or \
                     words[0].lower() in _NOT_COMPANY_START or _ONLY_PERIOD.fullmatch(name):
                 continue
-            return clean_company(name)
+            if clean_company(name):
+                return clean_company(name)
     return None
 
 
-_NOT_COMPANY_START = {"our", "everyone", "you", "this", "today", "today's", "we", "i", "all",
+_NOT_COMPANY_START = {"our", "your", "everyone", "you", "this", "today", "today's", "we", "i", "all",
                       "welcome", "thank", "thanks", "the", "a", "an", "my", "good", "ladies",
                       "and", "in", "on", "for", "with", "to", "of", "at"}
 
@@ -248,6 +265,9 @@ def extract_metadata(pages: list[Page], doc_name: str, *,
         ticker = ticker or listed_ticker
     if company:
         meta["company"], source["company"] = company, "text"
+    elif ticker and listed_name(ticker):
+        # A cover whose name is a logo states the ticker: the listed company it is.
+        meta["company"], source["company"] = listed_name(ticker), "ticker"
     else:
         hint = re.split(r"[_\-\s]", doc_name)[0]
         if hint and not hint[0].isdigit():
@@ -258,6 +278,14 @@ def extract_metadata(pages: list[Page], doc_name: str, *,
     _periods(meta, source, doc_type, first, head, transcript_title, doc_name)
     meta["metadata_source"] = source
     return meta
+
+
+def listed_name(ticker: str) -> str | None:
+    """The name of the one listed company trading as ``ticker``, if Earnest knows it."""
+    from earnest.library_scope import public_companies
+
+    found = {c.name for c in public_companies().by_ticker.get(ticker.upper(), [])}
+    return found.pop() if len(found) == 1 else None
 
 
 def listed_company_in(text: str) -> tuple[str | None, str | None]:
@@ -364,6 +392,22 @@ def company_aliases(docs: list[Any]) -> dict[str, set[str]]:
         company = doc.effective_metadata().get("company")
         out[doc.doc_name] = names | ({company} if company else set())
     return out
+
+
+_TYPE_LABELS = {"earnings_call": "earnings call", "earnings_release": "earnings release",
+                "other": ""}
+
+
+def document_label(meta: dict[str, Any], doc_name: str) -> str:
+    """How every passage's context names its document (searched with the passage, and read
+    by the reranker): company, ticker, type and period as the text gives them, so a file's
+    name carries no meaning; the file name only when the text named no company."""
+    company = meta.get("company") or doc_name.replace("_", " ")
+    ticker = meta.get("ticker") or ""
+    kind = _TYPE_LABELS.get(str(meta.get("doc_type") or "other"), str(meta.get("doc_type")))
+    period = meta.get("fiscal_period") or (f"FY{meta['fiscal_year']}"
+                                           if meta.get("fiscal_year") else "")
+    return " ".join(str(x) for x in (company, ticker, kind, period) if x)
 
 
 def describe(pages: list[Page], doc_name: str, turns: list | None) -> dict[str, Any]:

@@ -25,6 +25,10 @@ _CAUSE_WORDS = {"why", "reason", "reasons", "cause", "caused", "drivers", "drive
 _QUANTITY_WORDS = {"how", "much", "many", "amount", "total", "percent", "percentage", "ratio",
                    "margin", "rate", "growth", "revenue", "sales", "income", "eps", "capex"}
 _CAUSE_TERMS = ["driven", "due", "primarily", "offset", "because", "result", "reflecting"]
+# A question asking for a cause without "why" ("What drove ...?", "What is behind ...?").
+_ASKS_CAUSE = re.compile(r"\b(?:what|which \w+)\s+(?:has\s+|have\s+)?(?:drove|drives|driven|"
+                         r"caused|causes|led to|explains?|contributed to|(?:is|are|was|were) "
+                         r"behind)\b", re.IGNORECASE)
 _COMPARISON = re.compile(r"\b(?:compare[sd]?|comparison|versus|vs\.?|relative to|"
                          r"than)\b", re.I)
 
@@ -80,7 +84,20 @@ _YEAR_ONLY = re.compile(r"(?<![$\d.,])\b(?:fy|fiscal\s*(?:year\s*)?)\s?'?((?:19|
                         + _NOT_QUANTITY + r"|(?<![$\d.,])\b((?:19|20)\d\d)\b" + _NOT_QUANTITY,
                         re.I)
 
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december")
+_MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
+# A quarter named by the month it ends in, as companies whose fiscal year is not the calendar
+# one name theirs: "the March quarter of fiscal 2025", "the December 2018 quarter", "the
+# quarter ended June 30, 2024". Which fiscal quarter that is depends on the company's fiscal
+# year (``DocumentMatcher.month_period``).
+_MONTH_QUARTER = re.compile(
+    r"\b" + _MONTH + r"(?:\s+((?:19|20)\d\d))?\s+quarter(?:\s+of\s+(fiscal(?:\s+year)?\s+)?"
+    r"((?:19|20)\d\d))?|\b(?:quarter|three\s+months)\s+end(?:ed|ing)\s+" + _MONTH
+    + r"(?:\s+\d{1,2})?,?\s+((?:19|20)\d\d)", re.I)
+
 Period = tuple[int, "int | None"]
+MonthPeriod = tuple[int, int, bool]  # (month it ends in, year, the year is a fiscal year)
 Phrase = tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]
 
 
@@ -94,6 +111,7 @@ class QuestionPlan:
     years: tuple[int, ...]  # the years of ``periods``, in order
     quarter: int | None
     periods: tuple[Period, ...]  # (year, quarter) or (year, None) for each period named
+    month_periods: tuple[MonthPeriod, ...]  # quarters named by the month they end in
     doc_types: tuple[str, ...]  # 10-K | 10-Q | 8-K | earnings_call | earnings_release
     latest: bool  # "the latest 10-K"
     history: bool  # "historically", "over the past five years"
@@ -107,6 +125,7 @@ class QuestionPlan:
     name_candidates: tuple[str, ...]  # words (and pairs, tickers) that may name a company
     proper_words: frozenset[str]  # capitalised words: may start a company's name
     wants_cause: bool
+    asks_cause: bool  # wants_cause, or "What drove ...?": the answer gathers causes
     wants_figure: bool
     intent: str  # cause | comparison | trend | figure | other
 
@@ -146,6 +165,7 @@ class QuestionPlan:
         return {"terms": list(self.terms),
                 "expanded": list(self.keyword_terms[len(self.terms):]),
                 "years": list(self.years), "quarter": self.quarter,
+                "month_periods": [list(mp) for mp in self.month_periods],
                 "doc_types": list(self.doc_types), "latest": self.latest,
                 "statements": list(self.statements), "figures": list(self.figures),
                 "speakers": [SPEAKER_CUES[i][0].pattern for i in self.speaker_cues],
@@ -189,6 +209,7 @@ def plan_question(question: str) -> QuestionPlan:
         keyword_terms=tuple(dict.fromkeys(terms + extra)), phrases=tuple(phrases),
         keyword_years=tuple(keyword_years), years=tuple(years),
         quarter=_quarter(asked), periods=tuple(periods),
+        month_periods=tuple(month_periods(asked)),
         doc_types=tuple(name for name, cue in _TYPE_CUES if cue.search(asked)),
         latest=bool(_LATEST.search(asked)), history=history,
         outlook=bool(_FORWARD.search(asked)), asks_results=bool(_RESULTS.search(asked)),
@@ -201,6 +222,7 @@ def plan_question(question: str) -> QuestionPlan:
         name_candidates=_name_candidates(asked),
         proper_words=frozenset(w.lower() for w in re.findall(r"\b[A-Z][A-Za-z&]{2,}\b", asked)),
         wants_cause=wants_cause, wants_figure=wants_figure,
+        asks_cause=wants_cause or bool(_ASKS_CAUSE.search(asked)),
         intent=_intent(wants_cause, wants_figure, history, asked, periods))
 
 
@@ -236,6 +258,21 @@ def _name_candidates(question: str) -> tuple[str, ...]:
     cands = set(words) | {a + b for a, b in zip(words, words[1:])}
     cands |= {t.lower() for t in _TICKER.findall(question)}
     return tuple(sorted(cands))
+
+
+def month_periods(question: str) -> list[MonthPeriod]:
+    """Quarters named by the month they end in: (month, year, whether "fiscal" says the
+    year is the fiscal year)."""
+    out: list[MonthPeriod] = []
+    for m in _MONTH_QUARTER.finditer(question):
+        if m.group(1):
+            year = m.group(2) or m.group(4)
+            if year:
+                out.append((_MONTHS.index(m.group(1).lower()) + 1, int(year),
+                            bool(m.group(3)) and not m.group(2)))
+        else:
+            out.append((_MONTHS.index(m.group(5).lower()) + 1, int(m.group(6)), False))
+    return list(dict.fromkeys(out))
 
 
 def named_periods(question: str) -> list[Period]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import sys
 import time
@@ -38,7 +39,7 @@ from earnest.inputs import (  # noqa: E402,F401
     validate_correction,
 )
 from earnest.library_scope import Correction, LibraryScope, ScopeVerdict
-from earnest.metadata import describe
+from earnest.metadata import describe, document_label
 from earnest.models import Answer, DocumentInfo, SearchResult
 from earnest.question_plan import QuestionPlan, plan_question
 from earnest.readers import read_document
@@ -258,8 +259,9 @@ class Earnest(TrustOperations):
         parsed = read_document(data, source_path or filename,
                                max_chars=self.settings.max_document_chars)
         found = transcript_segments(parsed.pages)
+        metadata = describe(parsed.pages, doc_name, found[1] if found else None)
         chunks = chunk_document(parsed.pages, self.settings.chunk,
-                                doc_context=doc_name.replace("_", " "),
+                                doc_context=document_label(metadata, doc_name),
                                 segments=found[0] if found else None,
                                 count_tokens=self.embedder.count_tokens)
         suffix = Path(filename).suffix.lower()
@@ -275,7 +277,6 @@ class Earnest(TrustOperations):
                 raise
         if not found:  # a filing's items and notes; a call has its own sections
             label_chunks(chunks, find_headings(parsed.pages))
-        metadata = describe(parsed.pages, doc_name, found[1] if found else None)
         if parsed.encoding:
             metadata["encoding"] = parsed.encoding
         info = self.store.add_document(NewDocument(
@@ -357,7 +358,8 @@ class Earnest(TrustOperations):
         plan = plan_question(asked)
         # Filters naming documents or their company, period or type: the user chose.
         verdict = None if filters.doc_names or filters.metadata else \
-            scope.check(asked, plan, appears, corrections)
+            scope.check(asked, plan, appears, corrections,
+                        usage=lambda word: self._usage(word, filters))
         if verdict is not None:
             yield from self._not_held(question, asked, plan, verdict, answerer, t0,
                                       corrections, filters, k, principal)
@@ -422,6 +424,22 @@ class Earnest(TrustOperations):
         return bool(self.store.keyword_search(
             word, Filters(collections=filters.collections if filters else [],
                           doc_names=doc_names or []), 1))
+
+    def _usage(self, word: str, filters: Filters) -> tuple[int, int]:
+        """How the library writes ``word`` mid-sentence, in the first passages holding it:
+        (lower-case uses, capitalised uses). "Costco" is a name, "target" an everyday word."""
+        hits = self.store.keyword_search(word, Filters(collections=filters.collections), 30)
+        lower = upper = 0
+        pattern = re.compile(rf"(?<![\w&]){re.escape(word)}(?![\w&])", re.I)
+        for passage in self.store.get_passages([i for i, _ in hits]):
+            for m in pattern.finditer(passage.text):
+                if re.search(r"(?:^|[.!?:\n]\s*|[\"(]\s*)$", passage.text[max(0, m.start() - 3):m.start()]):
+                    continue  # a sentence's first word is capitalised whatever it is
+                if m.group(0).islower():
+                    lower += 1
+                else:
+                    upper += 1
+        return lower, upper
 
     def _not_held(self, question: str, asked: str, plan: QuestionPlan, verdict: ScopeVerdict,
                   answerer: Answerer, t0: float, corrections: list[Correction],
@@ -529,9 +547,10 @@ class Earnest(TrustOperations):
         return updated
 
     def refresh_metadata(self) -> int:
-        """Re-extract every document's metadata, and a filing's items and notes, from its
-        stored pages (after an upgrade of the extractor); no re-parsing or re-embedding: the
-        chunks' text stays. Corrections stay."""
+        """Re-extract every document's metadata, a filing's items and notes, and how each
+        passage names its document, from its stored pages (after an upgrade of the
+        extractor); no re-parsing or re-embedding: the chunks' text stays. Corrections
+        stay."""
         count = 0
         for doc in self.documents():
             pages = self.store.pages(doc.doc_name)
@@ -543,6 +562,16 @@ class Earnest(TrustOperations):
                 if key in doc.metadata:
                     metadata[key] = doc.metadata[key]
             self.store.update_metadata(doc.doc_name, metadata)
+            # Passages name their document as the text does (an older library: by file).
+            label = document_label(metadata, doc.doc_name)
+            contexts = {}
+            for cid, chunk in self.store.document_chunks(doc.doc_name):
+                headings = chunk.context.split(" | ", 1)[1] if " | " in chunk.context else ""
+                context = " | ".join(x for x in (label, headings) if x)
+                if context != chunk.context:
+                    contexts[cid] = context
+            if contexts:
+                self.store.set_contexts(doc.doc_name, contexts)
             count += 1
         self.audit("metadata_refresh", LOCAL, {"documents": count})
         return count

@@ -103,14 +103,8 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-# A question asking for a cause without "why" ("What drove ...?", "What is behind ...?").
-_ASKS_CAUSE = re.compile(r"\b(?:what|which \w+)\s+(?:has\s+|have\s+)?(?:drove|drives|driven|"
-                         r"caused|causes|led to|explains?|contributed to|(?:is|are|was|were) "
-                         r"behind)\b", re.IGNORECASE)
-
-
 def asks_cause(plan: QuestionPlan) -> bool:
-    return plan.wants_cause or bool(_ASKS_CAUSE.search(plan.question))
+    return plan.asks_cause
 
 
 def states_cause(text: str) -> str | None:

@@ -342,6 +342,32 @@ class PostgresStore:
         assert info is not None
         return info
 
+    def set_contexts(self, doc_name: str, contexts: dict[int, str]) -> None:
+        with self._tx() as conn:
+            row = conn.execute("select id, collection from documents where doc_name = %s",
+                               (doc_name,)).fetchone()
+            if row is None:
+                raise NotFound(f"no document named {doc_name!r}")
+            doc_id, col = row
+            texts = dict(conn.execute(
+                "select id, text from chunks where collection = %s and doc_id = %s and "
+                "id = any(%s)", (col, doc_id, list(contexts))).fetchall())
+            ids = sorted(texts)
+            terms = self._terms.chunk_terms([(texts[i], contexts[i]) for i in ids])
+            conn.execute("delete from chunk_terms where collection = %s and chunk_id = any(%s)",
+                         (col, ids))
+            with conn.cursor() as cur:
+                cur.executemany("update chunks set context = %s, n_tokens = %s where "
+                                "collection = %s and id = %s",
+                                [(_text(contexts[i]), t.length, col, i)
+                                 for i, t in zip(ids, terms)])
+                with cur.copy("copy chunk_terms (collection, term, chunk_id, doc_id, tf, dl) "
+                              "from stdin") as cp:
+                    for i, t in zip(ids, terms):
+                        for term, tf in t.freqs.items():
+                            cp.write_row((col, term, i, doc_id, tf, t.length))
+            self._bump(conn)
+
     def set_sections(self, doc_name: str, sections: dict[int, str | None]) -> None:
         with self._tx() as conn:
             row = conn.execute("select id, collection from documents where doc_name = %s",

@@ -379,6 +379,26 @@ class SqliteStore:
         assert info is not None
         return info
 
+    def set_contexts(self, doc_name: str, contexts: dict[int, str]) -> None:
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("begin immediate")
+            try:
+                row = conn.execute("select id from documents where doc_name = ?",
+                                   (doc_name,)).fetchone()
+                if row is None:
+                    raise NotFound(f"no document named {doc_name!r}")
+                mine = {r[0] for r in conn.execute("select id from chunks where doc_id = ?",
+                                                    (row[0],))}
+                rows = [(context, cid) for cid, context in contexts.items() if cid in mine]
+                conn.executemany("update chunks set context = ? where id = ?", rows)
+                conn.executemany("update chunk_fts set context = ? where rowid = ?", rows)
+                self._bump(conn)
+                conn.execute("commit")
+            except BaseException:
+                conn.execute("rollback")
+                raise
+
     def set_sections(self, doc_name: str, sections: dict[int, str | None]) -> None:
         conn = self._conn()
         with self._write_lock:
