@@ -279,3 +279,13 @@ def test_a_company_typed_in_lower_case_is_recognised(northwind: Earnest, questio
     answer = northwind.ask(question)
     assert answer.understanding["library_scope"]["reason"] == "company_not_held"
     assert company in answer.answer and not answer.citations
+
+
+def test_a_speaker_named_in_the_question_comes_first(northwind: Earnest) -> None:
+    # Two analysts asked; the one named is whose question is wanted, whichever words match.
+    for name, words in (("Luis Ortega", "utilization versus mix"),
+                        ("Priya Raman", "automotive destocking")):
+        result = northwind.search(f"What did {name} ask Northwind on the call?", k=3)
+        analysts = [p for p in result.passages if p.role == "analyst"]
+        assert analysts and analysts[0].speaker.startswith(name)
+        assert words in analysts[0].text

@@ -130,7 +130,13 @@ class QuestionPlan:
     intent: str  # cause | comparison | trend | figure | other
 
     def speaker_match(self, role: str | None, speaker: str | None) -> float:
-        """1 when the passage's speaker is who the question asks about ("the CFO")."""
+        """1 when the passage's speaker is who the question asks about: by role ("the CFO",
+        "analysts") or by name ("What did Toshiya Hari ask", "Luca Maestri"): a capitalised
+        word of the question in the speaker's name (not the title or firm after it)."""
+        if speaker and self.proper_words:
+            person = re.split(r"\s*(?:\(|--|—|,)", speaker, maxsplit=1)[0]
+            if {w for w in tokens(person) if len(w) >= 3} & self.proper_words:
+                return 1.0
         for index in self.speaker_cues:
             _, want_role, title = SPEAKER_CUES[index]
             if title is not None and speaker and title.search(speaker):
