@@ -337,6 +337,6 @@ def test_figures_come_from_the_cited_sources_only() -> None:
 
 
 def test_a_month_inside_a_word_is_not_a_date() -> None:
-    from earnest.verify_figures import _dates
+    from earnest.figures import dates_in as _dates
     assert _dates("To our dismay 5, 2023 was hard")[0] == []
     assert _dates("On May 5, 2023 we met")[0] == [("May 5, 2023", (2023, 5, 5))]

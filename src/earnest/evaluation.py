@@ -15,13 +15,14 @@ import statistics
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Callable
 
 from earnest.errors import EarnestError, InputError
 from earnest.eval_split import describe, load_splits, named, select_facts, select_financebench
-from earnest.figures import NUMBER_RE, contains_numbers
+from earnest.figures import contains_numbers, number_tokens, stated_table_scale
+from earnest.figures.periods import STRICT_LABEL
 from earnest.models import Answer
 from earnest.service import Earnest
 
@@ -285,17 +286,9 @@ def _generated(answer: Answer) -> dict[str, Any]:
 # the same scale and unit (format and rounding aside), a bare quote figure counting as scaled
 # only under an explicit heading ("(In millions)") in its passage; or be a computation the
 # verifier recorded whose operands pass the same test and whose result re-computes.
-_HEADING = re.compile(r"\b(?:in|\$\s*in|dollars\s+in|amounts\s+in)\s+(?:u\.?s\.?\s+)?"
-                      r"(?:\$\s*)?(thousands|millions|billions)\b|\(\s*(?:\$\s*)?"
-                      r"(thousands|millions|billions)\s*\)", re.I)
-_HEADING_POWER = {"thousands": 3, "millions": 6, "billions": 9}
-_LABEL = re.compile(r"\b(?:10-K|10-Q|8-K|20-F|S-1)\b|\bFY\s?'?\d{2,4}\b|\bfiscal\s+(?:year\s+)?"
-                    r"\d{4}\b", re.I)
 _FORMULA = re.compile(r"^(?:\((?P<ga>.+?) - (?P<gb>.+?)\) / (?P=gb)|(?P<a>.+?) (?P<op>[-+/]) "
                       r"(?P<b>.+?)) = -?[\d.]+(?P<unit> bps| percentage points|%)?(?: \[\d+\])?$")
 _LIST_NUMBER = re.compile(r"^\s*(?:[-*•]\s*)?\d{1,2}[.)]\s+(?=\D)")  # "1. Revenue ..."
-_STRICT_SCALES = {"thousand": 3, "k": 3, "million": 6, "mn": 6, "m": 6, "mm": 6,
-                  "billion": 9, "bn": 9, "b": 9, "trillion": 12, "tn": 12, "t": 12}
 
 
 @dataclass(slots=True, frozen=True)
@@ -313,25 +306,10 @@ def _strict_numbers(text: str) -> list[_Num]:
     are left out (years are checked as years)."""
     out = [_Num(y, Decimal(y), 0, 0, False, True)
            for y in re.findall(r"(?<![\d.,])(?:19|20)\d\d(?![\d,]|\.\d)",
-                               " ".join(m.group(0) for m in _LABEL.finditer(text)))]
-    text = _LABEL.sub(lambda m: " " * len(m.group(0)), text)
-    for m in NUMBER_RE.finditer(text):
-        start, end = m.start("num"), m.end()
-        before, after = text[start - 1:start], text[end:end + 1]
-        times = after in ("x", "X") and not text[end + 1:end + 2].isalnum()
-        if before.isalpha() or before == "_" or (after.isalpha() and not times) or after == "_":
-            continue
-        raw = m.group("num").replace(",", "")
-        try:
-            mantissa = Decimal(raw)
-        except InvalidOperation:
-            continue
-        scale = _STRICT_SCALES.get((m.group("scale") or "").lower(), 0)
-        percent = bool(m.group("pct"))
-        places = len(raw.split(".")[1]) if "." in raw else 0
-        year = (not scale and not percent and places == 0 and "," not in m.group("num")
-                and 1900 <= mantissa <= 2100 and "$" not in m.group(0))
-        out.append(_Num(m.group(0).strip(), mantissa, places, scale, percent, year))
+                               " ".join(m.group(0) for m in STRICT_LABEL.finditer(text)))]
+    text = STRICT_LABEL.sub(lambda m: " " * len(m.group(0)), text)
+    out += [_Num(t.match.group(0).strip(), t.mantissa, t.places, t.scale, t.percent, t.year)
+            for t in number_tokens(text)]
     return out
 
 
@@ -417,8 +395,7 @@ def _strict_misses(answer: Answer) -> tuple[int, int]:
 
 
 def _heading(quote: str, context: str) -> int | None:
-    m = _HEADING.search(quote) or _HEADING.search(context)
-    return _HEADING_POWER[(m.group(1) or m.group(2)).lower()] if m else None
+    return stated_table_scale(quote) or stated_table_scale(context)
 
 
 def generative_summary(answers: list[Answer]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ rounding aside - or is a difference, sum, ratio or growth rate of figures there,
 recomputed and shown, stated in the same direction ("grew" is not "a decrease of") - and (3)
 enough of its words are in the cited passages (lexical support, optionally confirmed by
 embedding similarity). Everything else is flagged or removed. Reading figures out of text is
-``earnest.verify_figures``.
+``earnest.figures``.
 
 No LLM here: the checks are deterministic, so they can be tested on hand-written cases.
 """
@@ -20,19 +20,19 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import combinations
 from typing import Any, Callable, Sequence
 
-from earnest.figures import NUMBER_RE
-from earnest.lexicon import FINANCIAL_TERMS, STOPWORDS, SYNONYMS, stem, tokens
-from earnest.textspans import split_units
-from earnest.verify_figures import (
+from earnest.figures import (
+    NUMBER_RE,
     Figure,
-    _dates,
-    _figures,
-    _quarters,
     contradicts,
     current_first,
+    dates_in,
+    quarters_in,
+    read_figures,
     role,
     table_scale,
 )
+from earnest.lexicon import FINANCIAL_TERMS, STOPWORDS, SYNONYMS, stem, tokens
+from earnest.textspans import split_units
 
 _ABSTAIN = re.compile(r"\b(?:sources?|documents?|passages?|context)\b.{0,40}\b(?:do(?:es)? not|"
                       r"don't|doesn't|did not)\b.{0,30}\b(?:contain|mention|provide|include|"
@@ -127,8 +127,8 @@ class _SourceFigures:
 
 
 def _read_source(source: Source) -> _SourceFigures:
-    dates, body = _dates(source.text)
-    head_dates, header = _dates(source.header())
+    dates, body = dates_in(source.text)
+    head_dates, header = dates_in(source.header())
     heading = table_scale(source.text) or table_scale(source.context)
     units: list[list[_Known]] = []
     pairs: list[tuple[_Known, _Known]] = []
@@ -138,9 +138,9 @@ def _read_source(source: Source) -> _SourceFigures:
         # cut off - in a table row; in prose, "12 stores" is never "$12 billion".
         scales = (0, heading) if heading else (0, 3, 6, 9) if row else (0,)
         text = span.text(body)
-        units.append([_Known(f, scales, row) for f in _figures(text)])
+        units.append([_Known(f, scales, row) for f in read_figures(text)])
         pairs += _ordered(text, [k for k in units[-1] if not k.fig.year])
-    known = [k for unit in units for k in unit] + [_Known(f) for f in _figures(header)]
+    known = [k for unit in units for k in unit] + [_Known(f) for f in read_figures(header)]
     # Years in names ("ACME_2023Q3_10Q") are still years the model may repeat.
     known += [_Known(Figure(y, Decimal(y), 0, 0, year=True))
               for y in re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", source.doc_name)]
@@ -149,7 +149,7 @@ def _read_source(source: Source) -> _SourceFigures:
     return _SourceFigures(source.number, known, pairs,
                           [d for _, d in dates + head_dates],
                           bool(re.search(r"%|\bper\s?cent", body, re.I)),
-                          {q for _, q in _quarters(f"{source.text} {source.doc_name} "
+                          {q for _, q in quarters_in(f"{source.text} {source.doc_name} "
                                                    f"{source.header()}")})
 
 
@@ -325,16 +325,16 @@ class Verifier:
 
     def _check_numbers(self, text: str, cited: list[_SourceFigures],
                        result: SentenceCheck) -> None:
-        dates, body = _dates(text)
+        dates, body = dates_in(text)
         for written, (year, month, day) in dates:
             ok = next((s.number for s in cited for (y, m, d) in s.dates
                        if (y, m) == (year, month) and (day is None or d == day)), None)
             result.numbers.append(NumberCheck(written, "quoted" if ok else "unsupported", ok))
         # A right figure for the wrong quarter is a wrong figure: "Q4" must be in a cited source.
-        for written, quarter in _quarters(body):
+        for written, quarter in quarters_in(body):
             if not any(quarter in s.quarters for s in cited):
                 result.numbers.append(NumberCheck(written, "unsupported"))
-        figures = _figures(body)
+        figures = read_figures(body)
         pending: list[tuple[Figure, NumberCheck | None]] = []
         matched: list[Figure] = []
         for fig in figures:
