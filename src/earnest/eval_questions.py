@@ -31,15 +31,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from earnest.errors import InputError
+from earnest.eval_report import EvalReport, generative_markdown
 from earnest.eval_split import check_split, describe, in_split, load_splits, named
-from earnest.evaluation import (
-    EVIDENCE_K,
-    EvalReport,
-    _read_jsonl,
-    _summarise,
-    generative_markdown,
-    generative_summary,
-)
+from earnest.evaluation import EVIDENCE_K, _read_jsonl, _summarise, generative_summary
 from earnest.models import Answer, Passage
 from earnest.service import Earnest
 
