@@ -64,7 +64,7 @@ DATES = [
     ("Jan. 28, 2023", (2023, 1, 28), True),
     ("Sept. 30, 2022", (2022, 9, 30), True),
     ("January 28,2023", (2023, 1, 28), True),
-    ("January 28th, 2023", (2023, 1, 28), True),
+    ("January 28th, 2023", (2023, 1, 28), False),  # metadata: see figures.dates.LONG_DATE
     ("28 January 2023", (2023, 1, 28), False),
     ("2023-01-28", (2023, 1, 28), False),
     ("1/28/2023", (2023, 1, 28), False),

@@ -11,11 +11,13 @@ _MONTHS = {m: i for i, name in enumerate(
      "october", "november", "december"], start=1) for m in (name, name[:3])} | {"sept": 9}
 _MONTH = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|" \
          r"aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-# "January 28, 2023" (PDF text may lose the space after the comma: "January 28,2023").
-LONG_DATE = re.compile(r"\b" + _MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\s*,?\s*"
-                       r"(?P<year>(?:19|20)\d\d)\b", re.I)
+# "January 28, 2023" (PDF text may lose the space after the comma: "January 28,2023"). A
+# document's own dates (metadata) are read without ordinals: "October 31st, 2020" in a call
+# is a period spoken of, not the call's date.
+_LONG = r"\b" + _MONTH + r"\s+(?P<day>\d{1,2})ORDINAL\s*,?\s*(?P<year>(?:19|20)\d\d)\b"
+LONG_DATE = re.compile(_LONG.replace("ORDINAL", ""), re.I)
 _DATE_RES = [
-    LONG_DATE,
+    re.compile(_LONG.replace("ORDINAL", "(?:st|nd|rd|th)?"), re.I),
     re.compile(r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH
                + r",?\s+(?P<year>(?:19|20)\d\d)\b", re.I),
     re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<mon>\d\d)-(?P<day>\d\d)\b"),
