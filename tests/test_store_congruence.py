@@ -151,8 +151,8 @@ def test_sqlite_and_postgres_agree(tmp_path: Path, corpus: Path, embedder,
         postgres.ingest([corpus])
         s_stats, p_stats = sqlite.stats(), postgres.stats()
         for key in ("documents", "pages", "chunks", "embedded"):
-            assert s_stats[key] == p_stats[key], key
-        assert p_stats["embedded"] == p_stats["chunks"] > 40
+            assert getattr(s_stats, key) == getattr(p_stats, key), key
+        assert p_stats.embedded == p_stats.chunks > 40
 
         overlaps, top1_differs = [], []
         for question in QUESTIONS:

@@ -90,7 +90,7 @@ def first_sentence(answer: Answer) -> str:
     if answer.status != "answered":
         return ""
     if answer.sentences:
-        return answer.sentences[0].get("text", "")
+        return answer.sentences[0].text
     return re.split(r"(?<=[.!?])\s+", answer.answer.strip(), maxsplit=1)[0]
 
 

@@ -207,10 +207,9 @@ def _generated(answer: Answer) -> dict[str, Any]:
     """Per-question columns of a generative run."""
     if answer.verification is None and answer.usage is None:
         return {}
-    v = answer.verification or {}
     return {"answerer": answer.answerer, "answer": answer.answer,
-            "verification": {k: val for k, val in v.items() if k != "details"},
-            "usage": answer.usage}
+            "verification": answer.verification.counts() if answer.verification else {},
+            "usage": answer.usage.to_dict() if answer.usage else None}
 
 
 # -- an independent, strict re-check of what was shown as verified ------------------------
@@ -313,12 +312,12 @@ def _strict_misses(answer: Answer) -> tuple[int, int]:
     quotes_by = {c.number: (c.quote, _heading(c.quote, contexts.get(c.chunk_id, "")),
                             c.doc_name) for c in answer.citations}
     misses = checked = 0
-    for d in (answer.verification or {}).get("details", []):
-        if d["status"] != "verified":
+    for d in answer.verification.details if answer.verification else []:
+        if d.status != "verified":
             continue
-        quotes = [quotes_by[n] for n in d["citations"] if n in quotes_by]
-        computed = {x["text"]: x["computation"] for x in d["numbers"] if x.get("computation")}
-        for n in _strict_numbers(_LIST_NUMBER.sub("", d["text"])):
+        quotes = [quotes_by[n] for n in d.citations if n in quotes_by]
+        computed = {x.text: x.computation for x in d.numbers if x.computation}
+        for n in _strict_numbers(_LIST_NUMBER.sub("", d.text)):
             checked += 1
             if not (_in_quotes(n, quotes) or n.text in computed
                     and _recomputes(n, computed[n.text], quotes)):
@@ -334,16 +333,16 @@ def generative_summary(answers: list[Answer]) -> dict[str, Any]:
     """What the verifier did over a run of LLM answers, and what it cost."""
     v = [a.verification for a in answers if a.verification]
     usage = [a.usage for a in answers if a.usage]
-    total = lambda key: sum(x.get(key, 0) for x in v)  # noqa: E731
+    total = lambda key: sum(getattr(x, key) for x in v)  # noqa: E731
     sentences = total("sentences")
     rechecks = [_strict_misses(a) for a in answers]
-    shown = [d for x in v for d in x.get("details", []) if d["status"] in ("verified", "flagged")]
-    ttft = [u["ttft_ms"] for u in usage if u.get("ttft_ms") is not None]
-    llm_ms = [u["llm_ms"] for u in usage if u.get("llm_ms") is not None]
+    shown = [d for x in v for d in x.details if d.status in ("verified", "flagged")]
+    ttft = [u.ttft_ms for u in usage if u.ttft_ms is not None]
+    llm_ms = [u.llm_ms for u in usage if u.llm_ms is not None]
     return {
         "answers": len(answers),
         "answered_by_llm": sum(1 for a in answers if a.answerer == "generative"),
-        "llm_errors": sum(1 for u in usage if "error" in u),
+        "llm_errors": sum(1 for u in usage if u.error is not None),
         "fell_back_unverified": sum(1 for a in answers if a.verification and
                                     a.answerer != "generative"),
         "model_abstained": sum(1 for a in answers if a.answerer == "generative"
@@ -354,16 +353,16 @@ def generative_summary(answers: list[Answer]) -> dict[str, Any]:
         "unsupported_numbers_caught": total("unsupported_numbers"),
         "unflagged_numbers_rechecked": sum(c for _, c in rechecks),
         "unflagged_numbers_failing_strict_recheck": sum(m for m, _ in rechecks),
-        "computed_numbers_shown": sum(1 for d in shown for n in d["numbers"]
-                                      if n["status"] == "computed"),
-        "rounded_numbers_shown": sum(1 for d in shown for n in d["numbers"]
-                                     if n["status"] == "rounded"),
-        "issues": dict(Counter(i["code"] for x in v for d in x.get("details", [])
-                               for i in d["issues"]).most_common()),
-        "prompt_tokens": sum(u.get("prompt_tokens", 0) for u in usage),
-        "completion_tokens": sum(u.get("completion_tokens", 0) for u in usage),
-        "tokens_estimated": any(u.get("estimated") for u in usage),
-        "cost_usd": round(sum(u.get("cost_usd", 0.0) for u in usage), 6),
+        "computed_numbers_shown": sum(1 for d in shown for n in d.numbers
+                                      if n.status == "computed"),
+        "rounded_numbers_shown": sum(1 for d in shown for n in d.numbers
+                                     if n.status == "rounded"),
+        "issues": dict(Counter(i["code"] for x in v for d in x.details
+                               for i in d.issues).most_common()),
+        "prompt_tokens": sum(u.prompt_tokens for u in usage),
+        "completion_tokens": sum(u.completion_tokens for u in usage),
+        "tokens_estimated": any(u.estimated for u in usage),
+        "cost_usd": round(sum(u.cost_usd for u in usage), 6),
         "ttft_ms": _percentiles(ttft), "llm_ms": _percentiles(llm_ms),
     }
 

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import combinations
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 from earnest.figures import (
     NUMBER_RE,
@@ -32,6 +32,7 @@ from earnest.figures import (
     table_scale,
 )
 from earnest.lexicon import FINANCIAL_TERMS, STOPWORDS, SYNONYMS, stem, tokens
+from earnest.models import NumberCheck, Sentence
 from earnest.textspans import split_units
 
 _ABSTAIN = re.compile(r"\b(?:sources?|documents?|passages?|context)\b.{0,40}\b(?:do(?:es)? not|"
@@ -59,47 +60,6 @@ class Source:
     def header(self) -> str:
         return " ".join(x for x in (self.doc_name.replace("_", " "), self.speaker or "",
                                     self.context) if x)
-
-
-@dataclass(slots=True)
-class NumberCheck:
-    text: str
-    status: str  # quoted | rounded | computed | unsupported
-    source: int | None = None
-    computation: str | None = None
-    contradicted: int | None = None  # the cited source stating it in the opposite direction
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in {"text": self.text, "status": self.status,
-                                  "source": self.source, "computation": self.computation,
-                                  "contradicted": self.contradicted}.items() if v is not None}
-
-
-@dataclass(slots=True)
-class SentenceCheck:
-    text: str
-    citations: list[int]
-    status: str = "verified"  # verified | flagged | removed | abstention
-    issues: list[dict[str, str]] = field(default_factory=list)
-    numbers: list[NumberCheck] = field(default_factory=list)
-    support: float = 0.0
-    semantic: float | None = None
-    evidence: str | None = None  # the cited words that best support the sentence
-
-    @property
-    def ok(self) -> bool:
-        return not self.issues
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"text": self.text, "citations": self.citations,
-                               "status": self.status, "issues": self.issues,
-                               "numbers": [n.to_dict() for n in self.numbers],
-                               "support": round(self.support, 3)}
-        if self.semantic is not None:
-            out["semantic"] = round(self.semantic, 3)
-        if self.evidence:
-            out["evidence"] = self.evidence
-        return out
 
 
 @dataclass(slots=True, frozen=True)
@@ -297,9 +257,9 @@ class Verifier:
         return self._figures[number]
 
     def check(self, text: str, citations: list[int], *,
-              truncated: bool = False) -> SentenceCheck:
+              truncated: bool = False) -> Sentence:
         """``truncated``: the model stopped at its token limit inside this sentence."""
-        result = SentenceCheck(text=text, citations=citations)
+        result = Sentence(text=text, citations=citations, status="verified")
         text = _ENUMERATOR.sub("", text)  # "1. Revenue ..." in a list: a label, not a figure
         if not citations and is_abstention(text):
             result.status = "abstention"
@@ -324,7 +284,7 @@ class Verifier:
         return result
 
     def _check_numbers(self, text: str, cited: list[_SourceFigures],
-                       result: SentenceCheck) -> None:
+                       result: Sentence) -> None:
         dates, body = dates_in(text)
         for written, (year, month, day) in dates:
             ok = next((s.number for s in cited for (y, m, d) in s.dates
@@ -370,7 +330,7 @@ class Verifier:
                                       "detail": f"{check.text} is not in {where} and not "
                                       "computable from them"})
 
-    def _check_support(self, text: str, cited: list[Source], result: SentenceCheck) -> None:
+    def _check_support(self, text: str, cited: list[Source], result: Sentence) -> None:
         words = [stem(t) for t in tokens(_strip_figures(text))
                  if t not in STOPWORDS and not t[0].isdigit() and len(t) > 1]
         if not cited:
@@ -439,22 +399,5 @@ def leaks(text: str, secret: str, n: int = 8) -> bool:
     return any(tuple(words[i:i + n]) in grams for i in range(len(words) - n + 1))
 
 
-def summarise(checks: Sequence[SentenceCheck]) -> dict[str, Any]:
-    """The verification block of an answer."""
-    claims = [c for c in checks if c.status != "abstention"]
-    return {
-        "sentences": len(claims),
-        "verified": sum(1 for c in claims if c.status == "verified"),
-        "flagged": sum(1 for c in claims if c.status == "flagged"),
-        "removed": sum(1 for c in claims if c.status == "removed"),
-        "abstentions": len(checks) - len(claims),
-        "unsupported_numbers": sum(1 for c in claims for n in c.numbers
-                                   if n.status == "unsupported"),
-        "computed_numbers": sum(1 for c in claims for n in c.numbers
-                                if n.status == "computed"),
-        "details": [c.to_dict() for c in checks],
-    }
-
-
-__all__ = ["INJECTION", "Figure", "NumberCheck", "SentenceCheck", "Source", "Verifier", "is_abstention",
-           "leaks", "summarise", "table_scale", "without_injections"]
+__all__ = ["INJECTION", "Figure", "Source", "Verifier", "is_abstention", "leaks", "table_scale",
+           "without_injections"]
