@@ -169,7 +169,7 @@ def test_sqlite_and_postgres_agree(tmp_path: Path, corpus: Path, embedder,
         statuses = [_answer(sqlite, q)[0] for q in QUESTIONS]
         assert set(statuses) == {"answered", "not_found"}  # both decisions were compared
         overlap = sum(overlaps) / len(overlaps)
-        print(f"\ncongruence: {s_stats['documents']} documents, {s_stats['chunks']} passages, "
+        print(f"\ncongruence: {s_stats.documents} documents, {s_stats.chunks} passages, "
               f"{len(QUESTIONS)} questions ({statuses.count('not_found')} not found), "
               f"mean overlap@10 {overlap:.3f}, top-1 differs on {len(top1_differs)}: "
               f"{top1_differs}")
