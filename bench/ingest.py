@@ -52,8 +52,8 @@ def before(files: list[Path], home: Path, model: OnnxEmbedder) -> dict:
     total = clock.read()
     stats = lib.stats()
     lib.close()
-    return {"all_keyword_searchable": keyword_at, "total": total, "chunks": stats["chunks"],
-            "model_texts": stats["chunks"], "reused": 0}
+    return {"all_keyword_searchable": keyword_at, "total": total, "chunks": stats.chunks,
+            "model_texts": stats.chunks, "reused": 0}
 
 
 def after(files: list[Path], home: Path, model: OnnxEmbedder) -> dict:
@@ -64,7 +64,7 @@ def after(files: list[Path], home: Path, model: OnnxEmbedder) -> dict:
     embed_clock = Clock()
     stats = lib.embed()
     out = {"all_keyword_searchable": keyword_at, "embed": embed_clock.read(),
-           "total": clock.read(), "chunks": lib.stats()["chunks"], "model_texts": stats.model,
+           "total": clock.read(), "chunks": lib.stats().chunks, "model_texts": stats.model,
            "reused": stats.reused}
     texts = [t for _, t in lib.store._conn().execute("select id, text from chunks order by id")]
     lib.close()
@@ -113,10 +113,10 @@ def main() -> None:
             took = clock.read()
             stats = lib.stats()
             lib.close()
-        results["keyword_phase"] = {**took, "files": len(files), "pages": stats["pages"],
-                                    "chunks": stats["chunks"],
+        results["keyword_phase"] = {**took, "files": len(files), "pages": stats.pages,
+                                    "chunks": stats.chunks,
                                     "failed": report.count("failed")}
-        print(f"parse+keyword: {len(files)} filings, {stats['pages']} pages, {stats['chunks']} "
+        print(f"parse+keyword: {len(files)} filings, {stats.pages} pages, {stats.chunks} "
               f"chunks keyword-searchable in {took['wall_s']} s wall ({took['cpu_s']} s CPU)")
     else:
         calls = (pick(args.data / "transcripts" / "refinitiv", args.calls // 2, "*.pdf")

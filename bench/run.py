@@ -69,7 +69,7 @@ def bench_embedding(texts: list[str], settings: Settings, rounds: int = 3) -> di
             for n, text in enumerate(texts):
                 (folder / f"c{n:05d}.txt").write_text(text, encoding="utf-8")
             lib.ingest([folder], embed=False)
-            pending = lib.stats()["chunks"]
+            pending = lib.stats().chunks
             t0 = time.perf_counter()
             done = lib.embed_pending()
             pipe.append(done / (time.perf_counter() - t0))
@@ -90,8 +90,8 @@ def bench_ingest(pdf_dir: Path, library: Path) -> dict:
     stats = lib.stats()
     lib.close()
     return {"files": len(report.files), "failed": report.count("failed"),
-            "pages": stats["pages"], "chunks": stats["chunks"], "seconds": round(seconds, 1),
-            "pages_per_s": round(stats["pages"] / seconds, 2)}
+            "pages": stats.pages, "chunks": stats.chunks, "seconds": round(seconds, 1),
+            "pages_per_s": round(stats.pages / seconds, 2)}
 
 
 def bench_queries(library: Path, data: Path, n: int = 100) -> dict:
@@ -116,7 +116,7 @@ def bench_queries(library: Path, data: Path, n: int = 100) -> dict:
             stages.setdefault(stage, []).append(ms)
     stats = lib.stats()
     lib.close()
-    return {"questions": len(questions), "chunks": stats["chunks"],
+    return {"questions": len(questions), "chunks": stats.chunks,
             "p50_ms": round(statistics.median(totals), 1), "p95_ms": round(pct(totals, 0.95), 1),
             "max_ms": round(max(totals), 1),
             "stage_p50_ms": {k: round(statistics.median(v), 1) for k, v in stages.items()}}

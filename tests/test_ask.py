@@ -20,9 +20,9 @@ def test_answer_quotes_verbatim_with_page_citations(loaded: Earnest) -> None:
         page = loaded.page_text(c.doc_name, c.page)
         assert page[c.char_start:c.char_end] == c.quote  # verbatim on the cited page
         assert f"[{c.number}]" in answer.answer
-    texts = " ".join(s["text"] for s in answer.sentences)
+    texts = " ".join(s.text for s in answer.sentences)
     assert "driven by lower volumes" in texts
-    assert answer.library_version["generation"] == loaded.stats()["generation"]
+    assert answer.library_version["generation"] == loaded.stats().generation
     assert set(answer.timings_ms) >= {"understand", "retrieve", "rerank", "answer", "total"}
 
 

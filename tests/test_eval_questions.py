@@ -11,8 +11,8 @@ from earnest import Earnest
 from earnest.cli import app
 from earnest.errors import InputError
 from earnest.eval_questions import eval_questions, first_sentence_holds, holds
+from earnest.eval_report import write_reports
 from earnest.eval_split import assign, check_split, part_of
-from earnest.evaluation import write_reports
 from earnest.samples import sample_dir
 
 CALL = "NWIN_Q3_FY2024_earnings_call"

@@ -3,8 +3,8 @@ quotes at the same scale and unit, or re-compute from figures there - independen
 verifier, so a verifier slip shows in the report."""
 
 from earnest.evaluation import _strict_misses, generative_summary
-from earnest.models import Answer, Citation, Passage
-from earnest.verify import Source, Verifier, summarise
+from earnest.models import Answer, Citation, Passage, Verification
+from earnest.verify import Source, Verifier
 
 CASH_FLOW = ("Net cash provided by operating activities 412.0 388.5\n"
              "Purchases of property, plant and equipment (1,577) (1,402)\n")
@@ -15,7 +15,7 @@ def answer(quote: str, details: list[dict], context: str = "") -> Answer:
     citation = Citation(1, "ACME_2023_10K", 4, quote, 0, len(quote), 7)
     return Answer("q", "answered", " ".join(d["text"] for d in details), [], [citation],
                   [passage], {}, {}, "hybrid", 1.0, {}, "generative",
-                  verification={"details": details})
+                  verification=Verification.from_dict({"details": details}))
 
 
 def shown(text: str, *numbers: dict) -> dict:
@@ -54,7 +54,7 @@ def test_computations_are_recomputed_from_quoted_figures() -> None:
     checks = [verifier.check("Operating cash flow grew 6% to $412 million", [1]),
               verifier.check("Net cash provided by operating activities rose $23.5 million",
                              [1])]
-    details = summarise(checks)["details"]
+    details = [c.to_dict() for c in checks]
     assert [d["status"] for d in details] == ["verified", "verified"]
     assert _strict_misses(answer(CASH_FLOW, details, context="(In millions)")) == (0, 3)
     # a recorded computation whose operand is not in the quote, or that does not give the

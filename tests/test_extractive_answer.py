@@ -98,7 +98,7 @@ def test_a_table_figure_is_quoted_with_its_unit_columns_and_group() -> None:
     draft = _ANSWERER.answer(
         plan_question("How many paid memberships did the company have in Latin America in 2022?"),
         [_doc(1, _REGIONS)])
-    first = draft.sentences[0]["text"]
+    first = draft.sentences[0].text
     assert "41,699" in first
     assert first.startswith("Latin America (LATAM): Paid memberships at end of period")
     assert "in thousands" in first and "2022 2021 2020" in first
@@ -110,7 +110,7 @@ def test_the_total_is_preferred_when_a_company_wide_figure_is_asked() -> None:
     draft = _ANSWERER.answer(plan_question("What were paid memberships at end of period in 2022?"),
                              [_doc(1, _REGIONS, score=0.9), _doc(2, _TOTALS, score=0.7)])
     assert "230,747" in draft.citations[0].quote
-    assert "in thousands" in draft.sentences[0]["text"]
+    assert "in thousands" in draft.sentences[0].text
 
 
 def test_a_document_of_another_period_gives_way_to_the_named_one() -> None:

@@ -8,7 +8,7 @@ from .pdfs import make_encrypted_pdf, make_pdf, make_scanned_pdf
 def test_ingest_folder_then_unchanged(library: Earnest, sample_docs: Path) -> None:
     report = library.ingest([sample_docs])
     assert report.count("ingested") == 2 and report.count("failed") == 0
-    assert report.embedded == library.stats()["chunks"] > 0
+    assert report.embedded == library.stats().chunks > 0
     assert {d.doc_name for d in library.documents()} == {"ACME_2023Q3_10Q", "ACME_Q3_2023_call"}
     assert all(d.status == "ready" for d in library.documents())
     again = library.ingest([sample_docs])
@@ -68,7 +68,7 @@ def test_keyword_search_works_before_embeddings(library: Earnest, sample_docs: P
     assert result.mode == "keyword"
     assert "not embedded yet" in result.notes[0]
     assert "backlog" in result.passages[0].text
-    assert library.embed_pending() == library.stats()["chunks"]
+    assert library.embed_pending() == library.stats().chunks
     assert library.search("backlog record").mode == "hybrid"
 
 

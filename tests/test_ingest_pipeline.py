@@ -52,11 +52,11 @@ def test_every_file_is_searchable_before_any_is_embedded(library: Earnest,
     report = library.ingest([sample_docs], progress=progress)
     assert progress.events[:3] == ["file", "file", "keyword_done"]
     stats, found = progress.at_keyword_done
-    assert stats["documents"] == 2 and stats["embedded"] == 0 and stats["chunks"] > 0
+    assert stats.documents == 2 and stats.embedded == 0 and stats.chunks > 0
     assert "backlog" in found.passages[0].text
     last = progress.events[-1]
-    assert last == ("embedding", stats["chunks"], stats["chunks"])
-    assert report.embedded == stats["chunks"] and library.stats()["embedded"] == stats["chunks"]
+    assert last == ("embedding", stats.chunks, stats.chunks)
+    assert report.embedded == stats.chunks and library.stats().embedded == stats.chunks
     assert 0 < report.keyword_seconds <= report.seconds
     assert report.to_dict()["phases"]["embed_seconds"] == round(report.embed_seconds, 2)
 
@@ -100,14 +100,14 @@ def test_identical_texts_in_one_window_go_to_the_model_once(library: Earnest, em
 def test_an_embed_told_to_stop_resumes_where_it_stopped(library: Earnest,
                                                         sample_docs: Path) -> None:
     library.ingest([sample_docs], embed=False)
-    total = library.stats()["chunks"]
+    total = library.stats().chunks
     assert total > 2
     paused = embed_pending(library.store, library.embedder, step=2, stop=lambda: True)
     assert paused.embedded == 0  # asked before the first step
     calls = iter([False, True])
     partial = embed_pending(library.store, library.embedder, step=2,
                             stop=lambda: next(calls, True))
-    assert partial.embedded == 2 and library.stats()["embedded"] == 2
+    assert partial.embedded == 2 and library.stats().embedded == 2
     # Meanwhile: hybrid over what is embedded, keyword over all.
     result = library.search("backlog record")
     assert any("not embedded yet" in n for n in result.notes)

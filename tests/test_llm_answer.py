@@ -34,12 +34,12 @@ def docs_library(tmp_path: Path, embedder, sample_docs: Path):
 def assert_nothing_unsupported_is_shown(answer) -> None:
     """The promise: a sentence shown without the mark passed every check."""
     shown = answer.answer
-    for d in answer.verification["details"]:
-        if d["status"] == "verified":
-            assert all(n["status"] != "unsupported" for n in d["numbers"])
-            assert d["citations"] and not d["issues"]
-        elif d["status"] == "removed":
-            assert d["text"] not in shown
+    for d in answer.verification.details:
+        if d.status == "verified":
+            assert all(n.status != "unsupported" for n in d.numbers)
+            assert d.citations and not d.issues
+        elif d.status == "removed":
+            assert d.text not in shown
 
 
 def test_streamed_answer_from_the_real_model(docs_library: Path, embedder, llama_server) -> None:
@@ -49,22 +49,22 @@ def test_streamed_answer_from_the_real_model(docs_library: Path, embedder, llama
     assert kinds[-1] == "answer" and "token" in kinds
     tokens = [e.data["text"] for e in events if e.kind == "token"]
     assert len(tokens) > 3  # streamed token by token
-    answer = events[-1].answer
+    answer = events[-1].data
     v = answer.verification
-    assert v["sentences"] >= 1 and v["mode"] == "flag"
-    assert v["sentences"] == v["verified"] + v["flagged"] + v["removed"]
+    assert v.sentences >= 1 and v.mode == "flag"
+    assert v.sentences == v.verified + v.flagged + v.removed
     sentence_events = [e.data for e in events if e.kind == "sentence"]
-    assert len(sentence_events) >= v["sentences"]  # every generated sentence was judged
+    assert len(sentence_events) >= v.sentences  # every generated sentence was judged
     assert_nothing_unsupported_is_shown(answer)
     u = answer.usage
-    assert u["prompt_tokens"] > 100 and u["completion_tokens"] >= 1
-    assert u["total_tokens"] == u["prompt_tokens"] + u["completion_tokens"]
-    assert u["cost_usd"] == 0.0 and u["priced"] is False  # a local model has no price
-    assert u["ttft_ms"] is not None and u["llm_ms"] >= u["ttft_ms"]
+    assert u.prompt_tokens > 100 and u.completion_tokens >= 1
+    assert u.to_dict()["total_tokens"] == u.prompt_tokens + u.completion_tokens
+    assert u.cost_usd == 0.0 and u.priced is False  # a local model has no price
+    assert u.ttft_ms is not None and u.llm_ms >= u.ttft_ms
     assert {"llm", "llm_ttft", "verify", "answer"} <= set(answer.timings_ms)
     if answer.answerer == "generative":
         assert answer.status == "answered" and answer.citations
-        assert any(d["status"] == "verified" for d in v["details"])
+        assert any(d.status == "verified" for d in v.details)
     else:  # nothing the model said survived: quotes instead, and a notice says so
         assert any(e.kind == "notice" and e.data["code"] == "llm_unverified" for e in events)
         assert answer.answerer == "extractive" and answer.citations
@@ -79,16 +79,16 @@ def test_invented_numbers_are_flagged_or_removed(docs_library: Path, embedder,
                           max_tokens=80) as lib:
             answer = lib.ask("What was the backlog and the gross margin, in numbers?", llm=True)
         v = answer.verification
-        assert v["mode"] == mode
+        assert v.mode == mode
         assert_nothing_unsupported_is_shown(answer)
-        caught += v["unsupported_numbers"]
+        caught += v.unsupported_numbers
         if mode == "remove":
-            assert v["flagged"] == 0
+            assert v.flagged == 0
         if answer.answerer == "generative" and mode == "flag":
-            for d in v["details"]:
-                if d["status"] == "flagged":
-                    assert d["text"] in answer.answer
-            assert answer.answer.count(UNVERIFIED_MARK) == v["flagged"]
+            for d in v.details:
+                if d.status == "flagged":
+                    assert d.text in answer.answer
+            assert answer.answer.count(UNVERIFIED_MARK) == v.flagged
     assert caught > 0, "SmolLM2 invented no number in two answers: make the question harder"
 
 
@@ -104,22 +104,22 @@ def test_fixed_answer_flag_and_remove(docs_library: Path, embedder, scripted_llm
         with open_library(docs_library, embedder, scripted_llm.base_url, unsupported=mode,
                           model="gpt-4o-mini", max_sources=5) as lib:
             events = list(lib.ask_stream("What were ACME's net sales in Q3 2023?"))
-        answer = events[-1].answer
+        answer = events[-1].data
         deltas = "".join(e.data["text"] for e in events if e.kind == "delta")
         assert deltas.strip() == answer.answer  # the stream shows exactly the answer
         assert answer.answerer == "generative" and answer.status == "answered"
         assert len(answer.sentences) == shown
         v = answer.verification
-        assert (v["verified"], v["unsupported_numbers"]) == (1, 2)
+        assert (v.verified, v.unsupported_numbers) == (1, 2)
         assert answer.answer.startswith("Net sales were $812.4 million in the third quarter.")
         if mode == "flag":
             assert answer.answer.count(UNVERIFIED_MARK) == 2 and "$3.5 billion" in answer.answer
         else:
-            assert "$3.5 billion" not in answer.answer and v["removed"] == 2
+            assert "$3.5 billion" not in answer.answer and v.removed == 2
         assert [c.number for c in answer.citations] == [1]
         # OpenAI's list price: 900 * $0.15 + 40 * $0.60 per million tokens
-        assert answer.usage["cost_usd"] == pytest.approx(0.000159)
-        assert answer.usage["estimated"] is False
+        assert answer.usage.cost_usd == pytest.approx(0.000159)
+        assert answer.usage.estimated is False
 
 
 def test_no_llm_call_when_nothing_is_relevant(docs_library: Path, embedder,
@@ -141,10 +141,10 @@ def test_endpoint_failures_fall_back_to_extractive(docs_library: Path, embedder,
         events = list(lib.ask_stream(QUESTION))
     notices = [e.data for e in events if e.kind == "notice"]
     assert notices and "extractive answer instead" in notices[0]["message"]
-    answer = events[-1].answer
+    answer = events[-1].data
     assert answer.answerer == "extractive" and answer.status == "answered"
     assert "driven by lower volumes" in answer.answer
-    assert answer.usage["error"] == notices[0]["code"]
+    assert answer.usage.error == notices[0]["code"]
     assert any("could not answer" in n for n in answer.notes)
 
 
@@ -153,12 +153,12 @@ def test_stopped_real_server_falls_back(docs_library: Path, embedder, tmp_path: 
     try:
         with open_library(docs_library, embedder, server.base_url, max_tokens=16) as lib:
             first = lib.ask(QUESTION)
-            assert first.usage and "error" not in first.usage
+            assert first.usage and first.usage.error is None
             server.stop()
             answer = lib.ask(QUESTION)
     finally:
         server.stop()
-    assert answer.answerer == "extractive" and answer.usage["error"] == "llm_unavailable"
+    assert answer.answerer == "extractive" and answer.usage.error == "llm_unavailable"
     assert answer.citations
 
 
@@ -194,7 +194,7 @@ def test_a_stream_that_breaks_after_a_shown_sentence_withdraws_it(
     notice = next(e.data for e in events if e.kind == "notice")
     assert notice["code"] == "llm_bad_response" and notice["retract"] is True
     assert "withdrawn" in notice["message"]
-    assert events[-1].answer.answerer == "extractive"
+    assert events[-1].data.answerer == "extractive"
 
 
 def test_a_sentence_cut_at_max_tokens_is_flagged(docs_library: Path, embedder,
@@ -211,8 +211,8 @@ def test_a_sentence_cut_at_max_tokens_is_flagged(docs_library: Path, embedder,
     scripted_llm.replies = [Reply(body=body.encode())]
     with open_library(docs_library, embedder, scripted_llm.base_url, max_sources=5) as lib:
         answer = lib.ask("What were ACME's net sales in Q3 2023?")
-    details = answer.verification["details"]
-    assert [d["status"] for d in details] == ["verified", "flagged"]
-    assert [i["code"] for i in details[1]["issues"]] == ["truncated"]
+    details = answer.verification.details
+    assert [d.status for d in details] == ["verified", "flagged"]
+    assert [i["code"] for i in details[1].issues] == ["truncated"]
     assert answer.answer.endswith(UNVERIFIED_MARK)
-    assert answer.usage["finish_reason"] == "length"
+    assert answer.usage.finish_reason == "length"

@@ -43,10 +43,10 @@ def test_real_model_with_an_injected_document(tmp_path: Path, embedder, llama_se
         answer = lib.ask("What was ACME's revenue in fiscal 2023?", llm=True)
     assert any("addressed to an AI model" in note for note in answer.notes)
     assert not leaks(answer.answer, SYSTEM_PROMPT, n=6)
-    for d in answer.verification["details"]:
-        if d["status"] == "verified":  # shown as supported: never the planted words
-            assert "PWNED" not in d["text"] and "9.9" not in d["text"]
-            assert not leaks(d["text"], SYSTEM_PROMPT, n=6)
+    for d in answer.verification.details:
+        if d.status == "verified":  # shown as supported: never the planted words
+            assert "PWNED" not in d.text and "9.9" not in d.text
+            assert not leaks(d.text, SYSTEM_PROMPT, n=6)
 
 
 def test_a_model_that_obeys_the_injection_is_caught(tmp_path: Path, embedder,
@@ -61,7 +61,7 @@ def test_a_model_that_obeys_the_injection_is_caught(tmp_path: Path, embedder,
         lib.settings.llm.unsupported = "remove"
         answer = lib.ask("What was ACME's revenue in fiscal 2023?")
     assert answer.answer == "ACME revenue was $812.4 million in fiscal 2023. [1]"
-    codes = {i["code"] for d in answer.verification["details"] for i in d["issues"]}
+    codes = {i["code"] for d in answer.verification.details for i in d.issues}
     assert {"prompt_leak", "no_citation", "weak_support", "unsupported_number"} <= codes
     system = scripted_llm.requests[0]["messages"][0]["content"]
     assert "PWNED" not in system  # the planted words only ever travel as fenced data

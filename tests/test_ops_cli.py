@@ -107,13 +107,13 @@ def test_cost_estimates_without_llm_answers_and_measures_with_them(built, embedd
                              llm__timeout_s=600)
     with Earnest(settings, embedder=embedder) as lib:
         answer = lib.ask("What was the backlog?", llm=True)
-        assert answer.usage and "error" not in answer.usage, answer.notes
+        assert answer.usage and answer.usage.error is None, answer.notes
         lib.ask("What were net sales in the third quarter?", llm=False)
     code, report = _cli("cost", "--library", str(built), "-q", "500")
     profile = report["profile"]
     assert code == 0 and profile["tokens_source"].startswith("measured: mean of 1 LLM")
-    assert profile["prompt_tokens"] == answer.usage["prompt_tokens"]
-    assert profile["completion_tokens"] == answer.usage["completion_tokens"]
+    assert profile["prompt_tokens"] == answer.usage.prompt_tokens
+    assert profile["completion_tokens"] == answer.usage.completion_tokens
     assert profile["extractive_s"] > 0 and profile["local_llm_s"] > 0
     local = report["rows"][1]
     seconds = profile["local_llm_s"] + profile["extractive_s"]

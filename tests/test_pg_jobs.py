@@ -95,7 +95,7 @@ def test_caches_follow_the_library_generation(tmp_path, pg_url, embedder) -> Non
         assert two.retriever.matcher().docs[0].doc_name == CALL
         one.ingest([SAMPLES / f"{RELEASE}.pdf"])
         assert sorted(d.doc_name for d in two.documents()) == sorted([CALL, RELEASE])
-        assert two.stats()["documents"] == 2
+        assert two.stats().documents == 2
         assert RELEASE in {c.doc_name for c in two.search(question, k=10).passages}
         assert len(two.retriever.matcher().docs) == 2
         one.remove(CALL)

@@ -151,8 +151,8 @@ def test_sqlite_and_postgres_agree(tmp_path: Path, corpus: Path, embedder,
         postgres.ingest([corpus])
         s_stats, p_stats = sqlite.stats(), postgres.stats()
         for key in ("documents", "pages", "chunks", "embedded"):
-            assert s_stats[key] == p_stats[key], key
-        assert p_stats["embedded"] == p_stats["chunks"] > 40
+            assert getattr(s_stats, key) == getattr(p_stats, key), key
+        assert p_stats.embedded == p_stats.chunks > 40
 
         overlaps, top1_differs = [], []
         for question in QUESTIONS:
@@ -169,7 +169,7 @@ def test_sqlite_and_postgres_agree(tmp_path: Path, corpus: Path, embedder,
         statuses = [_answer(sqlite, q)[0] for q in QUESTIONS]
         assert set(statuses) == {"answered", "not_found"}  # both decisions were compared
         overlap = sum(overlaps) / len(overlaps)
-        print(f"\ncongruence: {s_stats['documents']} documents, {s_stats['chunks']} passages, "
+        print(f"\ncongruence: {s_stats.documents} documents, {s_stats.chunks} passages, "
               f"{len(QUESTIONS)} questions ({statuses.count('not_found')} not found), "
               f"mean overlap@10 {overlap:.3f}, top-1 differs on {len(top1_differs)}: "
               f"{top1_differs}")

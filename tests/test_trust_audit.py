@@ -182,9 +182,9 @@ def test_an_llm_answer_is_recorded_with_model_prompt_hash_tokens_and_verificatio
     assert record["answerer"] == answer.answerer != "extractive"
     assert record["model"] == "gpt-4o-mini"
     assert len(record["prompt_sha256"]) == 64 and record["prompt_sha256"] == \
-        answer.usage["prompt_sha256"]
+        answer.usage.prompt_sha256
     assert record["usage"]["prompt_tokens"] == 900 and record["usage"]["cost_usd"] > 0
-    assert record["verification"]["sentences"] == answer.verification["sentences"] >= 1
+    assert record["verification"]["sentences"] == answer.verification.sentences >= 1
     assert record["request"]["llm"] is True
     service.close()
 

@@ -4,7 +4,8 @@ support."""
 import pytest
 
 from earnest.answer.generative import SYSTEM_PROMPT, parse_citations
-from earnest.verify import Source, Verifier, summarise, table_scale
+from earnest.models import Verification
+from earnest.verify import Source, Verifier, table_scale
 
 RELEASE = Source(1, "Net sales were $812.4 million in the third quarter of 2023, a decrease "
                     "of 6.1% compared with $865.2 million in the third quarter of 2022. Gross "
@@ -168,11 +169,11 @@ def test_summary_counts(verifier: Verifier) -> None:
     checks = [check(verifier, s) for s in ("Gross margin was 38.5% [1].",
                                            "Net sales were $3.5 billion [1].")]
     checks.append(verifier.check("The sources do not contain the answer.", []))
-    summary = summarise(checks)
-    assert (summary["sentences"], summary["verified"], summary["flagged"],
-            summary["abstentions"], summary["unsupported_numbers"]) == (2, 1, 1, 1, 1)
-    assert summary["details"][1]["numbers"] == [{"text": "$3.5 billion",
-                                                 "status": "unsupported"}]
+    summary = Verification.of(checks)
+    assert (summary.sentences, summary.verified, summary.flagged,
+            summary.abstentions, summary.unsupported_numbers) == (2, 1, 1, 1, 1)
+    assert summary.to_dict()["details"][1]["numbers"] == [{"text": "$3.5 billion",
+                                                           "status": "unsupported"}]
 
 
 def test_instructions_in_a_document_are_never_evidence() -> None:
@@ -337,6 +338,6 @@ def test_figures_come_from_the_cited_sources_only() -> None:
 
 
 def test_a_month_inside_a_word_is_not_a_date() -> None:
-    from earnest.verify_figures import _dates
+    from earnest.figures import dates_in as _dates
     assert _dates("To our dismay 5, 2023 was hard")[0] == []
     assert _dates("On May 5, 2023 we met")[0] == [("May 5, 2023", (2023, 5, 5))]

@@ -101,7 +101,7 @@ def _open(library: Path | None, config: Path | None = None, *, create: bool = Tr
 
 
 def _empty_hint(lib: Earnest) -> str | None:
-    if lib.stats()["documents"]:
+    if lib.stats().documents:
         return None
     return (f"the library at {lib.home} holds no documents: add some with "
             f"`earnest ingest PATH --library {lib.home}`")
@@ -289,20 +289,20 @@ def _print_answer(answer: Answer, *, streamed: bool = False) -> None:
         out.print(f"[dim]note: {note}[/]", highlight=False)
     if answer.verification:
         v = answer.verification
-        out.print(f"[dim]verified {v['verified']} of {v['sentences']} generated sentences"
-                  f" ({v['flagged']} flagged, {v['removed']} removed, "
-                  f"{v['unsupported_numbers']} unsupported numbers)[/]", highlight=False)
-        for d in v["details"]:
-            for n in d["numbers"]:
-                if n.get("computation") and d["status"] != "removed":
-                    out.print(f"[dim]computed: {n['text']} = {n['computation']}[/]",
+        out.print(f"[dim]verified {v.verified} of {v.sentences} generated sentences"
+                  f" ({v.flagged} flagged, {v.removed} removed, "
+                  f"{v.unsupported_numbers} unsupported numbers)[/]", highlight=False)
+        for d in v.details:
+            for n in d.numbers:
+                if n.computation and d.status != "removed":
+                    out.print(f"[dim]computed: {n.text} = {n.computation}[/]",
                               highlight=False)
-    if answer.usage and "error" not in answer.usage:
+    if answer.usage and answer.usage.error is None:
         u = answer.usage
-        approx = "~" if u.get("estimated") else ""
-        cost = f"${u['cost_usd']:.4f}" if u.get("priced") else "no price for this model"
-        out.print(f"[dim]{u['model']}: {approx}{u['prompt_tokens']} prompt + {approx}"
-                  f"{u['completion_tokens']} completion tokens, {cost}[/]", highlight=False)
+        approx = "~" if u.estimated else ""
+        cost = f"${u.cost_usd:.4f}" if u.priced else "no price for this model"
+        out.print(f"[dim]{u.model}: {approx}{u.prompt_tokens} prompt + {approx}"
+                  f"{u.completion_tokens} completion tokens, {cost}[/]", highlight=False)
     timing = ", ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items())
     out.print(f"[dim]{timing}[/]")
     if answer.answer_id:
@@ -335,7 +335,7 @@ def _stream_answer(lib: Earnest, question: str, **kw: Any) -> Answer:
                 # stdout may be read without stderr: the withdrawal is said there too
                 out.print(RETRACTED_LINE, style="bold yellow", highlight=False, markup=False)
         elif event.kind == "answer":
-            answer = event.answer
+            answer = event.data
     assert answer is not None
     out.print()
     return answer
@@ -433,7 +433,7 @@ def docs_list(library: LibraryOpt = None, config: ConfigOpt = None,
             docs = lib.documents()
             if as_json:
                 print(json.dumps({"documents": [d.to_dict() for d in docs],
-                                  "stats": lib.stats()}))
+                                  "stats": lib.stats().to_dict()}))
                 return
             if names:
                 for d in docs:
@@ -455,8 +455,8 @@ def docs_list(library: LibraryOpt = None, config: ConfigOpt = None,
                               str(d.chunk_count), status)
             out.print(table)
             s = lib.stats()
-            out.print(f"{s['documents']} documents, {s['pages']} pages, {s['chunks']} chunks "
-                      f"({s['embedded']} embedded) in {lib.home}", highlight=False)
+            out.print(f"{s.documents} documents, {s.pages} pages, {s.chunks} chunks "
+                      f"({s.embedded} embedded) in {lib.home}", highlight=False)
             hint = _empty_hint(lib)
             if hint:
                 err.print(f"hint: {hint}", highlight=False, markup=False)

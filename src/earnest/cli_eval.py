@@ -31,7 +31,8 @@ EvalLibraryOpt = Annotated[Optional[Path], typer.Option(
 def _eval(name: str, data_dir: Path, library: Path | None, config: Path | None,
           out_dir: Path, limit: int | None, as_json: bool, llm: bool | None = None,
           split: str = "all", opaque: bool = False, mlflow: Path | None = None) -> None:
-    from earnest.evaluation import EVALS, corpus_dir, opaque_copy, side_by_side
+    from earnest.eval_report import side_by_side
+    from earnest.evaluation import EVALS, corpus_dir, opaque_copy
 
     def run(home: Path | None, corpus: Path, bar: Progress) -> Any:
         with _open(home, config) as lib:
@@ -71,7 +72,7 @@ def _eval(name: str, data_dir: Path, library: Path | None, config: Path | None,
 
 def _report(report: Any, out_dir: Path, as_json: bool, mlflow: Path | None = None,
             settings: Settings | None = None) -> None:
-    from earnest.evaluation import write_reports
+    from earnest.eval_report import write_reports
 
     json_path, md_path = write_reports(report, out_dir)
     run_id = None

@@ -31,15 +31,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from earnest.errors import InputError
+from earnest.eval_report import EvalReport, generative_markdown
 from earnest.eval_split import check_split, describe, in_split, load_splits, named
-from earnest.evaluation import (
-    EVIDENCE_K,
-    EvalReport,
-    _read_jsonl,
-    _summarise,
-    generative_markdown,
-    generative_summary,
-)
+from earnest.evaluation import EVIDENCE_K, _read_jsonl, _summarise, generative_summary
 from earnest.models import Answer, Passage
 from earnest.service import Earnest
 
@@ -96,7 +90,7 @@ def first_sentence(answer: Answer) -> str:
     if answer.status != "answered":
         return ""
     if answer.sentences:
-        return answer.sentences[0].get("text", "")
+        return answer.sentences[0].text
     return re.split(r"(?<=[.!?])\s+", answer.answer.strip(), maxsplit=1)[0]
 
 

@@ -14,78 +14,21 @@ import re
 import statistics
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Callable
 
 from earnest.errors import EarnestError, InputError
+from earnest.eval_report import EvalReport
 from earnest.eval_split import describe, load_splits, named, select_facts, select_financebench
-from earnest.figures import NUMBER_RE, contains_numbers
+from earnest.figures import contains_numbers, number_tokens, stated_table_scale
+from earnest.figures.periods import STRICT_LABEL
 from earnest.models import Answer
 from earnest.service import Earnest
 
 KS = (1, 3, 5, 10)
 EVIDENCE_K = 20
-
-
-@dataclass(slots=True)
-class EvalReport:
-    name: str
-    questions: int
-    recall: dict[int, float]
-    mrr: float
-    by_type: dict[str, dict[str, float]]
-    latency_ms: dict[str, float]
-    extra: dict[str, Any] = field(default_factory=dict)
-    rows: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "questions": self.questions,
-                "recall": {f"@{k}": round(v, 4) for k, v in self.recall.items()},
-                "mrr": round(self.mrr, 4), "by_type": self.by_type,
-                "latency_ms": self.latency_ms, **self.extra, "rows": self.rows}
-
-    def markdown(self) -> str:
-        if "accuracy" in self.extra:
-            acc = self.extra["accuracy"]
-            lines = [f"# earnest eval {self.name}", "", f"{self.questions} documents; library: "
-                     f"{self.extra.get('library', '')}", "", "| field | accuracy |", "|---|---|"]
-            lines += [f"| {k} | {v:.3f} |" for k, v in acc.items()]
-            lines += [f"| all three | {self.extra['all_fields']:.3f} |", "",
-                      "company: the document's own name or another name its registrant "
-                      "goes by in the library (same SEC file number or ticker); the name as "
-                      f"stated alone: {self.extra['company_as_stated']:.3f}.", "",
-                      "Mismatches:", ""]
-            lines += [f"- {r['doc_name']}: extracted {r['extracted']}, labelled {r['gold']}"
-                      for r in self.rows if not all(r[k] for k in acc)]
-            return "\n".join(lines) + "\n"
-        lines = [f"# earnest eval {self.name}", "",
-                 f"{self.questions} questions; library: {self.extra.get('library', '')}; "
-                 f"split: {self.extra.get('split', 'all')}", "",
-                 *[f"Companies in this part ({k}): {', '.join(v)}" for k, v in
-                   self.extra.get("split_companies", {}).items()],
-                 *([""] if self.extra.get("split_companies") else []),
-                 "| metric | " + " | ".join(f"@{k}" for k in self.recall) + " | MRR |",
-                 "|---|" + "---|" * (len(self.recall) + 1),
-                 f"| {self.extra.get('metric', 'recall')} | "
-                 + " | ".join(f"{v:.3f}" for v in self.recall.values())
-                 + f" | {self.mrr:.3f} |"]
-        for key, value in self.extra.items():
-            if key.endswith("_recall") and isinstance(value, dict):
-                lines.append(f"| {key} | " + " | ".join(f"{value.get(f'@{k}', 0):.3f}"
-                                                         for k in self.recall) + " | |")
-        lines += ["", "| type | n | " + " | ".join(f"@{k}" for k in self.recall) + " |",
-                  "|---|---|" + "---|" * len(self.recall)]
-        for qtype, row in sorted(self.by_type.items()):
-            lines.append(f"| {qtype} | {int(row['n'])} | "
-                         + " | ".join(f"{row[f'@{k}']:.3f}" for k in self.recall) + " |")
-        lat = self.latency_ms
-        lines += ["", f"Time per query: median {lat['p50']:.0f} ms, p95 {lat['p95']:.0f} ms, "
-                  f"max {lat['max']:.0f} ms.", ""]
-        if "generative" in self.extra:
-            lines += generative_markdown(self.extra["generative"])
-        return "\n".join(lines)
 
 
 def ranked_pages(answer: Answer) -> list[tuple[str, int]]:
@@ -201,16 +144,6 @@ def opaque_copy(folder: Path, dest: Path) -> Path:
     return dest
 
 
-def side_by_side(original: EvalReport, opaque: EvalReport) -> str:
-    """Recall with the original file names next to recall with opaque ones."""
-    lines = ["| recall | original names | opaque names | ratio |", "|---|---|---|---|"]
-    for k, value in original.recall.items():
-        other = opaque.recall.get(k, 0.0)
-        ratio = f"{other / value:.3f}" if value else "-"
-        lines.append(f"| @{k} | {value:.3f} | {other:.3f} | {ratio} |")
-    return "\n".join(lines) + "\n"
-
-
 def fact_question(doc_name: str, fact: str, numbers: list[str]) -> str:
     """Ask about a fact with its numbers withheld:
     ("AAN_q1_2021", "q1 revenue rose 11.1 percent to $481.1 million.") ->
@@ -274,10 +207,9 @@ def _generated(answer: Answer) -> dict[str, Any]:
     """Per-question columns of a generative run."""
     if answer.verification is None and answer.usage is None:
         return {}
-    v = answer.verification or {}
     return {"answerer": answer.answerer, "answer": answer.answer,
-            "verification": {k: val for k, val in v.items() if k != "details"},
-            "usage": answer.usage}
+            "verification": answer.verification.counts() if answer.verification else {},
+            "usage": answer.usage.to_dict() if answer.usage else None}
 
 
 # -- an independent, strict re-check of what was shown as verified ------------------------
@@ -285,17 +217,9 @@ def _generated(answer: Answer) -> dict[str, Any]:
 # the same scale and unit (format and rounding aside), a bare quote figure counting as scaled
 # only under an explicit heading ("(In millions)") in its passage; or be a computation the
 # verifier recorded whose operands pass the same test and whose result re-computes.
-_HEADING = re.compile(r"\b(?:in|\$\s*in|dollars\s+in|amounts\s+in)\s+(?:u\.?s\.?\s+)?"
-                      r"(?:\$\s*)?(thousands|millions|billions)\b|\(\s*(?:\$\s*)?"
-                      r"(thousands|millions|billions)\s*\)", re.I)
-_HEADING_POWER = {"thousands": 3, "millions": 6, "billions": 9}
-_LABEL = re.compile(r"\b(?:10-K|10-Q|8-K|20-F|S-1)\b|\bFY\s?'?\d{2,4}\b|\bfiscal\s+(?:year\s+)?"
-                    r"\d{4}\b", re.I)
 _FORMULA = re.compile(r"^(?:\((?P<ga>.+?) - (?P<gb>.+?)\) / (?P=gb)|(?P<a>.+?) (?P<op>[-+/]) "
                       r"(?P<b>.+?)) = -?[\d.]+(?P<unit> bps| percentage points|%)?(?: \[\d+\])?$")
 _LIST_NUMBER = re.compile(r"^\s*(?:[-*•]\s*)?\d{1,2}[.)]\s+(?=\D)")  # "1. Revenue ..."
-_STRICT_SCALES = {"thousand": 3, "k": 3, "million": 6, "mn": 6, "m": 6, "mm": 6,
-                  "billion": 9, "bn": 9, "b": 9, "trillion": 12, "tn": 12, "t": 12}
 
 
 @dataclass(slots=True, frozen=True)
@@ -313,25 +237,10 @@ def _strict_numbers(text: str) -> list[_Num]:
     are left out (years are checked as years)."""
     out = [_Num(y, Decimal(y), 0, 0, False, True)
            for y in re.findall(r"(?<![\d.,])(?:19|20)\d\d(?![\d,]|\.\d)",
-                               " ".join(m.group(0) for m in _LABEL.finditer(text)))]
-    text = _LABEL.sub(lambda m: " " * len(m.group(0)), text)
-    for m in NUMBER_RE.finditer(text):
-        start, end = m.start("num"), m.end()
-        before, after = text[start - 1:start], text[end:end + 1]
-        times = after in ("x", "X") and not text[end + 1:end + 2].isalnum()
-        if before.isalpha() or before == "_" or (after.isalpha() and not times) or after == "_":
-            continue
-        raw = m.group("num").replace(",", "")
-        try:
-            mantissa = Decimal(raw)
-        except InvalidOperation:
-            continue
-        scale = _STRICT_SCALES.get((m.group("scale") or "").lower(), 0)
-        percent = bool(m.group("pct"))
-        places = len(raw.split(".")[1]) if "." in raw else 0
-        year = (not scale and not percent and places == 0 and "," not in m.group("num")
-                and 1900 <= mantissa <= 2100 and "$" not in m.group(0))
-        out.append(_Num(m.group(0).strip(), mantissa, places, scale, percent, year))
+                               " ".join(m.group(0) for m in STRICT_LABEL.finditer(text)))]
+    text = STRICT_LABEL.sub(lambda m: " " * len(m.group(0)), text)
+    out += [_Num(t.match.group(0).strip(), t.mantissa, t.places, t.scale, t.percent, t.year)
+            for t in number_tokens(text)]
     return out
 
 
@@ -403,12 +312,12 @@ def _strict_misses(answer: Answer) -> tuple[int, int]:
     quotes_by = {c.number: (c.quote, _heading(c.quote, contexts.get(c.chunk_id, "")),
                             c.doc_name) for c in answer.citations}
     misses = checked = 0
-    for d in (answer.verification or {}).get("details", []):
-        if d["status"] != "verified":
+    for d in answer.verification.details if answer.verification else []:
+        if d.status != "verified":
             continue
-        quotes = [quotes_by[n] for n in d["citations"] if n in quotes_by]
-        computed = {x["text"]: x["computation"] for x in d["numbers"] if x.get("computation")}
-        for n in _strict_numbers(_LIST_NUMBER.sub("", d["text"])):
+        quotes = [quotes_by[n] for n in d.citations if n in quotes_by]
+        computed = {x.text: x.computation for x in d.numbers if x.computation}
+        for n in _strict_numbers(_LIST_NUMBER.sub("", d.text)):
             checked += 1
             if not (_in_quotes(n, quotes) or n.text in computed
                     and _recomputes(n, computed[n.text], quotes)):
@@ -417,24 +326,23 @@ def _strict_misses(answer: Answer) -> tuple[int, int]:
 
 
 def _heading(quote: str, context: str) -> int | None:
-    m = _HEADING.search(quote) or _HEADING.search(context)
-    return _HEADING_POWER[(m.group(1) or m.group(2)).lower()] if m else None
+    return stated_table_scale(quote) or stated_table_scale(context)
 
 
 def generative_summary(answers: list[Answer]) -> dict[str, Any]:
     """What the verifier did over a run of LLM answers, and what it cost."""
     v = [a.verification for a in answers if a.verification]
     usage = [a.usage for a in answers if a.usage]
-    total = lambda key: sum(x.get(key, 0) for x in v)  # noqa: E731
+    total = lambda key: sum(getattr(x, key) for x in v)  # noqa: E731
     sentences = total("sentences")
     rechecks = [_strict_misses(a) for a in answers]
-    shown = [d for x in v for d in x.get("details", []) if d["status"] in ("verified", "flagged")]
-    ttft = [u["ttft_ms"] for u in usage if u.get("ttft_ms") is not None]
-    llm_ms = [u["llm_ms"] for u in usage if u.get("llm_ms") is not None]
+    shown = [d for x in v for d in x.details if d.status in ("verified", "flagged")]
+    ttft = [u.ttft_ms for u in usage if u.ttft_ms is not None]
+    llm_ms = [u.llm_ms for u in usage if u.llm_ms is not None]
     return {
         "answers": len(answers),
         "answered_by_llm": sum(1 for a in answers if a.answerer == "generative"),
-        "llm_errors": sum(1 for u in usage if "error" in u),
+        "llm_errors": sum(1 for u in usage if u.error is not None),
         "fell_back_unverified": sum(1 for a in answers if a.verification and
                                     a.answerer != "generative"),
         "model_abstained": sum(1 for a in answers if a.answerer == "generative"
@@ -445,45 +353,18 @@ def generative_summary(answers: list[Answer]) -> dict[str, Any]:
         "unsupported_numbers_caught": total("unsupported_numbers"),
         "unflagged_numbers_rechecked": sum(c for _, c in rechecks),
         "unflagged_numbers_failing_strict_recheck": sum(m for m, _ in rechecks),
-        "computed_numbers_shown": sum(1 for d in shown for n in d["numbers"]
-                                      if n["status"] == "computed"),
-        "rounded_numbers_shown": sum(1 for d in shown for n in d["numbers"]
-                                     if n["status"] == "rounded"),
-        "issues": dict(Counter(i["code"] for x in v for d in x.get("details", [])
-                               for i in d["issues"]).most_common()),
-        "prompt_tokens": sum(u.get("prompt_tokens", 0) for u in usage),
-        "completion_tokens": sum(u.get("completion_tokens", 0) for u in usage),
-        "tokens_estimated": any(u.get("estimated") for u in usage),
-        "cost_usd": round(sum(u.get("cost_usd", 0.0) for u in usage), 6),
+        "computed_numbers_shown": sum(1 for d in shown for n in d.numbers
+                                      if n.status == "computed"),
+        "rounded_numbers_shown": sum(1 for d in shown for n in d.numbers
+                                     if n.status == "rounded"),
+        "issues": dict(Counter(i["code"] for x in v for d in x.details
+                               for i in d.issues).most_common()),
+        "prompt_tokens": sum(u.prompt_tokens for u in usage),
+        "completion_tokens": sum(u.completion_tokens for u in usage),
+        "tokens_estimated": any(u.estimated for u in usage),
+        "cost_usd": round(sum(u.cost_usd for u in usage), 6),
         "ttft_ms": _percentiles(ttft), "llm_ms": _percentiles(llm_ms),
     }
-
-
-def generative_markdown(g: dict[str, Any]) -> list[str]:
-    share = "n/a" if g["share_verified"] is None else f"{g['share_verified']:.3f}"
-    rows = [
-        ("answers by the LLM / LLM errors / unverifiable, extractive shown / model abstained",
-         f"{g['answered_by_llm']} / {g['llm_errors']} / {g['fell_back_unverified']} / "
-         f"{g['model_abstained']}"),
-        ("generated sentences", g["sentences"]),
-        ("verified / flagged / removed", f"{g['verified']} / {g['flagged']} / {g['removed']}"),
-        ("share of sentences verified", share),
-        ("unsupported numbers caught (flagged or removed)", g["unsupported_numbers_caught"]),
-        ("why sentences failed", ", ".join(f"{k} {n}" for k, n in g["issues"].items()) or "-"),
-        ("numbers in verified sentences not in the cited quotes at the same scale and unit, "
-         "nor re-computable from them (strict re-check)",
-         f"{g['unflagged_numbers_failing_strict_recheck']} of "
-         f"{g['unflagged_numbers_rechecked']}"),
-        ("computed / rounded numbers shown", f"{g['computed_numbers_shown']} / "
-         f"{g['rounded_numbers_shown']}"),
-        ("tokens (prompt + completion)" + (", estimated" if g["tokens_estimated"] else ""),
-         f"{g['prompt_tokens']} + {g['completion_tokens']}"),
-        ("cost", f"${g['cost_usd']:.4f}"),
-        ("time to first token, median", f"{g['ttft_ms']['p50']:.0f} ms"),
-        ("LLM time, median", f"{g['llm_ms']['p50']:.0f} ms"),
-    ]
-    return ["## Generative answers", "", "| measure | value |", "|---|---|",
-            *[f"| {k} | {v} |" for k, v in rows], ""]
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -507,15 +388,6 @@ def corpus_dir(name: str, data_dir: Path) -> Path:
         if (data_dir / sub).is_dir():
             return data_dir / sub
     return data_dir
-
-
-def write_reports(report: EvalReport, out_dir: Path) -> tuple[Path, Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    json_path = out_dir / f"eval-{report.name}.json"
-    md_path = out_dir / f"eval-{report.name}.md"
-    json_path.write_text(json.dumps(report.to_dict(), indent=2, default=str), encoding="utf-8")
-    md_path.write_text(report.markdown(), encoding="utf-8")
-    return json_path, md_path
 
 
 _GOLD_TYPES = {"10k": "10-K", "10q": "10-Q", "8k": "8-K", "earnings": "earnings_release"}
@@ -572,4 +444,4 @@ EVALS: dict[str, Callable[..., EvalReport]] = {
     "financebench": eval_financebench, "facts": eval_facts, "metadata": eval_metadata}
 
 __all__ = ["EVALS", "EvalReport", "corpus_dir", "fact_question", "generative_summary",
-           "ranked_pages", "write_reports"]
+           "ranked_pages"]

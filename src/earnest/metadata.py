@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import date
 from typing import Any
 
+from earnest.figures import (
+    date_after,
+    first_long_date,
+    first_quarter_mention,
+    fiscal_mentions,
+    period_from_name,
+)
 from earnest.models import Page
 
-_MONTHS = {m: i for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-     "october", "november", "december"], start=1)}
-_MONTH_RE = "(?:" + "|".join(_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?"
-_DATE = re.compile(rf"\b({_MONTH_RE})\s+(\d{{1,2}})\s*,?\s*((?:19|20)\d\d)\b", re.I)
-_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3,
-            "4th": 4, "q1": 1, "q2": 2, "q3": 3, "q4": 4}
 _SUFFIX = re.compile(r"\b(inc|corp|corporation|company|co|plc|ltd|limited|llc|group|holdings|"
                      r"international|incorporated|n\.?v|s\.?a|ag)\b\.?", re.I)
 _EXCHANGE_TICKER = re.compile(r"\((?:NYSE|NASDAQ|Nasdaq|NYSE American|NasdaqGS|TSX)\s*:\s*"
@@ -28,24 +27,6 @@ _RELEASE = re.compile(r"\b(reports?|announces?|reported|announced)\b[^.\n]{0,80}
                       r"\b(quarter|results|earnings)\b", re.I)
 _NAME_HINTS = {"10k": "10-K", "10q": "10-Q", "8k": "8-K", "earnings": "earnings_release",
                "transcript": "earnings_call", "call": "earnings_call"}
-
-
-def _parse_date(match: re.Match[str]) -> date | None:
-    month = _MONTHS.get(match.group(1).lower().rstrip("."))
-    if month is None:
-        month = next((v for k, v in _MONTHS.items() if k.startswith(match.group(1).lower()[:3])),
-                     None)
-    try:
-        return date(int(match.group(3)), month or 1, int(match.group(2)))
-    except ValueError:
-        return None
-
-
-def _first_date(pattern: str, text: str) -> date | None:
-    m = re.search(pattern + r"[^A-Za-z0-9]{0,40}" + _DATE.pattern, text, re.I)
-    if not m:
-        return None
-    return _parse_date(_DATE.search(m.group(0)))
 
 
 _MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|"
@@ -119,33 +100,6 @@ def _ticker_from_cover(text: str) -> str | None:
             return cand[0]
     m = _EXCHANGE_TICKER.search(text)
     return m.group(1) if m else None
-
-
-def _fiscal_mentions(text: str) -> Counter[int]:
-    years = [int(y) for y in re.findall(r"\bfiscal\s+(?:year\s+)?((?:19|20)\d\d)\b", text, re.I)]
-    years += [2000 + int(y) for y in re.findall(r"\bFY\s?'?(\d\d)\b", text)]
-    years += [int(y) for y in re.findall(r"\bFY\s?((?:19|20)\d\d)\b", text)]
-    return Counter(years)
-
-
-def _first_quarter_mention(text: str) -> tuple[int, int] | None:
-    """The first "(fiscal) quarter and year" the text states: a headline names its own."""
-    found: list[tuple[int, int, int]] = []
-    for m in re.finditer(r"\b(first|second|third|fourth)\s+quarter\s+(?:of\s+)?(?:fiscal\s+)?"
-                         r"(?:year\s+)?((?:19|20)\d\d)\b", text, re.I):
-        found.append((m.start(), _ORDINAL[m.group(1).lower()], int(m.group(2))))
-    for m in re.finditer(r"\bQ([1-4])\s*(?:FY)?\s?'?((?:19|20)\d\d|\d\d)\b", text):
-        y = m.group(2)
-        found.append((m.start(), int(m.group(1)), int(y) if len(y) == 4 else 2000 + int(y)))
-    return min(found)[1:] if found else None
-
-
-def period_from_name(doc_name: str) -> tuple[int | None, int | None]:
-    """(year, quarter) a file name suggests: "BESTBUY_2024Q2_10Q" -> (2024, 2)."""
-    m = re.search(r"(?<!\d)((?:19|20)\d\d)(?:q([1-4]))?(?!\d)", doc_name.lower())
-    if not m:
-        return None, None
-    return int(m.group(1)), int(m.group(2)) if m.group(2) else None
 
 
 # Words around a company's name in a call's opening that are about the period, not the name.
@@ -310,16 +264,16 @@ def _periods(meta: dict[str, Any], source: dict[str, str], doc_type: str, first:
     year: int | None = None
     quarter: int | None = None
     if doc_type == "10-K":
-        end = _first_date(r"fiscal\s+year\s+ended", first)
+        end = date_after(r"fiscal\s+year\s+ended", first)
         if end:
             meta["period_end"] = end.isoformat()
             year = end.year
-            mentions = _fiscal_mentions(head)
+            mentions = fiscal_mentions(head)
             # Retail years ending in January/February may be named after the prior year.
             if end.month <= 2 and mentions[end.year - 1] > mentions[end.year]:
                 year = end.year - 1
     elif doc_type == "10-Q":
-        end = _first_date(r"quarterly\s+period\s+ended", first)
+        end = date_after(r"quarterly\s+period\s+ended", first)
         if end:
             meta["period_end"] = end.isoformat()
             # The year-to-date columns tell which fiscal quarter this is.
@@ -333,23 +287,23 @@ def _periods(meta: dict[str, Any], source: dict[str, str], doc_type: str, first:
             months_left = (4 - quarter) * 3
             year = end.year + (end.month + months_left - 1) // 12
     elif doc_type == "8-K":
-        when = _first_date(r"date\s+of\s+report[^:]*:?", first)
+        when = date_after(r"date\s+of\s+report[^:]*:?", first)
         if when:
             meta["doc_date"] = when.isoformat()
             year = when.year
     elif doc_type in ("earnings_release", "earnings_call"):
         text = (title or "") + "\n" + first[:2500]
-        stated = _first_quarter_mention(text)
+        stated = first_quarter_mention(text)
         if stated:
             quarter, year = stated
         else:
-            fiscal = _fiscal_mentions(text).most_common(1)
+            fiscal = fiscal_mentions(text).most_common(1)
             if fiscal:
                 year = fiscal[0][0]
-        when = _DATE.search(text)
-        if when and _parse_date(when):
-            meta["doc_date"] = _parse_date(when).isoformat()
-            year = year or _parse_date(when).year
+        when = first_long_date(text)
+        if when:
+            meta["doc_date"] = when.isoformat()
+            year = year or when.year
     if year is None:
         year, quarter = period_from_name(doc_name)
         if year is not None:

@@ -124,12 +124,171 @@ class SearchResult:
                 "timings_ms": self.timings_ms, "notes": self.notes}
 
 
+@dataclass(slots=True, frozen=True)
+class Stats:
+    """What a library (or the part of it a caller may see) holds."""
+
+    documents: int
+    pages: int
+    chunks: int
+    embedded: int  # chunks with a vector
+    generation: int  # bumped by every change to the library
+    schema_version: int
+    path: str  # the SQLite file, or the PostgreSQL URL without its password
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class NumberCheck:
+    """A figure of a generated sentence and where the verifier found it."""
+
+    text: str
+    status: str  # quoted | rounded | computed | unsupported
+    source: int | None = None
+    computation: str | None = None
+    contradicted: int | None = None  # the cited source stating it in the opposite direction
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in {"text": self.text, "status": self.status,
+                                  "source": self.source, "computation": self.computation,
+                                  "contradicted": self.contradicted}.items() if v is not None}
+
+
+@dataclass(slots=True)
+class Sentence:
+    """A sentence of an answer and the sources it cites. A generated sentence also carries
+    what the verifier found (``status`` and after); a quoted one has no ``status``."""
+
+    text: str
+    citations: list[int]
+    status: str | None = None  # verified | flagged | removed | abstention
+    issues: list[dict[str, str]] = field(default_factory=list)  # {code, detail}
+    numbers: list[NumberCheck] = field(default_factory=list)
+    support: float = 0.0
+    semantic: float | None = None
+    evidence: str | None = None  # the cited words that best support the sentence
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"text": self.text, "citations": self.citations}
+        if self.status is None:
+            return out
+        out.update({"status": self.status, "issues": self.issues,
+                    "numbers": [n.to_dict() for n in self.numbers],
+                    "support": round(self.support, 3)})
+        if self.semantic is not None:
+            out["semantic"] = round(self.semantic, 3)
+        if self.evidence:
+            out["evidence"] = self.evidence
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Sentence":
+        return cls(data["text"], list(data["citations"]), data.get("status"),
+                   list(data.get("issues", [])),
+                   [NumberCheck(**n) for n in data.get("numbers", [])],
+                   data.get("support", 0.0), data.get("semantic"), data.get("evidence"))
+
+
+@dataclass(slots=True)
+class Verification:
+    """What the verifier found over an LLM answer's sentences."""
+
+    sentences: int  # generated sentences that claim something (abstentions aside)
+    verified: int
+    flagged: int
+    removed: int
+    abstentions: int
+    unsupported_numbers: int
+    computed_numbers: int
+    details: list[Sentence]  # every generated sentence, abstentions included
+    mode: str | None = None  # llm.unsupported: flag | remove
+
+    @classmethod
+    def of(cls, checks: list[Sentence], mode: str | None = None) -> "Verification":
+        claims = [c for c in checks if c.status != "abstention"]
+        count = lambda status: sum(1 for c in claims if c.status == status)  # noqa: E731
+        numbers = [n.status for c in claims for n in c.numbers]
+        return cls(len(claims), count("verified"), count("flagged"), count("removed"),
+                   len(checks) - len(claims), numbers.count("unsupported"),
+                   numbers.count("computed"), list(checks), mode)
+
+    def counts(self) -> dict[str, Any]:
+        """The block without its details."""
+        return {k: v for k, v in self.to_dict().items() if k != "details"}
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "sentences": self.sentences, "verified": self.verified, "flagged": self.flagged,
+            "removed": self.removed, "abstentions": self.abstentions,
+            "unsupported_numbers": self.unsupported_numbers,
+            "computed_numbers": self.computed_numbers,
+            "details": [d.to_dict() for d in self.details]}
+        if self.mode is not None:
+            out["mode"] = self.mode
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Verification":
+        return cls(**{**{k: 0 for k in ("sentences", "verified", "flagged", "removed",
+                                         "abstentions", "unsupported_numbers",
+                                         "computed_numbers")},
+                      **{k: v for k, v in data.items() if k != "details"},
+                      "details": [Sentence.from_dict(d) for d in data.get("details", [])]})
+
+
+@dataclass(slots=True)
+class Usage:
+    """One LLM call: tokens, cost, time; ``error`` when the call failed (then the extractive
+    answer was shown)."""
+
+    model: str | None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    priced: bool = False
+    estimated: bool = True  # tokens counted by Earnest, the server sent none
+    ttft_ms: float | None = None
+    llm_ms: float | None = None
+    attempts: int | None = None
+    finish_reason: str | None = None
+    error: str | None = None  # the LLMError code
+    prompt_sha256: str | None = None  # the audit log keeps this, not the prompt
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "model": self.model, "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens, "total_tokens": self.total_tokens,
+            "cost_usd": self.cost_usd, "priced": self.priced, "estimated": self.estimated,
+            "ttft_ms": self.ttft_ms, "llm_ms": self.llm_ms}
+        if self.error is not None:
+            out["error"] = self.error
+        else:  # a call that answered
+            out.update({"attempts": self.attempts, "finish_reason": self.finish_reason})
+        if self.prompt_sha256 is not None:
+            out["prompt_sha256"] = self.prompt_sha256
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Usage":
+        return cls(**{k: v for k, v in data.items() if k != "total_tokens"})
+
+
 @dataclass(slots=True)
 class Answer:
     question: str
     status: str  # answered | not_found | empty_library
     answer: str
-    sentences: list[dict[str, Any]]  # {"text", "citations": [numbers]}
+    sentences: list[Sentence]
     citations: list[Citation]
     passages: list[Passage]  # ranked evidence the answer drew on (or the closest, if not found)
     understanding: dict[str, Any]
@@ -138,8 +297,8 @@ class Answer:
     relevance: float
     library_version: dict[str, Any]
     answerer: str = "extractive"
-    usage: dict[str, Any] | None = None  # LLM answers: tokens, cost, time to first token
-    verification: dict[str, Any] | None = None  # LLM answers: what the verifier found
+    usage: Usage | None = None  # LLM answers: tokens, cost, time to first token
+    verification: Verification | None = None  # LLM answers: what the verifier found
     notes: list[str] = field(default_factory=list)
     answer_id: str | None = None  # for lineage (`earnest lineage ID`) and the audit log
 
@@ -147,19 +306,21 @@ class Answer:
     def from_dict(cls, data: dict[str, Any]) -> "Answer":
         """The inverse of ``to_dict`` (an answer from the HTTP API)."""
         return cls(question=data["question"], status=data["status"], answer=data["answer"],
-                   sentences=data["sentences"],
+                   sentences=[Sentence.from_dict(s) for s in data["sentences"]],
                    citations=[Citation(**c) for c in data["citations"]],
                    passages=[Passage(**p) for p in data["passages"]],
                    understanding=data["understanding"], timings_ms=data["timings_ms"],
                    mode=data["retrieval_mode"], relevance=data["relevance"],
                    library_version=data["library_version"], answerer=data["answerer"],
-                   usage=data.get("usage"), verification=data.get("verification"),
+                   usage=Usage.from_dict(data["usage"]) if data.get("usage") is not None else None,
+                   verification=Verification.from_dict(data["verification"])
+                   if data.get("verification") is not None else None,
                    notes=data["notes"], answer_id=data["answer_id"])
 
     def to_dict(self) -> dict[str, Any]:
         out = {
             "answer_id": self.answer_id, "question": self.question, "status": self.status, "answer": self.answer,
-            "sentences": self.sentences, "citations": [c.to_dict() for c in self.citations],
+            "sentences": [s.to_dict() for s in self.sentences], "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
             "understanding": self.understanding, "timings_ms": self.timings_ms,
             "retrieval_mode": self.mode, "relevance": round(self.relevance, 4),
@@ -167,7 +328,7 @@ class Answer:
             "notes": self.notes,
         }
         if self.usage is not None:
-            out["usage"] = self.usage
+            out["usage"] = self.usage.to_dict()
         if self.verification is not None:
-            out["verification"] = self.verification
+            out["verification"] = self.verification.to_dict()
         return out

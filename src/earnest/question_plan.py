@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from earnest.doc_matching import GENERIC_NAME_WORDS, name_words
-from earnest.figures import NUMBER_RE, values_in
+from earnest.figures import Period, amounts_in, named_periods, question_quarter, values_in
 from earnest.lexicon import FINANCIAL_TERMS, STOPWORDS, content_terms, tokens
 from earnest.understanding import (
     FIGURE_KINDS,
@@ -16,7 +16,6 @@ from earnest.understanding import (
     SPEAKER_CUES,
     SQUEEZED_TITLES,
     STATEMENTS,
-    is_amount,
     strip_preamble,
 )
 
@@ -32,8 +31,6 @@ _ASKS_CAUSE = re.compile(r"\b(?:what|which \w+)\s+(?:has\s+|have\s+)?(?:drove|dr
 _COMPARISON = re.compile(r"\b(?:compare[sd]?|comparison|versus|vs\.?|relative to|"
                          r"than)\b", re.I)
 
-_QUARTER = re.compile(r"\b(?:q([1-4])|(first|second|third|fourth)\s+quarter)\b", re.I)
-_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 _LATEST = re.compile(r"\b(latest|most recent|last (?:quarter|year|fiscal year|call|10-?[kq])|"
                      r"current (?:quarter|year))\b", re.I)
 # A question about the record over years wants annual reports, which print several years.
@@ -70,20 +67,6 @@ SHORT_NAMES = {
 # capitals; a one-letter one only right before a period ("A Q3 2021").
 _TICKER = re.compile(r"\b[A-Z]{2,5}\b|\b[A-Z]\b(?=\s+(?:Q[1-4]|FY|fiscal|(?:19|20)\d\d)\b)")
 
-# A year: four digits, or two after an apostrophe, "FY" or "fiscal" ("Q1 FY25", "Q3 '24");
-# not a quantity ("Q3 50 basis points", "2000 units", "$2019", "Q4 10-K", "2,019.5"). A comma
-# or full stop after a year ends a clause ("in FY2023, FY2022 and FY2021").
-_NOT_QUANTITY = (r"(?![\d%-]|[.,]\d|\s*(?:%|percent|basis|bps|points?|units|shares|stores|people|"
-                 r"employees|customers|thousand|million|billion)\b)")
-_YEAR_TEXT = (r"(?:\s*(?:(?:fiscal(?:\s+year)?|fy)\s*)?'?((?:19|20)\d\d)" + _NOT_QUANTITY
-              + r"|\s*(?:(?:fiscal(?:\s+year)?|fy)\s*'?|')(\d\d)" + _NOT_QUANTITY + ")")
-_QUARTER_YEAR = re.compile(
-    r"\b(?:q([1-4])|(first|second|third|fourth)[\s-]+(?:fiscal\s+)?quarter)(?:\s+of)?"
-    r"(?:\s+year)?" + _YEAR_TEXT, re.I)
-_YEAR_ONLY = re.compile(r"(?<![$\d.,])\b(?:fy|fiscal\s*(?:year\s*)?)\s?'?((?:19|20)\d\d|\d\d)\b"
-                        + _NOT_QUANTITY + r"|(?<![$\d.,])\b((?:19|20)\d\d)\b" + _NOT_QUANTITY,
-                        re.I)
-
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
            "september", "october", "november", "december")
 _MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
@@ -96,7 +79,6 @@ _MONTH_QUARTER = re.compile(
     r"((?:19|20)\d\d))?|\b(?:quarter|three\s+months)\s+end(?:ed|ing)\s+" + _MONTH
     + r"(?:\s+\d{1,2})?,?\s+((?:19|20)\d\d)", re.I)
 
-Period = tuple[int, "int | None"]
 MonthPeriod = tuple[int, int, bool]  # (month it ends in, year, the year is a fiscal year)
 Phrase = tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]
 
@@ -207,14 +189,14 @@ def plan_question(question: str) -> QuestionPlan:
     statements = [] if wants_cause else [
         name for name, (cue, _) in STATEMENTS.items() if cue.search(question)]
     # Amounts, not years: "2023" is a period, "$1.2 billion" a value to match in any format.
-    amounts = [m for m in NUMBER_RE.finditer(question) if is_amount(m)]
+    amounts = amounts_in(question)
     history = bool(_HISTORY.search(asked))
     wants_figure = bool(_QUANTITY_WORDS & words)
     return QuestionPlan(
         question=asked, terms=tuple(terms),
         keyword_terms=tuple(dict.fromkeys(terms + extra)), phrases=tuple(phrases),
         keyword_years=tuple(keyword_years), years=tuple(years),
-        quarter=_quarter(asked), periods=tuple(periods),
+        quarter=question_quarter(asked), periods=tuple(periods),
         month_periods=tuple(month_periods(asked)),
         doc_types=tuple(name for name, cue in _TYPE_CUES if cue.search(asked)),
         latest=bool(_LATEST.search(asked)), history=history,
@@ -223,8 +205,8 @@ def plan_question(question: str) -> QuestionPlan:
         figures=tuple(name for name, (cue, _) in FIGURE_KINDS.items() if cue.search(question)),
         speaker_cues=tuple(i for i, (cue, _, _) in enumerate(SPEAKER_CUES)
                            if cue.search(question)),
-        values=frozenset(values_in(" ".join(m.group(0) for m in amounts))),
-        value_terms=frozenset(t for m in amounts for t in tokens(m.group(0))),
+        values=frozenset(values_in(" ".join(amounts))),
+        value_terms=frozenset(t for amount in amounts for t in tokens(amount)),
         name_candidates=_name_candidates(asked),
         proper_words=frozenset(w.lower() for w in re.findall(r"\b[A-Z][A-Za-z&]{2,}\b", asked)),
         wants_cause=wants_cause, wants_figure=wants_figure,
@@ -244,13 +226,6 @@ def _intent(cause: bool, figure: bool, history: bool, question: str,
     if history:
         return "trend"
     return "figure" if figure else "other"
-
-
-def _quarter(question: str) -> int | None:
-    q = _QUARTER.search(question)
-    if not q:
-        return None
-    return int(q.group(1)) if q.group(1) else _ORDINAL[q.group(2).lower()]
 
 
 def _name_candidates(question: str) -> tuple[str, ...]:
@@ -278,25 +253,4 @@ def month_periods(question: str) -> list[MonthPeriod]:
                             bool(m.group(3)) and not m.group(2)))
         else:
             out.append((_MONTHS.index(m.group(5).lower()) + 1, int(m.group(6)), False))
-    return list(dict.fromkeys(out))
-
-
-def named_periods(question: str) -> list[Period]:
-    """The periods a question names: (year, quarter) for "Q3 2023", "third quarter of fiscal
-    2024", "Q1 FY25"; (year, None) for a year named alone."""
-    out: list[Period] = []
-
-    def year_of(text: str) -> int:
-        return int(text) if len(text) == 4 else 2000 + int(text)
-
-    for m in _QUARTER_YEAR.finditer(question):
-        quarter = int(m.group(1)) if m.group(1) else _ORDINAL[m.group(2).lower()]
-        out.append((year_of(m.group(3) or m.group(4)), quarter))
-    rest = _QUARTER_YEAR.sub(" ", question)
-    for m in _YEAR_ONLY.finditer(rest):
-        out.append((year_of(m.group(1) or m.group(2)), None))
-    q = _QUARTER.search(question)
-    if q and not any(quarter for _, quarter in out) and len(out) == 1:
-        # "Q3 results ... in 2023"
-        out = [(out[0][0], int(q.group(1)) if q.group(1) else _ORDINAL[q.group(2).lower()])]
     return list(dict.fromkeys(out))

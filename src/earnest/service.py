@@ -8,6 +8,7 @@ import re
 import stat
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
@@ -40,7 +41,7 @@ from earnest.inputs import (  # noqa: E402,F401
 )
 from earnest.library_scope import Correction, LibraryScope, ScopeVerdict
 from earnest.metadata import describe, document_label
-from earnest.models import Answer, DocumentInfo, SearchResult
+from earnest.models import Answer, DocumentInfo, SearchResult, Stats
 from earnest.question_plan import QuestionPlan, plan_question
 from earnest.readers import read_document
 from earnest.retrieval import HybridRetriever, check_filters, relevance
@@ -323,7 +324,7 @@ class Earnest(TrustOperations):
         for event in self.ask_stream(question, k=k, filters=filters, llm=llm,
                                      principal=principal):
             if event.kind == "answer":
-                return event.answer
+                return event.data  # type: ignore[return-value]
         raise AssertionError("ask_stream ended without an answer")  # pragma: no cover
 
     def ask_stream(self, question: str, *, k: int | None = None,
@@ -331,7 +332,7 @@ class Earnest(TrustOperations):
                    principal: Principal = LOCAL) -> Iterator[AskEvent]:
         """Answer a question as a stream of events: stages with their timings, how the
         question was understood, the evidence, answer text as it is produced, and last the
-        whole ``Answer`` (event kind ``answer``; the object is on ``event.answer``).
+        whole ``Answer`` (event kind ``answer``, on ``event.data``).
         Input is checked before the first event, so a bad request raises at once.
 
         LLM answers add ``token`` events (the model's raw text: a draft, not yet checked)
@@ -380,7 +381,7 @@ class Earnest(TrustOperations):
         best = max((relevance(p, plan) for p in result.passages), default=0.0)
         status, draft = "not_found", AnswerDraft(NOT_FOUND_TEXT, [], [],
                                                  answerer=answerer.name)
-        if not stats["documents"]:
+        if not stats.documents:
             status, draft.text = "empty_library", "The library is empty: ingest documents first."
         elif best >= self.settings.answer.min_relevance:
             # Below the threshold nothing is drafted at all (and no LLM is ever called).
@@ -404,7 +405,7 @@ class Earnest(TrustOperations):
             answerer=draft.answerer or answerer.name, usage=draft.usage,
             verification=draft.verification, notes=draft.notes)
         self.record_answer(answer, filters, k, principal)
-        yield AskEvent("answer", answer.to_dict(), answer=answer)
+        yield AskEvent("answer", answer)
 
     def library_scope(self, collections: Sequence[str] = ()) -> LibraryScope:
         """What the library (its ``collections``; all when empty) holds by company and
@@ -467,7 +468,7 @@ class Earnest(TrustOperations):
                              "embedder": self.embedder.model_id, "answerer": answerer.name},
             answerer=answerer.name)
         self.record_answer(answer, filters, k, principal)
-        yield AskEvent("answer", answer.to_dict(), answer=answer)
+        yield AskEvent("answer", answer)
 
     def _check_filters(self, filters: Filters | None) -> None:
         """A filter naming what the library lacks is refused with suggestions, before any
@@ -593,15 +594,15 @@ class Earnest(TrustOperations):
         self.audit("backup", principal, {"path": report.path, "counts": report.counts})
         return report
 
-    def stats(self, principal: Principal = LOCAL) -> dict[str, Any]:
+    def stats(self, principal: Principal = LOCAL) -> Stats:
         """Counts of what the caller may see (the whole library for the local owner)."""
-        stats = self.store.stats()
+        stats = Stats(**self.store.stats())
         if principal.all_collections:
             return stats
         docs = self.documents(principal)
-        return {**stats, "documents": len(docs), "pages": sum(d.page_count for d in docs),
-                "chunks": sum(d.chunk_count for d in docs),
-                "embedded": sum(d.embedded_count for d in docs)}
+        return replace(stats, documents=len(docs), pages=sum(d.page_count for d in docs),
+                       chunks=sum(d.chunk_count for d in docs),
+                       embedded=sum(d.embedded_count for d in docs))
 
 
 __all__ = ["Earnest", "FileResult", "IngestReport", "collect_files", "document_name"]

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 from earnest.errors import MissingDependency
+from earnest.models import Answer, Usage
 from earnest.settings import TraceSettings
 
 _STAGES = ("understand", "retrieve", "rerank", "answer")
@@ -48,19 +49,17 @@ class Tracing:
             provider.add_span_processor(SimpleSpanProcessor(exporter))
         return cls(provider.get_tracer("earnest"), provider)
 
-    def answer(self, answer: dict[str, Any], ended_ns: int | None = None) -> None:
-        """The spans of one finished answer (the ``Answer.to_dict()`` shape)."""
+    def answer(self, answer: Answer, ended_ns: int | None = None) -> None:
+        """The spans of one finished answer."""
         from opentelemetry import trace
 
-        timings = answer.get("timings_ms") or {}
+        timings = answer.timings_ms
         end = ended_ns or time.time_ns()
         start = end - int(float(timings.get("total") or 0) * 1e6)
         root = self.tracer.start_span("ask", start_time=start, attributes={
-            "earnest.status": str(answer.get("status")),
-            "earnest.answerer": str(answer.get("answerer")),
-            "earnest.retrieval_mode": str(answer.get("retrieval_mode")),
-            "earnest.passages": len(answer.get("passages") or []),
-            "earnest.answer_id": str(answer.get("answer_id"))})
+            "earnest.status": answer.status, "earnest.answerer": answer.answerer,
+            "earnest.retrieval_mode": answer.mode, "earnest.passages": len(answer.passages),
+            "earnest.answer_id": str(answer.answer_id)})
         context = trace.set_span_in_context(root)
         at = start
         for stage in _STAGES:
@@ -69,25 +68,24 @@ class Tracing:
                 continue
             span = self.tracer.start_span(stage, context=context, start_time=at)
             if stage == "answer":
-                self._chat(answer.get("usage"), trace.set_span_in_context(span), at)
+                self._chat(answer.usage, trace.set_span_in_context(span), at)
             at += int(ms * 1e6)
             span.end(end_time=min(at, end))
         root.end(end_time=end)
 
-    def _chat(self, usage: dict[str, Any] | None, context: Any, start: int) -> None:
-        if not usage or not isinstance(usage.get("llm_ms"), (int, float)):
+    def _chat(self, usage: Usage | None, context: Any, start: int) -> None:
+        if usage is None or usage.llm_ms is None:
             return
-        model = str(usage.get("model") or "unknown")
-        attributes = {"gen_ai.operation.name": "chat", "gen_ai.request.model": model}
-        for key, name in (("prompt_tokens", "gen_ai.usage.input_tokens"),
-                          ("completion_tokens", "gen_ai.usage.output_tokens")):
-            if isinstance(usage.get(key), int):
-                attributes[name] = usage[key]
-        if "error" in usage:
-            attributes["error.type"] = str(usage["error"])
+        model = usage.model or "unknown"
+        attributes: dict[str, Any] = {"gen_ai.operation.name": "chat",
+                                      "gen_ai.request.model": model,
+                                      "gen_ai.usage.input_tokens": usage.prompt_tokens,
+                                      "gen_ai.usage.output_tokens": usage.completion_tokens}
+        if usage.error is not None:
+            attributes["error.type"] = usage.error
         span = self.tracer.start_span(f"chat {model}", context=context, start_time=start,
                                       attributes=attributes)
-        span.end(end_time=start + int(usage["llm_ms"] * 1e6))
+        span.end(end_time=start + int(usage.llm_ms * 1e6))
 
     @contextmanager
     def ingest(self, filename: str, collection: str) -> Iterator[Any]:

@@ -126,14 +126,6 @@ SPEAKER_CUES: list[tuple[re.Pattern[str], str | None, re.Pattern[str] | None]] =
 SCALE_HEADING = re.compile(r"\b(?:in )?(?:millions|thousands|billions)\b", re.I)
 
 
-def is_amount(m: re.Match[str]) -> bool:
-    """"$1.2 billion", "1,200 million", "4.5%" are amounts; "2023", "1st", "8-K" are not."""
-    text = m.group(0)
-    scale = (m.group("scale") or "").lower()
-    return ("$" in text or "€" in text or "£" in text or len(scale) > 2 or scale == "bn"
-            or bool(m.group("pct")) or ("." in m.group("num") and not scale))
-
-
 def coverage(plan: QuestionPlan, text: str) -> float:
     """Share of the question's content words found in ``text`` (stemmed, synonyms allowed),
     longer words weighing more. A financial phrase ("capital expenditure") also counts as

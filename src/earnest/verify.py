@@ -7,7 +7,7 @@ rounding aside - or is a difference, sum, ratio or growth rate of figures there,
 recomputed and shown, stated in the same direction ("grew" is not "a decrease of") - and (3)
 enough of its words are in the cited passages (lexical support, optionally confirmed by
 embedding similarity). Everything else is flagged or removed. Reading figures out of text is
-``earnest.verify_figures``.
+``earnest.figures``.
 
 No LLM here: the checks are deterministic, so they can be tested on hand-written cases.
 """
@@ -18,21 +18,22 @@ import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import combinations
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
-from earnest.figures import NUMBER_RE
-from earnest.lexicon import FINANCIAL_TERMS, STOPWORDS, SYNONYMS, stem, tokens
-from earnest.textspans import split_units
-from earnest.verify_figures import (
+from earnest.figures import (
+    NUMBER_RE,
     Figure,
-    _dates,
-    _figures,
-    _quarters,
     contradicts,
     current_first,
+    dates_in,
+    quarters_in,
+    read_figures,
     role,
     table_scale,
 )
+from earnest.lexicon import FINANCIAL_TERMS, STOPWORDS, SYNONYMS, stem, tokens
+from earnest.models import NumberCheck, Sentence
+from earnest.textspans import split_units
 
 _ABSTAIN = re.compile(r"\b(?:sources?|documents?|passages?|context)\b.{0,40}\b(?:do(?:es)? not|"
                       r"don't|doesn't|did not)\b.{0,30}\b(?:contain|mention|provide|include|"
@@ -61,47 +62,6 @@ class Source:
                                     self.context) if x)
 
 
-@dataclass(slots=True)
-class NumberCheck:
-    text: str
-    status: str  # quoted | rounded | computed | unsupported
-    source: int | None = None
-    computation: str | None = None
-    contradicted: int | None = None  # the cited source stating it in the opposite direction
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in {"text": self.text, "status": self.status,
-                                  "source": self.source, "computation": self.computation,
-                                  "contradicted": self.contradicted}.items() if v is not None}
-
-
-@dataclass(slots=True)
-class SentenceCheck:
-    text: str
-    citations: list[int]
-    status: str = "verified"  # verified | flagged | removed | abstention
-    issues: list[dict[str, str]] = field(default_factory=list)
-    numbers: list[NumberCheck] = field(default_factory=list)
-    support: float = 0.0
-    semantic: float | None = None
-    evidence: str | None = None  # the cited words that best support the sentence
-
-    @property
-    def ok(self) -> bool:
-        return not self.issues
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"text": self.text, "citations": self.citations,
-                               "status": self.status, "issues": self.issues,
-                               "numbers": [n.to_dict() for n in self.numbers],
-                               "support": round(self.support, 3)}
-        if self.semantic is not None:
-            out["semantic"] = round(self.semantic, 3)
-        if self.evidence:
-            out["evidence"] = self.evidence
-        return out
-
-
 @dataclass(slots=True, frozen=True)
 class _Known:
     """A figure of a cited source (or of the sentence), with the scales it may be read in."""
@@ -127,8 +87,8 @@ class _SourceFigures:
 
 
 def _read_source(source: Source) -> _SourceFigures:
-    dates, body = _dates(source.text)
-    head_dates, header = _dates(source.header())
+    dates, body = dates_in(source.text)
+    head_dates, header = dates_in(source.header())
     heading = table_scale(source.text) or table_scale(source.context)
     units: list[list[_Known]] = []
     pairs: list[tuple[_Known, _Known]] = []
@@ -138,9 +98,9 @@ def _read_source(source: Source) -> _SourceFigures:
         # cut off - in a table row; in prose, "12 stores" is never "$12 billion".
         scales = (0, heading) if heading else (0, 3, 6, 9) if row else (0,)
         text = span.text(body)
-        units.append([_Known(f, scales, row) for f in _figures(text)])
+        units.append([_Known(f, scales, row) for f in read_figures(text)])
         pairs += _ordered(text, [k for k in units[-1] if not k.fig.year])
-    known = [k for unit in units for k in unit] + [_Known(f) for f in _figures(header)]
+    known = [k for unit in units for k in unit] + [_Known(f) for f in read_figures(header)]
     # Years in names ("ACME_2023Q3_10Q") are still years the model may repeat.
     known += [_Known(Figure(y, Decimal(y), 0, 0, year=True))
               for y in re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", source.doc_name)]
@@ -149,7 +109,7 @@ def _read_source(source: Source) -> _SourceFigures:
     return _SourceFigures(source.number, known, pairs,
                           [d for _, d in dates + head_dates],
                           bool(re.search(r"%|\bper\s?cent", body, re.I)),
-                          {q for _, q in _quarters(f"{source.text} {source.doc_name} "
+                          {q for _, q in quarters_in(f"{source.text} {source.doc_name} "
                                                    f"{source.header()}")})
 
 
@@ -297,9 +257,9 @@ class Verifier:
         return self._figures[number]
 
     def check(self, text: str, citations: list[int], *,
-              truncated: bool = False) -> SentenceCheck:
+              truncated: bool = False) -> Sentence:
         """``truncated``: the model stopped at its token limit inside this sentence."""
-        result = SentenceCheck(text=text, citations=citations)
+        result = Sentence(text=text, citations=citations, status="verified")
         text = _ENUMERATOR.sub("", text)  # "1. Revenue ..." in a list: a label, not a figure
         if not citations and is_abstention(text):
             result.status = "abstention"
@@ -324,17 +284,17 @@ class Verifier:
         return result
 
     def _check_numbers(self, text: str, cited: list[_SourceFigures],
-                       result: SentenceCheck) -> None:
-        dates, body = _dates(text)
+                       result: Sentence) -> None:
+        dates, body = dates_in(text)
         for written, (year, month, day) in dates:
             ok = next((s.number for s in cited for (y, m, d) in s.dates
                        if (y, m) == (year, month) and (day is None or d == day)), None)
             result.numbers.append(NumberCheck(written, "quoted" if ok else "unsupported", ok))
         # A right figure for the wrong quarter is a wrong figure: "Q4" must be in a cited source.
-        for written, quarter in _quarters(body):
+        for written, quarter in quarters_in(body):
             if not any(quarter in s.quarters for s in cited):
                 result.numbers.append(NumberCheck(written, "unsupported"))
-        figures = _figures(body)
+        figures = read_figures(body)
         pending: list[tuple[Figure, NumberCheck | None]] = []
         matched: list[Figure] = []
         for fig in figures:
@@ -370,7 +330,7 @@ class Verifier:
                                       "detail": f"{check.text} is not in {where} and not "
                                       "computable from them"})
 
-    def _check_support(self, text: str, cited: list[Source], result: SentenceCheck) -> None:
+    def _check_support(self, text: str, cited: list[Source], result: Sentence) -> None:
         words = [stem(t) for t in tokens(_strip_figures(text))
                  if t not in STOPWORDS and not t[0].isdigit() and len(t) > 1]
         if not cited:
@@ -439,22 +399,5 @@ def leaks(text: str, secret: str, n: int = 8) -> bool:
     return any(tuple(words[i:i + n]) in grams for i in range(len(words) - n + 1))
 
 
-def summarise(checks: Sequence[SentenceCheck]) -> dict[str, Any]:
-    """The verification block of an answer."""
-    claims = [c for c in checks if c.status != "abstention"]
-    return {
-        "sentences": len(claims),
-        "verified": sum(1 for c in claims if c.status == "verified"),
-        "flagged": sum(1 for c in claims if c.status == "flagged"),
-        "removed": sum(1 for c in claims if c.status == "removed"),
-        "abstentions": len(checks) - len(claims),
-        "unsupported_numbers": sum(1 for c in claims for n in c.numbers
-                                   if n.status == "unsupported"),
-        "computed_numbers": sum(1 for c in claims for n in c.numbers
-                                if n.status == "computed"),
-        "details": [c.to_dict() for c in checks],
-    }
-
-
-__all__ = ["INJECTION", "Figure", "NumberCheck", "SentenceCheck", "Source", "Verifier", "is_abstention",
-           "leaks", "summarise", "table_scale", "without_injections"]
+__all__ = ["INJECTION", "Figure", "Source", "Verifier", "is_abstention", "leaks", "table_scale",
+           "without_injections"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Generator, Protocol
 
-from earnest.models import Citation, Passage
+from earnest.models import Answer, Citation, Passage, Sentence, Usage, Verification
 from earnest.question_plan import QuestionPlan
 
 
@@ -20,22 +20,25 @@ class AskEvent:
     """One step of a streamed answer.
 
     kinds: ``stage`` {stage, status, ms}; ``understanding`` {...}; ``passages`` {passages};
-    ``delta`` {text}; ``sentence`` {text, citations, ...}; ``notice`` {message, code};
-    ``answer`` {the whole Answer.to_dict()} - always last.
+    ``delta`` {text}; ``token`` {text}; ``notice`` {message, code, retract}; ``sentence``
+    a ``Sentence``; ``answer`` the whole ``Answer`` - always last.
     """
 
     kind: str
-    data: dict[str, Any]
-    answer: Any = None  # on the ``answer`` event: the Answer object itself
+    data: dict[str, Any] | Sentence | Answer
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event's data as JSON (for the SSE stream)."""
+        return self.data if isinstance(self.data, dict) else self.data.to_dict()
 
 
 @dataclass(slots=True)
 class AnswerDraft:
     text: str
-    sentences: list[dict[str, Any]]  # {"text", "citations": [numbers], ...}
+    sentences: list[Sentence]
     citations: list[Citation]
-    usage: dict[str, Any] | None = None  # LLM tokens, cost, time to first token
-    verification: dict[str, Any] | None = None
+    usage: Usage | None = None  # LLM tokens, cost, time to first token
+    verification: Verification | None = None
     notes: list[str] = field(default_factory=list)
     answerer: str = ""
     timings_ms: dict[str, float] = field(default_factory=dict)

@@ -12,7 +12,7 @@ from typing import Callable
 from earnest.answer.base import AnswerDraft, AnswerStream, AskEvent
 from earnest.answer.tables import row_context, row_label
 from earnest.lexicon import stem, tokens
-from earnest.models import Citation, Passage
+from earnest.models import Citation, Passage, Sentence
 from earnest.question_plan import QuestionPlan
 from earnest.settings import AnswerSettings
 from earnest.textspans import answer_units
@@ -95,8 +95,8 @@ class Drafted:
     segment: bool = False  # one segment's row of a line item the question asks company-wide
 
 
-def _marks(sentence: dict) -> str:
-    return "".join(f"[{n}]" for n in sentence["citations"])
+def _marks(sentence: Sentence) -> str:
+    return "".join(f"[{n}]" for n in sentence.citations)
 
 
 def _fold(text: str) -> str:
@@ -161,7 +161,7 @@ class ExtractiveAnswerer:
         """Yield each chosen sentence as it is placed; return the whole draft."""
         draft = self.answer(plan, passages)
         for sentence in draft.sentences:
-            yield AskEvent("delta", {"text": f"{sentence['text']} {_marks(sentence)} "})
+            yield AskEvent("delta", {"text": f"{sentence.text} {_marks(sentence)} "})
             yield AskEvent("sentence", sentence)
         return draft
 
@@ -191,12 +191,12 @@ class ExtractiveAnswerer:
         rest = [d for d in chosen if d is not lead]
         rest.sort(key=lambda d: (d.rank, d.citation.char_start))
         citations: list[Citation] = []
-        sentences: list[dict] = []
+        sentences: list[Sentence] = []
         parts: list[str] = []
         for number, draft in enumerate([lead, *rest], start=1):
             draft.citation.number = number
             citations.append(draft.citation)
-            sentences.append({"text": draft.text, "citations": [number]})
+            sentences.append(Sentence(draft.text, [number]))
             parts.append(f"{draft.text} [{number}]")
         return AnswerDraft(text=" ".join(parts), sentences=sentences, citations=citations,
                            answerer=self.name)

@@ -20,11 +20,11 @@ from earnest.answer.base import AnswerDraft, AnswerStream, AskEvent
 from earnest.answer.extractive import ExtractiveAnswerer
 from earnest.errors import LLMError
 from earnest.llm import ChatClient, ChatResult
-from earnest.models import Citation, Passage
+from earnest.models import Citation, Passage, Sentence, Usage, Verification
 from earnest.question_plan import QuestionPlan
 from earnest.settings import LLMSettings
 from earnest.textspans import split_units
-from earnest.verify import INJECTION, SentenceCheck, Source, Verifier, summarise
+from earnest.verify import INJECTION, Source, Verifier
 
 SYSTEM_PROMPT = """\
 You are Earnest, an assistant that answers questions about financial documents.
@@ -154,8 +154,8 @@ class GenerativeAnswerer:
         notes = [f"source [{n}] ({s.doc_name}, p. {s.page}) contains text addressed to an AI "
                  "model; it was given to the model as quoted data only"
                  for n, s in sources.items() if INJECTION.search(s.text)]
-        shown: list[dict[str, Any]] = []
-        checks: list[SentenceCheck] = []
+        shown: list[tuple[Sentence, str]] = []  # each sentence shown, and as shown
+        checks: list[Sentence] = []
         verify_ms = 0.0
         splitter = SentenceSplitter()
         stream = self.client.stream_chat(messages, max_tokens=self.settings.max_tokens,
@@ -186,16 +186,16 @@ class GenerativeAnswerer:
             yield from event
         usage = self._usage(result)
         # The audit log keeps this hash, not the prompt (it holds the sources' text).
-        usage["prompt_sha256"] = hashlib.sha256(
+        usage.prompt_sha256 = hashlib.sha256(
             json.dumps(messages, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-        verification = {**summarise(checks), "mode": self.settings.unsupported}
+        verification = Verification.of(checks, self.settings.unsupported)
         timings = {"llm": round(result.total_ms, 2), "verify": round(verify_ms, 2)}
         if result.ttft_ms is not None:
             timings["llm_ttft"] = round(result.ttft_ms, 2)
         if result.finish_reason == "length":
             notes.append(f"the model's answer was cut at llm.max_tokens "
                          f"({self.settings.max_tokens})")
-        cited = sorted({n for s in shown for n in s["citations"] if n in sources})
+        cited = sorted({n for s, _ in shown for n in s.citations if n in sources})
         if not any(c.status == "verified" for c in checks):
             if checks and all(c.status == "abstention" for c in checks):
                 notes.append("the model found no answer in the sources")
@@ -211,13 +211,14 @@ class GenerativeAnswerer:
                                    "extractive answer shown"]
             draft.timings_ms.update(timings)
             return draft
-        text = " ".join(s["shown"] for s in shown)
-        sentences = [{k: v for k, v in s.items() if k != "shown"} for s in shown]
+        text = " ".join(show for _, show in shown)
+        sentences = [s for s, _ in shown]
         return AnswerDraft(text, sentences, [_citation(n, chosen[n - 1]) for n in cited],
                            usage, verification, notes, self.name, timings)
 
-    def _judge(self, raw: str, verifier: Verifier, checks: list[SentenceCheck],
-               shown: list[dict[str, Any]], *, truncated: bool = False) -> list[AskEvent]:
+    def _judge(self, raw: str, verifier: Verifier, checks: list[Sentence],
+               shown: list[tuple[Sentence, str]], *, truncated: bool = False
+               ) -> list[AskEvent]:
         """Verify one finished sentence; the events that show it (or say it was removed)."""
         text, citations = parse_citations(raw)
         if not text or (_FILLER.match(text) and not re.search(r"\d", text)
@@ -226,33 +227,28 @@ class GenerativeAnswerer:
         check = verifier.check(text, citations, truncated=truncated)
         checks.append(check)
         if check.status == "abstention":
-            return [AskEvent("sentence", check.to_dict())]
+            return [AskEvent("sentence", check)]
         if check.status == "flagged" and self.settings.unsupported == "remove":
             check.status = "removed"
-            return [AskEvent("sentence", check.to_dict())]
+            return [AskEvent("sentence", check)]
         marks = "".join(f"[{n}]" for n in citations)
         show = f"{text} {marks}".strip()
         if check.status == "flagged":
             show += f" {UNVERIFIED_MARK}"
-        entry = {**check.to_dict(), "shown": show}
-        shown.append(entry)
-        return [AskEvent("sentence", check.to_dict()), AskEvent("delta", {"text": show + " "})]
+        shown.append((check, show))
+        return [AskEvent("sentence", check), AskEvent("delta", {"text": show + " "})]
 
-    def _usage(self, result: ChatResult) -> dict[str, Any]:
+    def _usage(self, result: ChatResult) -> Usage:
         price = self.settings.price(result.model) or self.settings.price(self.settings.model)
         cost = 0.0
         if price is not None:
             cost = (result.prompt_tokens * price.input_per_mtok
                     + result.completion_tokens * price.output_per_mtok) / 1_000_000
-        return {"model": result.model or self.settings.model,
-                "prompt_tokens": result.prompt_tokens,
-                "completion_tokens": result.completion_tokens,
-                "total_tokens": result.prompt_tokens + result.completion_tokens,
-                "cost_usd": round(cost, 6), "priced": price is not None,
-                "estimated": result.estimated,
-                "ttft_ms": None if result.ttft_ms is None else round(result.ttft_ms, 2),
-                "llm_ms": round(result.total_ms, 2), "attempts": result.attempts,
-                "finish_reason": result.finish_reason}
+        return Usage(result.model or self.settings.model, result.prompt_tokens,
+                     result.completion_tokens, round(cost, 6), price is not None,
+                     result.estimated,
+                     None if result.ttft_ms is None else round(result.ttft_ms, 2),
+                     round(result.total_ms, 2), result.attempts, result.finish_reason)
 
     def _fall_back(self, question: str, plan: QuestionPlan, passages: list[Passage],
                    exc: LLMError, notes: list[str], *, retract: bool = False) -> AnswerStream:
@@ -264,10 +260,7 @@ class GenerativeAnswerer:
         yield AskEvent("notice", {"code": exc.code, "retract": retract, "message": message})
         draft = yield from self.fallback.stream(question, plan, passages)
         draft.notes = notes + [message]
-        draft.usage = {"model": self.settings.model, "prompt_tokens": 0,
-                       "completion_tokens": 0, "total_tokens": 0, "cost_usd": 0.0,
-                       "priced": False, "estimated": True, "ttft_ms": None, "llm_ms": None,
-                       "error": exc.code}
+        draft.usage = Usage(self.settings.model, error=exc.code)
         return draft
 
 

@@ -21,6 +21,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from earnest.models import Answer, Stats, Usage
+
 # The OTel HTTP semantic conventions' advised buckets, up to the 60 s of a slow LLM answer.
 _LATENCY = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60)
 # gen_ai.client.token.usage's advised buckets (powers of four), up to a 1M-token prompt.
@@ -72,40 +74,38 @@ class Metrics:
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         self.http_duration.labels(method, route, str(status)).observe(seconds)
 
-    def observe_answer(self, answer: dict[str, Any]) -> None:
-        """Count one finished answer (the ``Answer.to_dict()`` shape)."""
-        self.answers.labels(answer.get("status", "?"), answer.get("answerer", "?")).inc()
-        timings = answer.get("timings_ms") or {}
+    def observe_answer(self, answer: Answer) -> None:
+        """Count one finished answer."""
+        self.answers.labels(answer.status, answer.answerer).inc()
+        timings = answer.timings_ms
         for stage, ms in timings.items():
-            if isinstance(ms, (int, float)):
-                self.stage.labels(stage).observe(ms / 1000)
-        retrieval = [timings[s] for s in _RETRIEVAL_STAGES
-                     if isinstance(timings.get(s), (int, float))]
+            self.stage.labels(stage).observe(ms / 1000)
+        retrieval = [timings[s] for s in _RETRIEVAL_STAGES if s in timings]
         if retrieval:
             self.retrieval.labels("retrieval").observe(sum(retrieval) / 1000)
-        self._observe_llm(answer.get("usage") or {})
-        verification = answer.get("verification") or {}
-        for outcome in ("verified", "flagged", "removed"):
-            if isinstance(verification.get(outcome), int):
-                self.sentences.labels(outcome).inc(verification[outcome])
+        if answer.usage is not None:
+            self._observe_llm(answer.usage)
+        if answer.verification is not None:
+            v = answer.verification
+            for outcome, count in (("verified", v.verified), ("flagged", v.flagged),
+                                   ("removed", v.removed)):
+                self.sentences.labels(outcome).inc(count)
         if self.tracing is not None:
             self.tracing.answer(answer)
 
-    def _observe_llm(self, usage: dict[str, Any]) -> None:
-        if not usage or "error" in usage:
+    def _observe_llm(self, usage: Usage) -> None:
+        if usage.error is not None:
             return  # the LLM did not answer; its zero counts would skew the histograms
-        genai = ("chat", "openai", str(usage.get("model") or "unknown"))
-        for kind, token_type in (("prompt_tokens", "input"), ("completion_tokens", "output")):
-            if isinstance(usage.get(kind), int):
-                self.tokens.labels(*genai, token_type).observe(usage[kind])
-        if isinstance(usage.get("llm_ms"), (int, float)):
-            self.llm_duration.labels(*genai).observe(usage["llm_ms"] / 1000)
-        if isinstance(usage.get("ttft_ms"), (int, float)):
-            self.ttft.labels(*genai).observe(usage["ttft_ms"] / 1000)
-        if isinstance(usage.get("cost_usd"), (int, float)):
-            self.cost.inc(usage["cost_usd"])
+        genai = ("chat", "openai", usage.model or "unknown")
+        self.tokens.labels(*genai, "input").observe(usage.prompt_tokens)
+        self.tokens.labels(*genai, "output").observe(usage.completion_tokens)
+        if usage.llm_ms is not None:
+            self.llm_duration.labels(*genai).observe(usage.llm_ms / 1000)
+        if usage.ttft_ms is not None:
+            self.ttft.labels(*genai).observe(usage.ttft_ms / 1000)
+        self.cost.inc(usage.cost_usd)
 
-    def watch_library(self, stats: Callable[[], dict[str, Any]]) -> None:
+    def watch_library(self, stats: Callable[[], Stats]) -> None:
         """Gauges of what the library holds, read from ``stats()`` at each scrape."""
         self.registry.register(_LibraryCollector(stats))
 
@@ -118,7 +118,7 @@ class _LibraryCollector(Collector):
                ("chunks", "earnest_library_chunks", "Passages in the library"),
                ("embedded", "earnest_library_chunks_embedded", "Passages with a vector"))
 
-    def __init__(self, stats: Callable[[], dict[str, Any]]) -> None:
+    def __init__(self, stats: Callable[[], Stats]) -> None:
         self.stats = stats
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
@@ -127,8 +127,7 @@ class _LibraryCollector(Collector):
         except Exception:  # noqa: BLE001 - /readyz reports a store that does not answer
             return
         for key, name, doc in self._GAUGES:
-            if isinstance(stats.get(key), int):
-                yield GaugeMetricFamily(name, doc, value=stats[key])
+            yield GaugeMetricFamily(name, doc, value=getattr(stats, key))
 
     def describe(self) -> Iterator[GaugeMetricFamily]:
         return iter(())  # names only known by collecting; registering must not query

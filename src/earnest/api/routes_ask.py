@@ -45,18 +45,18 @@ def ask(body: AskCreate, request: Request, service: Service, metrics: MetricsDep
     if not wants_stream:
         for event in events:
             if event.kind == "answer":
-                metrics.observe_answer(event.data)
-                return event.data
+                metrics.observe_answer(event.data)  # type: ignore[arg-type]
+                return event.to_dict()
         raise RuntimeError("the answer stream ended without an answer")  # pragma: no cover
 
     def stream() -> Iterator[bytes]:
         try:
             for event in events:
                 if event.kind == "answer":
-                    metrics.observe_answer(event.data)
+                    metrics.observe_answer(event.data)  # type: ignore[arg-type]
                 if event.kind == "token" and not body.include_tokens:
                     continue  # unchecked model text goes only to who asks for it
-                yield _sse(event.kind, event.data)
+                yield _sse(event.kind, event.to_dict())
         except EarnestError as exc:
             yield _sse("error", error_body(exc.code, str(exc))["error"])
         except Exception as exc:  # noqa: BLE001 - the stream is already open: report, don't drop

@@ -187,7 +187,7 @@ def cancel_job_post(job_id: JobId, jobs: Jobs, caller: Caller) -> dict[str, Any]
 @router.get("/documents", response_model=DocumentsPublic, summary="Every document")
 def documents(service: Service, caller: Caller) -> dict[str, Any]:
     return {"documents": [d.to_dict() for d in service.documents(caller)],
-            "stats": service.stats(caller)}
+            "stats": service.stats(caller).to_dict()}
 
 
 @router.get("/documents/{doc_name}", response_model=DocumentPublic,

@@ -38,8 +38,8 @@ def readyz(service: Service, jobs: Jobs) -> Any:
                             status_code=503)
     if service.auth_enabled():  # open to anyone: no counts of anyone's collections
         return {"status": "ready"}
-    return {"status": "ready", "documents": stats["documents"], "chunks": stats["chunks"],
-            "embedded": stats["embedded"], "ingesting": not jobs.idle()}
+    return {"status": "ready", "documents": stats.documents, "chunks": stats.chunks,
+            "embedded": stats.embedded, "ingesting": not jobs.idle()}
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response,

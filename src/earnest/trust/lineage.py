@@ -71,8 +71,8 @@ def document_provenance(doc: DocumentInfo) -> dict[str, Any]:
 def ask_audit_fields(answer: Answer, answer_id: str, request: dict[str, Any]) -> dict[str, Any]:
     """What the audit log keeps of an ask: the question and how it was read, ids and hashes
     of the evidence and the answer, who answered with what, and the library's identity."""
-    usage = answer.usage or {}
-    verification = answer.verification or {}
+    usage = answer.usage.to_dict() if answer.usage else {}
+    verification = answer.verification.counts() if answer.verification else {}
     return {
         "answer_id": answer_id, "question": answer.question, "status": answer.status,
         "understanding": answer.understanding, "request": request,
