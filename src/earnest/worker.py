@@ -13,6 +13,7 @@ from typing import Any
 from earnest.ingest_pipeline import EmbedStats, embed_rows
 from earnest.service import Earnest
 from earnest.store.pg_jobs import Claim, FileLocks, PgJobQueue, worker_name
+from earnest.tracing import Tracing
 
 log = logging.getLogger("earnest.worker")
 WORKER_STEP = 64  # chunks per model call: the job's progress (and a takeover's loss) unit
@@ -48,8 +49,10 @@ class Worker:
     """Claims files one at a time and ingests them with ``service`` (a PostgreSQL library)."""
 
     def __init__(self, service: Earnest, *, name: str | None = None,
-                 metrics: Any = None) -> None:
+                 metrics: Any = None, tracing: Tracing | None = None) -> None:
         self.service, self.metrics = service, metrics
+        # A file's keyword phase is an ``ingest`` span, as an upload's in `earnest serve`.
+        self.tracing = tracing or getattr(metrics, "tracing", None)
         self.queue = PgJobQueue(service.store)
         self.locks = FileLocks(service.store.url)
         self.name = name or worker_name()
@@ -120,8 +123,16 @@ class Worker:
         try:
             if claim.status == "embedding":
                 result = self._embed_phase(claim, lease)
-            else:
+            elif self.tracing is None:
                 result = self._ingest(claim, lease)
+            else:
+                with self.tracing.ingest(claim.filename, claim.collection) as span:
+                    result = self._ingest(claim, lease)
+                    span.set_attributes({
+                        "earnest.status": "embedding" if result is None else result["status"],
+                        **{f"earnest.{k}": lease.progress.get(k) or 0
+                           for k in ("pages", "chunks")},
+                        "earnest.doc_name": lease.progress.get("doc_name") or ""})
         except Exception as exc:  # noqa: BLE001 - one file's failure is that file's result
             code = getattr(exc, "code", "internal_error")
             result = {"status": "failed", "error_code": code,
