@@ -100,6 +100,23 @@ def run_earnest(files: list[Path], questions: list[dict], model: Any, home: Path
     return {"ingest": ingest, **summary(ranks, latencies), "query": "ask (extractive answer)"}
 
 
+def _nltk_data(tmp: Path) -> None:
+    """LlamaIndex's bundled NLTK data, copied: uv installs files as hard links into its cache,
+    and NLTK refuses to open a file with several links."""
+    import importlib.util
+    import os
+    import shutil
+
+    if "NLTK_DATA" in os.environ:
+        return
+    spec = importlib.util.find_spec("llama_index.core")
+    assert spec is not None and spec.submodule_search_locations
+    bundled = Path(list(spec.submodule_search_locations)[0]) / "_static" / "nltk_cache"
+    if bundled.is_dir():
+        shutil.copytree(bundled, tmp / "nltk_data")
+        os.environ["NLTK_DATA"] = str(tmp / "nltk_data")
+
+
 def run_llamaindex(files: list[Path], questions: list[dict], model: Any) -> dict:
     from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
     from llama_index.core.node_parser import SentenceSplitter
@@ -185,8 +202,9 @@ def main(argv: list[str] | None = None) -> dict:
     model = OnnxEmbedder()
     model.warm_up()
     with tempfile.TemporaryDirectory(prefix="earnest-vs-llamaindex-") as tmp:
-        earnest = run_earnest(files, questions, model, Path(tmp))
-    llamaindex = run_llamaindex(files, questions, model)
+        earnest = run_earnest(files, questions, model, Path(tmp) / "library")
+        _nltk_data(Path(tmp))
+        llamaindex = run_llamaindex(files, questions, model)
     results = {"files": len(files), "questions": len(questions),
                "pages": sum(_pages(p) for p in files), "model": model.model_id,
                "earnest": earnest, "llamaindex": llamaindex}
