@@ -139,7 +139,10 @@ def _submit(service: Earnest, pool: ParsePool, job: _Job, principal: Principal) 
 def _commit(service: Earnest, job: _Job, *, collection: str, principal: Principal) -> FileResult:
     if job.failed is not None:
         return job.failed
-    outcome = job.future.result() if job.future is not None else None
+    try:
+        outcome = job.future.result() if job.future is not None else None
+    except Exception:  # noqa: BLE001 - a parser could not be started: parse it here
+        return service.ingest_file(job.path, collection=collection, principal=principal)
     if outcome is not None and outcome.error is not None:
         return FileResult(path=str(job.path), status="failed", error=outcome.error,
                           error_code=outcome.error_code)
