@@ -61,8 +61,13 @@ def parse_document(data: bytes, where: str, doc_name: str, settings: Settings,
 
 
 def parse_processes(settings: Settings) -> int:
-    """Processes that parse files at once: ``parse_processes``, 0 meaning one per CPU."""
-    return settings.parse_processes or os.cpu_count() or 1
+    """Processes that parse files at once: ``parse_processes``, 0 meaning one per CPU this
+    process may run on (a container's CPU set, not the host's count)."""
+    if settings.parse_processes:
+        return settings.parse_processes
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1
 
 
 @dataclass(slots=True)
