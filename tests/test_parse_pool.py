@@ -19,6 +19,7 @@ def _folder(tmp_path: Path) -> Path:
             [f"Segment {n} results", f"Backlog was ${20 + n} million at quarter end."]])
     (folder / "BROKEN_2023_10K.pdf").write_bytes(b"%PDF-1.7\nnot really a pdf\n")
     (folder / "COPY_2023Q1_10Q.pdf").write_bytes((folder / "CO0_2023Q1_10Q.pdf").read_bytes())
+    make_pdf(folder / " SPACED_2023_10K.pdf", [["A name no document may have."]])
     return folder
 
 
@@ -43,6 +44,7 @@ def test_parsed_in_processes_same_as_in_process(tmp_path: Path, embedder) -> Non
     results = {name: (status, code, error) for name, status, code, error in found[3][0]}
     assert [n for n, *_ in found[3][0]] == sorted(p.name for p in folder.iterdir())  # in order
     assert results["BROKEN_2023_10K.pdf"][0] == "failed"
+    assert results[" SPACED_2023_10K.pdf"][:2] == ("failed", "bad_name")
     assert "BROKEN_2023_10K.pdf" in results["BROKEN_2023_10K.pdf"][2]
     # Same bytes twice in one batch: parsed at once, committed once.
     assert results["COPY_2023Q1_10Q.pdf"][0] == "unchanged"

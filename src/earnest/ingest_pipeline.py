@@ -93,7 +93,7 @@ class _Job:
     path: Path
     data: bytes = b""
     doc_name: str = ""
-    future: Future | None = None  # None: ingested here at its turn (known content, unread)
+    future: Future | None = None  # None: ingested here at its turn (known content, bad name)
     failed: FileResult | None = None
 
 
@@ -128,11 +128,15 @@ def _submit(service: Earnest, pool: ParsePool, job: _Job, principal: Principal) 
         job.failed = FileResult(path=str(job.path), status="failed", error=str(exc),
                                 error_code=exc.code)
         return job
+    try:
+        doc_name = document_name(job.path.name, str(job.path))
+    except DocumentError:
+        return job  # a bad name: refused at its turn, as in one process
     key = hashlib.sha256(data).hexdigest()
     if service.visible(service.store.find_by_hash(key), principal) is not None:
         return job  # unchanged: nothing to parse
-    job.data, job.doc_name = data, document_name(job.path.name, str(job.path))
-    job.future = pool.submit(data, str(job.path), job.doc_name)
+    job.data, job.doc_name = data, doc_name
+    job.future = pool.submit(data, str(job.path), doc_name)
     return job
 
 
