@@ -26,6 +26,7 @@ from earnest.cli_progress import PhaseLines
 from earnest.errors import EarnestError, InputError, NotFound
 from earnest.models import Answer, SearchResult
 from earnest.settings import Settings
+from earnest.tracing import CommandTraces
 
 if TYPE_CHECKING:  # loaded when a command opens a library (see earnest/__init__.py)
     from earnest.service import Earnest, FileResult
@@ -216,15 +217,16 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files and folders."
            ) -> None:
     """Add PDF, TXT and Markdown files (and folders of them) to the library."""
     def body() -> None:
-        with _open(library, config) as lib:
+        with _open(library, config) as lib, CommandTraces(lib.settings.trace) as traces:
             if as_json or not sys.stderr.isatty():
                 report = lib.ingest(paths, embed=not no_embed, collection=collection,
-                                    progress=None if as_json else PhaseLines(err))
+                                    progress=traces.progress(
+                                        None if as_json else PhaseLines(err), collection))
             else:
                 with Progress(TextColumn("{task.description}"), BarColumn(),
                               MofNCompleteColumn(), TimeElapsedColumn(), console=err) as bar:
-                    report = lib.ingest(paths, progress=_Bars(bar), embed=not no_embed,
-                                        collection=collection)
+                    report = lib.ingest(paths, progress=traces.progress(_Bars(bar), collection),
+                                        embed=not no_embed, collection=collection)
             if not report.files:
                 raise InputError("no supported files found (PDF, TXT, MD)")
             if as_json:
@@ -350,12 +352,14 @@ def ask(question: Annotated[str, typer.Argument(help="The question.")],
     def body() -> None:
         if _ask_via_server(question, library, config, as_json, k, filter, llm):
             return
-        with _open(library, config, create=False) as lib:
+        with _open(library, config, create=False) as lib, \
+                CommandTraces(lib.settings.trace) as traces:
             use_llm = lib.llm_configured if llm is None else llm
             if as_json or not use_llm:
                 answer = lib.ask(question, k=k, filters=_filters(filter), llm=llm)
             else:
                 answer = _stream_answer(lib, question, k=k, filters=_filters(filter), llm=llm)
+            traces.answer(answer)
             if as_json:
                 print(json.dumps(answer.to_dict()))
             else:

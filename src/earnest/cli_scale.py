@@ -99,10 +99,11 @@ def worker(library: LibraryOrUrlOpt = None, config: ConfigOpt = None,
                              "ingested by `earnest serve` itself")
         from earnest.api.requests import configure_logging
         from earnest.service import Earnest
+        from earnest.tracing import CommandTraces
 
         configure_logging(settings.log)
-        with Earnest(settings) as service:
-            runner = Worker(service)
+        with Earnest(settings) as service, CommandTraces(settings.trace) as traces:
+            runner = Worker(service, tracing=traces.tracing)
             signal.signal(signal.SIGTERM, lambda *_: runner.request_stop())
             err.print(f"Earnest worker {runner.name} on {service.store.display_url} "
                       f"(lease {runner.lease_seconds:g} s)", highlight=False)

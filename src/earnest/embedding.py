@@ -70,14 +70,24 @@ class OnnxEmbedder:
             tokenizer.enable_truncation(max_length=self.settings.max_tokens)
             tokenizer.no_padding()
             self._tokenizer = tokenizer
-            self._counter = Tokenizer.from_file(str(tokenizer_path))
-            self._counter.no_padding()
+            if self._counter is None:
+                counter = Tokenizer.from_file(str(tokenizer_path))
+                counter.no_padding()
+                self._counter = counter
             self._session = ort.InferenceSession(str(model_path), options,
                                                  providers=["CPUExecutionProvider"])
 
     def count_tokens(self, texts: list[str]) -> list[int]:
-        """Word pieces per text, without the special tokens, not truncated."""
-        self.warm_up()
+        """Word pieces per text, without the special tokens, not truncated. Needs only the
+        tokenizer, not the model (a parser process counts, it never embeds)."""
+        if self._counter is None:
+            with self._lock:
+                if self._counter is None:
+                    from tokenizers import Tokenizer
+
+                    counter = Tokenizer.from_file(str(_model_files()[1]))
+                    counter.no_padding()
+                    self._counter = counter
         return [len(e.ids) - 2 for e in self._counter.encode_batch(list(texts))]
 
     def encode_ids(self, texts: Sequence[str]) -> list[list[int]]:

@@ -8,7 +8,10 @@ search meanwhile is hybrid over what is embedded and keyword over everything."""
 
 from __future__ import annotations
 
+import hashlib
 import time
+from collections import deque
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
@@ -16,8 +19,16 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 import numpy as np
 
 from earnest.embedding import Embedder
-from earnest.errors import storage_failure
-from earnest.inputs import IngestProgress, IngestReport, _Silent, collect_files
+from earnest.errors import DocumentError, storage_failure
+from earnest.inputs import (
+    FileResult,
+    IngestProgress,
+    IngestReport,
+    _Silent,
+    collect_files,
+    document_name,
+)
+from earnest.parse_pool import ParsePool, parse_processes
 from earnest.store import Store
 from earnest.store.base import text_hash
 
@@ -51,11 +62,16 @@ def ingest_paths(service: Earnest, paths: Iterable[str | Path], *,
     report = IngestReport()
     started = time.perf_counter()
     files = collect_files(paths)
-    for index, path in enumerate(files):
-        progress.file_started(path, index, len(files))
-        result = service.ingest_file(path, collection=collection, principal=principal)
-        report.files.append(result)
-        progress.file_done(result)
+    processes = min(parse_processes(service.settings), len(files))
+    if processes > 1:
+        _keyword_pooled(service, files, processes, progress, report, collection=collection,
+                        principal=principal)
+    else:
+        for index, path in enumerate(files):
+            progress.file_started(path, index, len(files))
+            result = service.ingest_file(path, collection=collection, principal=principal)
+            report.files.append(result)
+            progress.file_done(result)
     report.keyword_seconds = time.perf_counter() - started
     progress.keyword_done(report.keyword_seconds)
     if embed:  # also what an earlier, interrupted run left
@@ -69,6 +85,81 @@ def ingest_paths(service: Earnest, paths: Iterable[str | Path], *,
         report.embed_seconds = stats.seconds
     report.seconds = time.perf_counter() - started
     return report
+
+
+@dataclass(slots=True)
+class _Job:
+    index: int
+    path: Path
+    data: bytes = b""
+    doc_name: str = ""
+    future: Future | None = None  # None: ingested here at its turn (known content, bad name)
+    failed: FileResult | None = None
+
+
+def _keyword_pooled(service: Earnest, files: list[Path], processes: int,
+                    progress: IngestProgress, report: IngestReport, *, collection: str,
+                    principal: Principal) -> None:
+    """Parse up to ``processes`` files at once in other processes; commit each here, whole,
+    in the order of ``files`` (the library has one writer; results are reported in order)."""
+    pool = ParsePool(service.settings, processes)
+    ahead = 2 * processes  # files read and parsing beyond the one being committed
+    upcoming = iter(enumerate(files))
+    queue: deque[_Job] = deque()
+    try:
+        while True:
+            while len(queue) < ahead and (nxt := next(upcoming, None)) is not None:
+                queue.append(_submit(service, pool, _Job(*nxt), principal))
+            if not queue:
+                break
+            job = queue.popleft()
+            progress.file_started(job.path, job.index, len(files))
+            result = _commit(service, job, collection=collection, principal=principal)
+            report.files.append(result)
+            progress.file_done(result)
+    finally:
+        pool.close()
+
+
+def _submit(service: Earnest, pool: ParsePool, job: _Job, principal: Principal) -> _Job:
+    try:
+        data = service.read_file_bytes(job.path)
+    except DocumentError as exc:
+        job.failed = FileResult(path=str(job.path), status="failed", error=str(exc),
+                                error_code=exc.code)
+        return job
+    try:
+        doc_name = document_name(job.path.name, str(job.path))
+    except DocumentError:
+        return job  # a bad name: refused at its turn, as in one process
+    key = hashlib.sha256(data).hexdigest()
+    if service.visible(service.store.find_by_hash(key), principal) is not None:
+        return job  # unchanged: nothing to parse
+    job.data, job.doc_name = data, doc_name
+    job.future = pool.submit(data, str(job.path), doc_name)
+    return job
+
+
+def _commit(service: Earnest, job: _Job, *, collection: str, principal: Principal) -> FileResult:
+    if job.failed is not None:
+        return job.failed
+    try:
+        outcome = job.future.result() if job.future is not None else None
+    except Exception:  # noqa: BLE001 - a parser could not be started: parse it here
+        return service.ingest_file(job.path, collection=collection, principal=principal)
+    if outcome is not None and outcome.error is not None:
+        return FileResult(path=str(job.path), status="failed", error=outcome.error,
+                          error_code=outcome.error_code)
+    if job.future is not None and outcome is None:
+        return FileResult(path=str(job.path), status="failed", error_code="internal_error",
+                          error=f"{job.path}: the parser process stopped while reading this "
+                                "file (out of memory, or a crash in the PDF library)")
+    prepared = None
+    if outcome is not None and outcome.parsed is not None and \
+            outcome.model_id == service.embedder.model_id:  # else counted with another model
+        prepared = (job.data, outcome.parsed)
+    return service.ingest_file(job.path, collection=collection, principal=principal,
+                               prepared=prepared)
 
 
 def embed_pending(store: Store, embedder: Embedder, progress: IngestProgress | None = None,

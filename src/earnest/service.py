@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from earnest import __version__ as _version
 from earnest.answer import AnswerDraft, Answerer, AskEvent, ExtractiveAnswerer
-from earnest.chunking import chunk_document
 from earnest.embedding import Embedder, make_embedder
 from earnest.errors import (
     DocumentError,
@@ -27,7 +26,7 @@ from earnest.errors import (
 )
 
 # Re-exported: the adapters and the package import these from the service.
-from earnest.filing_sections import document_sections, find_headings, label_chunks, relabel
+from earnest.filing_sections import document_sections, relabel
 from earnest.ingest_pipeline import EmbedStats, embed_pending, ingest_paths
 from earnest.inputs import (  # noqa: E402,F401
     MAX_NAME_CHARS,
@@ -42,8 +41,8 @@ from earnest.inputs import (  # noqa: E402,F401
 from earnest.library_scope import Correction, LibraryScope, ScopeVerdict
 from earnest.metadata import describe, document_label
 from earnest.models import Answer, DocumentInfo, SearchResult, Stats
+from earnest.parse_pool import ParsedDocument, parse_document
 from earnest.question_plan import QuestionPlan, plan_question
-from earnest.readers import read_document
 from earnest.retrieval import HybridRetriever, check_filters, relevance
 from earnest.settings import Settings
 from earnest.store import Filters, NewDocument, SqliteStore, Store, open_store
@@ -184,13 +183,17 @@ class Earnest(TrustOperations):
 
 
     def ingest_file(self, path: Path, *, name: str | None = None, collection: str = "default",
-                    principal: Principal = LOCAL) -> FileResult:
+                    principal: Principal = LOCAL,
+                    prepared: tuple[bytes, ParsedDocument] | None = None) -> FileResult:
+        """Ingest one file; a failure is reported in the result. ``prepared``: its bytes and
+        their parse, done elsewhere (a parser process of earnest.parse_pool)."""
         t0 = time.perf_counter()
         result = FileResult(path=str(path), status="failed")
         try:
-            data = self._read_bytes(path)
+            data, parsed = prepared if prepared is not None else (self.read_file_bytes(path), None)
             result = self.ingest_bytes(data, name or path.name, source_path=str(path),
-                                       collection=collection, principal=principal)
+                                       collection=collection, principal=principal,
+                                       parsed=parsed)
         except DocumentError as exc:
             result.status, result.error, result.error_code = "failed", str(exc), exc.code
         except Exception as exc:  # noqa: BLE001 - one file's surprise must not stop the batch
@@ -201,7 +204,8 @@ class Earnest(TrustOperations):
         result.seconds = round(time.perf_counter() - t0, 3)
         return result
 
-    def _read_bytes(self, path: Path) -> bytes:
+    def read_file_bytes(self, path: Path) -> bytes:
+        """A file's bytes for ingest; DocumentError naming it if missing, unreadable, too big."""
         try:
             info = path.stat()
         except FileNotFoundError:
@@ -228,10 +232,11 @@ class Earnest(TrustOperations):
 
     def ingest_bytes(self, data: bytes, filename: str, *, source_path: str = "",
                      replace: bool = False, collection: str = "default",
-                     principal: Principal = LOCAL) -> FileResult:
+                     principal: Principal = LOCAL,
+                     parsed: ParsedDocument | None = None) -> FileResult:
         """Parse, chunk and store one document (not yet embedded) in ``collection``. A
         document of the same name from another path is refused unless ``replace`` (the
-        caller has checked)."""
+        caller has checked). ``parsed``: ``data`` already parsed (by a parser process)."""
         t0 = time.perf_counter()
         principal.require("editor")
         collection = check_collection(collection)
@@ -257,14 +262,9 @@ class Earnest(TrustOperations):
                 f"the library already holds a document named {doc_name!r}, from "
                 f"{current.source_path}; names are file names without extension: rename one "
                 f"file, or `earnest docs remove {doc_name}` first", path=source_path)
-        parsed = read_document(data, source_path or filename,
-                               max_chars=self.settings.max_document_chars)
-        found = transcript_segments(parsed.pages)
-        metadata = describe(parsed.pages, doc_name, found[1] if found else None)
-        chunks = chunk_document(parsed.pages, self.settings.chunk,
-                                doc_context=document_label(metadata, doc_name),
-                                segments=found[0] if found else None,
-                                count_tokens=self.embedder.count_tokens)
+        if parsed is None:
+            parsed = parse_document(data, source_path or filename, doc_name, self.settings,
+                                    self.embedder.count_tokens)
         suffix = Path(filename).suffix.lower()
         original = self.home / "files" / f"{content_hash}{suffix}"
         original.parent.mkdir(parents=True, exist_ok=True)
@@ -276,13 +276,10 @@ class Earnest(TrustOperations):
             except BaseException:  # a full disk: no half-written copy left behind
                 tmp.unlink(missing_ok=True)
                 raise
-        if not found:  # a filing's items and notes; a call has its own sections
-            label_chunks(chunks, find_headings(parsed.pages))
-        if parsed.encoding:
-            metadata["encoding"] = parsed.encoding
         info = self.store.add_document(NewDocument(
             doc_name=doc_name, source_path=source_path or filename, content_hash=content_hash,
-            file_type=parsed.file_type, pages=parsed.pages, chunks=chunks, metadata=metadata,
+            file_type=parsed.file_type, pages=parsed.pages, chunks=parsed.chunks,
+            metadata=parsed.metadata,
             collection=collection, added_by=principal.actor, extractor=EXTRACTOR))
         if current is not None:
             self._erase(current)  # the replaced version's copy and answers, if nothing uses it

@@ -250,6 +250,9 @@ class Settings(_Section):
     # Characters of text in one document (a 10-K has about 1.5 million); ingesting costs
     # about 80 MB of memory per million, so the default keeps a file well under 1 GB.
     max_document_chars: int = Field(5_000_000, ge=1000)
+    # Processes that parse files at once during an ingest (this one still writes the
+    # library); 0: one per CPU, 1: parse in this process.
+    parse_processes: int = Field(0, ge=0, le=256)
     chunk: ChunkSettings = ChunkSettings()
     embed: EmbedSettings = EmbedSettings()
     retrieve: RetrieveSettings = RetrieveSettings()

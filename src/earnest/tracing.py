@@ -6,17 +6,24 @@ An answer's spans are made when it is finished, from the stage timings it measur
 ``chat MODEL`` span under ``answer`` with the GenAI attributes (model, input and output tokens).
 The stages run one after another, so their offsets are exact to rounding; this keeps the
 answer pipeline free of tracing calls. An upload's file is one ``ingest`` span as it runs.
+
+The same spans come from `earnest ingest` and `earnest ask` (``CommandTraces``, flushed when
+the command ends) and from `earnest worker` (a file's keyword phase).
 """
 
 from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from typing import Any, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
 
 from earnest.errors import MissingDependency
 from earnest.models import Answer, Usage
 from earnest.settings import TraceSettings
+
+if TYPE_CHECKING:
+    from earnest.inputs import FileResult, IngestProgress
 
 _STAGES = ("understand", "retrieve", "rerank", "answer")
 
@@ -99,4 +106,64 @@ class Tracing:
             self.provider.shutdown()  # flushes what the batch still holds
 
 
-__all__ = ["Tracing"]
+class CommandTraces:
+    """The spans of one command of the CLI; nothing without ``trace.otlp_endpoint``."""
+
+    def __init__(self, settings: TraceSettings, exporter: Any = None) -> None:
+        self.tracing = Tracing.from_settings(settings, exporter)
+
+    def __enter__(self) -> "CommandTraces":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.tracing is not None:
+            self.tracing.close()
+
+    def progress(self, inner: IngestProgress | None,
+                 collection: str = "default") -> IngestProgress | None:
+        """``inner`` reporting an ingest, and each file in an ``ingest`` span."""
+        if self.tracing is None:
+            return inner
+        return _TracedProgress(self.tracing, inner, collection)
+
+    def answer(self, answer: Any) -> None:
+        if self.tracing is not None:
+            self.tracing.answer(answer.to_dict())
+
+
+class _TracedProgress:
+    """A file's span runs from its turn (parsing may have begun earlier, in a parser
+    process) to its commit; its attributes are those of an uploaded file's span."""
+
+    def __init__(self, tracing: Tracing, inner: IngestProgress | None, collection: str) -> None:
+        from earnest.inputs import _Silent
+
+        self.tracing, self.inner = tracing, inner or _Silent()
+        self.collection = collection
+        self.span: Any = None
+
+    def file_started(self, path: Path, index: int, total: int) -> None:
+        self.span = self.tracing.tracer.start_span("ingest", attributes={
+            "earnest.file": path.name, "earnest.collection": self.collection})
+        self.inner.file_started(path, index, total)
+
+    def file_done(self, result: FileResult) -> None:
+        if self.span is not None:
+            self.span.set_attributes({"earnest.status": result.status,
+                                      "earnest.pages": result.pages or 0,
+                                      "earnest.chunks": result.chunks or 0,
+                                      "earnest.doc_name": result.doc_name or ""})
+            if result.error_code:
+                self.span.set_attribute("error.type", result.error_code)
+            self.span.end()
+            self.span = None
+        self.inner.file_done(result)
+
+    def keyword_done(self, seconds: float) -> None:
+        self.inner.keyword_done(seconds)
+
+    def embedding(self, done: int, total: int) -> None:
+        self.inner.embedding(done, total)
+
+
+__all__ = ["CommandTraces", "Tracing"]

@@ -1,7 +1,10 @@
 """The upload queue in PostgreSQL (migration 3): API processes add jobs, workers claim files.
 
 A worker claims one file with ``SELECT … FOR UPDATE SKIP LOCKED`` and a lease (a time until
-which the file is its own); it renews the lease while it works. A file whose lease ran out
+which the file is its own); it renews the lease while it works. Two phases, as in a SQLite
+ingest: a queued file is claimed, keyword-indexed and released as ``embedding`` (searchable);
+a file in ``embedding`` is claimed for its vectors only when no queued file waits, and is
+released again (``pause``) as soon as one does. A file whose lease ran out
 (its worker died) is claimed again by the next worker. Ingesting is idempotent by content hash,
 and every update after the claim names the worker, so a worker that lost its lease cannot
 overwrite the result of the one that took the file over."""
@@ -31,6 +34,8 @@ class Claim:
     attempts: int
     collection: str
     principal: Principal
+    status: str = "ingesting"  # or "embedding": keyword-indexed, its vectors to make
+    doc_name: str | None = None
 
 
 def principal_json(principal: Principal | None) -> dict[str, Any]:
@@ -125,10 +130,11 @@ class PgJobQueue:
             # One row at a time: locking several would hide them from the other workers.
             refused: list[int] = []
             while True:
-                row = conn.execute(
+                row = conn.execute(  # files to keyword-index first, then to embed
                     "select f.seq from job_files f where f.status = any(%s) "
                     "and (f.lease_until is null or f.lease_until < now()) "
-                    "and f.seq <> all(%s) order by f.seq limit 1 for update skip locked",
+                    "and f.seq <> all(%s) order by f.status = 'embedding', f.seq limit 1 "
+                    "for update skip locked",
                     (list(OPEN), refused)).fetchone()
                 if row is None or len(refused) >= 8:
                     return None
@@ -136,14 +142,15 @@ class PgJobQueue:
                     break
                 refused.append(row[0])
             got = conn.execute(
-                "update job_files f set status = 'ingesting', worker = %s, "
+                "update job_files f set worker = %s, status = case f.status when "
+                "'embedding' then 'embedding' else 'ingesting' end, "
                 "lease_until = now() + make_interval(secs => %s), claimed_at = now(), "
                 "attempts = attempts + 1 "
                 "from jobs j where f.seq = %s and j.id = f.job_id "
                 "returning f.seq, f.job_id, f.filename, f.data, f.attempts, j.collection, "
-                "j.principal", (worker, lease_seconds, row[0])).fetchone()
+                "j.principal, f.status, f.doc_name", (worker, lease_seconds, row[0])).fetchone()
         return Claim(got[0], got[1], got[2], bytes(got[3] or b""), got[4], got[5],
-                     principal_from(got[6]))
+                     principal_from(got[6]), got[7], got[8])
 
     def renew(self, seq: int, worker: str, lease_seconds: float, **progress: Any) -> bool:
         """Extend the lease (and record progress); False if the file is no longer ours."""
@@ -166,6 +173,23 @@ class PgJobQueue:
                 return False
             self._maybe_finish(conn, row[0])
         return True
+
+    def release(self, seq: int, worker: str, **progress: Any) -> bool:
+        """Hand the file back as ``embedding`` (keyword-indexed; its bytes dropped), for any
+        worker to embed when no queued file waits; False if it is no longer ours. A release
+        is no death: the count of attempts starts again."""
+        sets = "".join(f", {k} = %s" for k in progress)
+        rows = self.store._run(
+            f"update job_files set status = 'embedding', data = null, lease_until = null, "
+            f"worker = null, attempts = 0{sets} where seq = %s and worker = %s "
+            "and status = any(%s) returning seq", (*progress.values(), seq, worker, list(OPEN)))
+        return bool(rows)
+
+    def waiting(self) -> bool:
+        """A file waits to be keyword-indexed (an embedding worker then pauses)."""
+        return bool(self.store._run(
+            "select exists (select 1 from job_files where status in ('queued', 'ingesting') "
+            "and (lease_until is null or lease_until < now()))")[0][0])
 
     def pending_chunks(self, doc_name: str, limit: int) -> list[tuple[int, str]]:
         """One document's passages without a vector: each worker embeds its own file's."""
