@@ -128,7 +128,7 @@ class CommandTraces:
 
     def answer(self, answer: Any) -> None:
         if self.tracing is not None:
-            self.tracing.answer(answer.to_dict())
+            self.tracing.answer(answer)
 
 
 class _TracedProgress:
