@@ -26,7 +26,7 @@ import numpy as np
 
 from earnest.errors import MissingDependency, NotFound, StoreError
 from earnest.models import Chunk, DocumentInfo, Page, Passage
-from earnest.store.base import Filters, NewDocument, text_hash
+from earnest.store.base import Filters, NewDocument, passage_condition, text_hash
 from earnest.store.pg_schema import DIMENSIONS, migrate
 from earnest.store.terms import K1, B, Fts5Tokenizer
 
@@ -408,6 +408,8 @@ class PostgresStore:
         allowed = self._allowed_doc_ids(filters)
         if allowed is not None and not allowed:
             return []
+        passes, passes_params = passage_condition(filters, lambda _: "%s")
+        passes = f"and {passes}" if passes else ""
         want = max(limit * CANDIDATE_FACTOR, limit + 10)
         hv = HalfVector(query.astype(np.float16))
         # The scope is worked out before the transaction: it reads the document list.
@@ -420,21 +422,22 @@ class PostgresStore:
                 # With a filter, pgvector's iterative scan goes on until enough rows pass it.
                 conn.execute("select set_config('hnsw.ef_search', %s, true)",
                              (str(min(1000, max(40, want))),))
-                where, params = "", [hv, want]
+                where, params = passes, [*passes_params, hv, want]
                 if scope is not None:
+                    where = f"and collection = any(%s) and doc_id = any(%s) {passes}"
+                    params = [*scope, *passes_params, hv, want]
+                if where:
                     conn.execute("select set_config('hnsw.iterative_scan', 'relaxed_order', "
                                  "true)")
-                    where = "and collection = any(%s) and doc_id = any(%s)"
-                    params = [*scope, hv, want]
                 return conn.execute(
-                    f"select id, embedding from chunks where embedding is not null {where} "
+                    f"select id, embedding from chunks c where embedding is not null {where} "
                     "order by embedding <#> %s limit %s", params, binary=True).fetchall()
             # A few documents: an exact scan of theirs (an HNSW scan filtered afterwards
             # could return fewer than asked). "+ 0" keeps the planner off the index.
             return conn.execute(
-                "select id, embedding from chunks where embedding is not null and "
-                "collection = any(%s) and doc_id = any(%s) "
-                "order by (embedding <#> %s) + 0 limit %s", (*scope, hv, want),
+                "select id, embedding from chunks c where embedding is not null and "
+                f"collection = any(%s) and doc_id = any(%s) {passes} "
+                "order by (embedding <#> %s) + 0 limit %s", (*scope, *passes_params, hv, want),
                 binary=True).fetchall()
 
         rows = self._read(search)
@@ -507,15 +510,24 @@ class PostgresStore:
             return []
         params = {"terms": [t for t, _ in weights], "idf": [w for _, w in weights],
                   "avgdl": avgdl, "k1": K1, "b": B, "limit": limit}
-        where = ""
+        conditions = []
         if allowed is not None:
-            where = "where t.collection = any(%(collections)s) and t.doc_id = any(%(docs)s)"
+            conditions.append("t.collection = any(%(collections)s) and t.doc_id = any(%(docs)s)")
             params["collections"], params["docs"] = self._scope(allowed)
+        passes, passes_params = passage_condition(filters, lambda i: f"%(passage{i})s")
+        join = ""
+        if passes:
+            # Ranked within the passages that pass, so k of them come back when k match;
+            # joined on (collection, id) so a distributed database keeps it on one shard.
+            join = "join chunks c on c.collection = t.collection and c.id = t.chunk_id"
+            conditions.append(passes)
+            params.update((f"passage{i}", v) for i, v in enumerate(passes_params))
+        where = "where " + " and ".join(conditions) if conditions else ""
         sql = f"""
             with w(term, idf) as (select * from unnest(%(terms)s::text[], %(idf)s::float8[]))
             select t.chunk_id, sum(w.idf * t.tf * (%(k1)s + 1) / (t.tf + %(k1)s
                    * (1 - %(b)s + %(b)s * t.dl / %(avgdl)s))) as score
-            from w join chunk_terms t on t.term = w.term {where}
+            from w join chunk_terms t on t.term = w.term {join} {where}
             group by t.chunk_id order by score desc, t.chunk_id limit %(limit)s"""
         return [(int(i), float(s)) for i, s in self._read_rows(sql, params)]
 

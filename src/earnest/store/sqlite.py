@@ -19,7 +19,7 @@ import numpy as np
 
 from earnest.errors import CorruptLibrary, NotFound, StoreError, storage_failure
 from earnest.models import Chunk, DocumentInfo, Page, Passage
-from earnest.store.base import Filters, NewDocument, text_hash
+from earnest.store.base import Filters, NewDocument, passage_condition, text_hash
 
 MIGRATIONS: list[str] = [
     # 1: the initial schema
@@ -149,6 +149,8 @@ class SqliteStore:
                 # Deleted text is overwritten, not left in free pages (erasure).
                 conn.execute("pragma secure_delete = on")
                 conn.create_function("earnest_text_hash", 1, text_hash, deterministic=True)
+                # SQLite's lower() folds ASCII only; passage filters fold as Python does.
+                conn.create_function("earnest_lower", 1, _lower, deterministic=True)
             except sqlite3.DatabaseError as exc:
                 if _read_only(self.path.parent):
                     raise storage_failure(OSError(errno.EROFS, "read-only file system"),
@@ -445,6 +447,9 @@ class SqliteStore:
         allowed = self._allowed_doc_ids(filters)
         if allowed is not None:
             scores = np.where(np.isin(docs, np.fromiter(allowed, dtype=np.int64)), scores, -2.0)
+        if filters.restricts_passages():
+            keep = [r[0] for r in self._conn().execute(*self._passage_ids(filters, allowed))]
+            scores = np.where(np.isin(ids, np.asarray(keep, dtype=np.int64)), scores, -2.0)
         top = np.argpartition(-scores, min(limit, len(scores) - 1))[:limit]
         top = top[np.argsort(-scores[top])]
         return [(int(ids[i]), float(scores[i])) for i in top if scores[i] > -2.0]
@@ -468,6 +473,10 @@ class SqliteStore:
         allowed = self._allowed_doc_ids(filters)
         if allowed is not None and not allowed:
             return []
+        if filters.restricts_passages():
+            # Ranked within the passages that pass, so k of them come back when k match.
+            sql, params = self._passage_ids(filters, allowed)
+            return self._bm25(match, limit, f"and f.rowid in ({sql})", params)
         if allowed is not None and len(allowed) <= 8:
             # A document's chunk ids are contiguous (one transaction), and FTS5 serves a
             # rowid range fast where "rowid in (...)" would rank every match first.
@@ -499,6 +508,14 @@ class SqliteStore:
             return [(int(r[0]), float(r[1])) for r in rows]
         except sqlite3.OperationalError as exc:
             raise StoreError(f"keyword search failed: {exc}") from exc
+
+    @staticmethod
+    def _passage_ids(filters: Filters, allowed: set[int] | None) -> tuple[str, list[Any]]:
+        """SQL for the ids of the chunks that pass ``filters``' passage-level fields."""
+        cond, params = passage_condition(filters, lambda _: "?", "earnest_lower")
+        if allowed is not None:
+            cond += " and c.doc_id in (%s)" % ",".join(str(int(d)) for d in allowed)
+        return f"select c.id from chunks c where {cond}", params
 
     def _chunk_doc_filter(self, allowed: set[int]):
         keep = {r[0] for r in self._conn().execute(
@@ -556,6 +573,10 @@ def _read_only(folder: Path) -> bool:
         return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
     except OSError:
         return False
+
+
+def _lower(text: str | None) -> str | None:
+    return None if text is None else text.lower()
 
 
 def _meta_matches(value: Any, wanted: list[str]) -> bool:
