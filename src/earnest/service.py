@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from earnest import __version__ as _version
 from earnest.answer import AnswerDraft, Answerer, AskEvent, ExtractiveAnswerer
+from earnest.answer.registry import AnswererContext, make_answerer
 from earnest.chunking import chunk_document
 from earnest.embedding import Embedder, make_embedder
 from earnest.errors import (
@@ -95,11 +96,17 @@ class Earnest(TrustOperations):
         self.answers = answers or (SqliteAnswerStore(path) if path else None)
         self.embedder = embedder or make_embedder(self.settings.embed)
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings.retrieve)
-        # The answerer reads each document's fiscal period off the matcher's metadata.
-        self.answerer: Answerer = ExtractiveAnswerer(
-            self.settings.answer,
-            period_of=lambda doc_id: self.retriever.matcher().periods.get(doc_id, (None, None)))
         self._llm_client = llm_client  # a ChatClient; made from settings.llm on first use
+        self._extractive: ExtractiveAnswerer | None = None
+        self._answerer_context = AnswererContext(
+            self.settings,
+            # Answerers read each document's fiscal period off the matcher's metadata.
+            period_of=lambda doc_id: self.retriever.matcher().periods.get(doc_id, (None, None)),
+            similarity=self._similarity, llm_client=self._chat_client,
+            extractive=self._extractive_answerer)
+        # The answerer when no LLM answer is asked for; the LLM's is made on first use.
+        self.answerer: Answerer = make_answerer(self.settings.answer.answerer,
+                                                self._answerer_context)
         self._generative: Answerer | None = None
         self._scopes: dict[tuple[str, ...], LibraryScope] = {}  # by collections seen
         self._check_index_identity()
@@ -142,18 +149,27 @@ class Earnest(TrustOperations):
                                    "set llm.base_url and llm.model (EARNEST_LLM_BASE_URL, "
                                    "EARNEST_LLM_MODEL)")
         if self._generative is None:
-            from earnest.answer.generative import GenerativeAnswerer
+            self._generative = make_answerer(self.settings.answer.llm_answerer,
+                                             self._answerer_context)
+        return self._generative
+
+    def _chat_client(self) -> ChatClient:
+        if self._llm_client is None:
             from earnest.llm import OpenAIChatClient
 
-            llm_settings = self.settings.llm
-            if self._llm_client is None:
-                self._llm_client = OpenAIChatClient(
-                    llm_settings, api_key=llm_settings.api_key(os.environ))
-            self._generative = GenerativeAnswerer(
-                llm_settings, self._llm_client, self.answerer,
-                max_sentences=self.settings.answer.max_sentences,
-                similarity=self._similarity)
-        return self._generative
+            llm = self.settings.llm
+            self._llm_client = OpenAIChatClient(llm, api_key=llm.api_key(os.environ))
+        return self._llm_client
+
+    def _extractive_answerer(self) -> ExtractiveAnswerer:
+        """Earnest's extractive answerer (the LLM's falls back to it): the default one when
+        that is it, else one of its own."""
+        if isinstance(self.answerer, ExtractiveAnswerer):
+            return self.answerer
+        if self._extractive is None:
+            self._extractive = ExtractiveAnswerer(self.settings.answer,
+                                                  self._answerer_context.period_of)
+        return self._extractive
 
     def _similarity(self, sentence: str, texts: Any) -> float:
         """Best cosine between a sentence and candidate texts (the verifier's semantic check)."""

@@ -74,6 +74,10 @@ class RetrieveSettings(_Section):
 
 
 class AnswerSettings(_Section):
+    # Registered answerers (answer.registry): Earnest's own, or a package's. ``answerer``
+    # answers unless an LLM answer is asked for; then ``llm_answerer`` (needs llm.base_url).
+    answerer: str = Field("extractive", min_length=1)
+    llm_answerer: str = Field("generative", min_length=1)
     max_sentences: int = Field(5, ge=1, le=20)
     # Calibrated on ../shared/data (see docs/calibration.md): below it the answer is "not found".
     min_relevance: float = Field(0.38, ge=0, le=1)
