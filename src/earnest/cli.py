@@ -107,34 +107,10 @@ def _empty_hint(lib: Earnest) -> str | None:
             f"`earnest ingest PATH --library {lib.home}`")
 
 
-_FILTER_KEYS = {"doc": "doc_names", "doc_name": "doc_names", "document": "doc_names",
-                "role": "roles", "section": "sections", "speaker": "speakers",
-                "collection": "collections", "collections": "collections"}
-
-
-def _filter_fields(items: list[str] | None) -> dict[str, list[str]]:
-    """--filter KEY=VALUE items as lists by field (doc_names, roles, ..., metadata fields)."""
-    fields: dict[str, list[str]] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise InputError(f"--filter takes KEY=VALUE, got {item!r}")
-        key, value = key.strip().lower(), value.strip()
-        field = _FILTER_KEYS.get(key, key)
-        fields.setdefault(field, []).append(value.lower() if field == "roles" else value)
-    return fields
-
-
 def _filters(items: list[str] | None) -> Filters:
-    from earnest.store import Filters
+    from earnest.inputs import filter_fields, filters_from
 
-    filters = Filters()
-    for field, values in _filter_fields(items).items():
-        if field in ("doc_names", "roles", "sections", "speakers", "collections"):
-            getattr(filters, field).extend(values)
-        else:
-            filters.metadata[field] = values
-    return filters
+    return filters_from(filter_fields(items or []))
 
 
 def _run(as_json: bool, body: Callable[[], Any]) -> None:
@@ -370,6 +346,7 @@ def _ask_via_server(question: str, library: Path | None, config: Path | None, as
     """Answer through a running server of this library; False when there is none, or when
     the answer should stream from an LLM here (the server's answer comes whole)."""
     from earnest import remote
+    from earnest.inputs import filter_fields
 
     settings = Settings.load(library, config_file=config)
     found = remote.server_for(settings)
@@ -378,7 +355,7 @@ def _ask_via_server(question: str, library: Path | None, config: Path | None, as
     base, info = found
     if not as_json and llm is not False and info.get("llm", {}).get("configured"):
         return False
-    data = remote.ask(base, question, k, _filter_fields(filter), llm,
+    data = remote.ask(base, question, k, filter_fields(filter or []), llm,
                       timeout=settings.llm.timeout_s + 60)
     if data is None:
         return False

@@ -34,6 +34,7 @@ from earnest.inputs import (  # noqa: E402,F401
     IngestProgress,
     IngestReport,
     _Silent,
+    check_roles,
     collect_files,
     document_name,
     validate_correction,
@@ -470,6 +471,7 @@ class Earnest(TrustOperations):
         """A filter naming what the library lacks is refused with suggestions, before any
         work (and before a stream opens)."""
         if filters is not None:
+            check_roles(filters)
             check_filters(filters, self.retriever.matcher(filters.collections).docs)
 
     @staticmethod

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from earnest.inputs import filters_from
 from earnest.store import Filters
 
 # A collection's name, as keys.check_collection accepts it (the schema says what is valid).
@@ -45,12 +46,7 @@ class FiltersIn(_Strict):
                                    "key may see)")
 
     def to_filters(self) -> Filters:
-        metadata = {key: [str(v) for v in getattr(self, key)]
-                    for key in ("company", "ticker", "doc_type", "fiscal_year", "fiscal_quarter")
-                    if getattr(self, key)}
-        return Filters(doc_names=list(self.doc_names), metadata=metadata, roles=list(self.roles),
-                       sections=list(self.sections), speakers=list(self.speakers),
-                       collections=list(self.collections))
+        return filters_from(self.model_dump())
 
 
 class AskCreate(_Strict):
