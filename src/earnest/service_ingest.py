@@ -1,0 +1,174 @@
+"""The service's ingest: files, bytes and folders into the store, checked once for the CLI and
+the API alike, then embedded (earnest.ingest_pipeline runs the batch). Mixed into
+``Earnest`` (service.py) like its trust operations."""
+
+from __future__ import annotations
+
+import hashlib
+import stat
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from earnest import __version__ as _version
+from earnest.chunking import chunk_document
+from earnest.errors import DocumentError, NotFound, TooLarge, storage_failure
+from earnest.filing_sections import find_headings, label_chunks
+from earnest.ingest_pipeline import EmbedStats, embed_pending, ingest_paths
+from earnest.inputs import FileResult, IngestProgress, IngestReport, document_name
+from earnest.metadata import describe
+from earnest.readers import read_document
+from earnest.store import NewDocument
+from earnest.structure import transcript_segments
+from earnest.trust.keys import LOCAL, Principal, check_collection
+
+if TYPE_CHECKING:
+    from earnest.embedding import Embedder
+    from earnest.settings import Settings
+    from earnest.store import Store
+
+EXTRACTOR = f"earnest {_version}"  # recorded with each document, shown in lineage
+
+
+class IngestOperations:
+    """Needs ``settings``, ``home``, ``store`` and ``embedder`` on self, and the trust
+    operations (``visible``, ``audit``) and ``_erase``."""
+
+    settings: Settings
+    home: Path
+    store: Store
+    embedder: Embedder
+
+    # -- ingest ------------------------------------------------------------------------------
+    def ingest(self, paths: Iterable[str | Path], *, progress: IngestProgress | None = None,
+               embed: bool = True, collection: str = "default",
+               principal: Principal = LOCAL) -> IngestReport:
+        """Ingest files and folders. Each document is committed whole or not at all; a bad
+        file is reported and the rest go on. Every file is keyword-searchable before any is
+        embedded (earnest.ingest_pipeline)."""
+        return ingest_paths(self, paths, progress=progress, embed=embed,
+                            collection=collection, principal=principal)
+
+
+    def ingest_file(self, path: Path, *, name: str | None = None, collection: str = "default",
+                    principal: Principal = LOCAL) -> FileResult:
+        t0 = time.perf_counter()
+        result = FileResult(path=str(path), status="failed")
+        try:
+            data = self._read_bytes(path)
+            result = self.ingest_bytes(data, name or path.name, source_path=str(path),
+                                       collection=collection, principal=principal)
+        except DocumentError as exc:
+            result.status, result.error, result.error_code = "failed", str(exc), exc.code
+        except Exception as exc:  # noqa: BLE001 - one file's surprise must not stop the batch
+            if (stop := storage_failure(exc, self.home)) is not None:
+                raise stop from exc  # a full or read-only disk stops the batch, not one file
+            result.status, result.error_code = "failed", "internal_error"
+            result.error = f"{path}: internal error while ingesting ({type(exc).__name__}: {exc})"
+        result.seconds = round(time.perf_counter() - t0, 3)
+        return result
+
+    def _read_bytes(self, path: Path) -> bytes:
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            raise DocumentError("no such file", path=str(path)) from None
+        except OSError as exc:  # permission denied, name too long, ...
+            raise DocumentError(f"cannot read the file: {exc.strerror}", path=str(path)) from None
+        if not stat.S_ISREG(info.st_mode):
+            raise DocumentError("not a regular file", path=str(path))
+        limit = int(self.settings.max_file_mb * 1024 * 1024)
+        size = info.st_size
+        if size > limit:
+            raise TooLarge(f"the file is {size / 2**20:.1f} MB, over the "
+                                f"{self.settings.max_file_mb:g} MB limit (max_file_mb)",
+                                path=str(path))
+        try:
+            with path.open("rb") as fh:
+                data = fh.read(limit + 1)  # the file may grow while it is read
+        except OSError as exc:
+            raise DocumentError(f"cannot read the file: {exc.strerror}", path=str(path)) from exc
+        if len(data) > limit:
+            raise TooLarge(f"the file grew past the {self.settings.max_file_mb:g} MB limit "
+                                "(max_file_mb) while it was read", path=str(path))
+        return data
+
+    def ingest_bytes(self, data: bytes, filename: str, *, source_path: str = "",
+                     replace: bool = False, collection: str = "default",
+                     principal: Principal = LOCAL) -> FileResult:
+        """Parse, chunk and store one document (not yet embedded) in ``collection``. A
+        document of the same name from another path is refused unless ``replace`` (the
+        caller has checked)."""
+        t0 = time.perf_counter()
+        principal.require("editor")
+        collection = check_collection(collection)
+        if not principal.sees(collection):
+            raise NotFound(f"no collection {collection!r} for this key")
+        doc_name = document_name(filename, source_path or filename)
+        content_hash = hashlib.sha256(data).hexdigest()
+        existing = self.visible(self.store.find_by_hash(content_hash), principal)
+        if existing is not None:
+            same = existing.doc_name == doc_name
+            return FileResult(path=source_path or filename, status="unchanged",
+                              doc_name=existing.doc_name, pages=existing.page_count,
+                              chunks=existing.chunk_count,
+                              note=None if same else f"same content as {existing.doc_name}")
+        current = self.store.get_document(doc_name)
+        if current is not None and not principal.sees(current.collection):
+            # Names are unique per library: say only that the name is taken.
+            raise DocumentError(f"the name {doc_name!r} is taken in this library (names are "
+                                "unique across collections); rename the file", path=source_path)
+        if current is not None and not replace and source_path and current.source_path and \
+                Path(current.source_path).resolve() != Path(source_path).resolve():
+            raise DocumentError(
+                f"the library already holds a document named {doc_name!r}, from "
+                f"{current.source_path}; names are file names without extension: rename one "
+                f"file, or `earnest docs remove {doc_name}` first", path=source_path)
+        parsed = read_document(data, source_path or filename,
+                               max_chars=self.settings.max_document_chars)
+        found = transcript_segments(parsed.pages)
+        chunks = chunk_document(parsed.pages, self.settings.chunk,
+                                doc_context=doc_name.replace("_", " "),
+                                segments=found[0] if found else None,
+                                count_tokens=self.embedder.count_tokens)
+        suffix = Path(filename).suffix.lower()
+        original = self.home / "files" / f"{content_hash}{suffix}"
+        original.parent.mkdir(parents=True, exist_ok=True)
+        if not original.exists():
+            tmp = original.with_suffix(".part")
+            try:
+                tmp.write_bytes(data)
+                tmp.replace(original)
+            except BaseException:  # a full disk: no half-written copy left behind
+                tmp.unlink(missing_ok=True)
+                raise
+        if not found:  # a filing's items and notes; a call has its own sections
+            label_chunks(chunks, find_headings(parsed.pages))
+        metadata = describe(parsed.pages, doc_name, found[1] if found else None)
+        if parsed.encoding:
+            metadata["encoding"] = parsed.encoding
+        info = self.store.add_document(NewDocument(
+            doc_name=doc_name, source_path=source_path or filename, content_hash=content_hash,
+            file_type=parsed.file_type, pages=parsed.pages, chunks=chunks, metadata=metadata,
+            collection=collection, added_by=principal.actor, extractor=EXTRACTOR))
+        if current is not None:
+            self._erase(current)  # the replaced version's copy and answers, if nothing uses it
+        self.audit("ingest", principal, {
+            "doc_id": info.id, "doc_name": info.doc_name, "collection": collection,
+            "content_sha256": content_hash, "file_name": Path(filename).name,
+            "pages": info.page_count, "chunks": info.chunk_count,
+            "replaced": None if current is None else {"doc_id": current.id,
+                                                      "content_sha256": current.content_hash}})
+        return FileResult(path=source_path or filename, status="ingested",
+                          doc_name=info.doc_name, pages=info.page_count, chunks=info.chunk_count,
+                          note=parsed.note, seconds=round(time.perf_counter() - t0, 3))
+
+    def embed_pending(self, progress: IngestProgress | None = None) -> int:
+        """Embed every chunk that has no vector yet; safe to interrupt and resume."""
+        return self.embed(progress).embedded
+
+    def embed(self, progress: IngestProgress | None = None, *,
+              stop: Callable[[], bool] | None = None) -> EmbedStats:
+        """``embed_pending`` with its figures (texts the model embedded, vectors reused);
+        ``stop()`` is asked between steps whether to pause (new files wait to be parsed)."""
+        return embed_pending(self.store, self.embedder, progress, stop=stop)
