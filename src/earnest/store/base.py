@@ -58,6 +58,14 @@ class Filters:
         return out
 
 
+def meta_matches(value: Any, wanted: list[str]) -> bool:
+    """A document's metadata value (or any of a list) equals one wanted, ignoring case."""
+    if value is None:
+        return False
+    values = value if isinstance(value, list) else [value]
+    return any(str(v).lower() == str(w).lower() for v in values for w in wanted)
+
+
 def _names_section(wanted: str, section: str | None) -> bool:
     """"Q&A" names the section "Q&A"; "Item 1A" or "Note 12" names "Item 1A. Risk Factors",
     "Part II, Item 1A. Risk Factors" or "Note 12. Debt" (filings' labels put numbers first)."""
