@@ -14,20 +14,35 @@ if TYPE_CHECKING:
     from earnest.store.base import Filters
 
 
-@dataclass(slots=True)
-class FileResult:
-    path: str
-    status: str  # ingested | unchanged | failed
+@dataclass(slots=True, kw_only=True)
+class FileOutcome:
+    """What became of one file: the one record the CLI's ingest report and the API's upload
+    jobs (and so their JSON) share."""
+
+    status: str
     doc_name: str | None = None
     pages: int = 0
     chunks: int = 0
     error: str | None = None
     error_code: str | None = None
     note: str | None = None
-    seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def take(self, other: "FileOutcome") -> None:
+        """This file's outcome as ``other`` says (its status aside)."""
+        self.doc_name, self.note = other.doc_name, other.note
+        self.pages, self.chunks = other.pages, other.chunks
+        self.error, self.error_code = other.error, other.error_code
+
+
+@dataclass(slots=True, kw_only=True)
+class FileResult(FileOutcome):
+    """A file the service ingested (or not): ingested | unchanged | failed."""
+
+    path: str
+    seconds: float = 0.0
 
 
 @dataclass(slots=True)

@@ -12,12 +12,19 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from earnest import __version__ as _version
 from earnest.chunking import chunk_document
-from earnest.errors import DocumentError, NotFound, TooLarge, storage_failure
+from earnest.errors import (
+    DocumentError,
+    EmptyDocument,
+    NameTaken,
+    NotFound,
+    TooLarge,
+    storage_failure,
+)
 from earnest.filing_sections import find_headings, label_chunks
 from earnest.ingest_pipeline import EmbedStats, embed_pending, ingest_paths
 from earnest.inputs import FileResult, IngestProgress, IngestReport, document_name
 from earnest.metadata import describe
-from earnest.readers import read_document
+from earnest.readers import check_supported, read_document
 from earnest.store import NewDocument
 from earnest.structure import transcript_segments
 from earnest.trust.keys import LOCAL, Principal, check_collection
@@ -49,6 +56,40 @@ class IngestOperations:
         return ingest_paths(self, paths, progress=progress, embed=embed,
                             collection=collection, principal=principal)
 
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.settings.max_file_mb * 2**20)
+
+    def check_upload(self, filename: str, *, size: int | None = None,
+                     content_hash: str | None = None, replace: bool = False,
+                     principal: Principal = LOCAL) -> str:
+        """The checks an upload passes before it is queued, with what is known so far: its
+        name and type first, its size as it arrives (within max_file_mb; at the end, not
+        empty), and with its content hash, a name no other document holds (unless
+        ``replace``). Returns its document name; raises DocumentError naming the file."""
+        if not filename.strip():
+            raise DocumentError("the upload has no file name", path="(unnamed)")
+        doc_name = document_name(filename)
+        check_supported(filename)
+        if size is not None and size > self.max_file_bytes:
+            raise TooLarge(f"the file is over the {self.settings.max_file_mb:g} MB limit "
+                           "(max_file_mb)", path=filename)
+        if content_hash is None:
+            return doc_name
+        if not size:
+            raise EmptyDocument("the file is empty (0 bytes)", path=filename)
+        existing = self.store.get_document(doc_name)
+        if existing is not None and not principal.sees(existing.collection):
+            # Names are unique per library: say only that the name is taken.
+            raise NameTaken(f"the name {existing.doc_name!r} is taken in this library (names "
+                            "are unique across collections); rename the file", path=filename)
+        if existing is not None and existing.content_hash != content_hash and not replace:
+            raise NameTaken(f"the library already holds a different document named "
+                            f"{existing.doc_name!r}; upload with replace=true to replace it "
+                            "(its metadata corrections stay), or rename the file",
+                            path=filename)
+        return doc_name
 
     def ingest_file(self, path: Path, *, name: str | None = None, collection: str = "default",
                     principal: Principal = LOCAL) -> FileResult:

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from earnest.api.jobs import JobFile
 from earnest.inputs import filters_from
 from earnest.store import Filters
 
@@ -124,19 +125,6 @@ class DocumentsPublic(BaseModel):
     stats: dict[str, Any]
 
 
-class JobFilePublic(BaseModel):
-    filename: str
-    size: int
-    status: str
-    doc_name: str | None = None
-    pages: int = 0
-    chunks: int = 0
-    embedded: int = 0
-    error: str | None = None
-    error_code: str | None = None
-    note: str | None = None
-
-
 class JobPublic(BaseModel):
     id: str
     status: str
@@ -144,7 +132,7 @@ class JobPublic(BaseModel):
     finished_at: float | None
     collection: str = "default"
     counts: dict[str, int]
-    files: list[JobFilePublic]
+    files: list[JobFile]  # the jobs' own record (api.jobs), as JSON
 
 
 class PageTextPublic(BaseModel):
