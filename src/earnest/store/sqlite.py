@@ -386,7 +386,8 @@ class SqliteStore:
         if filters.restricts_passages():
             # Ranked within the passages that pass, so k of them come back when k match.
             sql, params = self._passage_ids(filters, allowed)
-            return self._bm25(match, limit, f"and f.rowid in ({sql})", params)
+            # "+": checked on each match, not handed to FTS5 as rowids to look up one by one.
+            return self._bm25(match, limit, f"and +f.rowid in ({sql})", params)
         if allowed is not None and len(allowed) <= 8:
             # A document's chunk ids are contiguous (one transaction), and FTS5 serves a
             # rowid range fast where "rowid in (...)" would rank every match first.
