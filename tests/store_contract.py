@@ -275,3 +275,57 @@ class StoreContract:
             store.add_document(other)
         hits = store.keyword_search("capital", Filters(collections=["small"]), 3)
         assert [p.doc_name for p in store.get_passages([i for i, _ in hits])] == ["SMALL"]
+
+    def test_passage_filters_are_applied_by_the_store(self, store) -> None:
+        """Role, section and speaker filters are applied inside the search, not after it:
+        a filtered search returns ``limit`` passages when that many pass, however many
+        better-ranked passages do not, and it keeps exactly those Filters.matches_passage
+        keeps."""
+        labels = [("executive", "Prepared remarks", "Jane Roe, Chief Financial Officer"),
+                  ("analyst", "Q&A", "Sam Lee, Big Bank"),
+                  ("analyst", "Q&A", "Émile Zola, Ünion Capital"),
+                  (None, "Part II, Item 1A. Risk Factors", None),
+                  (None, "Item 1A. Risk Factors", None),
+                  (None, "Item 1AB. Other", None),
+                  (None, "Note 12. Debt_and 100% loans", None)]
+        texts = ["revenue revenue revenue grew"] * 40 + ["revenue was asked about"] * 7
+        doc = new_doc("CALL", texts)
+        for chunk, (role, section, speaker) in zip(doc.chunks[40:], labels):
+            chunk.role, chunk.section, chunk.speaker = role, section, speaker
+        for chunk in doc.chunks[:40]:
+            chunk.role, chunk.section, chunk.speaker = "executive", "Prepared remarks", "CEO"
+        store.add_document(doc)
+        store.add_document(new_doc("OTHER", ["revenue revenue"]))
+        ids = [i for i, _ in store.chunks_without_vectors(100)]
+        # The labelled passages are the farthest from the query vector, as they are the
+        # lowest by BM25: an unfiltered top 60 holds none of them.
+        store.set_vectors(ids, np.stack([unit(1, 0.01 * n) for n in range(len(ids))]))
+        by_id = {p.chunk_id: p for p in store.get_passages(ids)}
+
+        def check(filters: Filters, limit: int = 3) -> list[str]:
+            expected = {i for i, p in by_id.items()
+                        if p.doc_name in (filters.doc_names or [p.doc_name])
+                        and filters.matches_passage(p.role, p.section, p.speaker)}
+            for hits in (store.keyword_search("revenue", filters, limit),
+                         store.dense_search(unit(1, 0), filters, limit)):
+                assert len(hits) == min(limit, len(expected)), filters
+                assert {i for i, _ in hits} <= expected, filters
+            return sorted(by_id[i].speaker or by_id[i].section or ""
+                          for i, _ in store.keyword_search("revenue", filters, 50))
+
+        assert len(store.keyword_search("revenue", Filters(), 40)) == 40
+        assert check(Filters(roles=["analyst"])) == ["Sam Lee, Big Bank",
+                                                     "Émile Zola, Ünion Capital"]
+        assert check(Filters(speakers=["chief financial"])) == [
+            "Jane Roe, Chief Financial Officer"]
+        assert check(Filters(speakers=["émile", "big bank"])) == [
+            "Sam Lee, Big Bank", "Émile Zola, Ünion Capital"]
+        assert check(Filters(sections=["item 1a."])) == [
+            "Item 1A. Risk Factors", "Part II, Item 1A. Risk Factors"]
+        assert check(Filters(sections=["Note 12"])) == ["Note 12. Debt_and 100% loans"]
+        assert check(Filters(sections=["Note 1"])) == []
+        assert check(Filters(sections=["q&a"], speakers=["lee"])) == ["Sam Lee, Big Bank"]
+        assert check(Filters(roles=["executive"], doc_names=["CALL"]), limit=50)[:1] == [
+            "CEO"]
+        assert check(Filters(roles=["analyst"], doc_names=["OTHER"])) == []
+        assert check(Filters(speakers=["%"])) == []  # a LIKE wildcard is matched literally

@@ -114,6 +114,21 @@ def test_a_filter_for_something_the_library_lacks_says_what_it_has(loaded: Earne
         loaded.search("net sales", filters=Filters(metadata={"doc_type": ["8-K"]}))
     with pytest.raises(InputError, match="no document has a 'colour' field"):
         loaded.search("net sales", filters=Filters(metadata={"colour": ["red"]}))
+    with pytest.raises(InputError, match="unknown speaker role 'ceo'; roles: executive, "):
+        loaded.search("net sales", filters=Filters(roles=["ceo"]))
+
+
+def test_the_cli_and_the_api_read_filters_one_way() -> None:
+    """--filter KEY=VALUE and the API's JSON filters become the same Filters."""
+    from earnest.api.schemas import FiltersIn
+    from earnest.inputs import filter_fields, filters_from
+
+    cli = filters_from(filter_fields(["doc=A", "Role=Analyst", "speaker=CFO", "section=Q&A",
+                                      "fiscal_year=2023", "company=ACME", "collection=x"]))
+    api = FiltersIn(doc_names=["A"], roles=["analyst"], speakers=["CFO"], sections=["Q&A"],
+                    fiscal_year=[2023], company=["ACME"], collections=["x"]).to_filters()
+    assert cli == api
+    assert cli.metadata == {"fiscal_year": ["2023"], "company": ["ACME"]}
 
 
 def test_a_statement_question_reaches_the_statement_page(tmp_path: Path, embedder) -> None:

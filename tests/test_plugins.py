@@ -1,6 +1,6 @@
-"""Readers and embedders added from outside Earnest: a package on the path that declares an
-entry point in ``earnest.readers`` or ``earnest.embedders`` is found and used, with no edit of
-Earnest."""
+"""Readers, embedders and answerers added from outside Earnest: a package on the path that
+declares an entry point in ``earnest.readers``, ``earnest.embedders`` or ``earnest.answerers``
+is found and used, with no edit of Earnest."""
 
 from __future__ import annotations
 
@@ -56,18 +56,46 @@ class HashingEmbedder:
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 '''
 
+ANSWERER = '''
+from earnest.answer import AnswerDraft, AskEvent
+from earnest.models import Citation, Sentence
+
+
+class LeadPassageAnswerer:
+    """Quotes the best passage's first sentence, cited: the smallest honest answerer."""
+
+    name = "lead-passage"
+
+    def __init__(self, context):
+        self.limit = context.settings.answer.max_sentences
+
+    def stream(self, question, plan, passages):
+        if not passages:
+            return AnswerDraft("", [], [], answerer=self.name)
+        best = passages[0]
+        text = best.text.split(". ")[0].rstrip(".") + "."
+        yield AskEvent("delta", {"text": text})
+        citation = Citation(1, best.doc_name, best.page_start, text, best.char_start,
+                            best.char_start + len(text), best.chunk_id)
+        return AnswerDraft(text, [Sentence(text, [1])], [citation],
+                           answerer=self.name)
+'''
+
 
 def _plugin_path(root: Path, entry: str = "earnest_html:spec") -> Path:
     root.mkdir()
     (root / "earnest_html.py").write_text(PLUGIN, encoding="utf-8")
     (root / "earnest_hashing.py").write_text(EMBEDDER, encoding="utf-8")
+    (root / "earnest_lead.py").write_text(ANSWERER, encoding="utf-8")
     info = root / "earnest_plugins-0.1.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: earnest-plugins\n"
                                    "Version: 0.1\n")
     (info / "entry_points.txt").write_text(
         f"[earnest.readers]\nhtml = {entry}\n\n"
-        "[earnest.embedders]\nhashing = earnest_hashing:HashingEmbedder\n")
+        "[earnest.embedders]\nhashing = earnest_hashing:HashingEmbedder\n\n"
+        "[earnest.answerers]\nlead-passage = earnest_lead:LeadPassageAnswerer\n"
+        "extractive = earnest_lead:LeadPassageAnswerer\n")
     return root
 
 
@@ -142,3 +170,34 @@ def test_an_unknown_embedder_names_the_installed_ones(tmp_path: Path) -> None:
                     EARNEST_EMBED__MODEL="hashing")
     assert done.returncode != 0
     assert "unknown embedding model 'hashing'; installed: minilm-int8" in done.stderr
+
+
+def test_a_plugin_answerer_is_chosen_by_settings(tmp_path: Path) -> None:
+    plugins = _plugin_path(tmp_path / "site")
+    note = tmp_path / "note.txt"
+    note.write_text("The board approved a new share repurchase program. It runs to 2027.",
+                    encoding="utf-8")
+    assert _earnest(["ingest", str(note), "--no-embed"], plugins, tmp_path).returncode == 0
+    question = "Was a share repurchase program approved?"
+    asked = _earnest(["ask", question, "--json"], plugins, tmp_path,
+                     EARNEST_ANSWER__ANSWERER="lead-passage")
+    assert asked.returncode == 0, asked.stderr
+    answer = json.loads(asked.stdout)
+    assert answer["answerer"] == "lead-passage"
+    assert answer["answer"] == "The board approved a new share repurchase program."
+    assert answer["citations"][0]["doc_name"] == "note"
+    # The plugin's "extractive" does not replace Earnest's: the default answer is as before.
+    default = _earnest(["ask", question, "--json"], plugins, tmp_path)
+    assert default.returncode == 0, default.stderr
+    assert json.loads(default.stdout)["answerer"] == "extractive"
+    assert "answerer 'extractive' from earnest_lead:LeadPassageAnswerer ignored" in \
+        default.stderr
+
+
+def test_an_unknown_answerer_names_the_installed_ones(tmp_path: Path) -> None:
+    note = tmp_path / "note.txt"
+    note.write_text("Gross margin was 41.2 percent.", encoding="utf-8")
+    done = _earnest(["ingest", str(note), "--no-embed"], tmp_path / "nothing", tmp_path,
+                    EARNEST_ANSWER__ANSWERER="lead-passage")
+    assert done.returncode != 0
+    assert "unknown answerer 'lead-passage'; installed: extractive, generative" in done.stderr

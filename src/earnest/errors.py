@@ -50,6 +50,12 @@ class EmptyDocument(DocumentError):
     code = "empty_document"
 
 
+class NameTaken(DocumentError):
+    """The library holds another document of that name (names are unique per library)."""
+
+    code = "conflict"
+
+
 class CorruptDocument(DocumentError):
     code = "corrupt_document"
 

@@ -1,30 +1,48 @@
 """What the service takes in, checked once for the CLI and the API alike: the files of a
-path, a document's name, metadata corrections; and what an ingest reports back."""
+path, a document's name, metadata corrections, search filters; and what an ingest reports
+back."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Protocol
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol
 
 from earnest.errors import BadName, InputError
-from earnest.readers import is_supported
+
+if TYPE_CHECKING:
+    from earnest.store.base import Filters
 
 
-@dataclass(slots=True)
-class FileResult:
-    path: str
-    status: str  # ingested | unchanged | failed
+@dataclass(slots=True, kw_only=True)
+class FileOutcome:
+    """What became of one file: the one record the CLI's ingest report and the API's upload
+    jobs (and so their JSON) share."""
+
+    status: str
     doc_name: str | None = None
     pages: int = 0
     chunks: int = 0
     error: str | None = None
     error_code: str | None = None
     note: str | None = None
-    seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def take(self, other: "FileOutcome") -> None:
+        """This file's outcome as ``other`` says (its status aside)."""
+        self.doc_name, self.note = other.doc_name, other.note
+        self.pages, self.chunks = other.pages, other.chunks
+        self.error, self.error_code = other.error, other.error_code
+
+
+@dataclass(slots=True, kw_only=True)
+class FileResult(FileOutcome):
+    """A file the service ingested (or not): ingested | unchanged | failed."""
+
+    path: str
+    seconds: float = 0.0
 
 
 @dataclass(slots=True)
@@ -67,6 +85,8 @@ class _Silent:
 
 def collect_files(paths: Iterable[str | Path]) -> list[Path]:
     """Files named, plus the supported files under named folders, sorted, without repeats."""
+    from earnest.readers import is_supported  # here: `earnest ask` via a server reads none
+
     out: dict[Path, None] = {}
     for raw in paths:
         path = Path(raw).expanduser()
@@ -132,3 +152,50 @@ def validate_correction(values: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = str(value)
     return out
+
+
+# Filter field names as the CLI's --filter KEY=VALUE and the API's JSON give them; any other
+# key is a document metadata field (company, ticker, fiscal_year, ...).
+FILTER_ALIASES = {"doc": "doc_names", "doc_name": "doc_names", "document": "doc_names",
+                  "role": "roles", "section": "sections", "speaker": "speakers",
+                  "collection": "collections"}
+_LIST_FIELDS = ("doc_names", "roles", "sections", "speakers", "collections")
+ROLES = ("executive", "analyst", "operator")  # a transcript speaker's, as chunking labels them
+
+
+def filter_fields(items: Iterable[str]) -> dict[str, list[str]]:
+    """KEY=VALUE items (the CLI's --filter) as lists by field, aliases resolved: the shape
+    of the API's ``filters`` object."""
+    fields: dict[str, list[str]] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise InputError(f"--filter takes KEY=VALUE, got {item!r}")
+        key, value = key.strip().lower(), value.strip()
+        name = FILTER_ALIASES.get(key, key)
+        fields.setdefault(name, []).append(value.lower() if name == "roles" else value)
+    return fields
+
+
+def filters_from(fields: Mapping[str, Iterable[Any]]) -> Filters:
+    """Filters from fields by name (``filter_fields``' or the API's): the passage and
+    document fields as given, every other field matched against metadata as text."""
+    from earnest.store.base import Filters
+
+    filters = Filters()
+    for name, values in fields.items():
+        values = [str(v) for v in values]
+        if not values:
+            continue
+        name = FILTER_ALIASES.get(name, name)
+        if name in _LIST_FIELDS:
+            getattr(filters, name).extend(values)
+        else:
+            filters.metadata.setdefault(name, []).extend(values)
+    return filters
+
+
+def check_roles(filters: Filters) -> None:
+    unknown = [r for r in filters.roles if r not in ROLES]
+    if unknown:
+        raise InputError(f"unknown speaker role {unknown[0]!r}; roles: {', '.join(ROLES)}")

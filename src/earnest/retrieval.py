@@ -117,7 +117,7 @@ class HybridRetriever:
         timings["understand"] = _ms(t0)
 
         t1 = time.perf_counter()
-        n = self.settings.candidates * (5 if filters.restricts_passages() else 1)
+        n = self.settings.candidates
         found = self._candidates(query, plan, filters, focus, matcher, mode, n, notes)
         fused = rrf([r for _, r, _ in found.rankings], [w for _, _, w in found.rankings],
                     self.settings.rrf_k)
@@ -134,9 +134,6 @@ class HybridRetriever:
             # with like, not a table page's 0 with a narrative page's 0.6.
             found.dense_scores.setdefault(i, float(v @ found.vector))
         passages = self.store.get_passages(pool)
-        if filters.restricts_passages():
-            passages = [p for p in passages
-                        if filters.matches_passage(p.role, p.section, p.speaker)]
         for p in passages:
             p.dense_score = found.dense_scores.get(p.chunk_id)
         passages = self._rerank(passages, plan, fused, doc_scores)

@@ -6,11 +6,22 @@ import hashlib
 import json
 import os
 import tomllib
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Annotated, Any, Literal, Mapping
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+    TomlConfigSettingsSource,
+)
+from pydantic_settings.sources.utils import parse_env_vars
 
 from earnest.errors import ConfigError
 
@@ -74,6 +85,10 @@ class RetrieveSettings(_Section):
 
 
 class AnswerSettings(_Section):
+    # Registered answerers (answer.registry): Earnest's own, or a package's. ``answerer``
+    # answers unless an LLM answer is asked for; then ``llm_answerer`` (needs llm.base_url).
+    answerer: str = Field("extractive", min_length=1)
+    llm_answerer: str = Field("generative", min_length=1)
     max_sentences: int = Field(5, ge=1, le=20)
     # Calibrated on ../shared/data (see docs/calibration.md): below it the answer is "not found".
     min_relevance: float = Field(0.38, ge=0, le=1)
@@ -107,7 +122,7 @@ class StoreSettings(_Section):
     # document listings read one of them (each process keeps to one) when it has replayed the
     # newest generation the process knows; the primary is asked for that at most every
     # read_check_seconds. Writes always go to url. EARNEST_STORE__READ_URLS: comma-separated.
-    read_urls: list[str] = Field(default_factory=list)
+    read_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
     read_check_seconds: float = Field(1.0, ge=0, le=3600)
 
     @field_validator("url")
@@ -244,7 +259,30 @@ class LLMSettings(_Section):
         return self.prices[max(names, key=len)] if names else None
 
 
-class Settings(_Section):
+# Set by Settings.load for the one construction it makes: (variables, TOML file).
+_LAYERS: ContextVar[tuple[Mapping[str, str], Path | None] | None] = ContextVar(
+    "earnest_settings_layers", default=None)
+
+
+class _Variables(EnvSettingsSource):
+    """EARNEST_* from the mapping given to ``Settings.load`` (os.environ by default)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], variables: Mapping[str, str]) -> None:
+        self._variables = variables
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(self._variables, self.case_sensitive, self.env_ignore_empty,
+                              self.env_parse_none_str)
+
+
+class Settings(BaseSettings):
+    # pydantic-settings layers arguments over EARNEST_* variables (EARNEST_RETRIEVE__K: a
+    # section's field) over the TOML file; only Settings.load reads them: Settings(...) and
+    # model_validate take what they are given and nothing else.
+    model_config = SettingsConfigDict(extra="forbid", env_prefix=ENV_PREFIX,
+                                      env_nested_delimiter="__", case_sensitive=False)
+
     library: Path = DEFAULT_HOME
     max_file_mb: float = Field(200.0, gt=0)
     # Characters of text in one document (a 10-K has about 1.5 million); ingesting costs
@@ -273,6 +311,18 @@ class Settings(_Section):
         return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
     @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings],
+                                   init_settings: PydanticBaseSettingsSource,
+                                   **_: PydanticBaseSettingsSource
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        layers = _LAYERS.get()
+        if layers is None:
+            return (init_settings,)
+        variables, toml_file = layers
+        return (init_settings, _Variables(settings_cls, variables),
+                TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+
+    @classmethod
     def load(cls, library: str | Path | None = None, *, config_file: str | Path | None = None,
              env: dict[str, str] | None = None, **overrides: Any) -> "Settings":
         """Settings from (lowest first) defaults, a TOML file, EARNEST_* variables, arguments.
@@ -282,39 +332,40 @@ class Settings(_Section):
         """
         env = dict(os.environ if env is None else env)
         home = Path(library or env.get("EARNEST_HOME") or DEFAULT_HOME).expanduser()
-        data: dict[str, Any] = {}
         cfg = Path(config_file or env.get("EARNEST_CONFIG") or home / "earnest.toml")
-        if config_file or env.get("EARNEST_CONFIG") or cfg.exists():
-            try:
-                data = tomllib.loads(cfg.read_text(encoding="utf-8"))
+        named = bool(config_file or env.get("EARNEST_CONFIG"))
+        if named or cfg.exists():
+            try:  # read here first: a missing or broken file is an error naming it
+                tomllib.loads(cfg.read_text(encoding="utf-8"))
             except (OSError, tomllib.TOMLDecodeError) as exc:
                 raise ConfigError(f"cannot read config file: {exc}", path=str(cfg)) from exc
-        for name, value in env.items():
-            if not name.startswith(ENV_PREFIX) or name in ("EARNEST_HOME", "EARNEST_CONFIG"):
-                continue
-            key = _env_key(name[len(ENV_PREFIX):].lower())
-            # Other tools' EARNEST_* variables are left alone; a typo inside a known section
-            # (EARNEST_RETRIEVE__KK) is still an error.
-            if key[0] in Settings.model_fields:
-                _set_path(data, key, value)
+        variables = {_env_name(name): value for name, value in env.items()
+                     if name not in ("EARNEST_HOME", "EARNEST_CONFIG")}
+        data: dict[str, Any] = {}
         for name, value in overrides.items():
             if value is not None:
                 _set_path(data, name.split("__"), value)
         data["library"] = home
+        token = _LAYERS.set((variables, cfg if cfg.exists() else None))
         try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
+            return cls(**data)
+        except (ValidationError, SettingsError) as exc:
             raise ConfigError(f"invalid settings: {exc}") from exc
+        finally:
+            _LAYERS.reset(token)
 
 
-def _env_key(name: str) -> list[str]:
-    """EARNEST_RETRIEVE__K and EARNEST_RETRIEVE_K both name retrieve.k."""
-    if "__" in name:
-        return name.split("__")
-    for section in Settings.model_fields:
-        if name.startswith(section + "_") and section in _SECTIONS:
-            return [section, name[len(section) + 1:]]
-    return [name]
+def _env_name(name: str) -> str:
+    """EARNEST_RETRIEVE_K names retrieve.k as EARNEST_RETRIEVE__K does: a shorthand the
+    README has always taken, which pydantic-settings' one delimiter does not know."""
+    upper = name.upper()
+    if not upper.startswith(ENV_PREFIX) or "__" in upper:
+        return name
+    rest = upper[len(ENV_PREFIX):]
+    for section in _SECTIONS:
+        if rest.startswith(section.upper() + "_"):
+            return f"{ENV_PREFIX}{section.upper()}__{rest[len(section) + 1:]}"
+    return name
 
 
 _SECTIONS = {"chunk", "embed", "retrieve", "answer", "llm", "server", "store", "auth",
@@ -322,7 +373,7 @@ _SECTIONS = {"chunk", "embed", "retrieve", "answer", "llm", "server", "store", "
 
 
 def _set_path(data: dict[str, Any], parts: list[str], value: Any) -> None:
-    """EARNEST_RETRIEVE__K=8 sets data['retrieve']['k']."""
+    """The argument retrieve__k=8 sets data['retrieve']['k']."""
     node = data
     for part in parts[:-1]:
         node = node.setdefault(part, {})

@@ -38,6 +38,8 @@ from earnest.tracing import Tracing
 STATIC = resources.files("earnest.web") / "static"
 
 
+# Own, not an instrumentator package: 25 lines give the metric names and labels the Grafana
+# dashboard and docs use (tests/test_ops_dashboard.py scrapes them).
 class _MetricsMiddleware:
     """Times every request by its route template (not its raw path), OTel-style."""
 
@@ -112,6 +114,8 @@ _LOOPBACK = {"127.0.0.1", "localhost", "::1", "testserver"}  # testserver: Starl
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
+# Not Starlette's TrustedHostMiddleware: it refuses in plain text where every client of ours
+# parses the API's JSON error, and this one pass also guards cross-site writes and body size.
 class _RequestGuard:
     """Refuses, before any work: a Host the server does not go by (a DNS-rebinding page
     reaching a loopback server), a state-changing request from another site's page (an

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from earnest.api.metrics import Metrics
+from earnest.inputs import FileOutcome
 from earnest.service import Earnest
 
 
@@ -24,19 +25,16 @@ def spool_dir(home: Path) -> Path:
     return home / "incoming" / str(os.getpid())
 
 
-@dataclass(slots=True)
-class JobFile:
+@dataclass(slots=True, kw_only=True)
+class JobFile(FileOutcome):
+    """A file of an upload job: the service's outcome, its upload name and size, and how
+    many of its passages are embedded."""
+
     filename: str
     size: int
     # queued | ingesting | embedding | done | unchanged | failed | cancelled
     status: str = "queued"
-    doc_name: str | None = None
-    pages: int = 0
-    chunks: int = 0
     embedded: int = 0
-    error: str | None = None
-    error_code: str | None = None
-    note: str | None = None
 
     @property
     def finished(self) -> bool:
@@ -212,8 +210,7 @@ class IngestJobs:
             result = self.service.ingest_bytes(data, job_file.filename,
                                                source_path=job_file.filename, replace=True,
                                                **options)
-            job_file.doc_name, job_file.note = result.doc_name, result.note
-            job_file.pages, job_file.chunks = result.pages, result.chunks
+            job_file.take(result)
             if result.status == "unchanged":
                 job_file.status = "unchanged"
             else:

@@ -17,6 +17,8 @@ from earnest.errors import EarnestError
 router = APIRouter(prefix="/v1", tags=["ask"], responses=ERRORS)
 
 
+# Our own framing, not sse-starlette's EventSourceResponse: with it the web app's streamed
+# answer never finished in the browser test (tests/test_web_app.py), though the API's did.
 def _sse(kind: str, data: Any) -> bytes:
     return f"event: {kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 

@@ -24,10 +24,9 @@ from earnest.api.schemas import (
     MetadataUpdate,
     PageTextPublic,
 )
-from earnest.errors import BadName, NotFound, UnsupportedFileType
+from earnest.errors import DocumentError, NotFound
 from earnest.page_images import find_highlights, locate, render_page
-from earnest.readers import check_supported
-from earnest.service import Earnest, document_name
+from earnest.service import Earnest
 from earnest.trust import Principal
 from earnest.trust.keys import check_collection
 
@@ -43,62 +42,36 @@ Offset = Annotated[int | None, Query(ge=0, le=10_000_000)]
 _READ = 1 << 20
 
 
-async def _receive(upload: UploadFile, max_mb: float, incoming: Path,
-                   service: Earnest, replace: bool,
+async def _receive(upload: UploadFile, incoming: Path, service: Earnest, replace: bool,
                    caller: Principal) -> tuple[JobFile, Path | None]:
-    """Spool one uploaded file to disk (never whole into memory), refusing what can be
-    refused without parsing it."""
-    limit = int(max_mb * 2**20)
+    """Spool one uploaded file to disk (never whole into memory); the service's upload
+    checks refuse what can be refused without parsing it, as early as each can be."""
     name = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     job_file = JobFile(filename=name or "(unnamed)", size=0)
-
-    def refuse(code: str, message: str, *, named: bool = False) -> tuple[JobFile, None]:
-        job_file.status, job_file.error_code = "failed", code
-        job_file.error = message if named else f"{job_file.filename}: {message}"
-        return job_file, None
-
-    if not name.strip():
-        return refuse("bad_document", "the upload has no file name")
+    spool: Path | None = None
     try:
-        doc_name = document_name(name)
-    except BadName as exc:
-        return refuse(exc.code, str(exc), named=True)
-    try:
-        check_supported(name)  # the service's own rule, before the body is spooled
-    except UnsupportedFileType as exc:
-        return refuse(exc.code, str(exc).removeprefix(f"{name}: "))
-    suffix = Path(name).suffix.lower()
-    incoming.mkdir(parents=True, exist_ok=True)
-    spool = incoming / f"{uuid.uuid4().hex}{suffix}"
-    digest = hashlib.sha256()
-    try:
+        service.check_upload(name, principal=caller)
+        incoming.mkdir(parents=True, exist_ok=True)
+        spool = incoming / f"{uuid.uuid4().hex}{Path(name).suffix.lower()}"
+        digest = hashlib.sha256()
         with spool.open("wb") as out:
             while chunk := await upload.read(_READ):
                 job_file.size += len(chunk)
-                if job_file.size > limit:
-                    out.close()
-                    spool.unlink(missing_ok=True)
-                    return refuse("too_large", f"the file is over the {max_mb:g} MB limit "
-                                               "(max_file_mb)")
+                if job_file.size > service.max_file_bytes:
+                    service.check_upload(name, size=job_file.size)  # raises TooLarge
                 digest.update(chunk)
                 out.write(chunk)
+        service.check_upload(name, size=job_file.size, content_hash=digest.hexdigest(),
+                             replace=replace, principal=caller)
+    except DocumentError as exc:
+        if spool is not None:
+            spool.unlink(missing_ok=True)
+        job_file.status, job_file.error_code, job_file.error = "failed", exc.code, str(exc)
+        return job_file, None
     except BaseException:  # the client went away, or the server stops: leave nothing
-        spool.unlink(missing_ok=True)
+        if spool is not None:
+            spool.unlink(missing_ok=True)
         raise
-    if not job_file.size:
-        spool.unlink(missing_ok=True)
-        return refuse("empty_document", "the file is empty (0 bytes)")
-    existing = service.store.get_document(doc_name)
-    if existing is not None and not caller.sees(existing.collection):
-        spool.unlink(missing_ok=True)  # names are unique per library: say only it is taken
-        return refuse("conflict", f"the name {existing.doc_name!r} is taken in this library "
-                                  "(names are unique across collections); rename the file")
-    if existing is not None and existing.content_hash != digest.hexdigest() and not replace:
-        spool.unlink(missing_ok=True)
-        return refuse("conflict", f"the library already holds a different document named "
-                                  f"{existing.doc_name!r}; upload with replace=true to "
-                                  "replace it (its metadata corrections stay), or rename the "
-                                  "file")
     return job_file, spool
 
 
@@ -133,7 +106,7 @@ async def upload(files: Annotated[list[UploadFile], File(description="PDF, TXT o
         raise ApiError(413, "too_many_files", f"{len(files)} files in one upload; the limit "
                        f"is {settings.server.max_upload_files} (server.max_upload_files)")
     incoming = spool_dir(service.home)
-    received = [await _receive(f, settings.max_file_mb, incoming, service, replace, caller)
+    received = [await _receive(f, incoming, service, replace, caller)
                 for f in files]
     if all(data is None for _, data in received):
         # Counted like the refused files of a mixed upload (which the job reports).

@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from earnest.api.jobs import JobFile
+from earnest.inputs import filters_from
 from earnest.store import Filters
 
 # A collection's name, as keys.check_collection accepts it (the schema says what is valid).
@@ -45,12 +47,7 @@ class FiltersIn(_Strict):
                                    "key may see)")
 
     def to_filters(self) -> Filters:
-        metadata = {key: [str(v) for v in getattr(self, key)]
-                    for key in ("company", "ticker", "doc_type", "fiscal_year", "fiscal_quarter")
-                    if getattr(self, key)}
-        return Filters(doc_names=list(self.doc_names), metadata=metadata, roles=list(self.roles),
-                       sections=list(self.sections), speakers=list(self.speakers),
-                       collections=list(self.collections))
+        return filters_from(self.model_dump())
 
 
 class AskCreate(_Strict):
@@ -128,19 +125,6 @@ class DocumentsPublic(BaseModel):
     stats: dict[str, Any]
 
 
-class JobFilePublic(BaseModel):
-    filename: str
-    size: int
-    status: str
-    doc_name: str | None = None
-    pages: int = 0
-    chunks: int = 0
-    embedded: int = 0
-    error: str | None = None
-    error_code: str | None = None
-    note: str | None = None
-
-
 class JobPublic(BaseModel):
     id: str
     status: str
@@ -148,7 +132,7 @@ class JobPublic(BaseModel):
     finished_at: float | None
     collection: str = "default"
     counts: dict[str, int]
-    files: list[JobFilePublic]
+    files: list[JobFile]  # the jobs' own record (api.jobs), as JSON
 
 
 class PageTextPublic(BaseModel):

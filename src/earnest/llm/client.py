@@ -15,6 +15,7 @@ from typing import Any, Callable, Generator, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from earnest.errors import (
     LLMBadResponse,
@@ -103,19 +104,28 @@ class OpenAIChatClient:
         if self.model:
             body["model"] = self.model
         started = time.perf_counter()
-        attempt = 0
-        while True:
-            attempt += 1
-            state = _StreamState(started)
-            try:
-                yield from self._attempt(body, state)
-            except _Retry as retry:
-                if state.chunks or attempt > self.settings.max_retries:
-                    raise retry.error from None
-                self._sleep(retry.wait if retry.wait is not None else
-                            self.settings.retry_backoff_s * 2 ** (attempt - 1))
-                continue
-            return state.result(self.model, messages, attempt)
+        states: list[_StreamState] = []
+        retrying = Retrying(
+            stop=stop_after_attempt(self.settings.max_retries + 1), wait=self._wait,
+            sleep=self._sleep, reraise=True,
+            # Only before any text arrived: a half-streamed answer is not started again.
+            retry=retry_if_exception(lambda exc: isinstance(exc, _Retry)
+                                     and not states[-1].chunks))
+        try:
+            for attempt in retrying:
+                with attempt:
+                    states.append(_StreamState(started))
+                    yield from self._attempt(body, states[-1])
+        except _Retry as retry:
+            raise retry.error from None
+        return states[-1].result(self.model, messages, len(states))
+
+    def _wait(self, retry_state: RetryCallState) -> float:
+        """The server's Retry-After when it gave one, else retry_backoff_s doubled each time."""
+        error = retry_state.outcome.exception() if retry_state.outcome else None
+        if isinstance(error, _Retry) and error.wait is not None:
+            return error.wait
+        return self.settings.retry_backoff_s * 2 ** (retry_state.attempt_number - 1)
 
     def _attempt(self, body: dict[str, Any], state: "_StreamState") -> Generator[str, None, None]:
         where = f"the LLM endpoint {_public_url(self.settings.base_url or '')}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
@@ -58,11 +58,55 @@ class Filters:
         return out
 
 
+def meta_matches(value: Any, wanted: list[str]) -> bool:
+    """A document's metadata value (or any of a list) equals one wanted, ignoring case."""
+    if value is None:
+        return False
+    values = value if isinstance(value, list) else [value]
+    return any(str(v).lower() == str(w).lower() for v in values for w in wanted)
+
+
 def _names_section(wanted: str, section: str | None) -> bool:
     """"Q&A" names the section "Q&A"; "Item 1A" or "Note 12" names "Item 1A. Risk Factors",
     "Part II, Item 1A. Risk Factors" or "Note 12. Debt" (filings' labels put numbers first)."""
     have, wanted = (section or "").lower(), wanted.lower().rstrip(".")
     return have == wanted or have.startswith(wanted + ".") or f", {wanted}." in have
+
+
+def passage_condition(filters: Filters, mark: Callable[[int], str],
+                      lower: str = "lower") -> tuple[str, list[Any]]:
+    """``filters``' passage-level restriction as SQL over ``chunks c`` (the same rules as
+    ``Filters.matches_passage``), for both stores: ``mark(i)`` writes the i-th placeholder,
+    ``lower`` names a Unicode-aware lower-casing function. ("", []) when there is none."""
+    parts: list[str] = []
+    params: list[Any] = []
+
+    def bind(value: Any) -> str:
+        params.append(value)
+        return mark(len(params) - 1)
+
+    if filters.roles:
+        parts.append(f"coalesce(c.role, '') in ({', '.join(bind(r) for r in filters.roles)})")
+    if filters.sections:
+        have = f"{lower}(coalesce(c.section, ''))"
+        names = []
+        for wanted in filters.sections:
+            w = wanted.lower().rstrip(".")
+            names.append(f"{have} = {bind(w)} or {have} like {bind(_like(w) + '.%')} "
+                         f"escape '\\' or {have} like {bind('%, ' + _like(w) + '.%')} "
+                         "escape '\\'")
+        parts.append("(" + " or ".join(names) + ")")
+    if filters.speakers:
+        have = f"{lower}(coalesce(c.speaker, ''))"
+        parts.append("(" + " or ".join(
+            f"{have} like {bind('%' + _like(s.lower()) + '%')} escape '\\'"
+            for s in filters.speakers) + ")")
+    return " and ".join(parts), params
+
+
+def _like(text: str) -> str:
+    """``text`` matched literally inside a LIKE pattern."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass(slots=True)

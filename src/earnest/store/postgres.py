@@ -28,7 +28,7 @@ from earnest.errors import MissingDependency, NotFound, StoreError
 from earnest.models import Chunk, DocumentInfo, Page, Passage
 from earnest.store.base import Filters, NewDocument, text_hash
 from earnest.store.pg_schema import DIMENSIONS, migrate
-from earnest.store.terms import K1, B, Fts5Tokenizer
+from earnest.store.terms import Fts5Tokenizer
 
 try:
     import psycopg
@@ -40,20 +40,17 @@ except ImportError as exc:  # pragma: no cover - the extra is not installed
     raise MissingDependency("PostgreSQL support needs its extra: pip install "
                             "'earnest[postgres]' (psycopg, psycopg_pool, pgvector)") from exc
 
+from earnest.store.pg_search import EXACT_SCAN_MAX, PostgresSearch  # noqa: E402 - needs pgvector
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 POOL_MAX = 10
 # A replica that failed is not asked again for this long.
 REPLICA_RETRY_SECONDS = 10.0
-# HNSW yields this many times the asked-for neighbours; numpy re-scores them exactly.
-CANDIDATE_FACTOR = 2
-# A filtered search over at most this many passages scans them exactly (a few ms); a wider
-# one takes the HNSW index.
-EXACT_SCAN_MAX = 20000
 
 
-class PostgresStore:
+class PostgresStore(PostgresSearch):
     """Safe for many threads and many processes: every call takes a pooled connection, every
     change is one transaction, and the generation row orders them."""
 
@@ -428,137 +425,6 @@ class PostgresStore:
                          (list(dict.fromkeys(hashes)),), binary=True)
         return {h: v.to_numpy().astype(np.float32) for h, v in rows}
 
-    def dense_search(self, vector: np.ndarray, filters: Filters,
-                     limit: int) -> list[tuple[int, float]]:
-        query = np.asarray(vector, dtype=np.float32)
-        allowed = self._allowed_doc_ids(filters)
-        if allowed is not None and not allowed:
-            return []
-        want = max(limit * CANDIDATE_FACTOR, limit + 10)
-        hv = HalfVector(query.astype(np.float16))
-        # The scope is worked out before the transaction: it reads the document list.
-        scope = None if allowed is None else self._scope(allowed)
-        exact = allowed is not None and self._allowed_chunks(allowed) <= self.exact_scan_max
-
-        def search(conn: Any) -> list[tuple]:
-            if not exact:
-                # HNSW: approximate neighbours, then the exact product below ranks them.
-                # With a filter, pgvector's iterative scan goes on until enough rows pass it.
-                conn.execute("select set_config('hnsw.ef_search', %s, true)",
-                             (str(min(1000, max(40, want))),))
-                where, params = "", [hv, want]
-                if scope is not None:
-                    conn.execute("select set_config('hnsw.iterative_scan', 'relaxed_order', "
-                                 "true)")
-                    where = "and collection = any(%s) and doc_id = any(%s)"
-                    params = [*scope, hv, want]
-                return conn.execute(
-                    f"select id, embedding from chunks where embedding is not null {where} "
-                    "order by embedding <#> %s limit %s", params, binary=True).fetchall()
-            # A few documents: an exact scan of theirs (an HNSW scan filtered afterwards
-            # could return fewer than asked). "+ 0" keeps the planner off the index.
-            return conn.execute(
-                "select id, embedding from chunks where embedding is not null and "
-                "collection = any(%s) and doc_id = any(%s) "
-                "order by (embedding <#> %s) + 0 limit %s", (*scope, hv, want),
-                binary=True).fetchall()
-
-        rows = self._read(search)
-        if not rows:
-            return []
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        mat = np.stack([r[1].to_numpy() for r in rows]).astype(np.float32)
-        scores = mat @ query
-        order = np.lexsort((ids, -scores))[:limit]
-        return [(int(ids[i]), float(scores[i])) for i in order]
-
-    def _scope(self, allowed: set[int]) -> tuple[list[str], list[int]]:
-        """The allowed documents' collections and ids: the collection lets a distributed
-        (Citus) database ask only the shards that hold them."""
-        collections = {d.collection for d in self.list_documents() if d.id in allowed}
-        return sorted(collections), sorted(allowed)
-
-    def _allowed_chunks(self, allowed: set[int]) -> int:
-        return sum(d.chunk_count for d in self.list_documents() if d.id in allowed)
-
-    def vectors(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
-        if not len(chunk_ids):
-            return {}
-        rows = self._read_rows("select id, embedding from chunks where id = any(%s) "
-                         "and embedding is not null", ([int(i) for i in chunk_ids],), binary=True)
-        return {int(i): v.to_numpy().astype(np.float32) for i, v in rows}
-
-    # -- keyword search ----------------------------------------------------------------------
-    def _corpus(self, gen: int, terms: list[str]) -> tuple[int, float, dict[str, int]]:
-        """FTS5's nRow, average row length and the terms' document frequencies, which its
-        BM25 takes over the whole index; kept until the library changes. Read in one
-        statement (one snapshot) with the generation they belong to: a document committed
-        in between must not count in one and not the other."""
-        cached = self._bm25_cache
-        fresh = cached is not None and cached[0] == gen
-        wanted = sorted(set(terms))
-        missing = [t for t in wanted if t not in cached[3]] if fresh else wanted
-        if missing:
-            g, n, total, df = self._corpus_read(missing)
-            if fresh and g == cached[0]:
-                cached[3].update(df)
-            else:  # the library changed: every term again, in one snapshot
-                if missing != wanted:
-                    g, n, total, df = self._corpus_read(wanted)
-                cached = self._bm25_cache = (g, n, total / n if n else 0.0, df)
-        return cached[1], cached[2], cached[3]
-
-    def _corpus_read(self, terms: list[str]) -> tuple[int, int, float, dict[str, int]]:
-        g, n, total, found = self._read_rows(
-            "select (select value from meta where key = 'generation'), "
-            "(select count(*) from chunks), (select coalesce(sum(n_tokens), 0) from chunks), "
-            "(select coalesce(jsonb_object_agg(term, n), '{}') from (select term, count(*) "
-            "as n from chunk_terms where term = any(%s) group by term) t)", (terms,))[0]
-        return int(g or 0), int(n), float(total), {t: int(found.get(t, 0)) for t in terms}
-
-    def keyword_search(self, query: str, filters: Filters,
-                       limit: int) -> list[tuple[int, float]]:
-        terms = self._terms.query_terms(query)
-        if not terms:
-            return []
-        allowed = self._allowed_doc_ids(filters)
-        if allowed is not None and not allowed:
-            return []
-        rows, avgdl, df = self._corpus(self.generation(), terms)
-        # FTS5's bm25(): idf = ln((N - n + 0.5) / (n + 0.5)), 1e-6 where that is <= 0; each
-        # phrase (a stem twice counts twice) adds idf * tf (k1 + 1) / (tf + k1 (1 - b + b dl /
-        # avgdl)).
-        weights = [(t, _idf(rows, df[t])) for t in terms if df.get(t)]
-        if not weights:
-            return []
-        params = {"terms": [t for t, _ in weights], "idf": [w for _, w in weights],
-                  "avgdl": avgdl, "k1": K1, "b": B, "limit": limit}
-        where = ""
-        if allowed is not None:
-            where = "where t.collection = any(%(collections)s) and t.doc_id = any(%(docs)s)"
-            params["collections"], params["docs"] = self._scope(allowed)
-        sql = f"""
-            with w(term, idf) as (select * from unnest(%(terms)s::text[], %(idf)s::float8[]))
-            select t.chunk_id, sum(w.idf * t.tf * (%(k1)s + 1) / (t.tf + %(k1)s
-                   * (1 - %(b)s + %(b)s * t.dl / %(avgdl)s))) as score
-            from w join chunk_terms t on t.term = w.term {where}
-            group by t.chunk_id order by score desc, t.chunk_id limit %(limit)s"""
-        return [(int(i), float(s)) for i, s in self._read_rows(sql, params)]
-
-    def _allowed_doc_ids(self, filters: Filters) -> set[int] | None:
-        if filters.is_empty():
-            return None
-        allowed = set()
-        for doc in self.list_documents():
-            if filters.collections and doc.collection not in filters.collections:
-                continue
-            if filters.doc_names and doc.doc_name not in filters.doc_names:
-                continue
-            metadata = doc.effective_metadata()
-            if all(_meta_matches(metadata.get(k), v) for k, v in filters.metadata.items()):
-                allowed.add(doc.id)
-        return allowed
-
     # -- passages ----------------------------------------------------------------------------
     def get_passages(self, chunk_ids: Sequence[int]) -> list[Passage]:
         if not chunk_ids:
@@ -589,18 +455,7 @@ class PostgresStore:
         return dict(cached[1])
 
 
-def _idf(rows: int, n: int) -> float:
-    ratio = (rows - n + 0.5) / (n + 0.5)
-    return math.log(ratio) if ratio > 1 else 1e-6  # FTS5: 1e-6 where the log is <= 0
-
-
 def _text(value: str | None) -> str | None:
     # PostgreSQL text cannot hold NUL; a space keeps every character offset.
     return value.replace("\x00", " ") if value else value
 
-
-def _meta_matches(value: Any, wanted: list[str]) -> bool:
-    if value is None:
-        return False
-    values = value if isinstance(value, list) else [value]
-    return any(str(v).lower() == str(w).lower() for v in values for w in wanted)

@@ -19,106 +19,16 @@ import numpy as np
 
 from earnest.errors import CorruptLibrary, NotFound, StoreError, storage_failure
 from earnest.models import Chunk, DocumentInfo, Page, Passage
-from earnest.store.base import Filters, NewDocument, text_hash
+from earnest.store.base import (
+    Filters,
+    NewDocument,
+    meta_matches,
+    passage_condition,
+    text_hash,
+)
 from earnest.store.sqlite_checks import IDENTITY_KEY, identity_to_check
+from earnest.store.sqlite_schema import MIGRATIONS
 from earnest.store.sqlite_vectors import VectorCache
-
-MIGRATIONS: list[str] = [
-    # 1: the initial schema
-    """
-    create table meta (key text primary key, value text not null);
-    create table documents (
-        id integer primary key,
-        doc_name text not null unique,
-        source_path text not null,
-        content_hash text not null,
-        file_type text not null,
-        page_count integer not null,
-        chunk_count integer not null,
-        added_at text not null,
-        metadata text not null default '{}'
-    );
-    create index documents_hash on documents(content_hash);
-    create table pages (
-        doc_id integer not null references documents(id) on delete cascade,
-        page integer not null,
-        text text not null,
-        primary key (doc_id, page)
-    );
-    create table chunks (
-        id integer primary key,
-        doc_id integer not null references documents(id) on delete cascade,
-        ordinal integer not null,
-        page_start integer not null,
-        page_end integer not null,
-        char_start integer not null,
-        char_end integer not null,
-        text text not null,
-        context text not null default '',
-        section text,
-        speaker text,
-        vector blob
-    );
-    create index chunks_doc on chunks(doc_id);
-    create index chunks_pending on chunks(id) where vector is null;
-    create virtual table chunk_fts using fts5(body, context, tokenize = 'porter unicode61');
-    """,
-    # 2: the speaker's role (executive / analyst / operator), for questions about "analysts"
-    """
-    alter table chunks add column role text;
-    """,
-    # 3: users' corrections to extracted metadata, by document name: they survive re-ingest
-    """
-    create table metadata_overrides (
-        doc_name text not null,
-        key text not null,
-        value text not null,
-        primary key (doc_name, key)
-    );
-    """,
-    # 4: collections (a team, a deal): every document belongs to one; keys are granted some
-    """
-    alter table documents add column collection text not null default 'default';
-    create index documents_collection on documents(collection);
-    """,
-    # 5: trust (earnest.trust): who added a document with which extractor, API keys (hashed),
-    # the hash-chained audit log, and answers kept for lineage (erased with their documents)
-    """
-    alter table documents add column added_by text;
-    alter table documents add column extractor text;
-    create table api_keys (
-        id text primary key,
-        secret_sha256 text not null unique,
-        name text not null,
-        role text not null,
-        collections text not null,
-        created_at text not null,
-        created_by text not null,
-        revoked_at text
-    );
-    create table audit_log (
-        seq integer primary key,
-        record text not null,
-        prev_hash text not null,
-        hash text not null
-    );
-    create table answers (
-        id text primary key,
-        created_at text not null,
-        actor text not null,
-        doc_ids text not null,
-        audit_seq integer,
-        body text
-    );
-    """,
-    # 6: the hash of each chunk's text (store.base.text_hash), so a text already embedded in
-    # the library is never embedded again: its vector is copied (earnest.ingest_pipeline)
-    """
-    alter table chunks add column text_hash text;
-    update chunks set text_hash = earnest_text_hash(text);
-    create index chunks_text_hash on chunks(text_hash) where vector is not null;
-    """,
-]
 
 _FTS_TERM = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -159,6 +69,8 @@ class SqliteStore:
                 # Deleted text is overwritten, not left in free pages (erasure).
                 conn.execute("pragma secure_delete = on")
                 conn.create_function("earnest_text_hash", 1, text_hash, deterministic=True)
+                # SQLite's lower() folds ASCII only; passage filters fold as Python does.
+                conn.create_function("earnest_lower", 1, _lower, deterministic=True)
             except sqlite3.DatabaseError as exc:
                 if _read_only(self.path.parent):
                     raise storage_failure(OSError(errno.EROFS, "read-only file system"),
@@ -494,6 +406,9 @@ class SqliteStore:
         allowed = self._allowed_doc_ids(filters)
         if allowed is not None:
             scores = np.where(np.isin(docs, np.fromiter(allowed, dtype=np.int64)), scores, -2.0)
+        if filters.restricts_passages():
+            keep = [r[0] for r in self._conn().execute(*self._passage_ids(filters, allowed))]
+            scores = np.where(np.isin(ids, np.asarray(keep, dtype=np.int64)), scores, -2.0)
         top = np.argpartition(-scores, min(limit, len(scores) - 1))[:limit]
         top = top[np.argsort(-scores[top])]
         return [(int(ids[i]), float(scores[i])) for i in top if scores[i] > -2.0]
@@ -528,6 +443,11 @@ class SqliteStore:
         allowed = self._allowed_doc_ids(filters)
         if allowed is not None and not allowed:
             return []
+        if filters.restricts_passages():
+            # Ranked within the passages that pass, so k of them come back when k match.
+            sql, params = self._passage_ids(filters, allowed)
+            # "+": checked on each match, not handed to FTS5 as rowids to look up one by one.
+            return self._bm25(match, limit, f"and +f.rowid in ({sql})", params)
         if allowed is not None and len(allowed) <= 8:
             # A document's chunk ids are contiguous (one transaction), and FTS5 serves a
             # rowid range fast where "rowid in (...)" would rank every match first.
@@ -560,6 +480,14 @@ class SqliteStore:
         except sqlite3.OperationalError as exc:
             raise StoreError(f"keyword search failed: {exc}") from exc
 
+    @staticmethod
+    def _passage_ids(filters: Filters, allowed: set[int] | None) -> tuple[str, list[Any]]:
+        """SQL for the ids of the chunks that pass ``filters``' passage-level fields."""
+        cond, params = passage_condition(filters, lambda _: "?", "earnest_lower")
+        if allowed is not None:
+            cond += " and c.doc_id in (%s)" % ",".join(str(int(d)) for d in allowed)
+        return f"select c.id from chunks c where {cond}", params
+
     def _chunk_doc_filter(self, allowed: set[int]):
         keep = {r[0] for r in self._conn().execute(
             "select id from chunks where doc_id in (%s)" % ",".join(str(int(d)) for d in allowed))}
@@ -575,7 +503,7 @@ class SqliteStore:
                 continue
             if filters.doc_names and name not in filters.doc_names:
                 continue
-            if all(_meta_matches(metadata.get(k), v) for k, v in filters.metadata.items()):
+            if all(meta_matches(metadata.get(k), v) for k, v in filters.metadata.items()):
                 allowed.add(doc_id)
         return allowed
 
@@ -618,11 +546,9 @@ def _read_only(folder: Path) -> bool:
         return False
 
 
-def _meta_matches(value: Any, wanted: list[str]) -> bool:
-    if value is None:
-        return False
-    values = value if isinstance(value, list) else [value]
-    return any(str(v).lower() == str(w).lower() for v in values for w in wanted)
+def _lower(text: str | None) -> str | None:
+    return None if text is None else text.lower()
+
 
 
 def _statements(script: str) -> list[str]:
