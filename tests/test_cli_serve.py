@@ -71,7 +71,7 @@ def test_sigterm_cancels_queued_uploads_and_leaves_no_spooled_files(tmp_path) ->
     library = tmp_path / "lib"
     process = _start(library, port)
     try:
-        slow = "".join(f"Line {n}: revenue rose {n % 40}% in the quarter.\n" for n in range(1500))
+        slow = "".join(f"Line {n}: revenue rose {n % 40}% in the quarter.\n" for n in range(40000))
         files = [("files", ("slow.txt", slow.encode()))] + [
             ("files", (f"queued{i}.txt", f"Queued {i}: margins rose.\n".encode()))
             for i in range(3)]
@@ -95,7 +95,7 @@ def test_spools_of_a_killed_server_are_deleted_by_the_next(tmp_path) -> None:
     library = tmp_path / "lib"
     port = free_port()
     process = _start(library, port)
-    body = "".join(f"Line {n}: revenue rose {n % 40}% in the quarter.\n" for n in range(1500))
+    body = "".join(f"Line {n}: revenue rose {n % 40}% in the quarter.\n" for n in range(40000))
     import httpx
 
     httpx.post(f"http://127.0.0.1:{port}/v1/documents",
