@@ -26,16 +26,19 @@ QUESTION = SAMPLE_QUESTIONS[0]
 
 
 def _start(library: Path, port: int) -> subprocess.Popen:
+    # The server's log goes to a file: a pipe nobody reads fills up (a log line per request)
+    # and then blocks the server.
+    log = library.parent / f"serve-{port}.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "earnest", "serve", "--library", str(library), "--port",
-         str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+         str(port)], stdout=subprocess.DEVNULL, stderr=log.open("w"), text=True)
     deadline = time.monotonic() + 180  # a busy machine can take a minute to load the model
     while True:
         try:
             httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).raise_for_status()
             return process
         except httpx.HTTPError:
-            assert process.poll() is None, process.stderr.read()
+            assert process.poll() is None, log.read_text()
             if time.monotonic() > deadline:
                 process.kill()  # not left running after the test
                 raise AssertionError("earnest serve did not start") from None

@@ -79,5 +79,5 @@ def test_keyword_first_then_embed_pausing_for_new_files(tmp_path, pg_url, embedd
     assert done == 4  # files finished, each counted once
     assert [f["status"] for f in files.values()] == ["done"] * 3
     assert all(f["embedded"] == f["chunks"] for f in files.values())
-    assert stats["embedded"] == stats["chunks"] and stats["documents"] == 4
+    assert stats.embedded == stats.chunks and stats.documents == 4
     assert docs == sorted(["BIG_2024_10K", "SMALL0_2024_Q1", "SMALL1_2024_Q1", "LATE_2024_Q2"])
