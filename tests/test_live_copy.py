@@ -163,8 +163,13 @@ def test_library_copied_while_the_server_writes(tmp_path: Path, embedder) -> Non
             assert str(db) in message and "earnest backup" in message, message
             tally["refused"] += 1
             continue
-        assert _whole(db) == documents >= 2, kind
-        assert answer == clean, kind
+        assert _whole(db) == documents, kind
+        if documents == 0:
+            # The database file alone, copied before SQLite first moved the WAL's pages into
+            # it: an older, consistent state (empty), not a torn one.
+            tally["opened whole"] += 1
+            continue
+        assert documents >= 2 and answer == clean, kind
         tally["opened whole"] += 1
     print(f"{len(copies)} copies: {tally}")
 
