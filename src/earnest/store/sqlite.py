@@ -308,7 +308,8 @@ class SqliteStore:
                 self._bump(conn)
                 conn.execute("commit")
             except BaseException:
-                conn.execute("rollback")
+                if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
+                    conn.execute("rollback")
                 raise
 
     def set_sections(self, doc_name: str, sections: dict[int, str | None]) -> None:
