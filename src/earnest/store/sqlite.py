@@ -11,6 +11,7 @@ import os
 import re
 import sqlite3
 import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
@@ -31,6 +32,20 @@ from earnest.store.sqlite_schema import MIGRATIONS
 from earnest.store.sqlite_vectors import VectorCache
 
 _FTS_TERM = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def _enter_wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
+    """Switch to WAL, waiting for other openers: SQLite answers "locked" at once, without its
+    busy handler, while another connection is making a new file a WAL database."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            conn.execute("pragma journal_mode = wal")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 class SqliteStore:
@@ -63,7 +78,7 @@ class SqliteStore:
             try:
                 conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None,
                                        check_same_thread=False)
-                conn.execute("pragma journal_mode = wal")
+                _enter_wal(conn)
                 conn.execute("pragma synchronous = normal")
                 conn.execute("pragma foreign_keys = on")
                 # Deleted text is overwritten, not left in free pages (erasure).

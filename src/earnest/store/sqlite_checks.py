@@ -35,6 +35,13 @@ def identity_to_check(conn: sqlite3.Connection, db_path: Path) -> str | None:
     checking it is whole; None when it is the one. Raises CorruptLibrary when torn."""
     identity = file_identity(db_path)
     try:
+        # Under the write lock: another process may be migrating this very file, and a check
+        # that reads between its steps sees a schema half built.
+        conn.execute("begin immediate")
+    except sqlite3.OperationalError as exc:
+        if "readonly" not in str(exc) and "read-only" not in str(exc):
+            raise
+    try:
         has_meta = conn.execute("select 1 from sqlite_master where type = 'table' and "
                                 "name = 'meta'").fetchone()
         if has_meta and conn.execute("select 1 from meta where key = ? and value = ?",
@@ -43,6 +50,9 @@ def identity_to_check(conn: sqlite3.Connection, db_path: Path) -> str | None:
         problems = consistency_problems(conn)
     except sqlite3.DatabaseError as exc:
         problems = [str(exc)]
+    finally:
+        if conn.in_transaction:
+            conn.execute("rollback")  # the check only reads (FTS5's check writes nothing)
     if problems:
         raise CorruptLibrary(f"{db_path} is not a whole library: {'; '.join(problems[:3])}. "
                              f"{COPY_ADVICE}", path=str(db_path))
