@@ -13,7 +13,7 @@ from pathlib import Path
 from earnest import Earnest, Settings
 from earnest.evaluation import fact_question
 from earnest.question_plan import plan_question
-from earnest.retrieval import relevance
+from earnest.relevance import relevance
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -51,7 +51,7 @@ def test_a_note_titled_by_the_subject_asked_about() -> None:
 
 def test_the_statement_asked_about_counts_as_relevant_evidence() -> None:
     from earnest.question_plan import plan_question
-    from earnest.retrieval import relevance
+    from earnest.relevance import relevance
 
     sheet = passage(1, 1, 56, "AMCOR 2023 10K | Consolidated Balance Sheets",
                     text="Total current assets 5,853 6,660\nInventories 2,199 2,439\n"
@@ -64,7 +64,7 @@ def test_the_statement_asked_about_counts_as_relevant_evidence() -> None:
 
 def test_a_passage_not_embedded_yet_is_judged_by_its_words_alone() -> None:
     from earnest.question_plan import plan_question
-    from earnest.retrieval import relevance
+    from earnest.relevance import relevance
     from earnest.settings import Settings
 
     plan = plan_question("What drove Acme's freight revenue decline?")

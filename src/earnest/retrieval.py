@@ -4,22 +4,21 @@ named, weighted features) -> diversity. Plain functions, so both stores share th
 
 from __future__ import annotations
 
-import difflib
 import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 from earnest.doc_matching import DocumentMatcher
 from earnest.embedding import Embedder
-from earnest.errors import ConfigError, NotFound
+from earnest.errors import ConfigError
 from earnest.filing_sections import section_match
 from earnest.lexicon import stem, tokens
 from earnest.models import Passage, SearchResult
 from earnest.question_plan import QuestionPlan, plan_question
+from earnest.relevance import statement_match
 from earnest.settings import RetrieveSettings
 from earnest.store.base import Filters, Store
 from earnest.understanding import coverage
@@ -320,23 +319,6 @@ def rerank_features(p: Passage, given: RerankInput, off: set[str] | frozenset[st
             if name not in off}
 
 
-def statement_match(plan: QuestionPlan, p: Passage) -> float:
-    """0.5-1 for a page of the statement the question points at, the more so the more of it
-    is table rows; else 0."""
-    if not plan.statements:
-        return 0.0
-    share = table_share(p.text)
-    # A title the page's layout did not mark as a heading still opens a table's text; in
-    # narrative ("read with the consolidated statements of operations") it is no title.
-    opening = _OFF_BALANCE.sub("", p.text[:160]) if share >= 0.3 else ""
-    if plan.statement_match(f"{p.context[:400]}\n{opening}"):
-        return 0.5 + 0.5 * share
-    return 0.0
-
-
-_OFF_BALANCE = re.compile(r"off-balance[- ]sheet", re.I)
-
-
 def note_match(plan: QuestionPlan, context: str) -> float:
     """1 when the page is a note to the financial statements whose title names what the
     question asks about ("Note 7. Debt" for "Has Verizon increased its debt?"): the note
@@ -402,73 +384,8 @@ STATEMENT_TITLE_WORDS = {
 }
 
 
-def check_filters(filters: Filters, docs: Sequence) -> None:
-    """A filter that names no document in the library is the caller's mistake, not an empty
-    answer: say so, with the closest names the library holds."""
-    if not docs:
-        return
-    names = [d.doc_name for d in docs]
-    for name in filters.doc_names:
-        if name not in names:
-            raise NotFound(f"no document named {name!r} in the library" + _did_you_mean(
-                name, names))
-    for key, wanted in filters.metadata.items():
-        values = {str(v) for d in docs
-                  for v in _as_list(d.effective_metadata().get(key)) if v is not None}
-        if not values:
-            keys = sorted({k for d in docs for k, v in d.effective_metadata().items()
-                           if isinstance(v, (str, int)) and k != "metadata_source"})
-            # Not found, like a value no document has: the request itself is valid.
-            raise NotFound(f"no document has a {key!r} field to filter on; fields: "
-                             f"{', '.join(keys)}")
-        lowered = {v.lower() for v in values}
-        for value in wanted:
-            if str(value).lower() not in lowered:
-                raise NotFound(f"no document has {key} = {value!r}" + _did_you_mean(
-                    str(value), sorted(values)))
-
-
-def _as_list(value: object) -> list:
-    return value if isinstance(value, list) else [value]
-
-
-def _did_you_mean(name: str, known: list[str]) -> str:
-    by_lower = {k.lower(): k for k in known}
-    close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.5)
-    return f"; did you mean {', '.join(repr(by_lower[c]) for c in close)}?" if close else ""
-
-
-@lru_cache(maxsize=4096)  # pure; the reranker and the relevance check ask for each passage
-def table_share(text: str) -> float:
-    """Share of a passage's lines that are table rows (a label and figures)."""
-    lines = [line for line in text.split("\n") if line.strip()]
-    if not lines:
-        return 0.0
-    return sum(1 for line in lines if _ROW.search(line)) / len(lines)
-
-
-_ROW = re.compile(r"(?:\(?[$]?\s?\d[\d,.]*\)?%?\s+){1,}\(?[$]?\s?\d[\d,.]*\)?%?\s*$")
-
-
-def relevance(p: Passage, plan: QuestionPlan) -> float:
-    """How well a passage answers the question, 0..1; the "not found" threshold applies to
-    the best passage's. The table of the statement the question points at counts as such
-    even when it shares few words with the question ("quick ratio" and a balance sheet)."""
-    cov = coverage(plan, f"{p.context}\n{p.text}")
-    if p.dense_score is None:
-        # Not embedded yet (or a keyword-only search): words alone, on their own scale
-        # (calibrated in docs/calibration.md, as the hybrid one is).
-        base = KEYWORD_RELEVANCE * cov
-    else:
-        base = 0.6 * max(p.dense_score, 0.0) + 0.4 * cov
-    return min(1.0, base + 0.15 * statement_match(plan, p))
-
-
-KEYWORD_RELEVANCE = 0.84
-
-
 def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 2)
 
 
-__all__ = ["HybridRetriever", "check_filters", "relevance", "rrf"]
+__all__ = ["HybridRetriever", "rrf"]

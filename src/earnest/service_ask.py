@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 from earnest.answer import AnswerDraft, Answerer, AskEvent, ExtractiveAnswerer
 from earnest.answer.registry import AnswererContext, make_answerer
 from earnest.errors import InputError, LLMNotConfigured
+from earnest.filter_checks import check_filters
 from earnest.inputs import check_roles
 from earnest.library_scope import Correction, LibraryScope, ScopeVerdict
 from earnest.models import Answer, SearchResult
 from earnest.question_plan import QuestionPlan, plan_question
-from earnest.retrieval import HybridRetriever, check_filters, relevance
+from earnest.relevance import relevance
+from earnest.retrieval import HybridRetriever
 from earnest.store import Filters
 from earnest.trust.keys import LOCAL, Principal
 
