@@ -8,11 +8,19 @@ from collections import Counter
 from typing import Any
 
 from earnest.figures import (
-    date_after,
     first_long_date,
     first_quarter_mention,
     fiscal_mentions,
     period_from_name,
+)
+from earnest.filing_cover import (
+    cover_page,
+    file_number,
+    filing_period,
+    form_type,
+    registrant_on_cover,
+    signed_registrant,
+    ticker_on_cover,
 )
 from earnest.models import Page
 
@@ -20,9 +28,6 @@ _SUFFIX = re.compile(r"\b(inc|corp|corporation|company|co|plc|ltd|limited|llc|gr
                      r"international|incorporated|n\.?v|s\.?a|ag)\b\.?", re.I)
 _EXCHANGE_TICKER = re.compile(r"\((?:NYSE|NASDAQ|Nasdaq|NYSE American|NasdaqGS|TSX)\s*:\s*"
                               r"([A-Z][A-Z.]{0,5})\)")
-_TYPES = [("10-K", re.compile(r"FORM\s*10-?K\b|ANNUAL REPORT PURSUANT TO SECTION", re.I)),
-          ("10-Q", re.compile(r"FORM\s*10-?Q\b|QUARTERLY REPORT PURSUANT TO SECTION", re.I)),
-          ("8-K", re.compile(r"FORM\s*8-?K\b|CURRENT REPORT\s+Pursuant to Section", re.I))]
 _RELEASE = re.compile(r"\b(reports?|announces?|reported|announced)\b[^.\n]{0,80}"
                       r"\b(quarter|results|earnings)\b", re.I)
 _NAME_HINTS = {"10k": "10-K", "10q": "10-Q", "8k": "8-K", "earnings": "earnings_release",
@@ -57,49 +62,6 @@ def clean_company(name: str) -> str:
 def company_key(name: str) -> str:
     """A comparable form: "BEST BUY CO., INC." and "Best Buy" -> "bestbuy"."""
     return re.sub(r"[^a-z0-9]", "", _SUFFIX.sub("", name.lower()))
-
-
-_NOT_NAME = re.compile(r"report|pursuant|securities|exchange act|commission|period|fiscal|"
-                       r"washington|form\s|\d{1,2},\s*\d{4}|:|^or$|^\(", re.I)
-
-
-def _registrant(text: str) -> str | None:
-    """The name printed above "(Exact name of registrant as specified in its charter)"."""
-    m = re.search(r"\(\s*exact\s+name\s+of\s+(?:the\s+)?registrant", text, re.I)
-    if not m:  # older covers: "Commission file number 1-3285" then the name
-        after = re.search(r"commission\s+file\s+number[^\n]*\n([^\n]{2,80})\n", text, re.I)
-        return clean_company(after.group(1)) if after else None
-    before = text[:m.start()]
-    before = re.sub(r"(?is).*commission\s+file\s+(?:number|no\.?)\s*:?\s*[\d-]+", "", before)
-    parts: list[str] = []
-    for line in reversed(before.split("\n")):
-        line = line.strip(" _\t")
-        if not line:
-            if parts:
-                break
-            continue
-        if _NOT_NAME.search(line) or len(line) > 80 or len(parts) >= 5:
-            break
-        parts.insert(0, line)
-    name = _merge_split_caps(" ".join(parts))
-    return clean_company(name) if re.search(r"[A-Za-z]{2}", name) else None
-
-
-def _merge_split_caps(text: str) -> str:
-    """PDF text sometimes breaks a capitalised word after its first letter:
-    "MGM R ESORTS I NTERNATIONAL" -> "MGM RESORTS INTERNATIONAL"."""
-    return re.sub(r"\b([A-Z]) ([A-Z]{2,})\b", r"\1\2", re.sub(r"\s+", " ", text)).strip()
-
-
-def _ticker_from_cover(text: str) -> str | None:
-    m = re.search(r"Trading\s+Symbol\(?s?\)?.*?\n(.+?)\n", text, re.I | re.S)
-    if m:
-        cand = re.findall(r"\b([A-Z]{1,5})\b(?=\s+(?:The\s+)?(?:New York Stock Exchange|NYSE|"
-                          r"Nasdaq|NASDAQ))", m.group(1))
-        if cand:
-            return cand[0]
-    m = _EXCHANGE_TICKER.search(text)
-    return m.group(1) if m else None
 
 
 # Words around a company's name in a call's opening that are about the period, not the name.
@@ -167,6 +129,7 @@ def extract_metadata(pages: list[Page], doc_name: str, *,
     found speaker turns (the text before the first turn)."""
     head = "\n".join(p.text for p in pages[:3])[:12000]
     first = pages[0].text[:4000] if pages else ""
+    cover = cover_page(pages)
     meta: dict[str, Any] = {}
     source: dict[str, str] = {}
 
@@ -174,10 +137,7 @@ def extract_metadata(pages: list[Page], doc_name: str, *,
     if transcript_title is not None:
         doc_type = "earnings_call"
     else:
-        for name, pattern in _TYPES:
-            if pattern.search(first[:2500]):
-                doc_type = name
-                break
+        doc_type = form_type(first) or form_type(cover)
         if doc_type is None and _RELEASE.search(first[:1500]):
             doc_type = "earnings_release"
     if doc_type:
@@ -190,13 +150,15 @@ def extract_metadata(pages: list[Page], doc_name: str, *,
 
     company = ticker = None
     if doc_type in ("10-K", "10-Q", "8-K"):
-        company = _registrant(first)
-        ticker = _ticker_from_cover(first)
+        # The cover's "(Exact name of registrant ...)", else the signature block's
+        # "(Registrant)" (a cover may print the name as a logo).
+        company = registrant_on_cover(cover, clean_company) or \
+            signed_registrant(pages, clean_company)
+        ticker = ticker_on_cover(cover, _EXCHANGE_TICKER)
         # The SEC file number stays when a registrant is renamed (Square, Inc. -> Block, Inc.).
-        m = re.search(r"commission\s+file\s+(?:number|no\.?)\s*:?\s*((?:\d{1,3}-)?\d{4,6})",
-                      first, re.I) or re.search(r"\b(0\d{2}-\d{5})\b|\b(1-\d{4,5})\b", first)
-        if m:
-            meta["sec_file_number"] = next(g for g in m.groups() if g).lstrip("0")
+        number = file_number(cover)
+        if number:
+            meta["sec_file_number"] = number
     if doc_type == "earnings_call" and transcript_title:
         m = re.search(r"Q[1-4]\s+(?:FY\s?)?\d{4}\s+(.+?)\s+Earnings\s+Call", transcript_title)
         if m:
@@ -229,7 +191,7 @@ def extract_metadata(pages: list[Page], doc_name: str, *,
     if ticker:
         meta["ticker"] = ticker
 
-    _periods(meta, source, doc_type, first, head, transcript_title, doc_name)
+    _periods(meta, source, doc_type, (first, cover, head), pages, transcript_title, doc_name)
     meta["metadata_source"] = source
     return meta
 
@@ -259,38 +221,15 @@ def listed_company_in(text: str) -> tuple[str | None, str | None]:
     return company.name, company.ticker
 
 
-def _periods(meta: dict[str, Any], source: dict[str, str], doc_type: str, first: str,
-             head: str, title: str | None, doc_name: str) -> None:
+def _periods(meta: dict[str, Any], source: dict[str, str], doc_type: str,
+             texts: tuple[str, str, str], pages: list[Page], title: str | None,
+             doc_name: str) -> None:
+    first, cover, head = texts
     year: int | None = None
     quarter: int | None = None
-    if doc_type == "10-K":
-        end = date_after(r"fiscal\s+year\s+ended", first)
-        if end:
-            meta["period_end"] = end.isoformat()
-            year = end.year
-            mentions = fiscal_mentions(head)
-            # Retail years ending in January/February may be named after the prior year.
-            if end.month <= 2 and mentions[end.year - 1] > mentions[end.year]:
-                year = end.year - 1
-    elif doc_type == "10-Q":
-        end = date_after(r"quarterly\s+period\s+ended", first)
-        if end:
-            meta["period_end"] = end.isoformat()
-            # The year-to-date columns tell which fiscal quarter this is.
-            if re.search(r"nine\s+months\s+ended|thirty-nine\s+weeks", head, re.I):
-                quarter = 3
-            elif re.search(r"six\s+months\s+ended|twenty-six\s+weeks", head, re.I):
-                quarter = 2
-            else:
-                quarter = 1
-            # Fiscal years are named by the calendar year they end in.
-            months_left = (4 - quarter) * 3
-            year = end.year + (end.month + months_left - 1) // 12
-    elif doc_type == "8-K":
-        when = date_after(r"date\s+of\s+report[^:]*:?", first)
-        if when:
-            meta["doc_date"] = when.isoformat()
-            year = when.year
+    if doc_type in ("10-K", "10-Q", "8-K"):
+        year, quarter, dates = filing_period(doc_type, cover, pages, head)
+        meta.update(dates)
     elif doc_type in ("earnings_release", "earnings_call"):
         text = (title or "") + "\n" + first[:2500]
         stated = first_quarter_mention(text)
