@@ -138,7 +138,7 @@ def signed_registrant(pages: list[Page], clean: Callable[[str], str]) -> str | N
 
 def ticker_on_cover(cover: str, exchange_ticker: re.Pattern[str]) -> str | None:
     """The first class's symbol in the cover's table of Section 12(b) securities."""
-    m = re.search(r"Trading\s+Symbol\(?s?\)?.*?\n(.+?)\n", cover, re.I | re.S)
+    m = re.search(r"Trading\s+Symbol\(?s?\)?.*?\n(.+?)(?:\n|$)", cover, re.I | re.S)
     if m:
         cand = re.findall(r"\b([A-Z]{1,5})\b(?=\s+(?:The\s+)?(?:New York Stock Exchange|NYSE|"
                           r"Nasdaq|NASDAQ))", m.group(1))
