@@ -102,6 +102,10 @@ def side_by_side(original: EvalReport, opaque: EvalReport) -> str:
         other = opaque.recall.get(k, 0.0)
         ratio = f"{other / value:.3f}" if value else "-"
         lines.append(f"| @{k} | {value:.3f} | {other:.3f} | {ratio} |")
+    shares = [(r.extra.get("embedded"), r.extra.get("passages")) for r in (original, opaque)]
+    if shares[0] != shares[1]:
+        lines += ["", "Not comparable: passages embedded " + " vs ".join(
+            f"{e} of {n}" for e, n in shares) + " (the runs search differently)."]
     return "\n".join(lines) + "\n"
 
 

@@ -104,10 +104,18 @@ def eval_financebench(lib: Earnest, data_dir: Path, *, limit: int | None = None,
     n = max(len(doc_hits), 1)
     doc_recall = {f"@{k}": round(sum(1 for h in doc_hits if h and h <= k) / n, 4) for k in KS}
     extra: dict[str, Any] = {"metric": "evidence-page recall", "document_recall": doc_recall,
-                             "library": str(lib.home), **split_note(split, "financebench")}
+                             "library": str(lib.home), **embedded_note(lib),
+                             **split_note(split, "financebench")}
     if llm:
         extra["generative"] = generative_summary(answers)
     return _summarise(named("financebench", split), hits, types, latencies, rows, extra)
+
+
+def embedded_note(lib: Earnest) -> dict[str, Any]:
+    """How many of the library's passages have vectors: two runs compare only when the
+    shares match (a partly embedded "keyword-only" library searches some documents densely)."""
+    stats = lib.store.stats()
+    return {"passages": stats["chunks"], "embedded": stats["embedded"]}
 
 
 def split_note(split: str, set_name: str) -> dict[str, Any]:
@@ -197,6 +205,7 @@ def eval_facts(lib: Earnest, data_dir: Path, *, limit: int | None = None,
         if progress:
             progress(i + 1, len(facts))
     extra: dict[str, Any] = {"metric": "numeric-fact recall", "library": str(lib.home),
+                             **embedded_note(lib),
                              **split_note(split, "motleyfool")}
     if llm:
         extra["generative"] = generative_summary(answers)
