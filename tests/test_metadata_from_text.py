@@ -154,3 +154,37 @@ def test_a_file_name_is_read_only_when_the_text_says_nothing(tmp_path, embedder)
     assert (memo["doc_type"], memo["fiscal_period"]) == ("10-Q", "FY2019")
     assert memo["metadata_source"]["doc_type"] == "filename"
     assert memo["metadata_source"]["fiscal_period"] == "filename"
+
+
+def _call(title: str, date: str, quarter: str, margin: str) -> str:
+    return (f"{title}\n{date}\n\nPrepared Remarks:\n\nOperator\nGood afternoon, and welcome "
+            f"to the {quarter} earnings conference call.\n\nJean Hu -- Chief Financial Officer\n"
+            f"Thank you. Gross margin was {margin}, driven by a richer mix of data center "
+            "products. Gaming revenue declined as console sales fell.\n\nQuestions and "
+            "Answers:\n\nOperator\nOur first question comes from Toshiya Hari with Goldman "
+            "Sachs.\n\nToshiya Hari -- Goldman Sachs -- Analyst\nHow should we think about "
+            "data center GPUs next quarter?\n\nJean Hu -- Chief Financial Officer\nWe expect "
+            "continued growth.\n")
+
+
+def test_a_company_named_differently_by_two_opaque_calls_is_one_company(tmp_path,
+                                                                          embedder) -> None:
+    # One call's title says "AMD", a later one's "Advanced Micro Devices Inc" (a
+    # StreetEvents title: "... Earnings Conference Call"); their files say nothing.
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    (folder / "doc-0a1b2c3d4e.txt").write_text(_call(
+        "Q1 2010 AMD Earnings Call", "April 15, 2010", "first quarter 2010", "44%"))
+    (folder / "doc-9f8e7d6c5b.txt").write_text(_call(
+        "Q3 2024 Advanced Micro Devices Inc Earnings Conference Call", "October 29, 2024",
+        "third quarter 2024", "54%"))
+    with Earnest(Settings.load(tmp_path / "lib", env={}), embedder=embedder) as lib:
+        lib.ingest([folder], embed=False)
+        late = lib.document("doc-9f8e7d6c5b").metadata
+        assert (late["doc_type"], late["company"], late["fiscal_period"]) == \
+            ("earnings_call", "Advanced Micro Devices Inc", "Q3 FY2024")
+        # The question names the company by its ticker, which only the older call states:
+        # the library still holds its Q3 2024 call (no "not found" for that period).
+        answer = lib.ask("What drove AMD's gross margin expansion in Q3 2024?")
+        assert "nothing for Q3 2024" not in answer.answer
+        assert answer.passages[0].doc_name == "doc-9f8e7d6c5b"

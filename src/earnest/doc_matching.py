@@ -117,7 +117,10 @@ class DocumentMatcher:
         for doc in self.docs:
             meta = doc.effective_metadata()
             words: set[str] = set()
-            for name in aliases.get(doc.doc_name, set()) | {meta.get("ticker") or ""}:
+            # Its company's key too: the listed ticker of the name the text states ("Advanced
+            # Micro Devices Inc" -> AMD) when the document states no ticker.
+            key = self.companies.doc_company.get(doc.id) or ""
+            for name in aliases.get(doc.doc_name, set()) | {meta.get("ticker") or "", key}:
                 words |= name_words(str(name))
             if not words or not meta.get("ticker"):
                 # The file name only as a fallback, when the text named no company or no

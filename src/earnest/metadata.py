@@ -160,10 +160,14 @@ def extract_metadata(pages: list[Page], doc_name: str, *,
         if number:
             meta["sec_file_number"] = number
     if doc_type == "earnings_call" and transcript_title:
-        m = re.search(r"Q[1-4]\s+(?:FY\s?)?\d{4}\s+(.+?)\s+Earnings\s+Call", transcript_title)
+        # A transcript's title: "Q3 2015 Apple Inc Earnings Call", "Q2 2011 Amazon.com Inc
+        # Earnings Conference Call" (StreetEvents), "AAPL Q3 2015 Earnings Call".
+        m = re.search(r"Q[1-4]\s+(?:FY\s?)?\d{4}\s+(.+?)\s+Earnings\s+(?:Conference\s+)?Call",
+                      transcript_title)
         if m:
             company = clean_company(m.group(1))
-        m = re.match(r"\s*([A-Z][A-Z.]{0,5})\s+Q[1-4]\s+\d{4}\s+Earnings Call", transcript_title)
+        m = re.match(r"\s*([A-Z][A-Z.]{0,5})\s+Q[1-4]\s+\d{4}\s+Earnings\s+(?:Conference\s+)?Call",
+                     transcript_title)
         if m:
             ticker = m.group(1)
         if company is None:
