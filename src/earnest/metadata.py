@@ -160,18 +160,22 @@ def extract_metadata(pages: list[Page], doc_name: str, *,
         if number:
             meta["sec_file_number"] = number
     if doc_type == "earnings_call" and transcript_title:
-        # A transcript's title: "Q3 2015 Apple Inc Earnings Call", "Q2 2011 Amazon.com Inc
-        # Earnings Conference Call" (StreetEvents), "AAPL Q3 2015 Earnings Call".
-        m = re.search(r"Q[1-4]\s+(?:FY\s?)?\d{4}\s+(.+?)\s+Earnings\s+(?:Conference\s+)?Call",
-                      transcript_title)
-        if m:
-            company = clean_company(m.group(1))
+        # A transcript's title: "Q3 2015 Apple Inc Earnings Call", "AAPL Q3 2015 Earnings
+        # Call"; StreetEvents' "Q2 2011 Amazon.com Inc Earnings Conference Call" when the
+        # operator's opening names no company (calls named by their opening keep that name;
+        # before the listed company the first pages name most, which may be an analyst's firm).
+        titled = re.search(r"Q[1-4]\s+(?:FY\s?)?\d{4}\s+(.+?)\s+Earnings\s+(Conference\s+)?"
+                           r"Call", transcript_title)
+        if titled and not titled.group(2):
+            company = clean_company(titled.group(1))
         m = re.match(r"\s*([A-Z][A-Z.]{0,5})\s+Q[1-4]\s+\d{4}\s+Earnings\s+(?:Conference\s+)?Call",
                      transcript_title)
         if m:
             ticker = m.group(1)
         if company is None:
             company = company_from_call_opening(head)
+        if company is None and titled:
+            company = clean_company(titled.group(1)) or None
     if company is None:
         m = re.search(r"(?:--|—|–|\)|\.)\s*([A-Z][\w&.,' ]{2,60}?)\s*\((?:NYSE|NASDAQ|Nasdaq)",
                       first)
