@@ -163,6 +163,18 @@ def test_ask_streams_events_when_asked_in_the_body(client):
     assert "total" in answer["timings_ms"]
 
 
+def test_the_event_stream_frames_events_with_lf_only(client):
+    """Every event ends in a blank LF line, no CR anywhere: sse-starlette frames an event
+    object with CRLF whatever the response's ``sep``, and the web app's reader once waited
+    forever for a blank LF line (routes_ask._sse)."""
+    with client.stream("POST", "/v1/ask", json={"question": WHY_QUESTION, "stream": True}) as r:
+        raw = b"".join(r.iter_raw())
+    assert b"\r" not in raw and raw.endswith(b"\n\n")
+    blocks = raw.decode().split("\n\n")[:-1]
+    assert blocks and all(b.startswith("event: ") and "\ndata: " in b for b in blocks), blocks
+    assert blocks[-1].startswith("event: answer\n")
+
+
 def test_ask_streams_events_when_the_client_accepts_an_event_stream(client):
     with client.stream("POST", "/v1/ask", json={"question": WHY_QUESTION},
                        headers={"Accept": "text/event-stream"}) as r:
