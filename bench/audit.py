@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import pct
+
 from earnest import Earnest, Settings
 from earnest.embedding import OnnxEmbedder
 
@@ -33,11 +35,6 @@ QUESTIONS = [
     "How did operating expenses change?",
     "What was earnings per share?",
 ]
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def copy_library(source: Path, target: Path) -> None:

@@ -11,17 +11,19 @@ after one warm-up question, and reports p50/p95 of wall and CPU milliseconds.
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import (
+    Child,
+    alternating,
+    copy_for,
+    financebench_questions,
+    load_average,
+    pct,
+    versions_parser,
+)
 
 CHILD = r"""
 import json, sys, time
@@ -38,50 +40,22 @@ for line in sys.stdin:
 """
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def start(src: Path, library: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(src)}
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(library)], env=env, text=True,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-    return proc
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--library", type=Path, required=True)
-    parser.add_argument("--before", type=Path, required=True, help="the other code's src/")
-    parser.add_argument("--after", type=Path, default=ROOT / "src")
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser = versions_parser(__doc__)
     parser.add_argument("--n", type=int, default=80)
     args = parser.parse_args()
-    questions = [json.loads(line)["question"] for line in
-                 (args.data / "financebench" / "questions.jsonl").open(encoding="utf-8")]
-    questions = questions[:args.n]
-    print(f"load average at the start: {os.getloadavg()[0]:.1f}", flush=True)
+    questions = financebench_questions(args.data)[:args.n]
+    load_average("start")
     with tempfile.TemporaryDirectory(prefix="earnest-ab-") as tmp:
-        procs = {}
-        for name, src in (("before", args.before), ("after", args.after)):
-            copy = Path(tmp) / name
-            shutil.copytree(args.library, copy)
-            procs[name] = start(src, copy)
+        procs = {name: Child(src, CHILD, str(copy_for(args.library, Path(tmp), name)))
+                 for name, src in (("before", args.before), ("after", args.after))}
         times: dict[str, list[list[float]]] = {"before": [], "after": []}
-        for n, q in enumerate(questions):
-            order = ("before", "after") if n % 2 == 0 else ("after", "before")
+        for n, order in alternating(len(questions)):
             for name in order:
-                proc = procs[name]
-                proc.stdin.write(json.dumps(q) + "\n")
-                proc.stdin.flush()
-                times[name].append(json.loads(proc.stdout.readline()))
+                times[name].append(procs[name].ask(questions[n]))
         for proc in procs.values():
-            proc.stdin.close()
-            proc.wait(timeout=60)
-    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+            proc.close()
+    load_average("end")
     for name, rows in times.items():
         wall, cpu = [r[0] for r in rows], [r[1] for r in rows]
         print(f"{name}: {len(rows)} questions, wall p50 {statistics.median(wall):.1f} ms "

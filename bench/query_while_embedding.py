@@ -13,18 +13,21 @@ Prints p50/p95 of the wall milliseconds of the question right after each step.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import shutil
 import sqlite3
 import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import (
+    Child,
+    alternating,
+    copy_for,
+    financebench_questions,
+    load_average,
+    pct,
+    versions_parser,
+)
 
 CHILD = r"""
 import json, sys, time
@@ -46,29 +49,17 @@ for line in sys.stdin:
 """
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--library", type=Path, required=True)
-    parser.add_argument("--before", type=Path, required=True, help="the other code's src/")
-    parser.add_argument("--after", type=Path, default=ROOT / "src")
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser = versions_parser(__doc__)
     parser.add_argument("--pending", type=int, default=5120)
     parser.add_argument("--step", type=int, default=256)
     args = parser.parse_args()
-    questions = [json.loads(line)["question"] for line in
-                 (args.data / "financebench" / "questions.jsonl").open(encoding="utf-8")]
-    print(f"load average at the start: {os.getloadavg()[0]:.1f}", flush=True)
+    questions = financebench_questions(args.data)
+    load_average("start")
     with tempfile.TemporaryDirectory(prefix="earnest-qwe-") as tmp:
         procs = {}
         for name, src in (("before", args.before), ("after", args.after)):
-            copy = Path(tmp) / name
-            shutil.copytree(args.library, copy)
+            copy = copy_for(args.library, Path(tmp), name)
             conn = sqlite3.connect(copy / "library.sqlite", isolation_level=None)
             rows = conn.execute("select id, hex(vector) from chunks where vector is not null "
                                 "order by id desc limit ?", (args.pending,)).fetchall()
@@ -76,22 +67,16 @@ def main() -> None:
             conn.close()
             held = Path(tmp) / f"{name}.json"
             held.write_text(json.dumps(rows[::-1]))
-            procs[name] = subprocess.Popen(
-                [sys.executable, "-c", CHILD, str(copy), str(held)], text=True,
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                env={**os.environ, "PYTHONPATH": str(src)})
-            assert procs[name].stdout.readline().strip() == "ready"
+            procs[name] = Child(src, CHILD, str(copy), str(held))
         times: dict[str, list[float]] = {"before": [], "after": []}
-        for n, start in enumerate(range(0, args.pending, args.step)):
-            job = json.dumps([questions[n % len(questions)], start, start + args.step]) + "\n"
-            for name in (("before", "after") if n % 2 == 0 else ("after", "before")):
-                procs[name].stdin.write(job)
-                procs[name].stdin.flush()
-                times[name].append(json.loads(procs[name].stdout.readline()))
+        starts = list(range(0, args.pending, args.step))
+        for n, order in alternating(len(starts)):
+            job = [questions[n % len(questions)], starts[n], starts[n] + args.step]
+            for name in order:
+                times[name].append(procs[name].ask(job))
         for proc in procs.values():
-            proc.stdin.close()
-            proc.wait(timeout=60)
-    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+            proc.close()
+    load_average("end")
     for name, wall in times.items():
         print(f"{name}: {len(wall)} steps of {args.step} vectors, the next question's wall "
               f"p50 {statistics.median(wall):.1f} ms p95 {pct(wall, 0.95):.1f} ms")

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from common import pct
 
 from earnest import Earnest, Settings
 from earnest.chunking import chunk_document
@@ -25,11 +26,6 @@ from earnest.evaluation import fact_question
 from earnest.readers import read_document
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def bench_parse(pdfs: list[Path], settings: Settings) -> dict:

@@ -11,16 +11,13 @@ Prints how many questions differ (and which); exits 1 when any does.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import child_env, copy_for, financebench_questions, versions_parser
 
 CHILD = r"""
 import json, sys
@@ -40,24 +37,18 @@ print(json.dumps(out))
 
 def run(src: Path, library: Path, questions: list[str]) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="earnest-same-") as tmp:
-        copy = Path(tmp) / "lib"
-        shutil.copytree(library, copy)
+        copy = copy_for(library, Path(tmp), "lib")
         done = subprocess.run([sys.executable, "-c", CHILD, str(copy)], text=True,
                               input=json.dumps(questions), capture_output=True,
-                              env={**os.environ, "PYTHONPATH": str(src)}, check=True)
+                              env=child_env(src), check=True)
     return json.loads(done.stdout)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--library", type=Path, required=True)
-    parser.add_argument("--before", type=Path, required=True, help="the other code's src/")
-    parser.add_argument("--after", type=Path, default=ROOT / "src")
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser = versions_parser(__doc__)
+    parser.add_argument("--n", type=int, default=None, help="only the first N questions")
     args = parser.parse_args()
-    questions = [json.loads(line)["question"] for line in
-                 (args.data / "financebench" / "questions.jsonl").open(encoding="utf-8")]
+    questions = financebench_questions(args.data)[:args.n]
     before = run(args.before, args.library, questions)
     after = run(args.after, args.library, questions)
     differ = [i for i, (b, a) in enumerate(zip(before, after)) if b != a]

@@ -190,16 +190,24 @@ def test_patch_corrects_metadata_and_null_restores_it(client):
 
 
 @pytest.mark.parametrize("body", [
-    {"doc_type": "annual-report"},
-    {"fiscal_quarter": 5},
     {"fiscal_year": "twenty twenty"},
-    {"fiscal_year": 3000},
     {"company": ["a", "list"]},
-    {"ticker": "X" * 50},
+    {"fiscal_quarter": 2.5},
 ])
 def test_patch_with_invalid_values_is_422(client, body):
     error = assert_error(client.patch(f"/v1/documents/{CALL}", json=body), 422, "invalid_request")
     assert error["details"][0]["where"].startswith("body.")
+    assert client.get(f"/v1/documents/{CALL}").json()["corrections"] == {}
+
+
+@pytest.mark.parametrize("body", [  # the service's checks, as for `earnest docs edit`
+    {"doc_type": "annual-report"},
+    {"fiscal_quarter": 5},
+    {"fiscal_year": 3000},
+    {"ticker": "X" * 50},
+])
+def test_patch_with_values_out_of_range_is_400(client, body):
+    assert_error(client.patch(f"/v1/documents/{CALL}", json=body), 400, "bad_input")
     assert client.get(f"/v1/documents/{CALL}").json()["corrections"] == {}
 
 

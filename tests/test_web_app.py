@@ -223,7 +223,7 @@ def test_a_bad_question_shows_the_servers_message(live, page):
     status.wait_for(timeout=patience(30) * 1000)
     assert "2000" in status.inner_text() or "2,000" in status.inner_text()
     assert page.problems == ["console: Failed to load resource: the server responded with a "
-                             "status of 422 (Unprocessable Entity)"]
+                             "status of 400 (Bad Request)"]
     page.problems.clear()
 
 

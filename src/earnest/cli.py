@@ -81,7 +81,7 @@ LibraryOpt = Annotated[Optional[Path], typer.Option(
 ConfigOpt = Annotated[Optional[Path], typer.Option(
     "--config", help="Settings file (TOML; else $EARNEST_CONFIG or <library>/earnest.toml).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
-KOpt = Annotated[Optional[int], typer.Option("--k", "-k", min=1, max=100,
+KOpt = Annotated[Optional[int], typer.Option("--k", "-k",  # the service checks the range
                                              help="How many passages to use (1-100).")]
 FilterOpt = Annotated[Optional[list[str]], typer.Option(
     "--filter", "-f", metavar="KEY=VALUE", help="doc=NAME, role=analyst, section=Q&A, "

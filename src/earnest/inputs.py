@@ -4,7 +4,7 @@ back."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol
 
@@ -133,24 +133,43 @@ def document_name(filename: str, where: str | None = None) -> str:
     return stem
 
 
-_INT_FIELDS = {"fiscal_year", "fiscal_quarter"}
+# The whole-number fields of document metadata, with their ranges: for corrections and
+# filters alike (the API's schema documents the same ranges; the service enforces them).
+WHOLE_FIELDS = {"fiscal_year": (1900, 2200), "fiscal_quarter": (1, 4)}
+
+
+def whole_field(key: str, value: Any) -> int:
+    """A year or quarter as a whole number ("FY2024", "Q3" and 3.0 too), within its range."""
+    low, high = WHOLE_FIELDS[key]
+    text = str(value).strip().upper().removeprefix("FY").removeprefix("Q")
+    try:
+        number = int(float(text)) if text.endswith(".0") else int(text)
+    except ValueError:
+        raise InputError(f"{key} must be a whole number, got {value!r}") from None
+    if not low <= number <= high:
+        raise InputError(f"{key} must be {low} to {high}, got {value!r}")
+    return number
+
+
+DOC_TYPES = ("10-K", "10-Q", "8-K", "earnings_release", "earnings_call", "other")
+# The longest text a correction of these fields may hold (other fields: TEXT_LIMIT).
+TEXT_LIMITS = {"ticker": 20, "fiscal_period": 40, "period_end": 40, "doc_date": 40}
+TEXT_LIMIT = 300
 
 
 def validate_correction(values: dict[str, Any]) -> dict[str, Any]:
-    """Years and quarters are whole numbers; everything else is text."""
+    """Years and quarters are whole numbers in range, a document type one of DOC_TYPES;
+    everything else is text of a bounded length."""
     out: dict[str, Any] = {}
     for key, value in values.items():
-        if value is None:
-            out[key] = None
-        elif key in _INT_FIELDS:
-            try:
-                out[key] = int(str(value).upper().removeprefix("FY").removeprefix("Q"))
-            except ValueError:
-                raise InputError(f"{key} must be a whole number, got {value!r}") from None
-            if key == "fiscal_quarter" and not 1 <= out[key] <= 4:
-                raise InputError(f"fiscal_quarter must be 1 to 4, got {value!r}")
-        else:
-            out[key] = str(value)
+        if value is None or key in WHOLE_FIELDS:
+            out[key] = None if value is None else whole_field(key, value)
+            continue
+        out[key] = text = str(value)
+        if key == "doc_type" and text not in DOC_TYPES:
+            raise InputError(f"unknown doc_type {text!r}; types: {', '.join(DOC_TYPES)}")
+        if len(text) > (limit := TEXT_LIMITS.get(key, TEXT_LIMIT)):
+            raise InputError(f"{key} is longer than {limit} characters")
     return out
 
 
@@ -160,6 +179,7 @@ FILTER_ALIASES = {"doc": "doc_names", "doc_name": "doc_names", "document": "doc_
                   "role": "roles", "section": "sections", "speaker": "speakers",
                   "collection": "collections"}
 _LIST_FIELDS = ("doc_names", "roles", "sections", "speakers", "collections")
+SEARCH_MODES = ("hybrid", "keyword", "dense")
 ROLES = ("executive", "analyst", "operator")  # a transcript speaker's, as chunking labels them
 
 
@@ -195,7 +215,13 @@ def filters_from(fields: Mapping[str, Iterable[Any]]) -> Filters:
     return filters
 
 
-def check_roles(filters: Filters) -> None:
+def check_filter_values(filters: Filters) -> Filters:
+    """The values of filters checked, whoever sent them: speaker roles known, years and
+    quarters whole numbers in range (given as text, they are normalised: "Q3" is 3).
+    Collections are checked where they are scoped (trust.operations)."""
     unknown = [r for r in filters.roles if r not in ROLES]
     if unknown:
         raise InputError(f"unknown speaker role {unknown[0]!r}; roles: {', '.join(ROLES)}")
+    metadata = {key: [str(whole_field(key, v)) for v in values] if key in WHOLE_FIELDS
+                else values for key, values in filters.metadata.items()}
+    return replace(filters, metadata=metadata)

@@ -12,7 +12,7 @@ from earnest.answer import AnswerDraft, Answerer, AskEvent, ExtractiveAnswerer
 from earnest.answer.registry import AnswererContext, make_answerer
 from earnest.errors import InputError, LLMNotConfigured
 from earnest.filter_checks import check_filters
-from earnest.inputs import check_roles
+from earnest.inputs import SEARCH_MODES, check_filter_values
 from earnest.library_scope import Correction, LibraryScope, ScopeVerdict
 from earnest.models import Answer, SearchResult
 from earnest.question_plan import QuestionPlan, plan_question
@@ -52,9 +52,8 @@ class AskOperations:
                mode: str = "hybrid", principal: Principal = LOCAL) -> SearchResult:
         query = self._check_query(query)
         self._check_k(k)
-        filters = self.scoped(filters, principal)
-        self._check_filters(filters)
-        if mode not in ("hybrid", "keyword", "dense"):
+        filters = self._check_filters(self.scoped(filters, principal))
+        if mode not in SEARCH_MODES:
             raise InputError(f"unknown search mode {mode!r}; use hybrid, keyword or dense")
         return self.retriever.search(query, filters, k, mode)
 
@@ -81,8 +80,7 @@ class AskOperations:
         ``delta`` and ``sentence`` events carry only verified (or flagged) sentences."""
         question = self._check_query(question)
         self._check_k(k)
-        filters = self.scoped(filters, principal)
-        self._check_filters(filters)
+        filters = self._check_filters(self.scoped(filters, principal))
         answerer = self._answerer_for(llm)
         return self._ask_events(question, k or self.settings.retrieve.k, filters, answerer,
                                 principal)
@@ -212,12 +210,13 @@ class AskOperations:
         self.record_answer(answer, filters, k, principal)
         yield AskEvent("answer", answer)
 
-    def _check_filters(self, filters: Filters | None) -> None:
-        """A filter naming what the library lacks is refused with suggestions, before any
-        work (and before a stream opens)."""
-        if filters is not None:
-            check_roles(filters)
-            check_filters(filters, self.retriever.matcher(filters.collections).docs)
+    def _check_filters(self, filters: Filters) -> Filters:
+        """Filters with values checked (and years, quarters normalised); one naming what the
+        library lacks is refused with suggestions, before any work (and before a stream
+        opens)."""
+        filters = check_filter_values(filters)
+        check_filters(filters, self.retriever.matcher(filters.collections).docs)
+        return filters
 
     @staticmethod
     def _check_k(k: int | None) -> None:

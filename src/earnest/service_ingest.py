@@ -29,7 +29,7 @@ from earnest.trust.keys import LOCAL, Principal, check_collection
 if TYPE_CHECKING:
     from earnest.embedding import Embedder
     from earnest.settings import Settings
-    from earnest.store import Store
+    from earnest.store import DocumentInfo, Store
 
 EXTRACTOR = f"earnest {_version}"  # recorded with each document, shown in lineage
 
@@ -50,8 +50,22 @@ class IngestOperations:
         """Ingest files and folders. Each document is committed whole or not at all; a bad
         file is reported and the rest go on. Every file is keyword-searchable before any is
         embedded (earnest.ingest_pipeline)."""
+        collection = self.target_collection(collection, principal)
         return ingest_paths(self, paths, progress=progress, embed=embed,
                             collection=collection, principal=principal)
+
+    def target_collection(self, collection: str | None, principal: Principal = LOCAL) -> str:
+        """The collection new documents join, checked before any file is read: the caller
+        may add documents, the name is valid and the caller sees it. None: the key's only
+        collection, else ``default``."""
+        principal.require("editor")
+        if collection is None:
+            grant = principal.collections
+            collection = grant[0] if grant is not None and len(grant) == 1 else "default"
+        collection = check_collection(collection)
+        if not principal.sees(collection):
+            raise NotFound(f"no collection {collection!r} for this key")
+        return collection
 
 
     @property
@@ -69,24 +83,35 @@ class IngestOperations:
             raise DocumentError("the upload has no file name", path="(unnamed)")
         doc_name = document_name(filename)
         check_supported(filename)
-        if size is not None and size > self.max_file_bytes:
-            raise TooLarge(f"the file is over the {self.settings.max_file_mb:g} MB limit "
-                           "(max_file_mb)", path=filename)
+        if size is not None:
+            self._check_size(size, filename)
         if content_hash is None:
             return doc_name
         if not size:
             raise EmptyDocument("the file is empty (0 bytes)", path=filename)
-        existing = self.store.get_document(doc_name)
-        if existing is not None and not principal.sees(existing.collection):
-            # Names are unique per library: say only that the name is taken.
-            raise NameTaken(f"the name {existing.doc_name!r} is taken in this library (names "
-                            "are unique across collections); rename the file", path=filename)
+        existing = self._check_name_free(doc_name, principal, filename)
         if existing is not None and existing.content_hash != content_hash and not replace:
             raise NameTaken(f"the library already holds a different document named "
                             f"{existing.doc_name!r}; upload with replace=true to replace it "
                             "(its metadata corrections stay), or rename the file",
                             path=filename)
         return doc_name
+
+    def _check_size(self, size: int, where: str) -> None:
+        if size > self.max_file_bytes:
+            raise TooLarge(f"the file is over the {self.settings.max_file_mb:g} MB limit "
+                           "(max_file_mb)", path=where)
+
+    def _check_name_free(self, doc_name: str, principal: Principal,
+                         where: str) -> DocumentInfo | None:
+        """The document of that name, if the caller sees it; a name held in a collection
+        the caller does not see is refused without saying more (names are unique per
+        library)."""
+        existing = self.store.get_document(doc_name)
+        if existing is not None and not principal.sees(existing.collection):
+            raise NameTaken(f"the name {existing.doc_name!r} is taken in this library (names "
+                            "are unique across collections); rename the file", path=where)
+        return existing
 
     def ingest_file(self, path: Path, *, name: str | None = None, collection: str = "default",
                     principal: Principal = LOCAL,
@@ -120,12 +145,8 @@ class IngestOperations:
             raise DocumentError(f"cannot read the file: {exc.strerror}", path=str(path)) from None
         if not stat.S_ISREG(info.st_mode):
             raise DocumentError("not a regular file", path=str(path))
-        limit = int(self.settings.max_file_mb * 1024 * 1024)
-        size = info.st_size
-        if size > limit:
-            raise TooLarge(f"the file is {size / 2**20:.1f} MB, over the "
-                                f"{self.settings.max_file_mb:g} MB limit (max_file_mb)",
-                                path=str(path))
+        self._check_size(info.st_size, str(path))
+        limit = self.max_file_bytes
         try:
             with path.open("rb") as fh:
                 data = fh.read(limit + 1)  # the file may grow while it is read
@@ -144,10 +165,7 @@ class IngestOperations:
         document of the same name from another path is refused unless ``replace`` (the
         caller has checked). ``parsed``: ``data`` already parsed (by a parser process)."""
         t0 = time.perf_counter()
-        principal.require("editor")
-        collection = check_collection(collection)
-        if not principal.sees(collection):
-            raise NotFound(f"no collection {collection!r} for this key")
+        collection = self.target_collection(collection, principal)
         doc_name = document_name(filename, source_path or filename)
         content_hash = hashlib.sha256(data).hexdigest()
         existing = self.visible(self.store.find_by_hash(content_hash), principal)
@@ -157,11 +175,7 @@ class IngestOperations:
                               doc_name=existing.doc_name, pages=existing.page_count,
                               chunks=existing.chunk_count,
                               note=None if same else f"same content as {existing.doc_name}")
-        current = self.store.get_document(doc_name)
-        if current is not None and not principal.sees(current.collection):
-            # Names are unique per library: say only that the name is taken.
-            raise DocumentError(f"the name {doc_name!r} is taken in this library (names are "
-                                "unique across collections); rename the file", path=source_path)
+        current = self._check_name_free(doc_name, principal, source_path or filename)
         if current is not None and not replace and source_path and current.source_path and \
                 Path(current.source_path).resolve() != Path(source_path).resolve():
             raise DocumentError(

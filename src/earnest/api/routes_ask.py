@@ -6,7 +6,7 @@ import json
 from typing import Any, Iterator
 
 from fastapi import APIRouter, Request
-from fastapi.responses import StreamingResponse
+from sse_starlette import EventSourceResponse
 
 from earnest.api.auth import Caller
 from earnest.api.deps import MetricsDep, Service
@@ -17,10 +17,12 @@ from earnest.errors import EarnestError
 router = APIRouter(prefix="/v1", tags=["ask"], responses=ERRORS)
 
 
-# Our own framing, not sse-starlette's EventSourceResponse: with it the web app's streamed
-# answer never finished in the browser test (tests/test_web_app.py), though the API's did.
-def _sse(kind: str, data: Any) -> bytes:
-    return f"event: {kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
+def _sse(kind: str, data: Any) -> dict[str, str]:
+    """One event for EventSourceResponse. A dict, not a ServerSentEvent: sse-starlette frames
+    a ServerSentEvent with that object's own separator (CRLF by default), ignoring the
+    response's ``sep``; CRLF-framed events were what hung the web app's reader, which split
+    on a blank LF line (it now takes any line end, as the SSE spec allows)."""
+    return {"event": kind, "data": json.dumps(data, ensure_ascii=False)}
 
 
 # One Server-Sent Event as a client's parser sees it (schemathesis checks each against this).
@@ -51,7 +53,7 @@ def ask(body: AskCreate, request: Request, service: Service, metrics: MetricsDep
                 return event.to_dict()
         raise RuntimeError("the answer stream ended without an answer")  # pragma: no cover
 
-    def stream() -> Iterator[bytes]:
+    def stream() -> Iterator[dict[str, str]]:
         try:
             for event in events:
                 if event.kind == "answer":
@@ -65,8 +67,9 @@ def ask(body: AskCreate, request: Request, service: Service, metrics: MetricsDep
             yield _sse("error", {"code": "internal_error",
                                  "message": f"internal error ({type(exc).__name__})"})
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    # sse-starlette: a comment line every 15 s keeps a slow (LLM) answer's stream open
+    # through proxies, and the stream stops when the client leaves or the server shuts down.
+    return EventSourceResponse(stream(), sep="\n", headers={"Cache-Control": "no-cache"})
 
 
 @router.post("/search", summary="Ranked passages with provenance")

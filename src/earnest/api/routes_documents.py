@@ -16,6 +16,7 @@ from earnest.api.deps import Jobs, MetricsDep, Service
 from earnest.api.errors import ApiError
 from earnest.api.jobs import JobFile, spool_dir
 from earnest.api.schemas import (
+    COLLECTION_PATTERN,
     ERRORS,
     DocumentPublic,
     DocumentsPublic,
@@ -24,11 +25,10 @@ from earnest.api.schemas import (
     MetadataUpdate,
     PageTextPublic,
 )
-from earnest.errors import DocumentError, NotFound
+from earnest.errors import DocumentError
 from earnest.page_images import find_highlights, locate, render_page
 from earnest.service import Earnest
 from earnest.trust import Principal
-from earnest.trust.keys import check_collection
 
 router = APIRouter(prefix="/v1", tags=["documents"], responses=ERRORS)
 
@@ -91,16 +91,11 @@ async def upload(files: Annotated[list[UploadFile], File(description="PDF, TXT o
                  replace: Annotated[bool, Query(description="Replace a document of the same "
                                                 "name whose content differs")] = False,
                  collection: Annotated[str | None, Query(
-                     pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="The collection the documents join; default "
-                     "`default`, or the key's only collection")] = None
+                     json_schema_extra={"pattern": COLLECTION_PATTERN},
+                     description="The collection the documents join; default `default`, or "
+                     "the key's only collection")] = None
                  ) -> dict[str, Any]:
-    caller.require("editor")
-    if collection is None:
-        grant = caller.collections
-        collection = grant[0] if grant is not None and len(grant) == 1 else "default"
-    collection = check_collection(collection)
-    if not caller.sees(collection):
-        raise NotFound(f"no collection {collection!r} for this key")
+    collection = service.target_collection(collection, caller)
     settings = service.settings
     if len(files) > settings.server.max_upload_files:
         raise ApiError(413, "too_many_files", f"{len(files)} files in one upload; the limit "

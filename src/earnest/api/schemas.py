@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from earnest.api.jobs import JobFile
-from earnest.inputs import filters_from
+from earnest.inputs import (
+    DOC_TYPES,
+    ROLES,
+    SEARCH_MODES,
+    TEXT_LIMIT,
+    TEXT_LIMITS,
+    WHOLE_FIELDS,
+    filters_from,
+)
 from earnest.store import Filters
 
+COLLECTION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"  # as keys.check_collection accepts
 # A collection's name, as keys.check_collection accepts it (the schema says what is valid).
-CollectionName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+CollectionName = Annotated[str, StringConstraints(pattern=COLLECTION_PATTERN)]
 
 class _Strict(BaseModel):
     """Request bodies: unknown fields refused, and no coercion (``true`` is not a number,
@@ -25,9 +42,40 @@ def _whole(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-Year = Annotated[int, Field(ge=1900, le=2200), BeforeValidator(_whole)]
-Quarter = Annotated[int, Field(ge=1, le=4), BeforeValidator(_whole)]
-K = Annotated[int, Field(ge=1, le=100), BeforeValidator(_whole)]
+# Value rules the service checks for every caller (so the API, the CLI and Python refuse a
+# bad value with the same message): the schema only documents them. JSON types stay the
+# schema's to enforce.
+def _int_in(low: int, high: int) -> Any:
+    return Annotated[int, BeforeValidator(_whole),
+                     WithJsonSchema({"type": "integer", "minimum": low, "maximum": high})]
+
+
+def _unicode(value: str) -> str:
+    """Text a JSON string may carry but Unicode may not (a lone surrogate, ``"\\ud800"``) is a
+    malformed body: refused here (422), never passed on to be stored or logged."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("not valid Unicode text (a lone surrogate)") from None
+    return value
+
+
+def _text(schema: dict[str, Any]) -> Any:
+    return Annotated[str, AfterValidator(_unicode), WithJsonSchema({"type": "string", **schema})]
+
+
+Year = _int_in(*WHOLE_FIELDS["fiscal_year"])
+Quarter = _int_in(*WHOLE_FIELDS["fiscal_quarter"])
+K = _int_in(1, 100)
+Role = _text({"enum": list(ROLES)})
+Collection = _text({"pattern": COLLECTION_PATTERN})
+Question = _text({"minLength": 1, "maxLength": 2000})
+DocType = _text({"enum": list(DOC_TYPES)})
+Mode = _text({"enum": list(SEARCH_MODES), "default": "hybrid"})
+
+
+def _Text(field: str) -> Any:  # noqa: N802 - a type
+    return _text({"maxLength": TEXT_LIMITS.get(field, TEXT_LIMIT)})
 
 
 class FiltersIn(_Strict):
@@ -39,10 +87,10 @@ class FiltersIn(_Strict):
     doc_type: list[str] = Field(default_factory=list, max_length=10)
     fiscal_year: list[Year] = Field(default_factory=list, max_length=50)
     fiscal_quarter: list[Quarter] = Field(default_factory=list, max_length=4)
-    roles: list[Literal["executive", "analyst", "operator"]] = Field(default_factory=list)
+    roles: list[Role] = Field(default_factory=list)
     sections: list[str] = Field(default_factory=list, max_length=10)
     speakers: list[str] = Field(default_factory=list, max_length=20)
-    collections: list[CollectionName] = Field(default_factory=list, max_length=50,
+    collections: list[Collection] = Field(default_factory=list, max_length=50,
                                    description="Narrow to these collections (of those the "
                                    "key may see)")
 
@@ -51,7 +99,7 @@ class FiltersIn(_Strict):
 
 
 class AskCreate(_Strict):
-    question: str = Field(min_length=1, max_length=2000)
+    question: Question
     k: K | None = None
     filters: FiltersIn = Field(default_factory=FiltersIn)
     stream: bool = Field(False, description="Stream Server-Sent Events instead of one JSON "
@@ -65,9 +113,9 @@ class AskCreate(_Strict):
 
 
 class SearchCreate(_Strict):
-    query: str = Field(min_length=1, max_length=2000)
+    query: Question
     k: K | None = None
-    mode: Literal["hybrid", "keyword", "dense"] = "hybrid"
+    mode: Mode = "hybrid"
     filters: FiltersIn = Field(default_factory=FiltersIn)
 
 
@@ -77,15 +125,14 @@ class MetadataUpdate(_Strict):
     model_config = ConfigDict(extra="forbid", strict=True,
                               json_schema_extra={"minProperties": 1})
 
-    company: str | None = Field(None, max_length=300)
-    ticker: str | None = Field(None, max_length=20)
-    doc_type: Literal["10-K", "10-Q", "8-K", "earnings_release", "earnings_call",
-                      "other"] | None = None
+    company: _Text("company") | None = None
+    ticker: _Text("ticker") | None = None
+    doc_type: DocType | None = None
     fiscal_year: Year | None = None
     fiscal_quarter: Quarter | None = None
-    fiscal_period: str | None = Field(None, max_length=40)
-    period_end: str | None = Field(None, max_length=40)
-    doc_date: str | None = Field(None, max_length=40)
+    fiscal_period: _Text("fiscal_period") | None = None
+    period_end: _Text("period_end") | None = None
+    doc_date: _Text("doc_date") | None = None
 
     def values(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.model_fields_set}

@@ -12,9 +12,9 @@ import re
 import sqlite3
 import threading
 import time
-from datetime import datetime, timezone
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -30,6 +30,14 @@ from earnest.store.base import (
 from earnest.store.sqlite_checks import IDENTITY_KEY, identity_to_check
 from earnest.store.sqlite_schema import MIGRATIONS
 from earnest.store.sqlite_vectors import VectorCache
+from earnest.store.sqlite_writes import (
+    bump,
+    delete_document,
+    doc_id,
+    insert_document,
+    migrate,
+    transaction,
+)
 
 _FTS_TERM = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -97,27 +105,14 @@ class SqliteStore:
         return conn
 
     def _migrate(self) -> None:
-        conn = self._conn()
         with self._write_lock:
-            version = conn.execute("pragma user_version").fetchone()[0]
-            if version > len(MIGRATIONS):
-                raise StoreError(f"the library was written by a newer Earnest (schema {version})",
-                                 path=str(self.path))
-            for number in range(version, len(MIGRATIONS)):
-                conn.execute("begin immediate")
-                try:
-                    # Another process may have migrated while we waited for the lock.
-                    if conn.execute("pragma user_version").fetchone()[0] > number:
-                        conn.execute("commit")
-                        continue
-                    for statement in _statements(MIGRATIONS[number]):
-                        conn.execute(statement)
-                    conn.execute(f"pragma user_version = {number + 1}")
-                    conn.execute("commit")
-                except BaseException:
-                    if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
-                        conn.execute("rollback")
-                    raise
+            migrate(self._conn(), str(self.path))
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction under the write lock (sqlite_writes.transaction)."""
+        with self._write_lock, transaction(self._conn()) as conn:
+            yield conn
 
     def _record_identity(self, identity: str) -> None:
         try:
@@ -144,76 +139,22 @@ class SqliteStore:
         """Bumped by every change; caches and answers carry it as the library version."""
         return int(self.get_meta("generation") or 0)
 
-    def _bump(self, conn: sqlite3.Connection, vectors_added: bool = False) -> None:
-        conn.execute("insert into meta values ('generation', '1') on conflict(key) do update "
-                     "set value = cast(value as integer) + 1")
-        if not vectors_added:
-            # The last change that was not only vectors given to passages without one: up to
-            # it the vector matrix must be read again, after it only extended (_matrix).
-            conn.execute("insert or replace into meta values ('layout_generation', "
-                         "(select value from meta where key = 'generation'))")
-
     # -- documents ---------------------------------------------------------------------------
     def add_document(self, doc: NewDocument) -> DocumentInfo:
-        conn = self._conn()
-        with self._write_lock:
-            conn.execute("begin immediate")
-            try:
-                old = conn.execute("select id from documents where doc_name = ?",
-                                   (doc.doc_name,)).fetchone()
-                if old:
-                    self._delete(conn, old[0])
-                cur = conn.execute(
-                    "insert into documents (doc_name, source_path, content_hash, file_type, "
-                    "page_count, chunk_count, added_at, metadata, collection, added_by, "
-                    "extractor) values (?,?,?,?,?,?,?,?,?,?,?)",
-                    (doc.doc_name, doc.source_path, doc.content_hash, doc.file_type,
-                     len(doc.pages), len(doc.chunks),
-                     datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                     json.dumps(doc.metadata), doc.collection, doc.added_by, doc.extractor))
-                doc_id = cur.lastrowid
-                conn.executemany("insert into pages values (?, ?, ?)",
-                                 [(doc_id, p.number, p.text) for p in doc.pages])
-                for c in doc.chunks:
-                    cur = conn.execute(
-                        "insert into chunks (doc_id, ordinal, page_start, page_end, char_start, "
-                        "char_end, text, context, section, speaker, role, text_hash) "
-                        "values (?,?,?,?,?,?,?,?,?,?,?,?)",
-                        (doc_id, c.ordinal, c.page_start, c.page_end, c.char_start, c.char_end,
-                         c.text, c.context, c.section, c.speaker, c.role, text_hash(c.text)))
-                    conn.execute("insert into chunk_fts (rowid, body, context) values (?, ?, ?)",
-                                 (cur.lastrowid, c.text, c.context))
-                self._bump(conn)
-                conn.execute("commit")
-            except BaseException:
-                if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
-                    conn.execute("rollback")
-                raise
+        with self._write() as conn:
+            insert_document(conn, doc)
+            bump(conn)
         info = self.get_document(doc.doc_name)
         assert info is not None
         return info
 
-    def _delete(self, conn: sqlite3.Connection, doc_id: int) -> None:
-        conn.execute("delete from chunk_fts where rowid in "
-                     "(select id from chunks where doc_id = ?)", (doc_id,))
-        conn.execute("delete from documents where id = ?", (doc_id,))
-
     def remove_document(self, doc_name: str) -> bool:
-        conn = self._conn()
-        with self._write_lock:
-            conn.execute("begin immediate")
-            try:
-                row = conn.execute("select id from documents where doc_name = ?",
-                                   (doc_name,)).fetchone()
-                if row:
-                    self._delete(conn, row[0])
-                    self._bump(conn)
-                conn.execute("commit")
-            except BaseException:
-                if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
-                    conn.execute("rollback")
-                raise
-        return bool(row)
+        with self._write() as conn:
+            found = doc_id(conn, doc_name)
+            if found is not None:
+                delete_document(conn, found)
+                bump(conn)
+        return found is not None
 
     def compact(self) -> None:
         """Merge the keyword index, VACUUM and truncate the WAL: after a delete, no byte of
@@ -271,78 +212,51 @@ class SqliteStore:
 
     def correct_metadata(self, doc_name: str, values: dict[str, Any]) -> DocumentInfo:
         """Record users' corrections (a None value removes one); they outlive re-ingest."""
-        conn = self._conn()
-        with self._write_lock:
-            if self.get_document(doc_name) is None:
-                raise NotFound(f"no document named {doc_name!r}")
-            conn.execute("begin immediate")
-            try:
-                for key, value in values.items():
-                    if value is None:
-                        conn.execute("delete from metadata_overrides where doc_name = ? and "
-                                     "key = ?", (doc_name, key))
-                    else:
-                        conn.execute("insert or replace into metadata_overrides values (?,?,?)",
-                                     (doc_name, key, json.dumps(value)))
-                self._bump(conn)
-                conn.execute("commit")
-            except BaseException:
-                if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
-                    conn.execute("rollback")
-                raise
+        with self._write() as conn:
+            self._doc_id(conn, doc_name)
+            for key, value in values.items():
+                if value is None:
+                    conn.execute("delete from metadata_overrides where doc_name = ? and "
+                                 "key = ?", (doc_name, key))
+                else:
+                    conn.execute("insert or replace into metadata_overrides values (?,?,?)",
+                                 (doc_name, key, json.dumps(value)))
+            bump(conn)
         info = self.get_document(doc_name)
         assert info is not None
         return info
 
     def update_metadata(self, doc_name: str, metadata: dict[str, Any]) -> DocumentInfo:
-        conn = self._conn()
-        with self._write_lock:
-            cur = conn.execute("update documents set metadata = ? where doc_name = ?",
-                               (json.dumps(metadata), doc_name))
-            if not cur.rowcount:
-                raise NotFound(f"no document named {doc_name!r}")
-            self._bump(conn)
+        with self._write() as conn:
+            conn.execute("update documents set metadata = ? where id = ?",
+                         (json.dumps(metadata), self._doc_id(conn, doc_name)))
+            bump(conn)
         info = self.get_document(doc_name)
         assert info is not None
         return info
 
     def set_contexts(self, doc_name: str, contexts: dict[int, str]) -> None:
-        conn = self._conn()
-        with self._write_lock:
-            conn.execute("begin immediate")
-            try:
-                row = conn.execute("select id from documents where doc_name = ?",
-                                   (doc_name,)).fetchone()
-                if row is None:
-                    raise NotFound(f"no document named {doc_name!r}")
-                mine = {r[0] for r in conn.execute("select id from chunks where doc_id = ?",
-                                                    (row[0],))}
-                rows = [(context, cid) for cid, context in contexts.items() if cid in mine]
-                conn.executemany("update chunks set context = ? where id = ?", rows)
-                conn.executemany("update chunk_fts set context = ? where rowid = ?", rows)
-                self._bump(conn)
-                conn.execute("commit")
-            except BaseException:
-                if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
-                    conn.execute("rollback")
-                raise
+        with self._write() as conn:
+            mine = {r[0] for r in conn.execute("select id from chunks where doc_id = ?",
+                                                (self._doc_id(conn, doc_name),))}
+            rows = [(context, cid) for cid, context in contexts.items() if cid in mine]
+            conn.executemany("update chunks set context = ? where id = ?", rows)
+            conn.executemany("update chunk_fts set context = ? where rowid = ?", rows)
+            bump(conn)
 
     def set_sections(self, doc_name: str, sections: dict[int, str | None]) -> None:
-        conn = self._conn()
-        with self._write_lock:
-            conn.execute("begin immediate")
-            try:
-                row = conn.execute("select id from documents where doc_name = ?",
-                                   (doc_name,)).fetchone()
-                if row is None:
-                    raise NotFound(f"no document named {doc_name!r}")
-                conn.executemany("update chunks set section = ? where id = ? and doc_id = ?",
-                                 [(label, cid, row[0]) for cid, label in sections.items()])
-                self._bump(conn)
-                conn.execute("commit")
-            except BaseException:
-                conn.execute("rollback")
-                raise
+        with self._write() as conn:
+            found = self._doc_id(conn, doc_name)
+            conn.executemany("update chunks set section = ? where id = ? and doc_id = ?",
+                             [(label, cid, found) for cid, label in sections.items()])
+            bump(conn)
+
+    @staticmethod
+    def _doc_id(conn: sqlite3.Connection, doc_name: str) -> int:
+        found = doc_id(conn, doc_name)
+        if found is None:
+            raise NotFound(f"no document named {doc_name!r}")
+        return found
 
     def pages(self, doc_name: str) -> list[Page]:
         return [Page(n, t) for n, t in self._conn().execute(
@@ -368,22 +282,14 @@ class SqliteStore:
             (limit,)).fetchall()
 
     def set_vectors(self, chunk_ids: Sequence[int], vectors: np.ndarray) -> None:
-        conn = self._conn()
         blobs = [(np.asarray(v, dtype=np.float16).tobytes(), int(i))
                  for i, v in zip(chunk_ids, vectors)]
-        with self._write_lock:
-            conn.execute("begin immediate")
-            try:
-                replaced = conn.execute(
-                    "select count(*) from chunks where vector is not null and id in (%s)"
-                    % ",".join(str(i) for _, i in blobs)).fetchone()[0] if blobs else 0
-                conn.executemany("update chunks set vector = ? where id = ?", blobs)
-                self._bump(conn, vectors_added=not replaced)
-                conn.execute("commit")
-            except BaseException:
-                if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
-                    conn.execute("rollback")
-                raise
+        with self._write() as conn:
+            replaced = conn.execute(
+                "select count(*) from chunks where vector is not null and id in (%s)"
+                % ",".join(str(i) for _, i in blobs)).fetchone()[0] if blobs else 0
+            conn.executemany("update chunks set vector = ? where id = ?", blobs)
+            bump(conn, vectors_added=not replaced)
 
     def vectors_by_text_hash(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
@@ -564,8 +470,3 @@ def _read_only(folder: Path) -> bool:
 
 def _lower(text: str | None) -> str | None:
     return None if text is None else text.lower()
-
-
-
-def _statements(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";") if s.strip()]

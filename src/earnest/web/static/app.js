@@ -172,6 +172,8 @@ async function readEvents(response, handler) {
   for (;;) {
     const { value, done } = await reader.read();
     buffer += decoder.decode(value || new Uint8Array(), { stream: !done });
+    // Lines may end in CRLF, CR or LF (the SSE spec); a CR at the end may be half a CRLF.
+    buffer = buffer.replace(done ? /\r\n?/g : /\r\n|\r(?=.)/gs, "\n");
     let cut;
     while ((cut = buffer.indexOf("\n\n")) >= 0) {
       const block = buffer.slice(0, cut);
