@@ -16,6 +16,15 @@ def test_speaker_line_layouts() -> None:
     assert s.role == "analyst"
     assert parse_speaker_line("Operator [1]").role == "operator"
     assert parse_speaker_line("This is an ordinary sentence of prose.") is None
+    # A dash in speech is no speaker line; a one-word name with a title is.
+    assert parse_speaker_line("We -- turning to our embedded segment. Third quarter revenue "
+                              "decreased 25% year-over-year to") is None
+    assert parse_speaker_line("So -- and I gave you the reasons in the answer to the first "
+                              "question.") is None
+    s = parse_speaker_line("Tim -- Wells Fargo -- Analyst")
+    assert (s.name, s.firm, s.role) == ("Tim", "Wells Fargo", "analyst")
+    assert parse_speaker_line("Madonna -- Chief Executive Officer").title == \
+        "Chief Executive Officer"
 
 
 def test_turns_split_at_pages_and_sections() -> None:

@@ -21,6 +21,11 @@ _BRACKETED = re.compile(r"^(?P<name>[A-Z][\w.'’\- ]{1,60}?), (?P<firm>[^\n]{2,
 _OPERATOR = re.compile(r"^Operator(?: \[\d+\])?$")
 _UNNAMED = re.compile(r"^(?:Unknown|Unidentified) (?:speaker|participant|analyst|company "
                       r"representative)$", re.I)
+# Words of a speaker's title or role: a one-word name ("Tim") is a speaker only with one.
+_TITLE = re.compile(r"\b(?:analyst|officer|president|director|chair\w*|ceo|cfo|coo|cto|vp|"
+                    r"vice|head|manager|treasurer|relations|founder|partner|secretary|"
+                    r"controller|counsel|executive|chief|leader|lead|strategist|economist)\b",
+                    re.I)
 _PARTICLES = {"de", "da", "di", "del", "der", "van", "von", "la", "le", "du", "dos", "bin", "al"}
 
 
@@ -81,6 +86,9 @@ def parse_speaker_line(line: str) -> Speaker | None:
     m = _DASHED.match(line)
     if m and _looks_like_name(m.group("name")):
         rest = m.group("rest").strip()
+        if " " not in m.group("name").strip() and not _TITLE.search(rest):
+            # "So -- and I gave you the reasons ...": a dash in speech, not "Tim -- Analyst".
+            return None
         analyst = re.match(r"^(?:(?P<firm>.+?)\s+-{1,2}\s+)?Analyst$", rest, re.IGNORECASE)
         if analyst:
             return Speaker(m.group("name").strip(), "Analyst", analyst.group("firm"), "analyst")
