@@ -41,5 +41,20 @@ def test_turns_split_at_pages_and_sections() -> None:
     assert "Questions and Answers" not in texts[2][jane[1].start:jane[1].end]
 
 
+def test_a_speaker_line_wrapped_onto_two_lines() -> None:
+    page = ("Skip Miller, ASML Holding NV - Head - Investor Relations Worldwide [2]\nWelcome.\n"
+            "Roger Dassen, ASML Holding NV - Chief Financial Officer, Executive Vice President,\n"
+            "Member of the Board of Management [4]\nThank you, Christophe, and welcome.\n"
+            "Net sales came in at EUR 7.5 billion,\nin line with guidance [5]\n"
+            "Operator [6]\nThe first question.\n")
+    segs, turns = transcript_segments([Page(1, page)])
+    assert [t.speaker.name for t in turns] == ["Skip Miller", "Roger Dassen", "Operator"]
+    assert turns[1].speaker.title.endswith("Member of the Board of Management")
+    roger = next(s for s in segs if s.speaker and s.speaker.startswith("Roger Dassen"))
+    # The turn starts after both lines of the speaker line; a wrapped sentence stays text.
+    assert page[roger.start:roger.end].startswith("Thank you, Christophe")
+    assert "in line with guidance [5]" in page[roger.start:roger.end]
+
+
 def test_plain_prose_is_no_transcript() -> None:
     assert transcript_segments([Page(1, "Just a memo.\nWith two lines.")]) is None

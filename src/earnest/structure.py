@@ -18,6 +18,7 @@ from earnest.models import Page
 _DASHED = re.compile(r"^(?P<name>[A-Z][\w.'’\- ]{1,60}?) -- (?P<rest>[^\n]{2,160})$")
 _BRACKETED = re.compile(r"^(?P<name>[A-Z][\w.'’\- ]{1,60}?), (?P<firm>[^\n]{2,120}?) - "
                         r"(?P<title>[^\n]{2,120}?) \[\d+\]$")
+_NUMBERED_END = re.compile(r"\S \[\d+\]$")  # a Refinitiv speaker line ends "... [4]"
 _OPERATOR = re.compile(r"^Operator(?: \[\d+\])?$")
 _UNNAMED = re.compile(r"^(?:Unknown|Unidentified) (?:speaker|participant|analyst|company "
                       r"representative)$", re.I)
@@ -103,18 +104,26 @@ def find_turns(pages: list[Page]) -> tuple[list[Turn], list[tuple[int, int]]]:
     section: str | None = None
     for page in pages:
         offset = 0
-        for line in page.text.split("\n"):
+        lines = page.text.split("\n")
+        for i, line in enumerate(lines):
             key = line.strip().lower()
             if key in _SECTIONS:
                 section = _SECTIONS[key]
                 stops.append((page.number, offset))
             elif section != "Participants" or key.endswith("]"):
                 speaker = parse_speaker_line(line) if len(line) < 200 else None
+                length = len(line)
+                if speaker is None and i + 1 < len(lines) and _NUMBERED_END.search(lines[i + 1]) \
+                        and len(line) + len(lines[i + 1]) < 200:
+                    # A long title wrapped onto a second line: "Roger Dassen, ASML Holding NV -
+                    # Chief Financial Officer, Executive Vice President," / "Member of ... [4]".
+                    speaker = parse_speaker_line(f"{line.rstrip()} {lines[i + 1].strip()}")
+                    length = len(line) + 1 + len(lines[i + 1])
                 if speaker is not None:
                     if section == "Participants":
                         section = "Prepared remarks"
                     turns.append(Turn(speaker, section, page.number,
-                                      offset + len(line) + 1, offset))
+                                      offset + length + 1, offset))
                     stops.append((page.number, offset))
             offset += len(line) + 1
     return turns, stops
