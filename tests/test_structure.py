@@ -21,6 +21,7 @@ def test_speaker_line_layouts() -> None:
                               "decreased 25% year-over-year to") is None
     assert parse_speaker_line("So -- and I gave you the reasons in the answer to the first "
                               "question.") is None
+    assert parse_speaker_line("Laura Graves, - [2]").name == "Laura Graves"
     s = parse_speaker_line("Tim -- Wells Fargo -- Analyst")
     assert (s.name, s.firm, s.role) == ("Tim", "Wells Fargo", "analyst")
     assert parse_speaker_line("Madonna -- Chief Executive Officer").title == \
@@ -46,9 +47,11 @@ def test_a_speaker_line_wrapped_onto_two_lines() -> None:
             "Roger Dassen, ASML Holding NV - Chief Financial Officer, Executive Vice President,\n"
             "Member of the Board of Management [4]\nThank you, Christophe, and welcome.\n"
             "Net sales came in at EUR 7.5 billion,\nin line with guidance [5]\n"
-            "Operator [6]\nThe first question.\n")
+            "Lisa T. Su, Advanced Micro Devices, Inc. - CEO, President and Director\n[6]\n"
+            "Thank you, Roger.\nOperator [7]\nThe first question.\n")
     segs, turns = transcript_segments([Page(1, page)])
-    assert [t.speaker.name for t in turns] == ["Skip Miller", "Roger Dassen", "Operator"]
+    assert [t.speaker.name for t in turns] == ["Skip Miller", "Roger Dassen", "Lisa T. Su",
+                                               "Operator"]
     assert turns[1].speaker.title.endswith("Member of the Board of Management")
     roger = next(s for s in segs if s.speaker and s.speaker.startswith("Roger Dassen"))
     # The turn starts after both lines of the speaker line; a wrapped sentence stays text.

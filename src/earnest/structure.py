@@ -18,7 +18,9 @@ from earnest.models import Page
 _DASHED = re.compile(r"^(?P<name>[A-Z][\w.'’\- ]{1,60}?) -- (?P<rest>[^\n]{2,160})$")
 _BRACKETED = re.compile(r"^(?P<name>[A-Z][\w.'’\- ]{1,60}?), (?P<firm>[^\n]{2,120}?) - "
                         r"(?P<title>[^\n]{2,120}?) \[\d+\]$")
-_NUMBERED_END = re.compile(r"\S \[\d+\]$")  # a Refinitiv speaker line ends "... [4]"
+_NUMBERED_END = re.compile(r"(?:^|\S )\[\d+\]$")  # a Refinitiv speaker line ends "... [4]"
+# "Laura Graves, - [2]": a StreetEvents speaker line whose firm and title are left empty.
+_BARE = re.compile(r"^(?P<name>[A-Z][\w.'’\- ]{1,60}?),\s*-\s*\[\d+\]$")
 _OPERATOR = re.compile(r"^Operator(?: \[\d+\])?$")
 _UNNAMED = re.compile(r"^(?:Unknown|Unidentified) (?:speaker|participant|analyst|company "
                       r"representative)$", re.I)
@@ -79,6 +81,9 @@ def parse_speaker_line(line: str) -> Speaker | None:
         return Speaker("Operator", role="operator")
     if _UNNAMED.match(line):
         return Speaker(line, role="analyst" if "analyst" in line.lower() else "executive")
+    m = _BARE.match(line)
+    if m and _looks_like_name(m.group("name")):
+        return Speaker(m.group("name").strip())
     m = _BRACKETED.match(line)
     if m and _looks_like_name(m.group("name")):
         title = m.group("title").strip()
@@ -114,7 +119,8 @@ def find_turns(pages: list[Page]) -> tuple[list[Turn], list[tuple[int, int]]]:
                 speaker = parse_speaker_line(line) if len(line) < 200 else None
                 length = len(line)
                 if speaker is None and i + 1 < len(lines) and _NUMBERED_END.search(lines[i + 1]) \
-                        and len(line) + len(lines[i + 1]) < 200:
+                        and len(line) + len(lines[i + 1]) < 200 \
+                        and parse_speaker_line(lines[i + 1]) is None:
                     # A long title wrapped onto a second line: "Roger Dassen, ASML Holding NV -
                     # Chief Financial Officer, Executive Vice President," / "Member of ... [4]".
                     speaker = parse_speaker_line(f"{line.rstrip()} {lines[i + 1].strip()}")
