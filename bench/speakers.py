@@ -6,7 +6,8 @@ The expected turns are derived independently of Earnest's parser, from each tran
 participant list: in a Motley Fool text, a turn starts at a line that repeats a line of the
 "Call participants:" list verbatim (or reads "Operator"); in a StreetEvents PDF, at a line
 that starts with a name from the "Corporate Participants" / "Conference Call Participants"
-lists followed by a comma, or "Operator", and ends with a bracketed turn number. Earnest's
+lists followed by a comma, or "Operator", and ends with a bracketed turn number (on that line
+or, where a long title wraps, the next). Earnest's
 turns come from its reader and ``earnest.structure.find_turns``. Score: the share of expected
 turns matched in order by speaker name (difflib), and the share of extracted turns that are
 expected (precision)."""
@@ -43,10 +44,16 @@ def expected_streetevents(text: str) -> list[str]:
     head = text.split("\nPresentation\n")[0]
     people = re.findall(r"^\* (.+)$", head, re.M)
     out = []
-    for line in text.splitlines():
-        line = line.strip()
+    lines = [line.strip() for line in text.splitlines()]
+    for i, line in enumerate(lines):
         if not line.endswith("]"):
-            continue
+            # A speaker line whose title wraps: its turn number ends the next line.
+            if i + 1 < len(lines) and re.search(r"\[\d+\]$", lines[i + 1]) and any(
+                    line.startswith(name.strip() + ",") for name in people) and not any(
+                    lines[i + 1].startswith(name.strip() + ",") for name in people):
+                line = f"{line} {lines[i + 1]}"
+            else:
+                continue
         if re.fullmatch(r"Operator \[\d+\]", line):
             out.append("Operator")
             continue

@@ -1,14 +1,10 @@
 """What the extractive answerer quotes: claims, not headers; several sources' causes."""
 
-from earnest.answer.extractive import (
-    ExtractiveAnswerer,
-    period_agrees,
-    states_cause,
-    states_nothing,
-)
+from earnest.answer.extractive import ExtractiveAnswerer, period_agrees
 from earnest.models import Passage
 from earnest.question_plan import plan_question
 from earnest.settings import AnswerSettings
+from earnest.statement_cues import states_cause, states_nothing
 
 
 def test_a_line_of_dates_and_figures_states_nothing() -> None:

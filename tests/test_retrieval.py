@@ -108,3 +108,16 @@ def test_the_plan_says_what_kind_of_answer_is_wanted() -> None:
     plan = plan_question("Did ACME guide for Q4 FY24?")
     assert plan.outlook and plan.periods == ((2024, 4),) and plan.years == (2024,)
     assert plan.keyword_years == ("2024",)  # "FY24" also searches for "2024"
+
+
+def test_an_outlook_statement_is_an_expectation_with_a_figure() -> None:
+    from earnest.statement_cues import outlook_statement
+
+    assert outlook_statement("Thank you. We expect fourth quarter net sales between $800 "
+                             "million and $830 million.") == 1.0
+    assert outlook_statement("2022 production is expected to be flat to down 3% due to "
+                             "contract expirations.") == 1.0
+    # The safe-harbor notice lists the verbs and states no figure; results are no outlook.
+    assert outlook_statement("Words such as expect, anticipate, estimate and will identify "
+                             "forward-looking statements.") == 0.0
+    assert outlook_statement("Revenue was $5.1 billion, up 6%.") == 0.0

@@ -16,6 +16,16 @@ def test_speaker_line_layouts() -> None:
     assert s.role == "analyst"
     assert parse_speaker_line("Operator [1]").role == "operator"
     assert parse_speaker_line("This is an ordinary sentence of prose.") is None
+    # A dash in speech is no speaker line; a one-word name with a title is.
+    assert parse_speaker_line("We -- turning to our embedded segment. Third quarter revenue "
+                              "decreased 25% year-over-year to") is None
+    assert parse_speaker_line("So -- and I gave you the reasons in the answer to the first "
+                              "question.") is None
+    assert parse_speaker_line("Laura Graves, - [2]").name == "Laura Graves"
+    s = parse_speaker_line("Tim -- Wells Fargo -- Analyst")
+    assert (s.name, s.firm, s.role) == ("Tim", "Wells Fargo", "analyst")
+    assert parse_speaker_line("Madonna -- Chief Executive Officer").title == \
+        "Chief Executive Officer"
 
 
 def test_turns_split_at_pages_and_sections() -> None:
@@ -30,6 +40,23 @@ def test_turns_split_at_pages_and_sections() -> None:
     texts = {1: page1, 2: page2}
     assert texts[2][jane[1].start:jane[1].end].startswith("continues on page two.")
     assert "Questions and Answers" not in texts[2][jane[1].start:jane[1].end]
+
+
+def test_a_speaker_line_wrapped_onto_two_lines() -> None:
+    page = ("Skip Miller, ASML Holding NV - Head - Investor Relations Worldwide [2]\nWelcome.\n"
+            "Roger Dassen, ASML Holding NV - Chief Financial Officer, Executive Vice President,\n"
+            "Member of the Board of Management [4]\nThank you, Christophe, and welcome.\n"
+            "Net sales came in at EUR 7.5 billion,\nin line with guidance [5]\n"
+            "Lisa T. Su, Advanced Micro Devices, Inc. - CEO, President and Director\n[6]\n"
+            "Thank you, Roger.\nOperator [7]\nThe first question.\n")
+    segs, turns = transcript_segments([Page(1, page)])
+    assert [t.speaker.name for t in turns] == ["Skip Miller", "Roger Dassen", "Lisa T. Su",
+                                               "Operator"]
+    assert turns[1].speaker.title.endswith("Member of the Board of Management")
+    roger = next(s for s in segs if s.speaker and s.speaker.startswith("Roger Dassen"))
+    # The turn starts after both lines of the speaker line; a wrapped sentence stays text.
+    assert page[roger.start:roger.end].startswith("Thank you, Christophe")
+    assert "in line with guidance [5]" in page[roger.start:roger.end]
 
 
 def test_plain_prose_is_no_transcript() -> None:

@@ -20,6 +20,7 @@ from earnest.models import Passage, SearchResult
 from earnest.question_plan import QuestionPlan, plan_question
 from earnest.relevance import statement_match
 from earnest.settings import RetrieveSettings
+from earnest.statement_cues import outlook_statement
 from earnest.store.base import Filters, Store
 from earnest.understanding import coverage
 
@@ -305,6 +306,10 @@ RERANK_FEATURES: dict[str, Feature] = {
     "span": lambda p, given: given.spans.get(p.chunk_id, 0.0),
     # a note to the financial statements titled by the question's subject
     "note": lambda p, given: note_match(given.plan, p.context),
+    # for a question about guidance or what is expected: a sentence that states an
+    # expectation with a figure ("we expect revenue growth of 1% to 5%")
+    "outlook": lambda p, given: outlook_statement(p.text)
+    if given.plan.outlook and not given.plan.asks_cause else 0.0,
     # the form item or note holding the question's subject (filing_sections), for a passage
     # that speaks to the question (not every page of Item 1 for a question with "business")
     "section": lambda p, given: (s := section_match(given.plan.terms, p.section))
@@ -333,6 +338,8 @@ def note_match(plan: QuestionPlan, context: str) -> float:
 
 
 _NOTE = re.compile(r"\bnote\s+\d+\b", re.I)
+
+
 _PERIOD_TERM = re.compile(r"^(?:\d+|fy\d*|q[1-4])$")
 
 

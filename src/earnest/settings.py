@@ -73,6 +73,9 @@ class RetrieveSettings(_Section):
     rerank_span: float = Field(0.1, ge=0)
     # Bonus for a note to the financial statements titled by the question's subject.
     rerank_note: float = Field(0.05, ge=0)
+    # Bonus, for a question about guidance, for a sentence stating an expectation with a
+    # figure (statement_cues.outlook_statement).
+    rerank_outlook: float = Field(0.1, ge=0)
     # Bonus for a passage in the form item or note whose title names the question's subject
     # ("risks" -> Item 1A Risk Factors), times its coverage. Off by default: on the embedded
     # FinanceBench library 0.1 lost a held-out question at @5 (docs/sections.md).

@@ -18,9 +18,17 @@ from earnest.models import Page
 _DASHED = re.compile(r"^(?P<name>[A-Z][\w.'’\- ]{1,60}?) -- (?P<rest>[^\n]{2,160})$")
 _BRACKETED = re.compile(r"^(?P<name>[A-Z][\w.'’\- ]{1,60}?), (?P<firm>[^\n]{2,120}?) - "
                         r"(?P<title>[^\n]{2,120}?) \[\d+\]$")
+_NUMBERED_END = re.compile(r"(?:^|\S )\[\d+\]$")  # a Refinitiv speaker line ends "... [4]"
+# "Laura Graves, - [2]": a StreetEvents speaker line whose firm and title are left empty.
+_BARE = re.compile(r"^(?P<name>[A-Z][\w.'’\- ]{1,60}?),\s*-\s*\[\d+\]$")
 _OPERATOR = re.compile(r"^Operator(?: \[\d+\])?$")
 _UNNAMED = re.compile(r"^(?:Unknown|Unidentified) (?:speaker|participant|analyst|company "
                       r"representative)$", re.I)
+# Words of a speaker's title or role: a one-word name ("Tim") is a speaker only with one.
+_TITLE = re.compile(r"\b(?:analyst|officer|president|director|chair\w*|ceo|cfo|coo|cto|vp|"
+                    r"vice|head|manager|treasurer|relations|founder|partner|secretary|"
+                    r"controller|counsel|executive|chief|leader|lead|strategist|economist)\b",
+                    re.I)
 _PARTICLES = {"de", "da", "di", "del", "der", "van", "von", "la", "le", "du", "dos", "bin", "al"}
 
 
@@ -73,6 +81,9 @@ def parse_speaker_line(line: str) -> Speaker | None:
         return Speaker("Operator", role="operator")
     if _UNNAMED.match(line):
         return Speaker(line, role="analyst" if "analyst" in line.lower() else "executive")
+    m = _BARE.match(line)
+    if m and _looks_like_name(m.group("name")):
+        return Speaker(m.group("name").strip())
     m = _BRACKETED.match(line)
     if m and _looks_like_name(m.group("name")):
         title = m.group("title").strip()
@@ -81,6 +92,9 @@ def parse_speaker_line(line: str) -> Speaker | None:
     m = _DASHED.match(line)
     if m and _looks_like_name(m.group("name")):
         rest = m.group("rest").strip()
+        if " " not in m.group("name").strip() and not _TITLE.search(rest):
+            # "So -- and I gave you the reasons ...": a dash in speech, not "Tim -- Analyst".
+            return None
         analyst = re.match(r"^(?:(?P<firm>.+?)\s+-{1,2}\s+)?Analyst$", rest, re.IGNORECASE)
         if analyst:
             return Speaker(m.group("name").strip(), "Analyst", analyst.group("firm"), "analyst")
@@ -95,18 +109,27 @@ def find_turns(pages: list[Page]) -> tuple[list[Turn], list[tuple[int, int]]]:
     section: str | None = None
     for page in pages:
         offset = 0
-        for line in page.text.split("\n"):
+        lines = page.text.split("\n")
+        for i, line in enumerate(lines):
             key = line.strip().lower()
             if key in _SECTIONS:
                 section = _SECTIONS[key]
                 stops.append((page.number, offset))
             elif section != "Participants" or key.endswith("]"):
                 speaker = parse_speaker_line(line) if len(line) < 200 else None
+                length = len(line)
+                if speaker is None and i + 1 < len(lines) and _NUMBERED_END.search(lines[i + 1]) \
+                        and len(line) + len(lines[i + 1]) < 200 \
+                        and parse_speaker_line(lines[i + 1]) is None:
+                    # A long title wrapped onto a second line: "Roger Dassen, ASML Holding NV -
+                    # Chief Financial Officer, Executive Vice President," / "Member of ... [4]".
+                    speaker = parse_speaker_line(f"{line.rstrip()} {lines[i + 1].strip()}")
+                    length = len(line) + 1 + len(lines[i + 1])
                 if speaker is not None:
                     if section == "Participants":
                         section = "Prepared remarks"
                     turns.append(Turn(speaker, section, page.number,
-                                      offset + len(line) + 1, offset))
+                                      offset + length + 1, offset))
                     stops.append((page.number, offset))
             offset += len(line) + 1
     return turns, stops

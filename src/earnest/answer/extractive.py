@@ -15,55 +15,11 @@ from earnest.lexicon import stem, tokens
 from earnest.models import Citation, Passage, Sentence
 from earnest.question_plan import QuestionPlan
 from earnest.settings import AnswerSettings
+from earnest.statement_cues import states_cause, states_nothing
 from earnest.textspans import answer_units
 from earnest.understanding import coverage
 
 _NUMBERISH = re.compile(r"\d")
-# How English states a cause: connectives and verbs of causing (general usage, not any one
-# question's wording). "offset by" names what worked the other way: a cause too.
-_CAUSAL = re.compile(
-    r"\b(?:(?:driven|caused|led|helped|hurt|impacted|affected|offset|fu(?:el|ell)ed|"
-    r"pressured|weighed down|supported|boosted) by|due (?:to|primarily to|mainly to|largely to)|"
-    r"because(?: of)?|as a result of|(?:the )?result(?:ed|ing)? (?:of|from)|"
-    r"reflect(?:s|ed|ing)?|attributable to|thanks to|owing to|on the back of|"
-    r"primarily (?:from|by|on|as|due)|mainly (?:from|by|due)|largely (?:from|by|due)|"
-    r"stem(?:s|med|ming)? from|contribut(?:ed|ing|ion|ions|or|ors) (?:to|from)|"
-    r"benefit(?:s|ed|ted|ing)? from|headwinds?|tailwinds?|driver(?:s)? (?:of|was|were|is|are)|"
-    r"drove|drives|driving|the (?:main |primary |key )?reasons?|which led to)\b",
-    re.IGNORECASE)
-# A sentence stating the effect of the one before it: that one holds the cause
-# ("As a result, ...", "This caused the company to ...").
-_CONSEQUENCE = re.compile(
-    r"^\W*(?:as a result\b(?!\s+of\b)|consequently\b|therefore\b|thus\b|hence\b|accordingly\b|"
-    r"(?:this|that|these|which|it)\s+(?:(?:has|have|was|is)\s+)?(?:caused|led to|drove|"
-    r"resulted in|contributed to|meant)\b)", re.IGNORECASE)
-# "impacted by more than $1.5 billion": a "by" that measures, not one that names a cause.
-_AMOUNT_AFTER = re.compile(r"\s*(?:(?:more|less) than|approximately|about|roughly|nearly|"
-                           r"almost|over|under|around|some)?\s*[$€£]?\d", re.IGNORECASE)
-
-
-# Words that only label a column or a period: a line made of them and figures states nothing
-# ("January 28, 2023 January 29, 2022", "Three Months Ended 2023 2022").
-_LABEL_WORDS = frozenset("""
-january february march april may june july august september october november december jan feb
-mar apr jun jul aug sep sept oct nov dec q1 q2 q3 q4 fy fiscal year years quarter quarters
-month months week weeks ended ending end as of at in the and for thousands millions billions
-dollars except per share amounts unaudited audited restated three six nine twelve change
-changes increase decrease variance percent
-""".split())
-
-
-def states_nothing(text: str) -> bool:
-    """A line of dates, periods and figures only, not ended as a sentence: a header, not a
-    claim ("The fiscal year ended January 28, 2023." is a claim)."""
-    if re.search(r"[.!?]\s*$", text) and re.search(r"[a-z]", text):
-        return False
-    # A caption in brackets ("(Percent of net sales)", "(in millions)") labels the columns.
-    bare = re.sub(r"\([^()\d]*\)", " ", text)
-    words = [w for w in tokens(bare) if not w.replace(".", "").replace(",", "").isdigit()]
-    return all(w in _LABEL_WORDS for w in words)
-
-
 _HEADER_CELL = re.compile(r"\b(?:(?:19|20)\d\d|Q[1-4]|FY\s?'?\d\d(?:\d\d)?|millions?|"
                           r"thousands?|weeks? ended|months ended|years? ended)\b", re.I)
 
@@ -105,18 +61,6 @@ def _fold(text: str) -> str:
 
 def asks_cause(plan: QuestionPlan) -> bool:
     return plan.asks_cause
-
-
-def states_cause(text: str) -> str | None:
-    """"forward" when ``text`` names a cause ("... driven by lower volumes"), "back" when it
-    states the effect of the sentence before it ("As a result, ..."), else None."""
-    if _CONSEQUENCE.search(text):
-        return "back"
-    for m in _CAUSAL.finditer(text):
-        if m.group(0).lower().endswith(" by") and _AMOUNT_AFTER.match(text, m.end()):
-            continue
-        return "forward"
-    return None
 
 
 def _previous(year: int, quarter: int | None) -> tuple[int, int | None]:
@@ -212,6 +156,7 @@ class ExtractiveAnswerer:
             return out  # the operator introduces speakers; no claim about the company
         previous = 0.0
         last: Drafted | None = None  # the previous sentence's candidate, if it is one
+        # A question states no claim, except what the analyst the question names asked.
         for unit in units:
             raw = unit.text(passage.text)
             words = raw.split()
