@@ -57,18 +57,24 @@ class KeywordIndex:
             averages = conn.execute("select block from chunk_fts_data where id = 1").fetchone()
             sizes = conn.execute("select id, sz from chunk_fts_docsize order by id").fetchall()
             vocab = conn.execute("select term, doc, cnt from temp.earnest_fts_rows").fetchall()
-            # Every token of the index in (term, row, column) order, as one string of
-            # "row * 2 + is_context": a row per token would cost seconds in Python.
-            flat = conn.execute("select group_concat(doc * 2 + (col = 'context')) "
-                                "from temp.earnest_fts_instances").fetchone()[0]
+            # int32 while rowid * 2 fits: the arrays of one read are ~4 bytes per token.
+            wide = np.int64 if sizes and sizes[-1][0] >= 2 ** 30 else np.int32
+            tokens = np.empty(sum(v[2] for v in vocab), dtype=wide)
+            at = 0
+            for flat in _token_parts(conn, vocab):
+                part = np.fromstring(flat or "", sep=",", dtype=wide)
+                if at + len(part) > len(tokens):
+                    raise sqlite3.DatabaseError("the keyword index changed while it was read")
+                tokens[at:at + len(part)] = part
+                at += len(part)
         finally:
             conn.execute("commit")
         return cls._build(int(gen[0]) if gen else 0, averages[0] if averages else b"",
-                          sizes, vocab, flat or "")
+                          sizes, vocab, tokens)
 
     @classmethod
     def _build(cls, generation: int, averages: bytes, sizes: list[tuple[int, bytes]],
-               vocab: list[tuple[str, int, int]], flat: str) -> KeywordIndex:
+               vocab: list[tuple[str, int, int]], tokens: np.ndarray) -> KeywordIndex:
         # The averages record: the row count, then each column's token total (FTS5's
         # xRowCount and xColumnTotalSize, which bm25 reads).
         numbers = _varints(averages)
@@ -79,24 +85,33 @@ class KeywordIndex:
                               count=len(sizes))
         avgdl = float(total_tokens) / float(row_count) if row_count else 1.0
         norm = K1 * (1 - B + B * lengths / avgdl)  # FTS5's expression, in its order
-        tokens = (np.fromstring(flat, sep=",", dtype=np.int64) if flat
-                  else np.zeros(0, dtype=np.int64))
         counts = np.fromiter((v[2] for v in vocab), dtype=np.int64, count=len(vocab))
         postings = np.fromiter((v[1] for v in vocab), dtype=np.int64, count=len(vocab))
         if int(counts.sum()) != len(tokens):
             raise sqlite3.DatabaseError("the keyword index changed while it was read")
-        rowid_of_token = tokens >> 1
-        weight = np.where(tokens & 1, float(CONTEXT_WEIGHT), 1.0)
+        weight = tokens & 1  # in place from here: a read's arrays are ~4 bytes a token
+        weight *= CONTEXT_WEIGHT - 1
+        weight += 1
+        tokens >>= 1
+        rowid_of_token = tokens
         # A posting starts at each term's first token and wherever the row changes.
         starts = np.ones(len(tokens), dtype=bool)
         if len(tokens):
             starts[1:] = rowid_of_token[1:] != rowid_of_token[:-1]
             starts[np.cumsum(counts)[:-1]] = True
         first = np.flatnonzero(starts)
+        del starts
         if len(first) != int(postings.sum()):
             raise sqlite3.DatabaseError("the keyword index changed while it was read")
-        freqs = (np.add.reduceat(weight, first) if len(first) else weight[:0]).astype(np.float32)
-        rows = np.searchsorted(rowids, rowid_of_token[first]).astype(np.int32)
+        rows = np.empty(len(first), dtype=np.int32)
+        keys = rowids.astype(tokens.dtype)
+        for at in range(0, len(first), 1 << 20):  # in steps: no temporary the size of all
+            step = first[at:at + (1 << 20)]
+            rows[at:at + len(step)] = np.searchsorted(keys, rowid_of_token[step])
+        del tokens, rowid_of_token, keys
+        freqs = (np.add.reduceat(weight, first, dtype=weight.dtype) if len(first)
+                 else weight[:0]).astype(np.float32)
+        del weight, first
         offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(postings, out=offsets[1:])
         return cls(generation, rowids, norm, {v[0]: i for i, v in enumerate(vocab)}, offsets,
@@ -246,6 +261,25 @@ class KeywordCache:
             self._unsupported = True
         elif self.index is None or index.generation > self.index.generation:
             self.index = index
+
+
+def _token_parts(conn: sqlite3.Connection, vocab: list[tuple[str, int, int]],
+                 part: int = 2_000_000):
+    """Every token of the index in (term, row, column) order, as strings of "row * 2 +
+    is_context", about ``part`` tokens each: a Python row per token would cost seconds, one
+    string for the whole index hundreds of megabytes."""
+    firsts, count = [], part
+    for term, _, instances in vocab:
+        if count >= part:
+            firsts.append(term)
+            count = 0
+        count += instances
+    for i, first in enumerate(firsts):
+        last = firsts[i + 1] if i + 1 < len(firsts) else None
+        yield conn.execute("select group_concat(doc * 2 + (col = 'context')) from "
+                           "temp.earnest_fts_instances where term >= ?"
+                           + (" and term < ?" if last is not None else ""),
+                           [first] + ([last] if last is not None else [])).fetchone()[0]
 
 
 def _varints(blob: bytes) -> list[int]:
