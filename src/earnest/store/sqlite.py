@@ -30,7 +30,7 @@ from earnest.store.base import (
 from earnest.store.sqlite_checks import IDENTITY_KEY, identity_to_check
 from earnest.store.sqlite_keywords import KeywordCache
 from earnest.store.sqlite_schema import MIGRATIONS
-from earnest.store.sqlite_vectors import VectorCache
+from earnest.store.sqlite_vectors import VectorCache, one_blas_thread
 
 _FTS_TERM = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -439,7 +439,8 @@ class SqliteStore:
         last = self._last_scores
         if last is not None and last[0] is mat and last[1] == key:
             return last[2]
-        scores = mat @ vector
+        with one_blas_thread():
+            scores = mat @ vector
         self._last_scores = (mat, key, scores)
         return scores
 
