@@ -54,6 +54,7 @@ def main() -> None:
                      (args.data / "financebench" / "questions.jsonl").open(encoding="utf-8")]
         lib = Earnest(Settings.load(args.library, env={}))
         lib.ask("warm up the model and the vector matrix")
+        lib.warm_up()  # the model, the vector matrix and the keyword index
         profile("query", args.out,
                 lambda: [lib.ask(q) for q in questions[:args.questions]])
         lib.close()

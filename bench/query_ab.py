@@ -30,6 +30,8 @@ import json, sys, time
 from earnest import Earnest, Settings
 lib = Earnest(Settings.load(sys.argv[1], env={}))
 lib.ask("warm up the model and the vector matrix")
+if hasattr(lib, "warm_up"):  # what a server loads at start (older code has none)
+    lib.warm_up()
 print("ready", flush=True)
 for line in sys.stdin:
     q = json.loads(line)

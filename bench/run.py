@@ -2,6 +2,7 @@
 
     uv run python bench/run.py                       # everything, ~35 min on 2 cores
     uv run python bench/run.py --library /tmp/lib   # reuse a built library for query latency
+    uv run python bench/run.py --library /tmp/lib --queries-only   # query latency alone
 
 Reads ../shared/data (or --data); exits with a message when it is absent.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -103,6 +105,8 @@ def bench_queries(library: Path, data: Path, n: int = 100) -> dict:
     questions = questions[:n]
     lib = Earnest(Settings.load(library, env={}))
     lib.ask("warm up the model and the vector matrix")
+    if hasattr(lib, "warm_up"):  # what `earnest serve` loads at start (older code has none)
+        lib.warm_up()
     totals, stages = [], {}
     for q in questions:
         t0 = time.perf_counter()
@@ -128,13 +132,20 @@ def main() -> None:
                         help="build the whole-ingest library here (new folder) and keep it")
     parser.add_argument("--parse-files", type=int, default=10)
     parser.add_argument("--embed-chunks", type=int, default=600)
+    parser.add_argument("--queries-only", action="store_true",
+                        help="only the query latency of --library")
     args = parser.parse_args()
+    if args.queries_only and args.library is None:
+        sys.exit("--queries-only needs --library")
     pdf_dir = args.data / "financebench" / "pdfs"
     if not pdf_dir.is_dir():
         sys.exit(f"benchmark data not found at {pdf_dir}: run from a checkout beside ../shared")
     settings = Settings.load(tempfile.mkdtemp(), env={})
     results: dict = {"machine": {"cpus": __import__("os").cpu_count()}}
     pdfs = sorted(pdf_dir.glob("*.pdf"))
+    results["load_average_start"] = os.getloadavg()[0]
+    if args.queries_only:
+        return report_queries(args.library, args.data, results)
 
     parse = bench_parse(pdfs[:: max(1, len(pdfs) // args.parse_files)][: args.parse_files],
                         settings)
@@ -162,12 +173,17 @@ def main() -> None:
     else:
         print(f"whole ingest: not measured (reusing {library})", flush=True)
 
-    q = bench_queries(library, args.data)
+    report_queries(library, args.data, results)
+
+
+def report_queries(library: Path, data: Path, results: dict) -> None:
+    q = bench_queries(library, data)
     results["queries"] = q
+    results["load_average_end"] = os.getloadavg()[0]
     print(f"query latency over {q['questions']} questions ({q['chunks']} chunks): "
           f"p50 {q['p50_ms']} ms, p95 {q['p95_ms']} ms, max {q['max_ms']} ms; "
-          f"stage medians {q['stage_p50_ms']}", flush=True)
-
+          f"stage medians {q['stage_p50_ms']} (load average {results['load_average_start']:.1f}"
+          f" -> {results['load_average_end']:.1f})", flush=True)
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"

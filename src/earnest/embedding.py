@@ -66,6 +66,9 @@ class OnnxEmbedder:
             if self.settings.threads:
                 options.intra_op_num_threads = self.settings.threads
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            # Idle threads sleep instead of spinning: after a question's embedding they took
+            # the CPU its rerank and answer needed; batches embed as fast (docs/performance.md).
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             tokenizer = Tokenizer.from_file(str(tokenizer_path))
             tokenizer.enable_truncation(max_length=self.settings.max_tokens)
             tokenizer.no_padding()

@@ -120,6 +120,16 @@ class Earnest(IngestOperations, AskOperations, TrustOperations):
         self.retriever.close()
         self.store.close()
 
+    def warm_up(self) -> None:
+        """Load now what the first questions would otherwise wait for: the embedding model,
+        the store's in-memory indexes (SQLite's vector matrix and keyword index) and the
+        document matcher. Each is renewed by library generation afterwards, as before."""
+        for part in (self.embedder, self.store):
+            warm = getattr(part, "warm_up", None)  # optional: not every one keeps anything
+            if warm is not None:
+                warm()
+        self.library_scope()
+
     @property
     def llm_configured(self) -> bool:
         return self._llm_client is not None or self.settings.llm.configured

@@ -228,6 +228,14 @@ def _forget_stale_uploads(incoming: Path) -> None:
             entry.unlink(missing_ok=True)
 
 
+def _warm_up(service: Earnest) -> None:
+    try:
+        service.warm_up()
+    except Exception:  # the questions load what they need themselves, as without it
+        logging.getLogger("earnest.api").warning("warming up the library failed",
+                                                 exc_info=True)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -249,6 +257,9 @@ def create_app(settings: Settings | None = None, *, service: Earnest | None = No
         app.state.jobs.start()  # again, if an earlier lifespan stopped it
         # The list of listed companies takes up to a second to load: not on a first question.
         threading.Thread(target=public_companies, daemon=True, name="warm-up").start()
+        # The model, the vector matrix and the keyword index: not on the first questions.
+        threading.Thread(target=_warm_up, args=(service,), daemon=True,
+                         name="warm-up-library").start()
         yield
         app.state.jobs.close()  # cancels what is still queued
         if metrics.tracing is not None:

@@ -28,8 +28,9 @@ from earnest.store.base import (
     text_hash,
 )
 from earnest.store.sqlite_checks import IDENTITY_KEY, identity_to_check
+from earnest.store.sqlite_keywords import KeywordCache
 from earnest.store.sqlite_schema import MIGRATIONS
-from earnest.store.sqlite_vectors import VectorCache
+from earnest.store.sqlite_vectors import VectorCache, one_blas_thread
 from earnest.store.sqlite_writes import (
     bump,
     delete_document,
@@ -60,7 +61,8 @@ class SqliteStore:
     """Thread-safe enough for one writer and many readers: writes hold a lock, WAL lets
     readers run beside them."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, memory_keywords: bool = True) -> None:
+        """``memory_keywords=False``: every keyword search by FTS5 (sqlite_keywords)."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._write_lock = threading.RLock()
@@ -70,6 +72,7 @@ class SqliteStore:
         self._last_scores: tuple[np.ndarray, bytes, np.ndarray] | None = None
         self._docs_cache: tuple[int, list[DocumentInfo]] | None = None
         self._stats_cache: tuple[int, dict[str, Any]] | None = None
+        self._keywords = KeywordCache(self.path) if memory_keywords else None
         try:
             identity = identity_to_check(self._conn(), self.path)
         except CorruptLibrary:
@@ -342,7 +345,8 @@ class SqliteStore:
         last = self._last_scores
         if last is not None and last[0] is mat and last[1] == key:
             return last[2]
-        scores = mat @ vector
+        with one_blas_thread():
+            scores = mat @ vector
         self._last_scores = (mat, key, scores)
         return scores
 
@@ -358,18 +362,15 @@ class SqliteStore:
     # -- keyword search ----------------------------------------------------------------------
     def keyword_search(self, query: str, filters: Filters,
                        limit: int) -> list[tuple[int, float]]:
-        terms = [t for t in _FTS_TERM.findall(query.lower())]
-        if not terms:
+        words = list(dict.fromkeys(_FTS_TERM.findall(query.lower())))
+        if not words:
             return []
-        match = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms))
         allowed = self._allowed_doc_ids(filters)
         if allowed is not None and not allowed:
             return []
         if filters.restricts_passages():
             # Ranked within the passages that pass, so k of them come back when k match.
-            sql, params = self._passage_ids(filters, allowed)
-            # "+": checked on each match, not handed to FTS5 as rowids to look up one by one.
-            return self._bm25(match, limit, f"and +f.rowid in ({sql})", params)
+            return self._bm25(words, limit, ids=self._passage_ids(filters, allowed))
         if allowed is not None and len(allowed) <= 8:
             # A document's chunk ids are contiguous (one transaction), and FTS5 serves a
             # rowid range fast where "rowid in (...)" would rank every match first.
@@ -377,30 +378,56 @@ class SqliteStore:
             for low, high in self._conn().execute(
                     "select min(id), max(id) from chunks where doc_id in (%s) group by doc_id"
                     % ",".join(str(int(d)) for d in allowed)):
-                hits += self._bm25(match, limit, "and f.rowid between ? and ?", [low, high])
+                hits += self._bm25(words, limit, between=(low, high))
             return sorted(hits, key=lambda h: -h[1])[:limit]
         if allowed is None:
-            return self._bm25(match, limit)
+            return self._bm25(words, limit)
         ok = self._chunk_doc_filter(allowed)
-        wide = self._bm25(match, limit * 20)
+        wide = self._bm25(words, limit * 20)
         hits = [h for h in wide if ok(h[0])][:limit]
         if len(hits) < limit and len(wide) == limit * 20:
             # A small collection in a big library: its matches may all rank below the wide
             # cut; rank within its documents instead (slower, complete).
             docs = ",".join(str(int(d)) for d in allowed)
-            hits = self._bm25(match, limit, f"and f.rowid in (select id from chunks where "
-                              f"doc_id in ({docs}))")
+            hits = self._bm25(words, limit, ids=(
+                f"select id from chunks where doc_id in ({docs})", []), check_each=False)
         return hits
 
-    def _bm25(self, match: str, limit: int, where: str = "",
-              params: list[Any] | None = None) -> list[tuple[int, float]]:
+    def _bm25(self, words: list[str], limit: int, between: tuple[int, int] | None = None,
+              ids: tuple[str, list[Any]] | None = None, check_each: bool = True
+              ) -> list[tuple[int, float]]:
+        """The ``limit`` best rows for the OR of ``words`` (of a rowid range, or of the ids
+        an SQL query returns) with FTS5's bm25, body 1 and context 2: from the in-memory
+        index when it is warm for this generation (the same scores and order), else FTS5."""
+        conn = self._conn()
+        index, scores = (self._keywords.scores(conn, words) if self._keywords is not None
+                         else (None, None))
+        if index is not None and scores is not None:
+            rows = (None if between is None and ids is None else
+                    index.row_range(*between) if between is not None else
+                    index.rows_of([r[0] for r in conn.execute(*ids)]))  # type: ignore[misc]
+            return index.top(scores, limit, rows)
+        where, params = "", []
+        if between is not None:
+            where, params = "and f.rowid between ? and ?", list(between)
+        elif ids is not None:
+            # "+": checked on each match, not handed to FTS5 as rowids to look up one by one.
+            where, params = f"and {'+' if check_each else ''}f.rowid in ({ids[0]})", ids[1]
+        match = " OR ".join(f'"{t}"' for t in words)
         sql = (f"select f.rowid, -bm25(chunk_fts, 1.0, 2.0) from chunk_fts f "
                f"where chunk_fts match ? {where} order by bm25(chunk_fts, 1.0, 2.0) limit ?")
         try:
-            rows = self._conn().execute(sql, [match, *(params or []), limit])
+            rows = conn.execute(sql, [match, *params, limit])
             return [(int(r[0]), float(r[1])) for r in rows]
         except sqlite3.OperationalError as exc:
             raise StoreError(f"keyword search failed: {exc}") from exc
+
+    def warm_up(self) -> None:
+        """Read what a question needs into memory now (the vector matrix and the keyword
+        index), not at the first questions after a change."""
+        self._matrix()
+        if self._keywords is not None:
+            self._keywords.build(wait=True)
 
     @staticmethod
     def _passage_ids(filters: Filters, allowed: set[int] | None) -> tuple[str, list[Any]]:

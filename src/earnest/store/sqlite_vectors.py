@@ -7,9 +7,14 @@ change reads it whole again. Both give the same matrix (rows ascending by chunk 
 from __future__ import annotations
 
 import sqlite3
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
+from typing import Iterator
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,3 +65,21 @@ def _rows_to_arrays(rows: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarr
         return ids, docs, np.zeros((0, 0), dtype=np.float32)
     mat = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float16)
     return ids, docs, mat.reshape(len(rows), -1).astype(np.float32)
+
+
+_BLAS_LOCK = threading.Lock()  # the BLAS thread count is the process's: one change at a time
+
+
+@cache
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()  # finds the loaded BLAS libraries once (~10 ms)
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """The dense scan's product on one BLAS thread. A threaded OpenBLAS product leaves its
+    helper threads spinning for a while after it returns, taking the CPU that the question's
+    rerank and answer need next (docs/performance.md); one thread also gives the same scores
+    whatever the machine's core count."""
+    with _BLAS_LOCK, _blas().limit(limits=1, user_api="blas"):
+        yield
