@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
+
+from earnest import Earnest, Settings
 
 from .browser import free_port
 from .test_cli_serve import _start
@@ -22,11 +25,12 @@ def _ask(library: Path, port: int, *args: str, **env: str) -> subprocess.Complet
         env={**os.environ, "EARNEST_SERVER__PORT": str(port), **env})
 
 
-def test_ask_uses_a_running_server_of_the_same_library(tmp_path: Path, sample_docs: Path):
+def test_ask_uses_a_running_server_of_the_same_library(tmp_path: Path, sample_docs: Path,
+                                                      embedder) -> None:
     library, other = tmp_path / "lib", tmp_path / "other"
-    for lib in (library, other):
-        subprocess.run([sys.executable, "-m", "earnest", "ingest", str(sample_docs),
-                        "--library", str(lib)], check=True, capture_output=True)
+    with Earnest(Settings.load(library, env={}), embedder=embedder) as lib:
+        lib.ingest([sample_docs])
+    shutil.copytree(library, other)  # the same documents in another library (closed: whole)
     port = free_port()
     server = _start(library, port)
     try:
