@@ -7,15 +7,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from earnest import Earnest, Settings
 
-from .browser import free_port
-from .test_cli_serve import _start
+from .server_process import start_server
 
 
 def _ask(library: Path, port: int, *args: str, **env: str) -> subprocess.CompletedProcess:
@@ -31,8 +29,8 @@ def test_ask_uses_a_running_server_of_the_same_library(tmp_path: Path, sample_do
     with Earnest(Settings.load(library, env={}), embedder=embedder) as lib:
         lib.ingest([sample_docs])
     shutil.copytree(library, other)  # the same documents in another library (closed: whole)
-    port = free_port()
-    server = _start(library, port)
+    server = start_server(library)
+    port = server.port
     try:
         question = "Why did net sales decrease?"
         served = _ask(library, port, question)
@@ -57,5 +55,4 @@ def test_ask_uses_a_running_server_of_the_same_library(tmp_path: Path, sample_do
         assert elsewhere.returncode == 0, elsewhere.stderr
         assert "answered by the server" not in elsewhere.stdout
     finally:
-        server.send_signal(signal.SIGINT)
-        server.communicate(timeout=60)
+        server.stop()
