@@ -10,19 +10,13 @@ import time
 import httpx
 import pytest
 
-from earnest.samples import sample_dir
-from earnest.service import Earnest
-from earnest.settings import Settings
-
+from .conftest import copy_library
 from .server_process import start_server
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, embedder):
-    root = tmp_path_factory.mktemp("fire")
-    library = root / "lib"
-    with Earnest(Settings.load(library, env={}), embedder=embedder) as lib:
-        lib.ingest([sample_dir()])
+def server(tmp_path_factory, sample_library):
+    library = copy_library(sample_library, tmp_path_factory.mktemp("fire") / "lib")
     serving = start_server(library)
     yield serving.url, serving.port, library
     serving.stop()

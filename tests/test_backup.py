@@ -14,10 +14,11 @@ import pytest
 
 from earnest.backup import POSTGRES_MESSAGE
 from earnest.errors import InputError
-from earnest.samples import SAMPLE_QUESTIONS, sample_dir
+from earnest.samples import SAMPLE_QUESTIONS
 from earnest.service import Earnest
 from earnest.settings import Settings
 
+from .conftest import copy_library
 from .server_process import start_server
 
 QUESTION = SAMPLE_QUESTIONS[0]
@@ -32,10 +33,8 @@ def _answer_key(answer: dict) -> tuple:
     return (answer["answer"], tuple((c["doc_name"], c["page"]) for c in answer["citations"]))
 
 
-def test_backup_while_serving_then_restore(tmp_path: Path, embedder) -> None:
-    library = tmp_path / "lib"
-    with Earnest(Settings.load(library, env={}), embedder=embedder) as lib:
-        lib.ingest([sample_dir()])
+def test_backup_while_serving_then_restore(tmp_path: Path, embedder, sample_library) -> None:
+    library = copy_library(sample_library, tmp_path / "lib")
     server = start_server(library)
     answers: list[tuple] = []
     errors: list[str] = []
@@ -92,10 +91,10 @@ def test_backup_while_serving_then_restore(tmp_path: Path, embedder) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def test_restore_refuses_a_damaged_backup_and_leaves_nothing(tmp_path: Path, embedder) -> None:
-    library = tmp_path / "lib"
+def test_restore_refuses_a_damaged_backup_and_leaves_nothing(tmp_path: Path, embedder,
+                                                            sample_library) -> None:
+    library = copy_library(sample_library, tmp_path / "lib")
     with Earnest(Settings.load(library, env={}), embedder=embedder) as lib:
-        lib.ingest([sample_dir()])
         lib.backup(tmp_path / "bk")
         with pytest.raises(InputError, match="not empty"):
             lib.backup(tmp_path / "bk")

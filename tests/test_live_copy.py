@@ -18,10 +18,11 @@ import httpx
 import pytest
 
 from earnest.errors import CorruptLibrary
-from earnest.samples import SAMPLE_QUESTIONS, sample_dir
+from earnest.samples import SAMPLE_QUESTIONS
 from earnest.service import Earnest
 from earnest.settings import Settings
 
+from .conftest import copy_library
 from .server_process import start_server
 from .test_backup import _answer_key, _cli
 
@@ -91,11 +92,11 @@ def _whole(db: Path) -> int:
 
 
 @pytest.mark.timeout(1800)
-def test_library_copied_while_the_server_writes(tmp_path: Path, embedder) -> None:
+def test_library_copied_while_the_server_writes(tmp_path: Path, embedder,
+                                                sample_library) -> None:
     rng = random.Random(SEED)
-    library = tmp_path / "lib"
+    library = copy_library(sample_library, tmp_path / "lib")
     with Earnest(Settings.load(library, env={}), embedder=embedder) as lib:
-        lib.ingest([sample_dir()])
         clean = _answer_key(lib.ask(QUESTION).to_dict())
     server = start_server(library)
     stop = threading.Event()
@@ -167,14 +168,14 @@ def test_library_copied_while_the_server_writes(tmp_path: Path, embedder) -> Non
     print(f"{len(copies)} copies: {tally}")
 
 
-def test_a_torn_copy_is_refused_by_every_entry_point(tmp_path: Path, embedder) -> None:
+def test_a_torn_copy_is_refused_by_every_entry_point(tmp_path: Path, embedder,
+                                                    sample_library) -> None:
     """The torn pair built on purpose: the database copied while its WAL held two ingests,
     then a checkpoint, then a third ingest, then the WAL copied."""
-    library, copy = tmp_path / "lib", tmp_path / "copy"
+    library, copy = copy_library(sample_library, tmp_path / "lib"), tmp_path / "copy"
     copy.mkdir()
     db = library / "library.sqlite"
     with Earnest(Settings.load(library, env={}), embedder=embedder) as lib:
-        lib.ingest([sample_dir()])
         for i in range(2):
             (tmp_path / f"d{i}.txt").write_bytes(_note(i))
             lib.ingest([tmp_path / f"d{i}.txt"])
