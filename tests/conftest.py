@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,25 @@ def embedder() -> OnnxEmbedder:
     return model
 
 
+@pytest.fixture(scope="session")
+def sample_library(tmp_path_factory, embedder: OnnxEmbedder) -> Path:
+    """The documents Earnest ships ingested once per session and closed (so its folder is
+    whole); a test takes its own copy with ``copy_library``, never this one."""
+    from earnest.samples import sample_dir
+
+    library = tmp_path_factory.mktemp("sample-library") / "library"
+    with Earnest(Settings.load(library, env={}), embedder=embedder) as lib:
+        report = lib.ingest([sample_dir()])
+    assert report.count("ingested") == 2, report.to_dict()
+    return library
+
+
+def copy_library(library: Path, dest: Path) -> Path:
+    """A closed library's folder copied to ``dest`` (which must not exist)."""
+    shutil.copytree(library, dest)
+    return dest
+
+
 @pytest.fixture()
 def settings(tmp_path: Path) -> Settings:
     return Settings.load(tmp_path / "library", env={})
@@ -48,11 +68,9 @@ def library(settings: Settings, embedder: OnnxEmbedder):
     lib.close()
 
 
-@pytest.fixture()
-def sample_docs(tmp_path: Path) -> Path:
+def write_sample_docs(folder: Path) -> Path:
     """A folder with a two-page 10-Q-like PDF and a short transcript, both written here."""
-    folder = tmp_path / "docs"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     make_pdf(folder / "ACME_2023Q3_10Q.pdf", [
         ["ACME Corp Quarterly Report for the quarter ended September 30, 2023",
          "Management's Discussion and Analysis",
@@ -80,6 +98,27 @@ def sample_docs(tmp_path: Path) -> Path:
         "We expect pricing to be flat, with volumes recovering in the second half.\n",
         encoding="utf-8")
     return folder
+
+
+@pytest.fixture()
+def sample_docs(tmp_path: Path) -> Path:
+    return write_sample_docs(tmp_path / "docs")
+
+
+@pytest.fixture(scope="session")
+def acme_library(tmp_path_factory, embedder: OnnxEmbedder) -> Path:
+    """``sample_docs`` (ACME) ingested once per session and closed; tests open copies
+    (``open_copy``)."""
+    root = tmp_path_factory.mktemp("acme-library")
+    with Earnest(Settings.load(root / "library", env={}), embedder=embedder) as lib:
+        report = lib.ingest([write_sample_docs(root / "docs")])
+    assert report.count("ingested") == 2, report.to_dict()
+    return root / "library"
+
+
+def open_copy(template: Path, dest: Path, embedder: OnnxEmbedder) -> Earnest:
+    """A test's own copy of a session's library, open (the test closes it)."""
+    return Earnest(Settings.load(copy_library(template, dest), env={}), embedder=embedder)
 
 
 # The HTTP app and a client over a module's own ``service`` fixture (the API test files each

@@ -4,47 +4,22 @@ behind."""
 
 from __future__ import annotations
 
-import signal
 import socket
-import subprocess
-import sys
 import time
 
 import httpx
 import pytest
 
-from earnest.samples import sample_dir
-from earnest.service import Earnest
-from earnest.settings import Settings
-
-from .browser import free_port
+from .conftest import copy_library
+from .server_process import start_server
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, embedder):
-    root = tmp_path_factory.mktemp("fire")
-    library = root / "lib"
-    with Earnest(Settings.load(library, env={}), embedder=embedder) as lib:
-        lib.ingest([sample_dir()])
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "earnest", "serve", "--library",
-                             str(library), "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            httpx.get(url + "/readyz", timeout=2).raise_for_status()
-            break
-        except httpx.HTTPError:
-            assert proc.poll() is None, proc.stderr.read()
-            if time.monotonic() > deadline:
-                proc.kill()  # not left running after the test
-                raise AssertionError("earnest serve did not start") from None
-            time.sleep(0.3)
-    yield url, port, library
-    proc.send_signal(signal.SIGINT)
-    proc.communicate(timeout=30)
+def server(tmp_path_factory, sample_library):
+    library = copy_library(sample_library, tmp_path_factory.mktemp("fire") / "lib")
+    serving = start_server(library)
+    yield serving.url, serving.port, library
+    serving.stop()
 
 
 def _timed_ask(url: str) -> float:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import signal
 import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -16,33 +14,14 @@ import pytest
 
 from earnest.backup import POSTGRES_MESSAGE
 from earnest.errors import InputError
-from earnest.samples import SAMPLE_QUESTIONS, sample_dir
+from earnest.samples import SAMPLE_QUESTIONS
 from earnest.service import Earnest
 from earnest.settings import Settings
 
-from .browser import free_port
+from .conftest import copy_library
+from .server_process import start_server
 
 QUESTION = SAMPLE_QUESTIONS[0]
-
-
-def _start(library: Path, port: int) -> subprocess.Popen:
-    # The server's log goes to a file: a pipe nobody reads fills up (a log line per request)
-    # and then blocks the server.
-    log = library.parent / f"serve-{port}.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "earnest", "serve", "--library", str(library), "--port",
-         str(port)], stdout=subprocess.DEVNULL, stderr=log.open("w"), text=True)
-    deadline = time.monotonic() + 180  # a busy machine can take a minute to load the model
-    while True:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).raise_for_status()
-            return process
-        except httpx.HTTPError:
-            assert process.poll() is None, log.read_text()
-            if time.monotonic() > deadline:
-                process.kill()  # not left running after the test
-                raise AssertionError("earnest serve did not start") from None
-            time.sleep(0.3)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
@@ -54,19 +33,16 @@ def _answer_key(answer: dict) -> tuple:
     return (answer["answer"], tuple((c["doc_name"], c["page"]) for c in answer["citations"]))
 
 
-def test_backup_while_serving_then_restore(tmp_path: Path, embedder) -> None:
-    library = tmp_path / "lib"
-    with Earnest(Settings.load(library, env={}), embedder=embedder) as lib:
-        lib.ingest([sample_dir()])
-    port = free_port()
-    server = _start(library, port)
+def test_backup_while_serving_then_restore(tmp_path: Path, embedder, sample_library) -> None:
+    library = copy_library(sample_library, tmp_path / "lib")
+    server = start_server(library)
     answers: list[tuple] = []
     errors: list[str] = []
     stop = threading.Event()
 
     def ask_in_a_loop() -> None:  # each answer is also written to the library (lineage)
         try:
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            with httpx.Client(base_url=server.url, timeout=60) as client:
                 while not stop.is_set():
                     response = client.post("/v1/ask", json={"question": QUESTION})
                     response.raise_for_status()
@@ -86,8 +62,7 @@ def test_backup_while_serving_then_restore(tmp_path: Path, embedder) -> None:
     finally:
         stop.set()
         asker.join()
-        server.send_signal(signal.SIGINT)
-        server.communicate(timeout=30)
+        server.stop()
     assert not errors, errors
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(done.stdout)
@@ -116,10 +91,10 @@ def test_backup_while_serving_then_restore(tmp_path: Path, embedder) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def test_restore_refuses_a_damaged_backup_and_leaves_nothing(tmp_path: Path, embedder) -> None:
-    library = tmp_path / "lib"
+def test_restore_refuses_a_damaged_backup_and_leaves_nothing(tmp_path: Path, embedder,
+                                                            sample_library) -> None:
+    library = copy_library(sample_library, tmp_path / "lib")
     with Earnest(Settings.load(library, env={}), embedder=embedder) as lib:
-        lib.ingest([sample_dir()])
         lib.backup(tmp_path / "bk")
         with pytest.raises(InputError, match="not empty"):
             lib.backup(tmp_path / "bk")

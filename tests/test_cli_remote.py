@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from .browser import free_port
-from .test_cli_serve import _start
+from earnest import Earnest, Settings
+
+from .server_process import start_server
 
 
 def _ask(library: Path, port: int, *args: str, **env: str) -> subprocess.CompletedProcess:
@@ -22,13 +23,14 @@ def _ask(library: Path, port: int, *args: str, **env: str) -> subprocess.Complet
         env={**os.environ, "EARNEST_SERVER__PORT": str(port), **env})
 
 
-def test_ask_uses_a_running_server_of_the_same_library(tmp_path: Path, sample_docs: Path):
+def test_ask_uses_a_running_server_of_the_same_library(tmp_path: Path, sample_docs: Path,
+                                                      embedder) -> None:
     library, other = tmp_path / "lib", tmp_path / "other"
-    for lib in (library, other):
-        subprocess.run([sys.executable, "-m", "earnest", "ingest", str(sample_docs),
-                        "--library", str(lib)], check=True, capture_output=True)
-    port = free_port()
-    server = _start(library, port)
+    with Earnest(Settings.load(library, env={}), embedder=embedder) as lib:
+        lib.ingest([sample_docs])
+    shutil.copytree(library, other)  # the same documents in another library (closed: whole)
+    server = start_server(library)
+    port = server.port
     try:
         question = "Why did net sales decrease?"
         served = _ask(library, port, question)
@@ -53,5 +55,4 @@ def test_ask_uses_a_running_server_of_the_same_library(tmp_path: Path, sample_do
         assert elsewhere.returncode == 0, elsewhere.stderr
         assert "answered by the server" not in elsewhere.stdout
     finally:
-        server.send_signal(signal.SIGINT)
-        server.communicate(timeout=60)
+        server.stop()

@@ -8,6 +8,8 @@ import pytest
 from earnest import Earnest, Settings
 from earnest.library_scope import Company, CompanyIndex, name_variants, public_companies
 
+from .conftest import open_copy
+
 
 def test_name_variants_drop_the_legal_form_but_keep_a_name() -> None:
     assert name_variants("Apple Inc.") == ("Apple",)
@@ -38,9 +40,12 @@ def test_the_shipped_list_knows_large_listed_companies() -> None:
 
 
 @pytest.fixture()
-def loaded(library: Earnest, sample_docs: Path) -> Earnest:
-    library.ingest([sample_docs])  # ACME: a 10-Q and a call, both of Q3 2023
-    return library
+def loaded(acme_library: Path, tmp_path: Path, embedder):
+    """ACME: a 10-Q and a call, both of Q3 2023 (``sample_docs``; a copy of the session's
+    library)."""
+    lib = open_copy(acme_library, tmp_path / "acme", embedder)
+    yield lib
+    lib.close()
 
 
 def test_a_company_the_library_lacks_is_not_found(loaded: Earnest) -> None:
@@ -194,11 +199,12 @@ def test_a_listed_name_of_a_held_company_counts_as_held(library: Earnest,
 
 
 @pytest.fixture()
-def northwind(library: Earnest) -> Earnest:
-    from earnest.samples import sample_dir
-
-    library.ingest([sample_dir()])  # Northwind Instruments (NWIN), Q3 FY2024 call + release
-    return library
+def northwind(sample_library: Path, tmp_path: Path, embedder):
+    """Northwind Instruments (NWIN), Q3 FY2024 call + release: a copy of the session's
+    library of the samples."""
+    lib = open_copy(sample_library, tmp_path / "northwind", embedder)
+    yield lib
+    lib.close()
 
 
 @pytest.mark.parametrize("question", [

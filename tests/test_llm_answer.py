@@ -11,6 +11,7 @@ from earnest.answer.generative import UNVERIFIED_MARK
 from earnest.errors import LLMNotConfigured
 from earnest.verify import Source, Verifier
 
+from .conftest import copy_library
 from .llm_server import Reply, sse, start_llama_server
 
 QUESTION = "What were net sales in the third quarter and why did they decrease?"
@@ -24,10 +25,10 @@ def open_library(tmp_path: Path, embedder, base_url: str | None, **llm) -> Earne
 
 
 @pytest.fixture()
-def docs_library(tmp_path: Path, embedder, sample_docs: Path):
-    """Ingest once with no LLM; tests reopen the same library with their own settings."""
-    with Earnest(Settings.load(tmp_path / "lib", env={}), embedder=embedder) as lib:
-        lib.ingest([sample_docs])
+def docs_library(tmp_path: Path, acme_library: Path):
+    """``sample_docs`` ingested with no LLM (a copy of the session's library); tests reopen
+    it with their own settings."""
+    copy_library(acme_library, tmp_path / "lib")
     return tmp_path
 
 

@@ -17,6 +17,7 @@ from earnest.cli import app
 from earnest.cost import Profile, cost_table
 from earnest.settings import ModelPrice
 
+from .conftest import copy_library
 from .llm_server import free_port
 
 
@@ -30,11 +31,9 @@ def _checks(report: dict) -> dict[str, dict]:
 
 
 @pytest.fixture()
-def built(tmp_path: Path, sample_docs: Path, embedder) -> Path:
-    home = tmp_path / "lib"
-    with Earnest(Settings.load(home, env={}), embedder=embedder) as lib:
-        assert lib.ingest([sample_docs]).count("ingested") == 2
-    return home
+def built(tmp_path: Path, acme_library: Path) -> Path:
+    """``sample_docs`` ingested: a copy of the session's library."""
+    return copy_library(acme_library, tmp_path / "lib")
 
 
 def _config(home: Path, base_url: str, model: str = "smollm2") -> Path:

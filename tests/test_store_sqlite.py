@@ -108,3 +108,41 @@ def test_the_vector_matrix_kept_while_embedding_equals_one_read_whole(tmp_path: 
     store.set_vectors(ids[60:70], vectors(10))
     same_as_fresh()
     store.close()
+
+
+def test_a_closed_library_is_whole_in_its_database_file_alone(tmp_path: Path, sample_docs,
+                                                              embedder) -> None:
+    """Once closed, ``library.sqlite`` alone holds every document: every thread's connection
+    (the keyword pool's, the askers') is closed and the last checkpoints the WAL."""
+    import shutil
+    import threading
+
+    from earnest import Earnest, Settings
+
+    library = tmp_path / "lib"
+    lib = Earnest(Settings.load(library, env={}), embedder=embedder)
+    lib.ingest([sample_docs])
+    askers = [threading.Thread(target=lib.ask, args=("Why did net sales decrease?",))
+              for _ in range(3)]  # each thread its own connection, and the keyword pool's
+    for t in askers:
+        t.start()
+    for t in askers:
+        t.join()
+    names = sorted(d.doc_name for d in lib.documents())
+    assert names == ["ACME_2023Q3_10Q", "ACME_Q3_2023_call"]
+    held = lib.store.stats()
+    lib.close()
+    (tmp_path / "copy").mkdir()
+    shutil.copy(library / "library.sqlite", tmp_path / "copy" / "library.sqlite")
+    conn = sqlite3.connect(tmp_path / "copy" / "library.sqlite")
+    try:
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+        assert sorted(r[0] for r in conn.execute("select doc_name from documents")) == names
+        assert conn.execute("select count(*) from chunks where vector is not null"
+                            ).fetchone()[0] == held["chunks"] == held["embedded"]
+        # the answers the askers kept are there too
+        assert conn.execute("select count(*) from answers").fetchone()[0] >= 3
+    finally:
+        conn.close()
+    wal = library / "library.sqlite-wal"
+    assert not wal.exists() or wal.stat().st_size == 0

@@ -14,10 +14,10 @@ import pytest
 
 from earnest import Earnest, Settings
 from earnest.api import create_app
-from earnest.samples import sample_dir
 
 from .browser import CHROMIUM_ARGS, LiveServer, artifact, chromium_or_skip
 from .components import patience
+from .conftest import copy_library
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 SIZES = {"phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
@@ -28,11 +28,10 @@ BAD = "rgb(179, 38, 30)"  # --bad in style.css
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory, embedder):
+def live(tmp_path_factory, embedder, sample_library):
     chromium = chromium_or_skip()
-    service = Earnest(Settings.load(tmp_path_factory.mktemp("layout") / "library", env={}),
-                      embedder=embedder)
-    service.ingest([sample_dir()])
+    library = copy_library(sample_library, tmp_path_factory.mktemp("layout") / "library")
+    service = Earnest(Settings.load(library, env={}), embedder=embedder)
     with LiveServer(create_app(service=service)) as server:
         server.chromium = chromium
         yield server

@@ -7,18 +7,17 @@ import pytest
 
 from earnest import Earnest, Settings
 from earnest.api import create_app
-from earnest.samples import sample_dir
 
 from .browser import CHROMIUM_ARGS, LiveServer, artifact, chromium_or_skip
 from .components import patience
+from .conftest import copy_library
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory, embedder):
+def live(tmp_path_factory, embedder, sample_library):
     chromium = chromium_or_skip()
-    library = tmp_path_factory.mktemp("web-scope") / "library"
+    library = copy_library(sample_library, tmp_path_factory.mktemp("web-scope") / "library")
     service = Earnest(Settings.load(library, env={}), embedder=embedder)
-    service.ingest([sample_dir()])
     with LiveServer(create_app(service=service)) as server:
         server.chromium = chromium
         yield server

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import httpx
@@ -20,7 +19,7 @@ import psycopg
 from earnest import Earnest, Settings
 from earnest.store.pg_jobs import PgJobQueue
 
-from .browser import free_port
+from .server_process import start_server
 
 TOPICS = ["revenue", "margins", "cash flow", "guidance", "buybacks", "debt", "capex", "hiring"]
 
@@ -128,8 +127,9 @@ def test_a_worker_killed_mid_job_has_its_file_finished_by_another(tmp_path, pg_u
     home = tmp_path / "lib"
     lease = "3"
     Earnest(Settings.load(home, env={}, store__url=pg_url)).close()
-    # One long filing (hundreds of passages to embed) and three short ones.
-    big = ("BIG_2024_10K.txt", _text(99, paragraphs=120))
+    # One long filing (about 130 passages: two embedding steps of WORKER_STEP, the kill lands
+    # in the second) and three short ones.
+    big = ("BIG_2024_10K.txt", _text(99, paragraphs=60))
     small = [(f"SMALL{n}_2024_Q1.txt", _text(n)) for n in range(3)]
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
     workers = [_worker(pg_url, home, log, EARNEST_WORKER__LEASE_SECONDS=lease)
@@ -180,24 +180,12 @@ def test_a_worker_killed_mid_job_has_its_file_finished_by_another(tmp_path, pg_u
 
 def test_upload_to_serve_workers_2_is_ingested_by_a_worker(tmp_path, pg_url) -> None:
     home = tmp_path / "lib"
-    port = free_port()
     # The API processes only queue: a separate worker must do the ingest.
-    server = subprocess.Popen(
-        [sys.executable, "-m", "earnest", "serve", "--library", pg_url, "--port", str(port),
-         "--workers", "2"], env=_env(home, EARNEST_WORKER__IN_SERVER="false"),
-        stdout=subprocess.DEVNULL, stderr=(tmp_path / "serve.log").open("w"))
+    server = start_server(pg_url, "--workers", "2", log=tmp_path / "serve.log",
+                          env=_env(home, EARNEST_WORKER__IN_SERVER="false"))
     worker = None
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2):
-                    break
-            except OSError:
-                assert server.poll() is None, (tmp_path / "serve.log").read_text()
-                assert time.monotonic() < deadline, "earnest serve --workers 2 did not start"
-                time.sleep(0.3)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+        with httpx.Client(base_url=server.url, timeout=60) as client:
             job = client.post("/v1/documents", files=[
                 ("files", ("ACME_2024_Q1.txt", _text(1))),
                 ("files", ("ACME_2024_Q2.txt", _text(2)))])
@@ -226,7 +214,7 @@ def test_upload_to_serve_workers_2_is_ingested_by_a_worker(tmp_path, pg_url) -> 
                                                   "revenue grow?"}).json()
             assert answer["status"] in ("answered", "not_found"), answer
     finally:
-        _stop(*(p for p in (server, worker) if p is not None))
+        _stop(*(p for p in (server.process, worker) if p is not None))
     _exactly_once(pg_url, ["ACME_2024_Q1", "ACME_2024_Q2"])
 
 

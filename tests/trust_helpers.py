@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from earnest import Earnest, Settings
 from earnest.samples import sample_dir
@@ -79,21 +84,74 @@ def two_collections(root: Path, embedder: Any, store_url: str | None = None,
                     **overrides: Any) -> TwoCollections:
     """Samples (NWIN) in ALPHA, Zorbatron's documents in BETA; keys for each; no rate limit
     unless asked. With ``store_url`` the library is in that PostgreSQL database, named in its
-    earnest.toml so the CLI finds it too."""
+    earnest.toml so the CLI finds it too. Built once per test session for each store and
+    settings, then copied (the library folder; on PostgreSQL the database, from a template):
+    the tests change their copy, never the original."""
     overrides.setdefault("auth__rate_per_minute", 0)
+    key = ("postgresql" if store_url else "sqlite", tuple(sorted(overrides.items())))
+    if key not in _TEMPLATES:
+        _TEMPLATES[key] = _build(embedder, store_url, overrides)
+    template = _TEMPLATES[key]
+    shutil.copytree(template.home, root / "library", dirs_exist_ok=True)
     if store_url:
-        (root / "library").mkdir(parents=True, exist_ok=True)
+        _clone_database(template.database, store_url)
         (root / "library" / "earnest.toml").write_text(f'[store]\nurl = "{store_url}"\n',
                                                        encoding="utf-8")
     service = Earnest(Settings.load(root / "library", env={}, **overrides), embedder=embedder)
-    report = service.ingest([sample_dir()], collection=ALPHA)
-    assert report.count("ingested") == 2, report.to_dict()
-    report = service.ingest(write_b_docs(root / "b-docs"), collection=BETA)
-    assert report.count("ingested") == 2, report.to_dict()
-    lib = TwoCollections(service)
-    for who, role, grant in [("reader_a", "reader", [ALPHA]), ("editor_a", "editor", [ALPHA]),
-                             ("reader_b", "reader", [BETA]), ("editor_b", "editor", [BETA]),
-                             ("admin", "admin", [])]:
-        key, token = service.create_key(who, role, grant)
-        lib.tokens[who], lib.key_ids[who] = token, key.id
-    return lib
+    return TwoCollections(service, dict(template.tokens), dict(template.key_ids))
+
+
+@dataclass
+class _Template:
+    home: Path
+    tokens: dict[str, str]
+    key_ids: dict[str, str]
+    database: str = ""  # on PostgreSQL, the template database's name
+
+
+_TEMPLATES: dict[tuple, _Template] = {}
+
+
+def _build(embedder: Any, store_url: str | None, overrides: dict[str, Any]) -> _Template:
+    root = Path(tempfile.mkdtemp(prefix="earnest-two-collections-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    database = ""
+    if store_url:  # a database of its own: the test's is replaced by a copy of it
+        database = "tmpl_" + uuid.uuid4().hex[:12]
+        with psycopg_admin(store_url) as conn:
+            conn.execute(f"create database {database}")
+        store_url = urlunsplit(urlsplit(store_url)._replace(path="/" + database))
+        (root / "library").mkdir(parents=True)
+        (root / "library" / "earnest.toml").write_text(f'[store]\nurl = "{store_url}"\n',
+                                                       encoding="utf-8")
+    service = Earnest(Settings.load(root / "library", env={}, **overrides), embedder=embedder)
+    try:
+        report = service.ingest([sample_dir()], collection=ALPHA)
+        assert report.count("ingested") == 2, report.to_dict()
+        report = service.ingest(write_b_docs(root / "b-docs"), collection=BETA)
+        assert report.count("ingested") == 2, report.to_dict()
+        lib = TwoCollections(service)
+        for who, role, grant in [("reader_a", "reader", [ALPHA]),
+                                 ("editor_a", "editor", [ALPHA]),
+                                 ("reader_b", "reader", [BETA]), ("editor_b", "editor", [BETA]),
+                                 ("admin", "admin", [])]:
+            key, token = service.create_key(who, role, grant)
+            lib.tokens[who], lib.key_ids[who] = token, key.id
+    finally:
+        service.close()  # closed: its folder (and database) whole, nobody connected
+    return _Template(root / "library", lib.tokens, lib.key_ids, database)
+
+
+def psycopg_admin(url: str) -> Any:
+    import psycopg
+
+    return psycopg.connect(urlunsplit(urlsplit(url)._replace(path="/postgres")),
+                           autocommit=True)
+
+
+def _clone_database(template: str, url: str) -> None:
+    """Replace the (empty) database of ``url`` by a copy of ``template``."""
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg_admin(url) as conn:
+        conn.execute(f"drop database {name} with (force)")
+        conn.execute(f"create database {name} template {template}")

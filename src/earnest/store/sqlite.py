@@ -28,6 +28,7 @@ from earnest.store.base import (
     text_hash,
 )
 from earnest.store.sqlite_checks import IDENTITY_KEY, identity_to_check
+from earnest.store.sqlite_conns import ThreadConnections
 from earnest.store.sqlite_keywords import KeywordCache
 from earnest.store.sqlite_schema import MIGRATIONS
 from earnest.store.sqlite_vectors import VectorCache, one_blas_thread
@@ -66,7 +67,7 @@ class SqliteStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._write_lock = threading.RLock()
-        self._local = threading.local()
+        self._conns = ThreadConnections(self._connect)
         self._vectors: VectorCache | None = None
         self._vector_lock = threading.Lock()
         self._last_scores: tuple[np.ndarray, bytes, np.ndarray] | None = None
@@ -84,27 +85,27 @@ class SqliteStore:
 
     # -- connections -------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            try:
-                conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None,
-                                       check_same_thread=False)
-                _enter_wal(conn)
-                conn.execute("pragma synchronous = normal")
-                conn.execute("pragma foreign_keys = on")
-                # Deleted text is overwritten, not left in free pages (erasure).
-                conn.execute("pragma secure_delete = on")
-                conn.create_function("earnest_text_hash", 1, text_hash, deterministic=True)
-                # SQLite's lower() folds ASCII only; passage filters fold as Python does.
-                conn.create_function("earnest_lower", 1, _lower, deterministic=True)
-            except sqlite3.DatabaseError as exc:
-                if _read_only(self.path.parent):
-                    raise storage_failure(OSError(errno.EROFS, "read-only file system"),
-                                          self.path.parent) from exc
-                raise CorruptLibrary(f"cannot open the library database ({exc}); is this an "
-                                     "Earnest library? Restore it or use another --library",
-                                     path=str(self.path)) from exc
-            self._local.conn = conn
+        return self._conns.get()
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None,
+                                   check_same_thread=False)
+            _enter_wal(conn)
+            conn.execute("pragma synchronous = normal")
+            conn.execute("pragma foreign_keys = on")
+            # Deleted text is overwritten, not left in free pages (erasure).
+            conn.execute("pragma secure_delete = on")
+            conn.create_function("earnest_text_hash", 1, text_hash, deterministic=True)
+            # SQLite's lower() folds ASCII only; passage filters fold as Python does.
+            conn.create_function("earnest_lower", 1, _lower, deterministic=True)
+        except sqlite3.DatabaseError as exc:
+            if _read_only(self.path.parent):
+                raise storage_failure(OSError(errno.EROFS, "read-only file system"),
+                                      self.path.parent) from exc
+            raise CorruptLibrary(f"cannot open the library database ({exc}); is this an "
+                                 "Earnest library? Restore it or use another --library",
+                                 path=str(self.path)) from exc
         return conn
 
     def _migrate(self) -> None:
@@ -124,10 +125,9 @@ class SqliteStore:
             pass  # read-only: checked again at the next open, which is all it costs
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        """Every thread's connection; the last checkpoints, so ``library.sqlite`` alone is
+        whole once the library is closed."""
+        self._conns.close(checkpoint=True)
 
     # -- meta --------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:

@@ -4,31 +4,31 @@ create them). One connection per thread; writes in an immediate transaction."""
 from __future__ import annotations
 
 import sqlite3
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from earnest.errors import CorruptLibrary
+from earnest.store.sqlite_conns import ThreadConnections
 
 
 class SqliteDb:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._local = threading.local()
+        self._conns = ThreadConnections(self._connect)
 
     def conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            try:
-                conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None,
-                                       check_same_thread=False)
-                conn.execute("pragma synchronous = normal")
-                conn.execute("pragma secure_delete = on")
-            except sqlite3.DatabaseError as exc:
-                raise CorruptLibrary(f"cannot open the library database ({exc})",
-                                     path=str(self.path)) from exc
-            self._local.conn = conn
+        return self._conns.get()
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None,
+                                   check_same_thread=False)
+            conn.execute("pragma synchronous = normal")
+            conn.execute("pragma secure_delete = on")
+        except sqlite3.DatabaseError as exc:
+            raise CorruptLibrary(f"cannot open the library database ({exc})",
+                                 path=str(self.path)) from exc
         return conn
 
     @contextmanager
@@ -44,7 +44,5 @@ class SqliteDb:
             raise
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        """Every thread's connection (the store's close checkpoints after them)."""
+        self._conns.close()
