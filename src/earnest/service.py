@@ -6,6 +6,7 @@ Its operations live by role: asking (service_ask), ingesting (service_ingest), t
 from __future__ import annotations
 
 import sys
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -92,6 +93,9 @@ class Earnest(IngestOperations, AskOperations, TrustOperations):
                                                 self._answerer_context)
         self._generative: Answerer | None = None
         self._scopes: dict[tuple[str, ...], LibraryScope] = {}  # by collections seen
+        # A warm-up (a server's, in a thread) is finished before the library closes: closing
+        # a connection another thread is reading through crashes SQLite.
+        self._warming = threading.Lock()
         self._check_index_identity()
 
     @classmethod
@@ -112,23 +116,25 @@ class Earnest(IngestOperations, AskOperations, TrustOperations):
             self.store.set_meta("index_identity", identity)
 
     def close(self) -> None:
-        if self._llm_client is not None and hasattr(self._llm_client, "close"):
-            self._llm_client.close()
-        for part in (self.keys, self.audit_log, self.answers):
-            if hasattr(part, "db"):
-                part.db.close()  # type: ignore[union-attr]
-        self.retriever.close()
-        self.store.close()
+        with self._warming:
+            if self._llm_client is not None and hasattr(self._llm_client, "close"):
+                self._llm_client.close()
+            for part in (self.keys, self.audit_log, self.answers):
+                if hasattr(part, "db"):
+                    part.db.close()  # type: ignore[union-attr]
+            self.retriever.close()
+            self.store.close()
 
     def warm_up(self) -> None:
         """Load now what the first questions would otherwise wait for: the embedding model,
         the store's in-memory indexes (SQLite's vector matrix and keyword index) and the
         document matcher. Each is renewed by library generation afterwards, as before."""
-        for part in (self.embedder, self.store):
-            warm = getattr(part, "warm_up", None)  # optional: not every one keeps anything
-            if warm is not None:
-                warm()
-        self.library_scope()
+        with self._warming:
+            for part in (self.embedder, self.store):
+                warm = getattr(part, "warm_up", None)  # optional: not every one keeps anything
+                if warm is not None:
+                    warm()
+            self.library_scope()
 
     @property
     def llm_configured(self) -> bool:
