@@ -5,7 +5,9 @@ the API alike, then embedded (earnest.ingest_pipeline runs the batch). Mixed int
 from __future__ import annotations
 
 import hashlib
+import os
 import stat
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
@@ -189,7 +191,10 @@ class IngestOperations:
         original = self.home / "files" / f"{content_hash}{suffix}"
         original.parent.mkdir(parents=True, exist_ok=True)
         if not original.exists():
-            tmp = original.with_suffix(".part")
+            # A name of this process and thread's own: two ingests of the same file at once
+            # must not write (and move) one temporary file.
+            tmp = original.with_name(f"{original.name}.{os.getpid()}-{threading.get_ident()}"
+                                     ".part")
             try:
                 tmp.write_bytes(data)
                 tmp.replace(original)
