@@ -35,6 +35,11 @@ def identity_to_check(conn: sqlite3.Connection, db_path: Path) -> str | None:
     checking it is whole; None when it is the one. Raises CorruptLibrary when torn."""
     identity = file_identity(db_path)
     try:
+        if _checked(conn, identity):  # the usual open: no lock taken
+            return None
+    except sqlite3.DatabaseError:
+        pass  # torn or half built: looked at below
+    try:
         # Under the write lock: another process may be migrating this very file, and a check
         # that reads between its steps sees a schema half built.
         conn.execute("begin immediate")
@@ -42,10 +47,7 @@ def identity_to_check(conn: sqlite3.Connection, db_path: Path) -> str | None:
         if "readonly" not in str(exc) and "read-only" not in str(exc):
             raise
     try:
-        has_meta = conn.execute("select 1 from sqlite_master where type = 'table' and "
-                                "name = 'meta'").fetchone()
-        if has_meta and conn.execute("select 1 from meta where key = ? and value = ?",
-                                     (IDENTITY_KEY, identity)).fetchone():
+        if _checked(conn, identity):  # checked by another opener while we waited
             return None
         problems = consistency_problems(conn)
     except sqlite3.DatabaseError as exc:
@@ -57,6 +59,14 @@ def identity_to_check(conn: sqlite3.Connection, db_path: Path) -> str | None:
         raise CorruptLibrary(f"{db_path} is not a whole library: {'; '.join(problems[:3])}. "
                              f"{COPY_ADVICE}", path=str(db_path))
     return identity
+
+
+def _checked(conn: sqlite3.Connection, identity: str) -> bool:
+    """Whether this file's identity is the one last checked and recorded."""
+    has_meta = conn.execute("select 1 from sqlite_master where type = 'table' and "
+                            "name = 'meta'").fetchone()
+    return bool(has_meta and conn.execute("select 1 from meta where key = ? and value = ?",
+                                          (IDENTITY_KEY, identity)).fetchone())
 
 
 def consistency_problems(conn: sqlite3.Connection) -> list[str]:
