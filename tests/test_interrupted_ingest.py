@@ -30,11 +30,11 @@ def test_kill_mid_ingest_then_resume(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     for i in range(12):
-        # Many pages (parsing takes a while, so the kill lands mid-way), little text on each
-        # (the resumed run's vectors are quick).
+        # Many pages with enough text that writing the batch takes a while, so the kill
+        # lands mid-way (with 3 lines a page, a quiet machine wrote all 12 before the kill).
         make_pdf(folder / f"doc{i:02d}.pdf",
                  [[f"Document {i} page {p} says revenue was {i * 10 + p}.5 million dollars, "
-                   "up from the prior year because of pricing." for _ in range(3)]
+                   "up from the prior year because of pricing." for _ in range(30)]
                   for p in range(12)])
     lib = tmp_path / "lib"
     cmd = [sys.executable, "-m", "earnest", "ingest", str(folder), "--library", str(lib)]
