@@ -1,4 +1,5 @@
 """Where a filing says what: its SEC form items and its notes, found from its own headings.
+An 8-K's items and exhibits, and an earnings release's parts (``release_sections``), too.
 
 A heading is a line that starts with "Item 7." / "ITEM 1A" / "Note 12 -" / "3." and whose
 title is the form's title for that item (compared letter by letter, so "Busines s" and
@@ -24,12 +25,25 @@ from typing import TYPE_CHECKING
 
 from earnest.lexicon import STOPWORDS, stem, tokens
 from earnest.models import Chunk, Page
-from earnest.section_titles import ASC_TOPICS, FORM_10K, FORM_10Q, STATEMENTS_ITEM, FormItem
+from earnest.release_sections import PartHeading, find_parts, part_named
+from earnest.section_titles import (
+    ASC_TOPICS,
+    FORM_8K,
+    FORM_10K,
+    FORM_10Q,
+    RELEASE_PARTS,
+    STATEMENTS_ITEM,
+    FormItem,
+)
 
 if TYPE_CHECKING:
     from earnest.store.base import Store
 
-_ITEM = re.compile(r"^item\s*(\d{1,2}[a-c]?)\b\s*[.:\-—–]?\s*(.*)$", re.I)
+_ITEM = re.compile(r"^item\s*(\d\.\d{2}|\d{1,2}[a-c]?)\b\s*[.:\-—–]?\s*(.*)$", re.I)
+_8K_ITEM = re.compile(r"^item\s*\d\.\d{2}\b", re.I)  # "Item 2.02": Form 8-K's numbering
+# An 8-K's exhibit begins a page: "Exhibit 99.1" on a line of its own near the page's top.
+_EXHIBIT = re.compile(r"^(?:exhibit|ex\.?-?)\s*(\d{1,3}(?:\.\d{1,3})?)\s*$", re.I)
+EXHIBIT_TOP_LINES = 3
 _NOTE = re.compile(r"^note\s+(\d{1,2})\b\s*[.:\-—–]?\s*(.*)$", re.I)
 _BARE_NOTE = re.compile(r"^(\d{1,2})\s*[.—–]\s*([A-Z].+)$")
 _PAGE_NUMBER = re.compile(r"\s(?:[A-Z]-)?\d{1,3}$")  # "Risk Factors 10", "Notes F-7"
@@ -44,10 +58,10 @@ TOC_MIN_LINES = 5  # a page with this many item/note lines and no text under the
 class Heading:
     page: int
     offset: int  # of the heading's line in the page's text
-    kind: str  # item | note
+    kind: str  # item | note | exhibit | part (of a release)
     label: str  # "Item 1A. Risk Factors", "Note 12. Commitments and Contingencies"
-    number: str  # the item ("1A") or note ("12") number
-    form: str = ""  # 10-K | 10-Q, for items
+    number: str  # the item ("1A", "2.02"), note ("12") or exhibit ("99.1") number
+    form: str = ""  # 10-K | 10-Q | 8-K, for items
 
 
 @dataclass(slots=True)
@@ -88,7 +102,7 @@ def _form_items(number: str, title: str) -> tuple[FormItem, ...]:
     """The forms' items with this number whose title (or an S-K title) the heading spells,
     best first."""
     scored = []
-    for item in FORM_10K + FORM_10Q:
+    for item in FORM_10K + FORM_10Q + FORM_8K:
         if item.item.lower() != number.lower():
             continue
         ratio = max(title_ratio(title, t) for t in (item.title, *item.also))
@@ -153,13 +167,20 @@ def _starts(page: Page):
                 if len(nxt) > _SHORT_LINE or len(nxt.split()) > 3 or \
                         re.match(r"(?:item|note|part)\b", nxt, re.I):
                     break  # body text, or the next heading ("Item 1" / "ITEM 1. BUSINESS")
-                if any(c.isalpha() for c in nxt):
+                # An 8-K's titles are long ("Item" / "7.01 Regulation" / "FD" / ...,
+                # mixed case): joined up to the word ending in a full stop.
+                eight_k = bool(_8K_ITEM.match(" ".join([*words, nxt])))
+                if any(c.isalpha() for c in nxt) and not eight_k:
                     case = nxt.isupper()
                     if upper is not None and case != upper:
                         break  # "POLICIES" then "Business": the title has ended
                     upper = case
                 words.append(nxt)
                 joined_to = j
+                if eight_k:
+                    if nxt.endswith("."):
+                        break
+                    continue
                 if upper is False:
                     break  # a title in mixed case is one line ("Note 2" / "Acquisitions")
             yield offset + raw.find(line), " ".join(words), True
@@ -242,25 +263,28 @@ def _longest_increasing(seq: list[tuple[int, object]], max_step: int = 1000) -> 
 
 
 def find_headings(pages: list[Page]) -> list[Heading]:
-    """The form items and notes of a 10-K or 10-Q, in document order; [] for anything else
-    (a release, a call, a letter)."""
+    """The form items and notes of a 10-K or 10-Q, the items and exhibits of an 8-K, or the
+    parts of an earnings release, in document order; [] for anything else (a letter)."""
     cands = _candidates(pages)
     items = [c for c in cands if c.kind == "item"]
-    votes = {"10-K": 0, "10-Q": 0}
+    votes = {"10-K": 0, "10-Q": 0, "8-K": 0}
     for c in items:
         votes[c.items[0].form] += 1
-    form = "10-Q" if votes["10-Q"] > votes["10-K"] else "10-K"
-    order = FORM_10Q if form == "10-Q" else FORM_10K
+    form = max(votes, key=lambda f: (votes[f], f == "10-K"))
+    order = {"10-K": FORM_10K, "10-Q": FORM_10Q, "8-K": FORM_8K}[form]
     seq: list[tuple[int, object]] = []
     for c in items:
         match = next((it for it in c.items if it.form == form), None)
         if match is not None:
             seq.append((order.index(match), (c, match)))
     chosen_items = _longest_increasing(seq)
-    if len(chosen_items) < 2:
-        return []  # no form: one stray "Item 2." is no structure
+    # One stray "Item 2." is no structure; one "Item 5.02. Departure of Directors ..." is.
+    if len(chosen_items) < (1 if form == "8-K" else 2):
+        return _release_headings(find_parts(pages))
     headings = [Heading(c.page, c.offset, "item", it.label, it.item, form)
                 for c, it in chosen_items]  # type: ignore[misc]
+    if form == "8-K":
+        return headings + _exhibit_headings(pages, headings[-1])
     statements = next((h for h in headings if h.number == STATEMENTS_ITEM[form]
                        and (form == "10-K" or h.label.startswith("Part I,"))), None)
     after = (statements.page, statements.offset) if statements else (0, -1)
@@ -268,14 +292,45 @@ def find_headings(pages: list[Page]) -> list[Heading]:
     chain = _longest_increasing([(int(c.number), c) for c in notes if not c.bare], max_step=3)
     if len(chain) < 2:  # notes numbered without the word: "1. Summary of Significant ..."
         chain = _longest_increasing([(int(c.number), c) for c in notes if c.bare], max_step=3)
-        idf, _ = _idf()
-        linked = sum(any(w in idf for w in _roots(c.title)) for c in chain)
+        known = _accounting_words()
+        linked = sum(any(w in known for w in _roots(c.title)) for c in chain)
         if len(chain) < 4 or linked * 2 < len(chain):
             chain = []  # "1. Definitions", "2. Eligibility": a list in an exhibit
     if len(chain) >= 2:
         headings += [Heading(c.page, c.offset, "note", _note_label(c.number, c.title), c.number)
                      for c in chain]
     return sorted(headings, key=lambda h: (h.page, h.offset))
+
+
+def _release_headings(parts: list[PartHeading], exhibit: str = "") -> list[Heading]:
+    """Release parts as headings; inside an 8-K's exhibit, labelled "Exhibit 99.1. Outlook"
+    (the exhibit's own heading stands for the release's opening)."""
+    if exhibit:
+        return [Heading(p.page, p.offset, "part", f"{exhibit}. {p.label}", "")
+                for p in parts if p.part is not None]
+    return [Heading(p.page, p.offset, "part", p.label, "") for p in parts]
+
+
+def _exhibit_headings(pages: list[Page], last_item: Heading) -> list[Heading]:
+    """An 8-K's exhibits after its last item ("Exhibit 99.1" atop a page; an exhibit index's
+    rows are not on a line of their own), each with the release parts it holds."""
+    starts: list[Heading] = []
+    for page in pages:
+        top = [(o, ln.strip()) for o, ln in _lines(page) if ln.strip()][:EXHIBIT_TOP_LINES + 1]
+        for k, (offset, line) in enumerate(top[:EXHIBIT_TOP_LINES]):
+            if line.lower() == "exhibit" and k + 1 < len(top):
+                line += " " + top[k + 1][1]  # "Exhibit" / "4.1"
+            m = _EXHIBIT.match(line)
+            if m and (page.number, offset) > (last_item.page, last_item.offset):
+                starts.append(Heading(page.number, offset, "exhibit",
+                                      f"Exhibit {m.group(1)}", m.group(1)))
+                break
+    out: list[Heading] = []
+    for i, ex in enumerate(starts):
+        end = (starts[i + 1].page, starts[i + 1].offset) if i + 1 < len(starts) else None
+        out.append(ex)
+        out += _release_headings(find_parts(pages, (ex.page, ex.offset), end), ex.label)
+    return out
 
 
 def _note_label(number: str, title: str) -> str:
@@ -368,9 +423,19 @@ def _item_names(item: FormItem) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
+def _accounting_words() -> frozenset[str]:
+    """The words of the 10-K and 10-Q items' and the ASC topics' titles: what a note's title
+    uses ("Termination" of an 8-K item is no accounting word)."""
+    return frozenset().union(*(_roots(n) for i in FORM_10K + FORM_10Q for n in _item_names(i)),
+                             *(_roots(t.title) | frozenset().union(*map(_roots, t.subtopics))
+                               for t in ASC_TOPICS))
+
+
+@lru_cache(maxsize=1)
 def _idf() -> tuple[dict[str, float], float]:
     entries = [frozenset().union(*(_roots(n) for n in _item_names(i)))
-               for i in FORM_10K + FORM_10Q]
+               for i in FORM_10K + FORM_10Q + FORM_8K]
+    entries += [frozenset().union(*(_roots(n) for n in p.names)) for p in RELEASE_PARTS]
     entries += [frozenset().union(_roots(t.title), *(_roots(s) for s in t.subtopics))
                 for t in ASC_TOPICS]
     df: dict[str, int] = {}
@@ -397,16 +462,20 @@ def _topics_of(note_title: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-_BY_LABEL = {i.label: i for i in FORM_10K + FORM_10Q}
+_BY_LABEL = {i.label: i for i in FORM_10K + FORM_10Q + FORM_8K}
 
 
 @lru_cache(maxsize=4096)
 def section_names(section: str) -> tuple[frozenset[str], ...]:
     """The word sets a section is known by: an item's form and S-K titles; a note's own
-    title and the ASC topic names it links to. () for anything else (a call's "Q&A")."""
+    title and the ASC topic names it links to; a release part's names ("Outlook",
+    "Guidance"). () for anything else (a call's "Q&A")."""
     item = _BY_LABEL.get(section)
     if item is not None:
         return tuple(_roots(n) for n in _item_names(item))
+    part = part_named(section)
+    if part is not None:
+        return tuple(r for r in (_roots(n) for n in part.names) if r)
     if section.startswith("Note "):
         title = section.split(". ", 1)[-1]
         return tuple(r for r in (_roots(title), *(_roots(n) for n in _topics_of(title))) if r)

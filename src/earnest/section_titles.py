@@ -2,7 +2,8 @@
 
 Every entry cites its source. Items are the Form 10-K and Form 10-Q item lists (the forms'
 own titles, as printed in each form's general instructions), with the titles of the
-Regulation S-K items each form item calls for. Topics are the FASB Accounting Standards
+Regulation S-K items each form item calls for, and the Form 8-K item list (its General
+Instructions B, Items 1.01-9.01). Topics are the FASB Accounting Standards
 Codification topic titles and, where a filing's note is usually titled by one of them, the
 titles of their subtopics. Questions are routed by these titles' words (see
 ``filing_sections.section_match``); nothing here comes from a development question.
@@ -15,8 +16,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class FormItem:
-    form: str  # 10-K | 10-Q
-    part: str  # I | II | III | IV
+    form: str  # 10-K | 10-Q | 8-K
+    part: str  # I | II | III | IV; an 8-K's section ("2" for Item 2.02)
     item: str  # "1A"
     title: str  # the form's own title
     source: str
@@ -109,6 +110,106 @@ FORM_10Q: tuple[FormItem, ...] = (
     _q("II", "6", "Exhibits", "S-K Item 601", "Exhibits"),
 )
 
+def _8k(item: str, title: str, *also: str) -> FormItem:
+    return FormItem("8-K", item.split(".")[0], item, title,
+                    f"Form 8-K General Instructions B, Item {item}", also)
+
+
+# Form 8-K's items, by section (1 Registrant's Business and Operations, 2 Financial
+# Information, 3 Securities and Trading Markets, 4 Matters Related to Accountants and
+# Financial Statements, 5 Corporate Governance and Management, 6 Asset-Backed Securities,
+# 7 Regulation FD, 8 Other Events, 9 Financial Statements and Exhibits).
+FORM_8K: tuple[FormItem, ...] = (
+    _8k("1.01", "Entry into a Material Definitive Agreement"),
+    _8k("1.02", "Termination of a Material Definitive Agreement"),
+    _8k("1.03", "Bankruptcy or Receivership"),
+    _8k("1.04", "Mine Safety - Reporting of Shutdowns and Patterns of Violations"),
+    _8k("1.05", "Material Cybersecurity Incidents"),
+    _8k("2.01", "Completion of Acquisition or Disposition of Assets"),
+    # The item under which an earnings release is furnished.
+    _8k("2.02", "Results of Operations and Financial Condition"),
+    _8k("2.03", "Creation of a Direct Financial Obligation or an Obligation under an "
+        "Off-Balance Sheet Arrangement of a Registrant"),
+    _8k("2.04", "Triggering Events That Accelerate or Increase a Direct Financial Obligation "
+        "or an Obligation under an Off-Balance Sheet Arrangement"),
+    _8k("2.05", "Costs Associated with Exit or Disposal Activities"),
+    _8k("2.06", "Material Impairments"),
+    _8k("3.01", "Notice of Delisting or Failure to Satisfy a Continued Listing Rule or "
+        "Standard; Transfer of Listing"),
+    _8k("3.02", "Unregistered Sales of Equity Securities"),
+    _8k("3.03", "Material Modification to Rights of Security Holders"),
+    _8k("4.01", "Changes in Registrant's Certifying Accountant"),
+    _8k("4.02", "Non-Reliance on Previously Issued Financial Statements or a Related Audit "
+        "Report or Completed Interim Review"),
+    _8k("5.01", "Changes in Control of Registrant"),
+    _8k("5.02", "Departure of Directors or Certain Officers; Election of Directors; "
+        "Appointment of Certain Officers; Compensatory Arrangements of Certain Officers"),
+    _8k("5.03", "Amendments to Articles of Incorporation or Bylaws; Change in Fiscal Year"),
+    _8k("5.04", "Temporary Suspension of Trading Under Registrant's Employee Benefit Plans"),
+    _8k("5.05", "Amendments to the Registrant's Code of Ethics, or Waiver of a Provision of "
+        "the Code of Ethics"),
+    _8k("5.06", "Change in Shell Company Status"),
+    _8k("5.07", "Submission of Matters to a Vote of Security Holders"),
+    _8k("5.08", "Shareholder Director Nominations"),
+    _8k("6.01", "ABS Informational and Computational Material"),
+    _8k("6.02", "Change of Servicer or Trustee"),
+    _8k("6.03", "Change in Credit Enhancement or Other External Support"),
+    _8k("6.04", "Failure to Make a Required Distribution"),
+    _8k("6.05", "Securities Act Updating Disclosure"),
+    _8k("6.06", "Static Pool"),
+    _8k("7.01", "Regulation FD Disclosure"),
+    _8k("8.01", "Other Events"),
+    _8k("9.01", "Financial Statements and Exhibits", "Exhibits"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReleasePart:
+    """A part of an earnings release recognised by its heading's words (a release has no
+    required layout; these are the parts its conventions or rules give it)."""
+    label: str
+    # A regular expression over the heading line (case-insensitive): a heading names its
+    # part at its start or its end ("Fiscal 2024 Guidance", not "Company Raises Outlook
+    # for Fiscal Year 2023", a headline).
+    heading: str
+    names: tuple[str, ...]  # what a question about it says (routing)
+    source: str
+    boilerplate: bool = False  # says nothing about the period's results
+
+
+RELEASE_PARTS: tuple[ReleasePart, ...] = (
+    ReleasePart("Highlights", r"^highlights\b|\bhighlights$", ("Highlights",),
+                "the release's summary of the period (a heading the release prints)"),
+    ReleasePart("Outlook", r"^(?:outlook|guidance)\b|\b(?:outlook|guidance)$", ("Outlook", "Guidance"),
+                "forward-looking guidance, the part the PSLRA safe harbor covers"),
+    ReleasePart("Non-GAAP Reconciliation",
+                r"\breconciliation\b|\bnon-?gaap\b.*\b(?:measures?|information|reconcil)",
+                ("Reconciliation of non-GAAP financial measures", "Non-GAAP measures",
+                 "Adjusted measures"),
+                "Regulation G (17 CFR 244.100) and S-K Item 10(e): a non-GAAP measure is "
+                "presented with a reconciliation to the most comparable GAAP measure"),
+    ReleasePart("Financial Statements",
+                r"^(?:unaudited\s+)?(?:condensed\s+)?(?:consolidated\s+balance\s+sheets?|"
+                r"(?:consolidated\s+)?statements?\s+of\s+(?:operations|income|earnings|"
+                r"cash\s+flows?|comprehensive|financial\s+position))\b",
+                ("Statement of operations", "Balance sheet", "Statement of cash flows"),
+                "the statements' own titles (Regulation S-X); Form 8-K Item 2.02"),
+    ReleasePart("Conference Call", r"^(?:conference\s+call|webcast)\b",
+                ("Conference call", "Webcast"),
+                "the call's dial-in notice (Regulation FD: public access to the call)",
+                boilerplate=True),
+    ReleasePart("About the Company", r"^about\s+\S", ("About the company",),
+                "the issuer's standing description", boilerplate=True),
+    ReleasePart("Forward-Looking Statements",
+                r"forward[\s\-\u2010\u2011]*looking\b.*\b(?:statements?|information)$|"
+                r"safe\s+harbor|^cautionary\s+(?:statements?|note)",
+                ("Forward-looking statements", "Safe harbor", "Cautionary statement"),
+                "the Private Securities Litigation Reform Act of 1995 safe harbor "
+                "(Securities Act s. 27A, Exchange Act s. 21E)", boilerplate=True),
+)
+# The release's opening, before its first recognised heading: headline, dateline, summary.
+RELEASE_OPENING = "Headline and Summary"
+
 # The item of each form that holds the financial statements, and so the notes.
 STATEMENTS_ITEM = {"10-K": "8", "10-Q": "1"}
 
@@ -186,4 +287,5 @@ ASC_TOPICS: tuple[AscTopic, ...] = (
     AscTopic("860", "Transfers and Servicing", ("860-20 Sales of Financial Assets",)),
 )
 
-__all__ = ["ASC_TOPICS", "AscTopic", "FORM_10K", "FORM_10Q", "FormItem", "STATEMENTS_ITEM"]
+__all__ = ["ASC_TOPICS", "AscTopic", "FORM_10K", "FORM_10Q", "FORM_8K", "FormItem",
+           "RELEASE_OPENING", "RELEASE_PARTS", "ReleasePart", "STATEMENTS_ITEM"]
