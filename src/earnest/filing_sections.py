@@ -505,5 +505,21 @@ def section_match(terms: list[str], section: str | None) -> float:
     return math.sqrt(q_share * e_share)
 
 
-__all__ = ["Heading", "document_sections", "find_headings", "label_chunks", "relabel",
-           "section_at", "section_match", "section_names", "title_ratio"]
+def item_match(terms: list[str], section: str | None) -> float:
+    """``section_match`` for a form's item or a note (not a release's part)."""
+    if not section or part_named(section) is not None:
+        return 0.0
+    return section_match(terms, section)
+
+
+def release_part_match(terms: list[str], section: str | None) -> float:
+    """``section_match`` for a release's part ("guidance" -> Outlook; "non-GAAP",
+    "adjusted" -> Non-GAAP Reconciliation); 0 for anything else."""
+    if not section or part_named(section) is None:
+        return 0.0
+    return section_match(terms, section)
+
+
+__all__ = ["Heading", "document_sections", "find_headings", "item_match", "label_chunks",
+           "relabel", "release_part_match", "section_at", "section_match", "section_names",
+           "title_ratio"]

@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 from earnest.doc_matching import DocumentMatcher
 from earnest.embedding import Embedder
 from earnest.errors import ConfigError
-from earnest.filing_sections import section_match
+from earnest.filing_sections import item_match, release_part_match
 from earnest.lexicon import stem, tokens
 from earnest.models import Passage, SearchResult
 from earnest.question_plan import QuestionPlan, plan_question
@@ -312,7 +312,11 @@ RERANK_FEATURES: dict[str, Feature] = {
     if given.plan.outlook and not given.plan.asks_cause else 0.0,
     # the form item or note holding the question's subject (filing_sections), for a passage
     # that speaks to the question (not every page of Item 1 for a question with "business")
-    "section": lambda p, given: (s := section_match(given.plan.terms, p.section))
+    "section": lambda p, given: (s := item_match(given.plan.terms, p.section))
+    and s * coverage(given.plan, f"{p.context}\n{p.text}"),
+    # the same for an earnings release's part (release_sections): "guidance" -> Outlook,
+    # "adjusted", "non-GAAP" -> the reconciliation
+    "release_part": lambda p, given: (s := release_part_match(given.plan.terms, p.section))
     and s * coverage(given.plan, f"{p.context}\n{p.text}"),
 }
 

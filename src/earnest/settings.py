@@ -80,6 +80,9 @@ class RetrieveSettings(_Section):
     # ("risks" -> Item 1A Risk Factors), times its coverage. Off by default: on the embedded
     # FinanceBench library 0.1 lost a held-out question at @5 (docs/sections.md).
     rerank_section: float = Field(0.0, ge=0)
+    # The same for the parts of an earnings release (Outlook for a guidance question, the
+    # non-GAAP reconciliation for an adjusted measure), times its coverage (docs/sections.md).
+    rerank_release_part: float = Field(0.2, ge=0)
     # Malus for a near copy (cosine > 0.9) of a better-ranked passage on another page.
     rerank_repeat: float = Field(0.2, ge=0)
     # Stages, candidate generators or rerank features turned off by name (see
