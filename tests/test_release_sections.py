@@ -129,6 +129,8 @@ def test_what_is_not_a_release_heading() -> None:
     assert heading_part("Cautionary Statement Regarding Forward-Looking Statements").label == \
         "Forward-Looking Statements"
     assert heading_part("FY24 Financial Guidance").label == "Outlook"
+    assert heading_part("U.S. GAAP Condensed Consolidated Statements of Income (Unaudited)"
+                        ).label == "Financial Statements"  # "U.S." ends no sentence
     # One part is no release: a letter with an "Outlook" paragraph gets no sections.
     assert find_headings(pages_of([["Dear shareholders,", "Outlook",
                                     "We expect another good year."]])) == []

@@ -22,7 +22,8 @@ MAX_HEADING_WORDS = 12
 MIN_PARTS = 2  # a document with one "Outlook" line is not therefore a release
 _WORD = re.compile(r"[A-Za-z][A-Za-z’'\-\u2010\u2011]*")
 # A line that runs on as a sentence: "... Forward-Looking Statements' in this release."
-_SENTENCE = re.compile(r"[.;,]\s+\S|[.;,’'\"”]$")
+# ("U.S. GAAP Condensed Consolidated Statements of Income": an abbreviation is no end.)
+_SENTENCE = re.compile(r"[a-z]{2}[.;]\s+\S|[.;,’'\"”]$")
 _SMALL = frozenset({"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or",
                     "the", "to", "with", "vs", "non-gaap", "non‑gaap"})
 

@@ -189,7 +189,8 @@ RELEASE_PARTS: tuple[ReleasePart, ...] = (
                 "Regulation G (17 CFR 244.100) and S-K Item 10(e): a non-GAAP measure is "
                 "presented with a reconciliation to the most comparable GAAP measure"),
     ReleasePart("Financial Statements",
-                r"^(?:unaudited\s+)?(?:condensed\s+)?(?:consolidated\s+balance\s+sheets?|"
+                r"^(?:(?:u\.?s\.?\s+)?gaap\s+)?(?:unaudited\s+)?(?:condensed\s+)?"
+                r"(?:consolidated\s+balance\s+sheets?|"
                 r"(?:consolidated\s+)?statements?\s+of\s+(?:operations|income|earnings|"
                 r"cash\s+flows?|comprehensive|financial\s+position))\b",
                 ("Statement of operations", "Balance sheet", "Statement of cash flows"),
