@@ -13,7 +13,7 @@ from earnest.cli import app
 from earnest.filing_sections import find_headings, release_part_match
 from earnest.models import Page
 from earnest.question_plan import plan_question
-from earnest.release_sections import heading_part, is_boilerplate
+from earnest.release_sections import heading_part, part_named
 from earnest.service import Earnest
 from earnest.settings import Settings
 
@@ -134,8 +134,9 @@ def test_what_is_not_a_release_heading() -> None:
     # One part is no release: a letter with an "Outlook" paragraph gets no sections.
     assert find_headings(pages_of([["Dear shareholders,", "Outlook",
                                     "We expect another good year."]])) == []
-    assert is_boilerplate("Exhibit 99.1. Forward-Looking Statements")
-    assert not is_boilerplate("Exhibit 99.1") and not is_boilerplate("Outlook")
+    assert part_named("Exhibit 99.1. Forward-Looking Statements").label == \
+        "Forward-Looking Statements"
+    assert part_named("Exhibit 99.1") is None and part_named("Item 2.02. Results") is None
 
 
 def test_docs_show_lists_a_releases_parts(tmp_path: Path) -> None:

@@ -93,13 +93,6 @@ def find_parts(pages: list[Page], start: tuple[int, int] = (0, -1),
     return found
 
 
-def is_boilerplate(section: str | None) -> bool:
-    """A release part that says nothing about the period's results (the safe harbor, the
-    call notice, "About <company>"), also inside an 8-K's exhibit ("Exhibit 99.1. ...")."""
-    part = part_named(section) if section else None
-    return part is not None and part.boilerplate
-
-
 def part_named(section: str) -> ReleasePart | None:
     """The release part a chunk's section label names, also inside an exhibit."""
     label = section.split(". ", 1)[1] if section.startswith("Exhibit ") and ". " in section \
@@ -107,4 +100,4 @@ def part_named(section: str) -> ReleasePart | None:
     return next((p for p in RELEASE_PARTS if p.label == label), None)
 
 
-__all__ = ["PartHeading", "find_parts", "heading_part", "is_boilerplate", "part_named"]
+__all__ = ["PartHeading", "find_parts", "heading_part", "part_named"]

@@ -174,7 +174,6 @@ class ReleasePart:
     heading: str
     names: tuple[str, ...]  # what a question about it says (routing)
     source: str
-    boilerplate: bool = False  # says nothing about the period's results
 
 
 RELEASE_PARTS: tuple[ReleasePart, ...] = (
@@ -197,16 +196,15 @@ RELEASE_PARTS: tuple[ReleasePart, ...] = (
                 "the statements' own titles (Regulation S-X); Form 8-K Item 2.02"),
     ReleasePart("Conference Call", r"^(?:conference\s+call|webcast)\b",
                 ("Conference call", "Webcast"),
-                "the call's dial-in notice (Regulation FD: public access to the call)",
-                boilerplate=True),
+                "the call's dial-in notice (Regulation FD: public access to the call)"),
     ReleasePart("About the Company", r"^about\s+\S", ("About the company",),
-                "the issuer's standing description", boilerplate=True),
+                "the issuer's standing description"),
     ReleasePart("Forward-Looking Statements",
                 r"forward[\s\-\u2010\u2011]*looking\b.*\b(?:statements?|information)$|"
                 r"safe\s+harbor|^cautionary\s+(?:statements?|note)",
                 ("Forward-looking statements", "Safe harbor", "Cautionary statement"),
                 "the Private Securities Litigation Reform Act of 1995 safe harbor "
-                "(Securities Act s. 27A, Exchange Act s. 21E)", boilerplate=True),
+                "(Securities Act s. 27A, Exchange Act s. 21E)"),
 )
 # The release's opening, before its first recognised heading: headline, dateline, summary.
 RELEASE_OPENING = "Headline and Summary"
