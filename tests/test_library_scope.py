@@ -69,6 +69,21 @@ def test_a_period_after_the_library_is_not_found(loaded: Earnest) -> None:
     assert "library_scope" not in guidance.understanding
 
 
+def test_what_happened_in_a_year_after_the_library_is_not_found(loaded: Earnest) -> None:
+    """Documents of 2023 may name 2024 (an outlook), but cannot report what happened in it."""
+    for question in ("What were ACME's net sales in 2024?",
+                     "How much did ACME spend on capital expenditures in fiscal 2024?"):
+        answer = loaded.ask(question)
+        assert answer.status == "not_found" and not answer.citations, question
+        assert answer.understanding["library_scope"]["reason"] == "period_not_held"
+        assert "Q3 2023" in answer.answer and "FY2024" in answer.answer
+    # What was said of that year, or is expected for it, is asked of the documents.
+    for question in ("What does ACME expect for net sales in 2024?",
+                     "What did ACME say about net sales in 2023?",
+                     "What were ACME's net sales in 2023?"):
+        assert "library_scope" not in loaded.ask(question).understanding, question
+
+
 def test_a_comparison_with_a_held_company_still_answers(loaded: Earnest) -> None:
     answer = loaded.ask("Why did ACME's net sales decrease in Q3 2023, unlike Costco's?")
     assert "library_scope" not in answer.understanding
