@@ -262,6 +262,27 @@ def test_a_year_the_documents_name_is_held(northwind: Earnest, tmp_path: Path) -
         "library_scope"]["reason"] == "period_not_held"
 
 
+def test_a_company_the_library_only_mentions_is_answered_from_passages_naming_it(
+        northwind: Earnest, tmp_path: Path) -> None:
+    """Asked about Contoso, which a Northwind document mentions as a customer, Earnest must
+    not answer with Northwind's own revenue."""
+    notes = tmp_path / "NWIN_FY2024_customers.txt"
+    notes.write_text("Northwind Instruments (NWIN) fiscal 2024 customers\n\nContoso, a "
+                     "distributor, bought sensors under a three-year supply agreement signed "
+                     "in March.\n", encoding="utf-8")
+    northwind.ingest([notes])
+    answer = northwind.ask("What was Contoso's revenue in the third quarter of fiscal 2024?")
+    assert answer.understanding["subjects_mentioned"] == ["Contoso"]
+    assert all("Contoso" in c.quote or "Contoso" in (c.speaker or "")
+               for c in answer.citations), answer.answer
+    if answer.status == "not_found":
+        assert "Contoso" in answer.answer
+    # Naming the held company too, the question is about it: no such requirement.
+    both = northwind.ask("What did Northwind say about Contoso's supply agreement?")
+    assert "subjects_mentioned" not in both.understanding
+    assert both.status == "answered"
+
+
 def test_typos_are_corrected_only_where_a_name_stands(northwind: Earnest) -> None:
     # Ordinary words near a company name are left alone.
     answer = northwind.ask("What did the CFO say about demand in China and India?")

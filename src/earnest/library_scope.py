@@ -130,6 +130,20 @@ class LibraryScope:
             return self._company_verdict(list(dict.fromkeys(outside)))
         return self._period_verdict(plan, held_named, appears)
 
+    def unheld_subjects(self, question: str, appears: Appears) -> list[str]:
+        """Names written as a company's ("Samsung's memory revenue", "Rivian's deliveries")
+        that no document is of but some mention (a customer, an investment), when the
+        question names no company the library holds: an answer must come from passages
+        that mention them, not from a held company's figures."""
+        if not self.docs:
+            return []
+        if self.held_index.mentions(question) or any(
+                self._is_held(m.company) for m in public_companies().mentions(question)):
+            return []
+        folded = fold(question)
+        return [w for w in capitalised_words(folded)
+                if names_position(folded, w) and appears(w.lower())]
+
     def _cached(self, usage: Usage) -> Usage:
         def cached(word: str) -> tuple[int, int]:
             if word not in self._usage:
