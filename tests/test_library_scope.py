@@ -69,6 +69,21 @@ def test_a_period_after_the_library_is_not_found(loaded: Earnest) -> None:
     assert "library_scope" not in guidance.understanding
 
 
+def test_what_happened_in_a_year_after_the_library_is_not_found(loaded: Earnest) -> None:
+    """Documents of 2023 may name 2024 (an outlook), but cannot report what happened in it."""
+    for question in ("What were ACME's net sales in 2024?",
+                     "How much did ACME spend on capital expenditures in fiscal 2024?"):
+        answer = loaded.ask(question)
+        assert answer.status == "not_found" and not answer.citations, question
+        assert answer.understanding["library_scope"]["reason"] == "period_not_held"
+        assert "Q3 2023" in answer.answer and "FY2024" in answer.answer
+    # What was said of that year, or is expected for it, is asked of the documents.
+    for question in ("What does ACME expect for net sales in 2024?",
+                     "What did ACME say about net sales in 2023?",
+                     "What were ACME's net sales in 2023?"):
+        assert "library_scope" not in loaded.ask(question).understanding, question
+
+
 def test_a_comparison_with_a_held_company_still_answers(loaded: Earnest) -> None:
     answer = loaded.ask("Why did ACME's net sales decrease in Q3 2023, unlike Costco's?")
     assert "library_scope" not in answer.understanding
@@ -245,6 +260,27 @@ def test_a_year_the_documents_name_is_held(northwind: Earnest, tmp_path: Path) -
         "When do Northwind's senior notes mature, in 2031?").understanding
     assert northwind.ask("What did Northwind report for Q2 2026?").understanding[
         "library_scope"]["reason"] == "period_not_held"
+
+
+def test_a_company_the_library_only_mentions_is_answered_from_passages_naming_it(
+        northwind: Earnest, tmp_path: Path) -> None:
+    """Asked about Contoso, which a Northwind document mentions as a customer, Earnest must
+    not answer with Northwind's own revenue."""
+    notes = tmp_path / "NWIN_FY2024_customers.txt"
+    notes.write_text("Northwind Instruments (NWIN) fiscal 2024 customers\n\nContoso, a "
+                     "distributor, bought sensors under a three-year supply agreement signed "
+                     "in March.\n", encoding="utf-8")
+    northwind.ingest([notes])
+    answer = northwind.ask("What was Contoso's revenue in the third quarter of fiscal 2024?")
+    assert answer.understanding["subjects_mentioned"] == ["Contoso"]
+    assert all("Contoso" in c.quote or "Contoso" in (c.speaker or "")
+               for c in answer.citations), answer.answer
+    if answer.status == "not_found":
+        assert "Contoso" in answer.answer
+    # Naming the held company too, the question is about it: no such requirement.
+    both = northwind.ask("What did Northwind say about Contoso's supply agreement?")
+    assert "subjects_mentioned" not in both.understanding
+    assert both.status == "answered"
 
 
 def test_typos_are_corrected_only_where_a_name_stands(northwind: Earnest) -> None:

@@ -130,3 +130,29 @@ def test_text_over_the_character_limit_is_refused_early(name, data) -> None:
     with pytest.raises(TooLarge, match=f"{name}: .*over the 10,000-character limit"):
         read_document(data, name, max_chars=10_000)
     assert read_document(data, name, max_chars=10**7).pages
+
+
+def test_transcript_markup_is_not_text(tmp_path: Path) -> None:
+    """A transcript service's sync tags printed in a PDF are neither quoted nor highlighted
+    out of place: the stored text and the highlighter's positions both leave them out."""
+    import pypdfium2 as pdfium
+
+    from earnest.page_images import normalize_with_positions
+
+    lines = ['<Sync id="L165"/>Your first question comes from Simona.',
+             'Margins rose. <Sync id="L326"time="00:47:37"/>Let me start with services.',
+             "Revenue grew <5% a<b> year."]
+    path = make_pdf(tmp_path / "call.pdf", [lines])
+    text = read_document(path.read_bytes(), path.name).pages[0].text
+    assert "Sync" not in text
+    assert "Your first question comes from Simona." in text
+    assert "Margins rose. Let me start with services." in text
+    assert "Revenue grew <5% a<b> year." in text  # not markup: kept
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        raw = pdf[0].get_textpage().get_text_range()
+        shown, where = normalize_with_positions(raw)
+        assert shown == text
+        assert "".join(raw[i] for i in where) == text
+    finally:
+        pdf.close()

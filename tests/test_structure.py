@@ -61,3 +61,21 @@ def test_a_speaker_line_wrapped_onto_two_lines() -> None:
 
 def test_plain_prose_is_no_transcript() -> None:
     assert transcript_segments([Page(1, "Just a memo.\nWith two lines.")]) is None
+
+
+def test_questions_start_with_the_first_analyst_when_no_heading_says_so() -> None:
+    page = ("Presentation\nSuhasini Chandramouli, Apple Inc - Director of Investor Relations [1]\n"
+            "Good afternoon.\nTimothy Cook, Apple Inc - Chief Executive Officer [2]\n"
+            "Revenue was a record.\nOperator [3]\nOur first question is from Erik.\n"
+            "Erik Woodring, Morgan Stanley - Analyst [4]\nHow is demand?\n"
+            "Timothy Cook, Apple Inc - Chief Executive Officer [5]\nStrong.\n")
+    _, turns = transcript_segments([Page(1, page)])
+    assert [t.section for t in turns] == ["Prepared remarks"] * 2 + ["Q&A"] * 3
+    # A heading, where there is one, decides alone.
+    headed = page.replace("Operator [3]", "Questions and Answers\nOperator [3]")
+    _, turns = transcript_segments([Page(1, headed)])
+    assert [t.section for t in turns] == ["Prepared remarks"] * 2 + ["Q&A"] * 3
+    # No analyst ever speaks: nothing is Q&A.
+    alone = page.split("Operator [3]")[0]
+    _, turns = transcript_segments([Page(1, alone + "Jane Roe, Apple Inc - CFO [6]\nThanks.\n")])
+    assert all(t.section == "Prepared remarks" for t in turns)

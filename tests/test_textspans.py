@@ -48,3 +48,13 @@ def test_answer_units_set_headings_datelines_and_footnote_marks_apart() -> None:
     # Chunking reads split_units, which is unchanged: the same text is one sentence there.
     assert any("NEW YORK" in u.text(source) and "record sales" in u.text(source)
                for u in split_units(source))
+
+
+def test_a_page_number_line_is_not_part_of_the_sentence_it_follows() -> None:
+    source = ("In fact, iPhone was the top selling model in the US,\nPage 4\n\n"
+              "Revenue grew.\n- 12 -\nWe saw results on page 4 of the deck.")
+    units = [(u.kind, u.text(source)) for u in answer_units(source)]
+    assert ("sentence", "In fact, iPhone was the top selling model in the US,") in units
+    assert ("heading", "Page 4") in units
+    assert ("sentence", "We saw results on page 4 of the deck.") in units
+    assert not any(kind == "sentence" and "- 12 -" in text for kind, text in units)

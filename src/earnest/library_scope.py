@@ -12,6 +12,7 @@ constituents of the major US, European and Japanese indices, from the maintained
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,13 @@ from earnest.company_names import (
 )
 from earnest.doc_matching import DocumentMatcher
 from earnest.question_plan import QuestionPlan
+
+# "How much did Amazon spend on capex in 2023?": a past tense that asks what happened, unless
+# the verb is one of saying ("What did the CFO say about 2023?" asks what was said before it).
+_DID = re.compile(r"\bdid\b", re.I)
+_SAYING = re.compile(r"\b(?:say|said|mention\w*|discuss\w*|comment\w*|talk\w*|note\w*|"
+                     r"explain\w*|describ\w*|tell|told|indicat\w*|signal\w*|stat(?:e|ed)|"
+                     r"remark\w*|ask\w*|press\w*|highlight\w*|announc\w*)\b", re.I)
 
 __all__ = ["Company", "CompanyIndex", "Correction", "LibraryScope", "ScopeVerdict",
            "name_variants", "public_companies"]
@@ -122,6 +130,20 @@ class LibraryScope:
             return self._company_verdict(list(dict.fromkeys(outside)))
         return self._period_verdict(plan, held_named, appears)
 
+    def unheld_subjects(self, question: str, appears: Appears) -> list[str]:
+        """Names written as a company's ("Samsung's memory revenue", "Rivian's deliveries")
+        that no document is of but some mention (a customer, an investment), when the
+        question names no company the library holds: an answer must come from passages
+        that mention them, not from a held company's figures."""
+        if not self.docs:
+            return []
+        if self.held_index.mentions(question) or any(
+                self._is_held(m.company) for m in public_companies().mentions(question)):
+            return []
+        folded = fold(question)
+        return [w for w in capitalised_words(folded)
+                if names_position(folded, w) and appears(w.lower())]
+
     def _cached(self, usage: Usage) -> Usage:
         def cached(word: str) -> tuple[int, int]:
             if word not in self._usage:
@@ -168,6 +190,9 @@ class LibraryScope:
         newest = max(p[:2] for p in periods)
         oldest = min((p[2], p[3] or 1) for p in periods)
         forward, results = plan.outlook, plan.asks_results
+        # What happened in a period (not what was said of it, nor what is expected).
+        happened = not forward and (results or bool(_DID.search(plan.question))) \
+            and not _SAYING.search(plan.question)
         # Annual reports print several earlier years (selected data: five); calls and
         # releases compare with a year before.
         back = 5 if any(p[4].effective_metadata().get("doc_type") == "10-K"
@@ -178,6 +203,10 @@ class LibraryScope:
 
         def held(year: int, quarter: int | None) -> bool:
             if quarter is None:
+                if happened:
+                    # What happened in a year is reported by documents of that year or
+                    # later: none written before it can say (naming the year does not).
+                    return oldest[0] - back <= year <= newest[0]
                 # A year within the documents' years, up to that of the quarter after the
                 # newest (a fourth quarter's documents speak of the year ahead) and the year
                 # after it when the question asks for an outlook, or one the company's

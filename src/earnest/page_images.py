@@ -18,7 +18,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from earnest.errors import DocumentError, InputError, NotFound
-from earnest.readers.pdf import _CLEAN, PDFIUM_LOCK
+from earnest.readers.pdf import _CLEAN, MARKUP, PDFIUM_LOCK
 
 HIGHLIGHT = (255, 214, 0, 110)  # translucent yellow over the page
 # Largest image rendered: a US Letter page at scale 4 is 7.8 million pixels, A4 8.0; a PDF page
@@ -62,6 +62,11 @@ def normalize_with_positions(raw: str) -> tuple[str, list[int]]:
         for out in c.translate(_CLEAN):
             chars.append(out)
             where.append(i)
+    keep = [True] * len(chars)
+    for m in MARKUP.finditer("".join(chars)):
+        keep[m.start():m.end()] = [False] * (m.end() - m.start())
+    chars = [c for c, k in zip(chars, keep) if k]
+    where = [w for w, k in zip(where, keep) if k]
     # Drop spaces and tabs before a line break, then line breaks at both ends.
     keep = [True] * len(chars)
     trailing = False

@@ -14,7 +14,7 @@ from earnest.errors import InputError, LLMNotConfigured
 from earnest.filter_checks import check_filters
 from earnest.inputs import SEARCH_MODES, check_filter_values
 from earnest.library_scope import Correction, LibraryScope, ScopeVerdict
-from earnest.models import Answer, SearchResult
+from earnest.models import Answer, Passage, SearchResult
 from earnest.question_plan import QuestionPlan, plan_question
 from earnest.relevance import relevance
 from earnest.retrieval import HybridRetriever
@@ -26,6 +26,19 @@ if TYPE_CHECKING:
     from earnest.llm import ChatClient
     from earnest.settings import Settings
     from earnest.store import Store
+
+def _names(passage: Passage, name: str) -> bool:
+    """Whether a passage (its text, speaker or document) names ``name``."""
+    where = f"{passage.text} {passage.speaker or ''} {passage.context} {passage.doc_name}"
+    return re.search(rf"(?<![\w&]){re.escape(name)}(?![\w&])", where, re.I) is not None
+
+
+def _not_mentioned(names: list[str]) -> str:
+    listed = " or ".join(names)
+    return (f"Not found in your documents: the library holds no documents of {listed}, and "
+            f"none of the passages found mentions {listed}. The closest passages are "
+            "listed below.")
+
 
 NOT_FOUND_TEXT = ("Not found in your documents: no passage in the library answers this "
                   "question closely enough. The closest passages are listed below.")
@@ -117,16 +130,24 @@ class AskOperations:
         yield AskEvent("passages", {"passages": [p.to_dict() for p in result.passages]})
         t1 = time.perf_counter()
         stats = self.stats(principal)
-        best = max((relevance(p, plan) for p in result.passages), default=0.0)
-        status, draft = "not_found", AnswerDraft(NOT_FOUND_TEXT, [], [],
-                                                 answerer=answerer.name)
+        usable = result.passages
+        subjects = [] if filters.doc_names or filters.metadata else \
+            scope.unheld_subjects(asked, appears)
+        if subjects:
+            # Asked about a company the library only mentions: only passages naming it.
+            usable = [p for p in usable if all(_names(p, s) for s in subjects)]
+            understanding["subjects_mentioned"] = subjects
+        best = max((relevance(p, plan) for p in usable), default=0.0)
+        status, draft = "not_found", AnswerDraft(
+            _not_mentioned(subjects) if subjects and not usable else NOT_FOUND_TEXT, [], [],
+            answerer=answerer.name)
         if not stats.documents:
             status, draft.text = "empty_library", "The library is empty: ingest documents first."
         elif best >= self.settings.answer.min_relevance:
             # Below the threshold nothing is drafted at all (and no LLM is ever called).
             yield AskEvent("stage", {"stage": "answer", "status": "started",
                                      "answerer": answerer.name})
-            draft = yield from answerer.stream(asked, plan, result.passages)
+            draft = yield from answerer.stream(asked, plan, usable)
             status = "answered" if draft.citations else "not_found"
             draft.text = draft.text or NOT_FOUND_TEXT
         timings.update(draft.timings_ms)

@@ -132,7 +132,22 @@ def find_turns(pages: list[Page]) -> tuple[list[Turn], list[tuple[int, int]]]:
                                       offset + length + 1, offset))
                     stops.append((page.number, offset))
             offset += len(line) + 1
+    _questions_after_first_analyst(turns)
     return turns, stops
+
+
+def _questions_after_first_analyst(turns: list[Turn]) -> None:
+    """A call printed without a "Questions and Answers" heading: its Q&A is where analysts
+    start to speak (with the operator's turn that introduces the first of them)."""
+    if any(t.section == "Q&A" for t in turns):
+        return
+    first = next((i for i, t in enumerate(turns) if t.speaker.role == "analyst"), None)
+    if first is None:
+        return
+    if first > 0 and turns[first - 1].speaker.role == "operator":
+        first -= 1
+    for turn in turns[first:]:
+        turn.section = "Q&A"
 
 
 def transcript_segments(pages: list[Page]) -> tuple[list[Segment], list[Turn]] | None:

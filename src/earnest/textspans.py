@@ -111,6 +111,11 @@ _TRAILING_MARK = re.compile(r"(?<=[.!?])(?:\s?\(\d{1,2}\)|\s?\*+|[¹²³⁴⁵�
 # after a letter's full stop, never a decimal ("$4.2 Billion" has a digit before the point).
 _INNER_MARK = re.compile(r"(?<=[A-Za-z%)][.!?])(?:\(\d{1,2}\)|[¹²³⁴⁵⁶⁷⁸⁹]+|\d{1,2})\s+(?=[A-Z])")
 _LEADING_MARK = re.compile(r"^(?:\(\d{1,2}\)|\*+|[¹²³⁴⁵⁶⁷⁸⁹]+)\s*(?=[A-Z])")
+# A page number printed as a line of its own ("Page 4", "Page 4 of 20", "- 4 -"): furniture a
+# sentence running on to the next page must not carry ("... the top selling model in the US,
+# Page 4").
+_PAGE_NUMBER_LINE = re.compile(r"^[ \t]*(?:page[ \t]+\d{1,4}(?:[ \t]+of[ \t]+\d{1,4})?|"
+                               r"[-–—][ \t]*\d{1,4}[ \t]*[-–—])[ \t]*$", re.I | re.M)
 _SMALL_WORDS = frozenset("a an and as at by for from in of on or the to with vs & - —".split())
 
 
@@ -169,9 +174,33 @@ def answer_units(text: str) -> list[Span]:
         if unit.kind != "sentence":
             out.append(unit)
             continue
-        cursor = unit.start
-        for m in _INNER_MARK.finditer(text, unit.start, unit.end):
-            out.extend(_refine(text, Span(cursor, m.start(), "sentence")))
-            cursor = m.end()
-        out.extend(_refine(text, Span(cursor, unit.end, "sentence")))
+        for piece in _without_page_numbers(text, unit):
+            if piece.kind != "sentence":
+                out.append(piece)
+                continue
+            cursor = piece.start
+            for m in _INNER_MARK.finditer(text, piece.start, piece.end):
+                out.extend(_refine(text, Span(cursor, m.start(), "sentence")))
+                cursor = m.end()
+            out.extend(_refine(text, Span(cursor, piece.end, "sentence")))
+    return out
+
+
+def _without_page_numbers(text: str, unit: Span) -> list[Span]:
+    """``unit`` cut where a page-number line sits in it (the line becomes a heading)."""
+    out: list[Span] = []
+    cursor = unit.start
+    for m in _PAGE_NUMBER_LINE.finditer(text, unit.start, unit.end):
+        if m.start() < unit.start or not m.group().strip():
+            continue
+        if text[cursor:m.start()].strip():
+            out.append(Span(cursor, cursor + len(text[cursor:m.start()].rstrip()), "sentence"))
+        number = m.group()
+        first = m.start() + len(number) - len(number.lstrip())
+        out.append(Span(first, first + len(number.strip()), "heading"))
+        cursor = m.end()
+        while cursor < unit.end and text[cursor].isspace():
+            cursor += 1
+    if cursor < unit.end and text[cursor:unit.end].strip():
+        out.append(Span(cursor, unit.end, "sentence"))
     return out

@@ -19,6 +19,10 @@ PDFIUM_LOCK = threading.RLock()
 
 # pdfium marks soft hyphens with \x02 and unmapped glyphs with \ufffe/\ufffd.
 _CLEAN = str.maketrans({"\x02": "-", "\ufffe": "", "\x00": "", "\xa0": " "})
+# Markup a transcript service left in the text it laid out ("<Sync id="L165"time="00:47:37"/>"):
+# an XML tag with attributes or self-closing. Not text anyone said or wrote; a bare "<b>" or
+# "</b>" is left alone (it could be printed text).
+MARKUP = re.compile(r'<[A-Za-z][\w:.-]*(?:(?:\s*[\w:.-]+\s*=\s*"[^"<>\n]*")+\s*/?|\s*/)>')
 _MIN_TEXT_CHARS_PER_PAGE = 8
 # pdfium inflates a page's content stream whole: one that inflates past this is refused
 # before pdfium sees it (a 1 MB file inflating to 1 GiB took 2.1 GB of memory).
@@ -31,7 +35,7 @@ _UNREADABLE = {"Cc", "Co", "Cn", "Cs"}
 
 def normalize_page_text(raw: str) -> str:
     """The page text we store and quote. Offsets into it are what citations carry."""
-    text = raw.replace("\r\n", "\n").replace("\r", "\n").translate(_CLEAN)
+    text = MARKUP.sub("", raw.replace("\r\n", "\n").replace("\r", "\n").translate(_CLEAN))
     return re.sub(r"[ \t]+\n", "\n", text).strip("\n")
 
 
