@@ -149,3 +149,18 @@ def test_page_furniture_is_no_group_heading() -> None:
     before = "Table of Contents\nYear Ended December 31,\n2022 2021\n(in millions)\n"
     ctx = row_context(before, "Revenues 4,069 3,576")
     assert ctx.group is None and ctx.unit == "(in millions)" and ctx.columns == "2022 2021"
+
+
+def test_a_question_asking_for_a_figure_leads_with_one() -> None:
+    definition = _doc(1, "A paid membership is defined as a membership of the service that "
+                         "has the right to receive it at the end of a free trial in 2022.",
+                      score=0.9)
+    figure = _doc(2, "Paid memberships at end of period were 230,747 thousand.", score=0.7)
+    draft = _ANSWERER.answer(plan_question("How many paid memberships did the service have "
+                                           "at the end of 2022?"), [definition, figure])
+    assert "230,747" in draft.sentences[0].text
+    # A question asking for no figure keeps the best-ranked passage's sentence first; a year
+    # alone ("in 2022") is no figure.
+    plain = _ANSWERER.answer(plan_question("What is a paid membership of the service?"),
+                             [definition, figure])
+    assert plain.sentences[0].text.startswith("A paid membership is defined")

@@ -58,3 +58,12 @@ def test_a_page_number_line_is_not_part_of_the_sentence_it_follows() -> None:
     assert ("heading", "Page 4") in units
     assert ("sentence", "We saw results on page 4 of the deck.") in units
     assert not any(kind == "sentence" and "- 12 -" in text for kind, text in units)
+
+
+def test_a_sentence_may_start_with_a_camel_case_name() -> None:
+    source = ("Customer satisfaction was 95% in the US. iPad generated $7 billion in revenue. "
+              "Sales in the U.S. iPhone market grew.")
+    units = [u.text(source) for u in answer_units(source)]
+    assert units == ["Customer satisfaction was 95% in the US.",
+                     "iPad generated $7 billion in revenue.",
+                     "Sales in the U.S. iPhone market grew."]

@@ -96,3 +96,10 @@ def test_adjectives_match_their_nouns_only_where_listed() -> None:
     assert stem("professionals") == stem("professional")  # plural first
     assert stem("additional") != stem("addition")  # "In addition," is no additional cost
     assert stem("operational") != stem("operations")
+
+
+def test_words_naming_the_latest_period_are_no_search_terms() -> None:
+    plan = plan_question("What was Apple's revenue in the latest quarter?")
+    assert plan.latest and "latest" not in plan.terms and "latest" not in plan.keyword_terms
+    assert {"apple", "revenue"} <= set(plan.terms)
+    assert "recent" not in plan_question("What did the most recent call say?").terms

@@ -167,7 +167,9 @@ def plan_question(question: str) -> QuestionPlan:
     question = strip_preamble(question) or question
     text = question.lower()
     words = set(tokens(question))
-    terms = content_terms(question)
+    # "the latest quarter", "most recent call" name a period, which document matching reads:
+    # not words a passage should contain ("in the latest reports from 451 Research").
+    terms = content_terms(_LATEST.sub(" ", question))
     phrases: list[Phrase] = []
     extra: list[str] = []
     for phrase, alternatives in FINANCIAL_TERMS.items():

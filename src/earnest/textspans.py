@@ -105,6 +105,10 @@ _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|
 _DATELINE = re.compile(
     r"\b[A-Z][A-Z.'\- ]{2,}(?:,\s*[A-Z][A-Za-z.]*(?:\s[A-Z][A-Za-z.]*){0,2})?\s*[,—–-]+\s*"
     + _MONTH + r"\s\d{1,2},\s(?:19|20)\d\d\s*(?:/[^/\n]{2,40}/\s*)?(?:[—–]|--?)\s*")
+# A sentence's end before a name written in camel case ("... 95% in the US. iPad generated
+# $7 billion"): the split above wants a capital; iPad, iPhone, eBay start a sentence too.
+_CAMEL_START = re.compile(r"(?<=[A-Za-z0-9%)][.!?])(?<![A-Z]\.[A-Z]\.)\s+"
+                          r"(?=[a-z]+[A-Z][A-Za-z]*\b)")
 # A footnote marker after a sentence's end ("grew 5%.(1)", "results.¹", "results.1 The").
 _TRAILING_MARK = re.compile(r"(?<=[.!?])(?:\s?\(\d{1,2}\)|\s?\*+|[¹²³⁴⁵⁶⁷⁸⁹]+|\d{1,2}(?=\s|$))$")
 # The same marker inside a span, before the next sentence ("quarter.(1) Margins"); a digit
@@ -179,11 +183,18 @@ def answer_units(text: str) -> list[Span]:
                 out.append(piece)
                 continue
             cursor = piece.start
-            for m in _INNER_MARK.finditer(text, piece.start, piece.end):
+            for m in _inner_breaks(text, piece):
                 out.extend(_refine(text, Span(cursor, m.start(), "sentence")))
                 cursor = m.end()
             out.extend(_refine(text, Span(cursor, piece.end, "sentence")))
     return out
+
+
+def _inner_breaks(text: str, piece: Span) -> list[re.Match[str]]:
+    """Where a sentence span holds two: a footnote marker or a camel-case start between."""
+    found = list(_INNER_MARK.finditer(text, piece.start, piece.end)) + \
+        list(_CAMEL_START.finditer(text, piece.start, piece.end))
+    return sorted(found, key=lambda m: m.start())
 
 
 def _without_page_numbers(text: str, unit: Span) -> list[Span]:

@@ -20,6 +20,9 @@ from earnest.textspans import answer_units
 from earnest.understanding import coverage
 
 _NUMBERISH = re.compile(r"\d")
+# A figure other than a year or a quarter's number: "$7 billion", "41,699", "4.3%", "15".
+_FIGURE = re.compile(r"(?<![\w.])(?!(?:19|20)\d\d\b)\$?\d[\d,]*(?:\.\d+)?(?![\w.]*[A-Za-z])|"
+                     r"\d(?:\.\d+)?\s?(?:%|percent|million|billion|bps|basis points)")
 _HEADER_CELL = re.compile(r"\b(?:(?:19|20)\d\d|Q[1-4]|FY\s?'?\d\d(?:\d\d)?|millions?|"
                           r"thousands?|weeks? ended|months ended|years? ended)\b", re.I)
 
@@ -132,6 +135,9 @@ class ExtractiveAnswerer:
         if asks_cause(plan):
             # A why-question's answer is a cause: the best sentence stating one leads.
             lead = next((d for d in chosen if d.causal), lead)
+        elif plan.wants_figure and not _FIGURE.search(lead.text):
+            # A question asking for a figure: the best sentence or row stating one leads.
+            lead = next((d for d in chosen if _FIGURE.search(d.text)), lead)
         rest = [d for d in chosen if d is not lead]
         rest.sort(key=lambda d: (d.rank, d.citation.char_start))
         citations: list[Citation] = []
