@@ -188,3 +188,10 @@ def test_a_company_named_differently_by_two_opaque_calls_is_one_company(tmp_path
         answer = lib.ask("What drove AMD's gross margin expansion in Q3 2024?")
         assert "nothing for Q3 2024" not in answer.answer
         assert answer.passages[0].doc_name == "doc-9f8e7d6c5b"
+
+
+def test_a_possessive_whose_apostrophe_the_text_lost_is_the_name() -> None:
+    text = ("BDX Q3 2021 Earnings Call Transcript\n\nPrepared Remarks:\n\nOperator\nHello, and "
+            "welcome to BDs Third Fiscal Quarter 2021 Earnings Call.\n")
+    meta = extract_metadata([Page(1, text)], "call-1", transcript_title=text.split("Operator")[0])
+    assert meta["company"] == "BD"

@@ -52,6 +52,9 @@ def clean_company(name: str) -> str:
     name = _NAME_PERIOD.sub("", _NAME_DATE.sub("", name)).strip(" ,.;:-–")
     if _NOT_A_NAME.match(name):
         return ""
+    if re.fullmatch(r"[A-Z&]{2,5}s", name):
+        # "welcome to BDs Third Fiscal Quarter": a possessive whose apostrophe the text lost.
+        name = name[:-1]
     if name.isupper() and len(name) > 4:
         # Keep what reads as an acronym (MGM, PLC, 3M); title-case the words.
         name = " ".join(w if any(c.isdigit() for c in w) or not re.search(r"[AEIOU]", w)
