@@ -163,11 +163,13 @@ class ExtractiveAnswerer:
         previous = 0.0
         last: Drafted | None = None  # the previous sentence's candidate, if it is one
         # A question states no claim, except what the analyst the question names asked.
+        asked_by_them = passage.role == "analyst" and \
+            plan.speaker_match(passage.role, passage.speaker) > 0
         for unit in units:
             raw = unit.text(passage.text)
             words = raw.split()
             if unit.kind not in ("sentence", "row") or len(words) < 3 or states_nothing(raw) \
-                    or raw.rstrip().endswith("?"):  # a question asks; it states no claim
+                    or (raw.rstrip().endswith("?") and not asked_by_them):
                 previous = 0.0 if unit.kind != "sentence" else previous
                 last = None
                 continue
