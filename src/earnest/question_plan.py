@@ -9,6 +9,7 @@ from typing import Any
 
 from earnest.doc_matching import GENERIC_NAME_WORDS, name_words
 from earnest.figures import Period, amounts_in, named_periods, question_quarter, values_in
+from earnest.instructions import strip_instructions
 from earnest.lexicon import FINANCIAL_TERMS, STOPWORDS, content_terms, tokens
 from earnest.understanding import (
     FIGURE_KINDS,
@@ -16,7 +17,6 @@ from earnest.understanding import (
     SPEAKER_CUES,
     SQUEEZED_TITLES,
     STATEMENTS,
-    strip_preamble,
 )
 
 _CAUSE_WORDS = {"why", "reason", "reasons", "cause", "caused", "drivers", "driven", "explain",
@@ -164,7 +164,7 @@ class QuestionPlan:
 def plan_question(question: str) -> QuestionPlan:
     """Read ``question`` once: what to search for, which documents, what kind of answer."""
     asked = question
-    question = strip_preamble(question) or question
+    question = strip_instructions(question)
     text = question.lower()
     words = set(tokens(question))
     terms = content_terms(question)
