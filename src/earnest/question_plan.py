@@ -19,10 +19,14 @@ from earnest.understanding import (
     STATEMENTS,
 )
 
+# "why" and the nouns and verbs of causing (general usage; ``statement_cues`` reads the same
+# in passages).
 _CAUSE_WORDS = {"why", "reason", "reasons", "cause", "caused", "drivers", "driven", "explain",
                 "attributable"}
+# Words asking for a quantity; a question naming a statement's line item or ratio
+# (``METRIC_STATEMENTS``, each with its source) also wants a figure.
 _QUANTITY_WORDS = {"how", "much", "many", "amount", "total", "percent", "percentage", "ratio",
-                   "margin", "rate", "growth", "revenue", "sales", "income", "eps", "capex"}
+                   "margin", "rate", "growth"}
 _CAUSE_TERMS = ["driven", "due", "primarily", "offset", "because", "result", "reflecting"]
 # A question asking for a cause without "why" ("What drove ...?", "What is behind ...?").
 _ASKS_CAUSE = re.compile(r"\b(?:what|which \w+)\s+(?:has\s+|have\s+)?(?:drove|drives|driven|"
@@ -36,6 +40,7 @@ _LATEST = re.compile(r"\b(latest|most recent|last (?:quarter|year|fiscal year|ca
 # A question about the record over years wants annual reports, which print several years.
 _HISTORY = re.compile(r"\bhistorical(?:ly)?\b|\bover (?:the )?(?:past |last )?(?:\w+ )?years\b|"
                       r"\beach year\b|\btrends?\b|\bover time\b", re.I)
+# The forms' own names (SEC Forms 10-K, 10-Q, 8-K) and the parts of a call.
 _TYPE_CUES = [
     ("10-K", re.compile(r"\b10-?k\b|annual report", re.I)),
     ("10-Q", re.compile(r"\b10-?q\b|quarterly report", re.I)),
@@ -191,7 +196,8 @@ def plan_question(question: str) -> QuestionPlan:
     # Amounts, not years: "2023" is a period, "$1.2 billion" a value to match in any format.
     amounts = amounts_in(question)
     history = bool(_HISTORY.search(asked))
-    wants_figure = bool(_QUANTITY_WORDS & words)
+    wants_figure = bool(_QUANTITY_WORDS & words) or any(
+        cue.search(question) for cue, _ in STATEMENTS.values())
     return QuestionPlan(
         question=asked, terms=tuple(terms),
         keyword_terms=tuple(dict.fromkeys(terms + extra)), phrases=tuple(phrases),
