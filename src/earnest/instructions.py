@@ -95,9 +95,9 @@ def _sentences(text: str) -> list[str]:
 
 
 def _clauses(sentence: str) -> list[str]:
-    """A sentence's clauses: either side of a colon followed by words, a leading phrase
-    before its interrogative ("Based on the balance sheet, what is ..."), and a parenthesis
-    that is a clause of its own."""
+    """A sentence's clauses: either side of a colon followed by words, and a leading phrase
+    before its interrogative ("Based on the balance sheet, what is ..."), marked by its
+    comma. (Parentheses are read in ``_without_parenthesised_instructions``.)"""
     parts = [p for p in re.split(r"(?<=:)\s+", sentence) if p]
     out: list[str] = []
     for part in parts:
@@ -178,6 +178,5 @@ def _is_instruction(clause: str, leading: bool = False) -> bool:
     if exchange:
         return True
     # Coordinated imperatives whose objects are bare pronouns: "state that and explain why".
-    verbs = re.split(r"\band\b", " ".join(words))
-    return all(0 < len(v.split()) <= 2 and set(v.split()[1:]) <= _PRONOUN_OBJECT
-               and len(v.split()) == 2 for v in verbs)
+    verbs = [v.split() for v in re.split(r"\band\b", " ".join(words))]
+    return all(len(v) == 2 and v[1] in _PRONOUN_OBJECT for v in verbs)
