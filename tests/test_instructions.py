@@ -80,3 +80,14 @@ def test_presentation_in_a_parenthesis_goes() -> None:
 def test_a_lone_instruction_shaped_question_is_kept() -> None:
     only = "Answer using the balance sheet."
     assert strip_instructions(only) == only
+
+
+def test_a_question_typed_in_lower_case_loses_its_instructions_too() -> None:
+    asked = ("assume you are a bond investor. what was ford's total debt at the end of 2023? "
+             "round your answer to one decimal.")
+    assert strip_instructions(asked) == "what was ford's total debt at the end of 2023?"
+
+
+def test_a_statement_cue_starts_at_a_word() -> None:
+    # "eps" inside "Pepsi's" points at no income statement.
+    assert plan_question("What was Pepsi's FY2019 capex?").statements == ("cash_flow",)

@@ -80,9 +80,10 @@ def strip_instructions(question: str) -> str:
 
 
 def _sentences(text: str) -> list[str]:
-    """Sentences, not cut at "J.P.", "vs." or "2.5"."""
+    """Sentences, not cut at "J.P.", "vs." or "2.5"; a question typed in lower case has
+    sentences too."""
     out, start = [], 0
-    for m in re.finditer(r"[.?!](?=\s+[\"'(A-Z]|\s*$)", text):
+    for m in re.finditer(r"[.?!](?=\s+[\"'(A-Za-z]|\s*$)", text):
         before = re.search(r"([A-Za-z]+)\.$", text[start:m.end()])
         if m.group(0) == "." and before and (len(before.group(1)) == 1 or
                                               before.group(1).lower() in _ABBREVIATION):
