@@ -1,7 +1,8 @@
 """Question understanding: what is asked, apart from how the asker wants it answered."""
 
+from earnest.instructions import strip_instructions
 from earnest.question_plan import plan_question
-from earnest.understanding import coverage, strip_preamble
+from earnest.understanding import coverage
 
 FB_STYLE = ("Assume that you are a public equities analyst. Answer the following question by "
             "primarily using information that is shown in the balance sheet: what is the year "
@@ -17,7 +18,7 @@ def test_pasted_instructions_are_not_the_question() -> None:
     conditional = ("Has AMCOR's quick ratio improved between FY2023 and FY2022? If the quick "
                    "ratio is not something that a financial analyst would ask about a company "
                    "like this, then state that and explain why.")
-    assert strip_preamble(conditional) == ("Has AMCOR's quick ratio improved between FY2023 "
+    assert strip_instructions(conditional) == ("Has AMCOR's quick ratio improved between FY2023 "
                                            "and FY2022?")
     plan = plan_question(conditional)
     assert not plan.wants_cause and plan.statements == ("balance",) and not plan.speaker_cues
@@ -50,7 +51,7 @@ def test_more_answering_instructions_are_dropped() -> None:
     corning = ("Taking into account the information outlined in the income statement, what is "
                "the FY2019 - FY2021 3 year average unadjusted operating income % margin for "
                "Corning? Answer in units of percents and round to one decimal place.")
-    stripped = strip_preamble(corning)
+    stripped = strip_instructions(corning)
     assert "decimal" not in stripped and "units" not in stripped and "outlined" not in stripped
     assert plan_question(corning).statements == ("income",)
 
@@ -63,20 +64,18 @@ def test_financial_wording_points_at_statements() -> None:
     assert plan_question("Any drop in Cash & Cash equivalents in Q2?").statements == ("balance",)
     assert plan_question("How does Boeing's effective tax rate in FY2022 compare to FY2021?") \
         .statements == ("income",)
-    # "excluding M&A" is what filings call organic growth, by acquisitions and divestitures.
-    assert "organic" in plan_question("Excluding M&A, which segment grew least?").keyword_terms
+    # "M&A" spelled out as filings write it.
+    assert {"acquisitions", "divestitures"} <= set(
+        plan_question("Excluding M&A, which segment grew least?").keyword_terms)
     assert {"chief", "executive", "officer"} <= set(plan_question("Who is the new CEO?")
                                                     .keyword_terms)
 
 
-def test_plural_phrases_and_adjectives_match_their_base_words() -> None:
+def test_plural_phrases_match_their_base_words() -> None:
     plan = plan_question("How much did Ulta spend on stock repurchases in FY2023?")
     assert "repurchased" in plan.keyword_terms  # the plural still finds the filing's wording
     assert coverage(plan, "The Company repurchased 2.2 million shares of common stock") > \
         coverage(plan, "The Company opened 47 new stores")
-    plan = plan_question("Which region had the highest EBITDAR for MGM?")
-    assert coverage(plan, "Regional Operations Adjusted Property EBITDAR") > \
-        coverage(plan, "Adjusted Property EBITDAR")
 
 
 def test_a_conditional_that_is_part_of_the_question_stays() -> None:
@@ -84,15 +83,15 @@ def test_a_conditional_that_is_part_of_the_question_stays() -> None:
                      "about the break fee?",
                      "What is Ameren's earnings exposure if the rate case is not approved by "
                      "the state commission?"):
-        assert strip_preamble(question) == question
+        assert strip_instructions(question) == question
     assert plan_question("What happens if the merger is not approved, and what did the CEO say "
                       "about the break fee?").speaker_cues
 
 
-def test_adjectives_match_their_nouns_only_where_listed() -> None:
+def test_the_stemmer_strips_plurals_only() -> None:
     from earnest.lexicon import stem
 
-    assert stem("regional") == stem("region") == stem("regions")
+    assert stem("regions") == stem("region")
     assert stem("professionals") == stem("professional")  # plural first
     assert stem("additional") != stem("addition")  # "In addition," is no additional cost
     assert stem("operational") != stem("operations")

@@ -410,7 +410,12 @@ def _roots(text: str) -> frozenset[str]:
                      if t not in STOPWORDS and len(t) > 2 and t not in _TITLE_FILLER)
 
 
-# Words every form title uses for its kind of content, not for a subject.
+# Words every form title uses for its kind of content, not for a subject. Sources: the SEC
+# item titles (section_titles: "Other Information", "Financial Statements and Supplementary
+# Data", "Certain Relationships and Related Transactions", "Related Stockholder Matters",
+# "[Reserved]", "Form 10-K Summary") and ASC topic names ("Compensation - General",
+# "Collaborative Arrangements"); "item", "note", "net", "including", "any": how a heading
+# names itself ("Note 7. Property and Equipment, Net").
 _TITLE_FILLER = frozenset({"disclosure", "disclosures", "information", "data", "other",
                            "certain", "related", "matters", "statement", "statements",
                            "financial", "general", "item", "note", "notes", "net",

@@ -1,6 +1,6 @@
-"""The vocabulary a question is read with (statements, figure kinds, speakers, instructions
-around it) and how much of a question a passage covers. The plan itself is made in
-``question_plan``."""
+"""The vocabulary a question is read with (statements, figure kinds, speakers) and how much
+of a question a passage covers. The plan itself is made in ``question_plan``; instructions
+around a question are dropped in ``instructions``."""
 
 from __future__ import annotations
 
@@ -57,8 +57,10 @@ METRIC_STATEMENTS: list[tuple[str, tuple[str, ...], str]] = [
 
 
 def _cue(statement: str) -> re.Pattern[str]:
-    return re.compile("|".join(pattern for pattern, statements, _ in METRIC_STATEMENTS
-                               if statement in statements), re.I)
+    # From a word's start: "eps" is no cue inside "Pepsi's" (plurals still match).
+    return re.compile(r"(?<![\w&])(?:" + "|".join(
+        pattern for pattern, statements, _ in METRIC_STATEMENTS if statement in statements)
+        + ")", re.I)
 
 
 # Financial statements: what in a question points at one, and how its page is titled.
@@ -79,26 +81,6 @@ STATEMENTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 
 SQUEEZED_TITLES = {name: re.compile(title.pattern.replace(" ?", "").replace(" ", ""), re.I)
                     for name, (_, title) in STATEMENTS.items()}
-
-# Instructions pasted around a question ("Assume that you are a public equities analyst.
-# Answer the following question by ...") are not part of what is asked: an "analyst" there
-# is the reader, not a speaker to look for, and its words are not to be matched.
-_PREAMBLE = re.compile(
-    r"\b(?:assume|imagine|pretend|suppose)?\s*(?:that\s+)?you\s+are\s+an?\s+"
-    r"[\w\s-]{0,40}?analyst\b[.,:;]?|\banswer the following question(?:\s+by)?|"
-    r"\bgive a response to the question by\b|\bplease\b|"
-    # How to present the result is not what to look for.
-    r"\banswer in units of\b[^.?!]*[.?!]?|\bround(?:ed)? to (?:one|two|three|\d) decimal "
-    r"places?\b|\b(?:taking into account|in agreement with) the information outlined in\b|"
-    # "If the quick ratio is not something an analyst would ask about, then state that and
-    # explain why": how to answer, not what to find.
-    r"\bif\b[^.?!]{0,160}?\bnot\b[^.?!]{0,160}?,?\s*(?:then\s+)?(?:please\s+)?"
-    r"(?:state|say|explain)\s+(?:so|that|this|why)\b[^.?!]*[.?!]?", re.I)
-
-
-def strip_preamble(question: str) -> str:
-    return re.sub(r"\s{2,}", " ", _PREAMBLE.sub(" ", question)).strip()
-
 
 # The kinds of figure a question asks for, and how each looks in a passage.
 FIGURE_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
