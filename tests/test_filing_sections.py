@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from earnest.chunking import chunk_document, estimate_tokens
-from earnest.filing_sections import find_headings, section_match
+from earnest.filing_sections import find_headings
 from earnest.models import Page
 from earnest.question_plan import plan_question
 from earnest.readers import read_document
+from earnest.section_routing import section_match
 from earnest.service import Earnest
 from earnest.settings import Settings
 

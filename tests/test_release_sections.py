@@ -10,10 +10,11 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from earnest.cli import app
-from earnest.filing_sections import find_headings, release_part_match
+from earnest.filing_sections import find_headings
 from earnest.models import Page
 from earnest.question_plan import plan_question
 from earnest.release_sections import heading_part, part_named
+from earnest.section_routing import release_part_match
 from earnest.service import Earnest
 from earnest.settings import Settings
 

@@ -14,11 +14,11 @@ from typing import Any, Callable, Sequence
 from earnest.doc_matching import DocumentMatcher
 from earnest.embedding import Embedder
 from earnest.errors import ConfigError
-from earnest.filing_sections import item_match, release_part_match
 from earnest.lexicon import stem, tokens
 from earnest.models import Passage, SearchResult
 from earnest.question_plan import QuestionPlan, plan_question
 from earnest.relevance import statement_match
+from earnest.section_routing import item_match, release_part_match
 from earnest.settings import RetrieveSettings
 from earnest.statement_cues import outlook_statement
 from earnest.store.base import Filters, Store

@@ -6,7 +6,7 @@ Regulation S-K items each form item calls for, and the Form 8-K item list (its G
 Instructions B, Items 1.01-9.01). Topics are the FASB Accounting Standards
 Codification topic titles and, where a filing's note is usually titled by one of them, the
 titles of their subtopics. Questions are routed by these titles' words (see
-``filing_sections.section_match``); nothing here comes from a development question.
+``section_routing.section_match``); nothing here comes from a development question.
 """
 
 from __future__ import annotations
