@@ -75,7 +75,7 @@ def main() -> None:
         texts = [varied(rng, pool, 150) for _ in range(PER_DOC)]
         doc = NewDocument(f"DOC{d:05d}", f"/in/DOC{d:05d}.pdf", f"h{d}", "pdf",
                           [Page(i + 1, t) for i, t in enumerate(texts)],
-                          [Chunk(i, i + 1, i + 1, 0, len(t), t, context=f"Company{d % 50} 10-K")
+                          [Chunk(i, i + 1, i + 1, 0, len(t), t, title=f"Company{d % 50} 10-K")
                            for i, t in enumerate(texts)], {"company": f"Company{d % 50}"})
         v = centers[rng.integers(len(centers), size=PER_DOC)] + rng.standard_normal(
             (PER_DOC, 384)).astype(np.float32) * 0.5 / 19.6

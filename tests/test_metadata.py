@@ -166,11 +166,26 @@ def test_refresh_names_passages_by_the_text_in_an_older_library(library) -> None
     name = library.documents()[0].doc_name
     chunks = library.store.document_chunks(name)
     # As an older version wrote it: the file name, then the page's headings.
-    library.store.set_contexts(name, {i: "NWIN Q3 FY2024 earnings call" + (
-        " | " + c.context.split(" | ", 1)[1] if " | " in c.context else "") for i, c in chunks})
+    library.store.set_chunk_titles(name, {i: ("NWIN Q3 FY2024 earnings call", c.headings)
+                                          for i, c in chunks})
     library.refresh_metadata()
     after = library.store.document_chunks(name)
-    assert [c.context for _, c in after] == [c.context for _, c in chunks]
+    assert [(c.title, c.headings) for _, c in after] == [(c.title, c.headings) for _, c in chunks]
+
+
+def test_refresh_splits_the_headings_migration_8_read_as_one_piece(library, tmp_path) -> None:
+    path = tmp_path / "ACME_2023_10K.txt"
+    path.write_text("Consolidated Balance Sheets\n(In millions) 2023 2022\nCash 100 90\n"
+                    "Inventory 50 40\nTotal assets 150 130\n\nCash rose in 2023.\n")
+    library.ingest([path], embed=False)
+    chunks = library.store.document_chunks("ACME_2023_10K")
+    assert len(chunks[0][1].headings) > 1
+    # What migration 8 makes of an older library's "title | heading heading" context.
+    library.store.set_chunk_titles("ACME_2023_10K", {i: (c.title, (" ".join(c.headings),))
+                                                     for i, c in chunks})
+    library.refresh_metadata()
+    after = library.store.document_chunks("ACME_2023_10K")
+    assert [(c.title, c.headings) for _, c in after] == [(c.title, c.headings) for _, c in chunks]
 
 
 def test_a_cover_without_the_registrant_name_takes_the_listed_company_of_its_ticker() -> None:

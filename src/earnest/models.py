@@ -3,7 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Sequence
+
+
+def matched_text(title: str, headings: Sequence[str]) -> str:
+    """What the keyword index searches with a passage's text (and the reranker reads): the
+    document's title, then the page's headings joined by spaces, "title | headings". Every
+    library has indexed this form, so it must not change; vectors are of the text alone."""
+    return " | ".join(x for x in (title, " ".join(headings)) if x)
+
+
+def split_matched_text(context: str) -> tuple[str, tuple[str, ...]]:
+    """Title and headings of the joined form stored before schema 8 (and in answers kept
+    then): the headings come back as one piece, which joins to the same text."""
+    title, _, headings = context.partition(" | ")
+    return title, (headings,) if headings else ()
 
 
 @dataclass(slots=True)
@@ -35,7 +49,22 @@ class Chunk:
     section: str | None = None
     speaker: str | None = None
     role: str | None = None  # the speaker's: executive | analyst | operator
-    context: str = ""  # document-level words (name, company, period) indexed with the chunk
+    title: str = ""  # what the document is (company, ticker, type, period): indexed, not cited
+    headings: tuple[str, ...] = ()  # the page's leading headings and header rows: likewise
+
+    @property
+    def context(self) -> str:
+        """The words indexed with the text: ``matched_text`` of title and headings."""
+        return matched_text(self.title, self.headings)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Chunk":
+        """A chunk of an export archive; one written before schema 8 has ``context``."""
+        data = dict(data)
+        if "context" in data:
+            data["title"], data["headings"] = split_matched_text(data.pop("context"))
+        data["headings"] = tuple(data.get("headings", ()))
+        return cls(**data)
 
 
 @dataclass(slots=True)
@@ -81,12 +110,29 @@ class Passage:
     section: str | None = None
     speaker: str | None = None
     role: str | None = None
-    context: str = ""  # page headings and document words: matched, never quoted
+    title: str = ""  # what the document is: matched, never quoted
+    headings: tuple[str, ...] = ()  # the page's headings: likewise
     score: float = 0.0
     dense_score: float | None = None
 
+    @property
+    def context(self) -> str:
+        """The words the keyword index matched with the text (``matched_text``)."""
+        return matched_text(self.title, self.headings)
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out["headings"] = list(self.headings)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Passage":
+        """The inverse of ``to_dict``; an answer kept before schema 8 has ``context``."""
+        data = dict(data)
+        if "context" in data:
+            data["title"], data["headings"] = split_matched_text(data.pop("context"))
+        data["headings"] = tuple(data.get("headings", ()))
+        return cls(**data)
 
 
 @dataclass(slots=True)
@@ -308,7 +354,7 @@ class Answer:
         return cls(question=data["question"], status=data["status"], answer=data["answer"],
                    sentences=[Sentence.from_dict(s) for s in data["sentences"]],
                    citations=[Citation(**c) for c in data["citations"]],
-                   passages=[Passage(**p) for p in data["passages"]],
+                   passages=[Passage.from_dict(p) for p in data["passages"]],
                    understanding=data["understanding"], timings_ms=data["timings_ms"],
                    mode=data["retrieval_mode"], relevance=data["relevance"],
                    library_version=data["library_version"], answerer=data["answerer"],

@@ -49,7 +49,7 @@ def parse_document(data: bytes, where: str, doc_name: str, settings: Settings,
     found = transcript_segments(parsed.pages)
     metadata = describe(parsed.pages, doc_name, found[1] if found else None)
     chunks = chunk_document(parsed.pages, settings.chunk,
-                            doc_context=document_label(metadata, doc_name),
+                            title=document_label(metadata, doc_name),
                             segments=found[0] if found else None,
                             count_tokens=count_tokens)
     if not found:  # a filing's items and notes; a call has its own sections

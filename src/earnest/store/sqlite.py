@@ -19,12 +19,17 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from earnest.errors import CorruptLibrary, NotFound, StoreError, storage_failure
-from earnest.models import Chunk, DocumentInfo, Page, Passage
+from earnest.models import Chunk, DocumentInfo, Page, Passage, matched_text
 from earnest.store.base import (
+    CHUNK_COLUMNS,
+    PASSAGE_COLUMNS,
     Filters,
     NewDocument,
+    chunk_of,
+    headings_json,
     meta_matches,
     passage_condition,
+    passage_of,
     text_hash,
 )
 from earnest.store.sqlite_checks import IDENTITY_KEY, identity_to_check
@@ -238,13 +243,17 @@ class SqliteStore:
         assert info is not None
         return info
 
-    def set_contexts(self, doc_name: str, contexts: dict[int, str]) -> None:
+    def set_chunk_titles(self, doc_name: str,
+                         titles: dict[int, tuple[str, tuple[str, ...]]]) -> None:
         with self._write() as conn:
             mine = {r[0] for r in conn.execute("select id from chunks where doc_id = ?",
                                                 (self._doc_id(conn, doc_name),))}
-            rows = [(context, cid) for cid, context in contexts.items() if cid in mine]
-            conn.executemany("update chunks set context = ? where id = ?", rows)
-            conn.executemany("update chunk_fts set context = ? where rowid = ?", rows)
+            rows = [(cid, title, headings) for cid, (title, headings) in titles.items()
+                    if cid in mine]
+            conn.executemany("update chunks set title = ?, headings = ? where id = ?",
+                             [(t, headings_json(h), cid) for cid, t, h in rows])
+            conn.executemany("update chunk_fts set context = ? where rowid = ?",
+                             [(matched_text(t, h), cid) for cid, t, h in rows])
             bump(conn)
 
     def set_sections(self, doc_name: str, sections: dict[int, str | None]) -> None:
@@ -267,9 +276,8 @@ class SqliteStore:
             "where d.doc_name = ? order by p.page", (doc_name,))]
 
     def document_chunks(self, doc_name: str) -> list[tuple[int, Chunk]]:
-        return [(r[0], Chunk(*r[1:])) for r in self._conn().execute(
-            "select c.id, c.ordinal, c.page_start, c.page_end, c.char_start, c.char_end, "
-            "c.text, c.section, c.speaker, c.role, c.context from chunks c join documents d "
+        return [(r[0], chunk_of(r[1:])) for r in self._conn().execute(
+            f"select c.id, {CHUNK_COLUMNS} from chunks c join documents d "
             "on d.id = c.doc_id where d.doc_name = ? order by c.ordinal", (doc_name,))]
 
     def page_text(self, doc_name: str, page: int) -> str | None:
@@ -462,10 +470,9 @@ class SqliteStore:
             return []
         marks = ",".join("?" * len(chunk_ids))
         rows = self._conn().execute(
-            "select c.id, c.doc_id, d.doc_name, c.page_start, c.page_end, c.char_start, "
-            f"c.char_end, c.text, c.section, c.speaker, c.role, c.context from chunks c join documents d "
+            f"select {PASSAGE_COLUMNS} from chunks c join documents d "
             f"on d.id = c.doc_id where c.id in ({marks})", list(chunk_ids)).fetchall()
-        by_id = {r[0]: Passage(*r) for r in rows}
+        by_id = {r[0]: passage_of(r) for r in rows}
         return [by_id[i] for i in chunk_ids if i in by_id]
 
     def stats(self) -> dict[str, Any]:
