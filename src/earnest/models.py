@@ -67,6 +67,66 @@ class Chunk:
         return cls(**data)
 
 
+_METADATA_FIELDS = ("company", "ticker", "doc_type", "fiscal_year", "fiscal_quarter",
+                    "fiscal_period", "period_end", "doc_date", "sec_file_number", "speakers",
+                    "encoding", "metadata_source")
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentMetadata:
+    """What a document is, as its text states it (metadata.py, filing_cover.py) or a user
+    corrected it. ``to_dict`` gives back the keys it was given, nulls included (a year
+    without a quarter keeps ``fiscal_quarter: null``), so stored JSON and the API's do not
+    change; keys Earnest does not know (a user's, a plugin reader's) ride in ``extra``."""
+
+    company: str | None = None
+    ticker: str | None = None
+    doc_type: str | None = None  # 10-K | 10-Q | 8-K | earnings_release | earnings_call | other
+    fiscal_year: int | None = None
+    fiscal_quarter: int | None = None
+    fiscal_period: str | None = None  # "Q3 FY2024", "FY2023"
+    period_end: str | None = None  # ISO date: the end of a filing's period
+    doc_date: str | None = None  # ISO date the document is dated
+    sec_file_number: str | None = None  # stays when a registrant is renamed
+    speakers: tuple[str, ...] | None = None  # a call's
+    encoding: str | None = None  # a text file's, when it was guessed
+    metadata_source: dict[str, str] | None = None  # field -> text | filename | ticker | default
+    extra: dict[str, Any] = field(default_factory=dict)
+    keys: tuple[str, ...] = ()  # the keys given, in order
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "DocumentMetadata":
+        known = {k: v for k, v in data.items() if k in _METADATA_FIELDS}
+        if known.get("speakers") is not None:
+            known["speakers"] = tuple(known["speakers"])
+        if known.get("metadata_source") is not None:
+            known["metadata_source"] = dict(known["metadata_source"])
+        return cls(**known, extra={k: v for k, v in data.items() if k not in _METADATA_FIELDS},
+                   keys=tuple(data))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value of a field named at run time (a metadata filter's, a correction's)."""
+        if key in _METADATA_FIELDS:
+            value = getattr(self, key)
+            return default if value is None and key not in self.keys else value
+        return self.extra.get(key, default)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: the keys given, then any field set since (``dataclasses.replace``)."""
+        names = list(self.keys) + [k for k in _METADATA_FIELDS
+                                   if k not in self.keys and getattr(self, k) is not None]
+        out: dict[str, Any] = {}
+        for key in names:
+            value = self.extra[key] if key in self.extra else getattr(self, key)
+            out[key] = list(value) if isinstance(value, tuple) else \
+                dict(value) if isinstance(value, dict) else value
+        return out
+
+    def updated(self, values: dict[str, Any]) -> "DocumentMetadata":
+        """These values over this metadata (a user's corrections, a reader's encoding)."""
+        return DocumentMetadata.from_dict({**self.to_dict(), **values})
+
+
 @dataclass(slots=True)
 class DocumentInfo:
     id: int
@@ -79,19 +139,20 @@ class DocumentInfo:
     embedded_count: int
     status: str  # ready | embedding
     added_at: str
-    metadata: dict[str, Any] = field(default_factory=dict)  # as extracted
+    metadata: DocumentMetadata = field(default_factory=DocumentMetadata)  # as extracted
     corrections: dict[str, Any] = field(default_factory=dict)  # by users; they win
     collection: str = "default"
     added_by: str | None = None  # key id, or "local" (CLI / no auth)
     extractor: str | None = None  # extraction version
 
-    def effective_metadata(self) -> dict[str, Any]:
-        return {**self.metadata, **self.corrections}
+    def effective_metadata(self) -> DocumentMetadata:
+        return self.metadata.updated(self.corrections) if self.corrections else self.metadata
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["metadata"] = self.effective_metadata()
-        out["extracted_metadata"] = self.metadata
+        out = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        out["metadata"] = self.effective_metadata().to_dict()
+        out["extracted_metadata"] = self.metadata.to_dict()
+        out["corrections"] = dict(self.corrections)
         return out
 
 

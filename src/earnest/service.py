@@ -216,9 +216,8 @@ class Earnest(IngestOperations, AskOperations, TrustOperations):
             if not found:
                 relabel(self.store, doc.doc_name, pages)
             metadata = describe(pages, doc.doc_name, found[1] if found else None)
-            for key in ("encoding",):
-                if key in doc.metadata:
-                    metadata[key] = doc.metadata[key]
+            if "encoding" in doc.metadata.keys:
+                metadata = metadata.updated({"encoding": doc.metadata.encoding})
             self.store.update_metadata(doc.doc_name, metadata)
             # Passages name their document as the text does (an older library: by file).
             label = document_label(metadata, doc.doc_name)

@@ -9,7 +9,7 @@ from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
-from earnest.models import Chunk, DocumentInfo, Page, Passage
+from earnest.models import Chunk, DocumentInfo, DocumentMetadata, Page, Passage
 
 
 def text_hash(text: str) -> str:
@@ -142,7 +142,7 @@ class NewDocument:
     file_type: str
     pages: list[Page]
     chunks: list[Chunk]
-    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata: DocumentMetadata = field(default_factory=DocumentMetadata)
     collection: str = "default"
     added_by: str | None = None  # the key id (or "local") that added it, for lineage
     extractor: str | None = None  # the extraction version that read it, for lineage
@@ -160,7 +160,7 @@ class Store(Protocol):
         """Every document, or those in ``filters.collections`` when it names any."""
         ...
     def remove_document(self, doc_name: str) -> bool: ...
-    def update_metadata(self, doc_name: str, metadata: dict[str, Any]) -> DocumentInfo:
+    def update_metadata(self, doc_name: str, metadata: DocumentMetadata) -> DocumentInfo:
         """Replace the extracted metadata."""
         ...
 

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 
 from earnest.errors import MissingDependency, NotFound, StoreError
-from earnest.models import Chunk, DocumentInfo, Page, Passage, matched_text
+from earnest.models import Chunk, DocumentInfo, DocumentMetadata, Page, Passage, matched_text
 from earnest.store.base import (
     CHUNK_COLUMNS,
     PASSAGE_COLUMNS,
@@ -235,7 +235,7 @@ class PostgresStore(PostgresSearch):
                 (col, doc.doc_name, doc.source_path, doc.content_hash, doc.file_type,
                  len(doc.pages), len(doc.chunks),
                  datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                 Jsonb(doc.metadata), doc.added_by, doc.extractor)).fetchone()[0]
+                 Jsonb(doc.metadata.to_dict()), doc.added_by, doc.extractor)).fetchone()[0]
             ids = [r[0] for r in conn.execute(
                 "select nextval(pg_get_serial_sequence('chunks', 'id')) "
                 "from generate_series(1, %s)", (len(doc.chunks),))]
@@ -295,7 +295,8 @@ class PostgresStore(PostgresSearch):
             id=row[0], doc_name=row[1], source_path=row[2], content_hash=row[3],
             file_type=row[4], page_count=row[5], chunk_count=row[6], embedded_count=embedded,
             status="ready" if embedded >= row[6] else "embedding", added_at=row[8],
-            metadata=row[9], corrections=row[10] or {}, collection=row[11],
+            metadata=DocumentMetadata.from_dict(row[9]), corrections=row[10] or {},
+            collection=row[11],
             added_by=row[12], extractor=row[13])
 
     def find_by_hash(self, content_hash: str) -> DocumentInfo | None:
@@ -336,12 +337,12 @@ class PostgresStore(PostgresSearch):
         assert info is not None
         return info
 
-    def update_metadata(self, doc_name: str, metadata: dict[str, Any]) -> DocumentInfo:
+    def update_metadata(self, doc_name: str, metadata: DocumentMetadata) -> DocumentInfo:
         with self._tx() as conn:
             row = conn.execute("select collection from documents where doc_name = %s",
                                (doc_name,)).fetchone()
             cur = conn.execute("update documents set metadata = %s where collection = %s and "
-                               "doc_name = %s", (Jsonb(metadata), row and row[0], doc_name))
+                               "doc_name = %s", (Jsonb(metadata.to_dict()), row and row[0], doc_name))
             if not cur.rowcount:
                 raise NotFound(f"no document named {doc_name!r}")
             self._bump(conn)

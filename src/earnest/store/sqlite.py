@@ -19,7 +19,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from earnest.errors import CorruptLibrary, NotFound, StoreError, storage_failure
-from earnest.models import Chunk, DocumentInfo, Page, Passage, matched_text
+from earnest.models import Chunk, DocumentInfo, DocumentMetadata, Page, Passage, matched_text
 from earnest.store.base import (
     CHUNK_COLUMNS,
     PASSAGE_COLUMNS,
@@ -188,7 +188,8 @@ class SqliteStore:
             id=row[0], doc_name=row[1], source_path=row[2], content_hash=row[3],
             file_type=row[4], page_count=row[5], chunk_count=row[6], embedded_count=embedded,
             status="ready" if embedded >= row[6] else "embedding", added_at=row[8],
-            metadata=json.loads(row[9]), corrections=json.loads(row[10] or "{}"),
+            metadata=DocumentMetadata.from_dict(json.loads(row[9])),
+            corrections=json.loads(row[10] or "{}"),
             collection=row[11], added_by=row[12], extractor=row[13])
 
     def find_by_hash(self, content_hash: str) -> DocumentInfo | None:
@@ -234,10 +235,10 @@ class SqliteStore:
         assert info is not None
         return info
 
-    def update_metadata(self, doc_name: str, metadata: dict[str, Any]) -> DocumentInfo:
+    def update_metadata(self, doc_name: str, metadata: DocumentMetadata) -> DocumentInfo:
         with self._write() as conn:
             conn.execute("update documents set metadata = ? where id = ?",
-                         (json.dumps(metadata), self._doc_id(conn, doc_name)))
+                         (json.dumps(metadata.to_dict()), self._doc_id(conn, doc_name)))
             bump(conn)
         info = self.get_document(doc_name)
         assert info is not None

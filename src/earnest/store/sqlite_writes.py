@@ -73,7 +73,7 @@ def insert_document(conn: sqlite3.Connection, doc: NewDocument) -> None:
         "values (?,?,?,?,?,?,?,?,?,?,?)",
         (doc.doc_name, doc.source_path, doc.content_hash, doc.file_type, len(doc.pages),
          len(doc.chunks), datetime.now(timezone.utc).isoformat(timespec="seconds"),
-         json.dumps(doc.metadata), doc.collection, doc.added_by, doc.extractor))
+         json.dumps(doc.metadata.to_dict()), doc.collection, doc.added_by, doc.extractor))
     new_id = cur.lastrowid
     conn.executemany("insert into pages values (?, ?, ?)",
                      [(new_id, p.number, p.text) for p in doc.pages])
