@@ -5,20 +5,17 @@ need apsw or sqlean.py here and has not been compared yet."""
 
 from __future__ import annotations
 
-import errno
 import json
-import os
 import re
 import sqlite3
 import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from earnest.errors import CorruptLibrary, NotFound, StoreError, storage_failure
+from earnest.errors import CorruptLibrary, NotFound, StoreError
 from earnest.models import Chunk, DocumentInfo, DocumentMetadata, Page, Passage, matched_text
 from earnest.store.base import (
     CHUNK_COLUMNS,
@@ -30,10 +27,9 @@ from earnest.store.base import (
     meta_matches,
     passage_condition,
     passage_of,
-    text_hash,
 )
 from earnest.store.sqlite_checks import IDENTITY_KEY, identity_to_check
-from earnest.store.sqlite_conns import ThreadConnections
+from earnest.store.sqlite_conns import ThreadConnections, open_connection
 from earnest.store.sqlite_keywords import KeywordCache
 from earnest.store.sqlite_schema import MIGRATIONS
 from earnest.store.sqlite_vectors import VectorCache, one_blas_thread
@@ -49,20 +45,6 @@ from earnest.store.sqlite_writes import (
 _FTS_TERM = re.compile(r"[^\W_]+", re.UNICODE)
 
 
-def _enter_wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
-    """Switch to WAL, waiting for other openers: SQLite answers "locked" at once, without its
-    busy handler, while another connection is making a new file a WAL database."""
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            conn.execute("pragma journal_mode = wal")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.02)
-
-
 class SqliteStore:
     """Thread-safe enough for one writer and many readers: writes hold a lock, WAL lets
     readers run beside them."""
@@ -72,7 +54,7 @@ class SqliteStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._write_lock = threading.RLock()
-        self._conns = ThreadConnections(self._connect)
+        self._conns = ThreadConnections(lambda: open_connection(self.path))
         self._vectors: VectorCache | None = None
         self._vector_lock = threading.Lock()
         self._last_scores: tuple[np.ndarray, bytes, np.ndarray] | None = None
@@ -91,27 +73,6 @@ class SqliteStore:
     # -- connections -------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
         return self._conns.get()
-
-    def _connect(self) -> sqlite3.Connection:
-        try:
-            conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None,
-                                   check_same_thread=False)
-            _enter_wal(conn)
-            conn.execute("pragma synchronous = normal")
-            conn.execute("pragma foreign_keys = on")
-            # Deleted text is overwritten, not left in free pages (erasure).
-            conn.execute("pragma secure_delete = on")
-            conn.create_function("earnest_text_hash", 1, text_hash, deterministic=True)
-            # SQLite's lower() folds ASCII only; passage filters fold as Python does.
-            conn.create_function("earnest_lower", 1, _lower, deterministic=True)
-        except sqlite3.DatabaseError as exc:
-            if _read_only(self.path.parent):
-                raise storage_failure(OSError(errno.EROFS, "read-only file system"),
-                                      self.path.parent) from exc
-            raise CorruptLibrary(f"cannot open the library database ({exc}); is this an "
-                                 "Earnest library? Restore it or use another --library",
-                                 path=str(self.path)) from exc
-        return conn
 
     def _migrate(self) -> None:
         with self._write_lock:
@@ -494,14 +455,3 @@ class SqliteStore:
                "generation": gen, "schema_version": len(MIGRATIONS), "path": str(self.path)}
         self._stats_cache = (gen, out)
         return dict(out)
-
-
-def _read_only(folder: Path) -> bool:
-    try:
-        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
-    except OSError:
-        return False
-
-
-def _lower(text: str | None) -> str | None:
-    return None if text is None else text.lower()
