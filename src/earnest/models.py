@@ -59,10 +59,11 @@ class Chunk:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Chunk":
-        """A chunk of an export archive; one written before schema 8 has ``context``."""
+        """A chunk of an export archive; one of version 1 has ``context`` instead."""
         data = dict(data)
-        if "context" in data:
-            data["title"], data["headings"] = split_matched_text(data.pop("context"))
+        context = data.pop("context", "")
+        if "title" not in data:
+            data["title"], data["headings"] = split_matched_text(context)
         data["headings"] = tuple(data.get("headings", ()))
         return cls(**data)
 
@@ -184,14 +185,16 @@ class Passage:
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["headings"] = list(self.headings)
+        out["context"] = self.context  # the joined form, for clients of earlier versions
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Passage":
-        """The inverse of ``to_dict``; an answer kept before schema 8 has ``context``."""
+        """The inverse of ``to_dict``; an answer kept before schema 8 has only ``context``."""
         data = dict(data)
-        if "context" in data:
-            data["title"], data["headings"] = split_matched_text(data.pop("context"))
+        context = data.pop("context", "")
+        if "title" not in data:
+            data["title"], data["headings"] = split_matched_text(context)
         data["headings"] = tuple(data.get("headings", ()))
         return cls(**data)
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from earnest.errors import IndexMismatch, InputError, StoreError
-from earnest.models import Chunk, Page, matched_text
+from earnest.models import Chunk, DocumentMetadata, Page, matched_text
 from earnest.store.base import NewDocument, Store
 
 FORMAT = "earnest-library"
@@ -68,7 +68,7 @@ def _document(store: Store, doc_name: str, version: int = VERSION
         "doc_name": info.doc_name, "collection": info.collection,
         "source_path": info.source_path, "content_hash": info.content_hash,
         "file_type": info.file_type, "added_at": info.added_at,
-        "metadata": info.metadata, "corrections": info.corrections,
+        "metadata": info.metadata.to_dict(), "corrections": info.corrections,
         "pages": [[p.number, p.text] for p in store.pages(doc_name)],
         "chunks": [_chunk_record(c, version) for _, c in chunks], "embedded": embedded,
     }
@@ -181,7 +181,7 @@ def _import_document(store: Store, record: dict[str, Any]) -> None:
         doc_name=record["doc_name"], source_path=record["source_path"],
         content_hash=record["content_hash"], file_type=record["file_type"],
         pages=[Page(n, t) for n, t in record["pages"]], chunks=chunks,
-        metadata=record["metadata"], collection=record.get("collection", "default")))
+        metadata=DocumentMetadata.from_dict(record["metadata"]), collection=record.get("collection", "default")))
     if record.get("vectors"):
         matrix = np.frombuffer(base64.b64decode(record["vectors"]), dtype="<f2")
         matrix = matrix.reshape(sum(record["embedded"]), -1)
