@@ -226,13 +226,14 @@ class Earnest(IngestOperations, AskOperations, TrustOperations):
             titles = {}
             for cid, chunk in self.store.document_chunks(doc.doc_name):
                 headings = chunk.headings
-                page = chunk.page_start
-                if page not in found_headings:
-                    found_headings[page] = leading_headings(texts.get(page, ""))
                 # A library from before schema 8 kept a page's headings as one piece: split
                 # them as chunking does when that joins to the same text (the index's).
-                if " ".join(found_headings[page]) == " ".join(headings):
-                    headings = found_headings[page]
+                if len(headings) == 1 and " " in headings[0]:
+                    page = chunk.page_start
+                    if page not in found_headings:
+                        found_headings[page] = leading_headings(texts.get(page, ""))
+                    if " ".join(found_headings[page]) == headings[0]:
+                        headings = found_headings[page]
                 if (label, headings) != (chunk.title, chunk.headings):
                     titles[cid] = (label, headings)
             if titles:
