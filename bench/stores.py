@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from common import embedded_postgres, report
 
-from earnest.models import Chunk, Page
+from earnest.models import Chunk, DocumentMetadata, Page
 from earnest.samples import sample_dir
 from earnest.store import Filters, NewDocument, SqliteStore
 from earnest.store.postgres import PostgresStore
@@ -75,8 +75,9 @@ def main() -> None:
         texts = [varied(rng, pool, 150) for _ in range(PER_DOC)]
         doc = NewDocument(f"DOC{d:05d}", f"/in/DOC{d:05d}.pdf", f"h{d}", "pdf",
                           [Page(i + 1, t) for i, t in enumerate(texts)],
-                          [Chunk(i, i + 1, i + 1, 0, len(t), t, context=f"Company{d % 50} 10-K")
-                           for i, t in enumerate(texts)], {"company": f"Company{d % 50}"})
+                          [Chunk(i, i + 1, i + 1, 0, len(t), t, title=f"Company{d % 50} 10-K")
+                           for i, t in enumerate(texts)],
+                          DocumentMetadata(company=f"Company{d % 50}"))
         v = centers[rng.integers(len(centers), size=PER_DOC)] + rng.standard_normal(
             (PER_DOC, 384)).astype(np.float32) * 0.5 / 19.6
         v /= np.linalg.norm(v, axis=1)[:, None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from earnest.models import Chunk, Page
+from earnest.models import Chunk, DocumentMetadata, Page
 from earnest.store import Filters, NewDocument
 from earnest.store.base import text_hash
 
@@ -13,10 +13,11 @@ from earnest.store.base import text_hash
 def new_doc(name: str, texts: list[str], content_hash: str | None = None,
             **metadata: str) -> NewDocument:
     pages = [Page(i + 1, t) for i, t in enumerate(texts)]
-    chunks = [Chunk(i, i + 1, i + 1, 0, len(t), t, context=name) for i, t in enumerate(texts)]
+    chunks = [Chunk(i, i + 1, i + 1, 0, len(t), t, title=name) for i, t in enumerate(texts)]
     return NewDocument(doc_name=name, source_path=f"/in/{name}.pdf",
                        content_hash=content_hash or f"hash-{name}-{len(texts)}",
-                       file_type="pdf", pages=pages, chunks=chunks, metadata=dict(metadata))
+                       file_type="pdf", pages=pages, chunks=chunks,
+                       metadata=DocumentMetadata.from_dict(metadata))
 
 
 def unit(*values: float) -> np.ndarray:
@@ -35,7 +36,8 @@ class StoreContract:
                                           company="ACME"))
         assert (info.doc_name, info.page_count, info.chunk_count) == ("ACME_2023_10K", 2, 2)
         assert info.status == "embedding" and info.embedded_count == 0
-        assert info.metadata == {"company": "ACME"}
+        assert info.metadata == DocumentMetadata(company="ACME", keys=("company",))
+        assert info.to_dict()["metadata"] == {"company": "ACME"}
         assert [d.doc_name for d in store.list_documents()] == ["ACME_2023_10K"]
         assert store.find_by_hash(info.content_hash).doc_name == "ACME_2023_10K"
         assert store.page_text("ACME_2023_10K", 2) == "margins fell"
@@ -118,8 +120,12 @@ class StoreContract:
         g0 = store.generation()
         store.add_document(new_doc("A", ["x y z"]))
         g1 = store.generation()
-        store.update_metadata("A", {"company": "Alpha"})
-        assert store.get_document("A").metadata == {"company": "Alpha"}
+        store.update_metadata("A", DocumentMetadata.from_dict({"company": "Alpha",
+                                                               "fiscal_quarter": None}))
+        # Read back typed, a null kept as given (a year without a quarter).
+        meta = store.get_document("A").metadata
+        assert (meta.company, meta.fiscal_quarter) == ("Alpha", None)
+        assert meta.to_dict() == {"company": "Alpha", "fiscal_quarter": None}
         assert g0 < g1 < store.generation()
 
     def test_collections_restrict_searches(self, store) -> None:
@@ -164,7 +170,8 @@ class StoreContract:
     def test_corrections_outlive_reingest(self, store) -> None:
         store.add_document(new_doc("A", ["x"], company="Alpha"))
         info = store.correct_metadata("A", {"company": "Alpha Corp", "ticker": "ALP"})
-        assert info.effective_metadata() == {"company": "Alpha Corp", "ticker": "ALP"}
+        assert info.effective_metadata().to_dict() == {"company": "Alpha Corp", "ticker": "ALP"}
+        assert info.metadata.company == "Alpha" and info.effective_metadata().ticker == "ALP"
         store.add_document(new_doc("A", ["x y"], content_hash="h2", company="Alpha"))
         assert store.get_document("A").corrections == {"company": "Alpha Corp", "ticker": "ALP"}
         hits = store.keyword_search("x", Filters(metadata={"ticker": ["alp"]}), 5)
@@ -212,23 +219,42 @@ class StoreContract:
         with pytest.raises(Exception, match="no document"):
             store.set_sections("nothing", {})
 
-    def test_contexts_are_rewritten_and_searched(self, store) -> None:
+    def test_titles_and_headings_read_back_typed(self, store) -> None:
+        headings = ("Consolidated Balance Sheets", "(In millions) 2023 2022", "Zürich | Genève")
+        doc = new_doc("A", ["Revenue grew.", "Margins fell."])
+        doc.chunks[0].title, doc.chunks[0].headings = "ACME 10-K FY2023", headings
+        store.add_document(doc)
+        (_, first), (_, second) = store.document_chunks("A")
+        assert (first.title, first.headings) == ("ACME 10-K FY2023", headings)
+        assert isinstance(first.headings, tuple) and second.headings == ()
+        ids = [i for i, _ in store.document_chunks("A")]
+        passage = store.get_passages(ids[:1])[0]
+        assert (passage.title, passage.headings) == ("ACME 10-K FY2023", headings)
+        # The keyword index holds the title and the headings with the text.
+        assert [h[0] for h in store.keyword_search("genève", Filters(), 5)] == ids[:1]
+        assert [h[0] for h in store.keyword_search("consolidated", Filters(), 5)] == ids[:1]
+
+    def test_titles_are_rewritten_and_searched(self, store) -> None:
         store.add_document(new_doc("A", ["Revenue grew.", "Margins fell."]))
         store.add_document(new_doc("B", ["Revenue grew too."]))
         ids = [i for i, _ in store.document_chunks("A")]
         assert store.keyword_search("zephyrcorp", Filters(), 5) == []
         gen = store.generation()
-        store.set_contexts("A", {ids[0]: "Zephyrcorp earnings call Q3 FY2024"})
+        store.set_chunk_titles("A", {ids[0]: ("Zephyrcorp earnings call Q3 FY2024",
+                                              ("Prepared remarks",))})
         assert [h[0] for h in store.keyword_search("zephyrcorp", Filters(), 5)] == [ids[0]]
-        assert store.document_chunks("A")[0][1].context == "Zephyrcorp earnings call Q3 FY2024"
-        assert store.document_chunks("A")[0][1].text == "Revenue grew."
+        assert [h[0] for h in store.keyword_search("remarks", Filters(), 5)] == [ids[0]]
+        chunk = store.document_chunks("A")[0][1]
+        assert (chunk.title, chunk.headings) == ("Zephyrcorp earnings call Q3 FY2024",
+                                                 ("Prepared remarks",))
+        assert chunk.text == "Revenue grew."
         assert store.generation() > gen
         # Another document's chunk is not this document's to rewrite.
         other = store.document_chunks("B")[0][0]
-        store.set_contexts("A", {other: "Zephyrcorp"})
+        store.set_chunk_titles("A", {other: ("Zephyrcorp", ())})
         assert [h[0] for h in store.keyword_search("zephyrcorp", Filters(), 5)] == [ids[0]]
         with pytest.raises(Exception, match="no document"):
-            store.set_contexts("nothing", {})
+            store.set_chunk_titles("nothing", {})
 
     def test_keyword_queries_without_words(self, store) -> None:
         store.add_document(new_doc("A", ["Revenue grew; revenues grew again."]))

@@ -57,3 +57,21 @@ def test_from_dict_reads_back_what_to_dict_wrote() -> None:
     assert again.to_dict() == data
     assert again.verification.details[1].numbers[0].computation
     assert again.usage.prompt_sha256 == "ab" * 32
+
+
+def test_a_passage_gives_its_title_and_headings_and_reads_an_older_answer() -> None:
+    passage = Passage(7, 1, "ACME_2023Q3_10Q", 1, 1, 0, 5, "Sales", title="ACME 10-Q Q3 FY2023",
+                      headings=("Statements of Operations", "(In millions) 2023 2022"))
+    data = json.loads(json.dumps(passage.to_dict()))
+    assert data["title"] == "ACME 10-Q Q3 FY2023"
+    assert data["headings"] == ["Statements of Operations", "(In millions) 2023 2022"]
+    # The joined form stays for clients of earlier versions.
+    assert data["context"] == ("ACME 10-Q Q3 FY2023 | Statements of Operations "
+                               "(In millions) 2023 2022")
+    assert Passage.from_dict(data) == passage
+    # An answer kept before schema 8 has only the joined form: the headings as one piece.
+    old = {k: v for k, v in data.items() if k not in ("title", "headings")}
+    again = Passage.from_dict(old)
+    assert (again.title, again.headings) == (
+        "ACME 10-Q Q3 FY2023", ("Statements of Operations (In millions) 2023 2022",))
+    assert again.context == passage.context

@@ -6,7 +6,7 @@ from earnest.settings import ChunkSettings
 def test_chunks_never_cross_pages_and_quote_verbatim() -> None:
     pages = [Page(1, ("Sentence number one is here. " * 40).strip()),
              Page(2, "Net sales 100 200 300\nOther income 4 5 6"), Page(3, "Short last page.")]
-    chunks = chunk_document(pages, ChunkSettings(max_tokens=60), doc_context="ACME 2023 10K")
+    chunks = chunk_document(pages, ChunkSettings(max_tokens=60), title="ACME 2023 10K")
     assert {c.page_start for c in chunks} == {1, 2, 3}
     for c in chunks:
         assert c.page_start == c.page_end
@@ -18,12 +18,20 @@ def test_chunks_never_cross_pages_and_quote_verbatim() -> None:
 
 
 def test_page_headings_become_context() -> None:
+    """A page's leading headings are a chunk's headings, one piece each, and are indexed
+    after its title as "title | headings"."""
     pages = [Page(1, "Consolidated Balance Sheets\n(In millions) 2023 2022\n" +
                   "\n".join(f"Line item {i} {i}00 {i}50" for i in range(60)))]
     chunks = chunk_document(pages, ChunkSettings(max_tokens=80))
     assert len(chunks) > 1
     assert all("Consolidated Balance Sheets" in c.context for c in chunks)
     assert "(In millions) 2023 2022" in chunks[-1].context
+    # The page's first four units that are no sentence: here two headings and two rows.
+    assert chunks[0].headings == ("Consolidated Balance Sheets", "(In millions) 2023 2022",
+                                  "Line item 0 000 050", "Line item 1 100 150")
+    titled = chunk_document(pages, ChunkSettings(max_tokens=80), title="ACME 2023 10K")
+    assert titled[0].title == "ACME 2023 10K" and titled[0].headings == chunks[0].headings
+    assert titled[0].context == "ACME 2023 10K | " + " ".join(chunks[0].headings)
 
 
 def test_segments_keep_speaker_and_section() -> None:

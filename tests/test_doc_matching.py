@@ -1,6 +1,8 @@
 from earnest.doc_matching import DocumentMatcher
-from earnest.models import DocumentInfo
+from earnest.models import DocumentInfo, DocumentMetadata
 from earnest.question_plan import plan_question
+
+_meta = DocumentMetadata.from_dict
 
 
 def scores_of(matcher: DocumentMatcher, question: str) -> dict[int, float]:
@@ -14,8 +16,8 @@ def _docs() -> list[DocumentInfo]:
              "earnings_release"),
             ("BESTBUY_2023_10K", "Best Buy Co., Inc", 2023, None, "10-K"),
             ("NETFLIX_2023Q2_10Q", "Netflix, Inc", 2023, 2, "10-Q")]
-    return [DocumentInfo(i, name, "", "", "pdf", 1, 1, 1, "ready", "", {
-        "company": company, "fiscal_year": year, "fiscal_quarter": q, "doc_type": t})
+    return [DocumentInfo(i, name, "", "", "pdf", 1, 1, 1, "ready", "", _meta({
+        "company": company, "fiscal_year": year, "fiscal_quarter": q, "doc_type": t}))
         for i, (name, company, year, q, t) in enumerate(spec)]
 
 
@@ -50,9 +52,9 @@ def test_scope() -> None:
 
 def test_short_names() -> None:
     docs = [DocumentInfo(1, "AXP_2022_10K", "", "", "pdf", 1, 1, 1, "ready", "",
-                         {"company": "American Express Company", "fiscal_year": 2022}),
+                         _meta({"company": "American Express Company", "fiscal_year": 2022})),
             DocumentInfo(2, "JNJ_2022_10K", "", "", "pdf", 1, 1, 1, "ready", "",
-                         {"company": "Johnson & Johnson", "fiscal_year": 2022})]
+                         _meta({"company": "Johnson & Johnson", "fiscal_year": 2022}))]
     matcher = DocumentMatcher(docs)
     amex = scores_of(matcher, "AMEX card spending in 2022")
     jnj = scores_of(matcher, "J&J pharma sales 2022")
@@ -62,9 +64,9 @@ def test_short_names() -> None:
 def _retail() -> list[DocumentInfo]:
     spec = [("ULTA_Q1", 2023, 1, "2023-05-25"), ("ULTA_Q2", 2023, 2, "2023-08-24"),
             ("ULTA_Q4", 2022, 4, "2023-03-09"), ("ULTA_10K_2021", 2021, None, "2022-03-15")]
-    return [DocumentInfo(i, name, "", "", "pdf", 1, 1, 1, "ready", "", {
+    return [DocumentInfo(i, name, "", "", "pdf", 1, 1, 1, "ready", "", _meta({
         "company": "Ulta Beauty, Inc", "fiscal_year": year, "fiscal_quarter": q,
-        "doc_type": "earnings_release" if q else "10-K", "doc_date": date})
+        "doc_type": "earnings_release" if q else "10-K", "doc_date": date}))
         for i, (name, year, q, date) in enumerate(spec)]
 
 
@@ -93,8 +95,8 @@ def test_fiscal_year_question_ranks_the_q4_release_close_to_the_annual_report() 
 def test_tickers_that_are_also_words_count_in_capitals() -> None:
     spec = [("A_q3_2021", "Agilent Technologies", "A"), ("ARE_q2_2021", "Alexandria", "ARE"),
             ("DLB_q3_2021", "Dolby Laboratories", "DLB")]
-    docs = [DocumentInfo(i, name, "", "", "txt", 1, 1, 1, "ready", "", {
-        "company": company, "ticker": ticker, "fiscal_year": 2021, "doc_type": "earnings_call"})
+    docs = [DocumentInfo(i, name, "", "", "txt", 1, 1, 1, "ready", "", _meta({
+        "company": company, "ticker": ticker, "fiscal_year": 2021, "doc_type": "earnings_call"}))
         for i, (name, company, ticker) in enumerate(spec)]
     matcher = DocumentMatcher(docs)
 
@@ -115,9 +117,9 @@ def test_a_comparison_prefers_the_later_filing_which_reports_both_years() -> Non
 
 
 def test_a_question_about_history_prefers_the_newest_annual_report() -> None:
-    docs = [DocumentInfo(i, name, "", "", "pdf", 1, 1, 1, "ready", "", {
+    docs = [DocumentInfo(i, name, "", "", "pdf", 1, 1, 1, "ready", "", _meta({
         "company": "Best Buy Co., Inc", "fiscal_year": year, "fiscal_quarter": q,
-        "doc_type": t}) for i, (name, year, q, t) in enumerate([
+        "doc_type": t})) for i, (name, year, q, t) in enumerate([
             ("BESTBUY_2022_10K", 2022, None, "10-K"), ("BESTBUY_2023_10K", 2023, None, "10-K"),
             ("BESTBUY_2024Q2_10Q", 2024, 2, "10-Q")])]
     matcher = DocumentMatcher(docs)
@@ -134,9 +136,9 @@ def test_officer_changes_point_at_the_8k() -> None:
 
 
 def test_history_gives_way_to_the_latest_quarter_and_to_the_type_asked_for() -> None:
-    docs = [DocumentInfo(i, name, "", "", "pdf", 1, 1, 1, "ready", "", {
+    docs = [DocumentInfo(i, name, "", "", "pdf", 1, 1, 1, "ready", "", _meta({
         "company": "Best Buy Co., Inc", "fiscal_year": year, "fiscal_quarter": q,
-        "doc_type": t}) for i, (name, year, q, t) in enumerate([
+        "doc_type": t})) for i, (name, year, q, t) in enumerate([
             ("BESTBUY_2023_10K", 2023, None, "10-K"),
             ("BESTBUY_2024Q2_EARNINGS", 2024, 2, "earnings_release")])]
     matcher = DocumentMatcher(docs)
@@ -149,9 +151,9 @@ def test_history_gives_way_to_the_latest_quarter_and_to_the_type_asked_for() -> 
 
 
 def test_a_quarter_question_about_next_year_stays_on_its_call() -> None:
-    docs = [DocumentInfo(i, name, "", "", "txt", 1, 1, 1, "ready", "", {
+    docs = [DocumentInfo(i, name, "", "", "txt", 1, 1, 1, "ready", "", _meta({
         "company": "Donaldson Company", "ticker": "DCI", "fiscal_year": year,
-        "fiscal_quarter": 4, "doc_type": "earnings_call"})
+        "fiscal_quarter": 4, "doc_type": "earnings_call"}))
         for i, (name, year) in enumerate([("DCI_q4_2020", 2020), ("DCI_q4_2021", 2021)])]
     scores = scores_of(DocumentMatcher(docs), "On the DCI Q4 2020 call, what did management "
                        "guide for fiscal 2021?")
@@ -162,9 +164,9 @@ def test_a_quarter_question_about_next_year_stays_on_its_call() -> None:
 def _calls(spec: list[tuple[str, str, int, int, str]]) -> list[DocumentInfo]:
     """Earnings calls: (file name, company as the call states it, fiscal year, quarter,
     date of the call)."""
-    return [DocumentInfo(i, name, "", "", "pdf", 1, 1, 1, "ready", "", {
+    return [DocumentInfo(i, name, "", "", "pdf", 1, 1, 1, "ready", "", _meta({
         "company": company, "fiscal_year": year, "fiscal_quarter": q, "doc_date": date,
-        "doc_type": "earnings_call"}) for i, (name, company, year, q, date) in enumerate(spec)]
+        "doc_type": "earnings_call"})) for i, (name, company, year, q, date) in enumerate(spec)]
 
 
 def top(docs: list[DocumentInfo], question: str) -> str:

@@ -11,7 +11,8 @@ CASH_FLOW = ("Net cash provided by operating activities 412.0 388.5\n"
 
 
 def answer(quote: str, details: list[dict], context: str = "") -> Answer:
-    passage = Passage(7, 1, "ACME_2023_10K", 4, 4, 0, len(quote), quote, context=context)
+    passage = Passage(7, 1, "ACME_2023_10K", 4, 4, 0, len(quote), quote,
+                      headings=(context,) if context else ())
     citation = Citation(1, "ACME_2023_10K", 4, quote, 0, len(quote), 7)
     return Answer("q", "answered", " ".join(d["text"] for d in details), [], [citation],
                   [passage], {}, {}, "hybrid", 1.0, {}, "generative",

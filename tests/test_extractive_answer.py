@@ -18,7 +18,7 @@ def test_a_line_of_dates_and_figures_states_nothing() -> None:
 
 def _passage(i: int, text: str, speaker: str, score: float) -> Passage:
     return Passage(chunk_id=i, doc_id=1, doc_name="ACME_call", page_start=1, page_end=1,
-                   char_start=0, char_end=len(text), text=text, context="", section="Q&A",
+                   char_start=0, char_end=len(text), text=text, section="Q&A",
                    speaker=speaker, role="executive", score=score)
 
 
@@ -38,10 +38,10 @@ def test_a_why_question_gathers_each_speakers_cause_first() -> None:
     assert [c.quote for c in quoted] == ["Revenue was $5.2 billion."]
 
 
-def _doc(i: int, text: str, doc_id: int = 1, name: str = "ACME_10K", score: float = 0.8,
-         context: str = "") -> Passage:
+def _doc(i: int, text: str, doc_id: int = 1, name: str = "ACME_10K", score: float = 0.8
+         ) -> Passage:
     return Passage(chunk_id=i, doc_id=doc_id, doc_name=name, page_start=1, page_end=1,
-                   char_start=0, char_end=len(text), text=text, context=context, score=score)
+                   char_start=0, char_end=len(text), text=text, score=score)
 
 
 _ANSWERER = ExtractiveAnswerer(AnswerSettings(max_sentences=3))

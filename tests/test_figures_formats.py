@@ -183,9 +183,9 @@ def test_metadata_reads_a_release_headline(text: str, period: tuple, headline: b
     release = f"Acme Corp Reports {text} Results\nAcme Corp (NYSE: ACME) today announced."
     meta = extract_metadata([Page(1, release)], "x")
     if headline:  # a quarter and its year
-        assert (meta["fiscal_year"], meta["fiscal_quarter"]) == period
+        assert (meta.fiscal_year, meta.fiscal_quarter) == period
     elif period[1] is None and "fiscal" in text.lower() or text.startswith("FY"):
-        assert (meta["fiscal_year"], meta["fiscal_quarter"]) == period
+        assert (meta.fiscal_year, meta.fiscal_quarter) == period
 
 
 # -- the verifier and the eval's strict re-check ------------------------------------------

@@ -129,7 +129,7 @@ def test_sections_are_stored_on_chunks_whose_text_and_bounds_stay_the_same(
     with Earnest(settings) as lib:
         # The chunks as they were cut before sections existed: the same reader and counter.
         plain = chunk_document(read_document(pdf.read_bytes(), str(pdf)).pages, settings.chunk,
-                               doc_context="ACME 2023 10K",
+                               title="ACME 2023 10K",
                                count_tokens=getattr(lib.embedder, "count_tokens",
                                                     estimate_tokens))
         lib.ingest([pdf], embed=False)

@@ -30,7 +30,7 @@ def _doc(n: int, paragraphs: list[str]) -> NewDocument:
     # has some of its own; half of each document's passages are in "Q&A".
     texts = paragraphs[:4] + paragraphs[4 + 3 * n: 4 + 3 * n + 6]
     chunks = [Chunk(i, i + 1, i + 1, 0, len(t), t, section="Q&A" if i % 2 else "Remarks",
-                    context=f"NWIN call {n} | Q3 FY2024") for i, t in enumerate(texts)]
+                    title=f"NWIN call {n}", headings=("Q3 FY2024",)) for i, t in enumerate(texts)]
     return NewDocument(doc_name=f"call{n:02d}", source_path=f"/in/call{n:02d}.txt",
                        content_hash=f"h{n}", file_type="txt",
                        pages=[Page(i + 1, t) for i, t in enumerate(texts)], chunks=chunks,
@@ -102,8 +102,8 @@ def test_the_memory_index_is_renewed_by_generation(call_library) -> None:
     assert keywords.index is read
 
     changes = [lambda: store.remove_document(docs[0]),
-               lambda: store.set_contexts(docs[1], {i: "replaced context words" for i, _ in
-                                                    store.document_chunks(docs[1])}),
+               lambda: store.set_chunk_titles(docs[1], {i: ("replaced context words", ())
+                                                        for i, _ in store.document_chunks(docs[1])}),
                lambda: store.add_document(_doc(0, [w * 3 for w in words[:40]]))]
     for change in changes:
         change()

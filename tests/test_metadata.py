@@ -2,7 +2,7 @@ from pathlib import Path
 
 from earnest import Earnest
 from earnest.metadata import company_aliases, extract_metadata
-from earnest.models import DocumentInfo, Page
+from earnest.models import DocumentInfo, DocumentMetadata, Page
 
 COVER_10K = """UNITED STATES
 SECURITIES AND EXCHANGE COMMISSION
@@ -19,15 +19,15 @@ Common Stock, $0.10 par value per share BBY New York Stock Exchange
 
 def test_10k_cover() -> None:
     meta = extract_metadata([Page(1, COVER_10K)], "whatever_name")
-    assert meta["doc_type"] == "10-K" and meta["company"] == "Best Buy Co., Inc"
-    assert meta["ticker"] == "BBY" and meta["fiscal_period"] == "FY2023"
-    assert meta["period_end"] == "2023-01-28" and meta["sec_file_number"] == "1-9595"
-    assert meta["metadata_source"]["company"] == "text"
+    assert meta.doc_type == "10-K" and meta.company == "Best Buy Co., Inc"
+    assert meta.ticker == "BBY" and meta.fiscal_period == "FY2023"
+    assert meta.period_end == "2023-01-28" and meta.sec_file_number == "1-9595"
+    assert meta.metadata_source["company"] == "text"
 
 
 def test_retail_year_named_after_its_start() -> None:
     text = COVER_10K + "\nIn fiscal 2022 we grew. Fiscal 2022 was a 52-week year."
-    assert extract_metadata([Page(1, text)], "x")["fiscal_year"] == 2022
+    assert extract_metadata([Page(1, text)], "x").fiscal_year == 2022
 
 
 def test_10q_quarter_from_year_to_date_columns() -> None:
@@ -35,7 +35,7 @@ def test_10q_quarter_from_year_to_date_columns() -> None:
             "December 31, 2022\nAMCOR PLC\n(Exact name of Registrant as specified in its "
             "charter)\nThree Months Ended Six Months Ended December 31")
     meta = extract_metadata([Page(1, text)], "x")
-    assert (meta["company"], meta["fiscal_period"]) == ("Amcor PLC", "Q2 FY2023")
+    assert (meta.company, meta.fiscal_period) == ("Amcor PLC", "Q2 FY2023")
 
 
 def test_8k_date_and_release_headline() -> None:
@@ -43,30 +43,30 @@ def test_8k_date_and_release_headline() -> None:
           "earliest event reported): July 1, 2022\nAMCOR PLC\n(Exact name of registrant as "
           "specified in its charter)")
     meta = extract_metadata([Page(1, k8)], "x")
-    assert (meta["doc_type"], meta["doc_date"], meta["fiscal_year"]) == ("8-K", "2022-07-01", 2022)
+    assert (meta.doc_type, meta.doc_date, meta.fiscal_year) == ("8-K", "2022-07-01", 2022)
     release = ("May 25, 2023\nUlta Beauty Announces First Quarter\nFiscal 2023 Results\n"
                "BOLINGBROOK, Ill.--(BUSINESS WIRE)-- Ulta Beauty, Inc. (NASDAQ: ULTA) today "
                "announced results. Compared with the first quarter of fiscal 2022, sales rose.")
     meta = extract_metadata([Page(1, release)], "x")
-    assert meta["doc_type"] == "earnings_release" and meta["ticker"] == "ULTA"
-    assert meta["company"] == "Ulta Beauty, Inc" and meta["fiscal_period"] == "Q1 FY2023"
+    assert meta.doc_type == "earnings_release" and meta.ticker == "ULTA"
+    assert meta.company == "Ulta Beauty, Inc" and meta.fiscal_period == "Q1 FY2023"
 
 
 def test_filename_is_only_a_fallback() -> None:
     meta = extract_metadata([Page(1, "Some memo without a cover.")], "ACME_2021_10K")
-    assert meta["doc_type"] == "10-K" and meta["metadata_source"]["doc_type"] == "filename"
-    assert meta["fiscal_year"] == 2021 and meta["metadata_source"]["fiscal_period"] == "filename"
+    assert meta.doc_type == "10-K" and meta.metadata_source["doc_type"] == "filename"
+    assert meta.fiscal_year == 2021 and meta.metadata_source["fiscal_period"] == "filename"
 
 
 def test_transcript_title() -> None:
     meta = extract_metadata([Page(1, "x")], "y",
                             transcript_title="Q3 2015 Apple Inc Earnings Call\nJULY 21, 2015")
-    assert (meta["doc_type"], meta["company"], meta["fiscal_period"]) == \
+    assert (meta.doc_type, meta.company, meta.fiscal_period) == \
         ("earnings_call", "Apple Inc", "Q3 FY2015")
 
 
 def _doc(name: str, **meta) -> DocumentInfo:
-    return DocumentInfo(1, name, "", "", "pdf", 1, 1, 1, "ready", "", meta)
+    return DocumentInfo(1, name, "", "", "pdf", 1, 1, 1, "ready", "", DocumentMetadata(**meta))
 
 
 def test_renamed_registrant_shares_names() -> None:
@@ -81,14 +81,14 @@ def test_renamed_registrant_shares_names() -> None:
 def test_corrections_survive_reingest(library: Earnest, sample_docs: Path) -> None:
     library.ingest([sample_docs])
     call = library.document("ACME_Q3_2023_call")
-    assert call.metadata["doc_type"] == "earnings_call"
-    assert call.metadata["ticker"] == "ACME" and call.metadata["fiscal_period"] == "Q3 FY2023"
+    assert call.metadata.doc_type == "earnings_call"
+    assert call.metadata.ticker == "ACME" and call.metadata.fiscal_period == "Q3 FY2023"
     library.correct_metadata("ACME_2023Q3_10Q", {"company": "ACME Corporation"})
     path = sample_docs / "ACME_2023Q3_10Q.pdf"
     path.write_bytes(path.read_bytes() + b"\n% changed\n")  # new content, same name
     assert library.ingest([path]).files[0].status == "ingested"
     info = library.document("ACME_2023Q3_10Q")
-    assert info.effective_metadata()["company"] == "ACME Corporation"
+    assert info.effective_metadata().company == "ACME Corporation"
     assert info.corrections == {"company": "ACME Corporation"}
     library.correct_metadata("ACME_2023Q3_10Q", {"company": None})
     assert library.document("ACME_2023Q3_10Q").corrections == {}
@@ -126,8 +126,8 @@ def test_a_company_named_only_in_the_sentences_is_read_from_them(tmp_path) -> No
             "Amcor delivered net sales of $14.7 billion for the year.\n"
             "Amcor expects growth in fiscal 2024.")
     meta = extract_metadata([Page(number=1, text=text)], "doc-1a2b3c")
-    assert meta["company"] == "Amcor" and meta["ticker"] == "AMCR"
-    assert meta["metadata_source"]["company"] == "text"  # not the file name "doc"
+    assert meta.company == "Amcor" and meta.ticker == "AMCR"
+    assert meta.metadata_source["company"] == "text"  # not the file name "doc"
 
 
 def test_a_company_name_holds_no_date_or_period_words() -> None:
@@ -166,11 +166,26 @@ def test_refresh_names_passages_by_the_text_in_an_older_library(library) -> None
     name = library.documents()[0].doc_name
     chunks = library.store.document_chunks(name)
     # As an older version wrote it: the file name, then the page's headings.
-    library.store.set_contexts(name, {i: "NWIN Q3 FY2024 earnings call" + (
-        " | " + c.context.split(" | ", 1)[1] if " | " in c.context else "") for i, c in chunks})
+    library.store.set_chunk_titles(name, {i: ("NWIN Q3 FY2024 earnings call", c.headings)
+                                          for i, c in chunks})
     library.refresh_metadata()
     after = library.store.document_chunks(name)
-    assert [c.context for _, c in after] == [c.context for _, c in chunks]
+    assert [(c.title, c.headings) for _, c in after] == [(c.title, c.headings) for _, c in chunks]
+
+
+def test_refresh_splits_the_headings_migration_8_read_as_one_piece(library, tmp_path) -> None:
+    path = tmp_path / "ACME_2023_10K.txt"
+    path.write_text("Consolidated Balance Sheets\n(In millions) 2023 2022\nCash 100 90\n"
+                    "Inventory 50 40\nTotal assets 150 130\n\nCash rose in 2023.\n")
+    library.ingest([path], embed=False)
+    chunks = library.store.document_chunks("ACME_2023_10K")
+    assert len(chunks[0][1].headings) > 1
+    # What migration 8 makes of an older library's "title | heading heading" context.
+    library.store.set_chunk_titles("ACME_2023_10K", {i: (c.title, (" ".join(c.headings),))
+                                                     for i, c in chunks})
+    library.refresh_metadata()
+    after = library.store.document_chunks("ACME_2023_10K")
+    assert [(c.title, c.headings) for _, c in after] == [(c.title, c.headings) for _, c in chunks]
 
 
 def test_a_cover_without_the_registrant_name_takes_the_listed_company_of_its_ticker() -> None:
@@ -180,5 +195,5 @@ def test_a_cover_without_the_registrant_name_takes_the_listed_company_of_its_tic
              "Symbol(s) Name of each exchange on which registered\nCommon Stock, $0.00001 par "
              "value per share AAPL The Nasdaq Stock Market LLC\n")
     meta = extract_metadata([Page(1, cover)], "scan_0001")
-    assert meta["ticker"] == "AAPL" and meta["company"] == "Apple Inc."
-    assert meta["metadata_source"]["company"] == "ticker"
+    assert meta.ticker == "AAPL" and meta.company == "Apple Inc."
+    assert meta.metadata_source["company"] == "ticker"

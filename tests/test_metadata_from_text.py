@@ -48,7 +48,7 @@ def _ingest(tmp_path: Path, embedder, name: str, pages: list[list[str]]) -> dict
         lib.ingest([path], embed=False)
         doc = lib.document(Path(name).stem)
         contexts = [c.context for _, c in lib.store.document_chunks(doc.doc_name)]
-        return {**doc.metadata, "contexts": contexts}
+        return {**doc.metadata.to_dict(), "contexts": contexts}
 
 
 def test_an_opaque_10k_is_read_from_its_cover_and_signatures(tmp_path, embedder) -> None:
@@ -106,9 +106,9 @@ def test_a_10q_quarter_from_the_year_to_date_columns_of_its_statements() -> None
     # after the cover and the contents, beyond the first three pages.
     pages = _quarterly("December 31, 2022", "Three Months Ended Six Months Ended")
     meta = extract_metadata(pages, "doc-a82b7e5c62")
-    assert (meta["doc_type"], meta["company"], meta["fiscal_period"]) == \
+    assert (meta.doc_type, meta.company, meta.fiscal_period) == \
         ("10-Q", "Dunmore Packaging PLC", "Q2 FY2023")  # a year ending in June 2023
-    assert meta["period_end"] == "2022-12-31"
+    assert meta.period_end == "2022-12-31"
 
 
 def test_a_retailers_third_quarter_is_named_as_its_text_names_it() -> None:
@@ -116,17 +116,17 @@ def test_a_retailers_third_quarter_is_named_as_its_text_names_it() -> None:
                        "Third Quarter 2022 Form 10-Q Page 2")
     meta = extract_metadata(pages, "doc-6ff11c9902")
     # The year ends in January 2023; the company calls it 2022.
-    assert (meta["fiscal_quarter"], meta["fiscal_year"]) == (3, 2022)
+    assert (meta.fiscal_quarter, meta.fiscal_year) == (3, 2022)
     # Without the text naming it, a fiscal year is named by the year it ends in.
     pages = _quarterly("October 29, 2022", "Thirteen weeks ended Thirty-nine weeks ended")
-    assert extract_metadata(pages, "x")["fiscal_period"] == "Q3 FY2023"
+    assert extract_metadata(pages, "x").fiscal_period == "Q3 FY2023"
 
 
 def test_a_52_week_quarter_ending_in_a_months_first_days() -> None:
     # A calendar-year company's third quarter closing Saturday October 1, 2022 is in its
     # fiscal 2022, not 2023.
     pages = _quarterly("October 1, 2022", "Three months ended Nine months ended")
-    assert extract_metadata(pages, "x")["fiscal_period"] == "Q3 FY2022"
+    assert extract_metadata(pages, "x").fiscal_period == "Q3 FY2022"
 
 
 def test_an_opaque_release_from_its_headline_and_dateline(tmp_path, embedder) -> None:
@@ -181,7 +181,7 @@ def test_a_company_named_differently_by_two_opaque_calls_is_one_company(tmp_path
     with Earnest(Settings.load(tmp_path / "lib", env={}), embedder=embedder) as lib:
         lib.ingest([folder], embed=False)
         late = lib.document("doc-9f8e7d6c5b").metadata
-        assert (late["doc_type"], late["company"], late["fiscal_period"]) == \
+        assert (late.doc_type, late.company, late.fiscal_period) == \
             ("earnings_call", "Advanced Micro Devices Inc", "Q3 FY2024")
         # The question names the company by its ticker, which only the older call states:
         # the library still holds its Q3 2024 call (no "not found" for that period).

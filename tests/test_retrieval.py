@@ -2,15 +2,16 @@
 
 import numpy as np
 
-from earnest.models import Passage
+from earnest.models import Passage, split_matched_text
 from earnest.question_plan import plan_question
 from earnest.retrieval import demote_repeats, span_matches
 
 
 def passage(chunk_id: int, doc_id: int, page: int, context: str = "", score: float = 0.0,
             text: str = "") -> Passage:
+    title, headings = split_matched_text(context)
     return Passage(chunk_id, doc_id, f"DOC{doc_id}", page, page, 0, len(text), text,
-                   context=context, score=score)
+                   title=title, headings=headings, score=score)
 
 
 def test_a_year_question_wants_the_twelve_months_columns_of_a_release() -> None:
@@ -42,11 +43,11 @@ def test_a_note_titled_by_the_subject_asked_about() -> None:
     from earnest.retrieval import note_match
 
     plan = plan_question("Has Verizon increased its debt between 2021 and 2022?")
-    assert note_match(plan, "VERIZON 2022 10K | Note 7. Debt") == 1.0
-    assert note_match(plan, "VERIZON 2022 10K | Note 11. Leases") == 0.0
-    assert note_match(plan, "VERIZON 2022 10K | Debt maturities") == 0.0  # not a note
+    assert note_match(plan, "VERIZON 2022 10K", "Note 7. Debt") == 1.0
+    assert note_match(plan, "VERIZON 2022 10K", "Note 11. Leases") == 0.0
+    assert note_match(plan, "VERIZON 2022 10K", "Debt maturities") == 0.0  # not a note
     # The company's and the period's words name no subject.
-    assert note_match(plan_question("Verizon in 2022"), "VERIZON 2022 10K | Note 2. Verizon") == 0.0
+    assert note_match(plan_question("Verizon in 2022"), "VERIZON 2022 10K", "Note 2. Verizon") == 0.0
 
 
 def test_the_statement_asked_about_counts_as_relevant_evidence() -> None:

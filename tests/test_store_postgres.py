@@ -32,6 +32,35 @@ def test_migrations_are_numbered_and_applied(pg_url) -> None:
         assert any("hnsw" in i and "halfvec_ip_ops" in i for i in indexes)
 
 
+def test_migration_8_reads_title_and_headings_from_an_older_library(pg_url) -> None:
+    """As SQLite's (test_store_sqlite): chunks of schema 6 read back with title and headings
+    as fields, and the same joined text."""
+    from earnest.store.pg_schema import migrate
+
+    from .test_store_sqlite import OLD_CONTEXTS
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        migrate(conn, upto=6)
+        doc_id = conn.execute(
+            "insert into documents (doc_name, source_path, content_hash, file_type, page_count,"
+            " chunk_count, added_at) values ('OLD', '/in/OLD.pdf', 'h', 'pdf', 1, 4, "
+            "'2025-01-01T00:00:00+00:00') returning id").fetchone()[0]
+        for i, context in enumerate(OLD_CONTEXTS):
+            conn.execute("insert into chunks (doc_id, ordinal, page_start, page_end, char_start,"
+                         " char_end, text, context, n_tokens) values (%s, %s, 1, 1, 0, 13, "
+                         "'Revenue grew.', %s, 2)", (doc_id, i, context))
+    store = PostgresStore(pg_url)
+    try:
+        chunks = [c for _, c in store.document_chunks("OLD")]
+        assert [(c.title, c.headings) for c in chunks] == [
+            ("ACME 10-K FY2023", ("Consolidated Balance Sheets (In millions) 2023 2022",)),
+            ("ACME 10-K FY2023", ()), ("", ()),
+            ("ACME 10-K FY2023", ("Note 7. Debt | 2023 2022",))]
+        assert [c.context for c in chunks] == OLD_CONTEXTS
+    finally:
+        store.close()
+
+
 def test_newer_schema_is_refused(pg_url) -> None:
     PostgresStore(pg_url).close()
     with psycopg.connect(pg_url) as conn:

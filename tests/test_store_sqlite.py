@@ -26,6 +26,57 @@ def test_migrations_are_numbered_and_applied(tmp_path: Path) -> None:
     assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
 
 
+# Chunks as schema 6 (before title and headings were fields) held them: one joined context.
+OLD_CONTEXTS = ["ACME 10-K FY2023 | Consolidated Balance Sheets (In millions) 2023 2022",
+                "ACME 10-K FY2023", "", "ACME 10-K FY2023 | Note 7. Debt | 2023 2022"]
+
+
+def test_migration_8_reads_title_and_headings_from_an_older_library(tmp_path: Path) -> None:
+    """A library written before migration 8 opens with each chunk's title and headings as
+    fields, the keyword index's text unchanged, and a new chunk written the new way."""
+    from earnest.store.base import text_hash
+    from earnest.store.sqlite_writes import _statements
+
+    from .store_contract import new_doc
+
+    path = tmp_path / "lib.sqlite"
+    conn = sqlite3.connect(path)
+    conn.create_function("earnest_text_hash", 1, text_hash, deterministic=True)
+    for number, script in enumerate(MIGRATIONS[:6]):
+        for statement in _statements(script):
+            conn.execute(statement)
+        conn.execute(f"pragma user_version = {number + 1}")
+    conn.execute("insert into documents (doc_name, source_path, content_hash, file_type, "
+                 "page_count, chunk_count, added_at) values ('OLD', '/in/OLD.pdf', 'h', 'pdf', "
+                 "1, 4, '2025-01-01T00:00:00+00:00')")
+    conn.execute("insert into pages values (1, 1, 'Revenue grew.')")
+    for i, context in enumerate(OLD_CONTEXTS):  # as main's sqlite_writes.add wrote them
+        conn.execute("insert into chunks (doc_id, ordinal, page_start, page_end, char_start, "
+                     "char_end, text, context, text_hash) values (1, ?, 1, 1, 0, 13, "
+                     "'Revenue grew.', ?, ?)", (i, context, text_hash("Revenue grew.")))
+        conn.execute("insert into chunk_fts (rowid, body, context) values (?, ?, ?)",
+                     (i + 1, "Revenue grew.", context))
+    conn.commit()
+    conn.close()
+    store = SqliteStore(path)
+    try:
+        chunks = [c for _, c in store.document_chunks("OLD")]
+        assert [(c.title, c.headings) for c in chunks] == [
+            ("ACME 10-K FY2023", ("Consolidated Balance Sheets (In millions) 2023 2022",)),
+            ("ACME 10-K FY2023", ()), ("", ()),
+            ("ACME 10-K FY2023", ("Note 7. Debt | 2023 2022",))]
+        assert [c.context for c in chunks] == OLD_CONTEXTS
+        fts = [r[0] for r in store._conn().execute(
+            "select context from chunk_fts order by rowid")]
+        assert fts == OLD_CONTEXTS
+        columns = {r[1] for r in store._conn().execute("pragma table_info(chunks)")}
+        assert {"title", "headings"} <= columns and "context" not in columns
+        store.add_document(new_doc("NEW", ["Margins fell."]))
+        assert store.document_chunks("NEW")[0][1].title == "NEW"
+    finally:
+        store.close()
+
+
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "lib.sqlite"
     SqliteStore(path).close()

@@ -107,3 +107,45 @@ def test_a_damaged_archive_is_refused(tmp_path: Path, sample_docs: Path, embedde
                                 env={"EARNEST_HOME": str(tmp_path / "home")})
     assert result.exit_code == 1, result.output
     assert json.loads(result.output)["error"]["code"] == "index_mismatch"
+
+
+def test_an_archive_of_version_1_imports_with_titles_and_headings(tmp_path: Path,
+                                                                   sample_docs: Path) -> None:
+    """Version 1 archives (before schema 8) held each chunk's title and headings joined in
+    one "context": they still import, verified by their own checksums."""
+    import hashlib
+
+    home = tmp_path / "lib"
+    with Earnest(Settings.load(home, env={})) as lib:
+        lib.ingest([sample_docs], embed=False)
+        wanted = {d.doc_name: [(c.title, " ".join(c.headings))
+                               for _, c in lib.store.document_chunks(d.doc_name)]
+                  for d in lib.documents()}
+    archive = tmp_path / "lib.earnest"
+    _cli(tmp_path, "export", str(archive), "--library", str(home))
+    old = tmp_path / "v1.earnest"
+    checksums = {}
+    with zipfile.ZipFile(archive) as zin, zipfile.ZipFile(old, "w") as zout:
+        for item in zin.infolist():
+            if not item.filename.startswith("documents/"):
+                continue
+            record = json.loads(zin.read(item))
+            for chunk in record["chunks"]:  # as version 1 wrote a chunk
+                title, headings = chunk.pop("title"), " ".join(chunk.pop("headings"))
+                chunk["context"] = " | ".join(x for x in (title, headings) if x)
+            body = {k: v for k, v in record.items() if k not in ("added_at", "vectors")}
+            checksums[record["doc_name"]] = hashlib.sha256(json.dumps(
+                body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+            zout.writestr(item, json.dumps(record))
+        manifest = json.loads(zin.read("manifest.json"))
+        total = hashlib.sha256("".join(f"{n}\t{checksums[n]}\n" for n in sorted(checksums))
+                               .encode()).hexdigest()
+        zout.writestr("manifest.json", json.dumps(dict(manifest, version=1, checksums=checksums,
+                                                       checksum=total)))
+    with Earnest(Settings.load(tmp_path / "again", env={})) as again:
+        report = import_library(again.store, again.home / "files", None, old)
+        assert report.documents == 2
+        got = {name: [(c.title, " ".join(c.headings))
+                      for _, c in again.store.document_chunks(name)] for name in wanted}
+        assert got == wanted
+        assert all(t for chunks in got.values() for t, _ in chunks)

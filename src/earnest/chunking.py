@@ -46,35 +46,35 @@ def estimate_tokens(texts: list[str]) -> list[int]:
     return out
 
 
-def chunk_document(pages: list[Page], settings: ChunkSettings, *, doc_context: str = "",
+def chunk_document(pages: list[Page], settings: ChunkSettings, *, title: str = "",
                    segments: list[Segment] | None = None,
                    count_tokens: TokenCounter = estimate_tokens) -> list[Chunk]:
     """Chunks of at most ``settings.max_tokens`` word pieces (as the embedding model counts
     them, so nothing is cut off when it is embedded), unless one sentence alone is longer."""
     by_number = {p.number: p for p in pages}
     chunks: list[Chunk] = []
-    page_headings: dict[int, str] = {}
+    page_headings: dict[int, tuple[str, ...]] = {}
     for seg in segments if segments is not None else whole_pages(pages):
         text = by_number[seg.page].text
         units = [Span(u.start + seg.start, u.end + seg.start, u.kind)
                  for u in split_units(text[seg.start:seg.end])]
         units = _bounded(text, units, settings.max_tokens)
         if seg.page not in page_headings:
-            page_headings[seg.page] = _leading_headings(text, split_units(text))
-        context = " | ".join(x for x in (doc_context, page_headings[seg.page]) if x)
+            page_headings[seg.page] = leading_headings(text)
         for group in _pack(text, units, settings, count_tokens):
             chunks.append(Chunk(
                 ordinal=len(chunks), page_start=seg.page, page_end=seg.page,
                 char_start=group[0].start, char_end=group[-1].end,
                 text=text[group[0].start:group[-1].end], section=seg.section,
-                speaker=seg.speaker, role=seg.role, context=context))
+                speaker=seg.speaker, role=seg.role, title=title,
+                headings=page_headings[seg.page]))
     return chunks
 
 
-def _leading_headings(text: str, units: list[Span]) -> str:
+def leading_headings(text: str) -> tuple[str, ...]:
     """Headings and header rows at the top of a page: a table's title and its year columns."""
-    out = []
-    for unit in units[:8]:
+    out: list[str] = []
+    for unit in split_units(text)[:8]:
         if unit.kind == "sentence":
             break
         piece = unit.text(text).strip()
@@ -84,7 +84,7 @@ def _leading_headings(text: str, units: list[Span]) -> str:
         out.append(piece)
         if len(out) == 4:
             break
-    return " ".join(out)
+    return tuple(out)
 
 
 def _bounded(text: str, units: list[Span], max_tokens: int) -> list[Span]:

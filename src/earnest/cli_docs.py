@@ -52,7 +52,7 @@ def docs_list(library: LibraryOpt = None, config: ConfigOpt = None,
             for d in docs:
                 status = d.status if d.status == "ready" else \
                     f"embedding {d.embedded_count}/{d.chunk_count}"
-                meta = d.effective_metadata()
+                meta = d.effective_metadata().to_dict()
                 table.add_row(escape(_shown(d.doc_name)), str(meta.get("company", "")),
                               str(meta.get("doc_type", d.file_type)),
                               str(meta.get("fiscal_period", "")), str(d.page_count),
@@ -110,7 +110,7 @@ def docs_edit(name: str,
             if as_json:
                 print(json.dumps(info.to_dict()))
             else:
-                for key, value in sorted(info.effective_metadata().items()):
+                for key, value in sorted(info.effective_metadata().to_dict().items()):
                     mark = " (corrected)" if key in info.corrections else ""
                     out.print(f"[bold]{key}[/]: {value}{mark}", highlight=False)
     _run(as_json, body)

@@ -390,7 +390,7 @@ class LibraryCompanies:
             names = sorted(aliases.get(doc.doc_name, set()))
             # A call that states no ticker: the listed company its name is ("Advanced
             # Micro Devices" and "AMD" are one company).
-            ticker = (meta.get("ticker") or "").upper() or \
+            ticker = (meta.ticker or "").upper() or \
                 next(filter(None, map(listed_ticker, names)), None)
             for name in names:
                 held.append(Company(name, ticker, name_variants(name) + short_name(name)))
@@ -434,7 +434,7 @@ class LibraryCompanies:
                 continue
             meta = doc.effective_metadata()
             names = aliases.get(doc.doc_name, set())
-            for name in names | {meta.get("ticker") or ""} | {key}:
+            for name in names | {meta.ticker or ""} | {key}:
                 if name:
                     self._keys_of.setdefault(name, set()).add(key)
         self._docs_of: dict[str, set[int]] = {}

@@ -86,7 +86,9 @@ def profile(settings: Settings, answers: list[dict[str, Any]] | None = None) -> 
         return Profile(statistics.fmean(u["prompt_tokens"] for u in used),
                        statistics.fmean(u["completion_tokens"] for u in used), source,
                        _median(extractive), _median(local), times)
-    chars = query_library(settings, "select avg(length(text) + length(context)) from chunks")
+    # The headings' JSON brackets and quotes stand in for the " | " the prompt joins them with.
+    chars = query_library(settings, "select avg(length(text) + length(title) + "
+                          "length(headings)) from chunks")
     mean_chars = float(chars[0][0] or 0) if chars else 0.0
     k, sentences = settings.llm.max_sources, settings.answer.max_sentences
     prompt = (len(SYSTEM_PROMPT) + k * mean_chars) / CHARS_PER_TOKEN + QUESTION_TOKENS

@@ -48,7 +48,7 @@ def name_words(text: str) -> set[str]:
 
 def _doc_period(doc: DocumentInfo) -> tuple[int | None, int | None]:
     meta = doc.effective_metadata()
-    year, quarter = meta.get("fiscal_year"), meta.get("fiscal_quarter")
+    year, quarter = meta.fiscal_year, meta.fiscal_quarter
     if year is None:  # a library from before metadata extraction: the name's hint
         year, quarter = period_from_name(doc.doc_name)
     return _whole(year), _whole(quarter)
@@ -60,9 +60,9 @@ def _calendar_year(doc: DocumentInfo, year: int | None) -> int | None:
     meta = doc.effective_metadata()
     # The period's end says it; without one, the date of a year-end report (a release dated
     # March 2023 for the fiscal year 2022) stands in. A filing date alone never does.
-    value = str(meta.get("period_end") or "")
-    if not value and meta.get("fiscal_quarter") == 4:
-        value = str(meta.get("doc_date") or "")
+    value = str(meta.period_end or "")
+    if not value and meta.fiscal_quarter == 4:
+        value = str(meta.doc_date or "")
     m = re.match(r"((?:19|20)\d\d)-(\d\d)", value)
     if m and year is not None and int(m.group(1)) == year + 1 and int(m.group(2)) <= 3:
         return year + 1
@@ -78,8 +78,8 @@ def _fiscal_ends(docs: list[DocumentInfo], company_of: dict[int, str],
     for doc in docs:
         key, (_, quarter) = company_of.get(doc.id), periods[doc.id]
         meta = doc.effective_metadata()
-        stated = str(meta.get("period_end") or "")
-        m = re.match(r"(?:19|20)\d\d-(\d\d)-(\d\d)", stated or str(meta.get("doc_date") or ""))
+        stated = str(meta.period_end or "")
+        m = re.match(r"(?:19|20)\d\d-(\d\d)-(\d\d)", stated or str(meta.doc_date or ""))
         if key is None or not quarter or not m:
             continue
         month = int(m.group(1))
@@ -120,16 +120,16 @@ class DocumentMatcher:
             # Its company's key too: the listed ticker of the name the text states ("Advanced
             # Micro Devices Inc" -> AMD) when the document states no ticker.
             key = self.companies.doc_company.get(doc.id) or ""
-            for name in aliases.get(doc.doc_name, set()) | {meta.get("ticker") or "", key}:
+            for name in aliases.get(doc.doc_name, set()) | {meta.ticker or "", key}:
                 words |= name_words(str(name))
-            if not words or not meta.get("ticker"):
+            if not words or not meta.ticker:
                 # The file name only as a fallback, when the text named no company or no
                 # ticker: users' files are named anything.
                 words |= name_words(doc.doc_name.split("_")[0])
             self.names[doc.id] = words
             self.periods[doc.id] = _doc_period(doc)
             self.also_called[doc.id] = _calendar_year(doc, self.periods[doc.id][0])
-            if self.periods[doc.id][1] in (None, 4) and meta.get("doc_type") in (
+            if self.periods[doc.id][1] in (None, 4) and meta.doc_type in (
                     "10-K", "earnings_release", "earnings_call", "other", None):
                 self.annual.add(doc.id)  # a Q4 release reports the whole year too
             owner = self.companies.doc_company.get(doc.id, f"doc:{doc.id}")
@@ -182,7 +182,7 @@ class DocumentMatcher:
         for doc in self.docs:
             c = raw[doc.id] / best if best else 0.0
             p = self._period_score(doc.id, plan, latest)
-            t = 1.0 if doc.effective_metadata().get("doc_type") in plan.doc_types else 0.0
+            t = 1.0 if doc.effective_metadata().doc_type in plan.doc_types else 0.0
             score = (0.6 * c + 0.3 * p + 0.1 * t) if best else (0.3 * p + 0.1 * t)
             if score > 0:
                 out[doc.id] = score

@@ -24,7 +24,7 @@ from earnest.eval_report import EvalReport
 from earnest.eval_split import describe, load_splits, named, select_facts, select_financebench
 from earnest.figures import contains_numbers, number_tokens, stated_table_scale
 from earnest.figures.periods import STRICT_LABEL
-from earnest.models import Answer
+from earnest.models import Answer, DocumentMetadata
 from earnest.service import Earnest
 
 KS = (1, 3, 5, 10)
@@ -422,16 +422,16 @@ def eval_metadata(lib: Earnest, data_dir: Path, *, limit: int | None = None,
         try:
             meta = lib.document(name).metadata  # as extracted, not as corrected
         except EarnestError:
-            meta = {}
+            meta = DocumentMetadata()
         want = company_key(g["company"])
 
         def same(name: str) -> bool:
             got = company_key(name)
             return bool(got) and (want in got or got in want)
-        as_stated.append(same(meta.get("company", "")))
-        checks = {"company": any(same(n) for n in known.get(name, {meta.get("company", "")})),
-                  "doc_type": meta.get("doc_type") == _GOLD_TYPES.get(g["doc_type"].lower()),
-                  "fiscal_year": meta.get("fiscal_year") == g["doc_period"]}
+        as_stated.append(same(meta.company or ""))
+        checks = {"company": any(same(n) for n in known.get(name, {meta.company or ""})),
+                  "doc_type": meta.doc_type == _GOLD_TYPES.get(g["doc_type"].lower()),
+                  "fiscal_year": meta.fiscal_year == g["doc_period"]}
         for key, ok in checks.items():
             fields[key].append(ok)
         rows.append({"doc_name": g["doc_name"], **checks, "extracted": {

@@ -24,7 +24,7 @@ def check_filters(filters: Filters, docs: Sequence) -> None:
         values = {str(v) for d in docs
                   for v in _as_list(d.effective_metadata().get(key)) if v is not None}
         if not values:
-            keys = sorted({k for d in docs for k, v in d.effective_metadata().items()
+            keys = sorted({k for d in docs for k, v in d.effective_metadata().to_dict().items()
                            if isinstance(v, (str, int)) and k != "metadata_source"})
             # Not found, like a value no document has: the request itself is valid.
             raise NotFound(f"no document has a {key!r} field to filter on; fields: "

@@ -195,7 +195,7 @@ class LibraryScope:
             and not _SAYING.search(plan.question)
         # Annual reports print several earlier years (selected data: five); calls and
         # releases compare with a year before.
-        back = 5 if any(p[4].effective_metadata().get("doc_type") == "10-K"
+        back = 5 if any(p[4].effective_metadata().doc_type == "10-K"
                         for p in periods) else 1
 
         # The quarter after the newest one: its documents give guidance for it.

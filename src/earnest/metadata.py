@@ -22,7 +22,7 @@ from earnest.filing_cover import (
     signed_registrant,
     ticker_on_cover,
 )
-from earnest.models import Page
+from earnest.models import DocumentMetadata, Page
 
 _SUFFIX = re.compile(r"\b(inc|corp|corporation|company|co|plc|ltd|limited|llc|group|holdings|"
                      r"international|incorporated|n\.?v|s\.?a|ag)\b\.?", re.I)
@@ -127,7 +127,7 @@ _NOT_COMPANY_START = {"our", "your", "everyone", "you", "this", "today", "today'
 
 
 def extract_metadata(pages: list[Page], doc_name: str, *,
-                     transcript_title: str | None = None) -> dict[str, Any]:
+                     transcript_title: str | None = None) -> DocumentMetadata:
     """Metadata from the first pages; ``transcript_title`` is set when the structure step
     found speaker turns (the text before the first turn)."""
     head = "\n".join(p.text for p in pages[:3])[:12000]
@@ -204,7 +204,7 @@ def extract_metadata(pages: list[Page], doc_name: str, *,
 
     _periods(meta, source, doc_type, (first, cover, head), pages, transcript_title, doc_name)
     meta["metadata_source"] = source
-    return meta
+    return DocumentMetadata.from_dict(meta)
 
 
 def listed_name(ticker: str) -> str | None:
@@ -273,12 +273,12 @@ def company_aliases(docs: list[Any]) -> dict[str, set[str]]:
     keys: dict[str, list[str]] = {}
     for doc in docs:
         meta = doc.effective_metadata()
-        ids = [f"sec:{meta['sec_file_number']}"] if meta.get("sec_file_number") else []
-        ids += [f"ticker:{meta['ticker']}"] if meta.get("ticker") else []
+        ids = [f"sec:{meta.sec_file_number}"] if meta.sec_file_number else []
+        ids += [f"ticker:{meta.ticker}"] if meta.ticker else []
         keys[doc.doc_name] = ids
         for key in ids:
-            if meta.get("company"):
-                groups.setdefault(key, set()).add(meta["company"])
+            if meta.company:
+                groups.setdefault(key, set()).add(meta.company)
     # Join groups that share a document (file number and ticker of one filing).
     changed = True
     while changed:
@@ -293,7 +293,7 @@ def company_aliases(docs: list[Any]) -> dict[str, set[str]]:
     for doc in docs:
         names = set().union(*(groups.get(k, set()) for k in keys[doc.doc_name])) \
             if keys[doc.doc_name] else set()
-        company = doc.effective_metadata().get("company")
+        company = doc.effective_metadata().company
         out[doc.doc_name] = names | ({company} if company else set())
     return out
 
@@ -302,19 +302,18 @@ _TYPE_LABELS = {"earnings_call": "earnings call", "earnings_release": "earnings 
                 "other": ""}
 
 
-def document_label(meta: dict[str, Any], doc_name: str) -> str:
+def document_label(meta: DocumentMetadata, doc_name: str) -> str:
     """How every passage's context names its document (searched with the passage, and read
     by the reranker): company, ticker, type and period as the text gives them, so a file's
     name carries no meaning; the file name only when the text named no company."""
-    company = meta.get("company") or doc_name.replace("_", " ")
-    ticker = meta.get("ticker") or ""
-    kind = _TYPE_LABELS.get(str(meta.get("doc_type") or "other"), str(meta.get("doc_type")))
-    period = meta.get("fiscal_period") or (f"FY{meta['fiscal_year']}"
-                                           if meta.get("fiscal_year") else "")
+    company = meta.company or doc_name.replace("_", " ")
+    ticker = meta.ticker or ""
+    kind = _TYPE_LABELS.get(str(meta.doc_type or "other"), str(meta.doc_type))
+    period = meta.fiscal_period or (f"FY{meta.fiscal_year}" if meta.fiscal_year else "")
     return " ".join(str(x) for x in (company, ticker, kind, period) if x)
 
 
-def describe(pages: list[Page], doc_name: str, turns: list | None) -> dict[str, Any]:
+def describe(pages: list[Page], doc_name: str, turns: list | None) -> DocumentMetadata:
     """Metadata for a parsed document; ``turns`` are its speaker turns if a transcript."""
     title = None
     if turns:
@@ -323,5 +322,5 @@ def describe(pages: list[Page], doc_name: str, turns: list | None) -> dict[str, 
         title += "\n" + next(p.text for p in pages if p.number == first.page)[:first.line_start]
     meta = extract_metadata(pages, doc_name, transcript_title=title)
     if turns:
-        meta["speakers"] = sorted({t.speaker.label() for t in turns})[:200]
+        meta = meta.updated({"speakers": sorted({t.speaker.label() for t in turns})[:200]})
     return meta

@@ -3,7 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Sequence
+
+
+def matched_text(title: str, headings: Sequence[str]) -> str:
+    """What the keyword index searches with a passage's text (and the reranker reads): the
+    document's title, then the page's headings joined by spaces, "title | headings". Every
+    library has indexed this form, so it must not change; vectors are of the text alone."""
+    return " | ".join(x for x in (title, " ".join(headings)) if x)
+
+
+def split_matched_text(context: str) -> tuple[str, tuple[str, ...]]:
+    """Title and headings of the joined form stored before schema 8 (and in answers kept
+    then): the headings come back as one piece, which joins to the same text."""
+    title, _, headings = context.partition(" | ")
+    return title, (headings,) if headings else ()
 
 
 @dataclass(slots=True)
@@ -35,7 +49,83 @@ class Chunk:
     section: str | None = None
     speaker: str | None = None
     role: str | None = None  # the speaker's: executive | analyst | operator
-    context: str = ""  # document-level words (name, company, period) indexed with the chunk
+    title: str = ""  # what the document is (company, ticker, type, period): indexed, not cited
+    headings: tuple[str, ...] = ()  # the page's leading headings and header rows: likewise
+
+    @property
+    def context(self) -> str:
+        """The words indexed with the text: ``matched_text`` of title and headings."""
+        return matched_text(self.title, self.headings)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Chunk":
+        """A chunk of an export archive; one of version 1 has ``context`` instead."""
+        data = dict(data)
+        context = data.pop("context", "")
+        if "title" not in data:
+            data["title"], data["headings"] = split_matched_text(context)
+        data["headings"] = tuple(data.get("headings", ()))
+        return cls(**data)
+
+
+_METADATA_FIELDS = ("company", "ticker", "doc_type", "fiscal_year", "fiscal_quarter",
+                    "fiscal_period", "period_end", "doc_date", "sec_file_number", "speakers",
+                    "encoding", "metadata_source")
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentMetadata:
+    """What a document is, as its text states it (metadata.py, filing_cover.py) or a user
+    corrected it. ``to_dict`` gives back the keys it was given, nulls included (a year
+    without a quarter keeps ``fiscal_quarter: null``), so stored JSON and the API's do not
+    change; keys Earnest does not know (a user's, a plugin reader's) ride in ``extra``."""
+
+    company: str | None = None
+    ticker: str | None = None
+    doc_type: str | None = None  # 10-K | 10-Q | 8-K | earnings_release | earnings_call | other
+    fiscal_year: int | None = None
+    fiscal_quarter: int | None = None
+    fiscal_period: str | None = None  # "Q3 FY2024", "FY2023"
+    period_end: str | None = None  # ISO date: the end of a filing's period
+    doc_date: str | None = None  # ISO date the document is dated
+    sec_file_number: str | None = None  # stays when a registrant is renamed
+    speakers: tuple[str, ...] | None = None  # a call's
+    encoding: str | None = None  # a text file's, when it was guessed
+    metadata_source: dict[str, str] | None = None  # field -> text | filename | ticker | default
+    extra: dict[str, Any] = field(default_factory=dict)
+    keys: tuple[str, ...] = ()  # the keys given, in order
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "DocumentMetadata":
+        known = {k: v for k, v in data.items() if k in _METADATA_FIELDS}
+        if known.get("speakers") is not None:
+            known["speakers"] = tuple(known["speakers"])
+        if known.get("metadata_source") is not None:
+            known["metadata_source"] = dict(known["metadata_source"])
+        return cls(**known, extra={k: v for k, v in data.items() if k not in _METADATA_FIELDS},
+                   keys=tuple(data))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value of a field named at run time (a metadata filter's, a correction's)."""
+        if key in _METADATA_FIELDS:
+            value = getattr(self, key)
+            return default if value is None and key not in self.keys else value
+        return self.extra.get(key, default)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: the keys given, then any field set since (``dataclasses.replace``)."""
+        names = list(self.keys) + [k for k in _METADATA_FIELDS
+                                   if k not in self.keys and getattr(self, k) is not None]
+        out: dict[str, Any] = {}
+        for key in names:
+            value = self.extra[key] if key in self.extra else getattr(self, key)
+            out[key] = list(value) if isinstance(value, tuple) else \
+                dict(value) if isinstance(value, dict) else value
+        return out
+
+    def updated(self, values: dict[str, Any]) -> "DocumentMetadata":
+        """These values over this metadata (a user's corrections, a reader's encoding)."""
+        return DocumentMetadata.from_dict({**self.to_dict(), **values})
 
 
 @dataclass(slots=True)
@@ -50,19 +140,20 @@ class DocumentInfo:
     embedded_count: int
     status: str  # ready | embedding
     added_at: str
-    metadata: dict[str, Any] = field(default_factory=dict)  # as extracted
+    metadata: DocumentMetadata = field(default_factory=DocumentMetadata)  # as extracted
     corrections: dict[str, Any] = field(default_factory=dict)  # by users; they win
     collection: str = "default"
     added_by: str | None = None  # key id, or "local" (CLI / no auth)
     extractor: str | None = None  # extraction version
 
-    def effective_metadata(self) -> dict[str, Any]:
-        return {**self.metadata, **self.corrections}
+    def effective_metadata(self) -> DocumentMetadata:
+        return self.metadata.updated(self.corrections) if self.corrections else self.metadata
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["metadata"] = self.effective_metadata()
-        out["extracted_metadata"] = self.metadata
+        out = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        out["metadata"] = self.effective_metadata().to_dict()
+        out["extracted_metadata"] = self.metadata.to_dict()
+        out["corrections"] = dict(self.corrections)
         return out
 
 
@@ -81,12 +172,31 @@ class Passage:
     section: str | None = None
     speaker: str | None = None
     role: str | None = None
-    context: str = ""  # page headings and document words: matched, never quoted
+    title: str = ""  # what the document is: matched, never quoted
+    headings: tuple[str, ...] = ()  # the page's headings: likewise
     score: float = 0.0
     dense_score: float | None = None
 
+    @property
+    def context(self) -> str:
+        """The words the keyword index matched with the text (``matched_text``)."""
+        return matched_text(self.title, self.headings)
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out["headings"] = list(self.headings)
+        out["context"] = self.context  # the joined form, for clients of earlier versions
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Passage":
+        """The inverse of ``to_dict``; an answer kept before schema 8 has only ``context``."""
+        data = dict(data)
+        context = data.pop("context", "")
+        if "title" not in data:
+            data["title"], data["headings"] = split_matched_text(context)
+        data["headings"] = tuple(data.get("headings", ()))
+        return cls(**data)
 
 
 @dataclass(slots=True)
@@ -308,7 +418,7 @@ class Answer:
         return cls(question=data["question"], status=data["status"], answer=data["answer"],
                    sentences=[Sentence.from_dict(s) for s in data["sentences"]],
                    citations=[Citation(**c) for c in data["citations"]],
-                   passages=[Passage(**p) for p in data["passages"]],
+                   passages=[Passage.from_dict(p) for p in data["passages"]],
                    understanding=data["understanding"], timings_ms=data["timings_ms"],
                    mode=data["retrieval_mode"], relevance=data["relevance"],
                    library_version=data["library_version"], answerer=data["answerer"],

@@ -27,7 +27,7 @@ from earnest.chunking import TokenCounter, chunk_document
 from earnest.errors import DocumentError
 from earnest.filing_sections import find_headings, label_chunks
 from earnest.metadata import describe, document_label
-from earnest.models import Chunk, Page
+from earnest.models import Chunk, DocumentMetadata, Page
 from earnest.readers import read_document
 from earnest.settings import Settings
 from earnest.structure import transcript_segments
@@ -38,7 +38,7 @@ class ParsedDocument:
     file_type: str
     pages: list[Page]
     chunks: list[Chunk]
-    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata: DocumentMetadata = field(default_factory=DocumentMetadata)
     note: str | None = None
 
 
@@ -49,13 +49,13 @@ def parse_document(data: bytes, where: str, doc_name: str, settings: Settings,
     found = transcript_segments(parsed.pages)
     metadata = describe(parsed.pages, doc_name, found[1] if found else None)
     chunks = chunk_document(parsed.pages, settings.chunk,
-                            doc_context=document_label(metadata, doc_name),
+                            title=document_label(metadata, doc_name),
                             segments=found[0] if found else None,
                             count_tokens=count_tokens)
     if not found:  # a filing's items and notes; a call has its own sections
         label_chunks(chunks, find_headings(parsed.pages))
     if parsed.encoding:
-        metadata["encoding"] = parsed.encoding
+        metadata = metadata.updated({"encoding": parsed.encoding})
     return ParsedDocument(file_type=parsed.file_type, pages=parsed.pages, chunks=chunks,
                           metadata=metadata, note=parsed.note)
 

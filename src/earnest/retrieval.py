@@ -305,7 +305,7 @@ RERANK_FEATURES: dict[str, Feature] = {
     # a table of the span of time asked about
     "span": lambda p, given: given.spans.get(p.chunk_id, 0.0),
     # a note to the financial statements titled by the question's subject
-    "note": lambda p, given: note_match(given.plan, p.context),
+    "note": lambda p, given: note_match(given.plan, p.title, " ".join(p.headings)),
     # for a question about guidance or what is expected: a sentence that states an
     # expectation with a figure ("we expect revenue growth of 1% to 5%")
     "outlook": lambda p, given: outlook_statement(p.text)
@@ -328,11 +328,11 @@ def rerank_features(p: Passage, given: RerankInput, off: set[str] | frozenset[st
             if name not in off}
 
 
-def note_match(plan: QuestionPlan, context: str) -> float:
+def note_match(plan: QuestionPlan, title: str, headings: str) -> float:
     """1 when the page is a note to the financial statements whose title names what the
     question asks about ("Note 7. Debt" for "Has Verizon increased its debt?"): the note
-    is where a filing explains that subject."""
-    title, _, headings = context.partition(" | ")
+    is where a filing explains that subject. ``title`` is the document's, ``headings`` the
+    page's, joined."""
     if not _NOTE.search(headings):
         return 0.0
     heading_words = {stem(t) for t in tokens(headings)}

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from earnest.answer import Answerer, ExtractiveAnswerer
 from earnest.answer.registry import AnswererContext, make_answerer
+from earnest.chunking import leading_headings
 from earnest.embedding import Embedder, make_embedder
 from earnest.errors import IndexMismatch, InputError, NotFound
 
@@ -215,20 +216,28 @@ class Earnest(IngestOperations, AskOperations, TrustOperations):
             if not found:
                 relabel(self.store, doc.doc_name, pages)
             metadata = describe(pages, doc.doc_name, found[1] if found else None)
-            for key in ("encoding",):
-                if key in doc.metadata:
-                    metadata[key] = doc.metadata[key]
+            if "encoding" in doc.metadata.keys:
+                metadata = metadata.updated({"encoding": doc.metadata.encoding})
             self.store.update_metadata(doc.doc_name, metadata)
             # Passages name their document as the text does (an older library: by file).
             label = document_label(metadata, doc.doc_name)
-            contexts = {}
+            texts = {p.number: p.text for p in pages}
+            found_headings: dict[int, tuple[str, ...]] = {}
+            titles = {}
             for cid, chunk in self.store.document_chunks(doc.doc_name):
-                headings = chunk.context.split(" | ", 1)[1] if " | " in chunk.context else ""
-                context = " | ".join(x for x in (label, headings) if x)
-                if context != chunk.context:
-                    contexts[cid] = context
-            if contexts:
-                self.store.set_contexts(doc.doc_name, contexts)
+                headings = chunk.headings
+                # A library from before schema 8 kept a page's headings as one piece: split
+                # them as chunking does when that joins to the same text (the index's).
+                if len(headings) == 1 and " " in headings[0]:
+                    page = chunk.page_start
+                    if page not in found_headings:
+                        found_headings[page] = leading_headings(texts.get(page, ""))
+                    if " ".join(found_headings[page]) == headings[0]:
+                        headings = found_headings[page]
+                if (label, headings) != (chunk.title, chunk.headings):
+                    titles[cid] = (label, headings)
+            if titles:
+                self.store.set_chunk_titles(doc.doc_name, titles)
             count += 1
         self.audit("metadata_refresh", LOCAL, {"documents": count})
         return count

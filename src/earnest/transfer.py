@@ -18,11 +18,12 @@ from typing import Any
 import numpy as np
 
 from earnest.errors import IndexMismatch, InputError, StoreError
-from earnest.models import Chunk, Page
+from earnest.models import Chunk, DocumentMetadata, Page, matched_text
 from earnest.store.base import NewDocument, Store
 
 FORMAT = "earnest-library"
-VERSION = 1
+VERSION = 2  # 2: a chunk's title and headings as fields (1: joined in "context")
+READABLE = (1, 2)
 
 
 @dataclass(slots=True)
@@ -44,8 +45,17 @@ class TransferReport:
         return asdict(self)
 
 
-def _document(store: Store, doc_name: str) -> tuple[dict[str, Any], np.ndarray | None]:
-    """A document as stored, in the archive's form; vectors float16 by chunk order."""
+def _chunk_record(chunk: Chunk, version: int) -> dict[str, Any]:
+    out = asdict(chunk)
+    if version < 2:  # an archive of version 1 holds what the keyword index does, joined
+        out["context"] = matched_text(out.pop("title"), out.pop("headings"))
+    return out
+
+
+def _document(store: Store, doc_name: str, version: int = VERSION
+              ) -> tuple[dict[str, Any], np.ndarray | None]:
+    """A document as stored, in the archive's form (of ``version``); vectors float16 by chunk
+    order."""
     info = store.get_document(doc_name)
     if info is None:
         raise StoreError(f"document {doc_name!r} disappeared during the copy")
@@ -58,9 +68,9 @@ def _document(store: Store, doc_name: str) -> tuple[dict[str, Any], np.ndarray |
         "doc_name": info.doc_name, "collection": info.collection,
         "source_path": info.source_path, "content_hash": info.content_hash,
         "file_type": info.file_type, "added_at": info.added_at,
-        "metadata": info.metadata, "corrections": info.corrections,
+        "metadata": info.metadata.to_dict(), "corrections": info.corrections,
         "pages": [[p.number, p.text] for p in store.pages(doc_name)],
-        "chunks": [asdict(c) for _, c in chunks], "embedded": embedded,
+        "chunks": [_chunk_record(c, version) for _, c in chunks], "embedded": embedded,
     }
     return record, matrix
 
@@ -90,11 +100,13 @@ def _finish(report: TransferReport) -> TransferReport:
     return report
 
 
-def library_report(store: Store, names: list[str] | None = None) -> TransferReport:
-    """Counts and checksums of the library's documents (or of ``names``), as stored."""
+def library_report(store: Store, names: list[str] | None = None, version: int = VERSION
+                   ) -> TransferReport:
+    """Counts and checksums of the library's documents (or of ``names``), as stored (in the
+    form of an archive of ``version``)."""
     report = TransferReport()
     for name in names if names is not None else [d.doc_name for d in store.list_documents()]:
-        record, matrix = _document(store, name)
+        record, matrix = _document(store, name, version)
         _tally(report, record, _checksum(record, matrix))
     return _finish(report)
 
@@ -137,7 +149,7 @@ def import_library(store: Store, files_dir: Path, index_identity: str | None,
         except (KeyError, ValueError) as exc:
             raise InputError("not an Earnest library archive (no manifest)",
                              path=str(path)) from exc
-        if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
+        if manifest.get("format") != FORMAT or manifest.get("version") not in READABLE:
             raise InputError(f"unsupported archive format {manifest.get('format')!r} "
                              f"version {manifest.get('version')!r}", path=str(path))
         if index_identity and manifest.get("index_identity") not in (None, index_identity):
@@ -152,7 +164,7 @@ def import_library(store: Store, files_dir: Path, index_identity: str | None,
                     target.write_bytes(zf.read(name))
             elif name.startswith("documents/"):
                 _import_document(store, json.loads(zf.read(name)))
-    got = library_report(store, sorted(manifest["checksums"]))
+    got = library_report(store, sorted(manifest["checksums"]), manifest["version"])
     want = {k: manifest[k] for k in got.counts()}
     if got.counts() != want or got.checksum != manifest["checksum"]:
         bad = sorted(n for n, c in manifest["checksums"].items() if got.checksums.get(n) != c)
@@ -164,12 +176,12 @@ def import_library(store: Store, files_dir: Path, index_identity: str | None,
 
 
 def _import_document(store: Store, record: dict[str, Any]) -> None:
-    chunks = [Chunk(**c) for c in record["chunks"]]
+    chunks = [Chunk.from_dict(c) for c in record["chunks"]]
     store.add_document(NewDocument(
         doc_name=record["doc_name"], source_path=record["source_path"],
         content_hash=record["content_hash"], file_type=record["file_type"],
         pages=[Page(n, t) for n, t in record["pages"]], chunks=chunks,
-        metadata=record["metadata"], collection=record.get("collection", "default")))
+        metadata=DocumentMetadata.from_dict(record["metadata"]), collection=record.get("collection", "default")))
     if record.get("vectors"):
         matrix = np.frombuffer(base64.b64decode(record["vectors"]), dtype="<f2")
         matrix = matrix.reshape(sum(record["embedded"]), -1)

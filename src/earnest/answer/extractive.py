@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from earnest.answer.base import AnswerDraft, AnswerStream, AskEvent
 from earnest.answer.tables import row_context, row_label
@@ -27,13 +27,13 @@ _HEADER_CELL = re.compile(r"\b(?:(?:19|20)\d\d|Q[1-4]|FY\s?'?\d\d(?:\d\d)?|milli
                           r"thousands?|weeks? ended|months ended|years? ended)\b", re.I)
 
 
-def table_header(before: str, headings: str) -> str | None:
+def table_header(before: str, headings: Sequence[str]) -> str | None:
     """The column headings of the table a row belongs to: the last line above it that names
     periods ("(Millions) 2018 2017 2016", "Q3 FY2024 Q3 FY2023"), else the page's."""
     for line in reversed(before.split("\n")):
         if len(_HEADER_CELL.findall(line)) >= 2 and len(line) < 160:
             return line.strip()
-    for part in headings.split(" | ")[1:]:
+    for part in " ".join(headings).split(" | "):
         # Page headings are joined with spaces; the header row starts at its "(In millions)"
         # or first period word.
         m = re.search(r"\((?:in |dollars in )?(?:millions|thousands|billions)[^)]*\).*|"
@@ -173,7 +173,7 @@ class ExtractiveAnswerer:
                 previous = 0.0 if unit.kind != "sentence" else previous
                 last = None
                 continue
-            table = row_context(passage.text[:unit.start], raw, passage.context) \
+            table = row_context(passage.text[:unit.start], raw, " ".join(passage.headings)) \
                 if unit.kind == "row" else None
             shown = _fold(raw)
             cov = coverage(plan, f"{table.group} {raw}" if table and table.group else raw)
@@ -214,7 +214,7 @@ class ExtractiveAnswerer:
                 shown = _shown_row(shown, table)
             start = passage.char_start + unit.start
             columns = (table.columns or table_header(passage.text[:unit.start],
-                                                     passage.context)) if table else None
+                                                     passage.headings)) if table else None
             last = Drafted(
                 text=shown, score=score, rank=rank, causal=causal, segment=segment,
                 row=table.label.lower() if table else None,

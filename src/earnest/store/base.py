@@ -3,18 +3,43 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
-from earnest.models import Chunk, DocumentInfo, Page, Passage
+from earnest.models import Chunk, DocumentInfo, DocumentMetadata, Page, Passage
 
 
 def text_hash(text: str) -> str:
     """The key under which a chunk's text is embedded once per library (SHA-256, hex of its
     UTF-8): PostgreSQL computes the same with sha256(convert_to(text, 'UTF8'))."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# The columns a chunk and a passage are read from, in both stores. A page's headings are
+# kept as a JSON list in a text column, the same in both.
+CHUNK_COLUMNS = ("c.ordinal, c.page_start, c.page_end, c.char_start, c.char_end, c.text, "
+                 "c.section, c.speaker, c.role, c.title, c.headings")
+PASSAGE_COLUMNS = ("c.id, c.doc_id, d.doc_name, c.page_start, c.page_end, c.char_start, "
+                   "c.char_end, c.text, c.section, c.speaker, c.role, c.title, c.headings")
+
+
+def headings_json(headings: Sequence[str]) -> str:
+    return json.dumps(list(headings), ensure_ascii=False)
+
+
+def chunk_of(row: Sequence[Any]) -> Chunk:
+    """A chunk from a row of ``CHUNK_COLUMNS``."""
+    *fields, title, headings = row
+    return Chunk(*fields, title=title, headings=tuple(json.loads(headings)))
+
+
+def passage_of(row: Sequence[Any]) -> Passage:
+    """A passage from a row of ``PASSAGE_COLUMNS``."""
+    *fields, title, headings = row
+    return Passage(*fields, title=title, headings=tuple(json.loads(headings)))
 
 
 @dataclass(slots=True)
@@ -117,7 +142,7 @@ class NewDocument:
     file_type: str
     pages: list[Page]
     chunks: list[Chunk]
-    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata: DocumentMetadata = field(default_factory=DocumentMetadata)
     collection: str = "default"
     added_by: str | None = None  # the key id (or "local") that added it, for lineage
     extractor: str | None = None  # the extraction version that read it, for lineage
@@ -135,7 +160,7 @@ class Store(Protocol):
         """Every document, or those in ``filters.collections`` when it names any."""
         ...
     def remove_document(self, doc_name: str) -> bool: ...
-    def update_metadata(self, doc_name: str, metadata: dict[str, Any]) -> DocumentInfo:
+    def update_metadata(self, doc_name: str, metadata: DocumentMetadata) -> DocumentInfo:
         """Replace the extracted metadata."""
         ...
 
@@ -146,9 +171,11 @@ class Store(Protocol):
         """Relabel chunks (by id) of a document with their form item or note; the text,
         bounds and vectors stay."""
         ...
-    def set_contexts(self, doc_name: str, contexts: dict[int, str]) -> None:
-        """Rewrite chunks' (by id) context, which the keyword index searches with their
-        text (a library labelled by an older metadata extractor); text and vectors stay."""
+    def set_chunk_titles(self, doc_name: str,
+                         titles: dict[int, tuple[str, tuple[str, ...]]]) -> None:
+        """Rewrite chunks' (by id) title and headings, which the keyword index searches with
+        their text (``models.matched_text``; a library labelled by an older metadata
+        extractor); text and vectors stay."""
         ...
     def page_text(self, doc_name: str, page: int) -> str | None: ...
     def pages(self, doc_name: str) -> list[Page]: ...

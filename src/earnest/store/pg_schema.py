@@ -189,6 +189,20 @@ MIGRATIONS: list[str] = [
     drop index chunks_pending;
     create index chunks_pending on chunks (collection, id) where embedding is null;
     """,
+    # 8 (7 is another branch's windows table): a chunk's title and its page's headings as
+    # fields (a JSON list in text, as in SQLite), from the joined context (SQLite's 8).
+    """
+    alter table chunks add column title text not null default '';
+    alter table chunks add column headings text not null default '[]';
+    update chunks set
+        title = case when position(' | ' in context) > 0
+                     then left(context, position(' | ' in context) - 1) else context end,
+        headings = case when position(' | ' in context) > 0
+                        then jsonb_build_array(substr(context, position(' | ' in context) + 3)
+                                               )::text else '[]' end
+        where context <> '';
+    alter table chunks drop column context;
+    """,
 ]
 
 DISTRIBUTED, REFERENCE, LOCAL = ("distributed by collection", "reference", "local")

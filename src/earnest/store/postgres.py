@@ -25,8 +25,17 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 
 from earnest.errors import MissingDependency, NotFound, StoreError
-from earnest.models import Chunk, DocumentInfo, Page, Passage
-from earnest.store.base import Filters, NewDocument, text_hash
+from earnest.models import Chunk, DocumentInfo, DocumentMetadata, Page, Passage, matched_text
+from earnest.store.base import (
+    CHUNK_COLUMNS,
+    PASSAGE_COLUMNS,
+    Filters,
+    NewDocument,
+    chunk_of,
+    headings_json,
+    passage_of,
+    text_hash,
+)
 from earnest.store.pg_schema import DIMENSIONS, migrate
 from earnest.store.terms import Fts5Tokenizer
 
@@ -226,7 +235,7 @@ class PostgresStore(PostgresSearch):
                 (col, doc.doc_name, doc.source_path, doc.content_hash, doc.file_type,
                  len(doc.pages), len(doc.chunks),
                  datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                 Jsonb(doc.metadata), doc.added_by, doc.extractor)).fetchone()[0]
+                 Jsonb(doc.metadata.to_dict()), doc.added_by, doc.extractor)).fetchone()[0]
             ids = [r[0] for r in conn.execute(
                 "select nextval(pg_get_serial_sequence('chunks', 'id')) "
                 "from generate_series(1, %s)", (len(doc.chunks),))]
@@ -235,13 +244,14 @@ class PostgresStore(PostgresSearch):
                     for p in doc.pages:
                         cp.write_row((col, doc_id, p.number, _text(p.text)))
                 with cur.copy("copy chunks (collection, id, doc_id, ordinal, page_start, "
-                              "page_end, char_start, char_end, text, context, section, "
-                              "speaker, role, n_tokens, text_hash) from stdin") as cp:
+                              "page_end, char_start, char_end, text, title, headings, "
+                              "section, speaker, role, n_tokens, text_hash) from stdin") as cp:
                     for i, c, t in zip(ids, doc.chunks, terms):
                         text = _text(c.text)
                         cp.write_row((col, i, doc_id, c.ordinal, c.page_start, c.page_end,
                                       c.char_start, c.char_end, text,
-                                      _text(c.context), c.section, c.speaker, c.role,
+                                      _text(c.title), _text(headings_json(c.headings)),
+                                      c.section, c.speaker, c.role,
                                       t.length, text_hash(text or "")))
                 with cur.copy("copy chunk_terms (collection, term, chunk_id, doc_id, tf, dl) "
                               "from stdin") as cp:
@@ -285,7 +295,8 @@ class PostgresStore(PostgresSearch):
             id=row[0], doc_name=row[1], source_path=row[2], content_hash=row[3],
             file_type=row[4], page_count=row[5], chunk_count=row[6], embedded_count=embedded,
             status="ready" if embedded >= row[6] else "embedding", added_at=row[8],
-            metadata=row[9], corrections=row[10] or {}, collection=row[11],
+            metadata=DocumentMetadata.from_dict(row[9]), corrections=row[10] or {},
+            collection=row[11],
             added_by=row[12], extractor=row[13])
 
     def find_by_hash(self, content_hash: str) -> DocumentInfo | None:
@@ -326,12 +337,12 @@ class PostgresStore(PostgresSearch):
         assert info is not None
         return info
 
-    def update_metadata(self, doc_name: str, metadata: dict[str, Any]) -> DocumentInfo:
+    def update_metadata(self, doc_name: str, metadata: DocumentMetadata) -> DocumentInfo:
         with self._tx() as conn:
             row = conn.execute("select collection from documents where doc_name = %s",
                                (doc_name,)).fetchone()
             cur = conn.execute("update documents set metadata = %s where collection = %s and "
-                               "doc_name = %s", (Jsonb(metadata), row and row[0], doc_name))
+                               "doc_name = %s", (Jsonb(metadata.to_dict()), row and row[0], doc_name))
             if not cur.rowcount:
                 raise NotFound(f"no document named {doc_name!r}")
             self._bump(conn)
@@ -339,7 +350,8 @@ class PostgresStore(PostgresSearch):
         assert info is not None
         return info
 
-    def set_contexts(self, doc_name: str, contexts: dict[int, str]) -> None:
+    def set_chunk_titles(self, doc_name: str,
+                         titles: dict[int, tuple[str, tuple[str, ...]]]) -> None:
         with self._tx() as conn:
             row = conn.execute("select id, collection from documents where doc_name = %s",
                                (doc_name,)).fetchone()
@@ -348,15 +360,16 @@ class PostgresStore(PostgresSearch):
             doc_id, col = row
             texts = dict(conn.execute(
                 "select id, text from chunks where collection = %s and doc_id = %s and "
-                "id = any(%s)", (col, doc_id, list(contexts))).fetchall())
+                "id = any(%s)", (col, doc_id, list(titles))).fetchall())
             ids = sorted(texts)
-            terms = self._terms.chunk_terms([(texts[i], contexts[i]) for i in ids])
+            terms = self._terms.chunk_terms([(texts[i], matched_text(*titles[i])) for i in ids])
             conn.execute("delete from chunk_terms where collection = %s and chunk_id = any(%s)",
                          (col, ids))
             with conn.cursor() as cur:
-                cur.executemany("update chunks set context = %s, n_tokens = %s where "
-                                "collection = %s and id = %s",
-                                [(_text(contexts[i]), t.length, col, i)
+                cur.executemany("update chunks set title = %s, headings = %s, n_tokens = %s "
+                                "where collection = %s and id = %s",
+                                [(_text(titles[i][0]), _text(headings_json(titles[i][1])),
+                                  t.length, col, i)
                                  for i, t in zip(ids, terms)])
                 with cur.copy("copy chunk_terms (collection, term, chunk_id, doc_id, tf, dl) "
                               "from stdin") as cp:
@@ -385,9 +398,8 @@ class PostgresStore(PostgresSearch):
             (doc_name,))]
 
     def document_chunks(self, doc_name: str) -> list[tuple[int, Chunk]]:
-        return [(r[0], Chunk(*r[1:])) for r in self._read_rows(
-            "select c.id, c.ordinal, c.page_start, c.page_end, c.char_start, c.char_end, "
-            "c.text, c.section, c.speaker, c.role, c.context from chunks c join documents d "
+        return [(r[0], chunk_of(r[1:])) for r in self._read_rows(
+            f"select c.id, {CHUNK_COLUMNS} from chunks c join documents d "
             "on d.collection = c.collection and d.id = c.doc_id where d.doc_name = %s "
             "order by c.ordinal", (doc_name,))]
 
@@ -430,11 +442,10 @@ class PostgresStore(PostgresSearch):
         if not chunk_ids:
             return []
         rows = self._read_rows(
-            "select c.id, c.doc_id, d.doc_name, c.page_start, c.page_end, c.char_start, "
-            "c.char_end, c.text, c.section, c.speaker, c.role, c.context from chunks c "
+            f"select {PASSAGE_COLUMNS} from chunks c "
             "join documents d on d.collection = c.collection and d.id = c.doc_id "
             "where c.id = any(%s)", ([int(i) for i in chunk_ids],))
-        by_id = {r[0]: Passage(*r) for r in rows}
+        by_id = {r[0]: passage_of(r) for r in rows}
         return [by_id[i] for i in chunk_ids if i in by_id]
 
     def stats(self) -> dict[str, Any]:

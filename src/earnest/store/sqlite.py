@@ -5,30 +5,31 @@ need apsw or sqlean.py here and has not been compared yet."""
 
 from __future__ import annotations
 
-import errno
 import json
-import os
 import re
 import sqlite3
 import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from earnest.errors import CorruptLibrary, NotFound, StoreError, storage_failure
-from earnest.models import Chunk, DocumentInfo, Page, Passage
+from earnest.errors import CorruptLibrary, NotFound, StoreError
+from earnest.models import Chunk, DocumentInfo, DocumentMetadata, Page, Passage, matched_text
 from earnest.store.base import (
+    CHUNK_COLUMNS,
+    PASSAGE_COLUMNS,
     Filters,
     NewDocument,
+    chunk_of,
+    headings_json,
     meta_matches,
     passage_condition,
-    text_hash,
+    passage_of,
 )
 from earnest.store.sqlite_checks import IDENTITY_KEY, identity_to_check
-from earnest.store.sqlite_conns import ThreadConnections
+from earnest.store.sqlite_conns import ThreadConnections, open_connection
 from earnest.store.sqlite_keywords import KeywordCache
 from earnest.store.sqlite_schema import MIGRATIONS
 from earnest.store.sqlite_vectors import VectorCache, one_blas_thread
@@ -44,20 +45,6 @@ from earnest.store.sqlite_writes import (
 _FTS_TERM = re.compile(r"[^\W_]+", re.UNICODE)
 
 
-def _enter_wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
-    """Switch to WAL, waiting for other openers: SQLite answers "locked" at once, without its
-    busy handler, while another connection is making a new file a WAL database."""
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            conn.execute("pragma journal_mode = wal")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.02)
-
-
 class SqliteStore:
     """Thread-safe enough for one writer and many readers: writes hold a lock, WAL lets
     readers run beside them."""
@@ -67,7 +54,7 @@ class SqliteStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._write_lock = threading.RLock()
-        self._conns = ThreadConnections(self._connect)
+        self._conns = ThreadConnections(lambda: open_connection(self.path))
         self._vectors: VectorCache | None = None
         self._vector_lock = threading.Lock()
         self._last_scores: tuple[np.ndarray, bytes, np.ndarray] | None = None
@@ -86,27 +73,6 @@ class SqliteStore:
     # -- connections -------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
         return self._conns.get()
-
-    def _connect(self) -> sqlite3.Connection:
-        try:
-            conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None,
-                                   check_same_thread=False)
-            _enter_wal(conn)
-            conn.execute("pragma synchronous = normal")
-            conn.execute("pragma foreign_keys = on")
-            # Deleted text is overwritten, not left in free pages (erasure).
-            conn.execute("pragma secure_delete = on")
-            conn.create_function("earnest_text_hash", 1, text_hash, deterministic=True)
-            # SQLite's lower() folds ASCII only; passage filters fold as Python does.
-            conn.create_function("earnest_lower", 1, _lower, deterministic=True)
-        except sqlite3.DatabaseError as exc:
-            if _read_only(self.path.parent):
-                raise storage_failure(OSError(errno.EROFS, "read-only file system"),
-                                      self.path.parent) from exc
-            raise CorruptLibrary(f"cannot open the library database ({exc}); is this an "
-                                 "Earnest library? Restore it or use another --library",
-                                 path=str(self.path)) from exc
-        return conn
 
     def _migrate(self) -> None:
         with self._write_lock:
@@ -183,7 +149,8 @@ class SqliteStore:
             id=row[0], doc_name=row[1], source_path=row[2], content_hash=row[3],
             file_type=row[4], page_count=row[5], chunk_count=row[6], embedded_count=embedded,
             status="ready" if embedded >= row[6] else "embedding", added_at=row[8],
-            metadata=json.loads(row[9]), corrections=json.loads(row[10] or "{}"),
+            metadata=DocumentMetadata.from_dict(json.loads(row[9])),
+            corrections=json.loads(row[10] or "{}"),
             collection=row[11], added_by=row[12], extractor=row[13])
 
     def find_by_hash(self, content_hash: str) -> DocumentInfo | None:
@@ -229,22 +196,26 @@ class SqliteStore:
         assert info is not None
         return info
 
-    def update_metadata(self, doc_name: str, metadata: dict[str, Any]) -> DocumentInfo:
+    def update_metadata(self, doc_name: str, metadata: DocumentMetadata) -> DocumentInfo:
         with self._write() as conn:
             conn.execute("update documents set metadata = ? where id = ?",
-                         (json.dumps(metadata), self._doc_id(conn, doc_name)))
+                         (json.dumps(metadata.to_dict()), self._doc_id(conn, doc_name)))
             bump(conn)
         info = self.get_document(doc_name)
         assert info is not None
         return info
 
-    def set_contexts(self, doc_name: str, contexts: dict[int, str]) -> None:
+    def set_chunk_titles(self, doc_name: str,
+                         titles: dict[int, tuple[str, tuple[str, ...]]]) -> None:
         with self._write() as conn:
             mine = {r[0] for r in conn.execute("select id from chunks where doc_id = ?",
                                                 (self._doc_id(conn, doc_name),))}
-            rows = [(context, cid) for cid, context in contexts.items() if cid in mine]
-            conn.executemany("update chunks set context = ? where id = ?", rows)
-            conn.executemany("update chunk_fts set context = ? where rowid = ?", rows)
+            rows = [(cid, title, headings) for cid, (title, headings) in titles.items()
+                    if cid in mine]
+            conn.executemany("update chunks set title = ?, headings = ? where id = ?",
+                             [(t, headings_json(h), cid) for cid, t, h in rows])
+            conn.executemany("update chunk_fts set context = ? where rowid = ?",
+                             [(matched_text(t, h), cid) for cid, t, h in rows])
             bump(conn)
 
     def set_sections(self, doc_name: str, sections: dict[int, str | None]) -> None:
@@ -267,9 +238,8 @@ class SqliteStore:
             "where d.doc_name = ? order by p.page", (doc_name,))]
 
     def document_chunks(self, doc_name: str) -> list[tuple[int, Chunk]]:
-        return [(r[0], Chunk(*r[1:])) for r in self._conn().execute(
-            "select c.id, c.ordinal, c.page_start, c.page_end, c.char_start, c.char_end, "
-            "c.text, c.section, c.speaker, c.role, c.context from chunks c join documents d "
+        return [(r[0], chunk_of(r[1:])) for r in self._conn().execute(
+            f"select c.id, {CHUNK_COLUMNS} from chunks c join documents d "
             "on d.id = c.doc_id where d.doc_name = ? order by c.ordinal", (doc_name,))]
 
     def page_text(self, doc_name: str, page: int) -> str | None:
@@ -462,10 +432,9 @@ class SqliteStore:
             return []
         marks = ",".join("?" * len(chunk_ids))
         rows = self._conn().execute(
-            "select c.id, c.doc_id, d.doc_name, c.page_start, c.page_end, c.char_start, "
-            f"c.char_end, c.text, c.section, c.speaker, c.role, c.context from chunks c join documents d "
+            f"select {PASSAGE_COLUMNS} from chunks c join documents d "
             f"on d.id = c.doc_id where c.id in ({marks})", list(chunk_ids)).fetchall()
-        by_id = {r[0]: Passage(*r) for r in rows}
+        by_id = {r[0]: passage_of(r) for r in rows}
         return [by_id[i] for i in chunk_ids if i in by_id]
 
     def stats(self) -> dict[str, Any]:
@@ -486,14 +455,3 @@ class SqliteStore:
                "generation": gen, "schema_version": len(MIGRATIONS), "path": str(self.path)}
         self._stats_cache = (gen, out)
         return dict(out)
-
-
-def _read_only(folder: Path) -> bool:
-    try:
-        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
-    except OSError:
-        return False
-
-
-def _lower(text: str | None) -> str | None:
-    return None if text is None else text.lower()

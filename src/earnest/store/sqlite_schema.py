@@ -98,4 +98,19 @@ MIGRATIONS: list[str] = [
     update chunks set text_hash = earnest_text_hash(text);
     create index chunks_text_hash on chunks(text_hash) where vector is not null;
     """,
+    # 8 (7 is another branch's windows table): a chunk's title (what the document is) and its
+    # page's headings as fields, filled from the joined "title | headings" context (whose
+    # headings come back as one piece: `earnest docs refresh` splits them). The keyword
+    # index keeps the joined text in chunk_fts (models.matched_text).
+    """
+    alter table chunks add column title text not null default '';
+    alter table chunks add column headings text not null default '[]';
+    update chunks set
+        title = case when instr(context, ' | ') > 0
+                     then substr(context, 1, instr(context, ' | ') - 1) else context end,
+        headings = case when instr(context, ' | ') > 0
+                        then json_array(substr(context, instr(context, ' | ') + 3)) else '[]' end
+        where context <> '';
+    alter table chunks drop column context;
+    """,
 ]

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from typing import Iterator
 
 from earnest.errors import StoreError
-from earnest.store.base import NewDocument, text_hash
+from earnest.store.base import NewDocument, headings_json, text_hash
 from earnest.store.sqlite_schema import MIGRATIONS
 
 
@@ -73,16 +73,18 @@ def insert_document(conn: sqlite3.Connection, doc: NewDocument) -> None:
         "values (?,?,?,?,?,?,?,?,?,?,?)",
         (doc.doc_name, doc.source_path, doc.content_hash, doc.file_type, len(doc.pages),
          len(doc.chunks), datetime.now(timezone.utc).isoformat(timespec="seconds"),
-         json.dumps(doc.metadata), doc.collection, doc.added_by, doc.extractor))
+         json.dumps(doc.metadata.to_dict()), doc.collection, doc.added_by, doc.extractor))
     new_id = cur.lastrowid
     conn.executemany("insert into pages values (?, ?, ?)",
                      [(new_id, p.number, p.text) for p in doc.pages])
     for c in doc.chunks:
         cur = conn.execute(
             "insert into chunks (doc_id, ordinal, page_start, page_end, char_start, char_end, "
-            "text, context, section, speaker, role, text_hash) values (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "text, title, headings, section, speaker, role, text_hash) "
+            "values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (new_id, c.ordinal, c.page_start, c.page_end, c.char_start, c.char_end, c.text,
-             c.context, c.section, c.speaker, c.role, text_hash(c.text)))
+             c.title, headings_json(c.headings), c.section, c.speaker, c.role,
+             text_hash(c.text)))
         conn.execute("insert into chunk_fts (rowid, body, context) values (?, ?, ?)",
                      (cur.lastrowid, c.text, c.context))
 
