@@ -69,7 +69,7 @@ def test_a_passage_gives_its_title_and_headings_and_reads_an_older_answer() -> N
     assert data["context"] == ("ACME 10-Q Q3 FY2023 | Statements of Operations "
                                "(In millions) 2023 2022")
     assert Passage.from_dict(data) == passage
-    # An answer kept before schema 8 has only the joined form: the headings as one piece.
+    # An answer kept before schema 7 has only the joined form: the headings as one piece.
     old = {k: v for k, v in data.items() if k not in ("title", "headings")}
     again = Passage.from_dict(old)
     assert (again.title, again.headings) == (

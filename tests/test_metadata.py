@@ -180,7 +180,7 @@ def test_refresh_splits_the_headings_migration_8_read_as_one_piece(library, tmp_
     library.ingest([path], embed=False)
     chunks = library.store.document_chunks("ACME_2023_10K")
     assert len(chunks[0][1].headings) > 1
-    # What migration 8 makes of an older library's "title | heading heading" context.
+    # What migration 7 makes of an older library's "title | heading heading" context.
     library.store.set_chunk_titles("ACME_2023_10K", {i: (c.title, (" ".join(c.headings),))
                                                      for i, c in chunks})
     library.refresh_metadata()

@@ -32,7 +32,7 @@ OLD_CONTEXTS = ["ACME 10-K FY2023 | Consolidated Balance Sheets (In millions) 20
 
 
 def test_migration_8_reads_title_and_headings_from_an_older_library(tmp_path: Path) -> None:
-    """A library written before migration 8 opens with each chunk's title and headings as
+    """A library written before migration 7 opens with each chunk's title and headings as
     fields, the keyword index's text unchanged, and a new chunk written the new way."""
     from earnest.store.base import text_hash
     from earnest.store.sqlite_writes import _statements

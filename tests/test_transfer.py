@@ -111,7 +111,7 @@ def test_a_damaged_archive_is_refused(tmp_path: Path, sample_docs: Path, embedde
 
 def test_an_archive_of_version_1_imports_with_titles_and_headings(tmp_path: Path,
                                                                    sample_docs: Path) -> None:
-    """Version 1 archives (before schema 8) held each chunk's title and headings joined in
+    """Version 1 archives (before schema 7) held each chunk's title and headings joined in
     one "context": they still import, verified by their own checksums."""
     import hashlib
 

@@ -14,7 +14,7 @@ def matched_text(title: str, headings: Sequence[str]) -> str:
 
 
 def split_matched_text(context: str) -> tuple[str, tuple[str, ...]]:
-    """Title and headings of the joined form stored before schema 8 (and in answers kept
+    """Title and headings of the joined form stored before schema 7 (and in answers kept
     then): the headings come back as one piece, which joins to the same text."""
     title, _, headings = context.partition(" | ")
     return title, (headings,) if headings else ()
@@ -190,7 +190,7 @@ class Passage:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Passage":
-        """The inverse of ``to_dict``; an answer kept before schema 8 has only ``context``."""
+        """The inverse of ``to_dict``; an answer kept before schema 7 has only ``context``."""
         data = dict(data)
         context = data.pop("context", "")
         if "title" not in data:

@@ -226,7 +226,7 @@ class Earnest(IngestOperations, AskOperations, TrustOperations):
             titles = {}
             for cid, chunk in self.store.document_chunks(doc.doc_name):
                 headings = chunk.headings
-                # A library from before schema 8 kept a page's headings as one piece: split
+                # A library from before schema 7 kept a page's headings as one piece: split
                 # them as chunking does when that joins to the same text (the index's).
                 if len(headings) == 1 and " " in headings[0]:
                     page = chunk.page_start

@@ -189,8 +189,8 @@ MIGRATIONS: list[str] = [
     drop index chunks_pending;
     create index chunks_pending on chunks (collection, id) where embedding is null;
     """,
-    # 8 (7 is another branch's windows table): a chunk's title and its page's headings as
-    # fields (a JSON list in text, as in SQLite), from the joined context (SQLite's 8).
+    # 7: a chunk's title and its page's headings as
+    # fields (a JSON list in text, as in SQLite), from the joined context (SQLite's 7).
     """
     alter table chunks add column title text not null default '';
     alter table chunks add column headings text not null default '[]';

@@ -98,7 +98,7 @@ MIGRATIONS: list[str] = [
     update chunks set text_hash = earnest_text_hash(text);
     create index chunks_text_hash on chunks(text_hash) where vector is not null;
     """,
-    # 8 (7 is another branch's windows table): a chunk's title (what the document is) and its
+    # 7: a chunk's title (what the document is) and its
     # page's headings as fields, filled from the joined "title | headings" context (whose
     # headings come back as one piece: `earnest docs refresh` splits them). The keyword
     # index keeps the joined text in chunk_fts (models.matched_text).
