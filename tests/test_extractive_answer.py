@@ -169,7 +169,7 @@ def test_a_question_asking_for_a_figure_leads_with_one() -> None:
 def test_what_an_analyst_asked_is_answered_with_their_questions() -> None:
     text = "Can you talk about how pricing is affecting demand in Europe?"
     asked = Passage(chunk_id=1, doc_id=1, doc_name="ACME_call", page_start=1, page_end=1,
-                    char_start=0, char_end=len(text), text=text, context="", section="Q&A",
+                    char_start=0, char_end=len(text), text=text, section="Q&A",
                     speaker="Sam Lee (Analyst, Example Securities)", role="analyst", score=0.9)
     draft = _ANSWERER.answer(plan_question("What did Sam Lee ask about pricing in Europe?"),
                              [asked])
