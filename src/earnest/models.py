@@ -20,6 +20,17 @@ def split_matched_text(context: str) -> tuple[str, tuple[str, ...]]:
     return title, (headings,) if headings else ()
 
 
+def _with_typed_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with ``title`` and ``headings`` (a tuple); a record written before they were
+    fields has the joined ``context`` instead."""
+    data = dict(data)
+    context = data.pop("context", "")
+    if "title" not in data:
+        data["title"], data["headings"] = split_matched_text(context)
+    data["headings"] = tuple(data.get("headings", ()))
+    return data
+
+
 @dataclass(slots=True)
 class Page:
     number: int  # 1-based, as a PDF viewer shows it
@@ -60,12 +71,7 @@ class Chunk:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Chunk":
         """A chunk of an export archive; one of version 1 has ``context`` instead."""
-        data = dict(data)
-        context = data.pop("context", "")
-        if "title" not in data:
-            data["title"], data["headings"] = split_matched_text(context)
-        data["headings"] = tuple(data.get("headings", ()))
-        return cls(**data)
+        return cls(**_with_typed_fields(data))
 
 
 _METADATA_FIELDS = ("company", "ticker", "doc_type", "fiscal_year", "fiscal_quarter",
@@ -191,12 +197,7 @@ class Passage:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Passage":
         """The inverse of ``to_dict``; an answer kept before schema 7 has only ``context``."""
-        data = dict(data)
-        context = data.pop("context", "")
-        if "title" not in data:
-            data["title"], data["headings"] = split_matched_text(context)
-        data["headings"] = tuple(data.get("headings", ()))
-        return cls(**data)
+        return cls(**_with_typed_fields(data))
 
 
 @dataclass(slots=True)
