@@ -194,4 +194,4 @@ def test_a_possessive_whose_apostrophe_the_text_lost_is_the_name() -> None:
     text = ("BDX Q3 2021 Earnings Call Transcript\n\nPrepared Remarks:\n\nOperator\nHello, and "
             "welcome to BDs Third Fiscal Quarter 2021 Earnings Call.\n")
     meta = extract_metadata([Page(1, text)], "call-1", transcript_title=text.split("Operator")[0])
-    assert meta["company"] == "BD"
+    assert meta.company == "BD"
