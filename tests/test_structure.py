@@ -26,6 +26,17 @@ def test_speaker_line_layouts() -> None:
     assert (s.name, s.firm, s.role) == ("Tim", "Wells Fargo", "analyst")
     assert parse_speaker_line("Madonna -- Chief Executive Officer").title == \
         "Chief Executive Officer"
+    # A broker's research analyst, whatever the rank the title gives.
+    s = parse_speaker_line("Nigel Phillip Dally -- Morgan Stanley, Research Division - MD")
+    assert (s.firm, s.title, s.role) == ("Morgan Stanley, Research Division", "MD", "analyst")
+    s = parse_speaker_line("Jamminder Singh Bhulla -- JPMorgan Chase & Co, Research Division - "
+                           "Senior Analyst")
+    assert (s.title, s.role) == ("Senior Analyst", "analyst")
+    assert parse_speaker_line("Bob Smith -- Senior Research Analyst").role == "analyst"
+    assert parse_speaker_line("Katy Huberty, Morgan Stanley, Research Division - MD [7]").role \
+        == "analyst"
+    assert parse_speaker_line("Ann Lee -- VP, Investor and Analyst Relations").role == \
+        "executive"
 
 
 def test_turns_split_at_pages_and_sections() -> None:

@@ -29,6 +29,10 @@ _TITLE = re.compile(r"\b(?:analyst|officer|president|director|chair\w*|ceo|cfo|c
                     r"vice|head|manager|treasurer|relations|founder|partner|secretary|"
                     r"controller|counsel|executive|chief|leader|lead|strategist|economist)\b",
                     re.I)
+# "Firm - Title": an analyst when the title says so or the firm is a broker's research
+# division (sell-side equity research: "Morgan Stanley, Research Division - MD").
+_FIRM_TITLE = re.compile(r"^(?P<firm>.+?)\s+-{1,2}\s+(?P<title>[^-]+)$")
+_ANALYST_WORDS = re.compile(r"\banalyst\b(?! relations)|\bresearch division\b", re.I)
 _PARTICLES = {"de", "da", "di", "del", "der", "van", "von", "la", "le", "du", "dos", "bin", "al"}
 
 
@@ -87,7 +91,8 @@ def parse_speaker_line(line: str) -> Speaker | None:
     m = _BRACKETED.match(line)
     if m and _looks_like_name(m.group("name")):
         title = m.group("title").strip()
-        role = "analyst" if "analyst" in title.lower() else "executive"
+        role = "analyst" if _ANALYST_WORDS.search(f"{m.group('firm')} - {title}") \
+            else "executive"
         return Speaker(m.group("name").strip(), title, m.group("firm").strip(), role)
     m = _DASHED.match(line)
     if m and _looks_like_name(m.group("name")):
@@ -98,6 +103,14 @@ def parse_speaker_line(line: str) -> Speaker | None:
         analyst = re.match(r"^(?:(?P<firm>.+?)\s+-{1,2}\s+)?Analyst$", rest, re.IGNORECASE)
         if analyst:
             return Speaker(m.group("name").strip(), "Analyst", analyst.group("firm"), "analyst")
+        if _ANALYST_WORDS.search(rest):
+            # "JPMorgan Chase & Co, Research Division - Senior Analyst", "Morgan Stanley,
+            # Research Division - MD": a broker's research analyst, whatever the rank.
+            parts = _FIRM_TITLE.match(rest)
+            if parts:
+                return Speaker(m.group("name").strip(), parts.group("title").strip(),
+                               parts.group("firm").strip(), "analyst")
+            return Speaker(m.group("name").strip(), rest, role="analyst")
         return Speaker(m.group("name").strip(), rest)
     return None
 
