@@ -173,7 +173,7 @@ def test_refresh_names_passages_by_the_text_in_an_older_library(library) -> None
     assert [(c.title, c.headings) for _, c in after] == [(c.title, c.headings) for _, c in chunks]
 
 
-def test_refresh_splits_the_headings_migration_8_read_as_one_piece(library, tmp_path) -> None:
+def test_refresh_splits_the_headings_migration_7_read_as_one_piece(library, tmp_path) -> None:
     path = tmp_path / "ACME_2023_10K.txt"
     path.write_text("Consolidated Balance Sheets\n(In millions) 2023 2022\nCash 100 90\n"
                     "Inventory 50 40\nTotal assets 150 130\n\nCash rose in 2023.\n")
