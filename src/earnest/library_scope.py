@@ -70,6 +70,7 @@ class LibraryScope:
         self.held, self.held_index = companies.held, companies.index
         self.labels, self.doc_company = companies.labels, companies.doc_company
         self._usage: dict[str, tuple[int, int]] = {}  # a word's uses, per library generation
+        self._mention_cache: dict[str, tuple[list, list]] = {}
         self._name_keys = set().union(*matcher.names.values()) if matcher.names else set()
 
     def _is_held(self, company: Company) -> bool:
@@ -112,8 +113,7 @@ class LibraryScope:
             return None
         asked = apply_corrections(corrections or [], question)
         appears = appears or (lambda word, docs=None: False)
-        listed = public_companies().mentions(asked)
-        held_mentions = self.held_index.mentions(asked)
+        listed, held_mentions = self._mentions(asked)
         if not listed and not held_mentions and usage is not None:
             # Names typed in lower case, once no capitalised one is found.
             usage = self._cached(usage)
@@ -123,9 +123,8 @@ class LibraryScope:
             [m.company for m in listed if self._is_held(m.company)]
         outside = [m.company for m in listed if m.subject and not self._is_held(m.company)]
         if not held_named and not outside:
-            folded = fold(asked)
-            outside = [Company(w, None, (w,)) for w in capitalised_words(folded)
-                       if names_position(folded, w) and not appears(w.lower())]
+            outside = [Company(w, None, (w,)) for w in _written_as_names(asked)
+                       if not appears(w.lower())]
         if outside and not held_named:
             return self._company_verdict(list(dict.fromkeys(outside)))
         return self._period_verdict(plan, held_named, appears)
@@ -137,12 +136,21 @@ class LibraryScope:
         that mention them, not from a held company's figures."""
         if not self.docs:
             return []
-        if self.held_index.mentions(question) or any(
-                self._is_held(m.company) for m in public_companies().mentions(question)):
+        listed, held_mentions = self._mentions(question)
+        if held_mentions or any(self._is_held(m.company) for m in listed):
             return []
-        folded = fold(question)
-        return [w for w in capitalised_words(folded)
-                if names_position(folded, w) and appears(w.lower())]
+        return [w for w in _written_as_names(question) if appears(w.lower())]
+
+    def _mentions(self, question: str) -> tuple[list, list]:
+        """The listed and the held companies ``question`` names (capitalised), read once
+        for ``check`` and ``unheld_subjects`` of the same question."""
+        found = self._mention_cache.get(question)
+        if found is None:
+            if len(self._mention_cache) > 256:
+                self._mention_cache.clear()
+            found = (public_companies().mentions(question), self.held_index.mentions(question))
+            self._mention_cache[question] = found
+        return found
 
     def _cached(self, usage: Usage) -> Usage:
         def cached(word: str) -> tuple[int, int]:
@@ -235,6 +243,12 @@ class LibraryScope:
                    f"nothing for {label}.")
         return ScopeVerdict("period_not_held", message, companies=[who] if who else [],
                             asked=label, held=span)
+
+
+def _written_as_names(question: str) -> list[str]:
+    """Capitalised words standing where a company is named ("Zumiez's", "Zumiez Q3")."""
+    folded = fold(question)
+    return [w for w in capitalised_words(folded) if names_position(folded, w)]
 
 
 def _period_label(year: int, quarter: int | None) -> str:

@@ -202,8 +202,6 @@ def _without_page_numbers(text: str, unit: Span) -> list[Span]:
     out: list[Span] = []
     cursor = unit.start
     for m in _PAGE_NUMBER_LINE.finditer(text, unit.start, unit.end):
-        if m.start() < unit.start or not m.group().strip():
-            continue
         if text[cursor:m.start()].strip():
             out.append(Span(cursor, cursor + len(text[cursor:m.start()].rstrip()), "sentence"))
         number = m.group()
