@@ -110,7 +110,7 @@ class CompanyIndex:
                               if len(set(cs)) == 1 and w not in whole}
         for company in companies:
             for variant in company.variants:
-                for form in {variant, variant.upper()}:
+                for form in {variant, variant.upper(), _unstyled(variant)}:
                     self.by_first.setdefault(form.split()[0], []).append((form, company))
             if company.ticker:
                 self.by_ticker.setdefault(company.ticker, []).append(company)
@@ -357,6 +357,14 @@ def public_companies() -> CompanyIndex:
             if name and name not in seen:
                 seen[name] = Company(name, symbol, name_variants(name))
     return CompanyIndex(tuple(seen.values()))
+
+
+def _unstyled(name: str) -> str:
+    """A name its company styles in capitals as prose writes it: "DICK'S Sporting Goods" ->
+    "Dick's Sporting Goods", "NVIDIA Corporation" -> "Nvidia Corporation". Words of three
+    letters or fewer stay: those are initials ("BD", "ADM")."""
+    return re.sub(r"\b([A-Z])([A-Z]{3,})(?=\b|')", lambda m: m.group(1) + m.group(2).lower(),
+                  name)
 
 
 def joined(text: str) -> str:

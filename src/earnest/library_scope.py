@@ -141,6 +141,16 @@ class LibraryScope:
             return []
         return [w for w in _written_as_names(question) if appears(w.lower())]
 
+    def asks_about_held(self, question: str, usage: Usage) -> bool:
+        """Whether ``question`` names a company the library holds, as a proper noun, a
+        ticker or (when it names none so) in lower case (``check`` reads names the same
+        way)."""
+        listed, held_mentions = self._mentions(question)
+        if held_mentions or any(self._is_held(m.company) for m in listed):
+            return True
+        return not listed and bool(self.held_index.lowercase_mentions(
+            question, self._cached(usage)))
+
     def _mentions(self, question: str) -> tuple[list, list]:
         """The listed and the held companies ``question`` names (capitalised), read once
         for ``check`` and ``unheld_subjects`` of the same question."""

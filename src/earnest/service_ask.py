@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from earnest.answer import AnswerDraft, Answerer, AskEvent, ExtractiveAnswerer
 from earnest.answer.registry import AnswererContext, make_answerer
+from earnest.asked_subjects import asked_nouns
 from earnest.errors import InputError, LLMNotConfigured
 from earnest.filter_checks import check_filters
 from earnest.inputs import SEARCH_MODES, check_filter_values
+from earnest.lexicon import SYNONYMS, stem
 from earnest.library_scope import Correction, LibraryScope, ScopeVerdict
 from earnest.models import Answer, Passage, SearchResult
 from earnest.question_plan import QuestionPlan, plan_question
@@ -37,6 +39,15 @@ def _not_mentioned(names: list[str]) -> str:
     listed = " or ".join(names)
     return (f"Not found in your documents: the library holds no documents of {listed}, and "
             f"none of the passages found mentions {listed}. The closest passages are "
+            "listed below.")
+
+
+def _never_mentioned(nouns: list[str], documents: list[str]) -> str:
+    words = " or ".join(f"“{n}”" for n in nouns)
+    where = ", ".join(documents[:3]) + (f" and {len(documents) - 3} more"
+                                        if len(documents) > 3 else "")
+    return (f"Not found in your documents: the question asks about {words}, which the "
+            f"documents it is about ({where}) never mention. The closest passages are "
             "listed below.")
 
 
@@ -138,12 +149,18 @@ class AskOperations:
             usable = [p for p in usable if all(_names(p, s) for s in subjects)]
             understanding["subjects_mentioned"] = subjects
         best = max((relevance(p, plan) for p in usable), default=0.0)
+        unmentioned = [] if filters.doc_names or filters.metadata or not \
+            scope.asks_about_held(asked, lambda word: self._usage(word, filters)) else \
+            self._unmentioned(asked, plan, result.understanding["documents"], filters)
+        if unmentioned:
+            understanding["not_mentioned"] = unmentioned
         status, draft = "not_found", AnswerDraft(
-            _not_mentioned(subjects) if subjects and not usable else NOT_FOUND_TEXT, [], [],
-            answerer=answerer.name)
+            _not_mentioned(subjects) if subjects and not usable else
+            _never_mentioned(unmentioned, result.understanding["documents"]) if unmentioned
+            else NOT_FOUND_TEXT, [], [], answerer=answerer.name)
         if not stats.documents:
             status, draft.text = "empty_library", "The library is empty: ingest documents first."
-        elif best >= self.settings.answer.min_relevance:
+        elif best >= self.settings.answer.min_relevance and not unmentioned:
             # Below the threshold nothing is drafted at all (and no LLM is ever called).
             yield AskEvent("stage", {"stage": "answer", "status": "started",
                                      "answerer": answerer.name})
@@ -186,6 +203,25 @@ class AskOperations:
             word, Filters(collections=filters.collections if filters else [],
                           doc_names=doc_names or []), 1))
 
+
+    def _unmentioned(self, question: str, plan: QuestionPlan, documents: list[str],
+                     filters: Filters) -> list[str]:
+        """The nouns ``question`` asks about (``asked_nouns``) that none of ``documents``
+        contains, in any form the keyword index matches (plurals, "-ing") or in a wording
+        the plan searches filings for ("share repurchases": "treasury stock"). The caller
+        reads it only when the question names a company the library holds, so that
+        ``documents`` are that company's (of the period asked about); not read for a
+        question pointing at a financial statement, whose figures an answer may compute."""
+        if not documents or plan.statements:
+            return []  # a statement's figures may be computed ("quick ratio"): not checked
+        missing = []
+        for noun in asked_nouns(question, cause=plan.asks_cause):
+            forms = [(noun,), *((s,) for s in SYNONYMS.get(stem(noun), ()))]
+            forms += [alt for phrase, alts in plan.phrases if noun in phrase for alt in alts]
+            if not any(all(self._appears(word, filters, documents) for word in form)
+                       for form in forms):
+                missing.append(noun)
+        return missing
 
     def _usage(self, word: str, filters: Filters) -> tuple[int, int]:
         """How the library writes ``word`` mid-sentence, in the first passages holding it:
