@@ -122,3 +122,40 @@ def test_an_outlook_statement_is_an_expectation_with_a_figure() -> None:
     assert outlook_statement("Words such as expect, anticipate, estimate and will identify "
                              "forward-looking statements.") == 0.0
     assert outlook_statement("Revenue was $5.1 billion, up 6%.") == 0.0
+
+
+def test_person_names_are_two_capitalised_words_in_a_row() -> None:
+    from earnest.question_plan import person_names
+
+    assert person_names("What did Neil Mehta of Goldman Sachs ask Chevron about?") == [
+        "Neil Mehta", "Goldman Sachs"]
+    assert person_names("What did Carolina Dybeck Happe say?") == [
+        "Carolina Dybeck", "Dybeck Happe"]
+    # Not the question's opening word, nor a month ("September Quarter").
+    assert person_names("What Revenue did it report in the September Quarter?") == []
+
+
+def test_a_named_speaker_turns_are_candidates(tmp_path, embedder) -> None:
+    """An analyst's question shares no word with "What did Sam Lee ask?", and his name is no
+    passage text: his turns in the documents asked about are searched for by speaker."""
+    from earnest import Earnest, Settings
+
+    turns = ["Operator\nWelcome to the ACME third quarter 2023 earnings call.\n"]
+    for i in range(40):
+        turns.append(f"Jane Doe -- Chief Financial Officer\nACME third quarter 2023 results: "
+                     f"segment {i} net sales were ${100 + i} million on the call today.\n")
+    turns.append("Sam Lee -- Example Securities -- Analyst\nHow should we think about "
+                 "pricing in the industrial segment next year?\n")
+    call = tmp_path / "ACME_Q3_2023_call.txt"
+    call.write_text("ACME Q3 2023 Earnings Call Transcript\n\nPrepared Remarks:\n\n"
+                    + "\n".join(turns), encoding="utf-8")
+    question = "What did Sam Lee of Example Securities ask ACME on its Q3 2023 call?"
+    found = {}
+    for disabled in ([], ["dense_speaker"]):
+        settings = Settings.load(tmp_path / f"lib{len(disabled)}", env={},
+                                 retrieve__candidates=5, retrieve__disabled=disabled)
+        with Earnest(settings, embedder=embedder) as lib:
+            lib.ingest([call])
+            found[bool(disabled)] = [p.speaker or "" for p in lib.search(question, k=5).passages]
+    assert any(s.startswith("Sam Lee") for s in found[False])
+    assert not any(s.startswith("Sam Lee") for s in found[True])  # what the stage adds

@@ -257,6 +257,28 @@ def _name_candidates(question: str) -> tuple[str, ...]:
     return tuple(sorted(cands))
 
 
+_NAME_WORD = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*"
+_PERSON = re.compile(rf"(?<![\w'])(?=({_NAME_WORD} {_NAME_WORD})(?![\w&]))")
+_OPENING = re.compile(r"^\W*(?:What|Which|Who|Why|How|When|Where|Did|Does|Do|Was|Were|Is|"
+                      r"Are|Has|Have|Can|According)\b")
+
+
+def person_names(question: str) -> list[str]:
+    """Two capitalised words in a row ("Neil Mehta", "Dybeck Happe"), as a person's name
+    is written: what a passage's speaker may be matched by. Which are people is for the
+    speakers of the documents to say."""
+    out = []
+    for m in _PERSON.finditer(question):
+        pair = m.group(1)
+        if m.start() == 0 and _OPENING.match(pair) or pair.split()[0] in _MONTH_NAMES:
+            continue
+        out.append(pair)
+    return list(dict.fromkeys(out))
+
+
+_MONTH_NAMES = {m.capitalize() for m in _MONTHS}
+
+
 def month_periods(question: str) -> list[MonthPeriod]:
     """Quarters named by the month they end in: (month, year, whether "fiscal" says the
     year is the fiscal year)."""

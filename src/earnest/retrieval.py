@@ -8,7 +8,7 @@ import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 from earnest.doc_matching import DocumentMatcher
@@ -16,7 +16,7 @@ from earnest.embedding import Embedder
 from earnest.errors import ConfigError
 from earnest.lexicon import stem, tokens
 from earnest.models import Passage, SearchResult
-from earnest.question_plan import QuestionPlan, plan_question
+from earnest.question_plan import QuestionPlan, person_names, plan_question
 from earnest.relevance import statement_match
 from earnest.section_routing import item_match, release_part_match
 from earnest.settings import RetrieveSettings
@@ -58,8 +58,8 @@ class RerankInput:
 Feature = Callable[[Passage, RerankInput], float]
 
 # The stages and candidate generators that ``retrieve.disabled`` may turn off by name.
-STAGES = ("keyword", "keyword_focus", "statement_pages", "dense", "dense_focus", "rerank",
-          "repeats", "periods")
+STAGES = ("keyword", "keyword_focus", "statement_pages", "dense", "dense_focus",
+          "dense_speaker", "rerank", "repeats", "periods")
 
 
 class HybridRetriever:
@@ -184,6 +184,15 @@ class HybridRetriever:
                 found.dense_scores.update(hits)
                 dense_rankings.append(("dense" + suffix, [i for i, _ in hits],
                                        self.settings.dense_weight))
+        people = person_names(plan.question) if focus and use_dense and \
+            not filters.speakers and "dense_speaker" not in self.off else []
+        if people:
+            # "What did Neil Mehta ask?": his turns, in the documents asked about. Their
+            # words rarely repeat the question's, and the speaker's name is no passage text.
+            hits = self.store.dense_search(found.vector, replace(scopes[-1], speakers=people), n)
+            found.dense_scores.update(hits)
+            dense_rankings.append(("dense_speaker", [i for i, _ in hits],
+                                   self.settings.dense_weight))
         for name, ranking in (keyword.result() if keyword is not None
                               else self._keyword_rankings(keyword_jobs, n)):
             if name == "statement_pages":
