@@ -156,3 +156,28 @@ def test_transcript_markup_is_not_text(tmp_path: Path) -> None:
         assert "".join(raw[i] for i in where) == text
     finally:
         pdf.close()
+
+
+def test_a_tag_a_page_break_cut_in_two_is_not_text(tmp_path: Path) -> None:
+    """The tag's head ends one page, its attributes open a line of the next."""
+    import pypdfium2 as pdfium
+
+    from earnest.page_images import normalize_with_positions
+
+    path = make_pdf(tmp_path / "call.pdf", [
+        ["Thank you. We grew in every region. <Sync"],
+        ["Q2 2017 Example Corp Earnings Call",
+         'id="L341"time="00:50:33"/>Last quarter, I said margins would rise.']])
+    pages = read_document(path.read_bytes(), path.name).pages
+    assert pages[0].text.rstrip() == "Thank you. We grew in every region."
+    assert pages[1].text == ("Q2 2017 Example Corp Earnings Call\n"
+                             "Last quarter, I said margins would rise.")
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        for index, page in enumerate(pages):
+            raw = pdf[index].get_textpage().get_text_range()
+            shown, where = normalize_with_positions(raw)
+            assert shown == page.text
+            assert "".join(raw[i] for i in where) == page.text
+    finally:
+        pdf.close()

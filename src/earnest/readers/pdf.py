@@ -21,8 +21,12 @@ PDFIUM_LOCK = threading.RLock()
 _CLEAN = str.maketrans({"\x02": "-", "\ufffe": "", "\x00": "", "\xa0": " "})
 # Markup a transcript service left in the text it laid out ("<Sync id="L165"time="00:47:37"/>"):
 # an XML tag with attributes or self-closing. Not text anyone said or wrote; a bare "<b>" or
-# "</b>" is left alone (it could be printed text).
-MARKUP = re.compile(r'<[A-Za-z][\w:.-]*(?:(?:\s*[\w:.-]+\s*=\s*"[^"<>\n]*")+\s*/?|\s*/)>')
+# "</b>" is left alone (it could be printed text). A tag a page break cut in two leaves its
+# head at the end of one page ("<Sync") and its attributes opening a line of the next
+# ('id="L341"time="00:50:33"/>'): both go too.
+MARKUP = re.compile(r'<[A-Za-z][\w:.-]*(?:(?:\s*[\w:.-]+\s*=\s*"[^"<>\n]*")+\s*/?|\s*/)>'
+                    r'|(?m:^[ \t]*(?:[\w:.-]+\s*=\s*"[^"<>\n]*"\s*)+/?>)'
+                    r'|<[A-Za-z][\w:.-]*(?:\s+[\w:.-]+\s*=\s*"[^"<>\n]*")*\s*\Z')
 _MIN_TEXT_CHARS_PER_PAGE = 8
 # pdfium inflates a page's content stream whole: one that inflates past this is refused
 # before pdfium sees it (a 1 MB file inflating to 1 GiB took 2.1 GB of memory).
