@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from earnest.answer import Answerer, ExtractiveAnswerer
 from earnest.answer.registry import AnswererContext, make_answerer
+from earnest.asked_subjects import asked_nouns
 from earnest.chunking import leading_headings
 from earnest.embedding import Embedder, make_embedder
 from earnest.errors import IndexMismatch, InputError, NotFound
@@ -129,13 +130,15 @@ class Earnest(IngestOperations, AskOperations, TrustOperations):
     def warm_up(self) -> None:
         """Load now what the first questions would otherwise wait for: the embedding model,
         the store's in-memory indexes (SQLite's vector matrix and keyword index) and the
-        document matcher. Each is renewed by library generation afterwards, as before."""
+        document matcher, the parts-of-speech lexicon. Each is renewed by library generation
+        afterwards, as before."""
         with self._warming:
             for part in (self.embedder, self.store):
                 warm = getattr(part, "warm_up", None)  # optional: not every one keeps anything
                 if warm is not None:
                     warm()
             self.library_scope()
+            asked_nouns("What margin?")  # loads lemminflect's lexicon (~0.3 s)
 
     @property
     def llm_configured(self) -> bool:
