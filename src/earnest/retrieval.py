@@ -184,7 +184,9 @@ class HybridRetriever:
                 found.dense_scores.update(hits)
                 dense_rankings.append(("dense" + suffix, [i for i, _ in hits],
                                        self.settings.dense_weight))
-        people = person_names(plan.question) if focus and use_dense and \
+        calls = focus and any(d.id in focus and d.effective_metadata().doc_type == "earnings_call"
+                              for d in matcher.docs)  # filings have no speakers
+        people = person_names(plan.question) if calls and use_dense and \
             not filters.speakers and "dense_speaker" not in self.off else []
         if people:
             # "What did Neil Mehta ask?": his turns, in the documents asked about. Their
