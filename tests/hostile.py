@@ -283,3 +283,11 @@ def lzw_bomb_pdf(inflated_mb: int = 1024) -> bytes:
     pdfium aborted the process on it), then a line of text."""
     return _one_page([_stream(lzw_spaces(inflated_mb << 20), b"/Filter /LZWDecode "),
                       _stream(_text_ops(["Quarterly revenue was 5 million dollars."]))])
+
+
+def run_length_bomb_pdf(inflated_mb: int = 1024) -> bytes:
+    """``inflated_mb`` MB of spaces as RunLength (16 MB, 128 spaces per two bytes), deflated
+    again (/Filter [/FlateDecode /RunLengthDecode]): each layer alone looks small."""
+    runs = b"\x81 " * ((inflated_mb << 20) // 128)
+    return _one_page([_stream(zlib.compress(runs, 9), b"/Filter [/FlateDecode /RunLengthDecode] "),
+                      _stream(_text_ops(["Quarterly revenue was 5 million dollars."]))])
