@@ -32,8 +32,15 @@ _SSE_EVENT = {"type": "object", "required": ["data"],
                   "answer", "error"]}, "data": {"type": "string"}, "id": {"type": "string"}}}
 
 
+# Where an answer's id leads, for clients and schema-driven tests that follow links.
+_ANSWER_LINKS = {name: {"operationId": op, "parameters": {"answer_id": "$response.body#/answer_id"}}
+                 for name, op in (("Lineage", "answer_lineage_v1_answers__answer_id__lineage_get"),
+                                  ("Replay", "replay_v1_answers__answer_id__replay_post"))}
+
+
 @router.post("/ask", summary="Answer a question with citations",
-             responses={200: {"content": {"text/event-stream": {"schema": _SSE_EVENT}}},
+             responses={200: {"content": {"text/event-stream": {"schema": _SSE_EVENT}},
+                              "links": _ANSWER_LINKS},
                         409: ERRORS[400]},
              response_description="The answer (JSON), or a text/event-stream of events: "
              "stage, understanding, passages, delta, sentence, notice, answer (last), error")
