@@ -82,6 +82,7 @@ def start_server(library: str, home: Path, workers: int) -> tuple[subprocess.Pop
 class Tally:
     def __init__(self) -> None:
         self.latencies: list[float] = []
+        self.refused: list[float] = []  # how long a 503 busy took to come back
         self.errors: dict[str, int] = {}
 
     def error(self, what: str) -> None:
@@ -95,6 +96,9 @@ async def ask(client: httpx.AsyncClient, tally: Tally, question: str, due: float
             tally.latencies.append(time.perf_counter() - due)
         else:
             tally.error(str(r.status_code))
+            if r.status_code == 503:  # busy (server.max_asks): a polite client waits as told
+                tally.refused.append(time.perf_counter() - due)
+                await asyncio.sleep(float(r.headers.get("retry-after", 1)))
     except httpx.HTTPError as exc:
         tally.error(type(exc).__name__)
 
@@ -172,6 +176,9 @@ def row(label: str, users: int | str, tally: Tally, wall: float) -> str:
     done = len(tally.latencies)
     errors = sum(tally.errors.values())
     detail = ", ".join(f"{k}: {v}" for k, v in sorted(tally.errors.items()))
+    if tally.refused:
+        detail += (f"; 503 back in p50 {pct(tally.refused, 50)} ms, p95 "
+                   f"{pct(tally.refused, 95)} ms")
     return (f"| {label} | {users} | {done} | {done / wall:.2f} | {pct(tally.latencies, 50)} | "
             f"{pct(tally.latencies, 95)} | {errors}{f' ({detail})' if detail else ''} |")
 
