@@ -43,10 +43,16 @@ def check_streams(data: bytes, name: str, limit_mb: int = MAX_STREAM_MB) -> None
         stages = _stages(dictionary)
         try:
             pieces: Pieces = _source(data, start, dictionary)
+            steps = []
             for stage in stages:
                 pieces = _bounded(stage(pieces), limit)
-            for _ in pieces:
-                pass
+                steps.append(pieces)
+            # The last step pulls the others; then each earlier one is run to its end too:
+            # pdfium decodes a layer whole before the next reads it, so a layer whose reader
+            # stopped early (an end marker, a layer that was not there) still counts in full.
+            for step in reversed(steps):
+                for _ in step:
+                    pass
         except _Over:
             raise TooLarge(
                 f"a compression bomb: the stream at byte {start} inflates to more than "
