@@ -58,6 +58,17 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):
+    """The same for a module that skips itself while collected (``importorskip``)."""
+    report = yield
+    if report.skipped and require_all():
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped, but EARNEST_REQUIRE_ALL is set: {reason}"
+    return report
+
+
 def pytest_unconfigure(config) -> None:
     """End the log with what ran (after pytest's own summary line), so a green run shows it
     was not green by skipping."""

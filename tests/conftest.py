@@ -19,6 +19,7 @@ from .pg_server import pg_module_url, pg_server, pg_url  # noqa: F401 - fixtures
 
 # pytest's hooks for "a skip is not a pass" (tests/components.py)
 pytest_runtest_makereport = components.pytest_runtest_makereport
+pytest_make_collect_report = components.pytest_make_collect_report
 pytest_unconfigure = components.pytest_unconfigure
 
 SHARED_DATA = Path(os.environ.get("EARNEST_SHARED_DATA",

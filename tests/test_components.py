@@ -32,8 +32,9 @@ def test_expected_failure():
 '''
 
 
-def _run(tmp_path: Path, require_all: str | None) -> subprocess.CompletedProcess:
-    (tmp_path / "test_inner.py").write_text(INNER)
+def _run(tmp_path: Path, require_all: str | None,
+         inner: str = INNER) -> subprocess.CompletedProcess:
+    (tmp_path / "test_inner.py").write_text(inner)
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     env = {k: v for k, v in os.environ.items() if k != "EARNEST_REQUIRE_ALL"}
     if require_all is not None:
@@ -77,3 +78,15 @@ def test_under_require_all_every_skip_fails_with_its_reason(tmp_path):
 
 def test_require_all_set_to_zero_is_unset(tmp_path):
     assert _run(tmp_path, "0").returncode == 0
+
+
+def test_a_module_that_skips_while_collected_fails_under_require_all(tmp_path):
+    inner = 'import pytest\npytest.importorskip("no_such_module_here")\n\ndef test_x():\n    pass\n'
+    skipped = _run(tmp_path, None, inner)
+    # (pytest's exit 5: no test was collected besides the skipped module)
+    assert skipped.returncode in (0, 5) and "1 skipped" in skipped.stdout, skipped.stdout
+    failed = _run(tmp_path, "1", inner)
+    assert failed.returncode != 0 and "1 error" in failed.stdout, failed.stdout
+    assert "EARNEST_REQUIRE_ALL is set: Skipped: could not import 'no_such_module_here'" in \
+        failed.stdout
+    assert _tail(failed.stdout)[-1].startswith("skipped tests: 0")
