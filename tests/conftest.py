@@ -11,10 +11,16 @@ import pytest
 from earnest import Earnest, Settings
 from earnest.embedding import OnnxEmbedder
 
-from .components import MISSING, USED, missing, patience, used
+from . import components
+from .components import missing, patience, used
 from .llm_server import llama_server, scripted_llm  # noqa: F401 - fixtures
 from .pdfs import make_pdf
 from .pg_server import pg_module_url, pg_server, pg_url  # noqa: F401 - fixtures
+
+# pytest's hooks for "a skip is not a pass" (tests/components.py)
+pytest_runtest_makereport = components.pytest_runtest_makereport
+pytest_make_collect_report = components.pytest_make_collect_report
+pytest_unconfigure = components.pytest_unconfigure
 
 SHARED_DATA = Path(os.environ.get("EARNEST_SHARED_DATA",
                                   Path(__file__).resolve().parents[2] / "shared" / "data"))
@@ -166,12 +172,3 @@ def pytest_collection_modifyitems(items) -> None:
     for item in items:
         if item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(limit))
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    """End the log with what ran, so a green run shows it was not green by skipping."""
-    terminalreporter.section("components")
-    for name in ("chromium", "llm-server", "postgresql", "shared-data"):
-        state = ("used" if name in USED else
-                 f"MISSING: {MISSING[name]}" if name in MISSING else "not needed by these tests")
-        terminalreporter.write_line(f"{name}: {state}")

@@ -171,3 +171,123 @@ def cp1251_text() -> bytes:
 
 def utf16_no_bom() -> bytes:
     return "Revenue rose 9% in the quarter, the CFO said.\n".encode("utf-16-le") * 50
+
+
+def _flate_bomb_stream(inflated_mb: int) -> bytes:
+    comp = zlib.compressobj(9)
+    body = comp.compress(_text_ops(["Quarterly revenue was 5 million dollars."]) + b"\n")
+    block = b" " * (1 << 20)
+    for _ in range(inflated_mb):
+        body += comp.compress(block)
+    return body + comp.flush()
+
+
+def _one_page(contents: list[bytes]) -> bytes:
+    """One page whose content is the given stream objects (bodies with their dictionaries)."""
+    refs = b" ".join(b"%d 0 R" % (5 + i) for i in range(len(contents)))
+    return raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
+                    b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+                    b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+                    b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+                    b"/Resources << /Font << /F1 3 0 R >> >> /Contents [%s] >>" % refs,
+                    *contents])
+
+
+def _encode(data: bytes, layer: str) -> bytes:
+    import base64
+    return {"hex": lambda: data.hex().encode() + b">",
+            "a85": lambda: base64.a85encode(data, wrapcol=76) + b"~>"}[layer]()
+
+
+def bomb_behind_pdf(layer: str, inflated_mb: int = 1024) -> bytes:
+    """A Flate bomb inside an ASCIIHex or ASCII85 layer (/Filter [/ASCIIHexDecode
+    /FlateDecode]): a check that inflates only streams that start as Flate misses it."""
+    name = {"hex": b"/ASCIIHexDecode", "a85": b"/ASCII85Decode"}[layer]
+    return _one_page([_stream(_encode(_flate_bomb_stream(inflated_mb), layer),
+                              b"/Filter [%s /FlateDecode] " % name)])
+
+
+def bomb_escaped_name_pdf(inflated_mb: int = 1024) -> bytes:
+    """A Flate bomb whose filter is named with a #xx escape (/Fl#61teDecode is /FlateDecode)."""
+    return _one_page([_stream(_flate_bomb_stream(inflated_mb), b"/Filter /Fl#61teDecode ")])
+
+
+def text_behind_filters_pdf(layer: str) -> bytes:
+    """An ordinary page whose content stream is Flate inside ASCIIHex/ASCII85, or LZW."""
+    content = _text_ops([f"Line {n}: quarterly revenue was {n + 5} million dollars."
+                         for n in range(40)])
+    if layer == "lzw":
+        return _one_page([_stream(lzw_encode(content), b"/Filter /LZWDecode ")])
+    name = {"hex": b"/ASCIIHexDecode", "a85": b"/ASCII85Decode"}[layer]
+    return _one_page([_stream(_encode(zlib.compress(content), layer),
+                              b"/Filter [%s /FlateDecode] " % name)])
+
+
+def _lzw_pack(codes: list[int]) -> bytes:
+    """PDF LZW's bit stream (EarlyChange 1): codes of 9 to 12 bits, high bit first."""
+    out, buf, bits, width, next_code = bytearray(), 0, 0, 9, 258
+    for code in codes:
+        buf, bits = (buf << width) | code, bits + width
+        while bits >= 8:
+            bits -= 8
+            out.append((buf >> bits) & 0xFF)
+        buf &= (1 << bits) - 1
+        if code == 256:
+            width, next_code = 9, 258
+        elif code != 257:
+            next_code += 1
+            if next_code > (1 << width) - 1 and width < 12:
+                width += 1
+    if bits:
+        out.append((buf << (8 - bits)) & 0xFF)
+    return bytes(out)
+
+
+def lzw_encode(data: bytes) -> bytes:
+    """PDF's LZW encoding of ``data`` (the textbook algorithm, clearing a full table)."""
+    table = {bytes([i]): i for i in range(256)}
+    codes, current = [256], b""
+    for byte in data:
+        longer = current + bytes([byte])
+        if longer in table:
+            current = longer
+            continue
+        codes.append(table[current])
+        if len(table) + 2 <= 4095:
+            table[longer] = len(table) + 2
+        else:
+            codes.append(256)
+            table = {bytes([i]): i for i in range(256)}
+        current = bytes([byte])
+    return _lzw_pack(codes + ([table[current]] if current else []) + [257])
+
+
+def lzw_spaces(count: int) -> bytes:
+    """What ``lzw_encode(b" " * count)`` gives, with its codes worked out rather than searched
+    for (each code stands for one space more than the one before, until the table is full)."""
+    codes, longest, next_code, left = [256], 1, 258, count
+    while left > 0:
+        take = min(longest, left)
+        codes.append(32 if take == 1 else 256 + take)
+        left -= take
+        if next_code <= 4095:
+            next_code, longest = next_code + 1, longest + 1
+        else:
+            codes.append(256)
+            next_code, longest = 258, 1
+    return _lzw_pack(codes + [257])
+
+
+def lzw_bomb_pdf(inflated_mb: int = 1024) -> bytes:
+    """A page of two content streams: ``inflated_mb`` MB of spaces as LZW (790 KB for 1 GiB;
+    pdfium aborted the process on it), then a line of text."""
+    return _one_page([_stream(lzw_spaces(inflated_mb << 20), b"/Filter /LZWDecode "),
+                      _stream(_text_ops(["Quarterly revenue was 5 million dollars."]))])
+
+
+def run_length_bomb_pdf(inflated_mb: int = 1024) -> bytes:
+    """``inflated_mb`` MB of spaces as RunLength (16 MB, 128 spaces per two bytes), deflated
+    again (/Filter [/FlateDecode /RunLengthDecode]): each layer alone looks small."""
+    runs = b"\x81 " * ((inflated_mb << 20) // 128)
+    return _one_page([_stream(zlib.compress(runs, 9), b"/Filter [/FlateDecode /RunLengthDecode] "),
+                      _stream(_text_ops(["Quarterly revenue was 5 million dollars."]))])

@@ -4,12 +4,16 @@ behind."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import socket
 import time
+from collections import Counter
 
 import httpx
 import pytest
 
+from .components import patience
 from .conftest import copy_library
 from .server_process import start_server
 
@@ -90,3 +94,37 @@ def test_an_upload_cut_off_midway_leaves_nothing_behind(server) -> None:
     assert not [p for p in (library / "incoming").rglob("*") if p.is_file()]
     assert httpx.get(url + "/v1/documents", timeout=10).json() == before
     assert _timed_ask(url) < 10
+
+
+def test_questions_past_max_asks_get_503_at_once_and_places_come_back(tmp_path,
+                                                                      sample_library) -> None:
+    """40 questions at once against server.max_asks = 2: each is answered or refused with 503
+    busy and Retry-After (none waits in a queue that only grows), and once they are done,
+    JSON answers and streams alike give their places back."""
+    library = copy_library(sample_library, tmp_path / "lib")
+    serving = start_server(library, env={**os.environ, "EARNEST_SERVER__MAX_ASKS": "2"})
+    question = {"question": "Why did revenue drop?"}
+    try:
+        async def burst() -> list[httpx.Response]:
+            async with httpx.AsyncClient(base_url=serving.url, timeout=patience(120),
+                                         limits=httpx.Limits(max_connections=40)) as client:
+                return await asyncio.gather(*(client.post("/v1/ask", json=question)
+                                              for _ in range(40)))
+        responses = asyncio.run(burst())
+        codes = Counter(r.status_code for r in responses)
+        assert set(codes) == {200, 503}, codes
+        for r in responses:
+            if r.status_code == 503:
+                assert r.headers["retry-after"] == "1", r.headers
+                assert r.json()["error"]["code"] == "busy"
+                assert "server.max_asks" in r.json()["error"]["message"]
+        for _ in range(3):  # streams end, and give their places back
+            with httpx.stream("POST", serving.url + "/v1/ask", json={**question, "stream": True},
+                              timeout=patience(60)) as r:
+                assert r.status_code == 200 and "event: answer" in r.read().decode()
+        for path, body in (("/v1/ask", question), ("/v1/search", {"query": "revenue"})):
+            for _ in range(3):
+                assert httpx.post(serving.url + path, json=body,
+                                  timeout=patience(60)).status_code == 200
+    finally:
+        serving.stop()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .components import missing
+from .components import missing, used
 from .test_crash_safety import _consistent
 
 EARNEST = [sys.executable, "-m", "earnest"]
@@ -70,6 +70,7 @@ def test_read_only_library_folder(tmp_path: Path) -> None:
             ["unshare", "-rm", "true"], capture_output=True).returncode:
         missing("namespaces", "`unshare -rm` (user and mount namespaces, for a read-only "
                 "mount) is not available")
+    used("namespaces")
     library = tmp_path / "lib"
     _texts(tmp_path / "first", ["alpha"])
     assert _run("ingest", str(tmp_path / "first"), "--library", str(library)).returncode == 0

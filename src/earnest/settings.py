@@ -115,6 +115,10 @@ class ServerSettings(_Section):
     # Page images rendered at once; more get 503 with Retry-After (pdfium renders one at a
     # time anyway, and each waiting request would hold a worker thread).
     max_renders: int = Field(2, ge=1, le=64)
+    # Questions (asks and searches) admitted at once, answering or waiting for a thread; more
+    # get 503 with Retry-After at once instead of joining a queue that only grows (200 askers
+    # on two cores wait 10 s each; see docs/load.md).
+    max_asks: int = Field(256, ge=1, le=100000)
     # `earnest ask` answers through a running `earnest serve` of the same library at
     # host:port when one is up (no model or library to load: well under a second).
     ask_via_server: bool = True

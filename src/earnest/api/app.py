@@ -273,6 +273,7 @@ def create_app(settings: Settings | None = None, *, service: Earnest | None = No
     app.state.service = service
     app.state.metrics = metrics
     app.state.renders = threading.BoundedSemaphore(service.settings.server.max_renders)
+    app.state.asks = threading.BoundedSemaphore(service.settings.server.max_asks)
     app.state.jobs = _jobs(service, metrics)
     app.state.auth = Auth(service)
     _tag_logs()

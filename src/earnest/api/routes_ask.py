@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from typing import Annotated, Any, AsyncIterator, Iterator
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from sse_starlette import EventSourceResponse
 
 from earnest.api.auth import Caller
 from earnest.api.deps import MetricsDep, Service
-from earnest.api.errors import error_body
+from earnest.api.errors import ApiError, error_body
 from earnest.api.schemas import ERRORS, AskCreate, SearchCreate
 from earnest.errors import EarnestError
 
@@ -32,13 +32,36 @@ _SSE_EVENT = {"type": "object", "required": ["data"],
                   "answer", "error"]}, "data": {"type": "string"}, "id": {"type": "string"}}}
 
 
+async def _admitted(request: Request) -> AsyncIterator[None]:
+    """A question's place, taken in the event loop before it waits for a worker thread and
+    held until its response (or stream) is sent: past ``server.max_asks`` a 503 at once."""
+    places = request.app.state.asks
+    if not places.acquire(blocking=False):
+        raise ApiError(503, "busy", "too many questions are being answered or waiting "
+                       "(server.max_asks); retry in a moment", headers={"Retry-After": "1"})
+    try:
+        yield
+    finally:
+        places.release()
+
+
+Admitted = Annotated[None, Depends(_admitted)]
+
+
+# Where an answer's id leads, for clients and schema-driven tests that follow links.
+_ANSWER_LINKS = {name: {"operationId": op, "parameters": {"answer_id": "$response.body#/answer_id"}}
+                 for name, op in (("Lineage", "answer_lineage_v1_answers__answer_id__lineage_get"),
+                                  ("Replay", "replay_v1_answers__answer_id__replay_post"))}
+
+
 @router.post("/ask", summary="Answer a question with citations",
-             responses={200: {"content": {"text/event-stream": {"schema": _SSE_EVENT}}},
-                        409: ERRORS[400]},
+             responses={200: {"content": {"text/event-stream": {"schema": _SSE_EVENT}},
+                              "links": _ANSWER_LINKS},
+                        409: ERRORS[400], 503: ERRORS[400]},
              response_description="The answer (JSON), or a text/event-stream of events: "
              "stage, understanding, passages, delta, sentence, notice, answer (last), error")
 def ask(body: AskCreate, request: Request, service: Service, metrics: MetricsDep,
-        caller: Caller):
+        caller: Caller, _: Admitted):
     options: dict[str, Any] = {"k": body.k, "filters": body.filters.to_filters(),
                                "principal": caller}
     if body.llm is not None:
@@ -72,7 +95,9 @@ def ask(body: AskCreate, request: Request, service: Service, metrics: MetricsDep
     return EventSourceResponse(stream(), sep="\n", headers={"Cache-Control": "no-cache"})
 
 
-@router.post("/search", summary="Ranked passages with provenance")
-def search(body: SearchCreate, service: Service, caller: Caller) -> dict[str, Any]:
+@router.post("/search", summary="Ranked passages with provenance",
+             responses={503: ERRORS[400]})
+def search(body: SearchCreate, service: Service, caller: Caller,
+           _: Admitted) -> dict[str, Any]:
     return service.search(body.query, k=body.k, filters=body.filters.to_filters(),
                           mode=body.mode, principal=caller).to_dict()

@@ -81,12 +81,23 @@ _JOB_LINKS = {name: {"operationId": op, "parameters": {"job_id": "$response.body
                                ("CancelJob", "cancel_job_v1_jobs__job_id__delete"))}
 
 
+# What a part's Content-Disposition looks like: the file name's extension says its type (a
+# part named without .pdf/.txt/.md is 415), which schema-driven clients read from here.
+_PART_NAME = {"requestBody": {"content": {"multipart/form-data": {"encoding": {"files": {
+    "headers": {"Content-Disposition": {
+        "schema": {"type": "string"},
+        "example": 'form-data; name="files"; filename="report.txt"'}}}}}}}}
+
+
 @router.post("/documents", status_code=202, response_model=JobPublic,
-             summary="Upload documents; returns a job to poll",
+             summary="Upload documents; returns a job to poll", openapi_extra=_PART_NAME,
              responses={202: {"links": _JOB_LINKS}, 409: ERRORS[400], 413: ERRORS[400],
                         415: ERRORS[400]})
-async def upload(files: Annotated[list[UploadFile], File(description="PDF, TXT or MD files",
-                                                         min_length=1)],
+async def upload(files: Annotated[list[UploadFile], File(
+                     description="PDF, TXT or MD files", min_length=1,
+                     # an empty file is refused (400 empty_document): the schema says so
+                     json_schema_extra={"items": {"type": "string", "minLength": 1,
+                                                  "contentMediaType": "application/octet-stream"}})],
                  service: Service, jobs: Jobs, metrics: MetricsDep, caller: Caller,
                  replace: Annotated[bool, Query(description="Replace a document of the same "
                                                 "name whose content differs")] = False,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-import zlib
 
 import pypdfium2 as pdfium
 
-from earnest.errors import CorruptDocument, EncryptedDocument, NoTextLayer, TooLarge
+from earnest.errors import CorruptDocument, EncryptedDocument, NoTextLayer
 from earnest.models import Page, ParsedDocument
+from earnest.readers.pdf_streams import check_streams
 from earnest.readers.text import too_much_text
 
 # pdfium is not thread-safe, not even across different documents: every call into it, from
@@ -28,11 +28,6 @@ MARKUP = re.compile(r'<[A-Za-z][\w:.-]*(?:(?:\s*[\w:.-]+\s*=\s*"[^"<>\n]*")+\s*/
                     r'|(?m:^[ \t]*(?:[\w:.-]+\s*=\s*"[^"<>\n]*"\s*)+/?>)'
                     r'|<[A-Za-z][\w:.-]*(?:\s+[\w:.-]+\s*=\s*"[^"<>\n]*")*\s*\Z')
 _MIN_TEXT_CHARS_PER_PAGE = 8
-# pdfium inflates a page's content stream whole: one that inflates past this is refused
-# before pdfium sees it (a 1 MB file inflating to 1 GiB took 2.1 GB of memory).
-MAX_STREAM_MB = 100
-_STREAM = re.compile(rb"(?<!end)stream\r?\n")
-_PIECE = 1 << 20
 # Characters a font without a character map yields: controls, private use, unassigned.
 _UNREADABLE = {"Cc", "Co", "Cn", "Cs"}
 
@@ -63,47 +58,6 @@ class PdfReader:
                 path=name)
         _check_readable(pages, name)
         return ParsedDocument(pages=pages, file_type="pdf")
-
-
-def check_streams(data: bytes, name: str, limit_mb: int = MAX_STREAM_MB) -> None:
-    """Inflate every Flate stream piece by piece (never whole, never kept) and refuse the
-    file if one inflates past ``limit_mb``, counting a second Flate layer inside it too."""
-    limit = limit_mb << 20
-    for match in _STREAM.finditer(data):
-        start = match.end()
-        outer, inner = zlib.decompressobj(), None
-        pos, size = start, 0
-        try:
-            while not outer.eof:
-                piece = outer.unconsumed_tail or data[pos:pos + _PIECE]
-                if not outer.unconsumed_tail:
-                    pos += len(piece)
-                if not piece:
-                    break
-                out = outer.decompress(piece, _PIECE)
-                if inner is None and size == 0 and _zlib_header(out):
-                    inner = zlib.decompressobj()
-                size += len(out)
-                while inner is not None and out and not inner.eof and size <= limit:
-                    try:
-                        more = inner.decompress(out, _PIECE)
-                    except zlib.error:
-                        inner = None  # it only looked like a second layer
-                        break
-                    size += len(more)
-                    out = inner.unconsumed_tail
-                if size > limit:
-                    raise TooLarge(
-                        f"a compression bomb: the stream at byte {start} inflates to more "
-                        f"than {limit_mb} MB; refused before it is read (a PDF's streams "
-                        f"may inflate to {limit_mb} MB each)", path=name)
-        except zlib.error:
-            continue  # not Flate data (an image, an encrypted stream): pdfium judges it
-
-
-def _zlib_header(data: bytes) -> bool:
-    return (len(data) >= 2 and data[0] & 0x0F == 8 and not data[1] & 0x20
-            and (data[0] << 8 | data[1]) % 31 == 0)
 
 
 def _check_readable(pages: list[Page], name: str) -> None:
