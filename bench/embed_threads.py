@@ -11,6 +11,7 @@ every round (the order rotates), each warmed up first:
   1s-2t        one session, 2 intra-op threads set explicitly
   2s-1t        two sessions of 1 intra-op thread, two threads each running different batches
   1s-shared    one session of 1 intra-op thread, run from two threads at once
+  1s-shared-0t one session, intra-op threads as ORT decides, run from two threads at once
   4s-1t        four sessions of 1 intra-op thread in four threads
   1s-1t        one session of 1 intra-op thread, batches in turn (one core's figure)
   ort-parallel today's session with execution_mode ORT_PARALLEL (2 inter-op threads)
@@ -60,7 +61,8 @@ class Variant:
     opt_level: str = "ORT_ENABLE_ALL"
     parallel_mode: bool = False
     max_tokens: int = embedding.MAX_BATCH_TOKENS
-    pool: queue.Queue = field(default_factory=queue.Queue, repr=False)
+    opened: list = field(default_factory=list, repr=False)
+    free: queue.Queue = field(default_factory=queue.Queue, repr=False)
 
     def open(self) -> None:
         import onnxruntime as ort
@@ -71,8 +73,9 @@ class Variant:
             if self.parallel_mode:
                 options.execution_mode = ort.ExecutionMode.ORT_PARALLEL
                 options.inter_op_num_threads = 2
-            self.pool.put(ort.InferenceSession(str(_model_files()[0]), options,
-                                               providers=["CPUExecutionProvider"]))
+            self.opened.append(ort.InferenceSession(str(_model_files()[0]), options,
+                                                    providers=["CPUExecutionProvider"]))
+            self.free.put(self.opened[-1])
 
     def run(self, ids: list[list[int]]) -> np.ndarray:
         """Vectors of every text, the embed phase's way: steps of STEP, each in batches."""
@@ -93,11 +96,13 @@ class Variant:
         return out
 
     def _one(self, ids: list[list[int]], rows: list[int]) -> np.ndarray:
-        session = self.pool.get()
+        if len(self.opened) < self.workers:  # one session run from several threads at once
+            return forward(self.opened[0], [ids[r] for r in rows])
+        session = self.free.get()  # a session per thread: take a free one
         try:
             return forward(session, [ids[r] for r in rows])
         finally:
-            self.pool.put(session)
+            self.free.put(session)
 
 
 VARIANTS = {
@@ -105,6 +110,7 @@ VARIANTS = {
     "1s-2t": Variant("1s-2t", threads=2),
     "2s-1t": Variant("2s-1t", sessions=2, threads=1, workers=2),
     "1s-shared": Variant("1s-shared", threads=1, workers=2),
+    "1s-shared-0t": Variant("1s-shared-0t", workers=2),
     "4s-1t": Variant("4s-1t", sessions=4, threads=1, workers=4),
     "1s-1t": Variant("1s-1t", threads=1),
     "ort-parallel": Variant("ort-parallel", parallel_mode=True),
