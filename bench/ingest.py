@@ -3,6 +3,10 @@
     uv run python bench/ingest.py [--filings 6] [--calls 40] [--rounds 1]
     uv run python bench/ingest.py --keyword-only --filings 0    # all 117 filings, parse+keyword
 
+--parallel-batches: the two-phase pipeline with the model's calls one at a time
+(embed.parallel_batches = 1, intra-op threads as ORT decides, as it was) and side by side
+(the default: one call per CPU, one intra-op thread each), alternating, fresh libraries.
+
 --keyword-only: the parse+keyword phase in one process (parse_processes=1, as it was) and with
 files parsed in parser processes (--processes, default one per CPU), alternating, each in a
 fresh library; the CPU seconds of the parsers (child processes) are printed beside this
@@ -30,6 +34,7 @@ from pathlib import Path
 
 from earnest import Earnest, Settings
 from earnest.embedding import OnnxEmbedder
+from earnest.settings import EmbedSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -129,6 +134,36 @@ def keyword_phase(files: list[Path], rounds: int, processes: int) -> dict:
     return runs
 
 
+def parallel_ab(sets: dict[str, list[Path]], rounds: int) -> dict:
+    """The whole pipeline with model calls one at a time and side by side, alternating."""
+    models = {"one_at_a_time": OnnxEmbedder(EmbedSettings(parallel_batches=1)),
+              "side_by_side": OnnxEmbedder()}
+    for model in models.values():
+        model.warm_up()
+    results: dict = {}
+    for label, files in sets.items():
+        if not files:
+            continue
+        runs: dict = {name: [] for name in models}
+        for r in range(rounds):
+            for name in (list(models) if r % 2 == 0 else list(models)[::-1]):
+                with tempfile.TemporaryDirectory(prefix="earnest-bench-") as tmp:
+                    got = after(files, Path(tmp), models[name])
+                got.pop("texts")
+                got["load"] = round(os.getloadavg()[0], 2)
+                runs[name].append(got)
+                print(f"{label} {name} (round {r + 1}): {json.dumps(got)}", flush=True)
+        results[label] = {"files": len(files), **runs}
+        for name, got in runs.items():
+            walls = sorted(g["embed"]["wall_s"] for g in got)
+            cpus = sorted(g["embed"]["cpu_s"] for g in got)
+            totals = sorted(g["total"]["wall_s"] for g in got)
+            print(f"{label} {name}: median embed phase {walls[len(walls) // 2]} s wall, "
+                  f"{cpus[len(cpus) // 2]} s CPU; whole ingest {totals[len(totals) // 2]} s "
+                  f"wall; {got[0]['model_texts']} texts to the model", flush=True)
+    return results
+
+
 def pick(folder: Path, n: int, pattern: str) -> list[Path]:
     files = sorted(folder.glob(pattern))
     return files[:: max(1, len(files) // n)][:n] if n else []
@@ -144,6 +179,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--keyword-only", action="store_true",
                         help="only the parse+keyword phase of the filings (all when --filings 0)")
+    parser.add_argument("--parallel-batches", action="store_true",
+                        help="model calls one at a time vs side by side, same pipeline")
     parser.add_argument("--processes", type=int, default=0,
                         help="parser processes for --keyword-only (0: one per CPU)")
     args = parser.parse_args()
@@ -162,7 +199,10 @@ def main() -> None:
                  + pick(args.data / "transcripts" / "motleyfool" / "transcripts",
                         args.calls - args.calls // 2, "*.txt"))
         sets = {"filings": pick(fb, args.filings, "*.pdf"), "calls": calls}
-        model = OnnxEmbedder()
+        if args.parallel_batches:
+            results["parallel_batches"] = parallel_ab(sets, args.rounds)
+            sets = {}
+        model = OnnxEmbedder(EmbedSettings(parallel_batches=1))
         model.warm_up()
         for label, files in sets.items():
             if not files:

