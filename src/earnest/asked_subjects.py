@@ -71,7 +71,7 @@ def asked_nouns(question: str, *, cause: bool = False) -> list[str]:
     for i, raw in enumerate(words):
         low = raw.lower().replace("’", "'")
         possessive = low.endswith("'s") or low.endswith("s'")
-        if low in ("how",) and i + 1 < len(words) and words[i + 1].lower() in ("many", "much"):
+        if low == "how" and i + 1 < len(words) and words[i + 1].lower() in ("many", "much"):
             inside = False
             continue
         if low in ("many", "much") and i and words[i - 1].lower() == "how":

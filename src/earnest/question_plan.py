@@ -261,6 +261,7 @@ _NAME_WORD = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*"
 _PERSON = re.compile(rf"(?<![\w'])(?=({_NAME_WORD} {_NAME_WORD})(?![\w&]))")
 _OPENING = re.compile(r"^\W*(?:What|Which|Who|Why|How|When|Where|Did|Does|Do|Was|Were|Is|"
                       r"Are|Has|Have|Can|According)\b")
+_MONTH_NAMES = {m.capitalize() for m in _MONTHS}
 
 
 def person_names(question: str) -> list[str]:
@@ -274,9 +275,6 @@ def person_names(question: str) -> list[str]:
             continue
         out.append(pair)
     return list(dict.fromkeys(out))
-
-
-_MONTH_NAMES = {m.capitalize() for m in _MONTHS}
 
 
 def month_periods(question: str) -> list[MonthPeriod]:

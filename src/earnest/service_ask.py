@@ -203,12 +203,12 @@ class AskOperations:
             word, Filters(collections=filters.collections if filters else [],
                           doc_names=doc_names or []), 1))
 
-
     def _unmentioned(self, question: str, plan: QuestionPlan, documents: list[str],
                      filters: Filters) -> list[str]:
         """The nouns ``question`` asks about (``asked_nouns``) that none of ``documents``
-        contains, in any form the keyword index matches (plurals, "-ing") or in a wording
-        the plan searches filings for ("share repurchases": "treasury stock"). The caller
+        contains, in any form the keyword index matches (plurals, "-ing"), as a word of the
+        same group (``SYNONYMS``: "outlook" is found as "guidance") or in a wording the plan
+        searches filings for ("share repurchases": "treasury stock"). The caller
         reads it only when the question names a company the library holds, so that
         ``documents`` are that company's (of the period asked about); not read for a
         question pointing at a financial statement, whose figures an answer may compute."""
