@@ -127,6 +127,15 @@ def open_copy(template: Path, dest: Path, embedder: OnnxEmbedder) -> Earnest:
     return Earnest(Settings.load(copy_library(template, dest), env={}), embedder=embedder)
 
 
+@pytest.fixture()
+def loaded(acme_library: Path, tmp_path: Path, embedder: OnnxEmbedder):
+    """ACME: a 10-Q and a call, both of Q3 2023 (``sample_docs``), in the test's own copy
+    of the session's library."""
+    lib = open_copy(acme_library, tmp_path / "acme", embedder)
+    yield lib
+    lib.close()
+
+
 # The HTTP app and a client over a module's own ``service`` fixture (the API test files each
 # define one: a sample library, an empty one, ...).
 @pytest.fixture(scope="module")

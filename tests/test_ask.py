@@ -5,16 +5,6 @@ import pytest
 from earnest import Earnest, Filters, Settings
 from earnest.errors import InputError
 
-from .conftest import open_copy
-
-
-@pytest.fixture()
-def loaded(acme_library: Path, tmp_path: Path, embedder):
-    """``sample_docs`` ingested: a copy of the session's library."""
-    lib = open_copy(acme_library, tmp_path / "acme", embedder)
-    yield lib
-    lib.close()
-
 
 def test_answer_quotes_verbatim_with_page_citations(loaded: Earnest) -> None:
     answer = loaded.ask("Why did net sales decrease in the third quarter?")

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from earnest import Earnest
 from earnest.asked_subjects import asked_nouns
 from earnest.settings import Settings
-from tests.conftest import open_copy
 
 
 def test_the_nouns_of_the_noun_phrases() -> None:
@@ -38,13 +33,6 @@ def test_a_question_in_one_case_reads_every_word() -> None:
     assert asked_nouns("What pension contributions did Acme make?") == [
         "pension", "contributions"]
 
-
-@pytest.fixture()
-def loaded(acme_library: Path, tmp_path: Path, embedder):
-    """ACME: a 10-Q and a call of Q3 2023 (``sample_docs``)."""
-    lib = open_copy(acme_library, tmp_path / "acme", embedder)
-    yield lib
-    lib.close()
 
 
 def test_a_subject_the_documents_never_mention_is_not_found(loaded: Earnest) -> None:

@@ -39,14 +39,6 @@ def test_the_shipped_list_knows_large_listed_companies() -> None:
     assert {"COST", "NFLX", "NVDA", "SIE"} <= found
 
 
-@pytest.fixture()
-def loaded(acme_library: Path, tmp_path: Path, embedder):
-    """ACME: a 10-Q and a call, both of Q3 2023 (``sample_docs``; a copy of the session's
-    library)."""
-    lib = open_copy(acme_library, tmp_path / "acme", embedder)
-    yield lib
-    lib.close()
-
 
 def test_a_company_the_library_lacks_is_not_found(loaded: Earnest) -> None:
     answer = loaded.ask("Why did Costco's net sales decrease in the third quarter?")
