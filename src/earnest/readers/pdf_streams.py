@@ -14,6 +14,7 @@ import base64
 import binascii
 import re
 import zlib
+from functools import partial
 from typing import Callable, Iterator
 
 from earnest.errors import TooLarge
@@ -69,16 +70,14 @@ def _stages(dictionary: bytes) -> list[Callable[[Pieces], Pieces]]:
     names = [_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), n)
              for n in _NAME.findall(found[-1].group(1))]
     early = 0 if re.search(rb"/EarlyChange\s+0\b", dictionary) else 1
-    stages = []
+    stages: list[Callable[[Pieces], Pieces]] = []
     for n in names:
-        stage = {b"FlateDecode": _flate, b"Fl": _flate, b"ASCIIHexDecode": _hex,
-                 b"AHx": _hex, b"ASCII85Decode": _a85, b"A85": _a85,
-                 b"RunLengthDecode": _run_length, b"RL": _run_length,
-                 b"LZWDecode": lambda p: _lzw(p, early), b"LZW": lambda p: _lzw(p, early)
-                 }.get(n)
-        if stage is None:  # an image codec or encryption: pdfium's affair from here
+        if n in (b"LZWDecode", b"LZW"):
+            stages.append(partial(_lzw, early=early))
+        elif n in _DECODERS:
+            stages.append(_DECODERS[n])
+        else:  # an image codec or encryption: pdfium's affair from here
             break
-        stages.append(stage)
     return stages
 
 
@@ -218,3 +217,10 @@ def _lzw(pieces: Pieces, early: int) -> Pieces:
                     yield bytes(out)
                     out = bytearray()
         yield bytes(out)
+
+
+# The filters' names (full and abbreviated, PDF 1.7 §7.4) and their decoders; LZW takes its
+# /EarlyChange too (``_stages``).
+_DECODERS: dict[bytes, Callable[[Pieces], Pieces]] = {
+    b"FlateDecode": _flate, b"Fl": _flate, b"ASCIIHexDecode": _hex, b"AHx": _hex,
+    b"ASCII85Decode": _a85, b"A85": _a85, b"RunLengthDecode": _run_length, b"RL": _run_length}
