@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -134,6 +135,30 @@ def loaded(acme_library: Path, tmp_path: Path, embedder: OnnxEmbedder):
     lib = open_copy(acme_library, tmp_path / "acme", embedder)
     yield lib
     lib.close()
+
+
+@pytest.fixture()
+def loaded_with_llm(loaded: Earnest, embedder: OnnxEmbedder, scripted_llm):  # noqa: F811
+    """``loaded``'s library opened with the scripted LLM server configured (its
+    ``requests`` say whether the model was called)."""
+    settings = Settings.load(loaded.settings.library, env={},
+                             llm__base_url=scripted_llm.base_url, llm__model="m")
+    with Earnest(settings, embedder=embedder) as lib:
+        yield lib
+
+
+def docs_show(pdf: Path, doc_name: str, home: Path) -> tuple[dict, str]:
+    """``pdf`` ingested (keywords only) with the CLI into ``home``, and ``earnest docs show``
+    of it: the JSON and the text."""
+    from typer.testing import CliRunner
+
+    from earnest.cli import app
+
+    env = {"EARNEST_HOME": str(home)}
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(pdf), "--no-embed"], env=env).exit_code == 0
+    shown = json.loads(runner.invoke(app, ["docs", "show", doc_name, "--json"], env=env).output)
+    return shown, runner.invoke(app, ["docs", "show", doc_name], env=env).output
 
 
 # The HTTP app and a client over a module's own ``service`` fixture (the API test files each

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from earnest import Earnest
 from earnest.asked_subjects import asked_nouns
-from earnest.settings import Settings
 
 
 def test_the_nouns_of_the_noun_phrases() -> None:
@@ -59,11 +58,9 @@ def test_a_filter_naming_documents_skips_the_check(loaded: Earnest) -> None:
     assert "not_mentioned" not in answer.understanding
 
 
-def test_no_llm_call_for_a_subject_never_mentioned(loaded: Earnest, embedder,
+def test_no_llm_call_for_a_subject_never_mentioned(loaded_with_llm: Earnest,
                                                    scripted_llm) -> None:
-    settings = Settings.load(loaded.settings.library, env={},
-                             llm__base_url=scripted_llm.base_url, llm__model="m")
-    with Earnest(settings, embedder=embedder) as lib:
-        answer = lib.ask("What methane emissions did ACME report in Q3 2023?", llm=True)
+    answer = loaded_with_llm.ask("What methane emissions did ACME report in Q3 2023?",
+                                 llm=True)
     assert answer.status == "not_found" and scripted_llm.requests == []
     assert answer.understanding["not_mentioned"] == ["methane", "emissions"]

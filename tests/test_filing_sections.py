@@ -177,24 +177,15 @@ def test_a_risks_question_prefers_the_risk_factors_item(tmp_path: Path) -> None:
 
 
 def test_docs_show_lists_the_items_and_notes_with_their_pages(tmp_path: Path) -> None:
-    import json
-
-    from typer.testing import CliRunner
-
-    from earnest.cli import app
+    from .conftest import docs_show
 
     pdf = make_pdf(tmp_path / "ACME_2023_10K.pdf", TEN_K)
-    env = {"EARNEST_HOME": str(tmp_path / "home")}
-    runner = CliRunner()
-    assert runner.invoke(app, ["ingest", str(pdf), "--no-embed"], env=env).exit_code == 0
-    shown = json.loads(runner.invoke(app, ["docs", "show", "ACME_2023_10K", "--json"],
-                                     env=env).output)
+    shown, text = docs_show(pdf, "ACME_2023_10K", tmp_path / "home")
     assert shown["sections"][:2] == [
         {"section": "Item 1. Business", "first_page": 2, "last_page": 2},
         {"section": "Item 1A. Risk Factors", "first_page": 3, "last_page": 3}]
     assert [s["section"][:7] for s in shown["sections"]][-3:] == ["Note 1.", "Note 2.",
                                                                   "Item 9A"]
-    text = runner.invoke(app, ["docs", "show", "ACME_2023_10K"], env=env).output
     assert "p. 3-3  Item 1A. Risk Factors" in text
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from earnest import Earnest, Settings
+from earnest import Earnest
 from earnest.library_scope import Company, CompanyIndex, name_variants, public_companies
 
 from .conftest import open_copy
@@ -101,12 +101,9 @@ def test_the_check_follows_the_library(loaded: Earnest, tmp_path: Path) -> None:
     assert "library_scope" not in loaded.ask(question).understanding
 
 
-def test_no_llm_call_for_a_company_the_library_lacks(loaded: Earnest, embedder,
+def test_no_llm_call_for_a_company_the_library_lacks(loaded_with_llm: Earnest,
                                                       scripted_llm) -> None:
-    settings = Settings.load(loaded.settings.library, env={},
-                             llm__base_url=scripted_llm.base_url, llm__model="m")
-    with Earnest(settings, embedder=embedder) as lib:
-        answer = lib.ask("What was Netflix's revenue in Q3 2023?", llm=True)
+    answer = loaded_with_llm.ask("What was Netflix's revenue in Q3 2023?", llm=True)
     assert answer.status == "not_found" and scripted_llm.requests == []
     assert "Netflix" in answer.answer
 

@@ -4,12 +4,8 @@ reader and chunker, listed by `docs show`, and a guidance question routed to the
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from earnest.cli import app
 from earnest.filing_sections import find_headings
 from earnest.models import Page
 from earnest.question_plan import plan_question
@@ -18,6 +14,7 @@ from earnest.section_routing import release_part_match
 from earnest.service import Earnest
 from earnest.settings import Settings
 
+from .conftest import docs_show
 from .pdfs import make_pdf
 
 COVER = ["UNITED STATES", "SECURITIES AND EXCHANGE COMMISSION", "FORM 8-K", "CURRENT REPORT",
@@ -142,14 +139,9 @@ def test_what_is_not_a_release_heading() -> None:
 
 def test_docs_show_lists_a_releases_parts(tmp_path: Path) -> None:
     pdf = make_pdf(tmp_path / "ACME_2023Q4_EARNINGS.pdf", RELEASE_BODY)
-    env = {"EARNEST_HOME": str(tmp_path / "home")}
-    runner = CliRunner()
-    assert runner.invoke(app, ["ingest", str(pdf), "--no-embed"], env=env).exit_code == 0
-    shown = json.loads(runner.invoke(app, ["docs", "show", "ACME_2023Q4_EARNINGS", "--json"],
-                                     env=env).output)
+    shown, text = docs_show(pdf, "ACME_2023Q4_EARNINGS", tmp_path / "home")
     assert [s["section"] for s in shown["sections"]][-3:] == [
         "Forward-Looking Statements", "Financial Statements", "Non-GAAP Reconciliation"]
-    text = runner.invoke(app, ["docs", "show", "ACME_2023Q4_EARNINGS"], env=env).output
     assert "Non-GAAP Reconciliation" in text
 
 
