@@ -210,6 +210,23 @@ def test_guidance_for_a_quarter_is_on_the_call_before() -> None:
         == "call-d"
 
 
+def test_a_december_year_fourth_quarter_call_held_in_january_names_no_later_year() -> None:
+    """A calendar-year company holds its fourth-quarter call in January or February; that
+    date renames no fiscal year (only a year ending in January to March is also called by
+    the next). "Q4 2024" guidance is the third-quarter 2024 call's, not that of the call
+    held in January 2024, and a question about 2024 wants 2024's calls first."""
+    docs = _calls([("q3-23", "Chipco Inc", 2023, 3, "2023-10-31"),
+                   ("q4-23", "Chipco Inc", 2023, 4, "2024-01-30"),
+                   ("q1-24", "Chipco Inc", 2024, 1, "2024-04-30"),
+                   ("q2-24", "Chipco Inc", 2024, 2, "2024-07-30"),
+                   ("q3-24", "Chipco Inc", 2024, 3, "2024-10-29")])
+    scores = scores_of(DocumentMatcher(docs),
+                       "What revenue did Chipco guide for the fourth quarter of 2024?")
+    assert max(scores, key=scores.get) == 4 and scores.get(1, 0) < scores[2]
+    scores = scores_of(DocumentMatcher(docs), "How did Chipco's gross margin develop in 2024?")
+    assert scores.get(1, 0) < scores[2]
+
+
 def test_a_name_and_its_initials_are_one_company() -> None:
     docs = _calls([("old", "AMD", 2010, 1, "2010-04-15"),
                    ("new", "Advanced Micro Devices Inc", 2024, 3, "2024-10-29"),

@@ -54,14 +54,17 @@ def _doc_period(doc: DocumentInfo) -> tuple[int | None, int | None]:
     return _whole(year), _whole(quarter)
 
 
-def _calendar_year(doc: DocumentInfo, year: int | None) -> int | None:
+def _calendar_year(doc: DocumentInfo, year: int | None, fiscal_end: int | None) -> int | None:
     """The year a fiscal year ending in January to March is also called by ("fiscal 2022
-    ended January 28, 2023" is many analysts' FY2023): that end's year, else None."""
+    ended January 28, 2023" is many analysts' FY2023): that end's year, else None.
+    ``fiscal_end``: the month the company's fiscal year ends in, when known."""
     meta = doc.effective_metadata()
     # The period's end says it; without one, the date of a year-end report (a release dated
-    # March 2023 for the fiscal year 2022) stands in. A filing date alone never does.
+    # March 2023 for the fiscal year 2022) stands in, for a company whose year is known to
+    # end in January to March: a December year's fourth-quarter call is held in January
+    # too. A filing date alone never does.
     value = str(meta.period_end or "")
-    if not value and meta.fiscal_quarter == 4:
+    if not value and meta.fiscal_quarter == 4 and fiscal_end in (1, 2, 3):
         value = str(meta.doc_date or "")
     m = re.match(r"((?:19|20)\d\d)-(\d\d)", value)
     if m and year is not None and int(m.group(1)) == year + 1 and int(m.group(2)) <= 3:
@@ -128,7 +131,6 @@ class DocumentMatcher:
                 words |= name_words(doc.doc_name.split("_")[0])
             self.names[doc.id] = words
             self.periods[doc.id] = _doc_period(doc)
-            self.also_called[doc.id] = _calendar_year(doc, self.periods[doc.id][0])
             if self.periods[doc.id][1] in (None, 4) and meta.doc_type in (
                     "10-K", "earnings_release", "earnings_call", "other", None):
                 self.annual.add(doc.id)  # a Q4 release reports the whole year too
@@ -136,6 +138,10 @@ class DocumentMatcher:
             for w in words:
                 owners.setdefault(w, set()).add(owner)
         self.fiscal_end = _fiscal_ends(self.docs, self.companies.doc_company, self.periods)
+        for doc in self.docs:
+            self.also_called[doc.id] = _calendar_year(
+                doc, self.periods[doc.id][0],
+                self.fiscal_end.get(self.companies.doc_company.get(doc.id, "")))
         n = max(len({o for os in owners.values() for o in os}), 1)
         self.idf = {w: math.log(1 + n / len(os)) for w, os in owners.items()}
 
