@@ -99,8 +99,6 @@ GAPS = {
     ("question_plan", "three million"), ("question_plan", "twenty-five percent"),
     # the verifier's heading reader wants "in"/"(" right before the scale word
     ("table_scale", "(millions)"), ("table_scale", "Amounts in U.S. $ thousands"),
-    # the plan's quarter (without a year) is read from "Q3" or "third quarter" only
-    ("plan_quarter", "first-quarter 2022"), ("plan_quarter", "fourth fiscal quarter 2021"),
 }
 
 

@@ -38,7 +38,9 @@ def quarters_in(text: str) -> list[tuple[str, int]]:
 
 
 # -- in a question ----------------------------------------------------------------------------
-_QUESTION_QUARTER = re.compile(r"\b(?:q([1-4])|(first|second|third|fourth)\s+quarter)\b", re.I)
+# "fourth quarter", "fourth-quarter", "fourth fiscal quarter", as ``_QUARTER_YEAR`` reads them.
+_QUESTION_QUARTER = re.compile(
+    r"\b(?:q([1-4])|(first|second|third|fourth)[\s-]+(?:fiscal\s+)?quarter)\b", re.I)
 # A year: four digits, or two after an apostrophe, "FY" or "fiscal" ("Q1 FY25", "Q3 '24");
 # not a quantity ("Q3 50 basis points", "2000 units", "$2019", "Q4 10-K", "2,019.5"). A comma
 # or full stop after a year ends a clause ("in FY2023, FY2022 and FY2021").
