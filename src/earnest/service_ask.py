@@ -239,6 +239,7 @@ class AskOperations:
                 else:
                     upper += 1
         return lower, upper
+
     def _not_held(self, question: str, asked: str, plan: QuestionPlan, verdict: ScopeVerdict,
                   answerer: Answerer, t0: float, corrections: list[Correction],
                   filters: Filters, k: int, principal: Principal) -> Iterator[AskEvent]:
