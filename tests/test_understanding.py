@@ -113,3 +113,14 @@ def test_a_cause_is_asked_for_in_many_words() -> None:
     for question in ("What made up the revenue in Q3?", "What was revenue in Q3?",
                      "What did the CFO say about margins?"):
         assert not plan_question(question).asks_cause, question
+
+
+def test_a_quarter_asked_as_q3_is_found_however_the_text_writes_it() -> None:
+    """Calls and releases write "the third quarter", "third-quarter" or "3Q16" for the "Q3"
+    of a question: the passage covers that term all the same, and no other quarter does."""
+    plan = plan_question("What revenue did Acme expect for Q3 2016?")
+    said = coverage(plan, "For the third quarter of 2016, we expect revenue of $1.2 billion.")
+    other = coverage(plan, "For the fourth quarter of 2016, we expect revenue of $1.3 billion.")
+    assert said > other
+    assert coverage(plan, "Acme expects 3Q16 revenue of $1.2 billion.") > \
+        coverage(plan, "Acme expects 4Q16 revenue of $1.2 billion.")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from earnest.figures import values_in
+from earnest.figures import quarters_in, values_in
 from earnest.lexicon import SYNONYMS, stem, stemmed_words
 
 if TYPE_CHECKING:
@@ -124,6 +124,7 @@ def coverage(plan: QuestionPlan, text: str) -> float:
         if any(alt and all(stem(t) in present for t in alt) for alt in alternatives):
             satisfied.update(stem(t) for t in phrase)
     hit = total = 0.0
+    quarters: set[int] | None = None
     for term in plan.terms:
         weight = min(len(term), 8)
         total += weight
@@ -131,4 +132,12 @@ def coverage(plan: QuestionPlan, text: str) -> float:
         if term in satisfied or s in satisfied or s in present or \
                 SYNONYMS.get(s, frozenset()) & present:
             hit += weight
+        elif _QUARTER_TERM.match(term):
+            # "Q3" is written "the third quarter", "3Q16", "third-quarter" as often
+            if quarters is None:
+                quarters = {q for _, q in quarters_in(text)}
+            hit += weight if int(term[1]) in quarters else 0.0
     return hit / total
+
+
+_QUARTER_TERM = re.compile(r"^q[1-4]$")
