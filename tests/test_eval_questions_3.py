@@ -1,0 +1,133 @@
+"""eval/transcript_questions_3.jsonl, the third transcript question set (written by reading
+Refinitiv calls of 2010-2024 the first set does not use): its shape, its spread over the split
+and the years, and its labels against ../shared/data — every gold quote verbatim in its call as
+Earnest's reader gives it, every company "not held" absent from the development transcripts,
+every quarter "not held" outside its company's calls, every metric "never discussed" absent from
+the calls of its period (skipped with a message when ../shared is absent)."""
+
+import re
+from collections import Counter
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+
+from earnest.eval_questions import REASONS, TYPES, read_questions, select
+from earnest.eval_split import SPLITS_FILE, load_splits, transcript_ticker
+from earnest.readers import read_document
+
+from .conftest import shared_data
+
+EVAL = Path(__file__).resolve().parents[1] / "eval"
+THIRD = EVAL / "transcript_questions_3.jsonl"
+FIRST = EVAL / "transcript_questions.jsonl"
+MINIMUM = {"guidance": 8, "why": 6, "figure": 4, "executive": 3, "analysts": 3}
+# the quarter each "period not held" question asks about (first day, last day)
+PERIODS = {
+    "tq3-033": (date(2025, 4, 1), date(2025, 6, 30)),    # AMD Q2 2025
+    "tq3-034": (date(2009, 4, 1), date(2009, 6, 30)),    # Amazon Q2 2009
+    "tq3-067": (date(2025, 3, 30), date(2025, 6, 28)),   # Apple June quarter, fiscal 2025
+    "tq3-068": (date(2025, 4, 27), date(2025, 7, 26)),   # Cisco Q4 fiscal 2025
+}
+# a "never discussed" question: the words it asks about, and the call dates of its period
+NEVER = {
+    "tq3-035": (r"dividend", date(2015, 1, 1), date(2016, 2, 28)),        # AMD, 2015
+    "tq3-036": (r"advertis", date(2012, 1, 1), date(2013, 2, 28)),        # ASML, 2012
+    "tq3-069": (r"churn", date(2012, 8, 1), date(2013, 8, 31)),           # Cisco, FY2013
+    "tq3-070": (r"advertis", date(2012, 10, 1), date(2013, 11, 30)),      # Apple, FY2013
+}
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _calls() -> Path:
+    return shared_data("transcripts/refinitiv")
+
+
+def _call_date(stem: str) -> date:
+    return date.fromisoformat(stem[:10])
+
+
+@cache
+def _text(stem: str) -> str:
+    """A call's text as Earnest's reader gives it, whitespace-normalised (each PDF read once)."""
+    path = _calls() / f"{stem}.pdf"
+    assert path.exists(), path
+    doc = read_document(path.read_bytes(), path.name)
+    return _norm("\n".join(page.text for page in doc.pages))
+
+
+def _stems(ticker: str) -> list[str]:
+    return sorted(p.stem for p in _calls().glob(f"*-{ticker}.pdf"))
+
+
+def test_third_set_is_well_formed_and_spread_over_parts_and_years() -> None:
+    rows = read_questions(THIRD)
+    assert [r["id"] for r in rows] == [f"tq3-{n:03d}" for n in range(1, len(rows) + 1)]
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    assert {r["type"] for r in rows} == set(TYPES)
+    for r in answerable:
+        assert r["source"] == "refinitiv", r["id"]
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}-[A-Z]+", r["doc_name"]), r["id"]
+        assert r["doc_name"].rsplit("-", 1)[1] == r["ticker"], r["id"]
+        assert 1 <= len(r["gold_quotes"]) <= 3, r["id"]
+        assert all(8 <= len(q.split()) <= 40 for q in r["gold_quotes"]), r["id"]
+    for r in unanswerable:
+        assert r["type"] == "unanswerable" and r["unanswerable_reason"] in REASONS, r["id"]
+        assert r["doc_name"] is None and r["gold_quotes"] == [], r["id"]
+    splits = load_splits(SPLITS_FILE)
+    tune, holdout = select(rows, "tune", splits), select(rows, "holdout", splits)
+    assert len(tune) + len(holdout) == len(rows)
+    for part in (tune, holdout):
+        got = [r for r in part if r["answerable"]]
+        assert len(got) >= 24
+        counts = Counter(r["type"] for r in got)
+        assert all(counts[t] >= n for t, n in MINIMUM.items()), counts
+        lost = [r for r in part if not r["answerable"]]
+        assert len(lost) >= 4 and {r["unanswerable_reason"] for r in lost} == set(REASONS)
+        # over the whole 2010-2024 span, not mostly recent calls
+        years = Counter(int(r["doc_name"][:4]) for r in got)
+        assert min(years) <= 2011 and max(years) >= 2023 and len(years) >= 6, years
+        assert sum(n for y, n in years.items() if y >= 2020) <= len(got) / 2, years
+    # calls the first set does not use, at most two questions a call
+    first = {r.get("doc_name") for r in read_questions(FIRST)}
+    assert not {r["doc_name"] for r in answerable} & first
+    assert max(Counter(r["doc_name"] for r in answerable).values()) <= 2
+
+
+def test_third_set_gold_quotes_are_verbatim_in_their_calls() -> None:
+    _calls()
+    for r in read_questions(THIRD):
+        for quote in r["gold_quotes"]:
+            assert _norm(quote) in _text(r["doc_name"]), (r["id"], quote)
+
+
+def test_third_set_unanswerable_labels_hold_against_the_calls() -> None:
+    root = _calls()
+    held = {transcript_ticker(p) for p in root.parent.rglob("*") if p.suffix in (".pdf", ".txt")}
+    splits = load_splits(SPLITS_FILE)
+    not_held = set(splits["not_held"]["tune"]) | set(splits["not_held"]["holdout"])
+    rows = {r["id"]: r for r in read_questions(THIRD) if not r["answerable"]}
+    assert {i for i, r in rows.items() if r["unanswerable_reason"] == "period_not_held"} \
+        == set(PERIODS)
+    assert {i for i, r in rows.items() if r["unanswerable_reason"] == "never_discussed"} \
+        == set(NEVER)
+    for r in rows.values():
+        if r["unanswerable_reason"] == "company_not_held":
+            assert r["source"] is None and r["ticker"] in not_held, r["id"]
+            assert r["ticker"] not in held, r["id"]
+        else:
+            assert r["source"] == "refinitiv" and r["ticker"] in held, r["id"]
+    for qid, (first_day, last_day) in PERIODS.items():
+        r = rows[qid]
+        assert str(last_day.year) in r["question"] or str(first_day.year) in r["question"], qid
+        dates = [_call_date(s) for s in _stems(r["ticker"])]
+        # after the last call (not even guided there), or reported before the first call
+        assert first_day > max(dates) or last_day + timedelta(days=120) < min(dates), qid
+    for qid, (pattern, start, end) in NEVER.items():
+        stems = [s for s in _stems(rows[qid]["ticker"]) if start <= _call_date(s) <= end]
+        assert len(stems) >= 4, qid
+        for stem in stems:
+            assert not re.search(pattern, _text(stem), re.IGNORECASE), (qid, stem)
