@@ -107,6 +107,7 @@ class DocumentMatcher:
     idf: dict[str, float] = field(default_factory=dict)
     periods: dict[int, tuple[int | None, int | None]] = field(default_factory=dict)
     also_called: dict[int, int | None] = field(default_factory=dict)
+    dated: dict[int, tuple[int, int]] = field(default_factory=dict)  # (year, month) of its date
     annual: set[int] = field(default_factory=set)  # documents reporting a whole fiscal year
     companies: LibraryCompanies = field(init=False)
     fiscal_end: dict[str, int] = field(default_factory=dict)  # company -> month its year ends
@@ -131,6 +132,9 @@ class DocumentMatcher:
                 words |= name_words(doc.doc_name.split("_")[0])
             self.names[doc.id] = words
             self.periods[doc.id] = _doc_period(doc)
+            date = re.match(r"((?:19|20)\d\d)-(\d\d)", str(meta.doc_date or ""))
+            if date:
+                self.dated[doc.id] = (int(date.group(1)), int(date.group(2)))
             if self.periods[doc.id][1] in (None, 4) and meta.doc_type in (
                     "10-K", "earnings_release", "earnings_call", "other", None):
                 self.annual.add(doc.id)  # a Q4 release reports the whole year too
@@ -225,6 +229,8 @@ class DocumentMatcher:
         year, quarter = self.periods[doc_id]
         if doc_id in latest:
             return 1.0 if plan.latest else 0.5
+        if plan.month_dates and self.dated.get(doc_id) in plan.month_dates:
+            return 1.0  # "what did the CFO say in July 2015": the call held that month
         years, asked_quarter = self.asked_periods(doc_id, plan)
         if not years or year is None:
             return 0.0

@@ -92,6 +92,13 @@ _MONTH_QUARTER = re.compile(
     r"((?:19|20)\d\d))?|\b(?:quarter|three\s+months)\s+end(?:ed|ing)\s+" + _MONTH
     + r"(?:\s+\d{1,2})?,?\s+((?:19|20)\d\d)", re.I)
 
+# A quarter's end named as a point in time: "at the end of March 2013", "as of June 30, 2024".
+_MONTH_END = re.compile(r"\b(?:end(?:ed|ing)?\s+(?:of\s+)?|as\s+of\s+)" + _MONTH
+                        + r"(?:\s+\d{1,2})?,?\s+((?:19|20)\d\d)\b", re.I)
+# Any other month of a year ("in July 2015", "by August 2022", "on May 3, 2021"): a date,
+# which a document is dated by (a call held that month), not a quarter's end.
+_MONTH_DATE = re.compile(r"\b" + _MONTH + r"(?:\s+\d{1,2})?,?\s+((?:19|20)\d\d)\b", re.I)
+
 MonthPeriod = tuple[int, int, bool]  # (month it ends in, year, the year is a fiscal year)
 Phrase = tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]
 
@@ -107,6 +114,7 @@ class QuestionPlan:
     quarter: int | None
     periods: tuple[Period, ...]  # (year, quarter) or (year, None) for each period named
     month_periods: tuple[MonthPeriod, ...]  # quarters named by the month they end in
+    month_dates: tuple[tuple[int, int], ...]  # other months named, as dates: (year, month)
     doc_types: tuple[str, ...]  # 10-K | 10-Q | 8-K | earnings_call | earnings_release
     latest: bool  # "the latest 10-K"
     history: bool  # "historically", "over the past five years"
@@ -167,6 +175,7 @@ class QuestionPlan:
                 "expanded": list(self.keyword_terms[len(self.terms):]),
                 "years": list(self.years), "quarter": self.quarter,
                 "month_periods": [list(mp) for mp in self.month_periods],
+                "month_dates": [list(md) for md in self.month_dates],
                 "doc_types": list(self.doc_types), "latest": self.latest,
                 "statements": list(self.statements), "figures": list(self.figures),
                 "speakers": [SPEAKER_CUES[i][0].pattern for i in self.speaker_cues],
@@ -213,7 +222,7 @@ def plan_question(question: str) -> QuestionPlan:
         keyword_terms=tuple(dict.fromkeys(terms + extra)), phrases=tuple(phrases),
         keyword_years=tuple(keyword_years), years=tuple(years),
         quarter=question_quarter(asked), periods=tuple(periods),
-        month_periods=tuple(month_periods(asked)),
+        month_periods=tuple(month_periods(asked)), month_dates=tuple(month_dates(asked)),
         doc_types=tuple(name for name, cue in _TYPE_CUES if cue.search(asked)),
         latest=bool(_LATEST.search(asked)), history=history,
         outlook=bool(_FORWARD.search(asked)), asks_results=bool(_RESULTS.search(asked)),
@@ -289,4 +298,14 @@ def month_periods(question: str) -> list[MonthPeriod]:
                             bool(m.group(3)) and not m.group(2)))
         else:
             out.append((_MONTHS.index(m.group(5).lower()) + 1, int(m.group(6)), False))
+    out += [(_MONTHS.index(m.group(1).lower()) + 1, int(m.group(2)), False)
+            for m in _MONTH_END.finditer(_MONTH_QUARTER.sub(" ", question))]
     return list(dict.fromkeys(out))
+
+
+def month_dates(question: str) -> list[tuple[int, int]]:
+    """The months of a year a question names as dates, not as a quarter or its end ("What
+    did the CFO say in July 2015?"): (year, month)."""
+    rest = _MONTH_END.sub(" ", _MONTH_QUARTER.sub(" ", question))
+    return list(dict.fromkeys((int(m.group(2)), _MONTHS.index(m.group(1).lower()) + 1)
+                              for m in _MONTH_DATE.finditer(rest)))
