@@ -227,6 +227,21 @@ def test_a_december_year_fourth_quarter_call_held_in_january_names_no_later_year
     assert scores.get(1, 0) < scores[2]
 
 
+def test_a_month_named_as_a_date_is_the_call_held_then() -> None:
+    """"In July 2015" is when something was said: the call held that month (the second
+    quarter's), not the quarter ending in or after July. "At the end of March 2015" is a
+    quarter's end, and "the June 2019 quarter" a quarter."""
+    docs = _calls([("q1", "Chipco Inc", 2015, 1, "2015-04-23"),
+                   ("q2", "Chipco Inc", 2015, 2, "2015-07-23"),
+                   ("q3", "Chipco Inc", 2015, 3, "2015-10-22"),
+                   ("q4", "Chipco Inc", 2015, 4, "2016-01-28")])
+    assert top(docs, "What did Chipco's CFO say about India in July 2015?") == "q2"
+    assert top(docs, "How had Chipco's view of PCs changed by October 2015?") == "q3"
+    assert top(docs, "What was Chipco's free cash flow at the end of March 2015?") == "q1"
+    plan = plan_question("What did Pear guide for the June 2019 quarter?")
+    assert (plan.month_dates, plan.month_periods) == ((), ((6, 2019, False),))
+
+
 def test_a_name_and_its_initials_are_one_company() -> None:
     docs = _calls([("old", "AMD", 2010, 1, "2010-04-15"),
                    ("new", "Advanced Micro Devices Inc", 2024, 3, "2024-10-29"),
