@@ -159,3 +159,31 @@ def test_a_named_speaker_turns_are_candidates(tmp_path, embedder) -> None:
             found[bool(disabled)] = [p.speaker or "" for p in lib.search(question, k=5).passages]
     assert any(s.startswith("Sam Lee") for s in found[False])
     assert not any(s.startswith("Sam Lee") for s in found[True])  # what the stage adds
+
+
+def test_a_person_named_without_a_company_points_at_their_company(tmp_path, embedder) -> None:
+    """"What did Jane Doe say about pricing?" names no company, but Jane Doe speaks on
+    ACME's calls: ACME's documents are the ones asked about. ("Lisa Su's" is Lisa Su.)"""
+    from earnest import Earnest, Settings
+    from earnest.question_plan import person_names
+
+    assert person_names("How had Lisa Su's view changed?") == ["Lisa Su"]
+    calls = []
+    for company, cfo in (("ACME", "Jane Doe"), ("Globex", "Hank Scorpio")):
+        turns = [f"{cfo} -- Chief Financial Officer\n{company} raised prices in every "
+                 f"segment this quarter; pricing added {n} points to growth.\n"
+                 for n in range(3, 9)]
+        call = tmp_path / f"{company}_Q3_2023_call.txt"
+        call.write_text(f"{company} Q3 2023 Earnings Call Transcript\n\nPrepared Remarks:\n\n"
+                        + "\n".join(turns), encoding="utf-8")
+        calls.append(call)
+    question = "What did Jane Doe say about pricing in the third quarter of 2023?"
+    documents = {}
+    for disabled in ([], ["speaker_company"]):
+        settings = Settings.load(tmp_path / f"lib{len(disabled)}", env={},
+                                 retrieve__disabled=disabled)
+        with Earnest(settings, embedder=embedder) as lib:
+            lib.ingest(calls)
+            documents[bool(disabled)] = lib.search(question, k=5).understanding["documents"]
+    assert documents[False] == ["ACME_Q3_2023_call"]
+    assert "Globex_Q3_2023_call" in documents[True]  # what the stage adds

@@ -168,10 +168,18 @@ class DocumentMatcher:
                         found.setdefault(name, 0.7)
         return found
 
-    def scores(self, plan: QuestionPlan) -> dict[int, float]:
-        """Document id -> 0..1. Company decides most; period and type order within it."""
+    def scores(self, plan: QuestionPlan, spoken_in: set[int] | None = None
+               ) -> dict[int, float]:
+        """Document id -> 0..1. Company decides most; period and type order within it.
+        ``spoken_in``: documents in which a person the question names speaks; with no
+        company named, that person's company is the one asked about ("What did Lisa Su say
+        about PCs?")."""
         raw: dict[int, float] = {}
-        named = self.companies.docs_of(self.companies.named(plan.question))
+        keys = self.companies.named(plan.question)
+        if not keys and spoken_in:
+            keys = sorted({self.companies.doc_company[d] for d in spoken_in
+                           if d in self.companies.doc_company})
+        named = self.companies.docs_of(keys)
         if named:
             # A company named as a proper noun or ticker: its documents, and no others.
             raw = {doc.id: float(doc.id in named) for doc in self.docs}

@@ -282,7 +282,7 @@ def person_names(question: str) -> list[str]:
         pair = m.group(1)
         if m.start() == 0 and _OPENING.match(pair) or pair.split()[0] in _MONTH_NAMES:
             continue
-        out.append(pair)
+        out.append(re.sub(r"'s$", "", pair))  # "Lisa Su's view": Lisa Su
     return list(dict.fromkeys(out))
 
 

@@ -59,7 +59,7 @@ Feature = Callable[[Passage, RerankInput], float]
 
 # The stages and candidate generators that ``retrieve.disabled`` may turn off by name.
 STAGES = ("keyword", "keyword_focus", "statement_pages", "dense", "dense_focus",
-          "dense_speaker", "rerank", "repeats", "periods")
+          "dense_speaker", "speaker_company", "rerank", "repeats", "periods")
 
 
 class HybridRetriever:
@@ -112,7 +112,8 @@ class HybridRetriever:
         t0 = time.perf_counter()
         plan = plan or plan_question(query)
         matcher = self.matcher(filters.collections)
-        doc_scores = matcher.scores(plan) if not filters.doc_names else {}
+        doc_scores = matcher.scores(plan, self._spoken_in(plan, filters, matcher)) \
+            if not filters.doc_names else {}
         focus = [d for d, s in sorted(doc_scores.items(), key=lambda x: -x[1]) if s >= 0.85][:8]
         timings["understand"] = _ms(t0)
 
@@ -144,6 +145,19 @@ class HybridRetriever:
                             understanding={**plan.to_dict(), **matcher.describe(plan),
                                            "documents": [self._name(d, matcher)
                                                          for d in focus]})
+
+    def _spoken_in(self, plan: QuestionPlan, filters: Filters, matcher: DocumentMatcher
+                   ) -> set[int]:
+        """The documents in which a person the question names speaks, when it names no
+        company: an executive's or analyst's name tells whose calls are asked about."""
+        if "speaker_company" in self.off or matcher.companies.named(plan.question):
+            return set()
+        people = person_names(plan.question)
+        if not people:
+            return set()
+        hits = self.store.keyword_search(" ".join(plan.keyword_terms),
+                                         replace(filters, speakers=people), 20)
+        return {p.doc_id for p in self.store.get_passages([i for i, _ in hits])}
 
     def _candidates(self, query: str, plan: QuestionPlan, filters: Filters, focus: list[int],
                     matcher: DocumentMatcher, mode: str, n: int, notes: list[str]
