@@ -122,5 +122,17 @@ FINANCIAL_TERMS: dict[str, tuple[str, ...]] = {
     "ceo": ("chief executive officer",),
     "cfo": ("chief financial officer",),
     "coo": ("chief operating officer",),
+    # Analysts' shorthand for line items and measures (general usage, as in sell-side notes).
+    "gm": ("gross margin",),
+    "opex": ("operating expenses",),
+    "fcf": ("free cash flow",),
+    "ebit": ("operating income",),
+    "bps": ("basis points",),
+    "yoy": ("year-over-year",),
+    "asp": ("average selling price",),
+    "arpu": ("average revenue per user",),
+    "tam": ("addressable market",),
+    "roic": ("return on invested capital",),
+    "roe": ("return on equity",),
 }
 
