@@ -30,6 +30,9 @@ _PERIOD_WORD = re.compile(r"^(?:(?:19|20)\d\d|q[1-4]|fy\d*|\d+[kq]|\d{1,2}|k|q|e
                           r"quarterly|fiscal|years?|ended|ending|first|second|third|fourth|"
                           r"january|february|march|april|may|june|july|august|september|"
                           r"october|november|december)$")
+# How well a quarter's call or release matches a question about its whole year: below the
+# annual report, which reports the year.
+QUARTER_OF_YEAR = 0.4
 
 
 def name_words(text: str) -> set[str]:
@@ -242,11 +245,16 @@ class DocumentMatcher:
         years, asked_quarter = self.asked_periods(doc_id, plan)
         if not years or year is None:
             return 0.0
-        if plan.outlook and asked_quarter and quarter:
-            # Guidance for a quarter is given a quarter before, on the previous call.
+        guided_year = plan.outlook and not plan.asks_results and asked_quarter is None
+        if plan.outlook and quarter:
+            # Guidance for a quarter is given a quarter before, on the previous call. A
+            # year's is first given on the previous year's fourth-quarter call, and each
+            # call of the year updates it: all are its evidence alike.
             following = (year, quarter + 1) if quarter < 4 else (year + 1, 1)
-            if following[1] == asked_quarter and following[0] in years:
+            if asked_quarter and following[1] == asked_quarter and following[0] in years:
                 return 1.0
+            if guided_year and quarter == 4 and following[0] in years and year not in years:
+                return QUARTER_OF_YEAR
         named = year if year in years else self.also_called[doc_id]
         if named not in years:
             return 0.0
@@ -257,7 +265,10 @@ class DocumentMatcher:
             weight *= 0.8  # named by the calendar year its fiscal year ended in
         if asked_quarter is None:
             # "FY2022": the annual report first, the fourth-quarter release close behind.
-            full = 1.0 if quarter is None else 0.9 if doc_id in self.annual else 0.4
+            # (A year's outlook: its fourth-quarter call, which reports the year, is no
+            # better evidence than the calls that guided it.)
+            full = 1.0 if quarter is None else 0.9 if doc_id in self.annual and \
+                not guided_year else QUARTER_OF_YEAR
             return weight * full
         return weight * (1.0 if quarter == asked_quarter else 0.5)
 
