@@ -242,6 +242,20 @@ def test_a_month_named_as_a_date_is_the_call_held_then() -> None:
     assert (plan.month_dates, plan.month_periods) == ((), ((6, 2019, False),))
 
 
+def test_a_year_outlook_is_on_the_calls_that_guide_it() -> None:
+    """The 2016 outlook is first given on the fourth-quarter 2015 call and updated on each
+    2016 call: those are as much its evidence as the fourth-quarter 2016 call, which reports
+    the year (and is first for what 2016's results were)."""
+    docs = _calls([("q4-15", "Chipco Inc", 2015, 4, "2016-01-28"),
+                   ("q1-16", "Chipco Inc", 2016, 1, "2016-04-21"),
+                   ("q2-16", "Chipco Inc", 2016, 2, "2016-07-21"),
+                   ("q4-16", "Chipco Inc", 2016, 4, "2017-01-31")])
+    outlook = scores_of(DocumentMatcher(docs), "What revenue growth did Chipco expect for 2016?")
+    assert outlook[0] == outlook[1] == outlook[2] == outlook[3]
+    results = scores_of(DocumentMatcher(docs), "What was Chipco's revenue in 2016?")
+    assert max(results, key=results.get) == 3 and results[0] < results[1]
+
+
 def test_a_name_and_its_initials_are_one_company() -> None:
     docs = _calls([("old", "AMD", 2010, 1, "2010-04-15"),
                    ("new", "Advanced Micro Devices Inc", 2024, 3, "2024-10-29"),
