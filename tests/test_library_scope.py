@@ -320,3 +320,29 @@ def test_a_speaker_named_in_the_question_comes_first(northwind: Earnest) -> None
         analysts = [p for p in result.passages if p.role == "analyst"]
         assert analysts and analysts[0].speaker.startswith(name)
         assert words in analysts[0].text
+
+
+def test_an_analyst_firm_before_a_speaker_is_not_the_company_asked_about(tmp_path,
+                                                                          embedder) -> None:
+    """"What did JPMorgan's Sam Lee ask?": Sam Lee speaks on ACME's call; JPMorgan, which
+    the library holds no documents of, is his employer, not the subject. A firm's name
+    before words that name no speaker ("JPMorgan's Greater China revenue") still is."""
+    from earnest import Settings
+
+    call = tmp_path / "ACME_Q3_2023_call.txt"
+    call.write_text(
+        "ACME Q3 2023 Earnings Call Transcript\n\nPrepared Remarks:\n\n"
+        "Jane Doe -- Chief Financial Officer\nACME third quarter 2023 net sales were $120 "
+        "million, up 8%, as pricing added 5 points.\n\n"
+        "Sam Lee -- Example Securities -- Analyst\nHow should we think about pricing in the "
+        "industrial segment next year?\n\n"
+        "Jane Doe -- Chief Financial Officer\nWe expect pricing to add 2 to 3 points to "
+        "industrial growth next year.\n", encoding="utf-8")
+    with Earnest(Settings.load(tmp_path / "lib", env={}), embedder=embedder) as lib:
+        lib.ingest([call])
+        asked = lib.ask("What did JPMorgan's Sam Lee ask about pricing in Q3 2023?")
+        assert "library_scope" not in asked.understanding
+        assert asked.status == "answered"
+        firm = lib.ask("What was JPMorgan's Greater China revenue in Q3 2023?")
+        assert firm.status == "not_found"
+        assert firm.understanding["library_scope"]["reason"] == "company_not_held"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from earnest.company_names import (
     Appears,
@@ -39,6 +39,20 @@ _DID = re.compile(r"\bdid\b", re.I)
 _SAYING = re.compile(r"\b(?:say|said|mention\w*|discuss\w*|comment\w*|talk\w*|note\w*|"
                      r"explain\w*|describ\w*|tell|told|indicat\w*|signal\w*|stat(?:e|ed)|"
                      r"remark\w*|ask\w*|press\w*|highlight\w*|announc\w*)\b", re.I)
+
+# "JPMorgan's Harlan Sur", "Wells Fargo's Joe Quatrochi": a firm's name before a person's.
+_AFFILIATION = re.compile(r"\b[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*)?(?:'s|’s|s'|s’)\s+"
+                          r"(?=([A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)* [A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*)"
+                          r"(?![\w&]))")
+
+
+def without_affiliations(question: str, speaks: Callable[[str], bool]) -> str:
+    """``question`` without the firm of a person who speaks in the library's documents
+    ("What did JPMorgan's Harlan Sur ask?" -> "What did Harlan Sur ask?"): an analyst's
+    employer is not the company asked about. "Apple's Greater China" names no speaker and
+    stays."""
+    return _AFFILIATION.sub(lambda m: "" if speaks(m.group(1)) else m.group(0), question)
+
 
 __all__ = ["Company", "CompanyIndex", "Correction", "LibraryScope", "ScopeVerdict",
            "name_variants", "public_companies"]
@@ -102,16 +116,20 @@ class LibraryScope:
 
     def check(self, question: str, plan: QuestionPlan, appears: Appears | None = None,
               corrections: list[Correction] | None = None,
-              usage: Usage | None = None) -> ScopeVerdict | None:
+              usage: Usage | None = None,
+              speaks: Callable[[str], bool] | None = None) -> ScopeVerdict | None:
         """Why the library cannot answer ``question`` (read as ``plan``), or None: it is asked about (see
         ``Mention.subject``) companies the library has no documents of and about none it
         has, or only about periods outside what it holds. ``appears(word, docs)`` says
         whether any document (of ``docs``) contains a word: a capitalised name written as a
         company's ("Zumiez's", "Zumiez Q3") that no document contains is a company the
-        library lacks, and a year the company's documents name is held."""
+        library lacks, and a year the company's documents name is held. ``speaks(name)``
+        says whether a person speaks in the documents (an analyst's firm is no subject)."""
         if not self.docs:
             return None
         asked = apply_corrections(corrections or [], question)
+        if speaks is not None:
+            asked = without_affiliations(asked, speaks)
         appears = appears or (lambda word, docs=None: False)
         listed, held_mentions = self._mentions(asked)
         if not listed and not held_mentions and usage is not None:
