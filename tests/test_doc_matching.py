@@ -206,6 +206,10 @@ def test_guidance_for_a_quarter_is_on_the_call_before() -> None:
     docs = _calls(FRUIT)
     assert top(docs, "What revenue did Pear guide for the fourth quarter of fiscal 2019?") \
         == "call-c"
+    # The quarter guided for is below the call that gave the guidance: its call reports it.
+    scores = scores_of(DocumentMatcher(docs), "What gross margin did Pear guide for Q4 2019?")
+    assert scores[2] > scores[3]
+    assert plan_question("What did Pear expect to ship in Q4 2019?").guided is None
     assert top(docs, "What revenue did Pear report for the fourth quarter of fiscal 2019?") \
         == "call-d"
 

@@ -270,6 +270,8 @@ class DocumentMatcher:
             full = 1.0 if quarter is None else 0.9 if doc_id in self.annual and \
                 not guided_year else QUARTER_OF_YEAR
             return weight * full
+        if plan.guided == (year, quarter) and not plan.asks_results:
+            return weight * 0.5  # the quarter guided for: its own call reports it
         return weight * (1.0 if quarter == asked_quarter else 0.5)
 
     def _latest_by_company(self, raw: dict[int, float], best: float,

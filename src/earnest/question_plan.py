@@ -119,6 +119,9 @@ class QuestionPlan:
     latest: bool  # "the latest 10-K"
     history: bool  # "historically", "over the past five years"
     outlook: bool  # asks what is expected (guidance, "next year")
+    # the quarter an outlook is asked for ("What did AMD guide for Q3 2019?"): its own call
+    # reports it; the call before gives it
+    guided: Period | None
     asks_results: bool  # asks what was reported ("What was revenue in Q1?")
     statements: tuple[str, ...]  # cash_flow | income | balance
     figures: tuple[str, ...]  # percent | money | per_share
@@ -225,7 +228,8 @@ def plan_question(question: str) -> QuestionPlan:
         month_periods=tuple(month_periods(asked)), month_dates=tuple(month_dates(asked)),
         doc_types=tuple(name for name, cue in _TYPE_CUES if cue.search(asked)),
         latest=bool(_LATEST.search(asked)), history=history,
-        outlook=bool(_FORWARD.search(asked)), asks_results=bool(_RESULTS.search(asked)),
+        outlook=bool(_FORWARD.search(asked)), guided=_guided(asked),
+        asks_results=bool(_RESULTS.search(asked)),
         statements=tuple(statements),
         figures=tuple(name for name, (cue, _) in FIGURE_KINDS.items() if cue.search(question)),
         speaker_cues=tuple(i for i, (cue, _, _) in enumerate(SPEAKER_CUES)
@@ -301,6 +305,21 @@ def month_periods(question: str) -> list[MonthPeriod]:
     out += [(_MONTHS.index(m.group(1).lower()) + 1, int(m.group(2)), False)
             for m in _MONTH_END.finditer(_MONTH_QUARTER.sub(" ", question))]
     return list(dict.fromkeys(out))
+
+
+def _guided(question: str) -> Period | None:
+    """The quarter right after "guide(d)/expect(ed)/outlook/forecast ... for" ("guide for
+    Q3 2019", "expect for the third quarter of 2016"): what the guidance is for."""
+    m = _GUIDED.search(question)
+    if not m:
+        return None
+    quarters = [p for p in named_periods(m.group(1)) if p[1]]
+    return quarters[0] if len(quarters) == 1 else None
+
+
+_GUIDED = re.compile(r"\b(?:guid\w*|expect\w*|outlook|forecast\w*|project\w*|anticipat\w*)"
+                     r"\s+for\s+((?:the\s+|its\s+)?(?:fiscal\s+)?[\w'-]+(?:\s+[\w'-]+){0,4})",
+                     re.I)
 
 
 def month_dates(question: str) -> list[tuple[int, int]]:
