@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from earnest import Earnest, Settings
 from earnest.embedding import OnnxEmbedder
+from earnest.eval_questions import select
+from earnest.eval_split import SPLITS_FILE, load_splits
 
 from . import components
 from .components import missing, patience, used
@@ -206,3 +209,13 @@ def pytest_collection_modifyitems(items) -> None:
     for item in items:
         if item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(limit))
+
+
+def question_parts(rows: list[dict]) -> list[tuple[list[dict], list[dict], Counter]]:
+    """A question set's tune and held-out parts (which together hold every question), each
+    as (answerable, unanswerable, the answerable ones counted by type)."""
+    splits = load_splits(SPLITS_FILE)
+    parts = [select(rows, part, splits) for part in ("tune", "holdout")]
+    assert sum(map(len, parts)) == len(rows)
+    return [([r for r in part if r["answerable"]], [r for r in part if not r["answerable"]],
+             Counter(r["type"] for r in part if r["answerable"])) for part in parts]

@@ -8,11 +8,11 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from earnest.eval_questions import REASONS, TYPES, read_questions, select
-from earnest.eval_split import SPLITS_FILE, load_splits, transcript_ticker
+from earnest.eval_questions import REASONS, TYPES, read_questions
+from earnest.eval_split import transcript_ticker
 from earnest.readers import read_document
 
-from .conftest import shared_data
+from .conftest import question_parts, shared_data
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 SECOND = EVAL / "transcript_questions_2.jsonl"
@@ -44,15 +44,10 @@ def test_second_set_is_well_formed_and_spread_over_both_parts() -> None:
     assert all(r["type"] == "unanswerable" and r["unanswerable_reason"] in REASONS_2
                for r in unanswerable)
     assert {r["unanswerable_reason"] for r in unanswerable} == set(REASONS_2)
-    splits = load_splits(SPLITS_FILE)
-    tune, holdout = select(rows, "tune", splits), select(rows, "holdout", splits)
-    assert len(tune) + len(holdout) == len(rows)
-    for part in (tune, holdout):
-        got = [r for r in part if r["answerable"]]
+    for got, lost, counts in question_parts(rows):
         assert len(got) >= 40
-        counts = Counter(r["type"] for r in got)
         assert set(counts) == set(TYPES) - {"unanswerable"} and min(counts.values()) >= 5
-        assert sum(not r["answerable"] for r in part) >= 6
+        assert len(lost) >= 6
     # calls the first set does not use, one call per company
     first = {r.get("doc_name") for r in _rows(FIRST)}
     assert not {r["doc_name"] for r in answerable} & first

@@ -11,11 +11,11 @@ from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
-from earnest.eval_questions import REASONS, TYPES, read_questions, select
+from earnest.eval_questions import REASONS, TYPES, read_questions
 from earnest.eval_split import SPLITS_FILE, load_splits, transcript_ticker
 from earnest.readers import read_document
 
-from .conftest import shared_data
+from .conftest import question_parts, shared_data
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 THIRD = EVAL / "transcript_questions_3.jsonl"
@@ -77,15 +77,9 @@ def test_third_set_is_well_formed_and_spread_over_parts_and_years() -> None:
     for r in unanswerable:
         assert r["type"] == "unanswerable" and r["unanswerable_reason"] in REASONS, r["id"]
         assert r["doc_name"] is None and r["gold_quotes"] == [], r["id"]
-    splits = load_splits(SPLITS_FILE)
-    tune, holdout = select(rows, "tune", splits), select(rows, "holdout", splits)
-    assert len(tune) + len(holdout) == len(rows)
-    for part in (tune, holdout):
-        got = [r for r in part if r["answerable"]]
+    for got, lost, counts in question_parts(rows):
         assert len(got) >= 24
-        counts = Counter(r["type"] for r in got)
         assert all(counts[t] >= n for t, n in MINIMUM.items()), counts
-        lost = [r for r in part if not r["answerable"]]
         assert len(lost) >= 4 and {r["unanswerable_reason"] for r in lost} == set(REASONS)
         # over the whole 2010-2024 span, not mostly recent calls
         years = Counter(int(r["doc_name"][:4]) for r in got)
