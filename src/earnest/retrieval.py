@@ -153,10 +153,16 @@ class HybridRetriever:
         if "speaker_company" in self.off or matcher.companies.named(plan.question):
             return set()
         people = person_names(plan.question)
-        if not people:
+        return self.spoken_in(people, plan, filters) if people else set()
+
+    def spoken_in(self, people: list[str], plan: QuestionPlan, filters: Filters,
+                  limit: int = 20) -> set[int]:
+        """Documents (of ``filters``) in which any of ``people`` speaks, in a turn holding
+        one of the question's words: a speaker's name is no passage text."""
+        if not plan.keyword_terms:
             return set()
         hits = self.store.keyword_search(" ".join(plan.keyword_terms),
-                                         replace(filters, speakers=people), 20)
+                                         replace(filters, speakers=people), limit)
         return {p.doc_id for p in self.store.get_passages([i for i, _ in hits])}
 
     def _candidates(self, query: str, plan: QuestionPlan, filters: Filters, focus: list[int],

@@ -124,7 +124,8 @@ class AskOperations:
         verdict = None if filters.doc_names or filters.metadata else \
             scope.check(asked, plan, appears, corrections,
                         usage=lambda word: self._usage(word, filters),
-                        speaks=lambda name: self._speaks(name, plan, filters))
+                        speaks=lambda name: bool(self.retriever.spoken_in(
+                            [name], plan, Filters(collections=filters.collections), 1)))
         if verdict is not None:
             yield from self._not_held(question, asked, plan, verdict, answerer, t0,
                                       corrections, filters, k, principal)
@@ -223,13 +224,6 @@ class AskOperations:
                        for form in forms):
                 missing.append(noun)
         return missing
-
-    def _speaks(self, name: str, plan: QuestionPlan, filters: Filters) -> bool:
-        """Whether ``name`` is a speaker of the documents (in a turn holding any of the
-        question's words: a speaker's name is no passage text)."""
-        return bool(plan.keyword_terms) and bool(self.store.keyword_search(
-            " ".join(plan.keyword_terms),
-            Filters(speakers=[name], collections=filters.collections), 1))
 
     def _usage(self, word: str, filters: Filters) -> tuple[int, int]:
         """How the library writes ``word`` mid-sentence, in the first passages holding it:
