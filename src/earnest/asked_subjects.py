@@ -67,7 +67,7 @@ def asked_nouns(question: str, *, cause: bool = False) -> list[str]:
     one_case = text == text.lower() or text == text.upper()
     words = _WORD.findall(text)
     out: dict[str, None] = {}
-    inside = which = False
+    inside = False
     for i, raw in enumerate(words):
         low = raw.lower().replace("’", "'")
         possessive = low.endswith("'s") or low.endswith("s'")
@@ -78,10 +78,7 @@ def asked_nouns(question: str, *, cause: bool = False) -> list[str]:
             inside = True
             continue
         if low in _OPENERS:
-            # "Which slowdown ...?", "which segment ...": the noun after "which" is the kind
-            # of thing the answer picks out, which a document names by the thing itself
-            # ("the deceleration in unit growth"), not a subject it must contain.
-            inside, which = True, low == "which"
+            inside = True
             continue
         if possessive:
             # "Chevron's methane intensity": what follows is the company's; "the segment's
@@ -95,7 +92,7 @@ def asked_nouns(question: str, *, cause: bool = False) -> list[str]:
         if low in STOPWORDS:
             inside = False
             continue
-        if not inside or which or raw[0].isdigit() or low in _FRAME or low in _UNITS or \
+        if not inside or raw[0].isdigit() or low in _FRAME or low in _UNITS or \
                 low in _SHELLS or len(low) < 3:
             continue
         if not one_case and not raw.islower():
