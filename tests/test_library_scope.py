@@ -298,6 +298,9 @@ def test_a_quarter_named_by_its_month_is_checked_as_the_company_fiscal_quarter(
     assert "Q4 2024" in answer.answer
     assert "library_scope" not in northwind.ask(
         "What revenue did Northwind report for the September 2024 quarter?").understanding
+    # "Late 2024" is that December quarter too.
+    late = northwind.ask("What revenue did Northwind report for late 2024?")
+    assert late.understanding["library_scope"]["reason"] == "period_not_held"
 
 
 @pytest.mark.parametrize("question,company", [

@@ -95,6 +95,13 @@ _MONTH_QUARTER = re.compile(
 # A quarter's end named as a point in time: "at the end of March 2013", "as of June 30, 2024".
 _MONTH_END = re.compile(r"\b(?:end(?:ed|ing)?\s+(?:of\s+)?|as\s+of\s+)" + _MONTH
                         + r"(?:\s+\d{1,2})?,?\s+((?:19|20)\d\d)\b", re.I)
+# A part of a calendar year ("in early 2020", "by mid-2021", "late 2019"): the quarter it
+# falls in, as the quarter ending in March, June or December of that year, which a company's
+# fiscal calendar then names (``DocumentMatcher.month_period``). Halves span two quarters and
+# "the end of 2019" is often the year's close: both stay years.
+_PART_OF_YEAR = re.compile(r"\b(early|mid|late|(?:beginning|start|middle)(?=\s+of))(?:\s+of)?"
+                           r"[-\s]+(?:calendar\s+)?((?:19|20)\d\d)\b", re.I)
+_PART_MONTH = {"early": 3, "beginning": 3, "start": 3, "mid": 6, "middle": 6, "late": 12}
 # Any other month of a year ("in July 2015", "by August 2022", "on May 3, 2021"): a date,
 # which a document is dated by (a call held that month), not a quarter's end.
 _MONTH_DATE = re.compile(r"\b" + _MONTH + r"(?:\s+\d{1,2})?,?\s+((?:19|20)\d\d)\b", re.I)
@@ -304,6 +311,8 @@ def month_periods(question: str) -> list[MonthPeriod]:
             out.append((_MONTHS.index(m.group(5).lower()) + 1, int(m.group(6)), False))
     out += [(_MONTHS.index(m.group(1).lower()) + 1, int(m.group(2)), False)
             for m in _MONTH_END.finditer(_MONTH_QUARTER.sub(" ", question))]
+    out += [(_PART_MONTH[m.group(1).lower()], int(m.group(2)), False)
+            for m in _PART_OF_YEAR.finditer(question)]
     return list(dict.fromkeys(out))
 
 
