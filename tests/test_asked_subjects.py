@@ -64,3 +64,26 @@ def test_no_llm_call_for_a_subject_never_mentioned(loaded_with_llm: Earnest,
                                  llm=True)
     assert answer.status == "not_found" and scripted_llm.requests == []
     assert answer.understanding["not_mentioned"] == ["methane", "emissions"]
+
+
+def test_the_check_reads_the_companys_documents_of_the_same_year(loaded: Earnest,
+                                                                 tmp_path) -> None:
+    """A year's calls speak of one business, each in its own words: what another call of
+    the same year names is not "never mentioned"; what only another year's call names is."""
+    folder = tmp_path / "more"
+    folder.mkdir()
+    for quarter, year, said in (("Q1", 2023, "Our hedging program covered most of the "
+                                 "copper we buy this year."),
+                                ("Q4", 2022, "Warranty reserves rose with the older "
+                                 "installed base.")):
+        (folder / f"ACME_{quarter}_{year}_call.txt").write_text(
+            f"ACME {quarter} {year} Earnings Call Transcript\n\nPrepared Remarks:\n\n"
+            f"Operator\nWelcome to the ACME call.\n\nJane Doe -- Chief Financial Officer\n"
+            f"Thank you. {said} Net sales were steady.\n", encoding="utf-8")
+    assert loaded.ingest([folder]).count("ingested") == 2
+    same_year = loaded.ask("What did ACME say about its hedging program in Q3 2023?")
+    assert "not_mentioned" not in same_year.understanding
+    other_year = loaded.ask("What did ACME say about warranty reserves in Q3 2023?")
+    assert other_year.status == "not_found"
+    assert other_year.understanding["not_mentioned"] == ["warranty", "reserves"]
+    assert "same years" in other_year.answer

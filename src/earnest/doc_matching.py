@@ -152,6 +152,18 @@ class DocumentMatcher:
         n = max(len({o for os in owners.values() for o in os}), 1)
         self.idf = {w: math.log(1 + n / len(os)) for w, os in owners.items()}
 
+    def same_year(self, doc_names: list[str]) -> list[str]:
+        """``doc_names`` with the other documents of their companies' same fiscal years (a
+        year's calls discuss one business, each in its own words). A document without a
+        company or a year stands alone."""
+        keys = {self._year_key(d) for d in self.docs if d.doc_name in doc_names}
+        return [d.doc_name for d in self.docs
+                if d.doc_name in doc_names or self._year_key(d) in keys - {None}]
+
+    def _year_key(self, doc: DocumentInfo) -> tuple[str, int] | None:
+        company, year = self.companies.doc_company.get(doc.id), self.periods[doc.id][0]
+        return (company, year) if company and year is not None else None
+
     def describe(self, plan: QuestionPlan) -> dict:
         """The companies of the library ``plan`` names, as shown to users."""
         named = self.companies.named(plan.question)

@@ -47,8 +47,8 @@ def _never_mentioned(nouns: list[str], documents: list[str]) -> str:
     where = ", ".join(documents[:3]) + (f" and {len(documents) - 3} more"
                                         if len(documents) > 3 else "")
     return (f"Not found in your documents: the question asks about {words}, which the "
-            f"documents it is about ({where}) never mention. The closest passages are "
-            "listed below.")
+            f"documents it is about ({where}) never mention, nor do their companies' other "
+            "documents of the same years. The closest passages are listed below.")
 
 
 NOT_FOUND_TEXT = ("Not found in your documents: no passage in the library answers this "
@@ -208,7 +208,8 @@ class AskOperations:
     def _unmentioned(self, question: str, plan: QuestionPlan, documents: list[str],
                      filters: Filters) -> list[str]:
         """The nouns ``question`` asks about (``asked_nouns``) that none of ``documents``
-        contains, in any form the keyword index matches (plurals, "-ing"), as a word of the
+        (with their companies' other documents of the same fiscal years: a year's calls
+        discuss one business, each in the words it chooses) contains, in any form the keyword index matches (plurals, "-ing"), as a word of the
         same group (``SYNONYMS``: "outlook" is found as "guidance") or in a wording the plan
         searches filings for ("share repurchases": "treasury stock"). The caller
         reads it only when the question names a company the library holds, so that
@@ -216,6 +217,7 @@ class AskOperations:
         question pointing at a financial statement, whose figures an answer may compute."""
         if not documents or plan.statements:
             return []  # a statement's figures may be computed ("quick ratio"): not checked
+        documents = self.retriever.matcher(filters.collections).same_year(documents)
         missing = []
         for noun in asked_nouns(question, cause=plan.asks_cause):
             forms = [(noun,), *((s,) for s in SYNONYMS.get(stem(noun), ()))]
