@@ -1,7 +1,7 @@
 """Question understanding: what is asked, apart from how the asker wants it answered."""
 
 from earnest.instructions import strip_instructions
-from earnest.question_plan import plan_question
+from earnest.question_plan import initialisms, plan_question
 from earnest.understanding import coverage
 
 FB_STYLE = ("Assume that you are a public equities analyst. Answer the following question by "
@@ -124,3 +124,20 @@ def test_a_quarter_asked_as_q3_is_found_however_the_text_writes_it() -> None:
     assert said > other
     assert coverage(plan, "Acme expects 3Q16 revenue of $1.2 billion.") > \
         coverage(plan, "Acme expects 4Q16 revenue of $1.2 billion.")
+
+
+def test_a_phrase_spelled_out_is_found_by_its_initials() -> None:
+    """Calls spell a segment out once and then say "EGM": a question spelling it out covers
+    a passage that abbreviates it, and searches for the initials too. Names and two-word
+    phrases give none ("GM" is a company as often as a margin)."""
+    plan = plan_question("How fast did Amazon's electronics and general merchandise revenue "
+                         "grow in Q1 2013?")
+    assert "egm" in plan.keyword_terms
+    assert coverage(plan, "EGM revenue increased to $10.21 billion, up 28%.") > \
+        coverage(plan, "Media revenue increased to $5.1 billion, up 2%.")
+    # With and without a joining "of" / "on": "DSO", "ROAE".
+    assert initialisms("What were Acme's days of sales outstanding?") == [
+        (("days", "sales", "outstanding"), ["dso", "doso"])]
+    assert "roae" in initialisms("How did the return on average equity change?")[0][1]
+    assert initialisms("What was Acme's gross margin?") == []
+    assert initialisms("What did General Electric Company report?") == []

@@ -102,3 +102,10 @@ def asked_nouns(question: str, *, cause: bool = False) -> list[str]:
             continue
         out.setdefault(low, None)
     return list(out)
+
+
+def noun_like(word: str) -> bool:
+    """Whether ``word`` (lower case) can be a noun or an adjective, as a noun phrase's words
+    are."""
+    readings = _readings(word)
+    return "NOUN" in readings or "ADJ" in readings

@@ -210,6 +210,10 @@ def plan_question(question: str) -> QuestionPlan:
                          for a in alternatives)
             phrases.append((tuple(t for t in tokens(phrase) if t not in STOPWORDS), alts))
             extra += [t for alt in alts for t in alt]
+    for phrase, initials in initialisms(asked):
+        # "electronics and general merchandise" is "EGM" on the call that reports it
+        phrases.append((phrase, tuple((i,) for i in initials)))
+        extra += initials
     # One reading of the periods for everything: the library check, document matching and
     # the keyword search (which also looks for "2024" when "FY24" is asked).
     periods = named_periods(asked)
@@ -295,6 +299,43 @@ def person_names(question: str) -> list[str]:
             continue
         out.append(re.sub(r"'s$", "", pair))  # "Lisa Su's view": Lisa Su
     return list(dict.fromkeys(out))
+
+
+def initialisms(question: str) -> list[tuple[tuple[str, ...], list[str]]]:
+    """The initialisms of the question's lower-case noun phrases of three or four words
+    ("electronics and general merchandise" -> egm; "days of sales outstanding" -> dso and
+    doso, as a joining "of" or "on" is written in some and not in others), as calls and
+    filings abbreviate a phrase once they have spelled it out. Two initials are left out:
+    "GM" is a company as often as a margin."""
+    from earnest.asked_subjects import noun_like
+
+    out = []
+    words = re.findall(r"[A-Za-z][A-Za-z'’-]*", strip_instructions(question))
+    runs: list[list[str]] = [[]]
+    for word in words:
+        low = word.lower()
+        if low in _JOINS and runs[-1]:
+            runs[-1].append(low)
+        elif word.islower() and low not in STOPWORDS and noun_like(low):
+            runs[-1].append(low)
+        elif runs[-1]:
+            runs.append([])
+    for run in runs:
+        while run and run[-1] in _JOINS:
+            run.pop()
+        content = [w for w in run if w not in _JOINS]
+        for size in (3, 4):
+            for start in range(len(content) - size + 1):
+                phrase = tuple(content[start:start + size])
+                first, last = run.index(phrase[0]), run.index(phrase[-1])
+                spans = run[first:last + 1]
+                forms = ["".join(w[0] for w in phrase),
+                         "".join(w[0] for w in spans if w != "and")]
+                out.append((phrase, list(dict.fromkeys(forms))))
+    return out
+
+
+_JOINS = frozenset({"and", "of", "on", "to"})
 
 
 def month_periods(question: str) -> list[MonthPeriod]:
