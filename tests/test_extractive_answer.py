@@ -178,3 +178,17 @@ def test_what_an_analyst_asked_is_answered_with_their_questions() -> None:
     other = _ANSWERER.answer(plan_question("How is pricing affecting demand in Europe?"),
                              [asked])
     assert not other.citations
+
+
+def test_an_outlook_question_leads_with_the_guidance() -> None:
+    """Asked what was expected, the sentence giving the expectation (a forward verb and a
+    figure) leads, not the one reporting the quarter the same passage opens with."""
+    call = _passage(1, "Gross margin for the quarter was 51.5% on a richer product mix. We "
+                       "anticipate gross margin between 49% and 50% next quarter.", "CFO", 0.9)
+    for question in ("What gross margin did ACME guide?", "What gross margin did ACME "
+                                                          "forecast?"):
+        draft = _ANSWERER.answer(plan_question(question), [call])
+        assert draft.sentences[0].text.startswith("We anticipate"), question
+    # Asked what was reported, the reported figure keeps its place.
+    reported = _ANSWERER.answer(plan_question("What gross margin did ACME report?"), [call])
+    assert reported.sentences[0].text.startswith("Gross margin for the quarter")

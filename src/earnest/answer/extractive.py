@@ -15,7 +15,7 @@ from earnest.lexicon import stem, tokens
 from earnest.models import Citation, Passage, Sentence
 from earnest.question_plan import QuestionPlan
 from earnest.settings import AnswerSettings
-from earnest.statement_cues import states_cause, states_nothing
+from earnest.statement_cues import outlook_statement, states_cause, states_nothing
 from earnest.textspans import answer_units
 from earnest.understanding import coverage
 
@@ -158,6 +158,7 @@ class ExtractiveAnswerer:
         labels = Counter(row_label(u.text(passage.text)).lower()
                          for u in units if u.kind == "row")
         why = asks_cause(plan)
+        guidance = plan.outlook and not why and not plan.asks_results
         if passage.role == "operator" and not plan.speaker_match(passage.role, passage.speaker):
             return out  # the operator introduces speakers; no claim about the company
         previous = 0.0
@@ -194,6 +195,8 @@ class ExtractiveAnswerer:
                 score += 0.1
             if causal:
                 score += 0.3
+            if guidance and outlook_statement(raw):
+                score += 0.15  # an outlook question: the sentence giving the guidance
             score += 0.3 * plan.speaker_match(passage.role, passage.speaker)
             if len(words) > 80:  # a run-on block (e.g. a table flattened to one line)
                 score -= 0.15
