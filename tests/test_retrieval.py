@@ -133,6 +133,10 @@ def test_person_names_are_two_capitalised_words_in_a_row() -> None:
         "Carolina Dybeck", "Dybeck Happe"]
     # Not the question's opening word, nor a month ("September Quarter").
     assert person_names("What Revenue did it report in the September Quarter?") == []
+    # Nor any function word opening the question, nor a month after one ("In July").
+    assert person_names("Had Peter Wennink seen demand fall?") == ["Peter Wennink"]
+    assert person_names("In July 2015, what did Brian Olsavsky say?") == ["Brian Olsavsky"]
+    assert person_names("What did Will Smith say?") == ["Will Smith"]
 
 
 def test_a_named_speaker_turns_are_candidates(tmp_path, embedder) -> None:

@@ -295,8 +295,10 @@ def person_names(question: str) -> list[str]:
     out = []
     for m in _PERSON.finditer(question):
         pair = m.group(1)
-        if m.start() == 0 and _OPENING.match(pair) or pair.split()[0] in _MONTH_NAMES:
-            continue
+        first, second = pair.split()
+        if m.start() == 0 and (_OPENING.match(pair) or first.lower() in STOPWORDS) or \
+                {first, re.sub(r"'s$", "", second)} & _MONTH_NAMES:
+            continue  # a question's first word ("Had", "In"), a month ("In July")
         out.append(re.sub(r"'s$", "", pair))  # "Lisa Su's view": Lisa Su
     return list(dict.fromkeys(out))
 
