@@ -122,6 +122,11 @@ def test_an_outlook_statement_is_an_expectation_with_a_figure() -> None:
     assert outlook_statement("Words such as expect, anticipate, estimate and will identify "
                              "forward-looking statements.") == 0.0
     assert outlook_statement("Revenue was $5.1 billion, up 6%.") == 0.0
+    # A result measured against the guidance reports the quarter; it gives none.
+    assert outlook_statement("Gross margin came in above guidance at 43.6%.") == 0.0
+    assert outlook_statement("Revenue of $2.0 billion was better than expected.") == 0.0
+    assert outlook_statement("Revenue was $2.0 billion, above our guidance, and we expect "
+                             "$2.2 billion next quarter.") == 1.0
 
 
 def test_person_names_are_two_capitalised_words_in_a_row() -> None:

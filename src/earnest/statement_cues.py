@@ -73,8 +73,18 @@ def outlook_statement(text: str) -> float:
     forward-looking statement (Securities Act s. 27A; "expect", "anticipate", "estimate",
     "project", "outlook", "guidance", "will"); the figure keeps the notice itself, which
     lists them and states none, out."""
-    return float(any(_FORWARD_SAID.search(s) and _FIGURE.search(s)
+    return float(any(_FORWARD_SAID.search(_MEASURED_AGAINST.sub(" ", s)) and _FIGURE.search(s)
                      for s in _SENTENCE_END.split(text)))
+
+
+# A result measured against what was expected ("came in above guidance", "better than
+# expected", "in line with our outlook") reports the quarter; it gives no guidance.
+_MEASURED_AGAINST = re.compile(
+    r"\b(?:above|below|ahead\s+of|in\s+line\s+with|within|at\s+the\s+(?:high|low|top|upper|"
+    r"lower)\s+end\s+of|exceed\w*|beat\w*|than|versus|vs\.?|compared\s+(?:to|with)|"
+    r"relative\s+to)\s+(?:our\s+|the\s+|its\s+|their\s+)?(?:prior\s+|previous\s+|"
+    r"original\s+|initial\s+|earlier\s+)?(?:guidance|guided\s+range|outlook|"
+    r"expectations?|expected|estimates?|forecasts?|projections?)\b", re.I)
 
 
 _FORWARD_SAID = re.compile(r"\b(?:expect\w*|anticipat\w*|estimat\w*|project(?:s|ed|ing|ions?)|"
