@@ -180,6 +180,17 @@ def test_what_an_analyst_asked_is_answered_with_their_questions() -> None:
     assert not other.citations
 
 
+def test_what_an_analyst_asked_leads_with_the_question_they_asked() -> None:
+    text = ("I wanted to follow up on pricing in Europe and the margin there. Is pricing in "
+            "Europe holding up as demand slows?")
+    turn = Passage(chunk_id=1, doc_id=1, doc_name="ACME_call", page_start=1, page_end=1,
+                   char_start=0, char_end=len(text), text=text, section="Q&A",
+                   speaker="Sam Lee (Analyst, Example Securities)", role="analyst", score=0.9)
+    draft = _ANSWERER.answer(plan_question("What did Sam Lee ask about pricing in Europe?"),
+                             [turn])
+    assert draft.sentences[0].text == "Is pricing in Europe holding up as demand slows?"
+
+
 def test_an_outlook_question_leads_with_the_guidance() -> None:
     """Asked what was expected, the sentence giving the expectation (a forward verb and a
     figure) leads, not the one reporting the quarter the same passage opens with."""

@@ -198,6 +198,8 @@ class ExtractiveAnswerer:
             if guidance and outlook_statement(raw):
                 score += 0.15  # an outlook question: the sentence giving the guidance
             score += 0.3 * plan.speaker_match(passage.role, passage.speaker)
+            if asked_by_them and raw.rstrip().endswith("?"):
+                score += 0.1  # "What did <analyst> ask?": the question they asked
             if len(words) > 80:  # a run-on block (e.g. a table flattened to one line)
                 score -= 0.15
             if off_period:  # a document of another period than the question names
