@@ -325,12 +325,12 @@ def initialisms(question: str) -> list[tuple[tuple[str, ...], list[str]]]:
     for run in runs:
         while run and run[-1] in _JOINS:
             run.pop()
-        content = [w for w in run if w not in _JOINS]
+        at = [i for i, w in enumerate(run) if w not in _JOINS]  # the content words' places
         for size in (3, 4):
-            for start in range(len(content) - size + 1):
-                phrase = tuple(content[start:start + size])
-                first, last = run.index(phrase[0]), run.index(phrase[-1])
-                spans = run[first:last + 1]
+            for start in range(len(at) - size + 1):
+                places = at[start:start + size]
+                phrase = tuple(run[i] for i in places)
+                spans = run[places[0]:places[-1] + 1]
                 forms = ["".join(w[0] for w in phrase),
                          "".join(w[0] for w in spans if w != "and")]
                 out.append((phrase, list(dict.fromkeys(forms))))

@@ -209,9 +209,10 @@ class AskOperations:
                      filters: Filters) -> list[str]:
         """The nouns ``question`` asks about (``asked_nouns``) that none of ``documents``
         (with their companies' other documents of the same fiscal years: a year's calls
-        discuss one business, each in the words it chooses) contains, in any form the keyword index matches (plurals, "-ing"), as a word of the
-        same group (``SYNONYMS``: "outlook" is found as "guidance") or in a wording the plan
-        searches filings for ("share repurchases": "treasury stock"). The caller
+        discuss one business, each in the words it chooses) contains, in any form the
+        keyword index matches (plurals, "-ing"), as a word of the same group (``SYNONYMS``:
+        "outlook" is found as "guidance") or in a wording the plan searches filings for
+        ("share repurchases": "treasury stock"). The caller
         reads it only when the question names a company the library holds, so that
         ``documents`` are that company's (of the period asked about); not read for a
         question pointing at a financial statement, whose figures an answer may compute."""
