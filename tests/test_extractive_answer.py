@@ -197,7 +197,7 @@ def test_an_outlook_question_leads_with_the_guidance() -> None:
     call = _passage(1, "Gross margin for the quarter was 51.5% on a richer product mix. We "
                        "anticipate gross margin between 49% and 50% next quarter.", "CFO", 0.9)
     for question in ("What gross margin did ACME guide?", "What gross margin did ACME "
-                                                          "forecast?"):
+                     "forecast?", "What was ACME's gross margin guidance?"):
         draft = _ANSWERER.answer(plan_question(question), [call])
         assert draft.sentences[0].text.startswith("We anticipate"), question
     # Asked what was reported, the reported figure keeps its place.

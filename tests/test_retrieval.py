@@ -127,6 +127,10 @@ def test_an_outlook_statement_is_an_expectation_with_a_figure() -> None:
     assert outlook_statement("Revenue of $2.0 billion was better than expected.") == 0.0
     assert outlook_statement("Revenue was $2.0 billion, above our guidance, and we expect "
                              "$2.2 billion next quarter.") == 1.0
+    assert outlook_statement("Revenue was $5.1 billion vs. guidance of $5.0 billion.") == 0.0
+    # Guidance restated against itself is still guidance.
+    assert outlook_statement("Full-year revenue should be in line with our outlook of $20 "
+                             "billion.") == 1.0
 
 
 def test_person_names_are_two_capitalised_words_in_a_row() -> None:
@@ -142,6 +146,7 @@ def test_person_names_are_two_capitalised_words_in_a_row() -> None:
     assert person_names("Had Peter Wennink seen demand fall?") == ["Peter Wennink"]
     assert person_names("In July 2015, what did Brian Olsavsky say?") == ["Brian Olsavsky"]
     assert person_names("What did Will Smith say?") == ["Will Smith"]
+    assert person_names("Thanks. Did Mark Liu say more?") == ["Mark Liu"]
 
 
 def test_a_named_speaker_turns_are_candidates(tmp_path, embedder) -> None:

@@ -140,4 +140,11 @@ def test_a_phrase_spelled_out_is_found_by_its_initials() -> None:
         (("days", "sales", "outstanding"), ["dso", "doso"])]
     assert "roae" in initialisms("How did the return on average equity change?")[0][1]
     assert initialisms("What was Acme's gross margin?") == []
+    # No initialism that is a word ("are") or a call header's time zone ("EST"), and
+    # punctuation ends a phrase.
+    assert initialisms("What was Acme's annual revenue estimate for 2024?") == []
+    assert all("est" not in forms for _, forms in initialisms(
+        "How much energy storage technology revenue?"))
+    assert ("revenue", "margin", "cash") not in [p for p, _ in initialisms(
+        "How did revenue, margin and cash flow change?")]
     assert initialisms("What did General Electric Company report?") == []

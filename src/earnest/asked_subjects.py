@@ -109,3 +109,8 @@ def noun_like(word: str) -> bool:
     are."""
     readings = _readings(word)
     return "NOUN" in readings or "ADJ" in readings
+
+
+def is_word(text: str) -> bool:
+    """Whether ``text`` (lower case) is an English word the lexicon knows."""
+    return bool(_readings(text))

@@ -156,9 +156,10 @@ class DocumentMatcher:
         """``doc_names`` with the other documents of their companies' same fiscal years (a
         year's calls discuss one business, each in its own words). A document without a
         company or a year stands alone."""
-        keys = {self._year_key(d) for d in self.docs if d.doc_name in doc_names}
-        return [d.doc_name for d in self.docs
-                if d.doc_name in doc_names or self._year_key(d) in keys - {None}]
+        named = set(doc_names)
+        keys = {self._year_key(d) for d in self.docs if d.doc_name in named} - {None}
+        return list(doc_names) + [d.doc_name for d in self.docs
+                                  if d.doc_name not in named and self._year_key(d) in keys]
 
     def _year_key(self, doc: DocumentInfo) -> tuple[str, int] | None:
         company, year = self.companies.doc_company.get(doc.id), self.periods[doc.id][0]

@@ -102,6 +102,8 @@ _MONTH_END = re.compile(r"\b(?:end(?:ed|ing)?\s+(?:of\s+)?|as\s+of\s+)" + _MONTH
 _PART_OF_YEAR = re.compile(r"\b(early|mid|late|(?:beginning|start|middle)(?=\s+of))(?:\s+of)?"
                            r"[-\s]+(?:calendar\s+)?((?:19|20)\d\d)\b", re.I)
 _PART_MONTH = {"early": 3, "beginning": 3, "start": 3, "mid": 6, "middle": 6, "late": 12}
+# "since early 2020", "from late 2019": where a span of time starts, not the period asked.
+_SINCE = re.compile(r"\b(?:since|from|after)\s+(?:the\s+)?$", re.I)
 # Any other month of a year ("in July 2015", "by August 2022", "on May 3, 2021"): a date,
 # which a document is dated by (a call held that month), not a quarter's end.
 _MONTH_DATE = re.compile(r"\b" + _MONTH + r"(?:\s+\d{1,2})?,?\s+((?:19|20)\d\d)\b", re.I)
@@ -296,9 +298,11 @@ def person_names(question: str) -> list[str]:
     for m in _PERSON.finditer(question):
         pair = m.group(1)
         first, second = pair.split()
-        if m.start() == 0 and (_OPENING.match(pair) or first.lower() in STOPWORDS) or \
+        opens = not question[:m.start()].strip() or \
+            question[:m.start()].rstrip().endswith((".", "?", "!", ":"))
+        if opens and (_OPENING.match(pair) or first.lower() in STOPWORDS) or \
                 {first, re.sub(r"'s$", "", second)} & _MONTH_NAMES:
-            continue  # a question's first word ("Had", "In"), a month ("In July")
+            continue  # a sentence's first word ("Had", "In"), a month ("In July")
         out.append(re.sub(r"'s$", "", pair))  # "Lisa Su's view": Lisa Su
     return list(dict.fromkeys(out))
 
@@ -309,10 +313,11 @@ def initialisms(question: str) -> list[tuple[tuple[str, ...], list[str]]]:
     doso, as a joining "of" or "on" is written in some and not in others), as calls and
     filings abbreviate a phrase once they have spelled it out. Two initials are left out:
     "GM" is a company as often as a margin."""
-    from earnest.asked_subjects import noun_like
+    from earnest.asked_subjects import is_word, noun_like
 
     out = []
-    words = re.findall(r"[A-Za-z][A-Za-z'’-]*", strip_instructions(question))
+    # Punctuation ends a noun phrase: "revenue, margin and cash flow" are three.
+    words = re.findall(r"[A-Za-z][A-Za-z'’-]*|[^\sA-Za-z]", strip_instructions(question))
     runs: list[list[str]] = [[]]
     for word in words:
         low = word.lower()
@@ -333,16 +338,23 @@ def initialisms(question: str) -> list[tuple[tuple[str, ...], list[str]]]:
                 spans = run[places[0]:places[-1] + 1]
                 forms = ["".join(w[0] for w in phrase),
                          "".join(w[0] for w in spans if w != "and")]
-                out.append((phrase, list(dict.fromkeys(forms))))
+                # An initialism that is also a word ("are", "use") or a clock's time zone
+                # (a call's header: "11:00 a.m. EST") stands for nothing asked.
+                forms = [f for f in dict.fromkeys(forms) if f not in STOPWORDS
+                         and f not in _TIME_ZONES and not is_word(f)]
+                if forms:
+                    out.append((phrase, forms))
     return out
 
 
 _JOINS = frozenset({"and", "of", "on", "to"})
+# The time zones calls are announced in (US, UK and central Europe, and UTC/GMT).
+_TIME_ZONES = frozenset("est edt cst cdt mst mdt pst pdt gmt utc bst cet cest".split())
 
 
 def month_periods(question: str) -> list[MonthPeriod]:
-    """Quarters named by the month they end in: (month, year, whether "fiscal" says the
-    year is the fiscal year)."""
+    """Quarters named by the month they end in, or by the part of a year they fall in
+    ("early 2020"): (month, year, whether "fiscal" says the year is the fiscal year)."""
     out: list[MonthPeriod] = []
     for m in _MONTH_QUARTER.finditer(question):
         if m.group(1):
@@ -355,7 +367,8 @@ def month_periods(question: str) -> list[MonthPeriod]:
     out += [(_MONTHS.index(m.group(1).lower()) + 1, int(m.group(2)), False)
             for m in _MONTH_END.finditer(_MONTH_QUARTER.sub(" ", question))]
     out += [(_PART_MONTH[m.group(1).lower()], int(m.group(2)), False)
-            for m in _PART_OF_YEAR.finditer(question)]
+            for m in _PART_OF_YEAR.finditer(question)
+            if not _SINCE.search(question[:m.start()])]
     return list(dict.fromkeys(out))
 
 

@@ -218,15 +218,23 @@ class AskOperations:
         question pointing at a financial statement, whose figures an answer may compute."""
         if not documents or plan.statements:
             return []  # a statement's figures may be computed ("quick ratio"): not checked
-        documents = self.retriever.matcher(filters.collections).same_year(documents)
+        wider: list[str] | None = None
         missing = []
         for noun in asked_nouns(question, cause=plan.asks_cause):
             forms = [(noun,), *((s,) for s in SYNONYMS.get(stem(noun), ()))]
             forms += [alt for phrase, alts in plan.phrases if noun in phrase for alt in alts]
-            if not any(all(self._appears(word, filters, documents) for word in form)
-                       for form in forms):
+            if self._any_form(forms, filters, documents):
+                continue
+            if wider is None:  # only for a noun the documents lack: the search is wider
+                wider = self.retriever.matcher(filters.collections).same_year(documents)
+            if len(wider) == len(documents) or not self._any_form(forms, filters, wider):
                 missing.append(noun)
         return missing
+
+    def _any_form(self, forms: list[tuple[str, ...]], filters: Filters,
+                  documents: list[str]) -> bool:
+        return any(all(self._appears(word, filters, documents) for word in form)
+                   for form in forms)
 
     def _usage(self, word: str, filters: Filters) -> tuple[int, int]:
         """How the library writes ``word`` mid-sentence, in the first passages holding it:

@@ -73,12 +73,19 @@ def outlook_statement(text: str) -> float:
     forward-looking statement (Securities Act s. 27A; "expect", "anticipate", "estimate",
     "project", "outlook", "guidance", "will"); the figure keeps the notice itself, which
     lists them and states none, out."""
-    return float(any(_FORWARD_SAID.search(_MEASURED_AGAINST.sub(" ", s)) and _FIGURE.search(s)
+    return float(any(_FORWARD_SAID.search(_unmeasured(s)) and _FIGURE.search(s)
                      for s in _SENTENCE_END.split(text)))
 
 
-# A result measured against what was expected ("came in above guidance", "better than
-# expected", "in line with our outlook") reports the quarter; it gives no guidance.
+def _unmeasured(sentence: str) -> str:
+    """A sentence reporting a result without what it was measured against ("came in above
+    guidance", "was better than expected"): that reports the quarter and gives no guidance.
+    Guidance restated ("should be in line with our outlook of $20 billion") keeps it."""
+    return _MEASURED_AGAINST.sub(" ", sentence) if _REPORTED.search(sentence) else sentence
+
+
+_REPORTED = re.compile(r"\b(?:was|were|came|exceeded|beat|ended|finished|delivered|grew|rose|"
+                       r"fell|declined|increased|decreased|landed|reported|posted)\b", re.I)
 _MEASURED_AGAINST = re.compile(
     r"\b(?:above|below|ahead\s+of|in\s+line\s+with|within|at\s+the\s+(?:high|low|top|upper|"
     r"lower)\s+end\s+of|exceed\w*|beat\w*|than|versus|vs\.?|compared\s+(?:to|with)|"
@@ -92,4 +99,4 @@ _FORWARD_SAID = re.compile(r"\b(?:expect\w*|anticipat\w*|estimat\w*|project(?:s|
                            r"target\w*|plan(?:s|ned)?\s+to)\b", re.I)
 _FIGURE = re.compile(r"[$€£]\s?\d|\d(?:[.,]\d+)?\s?(?:%|percent|basis points|bps|billion|"
                      r"million)\b|\d(?:[.,]\d+)?%", re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<![Vv]s\.)\s+")  # "vs." ends no sentence

@@ -158,7 +158,7 @@ class ExtractiveAnswerer:
         labels = Counter(row_label(u.text(passage.text)).lower()
                          for u in units if u.kind == "row")
         why = asks_cause(plan)
-        guidance = plan.outlook and not why and not plan.asks_results
+        guidance = plan.outlook and not why  # ("What was the revenue guidance?" too)
         if passage.role == "operator" and not plan.speaker_match(passage.role, passage.speaker):
             return out  # the operator introduces speakers; no claim about the company
         previous = 0.0
