@@ -246,14 +246,18 @@ def test_a_month_named_as_a_date_is_the_call_held_then() -> None:
     assert (plan.month_dates, plan.month_periods) == ((), ((6, 2019, False),))
 
 
+# A calendar-year company's calls around 2016: its Q4 2015 call is held in January 2016.
+CHIPCO_2016 = [("q4-15", "Chipco Inc", 2015, 4, "2016-01-28"),
+               ("q1-16", "Chipco Inc", 2016, 1, "2016-04-21"),
+               ("q2-16", "Chipco Inc", 2016, 2, "2016-07-21"),
+               ("q4-16", "Chipco Inc", 2016, 4, "2017-01-31")]
+
+
 def test_a_part_of_a_year_is_the_quarter_it_falls_in() -> None:
     """"Early 2016" is the quarter ending in March of 2016, "mid-2016" June's and "late
     2016" December's, each as the company's fiscal calendar names it; a half and "the end
     of 2016" stay the year."""
-    docs = _calls([("q4-15", "Chipco Inc", 2015, 4, "2016-01-28"),
-                   ("q1-16", "Chipco Inc", 2016, 1, "2016-04-21"),
-                   ("q2-16", "Chipco Inc", 2016, 2, "2016-07-21"),
-                   ("q4-16", "Chipco Inc", 2016, 4, "2017-01-31")])
+    docs = _calls(CHIPCO_2016)
     assert top(docs, "Had Chipco seen demand fall in early 2016?") == "q1-16"
     assert top(docs, "What did Chipco say about pricing at the beginning of 2016?") == "q1-16"
     assert top(docs, "How were Chipco's orders by mid-2016?") == "q2-16"
@@ -270,10 +274,7 @@ def test_a_year_outlook_is_on_the_calls_that_guide_it() -> None:
     """The 2016 outlook is first given on the fourth-quarter 2015 call and updated on each
     2016 call: those are as much its evidence as the fourth-quarter 2016 call, which reports
     the year (and is first for what 2016's results were)."""
-    docs = _calls([("q4-15", "Chipco Inc", 2015, 4, "2016-01-28"),
-                   ("q1-16", "Chipco Inc", 2016, 1, "2016-04-21"),
-                   ("q2-16", "Chipco Inc", 2016, 2, "2016-07-21"),
-                   ("q4-16", "Chipco Inc", 2016, 4, "2017-01-31")])
+    docs = _calls(CHIPCO_2016)
     outlook = scores_of(DocumentMatcher(docs), "What revenue growth did Chipco expect for 2016?")
     assert outlook[0] == outlook[1] == outlook[2] == outlook[3]
     results = scores_of(DocumentMatcher(docs), "What was Chipco's revenue in 2016?")
