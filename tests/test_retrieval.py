@@ -201,3 +201,25 @@ def test_a_person_named_without_a_company_points_at_their_company(tmp_path, embe
             documents[bool(disabled)] = lib.search(question, k=5).understanding["documents"]
     assert documents[False] == ["ACME_Q3_2023_call"]
     assert "Globex_Q3_2023_call" in documents[True]  # what the stage adds
+
+
+def test_the_words_asked_together_in_one_sentence_beat_the_same_words_scattered() -> None:
+    """A long turn that says "new" in one sentence and "bookings" in another covers the
+    question's words as well as the sentence that answers; only the sentence has them
+    together. The company's name and the period are the document's, not the sentence's."""
+    from earnest.retrieval import RerankInput, rerank_features
+
+    plan = plan_question("How big were ACME's new bookings in Q1 fiscal 2022?")
+    assert plan.subject().terms == ("big", "new", "bookings")
+    scattered = passage(1, 1, 1, "ACME earnings call Q1 FY2022", text=(
+        "We welcomed new clients in every market. Bookings were strong in consulting. "
+        "The pipeline is big and growing."))
+    together = passage(2, 1, 1, "ACME earnings call Q1 FY2022", text=(
+        "New bookings were a record at $16.8 billion, a big step up. Thank you."))
+    given = RerankInput(plan, {1: 1.0, 2: 1.0}, {1: 1.0}, {})
+    first, second = (rerank_features(p, given) for p in (scattered, together))
+    assert first["coverage"] == second["coverage"]  # both have every word asked
+    assert second["sentence"] == 1.0 > first["sentence"]
+    # a question in title case keeps its capitalised words as what it asks about
+    assert plan_question("What Was ACME's Gross Margin In Q3?").subject().terms == (
+        "acme", "gross", "margin")

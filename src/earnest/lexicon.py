@@ -21,6 +21,7 @@ according reported
 """.split())
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
+WORD = _TOKEN  # a word of ``tokens``, for who needs where each one is
 
 
 def tokens(text: str) -> list[str]:

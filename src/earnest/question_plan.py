@@ -4,7 +4,7 @@ retrieval and the answerers all read, made once per question by ``plan_question`
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from earnest.doc_matching import GENERIC_NAME_WORDS, name_words
@@ -108,6 +108,9 @@ _SINCE = re.compile(r"\b(?:since|from|after)\s+(?:the\s+)?$", re.I)
 # which a document is dated by (a call held that month), not a quarter's end.
 _MONTH_DATE = re.compile(r"\b" + _MONTH + r"(?:\s+\d{1,2})?,?\s+((?:19|20)\d\d)\b", re.I)
 
+# a year, "FY2023" or "Q3" among a question's words
+_PERIOD_WORD = re.compile(r"^(?:\d+|fy\d*|q[1-4])$")
+
 MonthPeriod = tuple[int, int, bool]  # (month it ends in, year, the year is a fiscal year)
 Phrase = tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]
 
@@ -180,6 +183,16 @@ class QuestionPlan:
         squeezed = re.sub(r"\s+", "", headings)
         return any(STATEMENTS[s][1].search(headings) or SQUEEZED_TITLES[s].search(squeezed)
                    for s in self.statements)
+
+    def subject(self) -> "QuestionPlan":
+        """The plan with only the words of what is asked: without the capitalised words (the
+        company's and people's names), years, quarters and "fiscal", which say which
+        document answers rather than what its sentence says."""
+        words = tuple(t for t in self.terms
+                      if t not in ("fiscal", "quarter") and not _PERIOD_WORD.match(t))
+        # a question written in title case keeps its capitalised words
+        terms = tuple(t for t in words if t not in self.proper_words) or words
+        return replace(self, terms=terms or self.terms)
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as shown to users (``understanding`` of an answer)."""

@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 from earnest.doc_matching import DocumentMatcher
 from earnest.embedding import Embedder
 from earnest.errors import ConfigError
-from earnest.lexicon import stem, tokens
+from earnest.lexicon import SYNONYMS, WORD, stem, stemmed_words, tokens
 from earnest.models import Passage, SearchResult
 from earnest.question_plan import QuestionPlan, person_names, plan_question
 from earnest.relevance import statement_match
@@ -53,6 +53,11 @@ class RerankInput:
     fused: dict[int, float]  # chunk id -> fused score, 1 for the best
     documents: dict[int, float]  # document id -> how well it matches the question's names
     spans: dict[int, float]  # chunk id -> 1 for a table of the span of time asked about
+    subject: QuestionPlan | None = None  # the plan's words of what is asked (plan.subject())
+
+    def __post_init__(self) -> None:
+        if self.subject is None:
+            self.subject = self.plan.subject()
 
 
 Feature = Callable[[Passage, RerankInput], float]
@@ -323,6 +328,10 @@ RERANK_FEATURES: dict[str, Feature] = {
     "dense": lambda p, given: max(p.dense_score or 0.0, 0.0),
     # share of the question's words the passage has
     "coverage": lambda p, given: coverage(given.plan, f"{p.context}\n{p.text}"),
+    # the share of the words of what is asked (not the names and periods, which the
+    # document answers) in the passage's best sentence or table row: the question's words
+    # together, not scattered over a long turn or page
+    "sentence": lambda p, given: sentence_coverage(given.subject, p.text, p.context),
     # the fused rank score
     "fusion": lambda p, given: given.fused[p.chunk_id],
     # the passage's document is the company, period and type asked about
@@ -350,6 +359,55 @@ RERANK_FEATURES: dict[str, Feature] = {
     "release_part": lambda p, given: (s := release_part_match(given.plan.terms, p.section))
     and s * coverage(given.plan, f"{p.context}\n{p.text}"),
 }
+
+
+def sentence_coverage(plan: QuestionPlan, text: str, context: str = "") -> float:
+    """The highest ``coverage`` of one sentence or line (a table row) of ``text`` read with
+    the page's ``context`` (its title and headings), split roughly, as a score needs no
+    exact sentence. No sentence covers more than the whole passage, and one word asked is
+    in one sentence, so only a passage holding several words is split; a sentence is scored
+    once for each set of the words asked it holds, which is all its coverage reads (but
+    amounts and quarters, read from its text)."""
+    whole_text = f"{context}\n{text}"
+    whole = coverage(plan, whole_text)  # the stems the "coverage" feature cached
+    present = stemmed_words(whole_text)
+    if not whole or sum(stem(t) in present for t in plan.terms) <= 1:
+        return whole
+    around = stemmed_words(context)
+    wanted = {stem(t) for t in plan.terms}
+    wanted.update(*(SYNONYMS.get(w, ()) for w in list(wanted)))
+    wanted.update(stem(t) for _, alternatives in plan.phrases for alt in alternatives
+                  for t in alt)
+    by_words = not plan.values and not any(_QUARTER_WORD.match(t) for t in plan.terms)
+    # the words asked, by the sentence they are in (one pass over the text)
+    ends = [m.end() for m in _PIECES.finditer(text)]
+    held: dict[int, set[str]] = {}
+    piece = 0
+    for m in WORD.finditer(text.lower().replace("’", "'")):
+        word = m.group()
+        s = stem(word[:-2] if word.endswith("'s") else word)
+        if s in wanted:
+            while piece < len(ends) and ends[piece] <= m.start():
+                piece += 1
+            held.setdefault(piece, set()).add(s)
+    starts = [0, *ends]
+    scored: set[frozenset[str]] = set()
+    best = coverage(plan, context, around)  # a sentence holding no word asked
+    for index in (held if by_words else range(len(starts))):
+        words = frozenset(held.get(index, ())) | around
+        if by_words and words in scored:
+            continue
+        scored.add(words)
+        sentence = text[starts[index]: ends[index] if index < len(ends) else len(text)]
+        best = max(best, coverage(plan, f"{context}\n{sentence}", words))
+        if best >= whole:
+            break
+    return best
+
+
+_QUARTER_WORD = re.compile(r"^q[1-4]$")
+# where a sentence or a line ends
+_PIECES = re.compile(r"(?<=[.!?])\s+(?=[\"'“(]?[A-Z0-9$])|\s*\n\s*")
 
 
 def rerank_features(p: Passage, given: RerankInput, off: set[str] | frozenset[str] = frozenset()

@@ -64,6 +64,8 @@ class RetrieveSettings(_Section):
     rerank_dense: float = Field(0.30, ge=0)
     rerank_coverage: float = Field(0.35, ge=0)
     rerank_fusion: float = Field(0.15, ge=0)
+    # Bonus for the words of what is asked together in one sentence or table row.
+    rerank_sentence: float = Field(0.1, ge=0)
     rerank_document: float = Field(0.45, ge=0)
     # Bonus for a table on the financial statement the question points at.
     rerank_statement: float = Field(0.25, ge=0)

@@ -108,14 +108,16 @@ SPEAKER_CUES: list[tuple[re.Pattern[str], str | None, re.Pattern[str] | None]] =
 SCALE_HEADING = re.compile(r"\b(?:in )?(?:millions|thousands|billions)\b", re.I)
 
 
-def coverage(plan: QuestionPlan, text: str) -> float:
+def coverage(plan: QuestionPlan, text: str, present: frozenset[str] | None = None) -> float:
     """Share of the question's content words found in ``text`` (stemmed, synonyms allowed),
     longer words weighing more. A financial phrase ("capital expenditure") also counts as
     present when the filing's own wording for it ("purchases of property, plant and
-    equipment") is."""
+    equipment") is. ``present``: the text's stems, when the caller has them (a sentence's
+    are not worth a place in the passages' cache)."""
     if not plan.terms:
         return 0.0
-    present = stemmed_words(text)
+    if present is None:
+        present = stemmed_words(text)
     satisfied: set[str] = set()
     if plan.values and plan.values & values_in(text):
         # "$1.2 billion" in the question is "1,200 million" in the filing.
