@@ -96,7 +96,7 @@ def test_fourth_set_unanswerable_labels_hold_against_the_calls() -> None:
         r = rows[qid]
         assert r["source"] is None and r["ticker"] in not_held, qid
         assert r["ticker"] not in held, qid
-        # not even named in a call, so no passage can be about it
+        # named in no Motley Fool call either (Refinitiv calls do name Qualcomm, a supplier)
         assert not re.search(rf"\b{re.escape(r['company'])}\b", everything), qid
     for qid, asked in PERIODS.items():
         r = rows[qid]

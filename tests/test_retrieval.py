@@ -223,3 +223,27 @@ def test_the_words_asked_together_in_one_sentence_beat_the_same_words_scattered(
     # a question in title case keeps its capitalised words as what it asks about
     assert plan_question("What Was ACME's Gross Margin In Q3?").subject().terms == (
         "acme", "gross", "margin")
+
+
+def test_sentence_coverage_is_the_best_sentences_coverage() -> None:
+    """The shortcuts of ``sentence_coverage`` (a passage holding one word asked is not split;
+    a sentence is scored once per set of words asked) give what scoring every sentence
+    gives, synonyms and phrases included."""
+    from earnest.retrieval import _PIECES, sentence_coverage
+    from earnest.understanding import coverage
+
+    texts = ["Revenue was flat in Europe. Our costs rose a lot.",
+             "We made purchases of new plants. Property is fine. Equipment grew.",
+             "Sales rose 4% in the quarter.\nNet sales 1,200 1,150\nGross margin fell.",
+             "İİİİİ grew new. Bookings were big. New bookings were a record.",
+             ""]
+    questions = ["What was revenue growth at ACME?", "How much did capital expenditure grow?",
+                 "Why did gross margin fall while net sales rose?",
+                 "How big were ACME's new bookings?"]
+    for question in questions:
+        subject = plan_question(question).subject()
+        for text in texts:
+            context = "ACME earnings call"
+            each = [coverage(subject, f"{context}\n{piece}") for piece in _PIECES.split(text)]
+            assert sentence_coverage(subject, text, context) == \
+                max([coverage(subject, context), *each]), (question, text)

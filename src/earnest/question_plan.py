@@ -108,8 +108,8 @@ _SINCE = re.compile(r"\b(?:since|from|after)\s+(?:the\s+)?$", re.I)
 # which a document is dated by (a call held that month), not a quarter's end.
 _MONTH_DATE = re.compile(r"\b" + _MONTH + r"(?:\s+\d{1,2})?,?\s+((?:19|20)\d\d)\b", re.I)
 
-# a year, "FY2023" or "Q3" among a question's words
-_PERIOD_WORD = re.compile(r"^(?:\d+|fy\d*|q[1-4])$")
+# a number (a year), "FY2023" or "Q3" among a question's words
+PERIOD_WORD = re.compile(r"^(?:\d+|fy\d*|q[1-4])$")
 
 MonthPeriod = tuple[int, int, bool]  # (month it ends in, year, the year is a fiscal year)
 Phrase = tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]
@@ -185,11 +185,13 @@ class QuestionPlan:
                    for s in self.statements)
 
     def subject(self) -> "QuestionPlan":
-        """The plan with only the words of what is asked: without the capitalised words (the
-        company's and people's names), years, quarters and "fiscal", which say which
-        document answers rather than what its sentence says."""
+        """The plan with only the words of what is asked: without its capitalised words
+        (``proper_words``: the company's and people's names, but also acronyms such as EPS),
+        numbers, quarters, FY words, "fiscal" and "quarter", which say which document answers
+        rather than what its sentence says. Keeping the acronyms and dropping only the named
+        companies' and people's words lost on the tune part (docs/accuracy.md)."""
         words = tuple(t for t in self.terms
-                      if t not in ("fiscal", "quarter") and not _PERIOD_WORD.match(t))
+                      if t not in ("fiscal", "quarter") and not PERIOD_WORD.match(t))
         # a question written in title case keeps its capitalised words
         terms = tuple(t for t in words if t not in self.proper_words) or words
         return replace(self, terms=terms or self.terms)

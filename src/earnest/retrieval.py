@@ -14,9 +14,9 @@ from typing import Any, Callable, Sequence
 from earnest.doc_matching import DocumentMatcher
 from earnest.embedding import Embedder
 from earnest.errors import ConfigError
-from earnest.lexicon import SYNONYMS, WORD, stem, stemmed_words, tokens
+from earnest.lexicon import SYNONYMS, stem, stemmed_words, tokens, word_spans
 from earnest.models import Passage, SearchResult
-from earnest.question_plan import QuestionPlan, person_names, plan_question
+from earnest.question_plan import PERIOD_WORD, QuestionPlan, person_names, plan_question
 from earnest.relevance import statement_match
 from earnest.section_routing import item_match, release_part_match
 from earnest.settings import RetrieveSettings
@@ -53,11 +53,10 @@ class RerankInput:
     fused: dict[int, float]  # chunk id -> fused score, 1 for the best
     documents: dict[int, float]  # document id -> how well it matches the question's names
     spans: dict[int, float]  # chunk id -> 1 for a table of the span of time asked about
-    subject: QuestionPlan | None = None  # the plan's words of what is asked (plan.subject())
+    subject: QuestionPlan = field(init=False)  # the plan's words of what is asked
 
     def __post_init__(self) -> None:
-        if self.subject is None:
-            self.subject = self.plan.subject()
+        self.subject = self.plan.subject()
 
 
 Feature = Callable[[Passage, RerankInput], float]
@@ -364,38 +363,38 @@ RERANK_FEATURES: dict[str, Feature] = {
 def sentence_coverage(plan: QuestionPlan, text: str, context: str = "") -> float:
     """The highest ``coverage`` of one sentence or line (a table row) of ``text`` read with
     the page's ``context`` (its title and headings), split roughly, as a score needs no
-    exact sentence. No sentence covers more than the whole passage, and one word asked is
-    in one sentence, so only a passage holding several words is split; a sentence is scored
-    once for each set of the words asked it holds, which is all its coverage reads (but
-    amounts and quarters, read from its text)."""
+    exact sentence. No sentence covers more than the whole passage, and a passage holding
+    one word asked (or a synonym or phrase of it) holds it in one sentence, so only a passage
+    holding several is split; a sentence is scored once for each set of those words it holds,
+    which is all its coverage reads (but amounts and quarters, read from its text)."""
     whole_text = f"{context}\n{text}"
     whole = coverage(plan, whole_text)  # the stems the "coverage" feature cached
-    present = stemmed_words(whole_text)
-    if not whole or sum(stem(t) in present for t in plan.terms) <= 1:
-        return whole
-    around = stemmed_words(context)
+    if not whole:
+        return 0.0
     wanted = {stem(t) for t in plan.terms}
     wanted.update(*(SYNONYMS.get(w, ()) for w in list(wanted)))
     wanted.update(stem(t) for _, alternatives in plan.phrases for alt in alternatives
                   for t in alt)
-    by_words = not plan.values and not any(_QUARTER_WORD.match(t) for t in plan.terms)
+    exact = not plan.values and not any(PERIOD_WORD.match(t) for t in plan.terms)
+    if exact and len(stemmed_words(whole_text) & wanted) <= 1:
+        return whole
+    around = stemmed_words(context)
     # the words asked, by the sentence they are in (one pass over the text)
     ends = [m.end() for m in _PIECES.finditer(text)]
     held: dict[int, set[str]] = {}
     piece = 0
-    for m in WORD.finditer(text.lower().replace("’", "'")):
-        word = m.group()
-        s = stem(word[:-2] if word.endswith("'s") else word)
+    for start, word in word_spans(text):
+        s = stem(word)
         if s in wanted:
-            while piece < len(ends) and ends[piece] <= m.start():
+            while piece < len(ends) and ends[piece] <= start:
                 piece += 1
             held.setdefault(piece, set()).add(s)
     starts = [0, *ends]
     scored: set[frozenset[str]] = set()
     best = coverage(plan, context, around)  # a sentence holding no word asked
-    for index in (held if by_words else range(len(starts))):
+    for index in (held if exact else range(len(starts))):
         words = frozenset(held.get(index, ())) | around
-        if by_words and words in scored:
+        if exact and words in scored:
             continue
         scored.add(words)
         sentence = text[starts[index]: ends[index] if index < len(ends) else len(text)]
@@ -405,8 +404,8 @@ def sentence_coverage(plan: QuestionPlan, text: str, context: str = "") -> float
     return best
 
 
-_QUARTER_WORD = re.compile(r"^q[1-4]$")
-# where a sentence or a line ends
+# Where a sentence or a line ends. A PDF's line may also end mid-sentence; not splitting
+# there (before a lower-case word) lost on the tune part (docs/accuracy.md).
 _PIECES = re.compile(r"(?<=[.!?])\s+(?=[\"'“(]?[A-Z0-9$])|\s*\n\s*")
 
 
@@ -427,13 +426,12 @@ def note_match(plan: QuestionPlan, title: str, headings: str) -> float:
     heading_words = {stem(t) for t in tokens(headings)}
     title_words = {stem(t) for t in tokens(title)}
     return float(any(stem(t) in heading_words for t in plan.terms
-                     if not _PERIOD_TERM.match(t) and stem(t) not in title_words))
+                     if not PERIOD_WORD.match(t) and stem(t) not in title_words))
 
 
 _NOTE = re.compile(r"\bnote\s+\d+\b", re.I)
 
 
-_PERIOD_TERM = re.compile(r"^(?:\d+|fy\d*|q[1-4])$")
 
 
 def demote_repeats(passages: list[Passage], vectors: dict[int, Any], weight: float,
