@@ -21,17 +21,9 @@ according reported
 """.split())
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
-_TOKEN_ANY_CASE = re.compile(_TOKEN.pattern, re.I)
-
-
-def word_spans(text: str) -> list[tuple[int, str]]:
-    """The words of ``tokens`` with where each starts in ``text`` (lower-casing the whole text
-    first could move them: "İ" lower-cases to two characters)."""
-    out = []
-    for m in _TOKEN_ANY_CASE.finditer(text.replace("’", "'")):
-        word = m.group().lower()
-        out.append((m.start(), word[:-2] if word.endswith("'s") else word))
-    return out
+# A word of ``tokens``, for who needs where it is: in lower-cased text, or in any case.
+WORD = _TOKEN
+WORD_ANY_CASE = re.compile(_TOKEN.pattern, re.I)
 
 
 def tokens(text: str) -> list[str]:

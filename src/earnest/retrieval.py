@@ -9,12 +9,13 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 from earnest.doc_matching import DocumentMatcher
 from earnest.embedding import Embedder
 from earnest.errors import ConfigError
-from earnest.lexicon import SYNONYMS, stem, stemmed_words, tokens, word_spans
+from earnest.lexicon import SYNONYMS, WORD, WORD_ANY_CASE, stem, stemmed_words, tokens
 from earnest.models import Passage, SearchResult
 from earnest.question_plan import PERIOD_WORD, QuestionPlan, person_names, plan_question
 from earnest.relevance import statement_match
@@ -371,10 +372,7 @@ def sentence_coverage(plan: QuestionPlan, text: str, context: str = "") -> float
     whole = coverage(plan, whole_text)  # the stems the "coverage" feature cached
     if not whole:
         return 0.0
-    wanted = {stem(t) for t in plan.terms}
-    wanted.update(*(SYNONYMS.get(w, ()) for w in list(wanted)))
-    wanted.update(stem(t) for _, alternatives in plan.phrases for alt in alternatives
-                  for t in alt)
+    wanted, starts = _asked_words(plan.terms, plan.phrases)
     exact = not plan.values and not any(PERIOD_WORD.match(t) for t in plan.terms)
     if exact and len(stemmed_words(whole_text) & wanted) <= 1:
         return whole
@@ -383,12 +381,10 @@ def sentence_coverage(plan: QuestionPlan, text: str, context: str = "") -> float
     ends = [m.end() for m in _PIECES.finditer(text)]
     held: dict[int, set[str]] = {}
     piece = 0
-    for start, word in word_spans(text):
-        s = stem(word)
-        if s in wanted:
-            while piece < len(ends) and ends[piece] <= start:
-                piece += 1
-            held.setdefault(piece, set()).add(s)
+    for start, s in _asked_in(text, wanted, starts):
+        while piece < len(ends) and ends[piece] <= start:
+            piece += 1
+        held.setdefault(piece, set()).add(s)
     starts = [0, *ends]
     scored: set[frozenset[str]] = set()
     best = coverage(plan, context, around)  # a sentence holding no word asked
@@ -404,9 +400,53 @@ def sentence_coverage(plan: QuestionPlan, text: str, context: str = "") -> float
     return best
 
 
+def _asked_in(text: str, wanted: frozenset[str], starts: tuple[str, ...]
+              ) -> list[tuple[int, str]]:
+    """Where ``text`` has a word whose stem is ``wanted``, in order: each word's first
+    letters are searched for (a scan per start, fast), then the whole word read there."""
+    low = text.lower().replace("’", "'")
+    if len(low) != len(text):  # "İ" lower-cases to two characters: read word by word
+        return [(m.start(), s) for m in WORD_ANY_CASE.finditer(text.replace("’", "'"))
+                if (s := _stem_of(m.group().lower())) in wanted]
+    found: dict[int, str] = {}
+    for start in starts:
+        at = low.find(start)
+        while at >= 0:
+            if at not in found and (at == 0 or not _joins(low, at)):
+                m = WORD.match(low, at)
+                if m is not None and (s := _stem_of(m.group())) in wanted:
+                    found[at] = s
+            at = low.find(start, at + 1)
+    return sorted(found.items())
+
+
+def _joins(low: str, at: int) -> bool:
+    """Whether the character before ``at`` makes it no word's first letter."""
+    before = low[at - 1]
+    return before.isalnum() and before.isascii() or \
+        (before in ".'" and at >= 2 and low[at - 2].isalnum() and low[at - 2].isascii())
+
+
+def _stem_of(word: str) -> str:
+    return stem(word[:-2] if word.endswith("'s") else word)
+
+
+@lru_cache(maxsize=64)
+def _asked_words(terms: tuple[str, ...], phrases: tuple[Any, ...]
+                 ) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The stems a sentence may hold of what is asked (its words, their synonyms, the
+    filings' wordings of its phrases), and how the words that may have them begin:
+    a word begins with its stem, or with the stem less its "y" ("companies")."""
+    wanted = {stem(t) for t in terms}
+    wanted.update(*(SYNONYMS.get(w, ()) for w in list(wanted)))
+    wanted.update(stem(t) for _, alternatives in phrases for alt in alternatives for t in alt)
+    starts = {w[:-1] if w.endswith("y") and len(w) > 1 else w for w in wanted if w}
+    return frozenset(wanted), tuple(sorted(starts))
+
+
 # Where a sentence or a line ends. A PDF's line may also end mid-sentence; not splitting
 # there (before a lower-case word) lost on the tune part (docs/accuracy.md).
-_PIECES = re.compile(r"(?<=[.!?])\s+(?=[\"'“(]?[A-Z0-9$])|\s*\n\s*")
+_PIECES = re.compile(r"(?<=[.!?])\s+(?=[\"'“(]?[A-Z0-9$])|\n\s*")
 
 
 def rerank_features(p: Passage, given: RerankInput, off: set[str] | frozenset[str] = frozenset()
