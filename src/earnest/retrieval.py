@@ -372,16 +372,16 @@ def sentence_coverage(plan: QuestionPlan, text: str, context: str = "") -> float
     whole = coverage(plan, whole_text)  # the stems the "coverage" feature cached
     if not whole:
         return 0.0
-    wanted, starts = _asked_words(plan.terms, plan.phrases)
+    wanted, beginnings = _asked_words(plan.terms, plan.phrases)
     exact = not plan.values and not any(PERIOD_WORD.match(t) for t in plan.terms)
     if exact and len(stemmed_words(whole_text) & wanted) <= 1:
         return whole
     around = stemmed_words(context)
-    # the words asked, by the sentence they are in (one pass over the text)
+    # the words asked, by the sentence they are in
     ends = [m.end() for m in _PIECES.finditer(text)]
     held: dict[int, set[str]] = {}
     piece = 0
-    for start, s in _asked_in(text, wanted, starts):
+    for start, s in _asked_in(text, wanted, beginnings):
         while piece < len(ends) and ends[piece] <= start:
             piece += 1
         held.setdefault(piece, set()).add(s)
@@ -400,23 +400,23 @@ def sentence_coverage(plan: QuestionPlan, text: str, context: str = "") -> float
     return best
 
 
-def _asked_in(text: str, wanted: frozenset[str], starts: tuple[str, ...]
+def _asked_in(text: str, wanted: frozenset[str], beginnings: tuple[str, ...]
               ) -> list[tuple[int, str]]:
     """Where ``text`` has a word whose stem is ``wanted``, in order: each word's first
-    letters are searched for (a scan per start, fast), then the whole word read there."""
+    letters are searched for (a scan per beginning, fast), then the whole word read there."""
     low = text.lower().replace("’", "'")
     if len(low) != len(text):  # "İ" lower-cases to two characters: read word by word
         return [(m.start(), s) for m in WORD_ANY_CASE.finditer(text.replace("’", "'"))
                 if (s := _stem_of(m.group().lower())) in wanted]
     found: dict[int, str] = {}
-    for start in starts:
-        at = low.find(start)
+    for beginning in beginnings:
+        at = low.find(beginning)
         while at >= 0:
             if at not in found and (at == 0 or not _joins(low, at)):
                 m = WORD.match(low, at)
                 if m is not None and (s := _stem_of(m.group())) in wanted:
                     found[at] = s
-            at = low.find(start, at + 1)
+            at = low.find(beginning, at + 1)
     return sorted(found.items())
 
 
@@ -440,8 +440,8 @@ def _asked_words(terms: tuple[str, ...], phrases: tuple[Any, ...]
     wanted = {stem(t) for t in terms}
     wanted.update(*(SYNONYMS.get(w, ()) for w in list(wanted)))
     wanted.update(stem(t) for _, alternatives in phrases for alt in alternatives for t in alt)
-    starts = {w[:-1] if w.endswith("y") and len(w) > 1 else w for w in wanted if w}
-    return frozenset(wanted), tuple(sorted(starts))
+    beginnings = {w[:-1] if w.endswith("y") and len(w) > 1 else w for w in wanted if w}
+    return frozenset(wanted), tuple(sorted(beginnings))
 
 
 # Where a sentence or a line ends. A PDF's line may also end mid-sentence; not splitting
@@ -470,8 +470,6 @@ def note_match(plan: QuestionPlan, title: str, headings: str) -> float:
 
 
 _NOTE = re.compile(r"\bnote\s+\d+\b", re.I)
-
-
 
 
 def demote_repeats(passages: list[Passage], vectors: dict[int, Any], weight: float,
