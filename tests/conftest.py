@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 from collections import Counter
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from earnest import Earnest, Settings
 from earnest.embedding import OnnxEmbedder
 from earnest.eval_questions import select
 from earnest.eval_split import SPLITS_FILE, load_splits
+from earnest.readers import read_document
 
 from . import components
 from .components import missing, patience, used
@@ -209,6 +211,18 @@ def pytest_collection_modifyitems(items) -> None:
     for item in items:
         if item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(limit))
+
+
+def squeezed(text: str) -> str:
+    """``text`` with each run of whitespace as one space: a gold quote is matched so."""
+    return " ".join(text.split())
+
+
+@cache
+def reader_text(path: Path) -> str:
+    """A document's text as Earnest's reader gives it, squeezed (each file read once)."""
+    doc = read_document(path.read_bytes(), path.name)
+    return squeezed("\n".join(page.text for page in doc.pages))
 
 
 def question_parts(rows: list[dict]) -> list[tuple[list[dict], list[dict], Counter]]:

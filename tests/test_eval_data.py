@@ -16,9 +16,8 @@ from earnest.eval_split import (
     select_financebench,
     transcript_ticker,
 )
-from earnest.readers import read_document
 
-from .conftest import shared_data
+from .conftest import reader_text, shared_data, squeezed
 
 QUESTIONS_FILE = Path(__file__).resolve().parents[1] / "eval" / "transcript_questions.jsonl"
 
@@ -26,10 +25,6 @@ QUESTIONS_FILE = Path(__file__).resolve().parents[1] / "eval" / "transcript_ques
 def _questions() -> list[dict]:
     return [json.loads(line) for line in QUESTIONS_FILE.read_text(encoding="utf-8")
             .splitlines() if line.strip()]
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.split())
 
 
 def test_committed_split_is_the_rule_over_the_data() -> None:
@@ -107,9 +102,8 @@ def test_gold_quotes_are_verbatim_in_the_documents() -> None:
             path = (root / "refinitiv" / f"{name}.pdf" if r["source"] == "refinitiv"
                     else root / "motleyfool" / "transcripts" / f"{name}.txt")
             assert path.exists(), (r["id"], path)
-            doc = read_document(path.read_bytes(), path.name)
-            texts[name] = _norm("\n".join(page.text for page in doc.pages))
+            texts[name] = reader_text(path)
         assert 1 <= len(r["gold_quotes"]) <= 3 or not r["answerable"], r["id"]
         for quote in r["gold_quotes"]:
             assert 8 <= len(quote.split()) <= 40, (r["id"], quote)
-            assert _norm(quote) in texts[name], (r["id"], quote)
+            assert squeezed(quote) in texts[name], (r["id"], quote)

@@ -10,9 +10,8 @@ from pathlib import Path
 
 from earnest.eval_questions import REASONS, TYPES, read_questions
 from earnest.eval_split import transcript_ticker
-from earnest.readers import read_document
 
-from .conftest import question_parts, shared_data
+from .conftest import question_parts, reader_text, shared_data, squeezed
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 SECOND = EVAL / "transcript_questions_2.jsonl"
@@ -24,10 +23,6 @@ NOT_HELD = ("company_not_held", "company_only_mentioned")
 
 def _rows(path: Path) -> list[dict]:
     return read_questions(path)
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _calls() -> Path:
@@ -68,13 +63,12 @@ def test_second_set_gold_quotes_are_verbatim_in_their_calls() -> None:
         if name not in texts:
             path = root / f"{name}.txt"
             assert path.exists(), (r["id"], path)
-            doc = read_document(path.read_bytes(), path.name)
-            texts[name] = _norm("\n".join(page.text for page in doc.pages))
+            texts[name] = reader_text(path)
             assert transcript_ticker(path) == r["ticker"], r["id"]
         assert (1 <= len(r["gold_quotes"]) <= 3) == r["answerable"], r["id"]
         for quote in r["gold_quotes"]:
             assert 8 <= len(quote.split()) <= 40, (r["id"], quote)
-            assert _norm(quote) in texts[name], (r["id"], quote)
+            assert squeezed(quote) in texts[name], (r["id"], quote)
 
 
 def test_second_set_unanswerable_labels_hold_against_the_calls() -> None:

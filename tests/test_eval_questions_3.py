@@ -8,14 +8,12 @@ the calls of its period (skipped with a message when ../shared is absent)."""
 import re
 from collections import Counter
 from datetime import date, timedelta
-from functools import cache
 from pathlib import Path
 
 from earnest.eval_questions import REASONS, TYPES, read_questions
 from earnest.eval_split import SPLITS_FILE, load_splits, transcript_ticker
-from earnest.readers import read_document
 
-from .conftest import question_parts, shared_data
+from .conftest import question_parts, reader_text, shared_data, squeezed
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 THIRD = EVAL / "transcript_questions_3.jsonl"
@@ -37,10 +35,6 @@ NEVER = {
 }
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _calls() -> Path:
     return shared_data("transcripts/refinitiv")
 
@@ -49,13 +43,11 @@ def _call_date(stem: str) -> date:
     return date.fromisoformat(stem[:10])
 
 
-@cache
 def _text(stem: str) -> str:
-    """A call's text as Earnest's reader gives it, whitespace-normalised (each PDF read once)."""
+    """A call's text as Earnest's reader gives it, whitespace squeezed (each PDF read once)."""
     path = _calls() / f"{stem}.pdf"
     assert path.exists(), path
-    doc = read_document(path.read_bytes(), path.name)
-    return _norm("\n".join(page.text for page in doc.pages))
+    return reader_text(path)
 
 
 def _stems(ticker: str) -> list[str]:
@@ -95,7 +87,7 @@ def test_third_set_gold_quotes_are_verbatim_in_their_calls() -> None:
     _calls()
     for r in read_questions(THIRD):
         for quote in r["gold_quotes"]:
-            assert _norm(quote) in _text(r["doc_name"]), (r["id"], quote)
+            assert squeezed(quote) in _text(r["doc_name"]), (r["id"], quote)
 
 
 def test_third_set_unanswerable_labels_hold_against_the_calls() -> None:

@@ -12,9 +12,8 @@ from pathlib import Path
 
 from earnest.eval_questions import REASONS, TYPES, read_questions
 from earnest.eval_split import SPLITS_FILE, load_splits, transcript_ticker
-from earnest.readers import read_document
 
-from .conftest import question_parts, shared_data
+from .conftest import question_parts, reader_text, shared_data, squeezed
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 FOURTH = EVAL / "transcript_questions_4.jsonl"
@@ -31,10 +30,6 @@ NEVER = {
     "tq4-072": r"recordable|incident rate|injur|safety",  # Energy Transfer's incident rate
 }
 _CALL = re.compile(r"([A-Z]+)_q([1-4])_(\d{4})")
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _calls() -> Path:
@@ -73,10 +68,9 @@ def test_fourth_set_gold_quotes_are_verbatim_in_their_calls() -> None:
             path = root / f"{name}.txt"
             assert path.exists(), (r["id"], path)
             assert transcript_ticker(path) == r["ticker"], r["id"]
-            doc = read_document(path.read_bytes(), path.name)
-            texts[name] = _norm("\n".join(page.text for page in doc.pages))
+            texts[name] = reader_text(path)
         for quote in r["gold_quotes"]:
-            assert _norm(quote) in texts[name], (r["id"], quote)
+            assert squeezed(quote) in texts[name], (r["id"], quote)
 
 
 def test_fourth_set_unanswerable_labels_hold_against_the_calls() -> None:
