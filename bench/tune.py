@@ -1,8 +1,14 @@
 """Choose the rerank weights on the tune part, report the held-out part: coordinate ascent
-over ``retrieve.rerank_*`` on FinanceBench, both transcript question sets and the transcript
-facts, each question's candidate pool captured once and re-scored offline.
+over ``retrieve.rerank_*`` on FinanceBench, every transcript question set
+(``eval/transcript_questions*.jsonl``) and the transcript facts, each question's candidate
+pool captured once and re-scored offline.
 
     uv run python bench/tune.py --financebench /tmp/evallibs/ltr-fb --calls /tmp/evallibs/ltr-tr
+        [--save /tmp/pools.pkl | --load /tmp/pools.pkl] [--sweep sentence=0,0.05,0.1]
+
+``--save`` keeps the capture, ``--load`` re-scores a kept one (made by the same code: the
+feature values are today's). ``--sweep FEATURE=V1,V2,...`` prints each value's figures with
+the other weights as today, instead of the ascent.
 
 Each question is asked once with today's weights; the reranker's pool (every candidate's
 feature values, its vector, the periods the diversity stage reads) is kept, and a weight
@@ -16,6 +22,7 @@ Libraries are copied to a temporary directory first (asking logs answers into a 
 from __future__ import annotations
 
 import argparse
+import pickle
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -44,7 +51,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 FEATURES = list(RERANK_FEATURES)
 GRID = (0.0, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.45, 0.6, 0.8, 1.0)
-SETS = ("financebench", "questions 1", "questions 2", "facts")
+QUESTION_FILES = sorted((ROOT / "eval").glob("transcript_questions*.jsonl"))
+SETS = ("financebench", *(f"questions {i}" for i in range(1, len(QUESTION_FILES) + 1)),
+        "facts")
 
 
 class CapturingRetriever(HybridRetriever):
@@ -71,7 +80,7 @@ class Question:
 
     set: str
     split: str
-    gold: Callable[[Passage], bool] | set[tuple[str, int]]
+    gold: Callable[[Passage], bool] | set[tuple[str, int]] | None  # None: kept, see hits
     online: int | None = None  # the rank the eval saw
     pool: list[Passage] = field(default_factory=list)
     matrix: Any = None  # pool x FEATURES
@@ -138,8 +147,8 @@ def capture(fb_lib: Path, calls_lib: Path, data: Path) -> list[Question]:
     lib, retriever = open_library(calls_lib)
     with lib:
         splits = load_splits()
-        for name, path in (("questions 1", ROOT / "eval/transcript_questions.jsonl"),
-                           ("questions 2", ROOT / "eval/transcript_questions_2.jsonl")):
+        for i, path in enumerate(QUESTION_FILES, 1):
+            name = f"questions {i}"
             for split in ("tune", "holdout"):
                 for q in select(read_questions(path), split, splits):
                     if q["answerable"]:
@@ -185,8 +194,9 @@ def show(label: str, m: dict[tuple[str, str], dict]) -> None:
     for split in ("tune", "holdout"):
         cells = " ".join(f"{s} {m[(s, split)]['@1']:.3f}/{m[(s, split)]['@5']:.3f}"
                          for s in SETS if (s, split) in m)
-        print(f"{label:>24} {split:>7}: {cells}  objective {objective(m, split):.4f}",
-              flush=True)
+        at5 = [m[(s, split)]["@5"] for s in SETS if (s, split) in m]
+        print(f"{label:>24} {split:>7}: {cells}  mean@5 {sum(at5) / len(at5):.3f} "
+              f"objective {objective(m, split):.4f}", flush=True)
 
 
 def ascend(questions: list[Question], start: dict[str, float], rounds: int
@@ -215,7 +225,35 @@ def main() -> None:
                         help="an embedded library of the development calls")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--save", type=Path, help="keep the capture in this file")
+    parser.add_argument("--load", type=Path, help="re-score a capture kept with --save")
+    parser.add_argument("--sweep", metavar="FEATURE=V1,V2,...",
+                        help="score these values of one weight instead of the ascent")
     args = parser.parse_args()
+    questions = _captured(args)
+    with Earnest(Settings.load(args.financebench, env={})) as lib:
+        today = {f: getattr(lib.settings.retrieve, f"rerank_{f}") for f in FEATURES}
+        today["repeat"] = lib.settings.retrieve.rerank_repeat
+    differ = sum(1 for q in questions if q.rerank(today) != q.online)
+    print(f"{len(questions)} questions; offline ranking differs from the eval's on {differ}")
+    print("cells: @1/@5 per set\n")
+    show("today's weights", measure(questions, today))
+    if args.sweep:
+        name, _, values = args.sweep.partition("=")
+        if name not in today:
+            raise SystemExit(f"--sweep: no weight {name!r}; known: {', '.join(today)}")
+        for value in (float(v) for v in values.split(",")):
+            show(f"{name}={value}", measure(questions, {**today, name: value}))
+        return
+    learned = ascend(questions, today, args.rounds)
+    show("learned on tune", measure(questions, learned))
+    print("learned:", {k: v for k, v in learned.items() if v != today[k]})
+
+
+def _captured(args: argparse.Namespace) -> list[Question]:
+    if args.load:
+        with args.load.open("rb") as f:
+            return pickle.load(f)
     if not args.data.is_dir():
         raise SystemExit(f"{args.data}: no development data (../shared/data) here")
     scratch = Path(tempfile.mkdtemp(prefix="earnest-tune-"))
@@ -225,16 +263,13 @@ def main() -> None:
         questions = capture(fb, calls, args.data)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    with Earnest(Settings.load(args.financebench, env={})) as lib:
-        today = {f: getattr(lib.settings.retrieve, f"rerank_{f}") for f in FEATURES}
-        today["repeat"] = lib.settings.retrieve.rerank_repeat
-    differ = sum(1 for q in questions if q.rerank(today) != q.online)
-    print(f"{len(questions)} questions; offline ranking differs from the eval's on {differ}")
-    print("cells: @1/@5 per set\n")
-    show("today's weights", measure(questions, today))
-    learned = ascend(questions, today, args.rounds)
-    show("learned on tune", measure(questions, learned))
-    print("learned:", {k: v for k, v in learned.items() if v != today[k]})
+    if args.save:
+        for q in questions:  # a quote's test is a closure; ``hits`` keeps what it found
+            if not isinstance(q.gold, set):
+                q.gold = None
+        with args.save.open("wb") as f:
+            pickle.dump(questions, f)
+    return questions
 
 
 def _copy(library: Path, dest: Path) -> Path:
