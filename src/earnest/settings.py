@@ -61,11 +61,12 @@ class RetrieveSettings(_Section):
     keyword_weight: float = Field(1.0, ge=0)
     # Rerank score = these weights times: dense cosine, term coverage, fused rank score,
     # and how well the passage's document matches the names and years in the question.
-    rerank_dense: float = Field(0.30, ge=0)
+    rerank_dense: float = Field(0.10, ge=0)
     rerank_coverage: float = Field(0.35, ge=0)
     rerank_fusion: float = Field(0.15, ge=0)
-    # Bonus for the words of what is asked together in one sentence or table row.
-    rerank_sentence: float = Field(0.1, ge=0)
+    # Bonus for the words of what is asked together in one sentence or table row. This and
+    # rerank_dense were chosen together on the tune part (bench/tune.py, docs/accuracy.md).
+    rerank_sentence: float = Field(0.2, ge=0)
     rerank_document: float = Field(0.45, ge=0)
     # Bonus for a table on the financial statement the question points at.
     rerank_statement: float = Field(0.25, ge=0)
