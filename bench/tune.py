@@ -7,8 +7,9 @@ pool captured once and re-scored offline.
         [--save /tmp/pools.pkl | --load /tmp/pools.pkl] [--sweep sentence=0,0.05,0.1]
 
 ``--save`` keeps the capture, ``--load`` re-scores a kept one (made by the same code: the
-feature values are today's). ``--sweep FEATURE=V1,V2,...`` prints each value's figures with
-the other weights as today, instead of the ascent.
+feature values are today's; the first check compares it with today's default weights, so a
+capture kept before a default changed reports differences). ``--sweep FEATURE=V1,V2,...``
+prints each value's figures with the other weights as today, instead of the ascent.
 
 Each question is asked once with today's weights; the reranker's pool (every candidate's
 feature values, its vector, the periods the diversity stage reads) is kept, and a weight
@@ -51,7 +52,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 FEATURES = list(RERANK_FEATURES)
 GRID = (0.0, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.45, 0.6, 0.8, 1.0)
-QUESTION_FILES = sorted((ROOT / "eval").glob("transcript_questions*.jsonl"))
+# transcript_questions.jsonl, _2, _3, ...: in the order of their number
+QUESTION_FILES = sorted((ROOT / "eval").glob("transcript_questions*.jsonl"),
+                        key=lambda p: (len(p.name), p.name))
 SETS = ("financebench", *(f"questions {i}" for i in range(1, len(QUESTION_FILES) + 1)),
         "facts")
 
@@ -225,11 +228,15 @@ def main() -> None:
                         help="an embedded library of the development calls")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--save", type=Path, help="keep the capture in this file")
-    parser.add_argument("--load", type=Path, help="re-score a capture kept with --save")
-    parser.add_argument("--sweep", metavar="FEATURE=V1,V2,...",
+    kept = parser.add_mutually_exclusive_group()
+    kept.add_argument("--save", type=Path, help="keep the capture in this file")
+    kept.add_argument("--load", type=Path, help="re-score a capture kept with --save")
+    parser.add_argument("--sweep", metavar="FEATURE=V1,V2,...", type=_sweep,
                         help="score these values of one weight instead of the ascent")
     args = parser.parse_args()
+    if args.sweep and args.sweep[0] not in [*FEATURES, "repeat"]:
+        parser.error(f"--sweep: no weight {args.sweep[0]!r}; known: "
+                     f"{', '.join([*FEATURES, 'repeat'])}")
     questions = _captured(args)
     with Earnest(Settings.load(args.financebench, env={})) as lib:
         today = {f: getattr(lib.settings.retrieve, f"rerank_{f}") for f in FEATURES}
@@ -239,15 +246,21 @@ def main() -> None:
     print("cells: @1/@5 per set\n")
     show("today's weights", measure(questions, today))
     if args.sweep:
-        name, _, values = args.sweep.partition("=")
-        if name not in today:
-            raise SystemExit(f"--sweep: no weight {name!r}; known: {', '.join(today)}")
-        for value in (float(v) for v in values.split(",")):
+        name, values = args.sweep
+        for value in values:
             show(f"{name}={value}", measure(questions, {**today, name: value}))
         return
     learned = ascend(questions, today, args.rounds)
     show("learned on tune", measure(questions, learned))
     print("learned:", {k: v for k, v in learned.items() if v != today[k]})
+
+
+def _sweep(text: str) -> tuple[str, list[float]]:
+    name, _, values = text.partition("=")
+    try:
+        return name, [float(v) for v in values.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected FEATURE=V1,V2,... (numbers)") from None
 
 
 def _captured(args: argparse.Namespace) -> list[Question]:
