@@ -25,7 +25,7 @@ import pytest
 from .components import missing, patience, used
 
 CACHE = Path(os.environ.get("EARNEST_TEST_CACHE", Path.home() / ".cache" / "earnest-test"))
-LLAMA_PYTHON = CACHE / "llama-server" / "bin" / "python"
+LLAMA_PYTHON = CACHE / "llama-server-portable" / "bin" / "python"  # scripts/setup_tests.py
 MODEL_FILE = CACHE / "models" / "SmolLM2-135M-Instruct.gguf"
 
 
