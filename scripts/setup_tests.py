@@ -97,7 +97,9 @@ def ensure_llama_server() -> None:
         "from source (a few minutes on an idle machine, much longer on a busy one; once)")
     env = {**os.environ, "CMAKE_BUILD_PARALLEL_LEVEL": str(os.cpu_count() or 2),
            "CMAKE_ARGS": f"{LLAMA_CMAKE_ARGS} {os.environ.get('CMAKE_ARGS', '')}".strip()}
-    if run([*install, LLAMA_PACKAGE], env=env):
+    # --no-cache: uv keys the wheels it builds by their source, not by CMAKE_ARGS, so a wheel
+    # built earlier for this CPU could otherwise be reused.
+    if run([*install, "--no-cache", LLAMA_PACKAGE], env=env):
         say(f"local LLM server: built from source in {time.monotonic() - started:.0f} s")
     else:
         problem("could not build llama-cpp-python (the local LLM server)")
