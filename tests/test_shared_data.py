@@ -76,3 +76,21 @@ def test_speaker_turns_match_the_participant_lists() -> None:
         result = speakers.run(files, expect)
         assert result["expected_turns"] > 100
         assert result["recall"] >= 0.98 and result["precision"] >= 0.98, result
+
+
+def test_an_event_brief_summary_is_cited_by_section_and_speaker() -> None:
+    """A real StreetEvents Event Brief: its summary is not the call's title block."""
+    from earnest.readers import read_document
+    from earnest.structure import transcript_segments
+
+    pdf = shared_data("transcripts/refinitiv/2019-04-30-AAPL.pdf")
+    pages = read_document(pdf.read_bytes(), pdf.name).pages
+    segments, turns = transcript_segments(pages)
+    sections = [s.section for s in segments]
+    assert sections.count("Title") == 1
+    assert {"Overview", "Financial data"} <= set(sections)
+    summary = {s.speaker for s in segments if s.section == "Prepared remarks"}
+    assert any(s and s.startswith("Timothy D. Cook") for s in summary)
+    assert any(s and s.startswith("Luca Maestri") for s in summary)
+    assert None not in summary
+    assert {t.section for t in turns} == {"Q&A"}

@@ -90,3 +90,70 @@ def test_questions_start_with_the_first_analyst_when_no_heading_says_so() -> Non
     alone = page.split("Operator [3]")[0]
     _, turns = transcript_segments([Page(1, alone + "Jane Roe, Apple Inc - CFO [6]\nThanks.\n")])
     assert all(t.section == "Prepared remarks" for t in turns)
+
+
+_BRIEF_PAGE_1 = (
+    "Thomson Reuters StreetEvents Event Brief\nQ1 2017 Apple Inc Earnings Call\n"
+    "Corporate Participants\n* Luca Maestri\nApple Inc. - CFO\n* Timothy D. Cook\n"
+    "Apple Inc. - CEO and Director\n* Nancy Paxton\nApple Inc. - Senior Director of IR\n"
+    "Conference Call Participiants\n* Katy Huberty\nMorgan Stanley - Analyst\n"
+    "OVERVIEW\nCo. reported 1Q17 revenues of $78.4b.\n"
+    "FINANCIAL DATA\n1. 1Q17 revenue = $78.4b.\n2. 1Q17 GM = 38.5%.\n"
+    "PRESENTATION SUMMARY\nI. Annotation (N.P)\n1. Forward-looking statements.\n"
+    "II. 1Q17 Review (T.C.)\n1. Generated highest quarterly revenue.\n")
+_BRIEF_PAGE_2 = (
+    "Q1 2017 Apple Inc Earnings Call\n2. iPhone demand exceeded supply.\n"
+    "III. 1Q17 Financials (L.M.)\n1. Revenue $78.4b.\n"
+    "QUESTIONS AND ANSWERS\nOperator [1]\n(Operator Instructions)\n"
+    "Katy Huberty, Morgan Stanley - Analyst [2]\nWhy did gross margin rise?\n"
+    "Luca Maestri, Apple Inc. - CFO [3]\nMix.\n"
+    "Tim Cook, Apple Inc. - CEO [4]\nAnd demand.\n")
+
+
+def _labelled(pages: list[Page]) -> list[tuple[int, str | None, str | None, str]]:
+    segs, _ = transcript_segments(pages)
+    texts = {p.number: p.text for p in pages}
+    return [(s.page, s.section, s.speaker, texts[s.page][s.start:s.end]) for s in segs]
+
+
+def test_an_event_brief_summary_is_labelled_by_its_headings_and_speakers() -> None:
+    pages = [Page(1, _BRIEF_PAGE_1), Page(2, _BRIEF_PAGE_2)]
+    segs = _labelled(pages)
+    by_text = {text.split("\n")[0]: (section, speaker) for _, section, speaker, text in segs}
+    assert by_text["Thomson Reuters StreetEvents Event Brief"] == ("Title", None)
+    assert by_text["OVERVIEW"] == ("Overview", None)
+    assert by_text["FINANCIAL DATA"] == ("Financial data", None)
+    # The heading alone above the first part joins it; the initials name the speaker, as
+    # the Q&A's speaker line does when he speaks there, else as the participants list does.
+    assert by_text["PRESENTATION SUMMARY"] == (
+        "Prepared remarks", "Nancy Paxton (Senior Director of IR, Apple Inc.)")
+    assert by_text["II. 1Q17 Review (T.C.)"] == ("Prepared remarks", "Tim Cook (CEO, Apple Inc.)")
+    assert by_text["III. 1Q17 Financials (L.M.)"] == ("Prepared remarks",
+                                                     "Luca Maestri (CFO, Apple Inc.)")
+    # Tim Cook's part runs on over the page break, up to the next part.
+    assert (2, "Prepared remarks", "Tim Cook (CEO, Apple Inc.)",
+            "Q1 2017 Apple Inc Earnings Call\n2. iPhone demand exceeded supply.\n") in segs
+    assert [s for _, s, _, _ in segs].count("Q&A") == 4
+    # Every character before the Q&A is in exactly one segment, as before.
+    first_turn = _BRIEF_PAGE_2.index("Operator [1]")
+    covered = [(p, t) for p, _, _, t in segs if p == 1 or not t.startswith("(Operator")]
+    assert "".join(t for p, t in covered if p == 1) == _BRIEF_PAGE_1
+    assert "".join(t for p, t in covered if p == 2)[:first_turn] == _BRIEF_PAGE_2[:first_turn]
+
+
+def test_initials_two_executives_share_name_no_one() -> None:
+    page = _BRIEF_PAGE_1.replace("* Nancy Paxton\n", "* Tom Carter\n").replace(
+        "Apple Inc. - Senior Director of IR", "Apple Inc. - COO")
+    segs = _labelled([Page(1, page), Page(2, _BRIEF_PAGE_2)])
+    review = next(x for x in segs if x[3].startswith("II. 1Q17 Review (T.C.)"))
+    assert review[1:3] == ("Prepared remarks", None)
+
+
+def test_a_transcript_without_brief_headings_keeps_its_title_block() -> None:
+    page = ("Refinitiv StreetEvents Event Transcript\nQ1 2020 Acme Earnings Call\n"
+            "Corporate Participants\n* Jane Roe\nAcme - CFO\nOVERVIEW of the call\n"
+            "Presentation\nOperator [1]\nWelcome.\nJane Roe, Acme - CFO [2]\nRevenue rose.\n"
+            "Sam Lee, Broker - Analyst [3]\nWhy?\n")
+    segs = _labelled([Page(1, page)])
+    assert segs[0][1:3] == ("Title", None)
+    assert segs[0][3] == page[:page.index("Operator [1]")]

@@ -5,6 +5,9 @@ Two layouts are recognised line by line; anything else is treated as running tex
   "Prepared Remarks:" and "Questions and Answers:" headings;
 - "Name, Firm - Title [n]" / "Operator [n]" with "Presentation" and
   "Questions and Answers" headings (StreetEvents style).
+A StreetEvents *Event Brief* prints an OVERVIEW, FINANCIAL DATA and PRESENTATION SUMMARY
+before its Q&A, the summary in parts headed with the speaker's initials ("I. Review (T.C.)"):
+those are labelled as such, not as the call's title block.
 """
 
 from __future__ import annotations
@@ -33,6 +36,12 @@ _TITLE = re.compile(r"\b(?:analyst|officer|president|director|chair\w*|ceo|cfo|c
 # division (sell-side equity research: "Morgan Stanley, Research Division - MD").
 _FIRM_TITLE = re.compile(r"^(?P<firm>.+?)\s+-{1,2}\s+(?P<title>[^-]+)$")
 _ANALYST_WORDS = re.compile(r"\banalyst\b(?! relations)|\bresearch division\b", re.I)
+# An Event Brief's summary headings (upper case, alone on a line) and its sections.
+_BRIEF_SECTIONS = {"OVERVIEW": "Overview", "FINANCIAL DATA": "Financial data",
+                   "PRESENTATION SUMMARY": "Prepared remarks"}
+# "I. 1Q17 Review (T.C.)": a part of the summary and the initials of who said it.
+_BRIEF_PART = re.compile(r"^[IVXL]+\.\s+\S.*\((?P<initials>[A-Z]\.(?:\s?[A-Z]\.?){1,3})\)$")
+_PARTICIPANT = re.compile(r"^\*\s+(?P<name>\S.{0,60})$")  # "* Tim Cook" / "Apple Inc. - CEO"
 _PARTICLES = {"de", "da", "di", "del", "der", "van", "von", "la", "le", "du", "dos", "bin", "al"}
 
 
@@ -169,14 +178,9 @@ def transcript_segments(pages: list[Page]) -> tuple[list[Segment], list[Turn]] |
     if len(turns) < 3:
         return None
     stops.sort()
-    segments: list[Segment] = []
     first = turns[0]
-    for page in pages:  # the title block before the first turn
-        if page.number > first.page:
-            break
-        end = first.line_start if page.number == first.page else len(page.text)
-        if end > 0:
-            segments.append(Segment(page.number, 0, end, None, "Title"))
+    segments = _title_block(pages, first.page, first.line_start,
+                            [t.speaker for t in turns if t.speaker.role == "executive"])
     for turn in turns:
         # The turn ends where the next turn or section heading begins.
         nxt = next((s for s in stops if s > (turn.page, turn.line_start)), None)
@@ -189,3 +193,89 @@ def transcript_segments(pages: list[Page]) -> tuple[list[Segment], list[Turn]] |
                 segments.append(Segment(page.number, start, end, turn.speaker.label(),
                                         turn.section, turn.speaker.role))
     return segments, turns
+
+
+def _title_block(pages: list[Page], page_end: int, offset_end: int,
+                 executives: list[Speaker]) -> list[Segment]:
+    """Segments before the first speaker turn: the title block, split where an Event
+    Brief's summary headings and its speakers' parts begin. A part's initials name the
+    executive as the Q&A's speaker lines do, else as the participants list does."""
+    marks: list[tuple[int, int, str, Speaker | None]] = [(pages[0].number, 0, "Title", None)]
+    people: dict[str, list[Speaker]] = {}
+    for speaker in executives:
+        for key in _initials(speaker.name):
+            known = people.setdefault(key, [])
+            if all(k.name != speaker.name for k in known):
+                known.append(speaker)
+    listed: dict[str, list[Speaker]] = {}
+    pending: str | None = None
+    section = "Title"
+    for page in pages:
+        if page.number > page_end:
+            break
+        offset = 0
+        for line in page.text.split("\n"):
+            if page.number == page_end and offset >= offset_end:
+                break
+            text = line.strip()
+            person = _PARTICIPANT.match(text)
+            if text in _BRIEF_SECTIONS:
+                section = _BRIEF_SECTIONS[text]
+                marks.append((page.number, offset, section, None))
+            elif section == "Title" and person and _looks_like_name(person.group("name")):
+                pending = person.group("name").strip()
+            elif section == "Title" and pending:
+                # The line under "* Tim Cook": "Apple Inc. - CEO".
+                parts = _FIRM_TITLE.match(text)
+                speaker = Speaker(pending, parts.group("title").strip(),
+                                  parts.group("firm").strip()) if parts else Speaker(pending)
+                if _ANALYST_WORDS.search(text):
+                    speaker.role = "analyst"
+                for key in _initials(pending):
+                    listed.setdefault(key, []).append(speaker)
+                pending = None
+            elif section == "Prepared remarks" and (part := _BRIEF_PART.match(text)):
+                key = re.sub(r"[^A-Z]", "", part.group("initials"))
+                said = [s for s in people.get(key, []) + listed.get(key, [])
+                        if s.role == "executive"]
+                # "Tim Cook" speaks in the Q&A, "Timothy D. Cook" is listed: one person.
+                # Initials two people share name no one.
+                who = said[0] if len({_person(s.name) for s in said}) == 1 else None
+                number, start, label, speaker = marks[-1]
+                if (number, label, speaker) == (page.number, section, None) and \
+                        "\n" not in page.text[start:offset].rstrip("\n"):
+                    # "PRESENTATION SUMMARY" alone above the first part: one segment.
+                    marks[-1] = (number, start, section, who)
+                else:
+                    marks.append((page.number, offset, section, who))
+            offset += len(line) + 1
+    segments: list[Segment] = []
+    for i, (number, start, label, speaker) in enumerate(marks):
+        nxt = marks[i + 1] if i + 1 < len(marks) else (page_end, offset_end)
+        for page in pages:
+            if page.number < number or page.number > nxt[0]:
+                continue
+            begin = start if page.number == number else 0
+            end = nxt[1] if page.number == nxt[0] else len(page.text)
+            if end > begin:
+                segments.append(Segment(page.number, begin, end,
+                                        speaker.label() if speaker else None, label,
+                                        speaker.role if speaker else None))
+    return segments
+
+
+def _initials(name: str) -> set[str]:
+    """"Timothy D. Cook" -> {"TC", "TDC"}: a brief writes the first and last name's."""
+    words = _name_words(name)
+    return {words[0][0] + words[-1][0], "".join(w[0] for w in words)} if words else set()
+
+
+def _person(name: str) -> tuple[str, str]:
+    """"Tim Cook" and "Timothy D. Cook" -> ("T", "Cook")."""
+    words = _name_words(name)
+    return (words[0][0], words[-1]) if words else ("", name)
+
+
+def _name_words(name: str) -> list[str]:
+    return [w for w in name.split() if w not in _PARTICLES and w[0].isalpha()
+            and w not in ("Jr.", "Sr.")]
