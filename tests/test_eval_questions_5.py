@@ -1,0 +1,124 @@
+"""eval/transcript_questions_5.jsonl, the fifth transcript question set (written by reading
+Refinitiv calls of 2010-2024 that no earlier set uses, weighted to the why- and guidance
+questions, without running the retriever): its shape, its spread over the split and the years,
+and its labels against ../shared/data — every gold quote verbatim in its call as Earnest's
+reader gives it, every company "not held" absent from the development transcripts, every quarter
+"not held" outside its company's calls, every metric "never discussed" absent from the calls of
+its period (skipped with a message when ../shared is absent)."""
+
+import re
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+from earnest.eval_questions import REASONS, TYPES, read_questions
+from earnest.eval_split import SPLITS_FILE, load_splits, transcript_ticker
+
+from .conftest import question_parts, reader_text, shared_data, squeezed
+
+EVAL = Path(__file__).resolve().parents[1] / "eval"
+FIFTH = EVAL / "transcript_questions_5.jsonl"
+EARLIER = [EVAL / f"transcript_questions{n}.jsonl" for n in ("", "_2", "_3", "_4")]
+MINIMUM = {"why": 8, "guidance": 6, "figure": 5, "executive": 4, "analysts": 4}
+# the quarter each "period not held" question asks about (first day, last day)
+PERIODS = {
+    "tq5-067": (date(2008, 6, 29), date(2008, 9, 27)),   # AMD Q3 2008, before its first call
+    "tq5-068": (date(2025, 7, 1), date(2025, 9, 30)),    # Amazon Q3 2025, after its last call
+    "tq5-073": (date(2025, 6, 29), date(2025, 9, 27)),   # Apple September quarter, fiscal 2025
+    "tq5-074": (date(2025, 7, 27), date(2025, 10, 25)),  # Cisco Q1 fiscal 2026
+}
+# a "never discussed" question: the words it asks about, and the call dates of its period
+NEVER = {
+    "tq5-069": (r"carbon|emission|greenhouse", date(2013, 1, 1), date(2014, 2, 28)),  # AMD, 2013
+    "tq5-070": (r"dividend", date(2015, 1, 1), date(2016, 2, 28)),                 # Amazon, 2015
+    "tq5-075": (r"attrition|turnover", date(2011, 10, 1), date(2012, 11, 30)),     # Apple, FY2012
+    "tq5-076": (r"pension|defined benefit", date(2015, 8, 1), date(2016, 8, 31)),   # Cisco, FY2016
+}
+
+
+def _calls() -> Path:
+    return shared_data("transcripts/refinitiv")
+
+
+def _call_date(stem: str) -> date:
+    return date.fromisoformat(stem[:10])
+
+
+def _text(stem: str) -> str:
+    """A call's text as Earnest's reader gives it, whitespace squeezed (each PDF read once)."""
+    path = _calls() / f"{stem}.pdf"
+    assert path.exists(), path
+    return reader_text(path)
+
+
+def _stems(ticker: str) -> list[str]:
+    return sorted(p.stem for p in _calls().glob(f"*-{ticker}.pdf"))
+
+
+def test_fifth_set_is_well_formed_and_spread_over_parts_and_years() -> None:
+    rows = read_questions(FIFTH)
+    assert [r["id"] for r in rows] == [f"tq5-{n:03d}" for n in range(1, len(rows) + 1)]
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    # the answerable first, then the unanswerable
+    assert rows == answerable + unanswerable
+    assert {r["type"] for r in rows} == set(TYPES)
+    for r in answerable:
+        assert r["source"] == "refinitiv", r["id"]
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}-[A-Z]+", r["doc_name"]), r["id"]
+        assert r["doc_name"].rsplit("-", 1)[1] == r["ticker"], r["id"]
+        assert r["type"] != "unanswerable" and "unanswerable_reason" not in r, r["id"]
+        assert 1 <= len(r["gold_quotes"]) <= 3, r["id"]
+        assert all(8 <= len(q.split()) <= 40 for q in r["gold_quotes"]), r["id"]
+    for r in unanswerable:
+        assert r["type"] == "unanswerable" and r["unanswerable_reason"] in REASONS, r["id"]
+        assert r["doc_name"] is None and r["gold_quotes"] == [], r["id"]
+    for got, lost, counts in question_parts(rows):
+        assert len(got) >= 24
+        assert all(counts[t] >= n for t, n in MINIMUM.items()), counts
+        # two of each reason in each part
+        assert Counter(r["unanswerable_reason"] for r in lost) == {k: 2 for k in REASONS}
+        # over the whole 2010-2024 span, not mostly recent calls
+        years = Counter(int(r["doc_name"][:4]) for r in got)
+        assert min(years) <= 2011 and max(years) >= 2023 and len(years) >= 6, years
+        assert sum(n for y, n in years.items() if y >= 2020) <= len(got) / 2, years
+    # calls no earlier set uses, at most two questions a call
+    earlier = {r.get("doc_name") for path in EARLIER for r in read_questions(path)}
+    assert not {r["doc_name"] for r in answerable} & earlier
+    assert max(Counter(r["doc_name"] for r in answerable).values()) <= 2
+
+
+def test_fifth_set_gold_quotes_are_verbatim_in_their_calls() -> None:
+    _calls()
+    for r in read_questions(FIFTH):
+        for quote in r["gold_quotes"]:
+            assert squeezed(quote) in _text(r["doc_name"]), (r["id"], quote)
+
+
+def test_fifth_set_unanswerable_labels_hold_against_the_calls() -> None:
+    root = _calls()
+    held = {transcript_ticker(p) for p in root.parent.rglob("*") if p.suffix in (".pdf", ".txt")}
+    splits = load_splits(SPLITS_FILE)
+    not_held = set(splits["not_held"]["tune"]) | set(splits["not_held"]["holdout"])
+    rows = {r["id"]: r for r in read_questions(FIFTH) if not r["answerable"]}
+    assert {i for i, r in rows.items() if r["unanswerable_reason"] == "period_not_held"} \
+        == set(PERIODS)
+    assert {i for i, r in rows.items() if r["unanswerable_reason"] == "never_discussed"} \
+        == set(NEVER)
+    for r in rows.values():
+        if r["unanswerable_reason"] == "company_not_held":
+            assert r["source"] is None and r["ticker"] in not_held, r["id"]
+            assert r["ticker"] not in held, r["id"]
+        else:
+            assert r["source"] == "refinitiv" and r["ticker"] in held, r["id"]
+    for qid, (first_day, last_day) in PERIODS.items():
+        r = rows[qid]
+        assert str(last_day.year) in r["question"] or str(first_day.year) in r["question"], qid
+        dates = [_call_date(s) for s in _stems(r["ticker"])]
+        # after the last call (not even guided there), or reported before the first call
+        assert first_day > max(dates) or last_day + timedelta(days=120) < min(dates), qid
+    for qid, (pattern, start, end) in NEVER.items():
+        stems = [s for s in _stems(rows[qid]["ticker"]) if start <= _call_date(s) <= end]
+        assert len(stems) >= 4, qid
+        for stem in stems:
+            assert not re.search(pattern, _text(stem), re.IGNORECASE), (qid, stem)
