@@ -200,6 +200,7 @@ def test_a_quarter_named_by_its_month_is_read_by_the_company_fiscal_year() -> No
     assert top(docs, "How did Pear's margin move in the December 2018 quarter?") == "call-a"
     assert top(docs, "What did Pear report for the June 2019 quarter?") == "call-c"
     assert top(docs, "Pear's results for the quarter ended March 30, 2019") == "call-b"
+    assert top(docs, "Pear's results for the quarter ending in March 2019") == "call-b"
 
 
 def test_guidance_for_a_quarter_is_on_the_call_before() -> None:
@@ -210,6 +211,14 @@ def test_guidance_for_a_quarter_is_on_the_call_before() -> None:
     scores = scores_of(DocumentMatcher(docs), "What gross margin did Pear guide for Q4 2019?")
     assert scores[2] > scores[3]
     assert plan_question("What did Pear expect to ship in Q4 2019?").guided is None
+    # Named by the month it ends in, the quarter guided for is the company's fiscal one
+    # (Pear's June quarter is its third): the same call gave it.
+    for question in ("What revenue did Pear guide for the June 2019 quarter?",
+                     "What gross margin did Pear guide for the June quarter of 2019?"):
+        assert plan_question(question).guided_month == (6, 2019, False)
+        scores = scores_of(DocumentMatcher(docs), question)
+        assert top(docs, question) == "call-b" and scores[1] > scores[2]
+    assert plan_question("What did Pear report for the June 2019 quarter?").guided_month is None
     assert top(docs, "What revenue did Pear report for the fourth quarter of fiscal 2019?") \
         == "call-d"
 

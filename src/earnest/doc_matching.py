@@ -283,7 +283,9 @@ class DocumentMatcher:
             full = 1.0 if quarter is None else 0.9 if doc_id in self.annual and \
                 not guided_year else QUARTER_OF_YEAR
             return weight * full
-        if plan.guided == (year, quarter) and not plan.asks_results:
+        guided = plan.guided or (self.month_period(doc_id, plan.guided_month)
+                                 if plan.guided_month else None)
+        if guided == (year, quarter) and not plan.asks_results:
             return weight * 0.5  # the quarter guided for: its own call reports it
         return weight * (1.0 if quarter == asked_quarter else 0.5)
 

@@ -89,7 +89,7 @@ _MONTH = r"(january|february|march|april|may|june|july|august|september|october|
 # year (``DocumentMatcher.month_period``).
 _MONTH_QUARTER = re.compile(
     r"\b" + _MONTH + r"(?:\s+((?:19|20)\d\d))?\s+quarter(?:\s+of\s+(fiscal(?:\s+year)?\s+)?"
-    r"((?:19|20)\d\d))?|\b(?:quarter|three\s+months)\s+end(?:ed|ing)\s+" + _MONTH
+    r"((?:19|20)\d\d))?|\b(?:quarter|three\s+months)\s+end(?:ed|ing)\s+(?:in\s+)?" + _MONTH
     + r"(?:\s+\d{1,2})?,?\s+((?:19|20)\d\d)", re.I)
 
 # A quarter's end named as a point in time: "at the end of March 2013", "as of June 30, 2024".
@@ -132,8 +132,10 @@ class QuestionPlan:
     history: bool  # "historically", "over the past five years"
     outlook: bool  # asks what is expected (guidance, "next year")
     # the quarter an outlook is asked for ("What did AMD guide for Q3 2019?"): its own call
-    # reports it; the call before gives it
+    # reports it; the call before gives it. Named by its month ("guide for the June quarter
+    # of 2013"), it is the company's fiscal quarter: ``guided_month``.
     guided: Period | None
+    guided_month: MonthPeriod | None
     asks_results: bool  # asks what was reported ("What was revenue in Q1?")
     statements: tuple[str, ...]  # cash_flow | income | balance
     figures: tuple[str, ...]  # percent | money | per_share
@@ -257,6 +259,7 @@ def plan_question(question: str) -> QuestionPlan:
         doc_types=tuple(name for name, cue in _TYPE_CUES if cue.search(asked)),
         latest=bool(_LATEST.search(asked)), history=history,
         outlook=bool(_FORWARD.search(asked)), guided=_guided(asked),
+        guided_month=_guided_month(asked),
         asks_results=bool(_RESULTS.search(asked)),
         statements=tuple(statements),
         figures=tuple(name for name, (cue, _) in FIGURE_KINDS.items() if cue.search(question)),
@@ -395,6 +398,14 @@ def _guided(question: str) -> Period | None:
         return None
     quarters = [p for p in named_periods(m.group(1)) if p[1]]
     return quarters[0] if len(quarters) == 1 else None
+
+
+def _guided_month(question: str) -> MonthPeriod | None:
+    """The quarter guided for, named by the month it ends in ("guide for the June quarter
+    of 2013", "expect for the December 2014 quarter")."""
+    m = _GUIDED.search(question)
+    months = month_periods(m.group(1)) if m else []
+    return months[0] if len(months) == 1 else None
 
 
 _GUIDED = re.compile(r"\b(?:guid\w*|expect\w*|outlook|forecast\w*|project\w*|anticipat\w*)"
