@@ -89,7 +89,7 @@ def test_an_event_brief_summary_is_cited_by_section_and_speaker() -> None:
     sections = [s.section for s in segments]
     assert sections.count("Title") == 1
     assert {"Overview", "Financial data"} <= set(sections)
-    summary = {s.speaker for s in segments if s.section == "Prepared remarks"}
+    summary = {s.speaker for s in segments if s.section == "Presentation summary"}
     assert any(s and s.startswith("Timothy D. Cook") for s in summary)
     assert any(s and s.startswith("Luca Maestri") for s in summary)
     assert None not in summary

@@ -125,20 +125,22 @@ def test_an_event_brief_summary_is_labelled_by_its_headings_and_speakers() -> No
     assert by_text["FINANCIAL DATA"] == ("Financial data", None)
     # The heading alone above the first part joins it; the initials name the speaker, as
     # the Q&A's speaker line does when he speaks there, else as the participants list does.
+    # An edited summary, not the words said: its own section, under who the brief says.
+    summary = "Presentation summary"
     assert by_text["PRESENTATION SUMMARY"] == (
-        "Prepared remarks", "Nancy Paxton (Senior Director of IR, Apple Inc.)")
-    assert by_text["II. 1Q17 Review (T.C.)"] == ("Prepared remarks", "Tim Cook (CEO, Apple Inc.)")
-    assert by_text["III. 1Q17 Financials (L.M.)"] == ("Prepared remarks",
-                                                     "Luca Maestri (CFO, Apple Inc.)")
+        summary, "Nancy Paxton (Senior Director of IR, Apple Inc.)")
+    assert by_text["II. 1Q17 Review (T.C.)"] == (summary, "Tim Cook (CEO, Apple Inc.)")
+    assert by_text["III. 1Q17 Financials (L.M.)"] == (summary, "Luca Maestri (CFO, Apple Inc.)")
     # Tim Cook's part runs on over the page break, up to the next part.
-    assert (2, "Prepared remarks", "Tim Cook (CEO, Apple Inc.)",
+    assert (2, summary, "Tim Cook (CEO, Apple Inc.)",
             "Q1 2017 Apple Inc Earnings Call\n2. iPhone demand exceeded supply.\n") in segs
     assert [s for _, s, _, _ in segs].count("Q&A") == 4
-    # Every character before the Q&A is in exactly one segment, as before.
-    first_turn = _BRIEF_PAGE_2.index("Operator [1]")
-    covered = [(p, t) for p, _, _, t in segs if p == 1 or not t.startswith("(Operator")]
-    assert "".join(t for p, t in covered if p == 1) == _BRIEF_PAGE_1
-    assert "".join(t for p, t in covered if p == 2)[:first_turn] == _BRIEF_PAGE_2[:first_turn]
+    # Every character before the Q&A's heading is in exactly one segment, as before; the
+    # heading ends the last part, as a heading ends a turn.
+    heading = _BRIEF_PAGE_2.index("QUESTIONS AND ANSWERS")
+    assert "".join(t for p, _, _, t in segs if p == 1) == _BRIEF_PAGE_1
+    before_qa = [t for p, s, _, t in segs if p == 2 and s != "Q&A"]
+    assert "".join(before_qa) == _BRIEF_PAGE_2[:heading]
 
 
 def test_initials_two_executives_share_name_no_one() -> None:
@@ -146,7 +148,17 @@ def test_initials_two_executives_share_name_no_one() -> None:
         "Apple Inc. - Senior Director of IR", "Apple Inc. - COO")
     segs = _labelled([Page(1, page), Page(2, _BRIEF_PAGE_2)])
     review = next(x for x in segs if x[3].startswith("II. 1Q17 Review (T.C.)"))
-    assert review[1:3] == ("Prepared remarks", None)
+    assert review[1:3] == ("Presentation summary", None)
+
+
+def test_a_part_of_one_line_keeps_its_own_speaker() -> None:
+    """Only the summary's heading joins the part below it: a one-line part whose initials
+    name no one stays apart from the next part and its speaker."""
+    page = _BRIEF_PAGE_1.replace("I. Annotation (N.P)\n1. Forward-looking statements.\n",
+                                 "I. Annotation (X.Y.)\n")
+    segs = _labelled([Page(1, page), Page(2, _BRIEF_PAGE_2)])
+    annotation = next(x for x in segs if "I. Annotation (X.Y.)" in x[3])
+    assert annotation[2] is None and "(T.C.)" not in annotation[3]
 
 
 def test_a_transcript_without_brief_headings_keeps_its_title_block() -> None:

@@ -402,7 +402,8 @@ def _guided(question: str) -> Period | None:
 
 def _guided_month(question: str) -> MonthPeriod | None:
     """The quarter guided for, named by the month it ends in ("guide for the June quarter
-    of 2013", "expect for the December 2014 quarter")."""
+    of 2013", "expect for the December 2014 quarter") or by the part of the year it falls in
+    ("guide for late 2019"), as ``month_periods`` reads them."""
     m = _GUIDED.search(question)
     months = month_periods(m.group(1)) if m else []
     return months[0] if len(months) == 1 else None

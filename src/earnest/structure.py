@@ -7,7 +7,8 @@ Two layouts are recognised line by line; anything else is treated as running tex
   "Questions and Answers" headings (StreetEvents style).
 A StreetEvents *Event Brief* prints an OVERVIEW, FINANCIAL DATA and PRESENTATION SUMMARY
 before its Q&A, the summary in parts headed with the speaker's initials ("I. Review (T.C.)"):
-those are labelled as such, not as the call's title block.
+those are labelled as such (an edited summary, not the words said), not as the call's title
+block.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ _FIRM_TITLE = re.compile(r"^(?P<firm>.+?)\s+-{1,2}\s+(?P<title>[^-]+)$")
 _ANALYST_WORDS = re.compile(r"\banalyst\b(?! relations)|\bresearch division\b", re.I)
 # An Event Brief's summary headings (upper case, alone on a line) and its sections.
 _BRIEF_SECTIONS = {"OVERVIEW": "Overview", "FINANCIAL DATA": "Financial data",
-                   "PRESENTATION SUMMARY": "Prepared remarks"}
+                   "PRESENTATION SUMMARY": "Presentation summary"}
 # "I. 1Q17 Review (T.C.)": a part of the summary and the initials of who said it.
 _BRIEF_PART = re.compile(r"^[IVXL]+\.\s+\S.*\((?P<initials>[A-Z]\.(?:\s?[A-Z]\.?){1,3})\)$")
 _PARTICIPANT = re.compile(r"^\*\s+(?P<name>\S.{0,60})$")  # "* Tim Cook" / "Apple Inc. - CEO"
@@ -200,7 +201,10 @@ def _title_block(pages: list[Page], page_end: int, offset_end: int,
     """Segments before the first speaker turn: the title block, split where an Event
     Brief's summary headings and its speakers' parts begin. A part's initials name the
     executive as the Q&A's speaker lines do, else as the participants list does."""
-    marks: list[tuple[int, int, str, Speaker | None]] = [(pages[0].number, 0, "Title", None)]
+    # (page, offset, section, speaker, whether a heading begins it)
+    marks: list[tuple[int, int, str, Speaker | None, bool]] = [
+        (pages[0].number, 0, "Title", None, False)]
+    stop = (page_end, offset_end)
     people: dict[str, list[Speaker]] = {}
     for speaker in executives:
         for key in _initials(speaker.name):
@@ -211,7 +215,7 @@ def _title_block(pages: list[Page], page_end: int, offset_end: int,
     pending: str | None = None
     section = "Title"
     for page in pages:
-        if page.number > page_end:
+        if page.number > page_end or stop != (page_end, offset_end):
             break
         offset = 0
         for line in page.text.split("\n"):
@@ -221,7 +225,11 @@ def _title_block(pages: list[Page], page_end: int, offset_end: int,
             person = _PARTICIPANT.match(text)
             if text in _BRIEF_SECTIONS:
                 section = _BRIEF_SECTIONS[text]
-                marks.append((page.number, offset, section, None))
+                marks.append((page.number, offset, section, None, True))
+            elif section != "Title" and text.lower() in _SECTIONS:
+                # "QUESTIONS AND ANSWERS" ends the summary, as a heading ends a turn
+                stop = (page.number, offset)
+                break
             elif section == "Title" and person and _looks_like_name(person.group("name")):
                 pending = person.group("name").strip()
             elif section == "Title" and pending:
@@ -234,24 +242,24 @@ def _title_block(pages: list[Page], page_end: int, offset_end: int,
                 for key in _initials(pending):
                     listed.setdefault(key, []).append(speaker)
                 pending = None
-            elif section == "Prepared remarks" and (part := _BRIEF_PART.match(text)):
+            elif section == "Presentation summary" and (part := _BRIEF_PART.match(text)):
                 key = re.sub(r"[^A-Z]", "", part.group("initials"))
                 said = [s for s in people.get(key, []) + listed.get(key, [])
                         if s.role == "executive"]
                 # "Tim Cook" speaks in the Q&A, "Timothy D. Cook" is listed: one person.
                 # Initials two people share name no one.
                 who = said[0] if len({_person(s.name) for s in said}) == 1 else None
-                number, start, label, speaker = marks[-1]
-                if (number, label, speaker) == (page.number, section, None) and \
+                number, start, label, _, heading = marks[-1]
+                if heading and number == page.number and \
                         "\n" not in page.text[start:offset].rstrip("\n"):
                     # "PRESENTATION SUMMARY" alone above the first part: one segment.
-                    marks[-1] = (number, start, section, who)
+                    marks[-1] = (number, start, section, who, False)
                 else:
-                    marks.append((page.number, offset, section, who))
+                    marks.append((page.number, offset, section, who, False))
             offset += len(line) + 1
     segments: list[Segment] = []
-    for i, (number, start, label, speaker) in enumerate(marks):
-        nxt = marks[i + 1] if i + 1 < len(marks) else (page_end, offset_end)
+    for i, (number, start, label, speaker, _) in enumerate(marks):
+        nxt = marks[i + 1] if i + 1 < len(marks) else stop
         for page in pages:
             if page.number < number or page.number > nxt[0]:
                 continue
