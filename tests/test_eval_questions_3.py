@@ -7,13 +7,13 @@ the calls of its period (skipped with a message when ../shared is absent)."""
 
 import re
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from earnest.eval_questions import REASONS, TYPES, read_questions
-from earnest.eval_split import SPLITS_FILE, load_splits, transcript_ticker
 
-from .conftest import question_parts, reader_text, shared_data, squeezed
+from .conftest import question_parts
+from .refinitiv_questions import check_gold_quotes, check_unanswerable_labels
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 THIRD = EVAL / "transcript_questions_3.jsonl"
@@ -33,25 +33,6 @@ NEVER = {
     "tq3-069": (r"churn", date(2012, 8, 1), date(2013, 8, 31)),           # Cisco, FY2013
     "tq3-070": (r"advertis", date(2012, 10, 1), date(2013, 11, 30)),      # Apple, FY2013
 }
-
-
-def _calls() -> Path:
-    return shared_data("transcripts/refinitiv")
-
-
-def _call_date(stem: str) -> date:
-    return date.fromisoformat(stem[:10])
-
-
-def _text(stem: str) -> str:
-    """A call's text as Earnest's reader gives it, whitespace squeezed (each PDF read once)."""
-    path = _calls() / f"{stem}.pdf"
-    assert path.exists(), path
-    return reader_text(path)
-
-
-def _stems(ticker: str) -> list[str]:
-    return sorted(p.stem for p in _calls().glob(f"*-{ticker}.pdf"))
 
 
 def test_third_set_is_well_formed_and_spread_over_parts_and_years() -> None:
@@ -84,36 +65,8 @@ def test_third_set_is_well_formed_and_spread_over_parts_and_years() -> None:
 
 
 def test_third_set_gold_quotes_are_verbatim_in_their_calls() -> None:
-    _calls()
-    for r in read_questions(THIRD):
-        for quote in r["gold_quotes"]:
-            assert squeezed(quote) in _text(r["doc_name"]), (r["id"], quote)
+    check_gold_quotes(THIRD)
 
 
 def test_third_set_unanswerable_labels_hold_against_the_calls() -> None:
-    root = _calls()
-    held = {transcript_ticker(p) for p in root.parent.rglob("*") if p.suffix in (".pdf", ".txt")}
-    splits = load_splits(SPLITS_FILE)
-    not_held = set(splits["not_held"]["tune"]) | set(splits["not_held"]["holdout"])
-    rows = {r["id"]: r for r in read_questions(THIRD) if not r["answerable"]}
-    assert {i for i, r in rows.items() if r["unanswerable_reason"] == "period_not_held"} \
-        == set(PERIODS)
-    assert {i for i, r in rows.items() if r["unanswerable_reason"] == "never_discussed"} \
-        == set(NEVER)
-    for r in rows.values():
-        if r["unanswerable_reason"] == "company_not_held":
-            assert r["source"] is None and r["ticker"] in not_held, r["id"]
-            assert r["ticker"] not in held, r["id"]
-        else:
-            assert r["source"] == "refinitiv" and r["ticker"] in held, r["id"]
-    for qid, (first_day, last_day) in PERIODS.items():
-        r = rows[qid]
-        assert str(last_day.year) in r["question"] or str(first_day.year) in r["question"], qid
-        dates = [_call_date(s) for s in _stems(r["ticker"])]
-        # after the last call (not even guided there), or reported before the first call
-        assert first_day > max(dates) or last_day + timedelta(days=120) < min(dates), qid
-    for qid, (pattern, start, end) in NEVER.items():
-        stems = [s for s in _stems(rows[qid]["ticker"]) if start <= _call_date(s) <= end]
-        assert len(stems) >= 4, qid
-        for stem in stems:
-            assert not re.search(pattern, _text(stem), re.IGNORECASE), (qid, stem)
+    check_unanswerable_labels(THIRD, PERIODS, NEVER)

@@ -8,13 +8,13 @@ its period (skipped with a message when ../shared is absent)."""
 
 import re
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from earnest.eval_questions import REASONS, TYPES, read_questions
-from earnest.eval_split import SPLITS_FILE, load_splits, transcript_ticker
 
-from .conftest import question_parts, reader_text, shared_data, squeezed
+from .conftest import question_parts
+from .refinitiv_questions import check_gold_quotes, check_unanswerable_labels
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 FIFTH = EVAL / "transcript_questions_5.jsonl"
@@ -34,25 +34,6 @@ NEVER = {
     "tq5-075": (r"attrition|turnover", date(2011, 10, 1), date(2012, 11, 30)),     # Apple, FY2012
     "tq5-076": (r"pension|defined benefit", date(2015, 8, 1), date(2016, 8, 31)),   # Cisco, FY2016
 }
-
-
-def _calls() -> Path:
-    return shared_data("transcripts/refinitiv")
-
-
-def _call_date(stem: str) -> date:
-    return date.fromisoformat(stem[:10])
-
-
-def _text(stem: str) -> str:
-    """A call's text as Earnest's reader gives it, whitespace squeezed (each PDF read once)."""
-    path = _calls() / f"{stem}.pdf"
-    assert path.exists(), path
-    return reader_text(path)
-
-
-def _stems(ticker: str) -> list[str]:
-    return sorted(p.stem for p in _calls().glob(f"*-{ticker}.pdf"))
 
 
 def test_fifth_set_is_well_formed_and_spread_over_parts_and_years() -> None:
@@ -89,36 +70,8 @@ def test_fifth_set_is_well_formed_and_spread_over_parts_and_years() -> None:
 
 
 def test_fifth_set_gold_quotes_are_verbatim_in_their_calls() -> None:
-    _calls()
-    for r in read_questions(FIFTH):
-        for quote in r["gold_quotes"]:
-            assert squeezed(quote) in _text(r["doc_name"]), (r["id"], quote)
+    check_gold_quotes(FIFTH)
 
 
 def test_fifth_set_unanswerable_labels_hold_against_the_calls() -> None:
-    root = _calls()
-    held = {transcript_ticker(p) for p in root.parent.rglob("*") if p.suffix in (".pdf", ".txt")}
-    splits = load_splits(SPLITS_FILE)
-    not_held = set(splits["not_held"]["tune"]) | set(splits["not_held"]["holdout"])
-    rows = {r["id"]: r for r in read_questions(FIFTH) if not r["answerable"]}
-    assert {i for i, r in rows.items() if r["unanswerable_reason"] == "period_not_held"} \
-        == set(PERIODS)
-    assert {i for i, r in rows.items() if r["unanswerable_reason"] == "never_discussed"} \
-        == set(NEVER)
-    for r in rows.values():
-        if r["unanswerable_reason"] == "company_not_held":
-            assert r["source"] is None and r["ticker"] in not_held, r["id"]
-            assert r["ticker"] not in held, r["id"]
-        else:
-            assert r["source"] == "refinitiv" and r["ticker"] in held, r["id"]
-    for qid, (first_day, last_day) in PERIODS.items():
-        r = rows[qid]
-        assert str(last_day.year) in r["question"] or str(first_day.year) in r["question"], qid
-        dates = [_call_date(s) for s in _stems(r["ticker"])]
-        # after the last call (not even guided there), or reported before the first call
-        assert first_day > max(dates) or last_day + timedelta(days=120) < min(dates), qid
-    for qid, (pattern, start, end) in NEVER.items():
-        stems = [s for s in _stems(rows[qid]["ticker"]) if start <= _call_date(s) <= end]
-        assert len(stems) >= 4, qid
-        for stem in stems:
-            assert not re.search(pattern, _text(stem), re.IGNORECASE), (qid, stem)
+    check_unanswerable_labels(FIFTH, PERIODS, NEVER)
