@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from earnest.eval_questions import REASONS, TYPES, select
+from earnest.eval_questions import CALL_TYPES, REASONS, select
 from earnest.eval_split import (
     SPLITS_FILE,
     build_splits,
@@ -66,7 +66,7 @@ def test_transcript_questions_are_well_formed_and_spread() -> None:
     answerable = [r for r in rows if r["answerable"]]
     unanswerable = [r for r in rows if not r["answerable"]]
     assert len(answerable) >= 80 and len(unanswerable) >= 20
-    assert {r["type"] for r in rows} == set(TYPES)
+    assert {r["type"] for r in rows} == set(CALL_TYPES)
     assert {r["source"] for r in answerable} == {"refinitiv", "motleyfool"}
     assert all(r["unanswerable_reason"] in REASONS for r in unanswerable)
     assert all(r["type"] == "unanswerable" for r in unanswerable)

@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from earnest.eval_questions import REASONS, TYPES, read_questions
+from earnest.eval_questions import CALL_TYPES, REASONS, read_questions
 from earnest.eval_split import transcript_ticker
 
 from .conftest import question_parts, reader_text, shared_data, squeezed
@@ -34,14 +34,14 @@ def test_second_set_is_well_formed_and_spread_over_both_parts() -> None:
     assert [r["id"] for r in rows] == [f"tq2-{n:03d}" for n in range(1, len(rows) + 1)]
     answerable = [r for r in rows if r["answerable"]]
     unanswerable = [r for r in rows if not r["answerable"]]
-    assert {r["type"] for r in rows} == set(TYPES)
+    assert {r["type"] for r in rows} == set(CALL_TYPES)
     assert all(r["source"] == "motleyfool" for r in answerable)
     assert all(r["type"] == "unanswerable" and r["unanswerable_reason"] in REASONS_2
                for r in unanswerable)
     assert {r["unanswerable_reason"] for r in unanswerable} == set(REASONS_2)
     for got, lost, counts in question_parts(rows):
         assert len(got) >= 40
-        assert set(counts) == set(TYPES) - {"unanswerable"} and min(counts.values()) >= 5
+        assert set(counts) == set(CALL_TYPES) - {"unanswerable"} and min(counts.values()) >= 5
         assert len(lost) >= 6
     # calls the first set does not use, one call per company
     first = {r.get("doc_name") for r in _rows(FIRST)}

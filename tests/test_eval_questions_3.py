@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-from earnest.eval_questions import REASONS, TYPES, read_questions
+from earnest.eval_questions import CALL_TYPES, REASONS, read_questions
 
 from .conftest import question_parts
 from .refinitiv_questions import check_gold_quotes, check_unanswerable_labels
@@ -40,7 +40,7 @@ def test_third_set_is_well_formed_and_spread_over_parts_and_years() -> None:
     assert [r["id"] for r in rows] == [f"tq3-{n:03d}" for n in range(1, len(rows) + 1)]
     answerable = [r for r in rows if r["answerable"]]
     unanswerable = [r for r in rows if not r["answerable"]]
-    assert {r["type"] for r in rows} == set(TYPES)
+    assert {r["type"] for r in rows} == set(CALL_TYPES)
     for r in answerable:
         assert r["source"] == "refinitiv", r["id"]
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}-[A-Z]+", r["doc_name"]), r["id"]

@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from earnest.eval_questions import REASONS, TYPES, read_questions
+from earnest.eval_questions import CALL_TYPES, REASONS, read_questions
 from earnest.eval_split import SPLITS_FILE, load_splits, transcript_ticker
 
 from .conftest import question_parts, reader_text, shared_data, squeezed
@@ -40,7 +40,7 @@ def test_fourth_set_is_well_formed_and_spread_over_both_parts() -> None:
     rows = read_questions(FOURTH)
     assert [r["id"] for r in rows] == [f"tq4-{n:03d}" for n in range(1, len(rows) + 1)]
     answerable = [r for r in rows if r["answerable"]]
-    assert {r["type"] for r in rows} == set(TYPES)
+    assert {r["type"] for r in rows} == set(CALL_TYPES)
     for r in answerable:
         assert r["source"] == "motleyfool", r["id"]
         assert _CALL.fullmatch(r["doc_name"]).group(1) == r["ticker"], r["id"]

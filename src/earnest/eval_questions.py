@@ -1,9 +1,11 @@
-"""`earnest eval questions FILE.jsonl`: labelled analyst questions over earnings calls.
+"""`earnest eval questions FILE.jsonl`: labelled analyst questions over earnings calls or
+filings.
 
 Each line of FILE: ``id``, ``question``, ``type`` (why | figure | executive | guidance |
-analysts | unanswerable), ``answerable``, ``company``, ``ticker``, ``source`` (refinitiv |
-motleyfool; null for a company no set holds), ``doc_name`` (the gold document's name in the
-library), ``gold_quotes`` (1-3 verbatim quotes of the gold document) and, for the
+analysts | qualitative | unanswerable), ``answerable``, ``company``, ``ticker`` (for a
+FinanceBench filing, the company as ``documents.jsonl`` names it: the split's key),
+``source`` (refinitiv | motleyfool | financebench; null for a company no set holds),
+``doc_name`` (the gold document's name in the library), ``gold_quotes`` (1-3 verbatim quotes of the gold document) and, for the
 unanswerable, ``unanswerable_reason`` (company_not_held | period_not_held | never_discussed).
 
 Scores, on the answerable questions:
@@ -37,7 +39,10 @@ from earnest.evaluation import EVIDENCE_K, _read_jsonl, _summarise, generative_s
 from earnest.models import Answer, Passage
 from earnest.service import Earnest
 
-TYPES = ("why", "figure", "executive", "guidance", "analysts", "unanswerable")
+# the kinds of question asked of a call; a filing's questions may also be "qualitative" (the
+# business, its risks, legal matters, customers: answered by a sentence, not a figure)
+CALL_TYPES = ("why", "figure", "executive", "guidance", "analysts", "unanswerable")
+TYPES = (*CALL_TYPES, "qualitative")
 REASONS = ("company_not_held", "period_not_held", "never_discussed")
 ANSWER_K = 5
 WORD_SHARE = 0.8  # of a quote's words, in order, for a passage to hold it
