@@ -159,6 +159,14 @@ def test_a_question_is_routed_by_the_titles_words() -> None:
                          "Note 2. Commitments and Contingencies") == 0.0
 
 
+def test_an_item_named_reserved_is_matched_by_its_other_names() -> None:
+    """Item 6 is "Selected Financial Data" or, since 2021, "[Reserved]": a name of stop
+    words only, which must not divide by zero (a question about selected data raised)."""
+    selected = plan_question("What selected data did ACME report for 2019?")
+    assert section_match(selected.terms, "Item 6. Selected Financial Data") > 0
+    assert section_match(["other", "information"], "Item 9B. Other Information") == 0.0
+
+
 def test_a_risks_question_prefers_the_risk_factors_item(tmp_path: Path) -> None:
     """Two pages say the same about suppliers and competition; the one under Item 1A is
     where a filing answers "what are the risks", and routing puts it first."""

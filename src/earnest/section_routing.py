@@ -97,7 +97,8 @@ def section_names(section: str) -> tuple[frozenset[str], ...]:
     "Guidance"). () for anything else (a call's "Q&A")."""
     item = _BY_LABEL.get(section)
     if item is not None:
-        return tuple(_roots(n) for n in _item_names(item))
+        # an item whose name is all stop words ("[Reserved]") is known by its others
+        return tuple(r for r in (_roots(n) for n in _item_names(item)) if r)
     part = part_named(section)
     if part is not None:
         return tuple(r for r in (_roots(n) for n in part.names) if r)
@@ -124,9 +125,15 @@ def section_match(terms: list[str], section: str | None) -> float:
     covered = asked & mine
     if not covered:
         return 0.0
-    q_share = sum(idf.get(w, top) for w in covered) / sum(idf.get(w, top) for w in titled)
-    e_share = max(sum(idf.get(w, top) for w in name & asked) / sum(idf.get(w, top) for w in name)
-                  for name in names)
+
+    def weight(words: set[str] | frozenset[str]) -> float:
+        return sum(idf.get(w, top) for w in words)
+
+    if not weight(titled):
+        return 0.0  # only words every title has
+    q_share = weight(covered) / weight(titled)
+    e_share = max((weight(name & asked) / weight(name) for name in names if weight(name)),
+                  default=0.0)
     return math.sqrt(q_share * e_share)
 
 
