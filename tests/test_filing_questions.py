@@ -5,10 +5,7 @@ types and the years, and its labels against ../shared/data — every gold quote 
 filing as Earnest's reader gives it and in no other filing of that company, every company "not
 held" absent from FinanceBench's documents, every year "not held" after the company's newest
 filing, every subject "never discussed" absent from the company's filings of that year (skipped
-with a message when ../shared is absent).
-
-The set is read with ``json``, not ``read_questions``: its "qualitative" type is not yet one of
-the validator's types."""
+with a message when ../shared is absent)."""
 
 from __future__ import annotations
 
@@ -18,13 +15,13 @@ from collections import Counter
 from functools import cache
 from pathlib import Path
 
-from earnest.eval_questions import REASONS
+from earnest.eval_questions import REASONS, read_questions
 from earnest.eval_split import SPLITS_FILE, load_splits
 
 from .conftest import question_parts, reader_text, shared_data, squeezed
 
 SET = Path(__file__).resolve().parents[1] / "eval" / "filing_questions.jsonl"
-TYPES = ("why", "figure", "guidance", "qualitative")
+KINDS = ("why", "figure", "guidance", "qualitative")  # a filing's kinds of question
 MINIMUM = {"qualitative": 10, "figure": 6, "why": 5, "guidance": 1}
 ANSWERABLE_KEYS = {"id", "question", "type", "answerable", "company", "ticker", "source",
                    "doc_name", "gold_quotes"}
@@ -38,8 +35,7 @@ NEVER = {
 
 
 def rows() -> list[dict]:
-    return [json.loads(line) for line in SET.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    return read_questions(SET)  # Earnest's own validator reads it
 
 
 def doc_year(doc_name: str) -> int:
@@ -94,7 +90,7 @@ def test_filing_set_is_well_formed_and_spread_over_parts_types_and_years() -> No
     companies = set(splits["financebench"]["tune"]) | set(splits["financebench"]["holdout"])
     for r in answerable:
         assert set(r) == ANSWERABLE_KEYS, r["id"]
-        assert r["type"] in TYPES and r["source"] == "financebench", r["id"]
+        assert r["type"] in KINDS and r["source"] == "financebench", r["id"]
         assert r["ticker"] == r["company"] and r["company"] in companies, r["id"]
         assert re.fullmatch(r"[A-Z0-9]+_\d{4}(Q\d)?_[0-9A-Za-z_-]+", r["doc_name"]), r["id"]
         # the question names its company and a year (or the quarter's dates)
