@@ -5,10 +5,11 @@ labels against the calls (skipped with a message when ../shared is absent)."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
-from earnest.eval_questions import read_questions
+from earnest.eval_questions import CALL_TYPES, REASONS, read_questions
 from earnest.eval_split import SPLITS_FILE, load_splits, transcript_ticker
 
 from .conftest import reader_text, shared_data, squeezed
@@ -36,6 +37,31 @@ def call_text(stem: str) -> str:
 
 def stems(ticker: str) -> list[str]:
     return sorted(p.stem for p in calls().glob(f"*-{ticker}.pdf"))
+
+
+def check_rows(rows: list[dict], prefix: str) -> None:
+    """Ids without gaps, every kind of question, the fields of the answerable (a Refinitiv
+    call, 1-3 quotes of 8-40 words) and of the unanswerable."""
+    assert [r["id"] for r in rows] == [f"{prefix}-{n:03d}" for n in range(1, len(rows) + 1)]
+    assert {r["type"] for r in rows} == set(CALL_TYPES)
+    for r in rows:
+        if r["answerable"]:
+            assert r["source"] == "refinitiv", r["id"]
+            assert r["type"] != "unanswerable" and "unanswerable_reason" not in r, r["id"]
+            assert re.fullmatch(r"\d{4}-\d{2}-\d{2}-[A-Z]+", r["doc_name"]), r["id"]
+            assert r["doc_name"].rsplit("-", 1)[1] == r["ticker"], r["id"]
+            assert 1 <= len(r["gold_quotes"]) <= 3, r["id"]
+            assert all(8 <= len(q.split()) <= 40 for q in r["gold_quotes"]), r["id"]
+        else:
+            assert r["type"] == "unanswerable" and r["unanswerable_reason"] in REASONS, r["id"]
+            assert r["doc_name"] is None and r["gold_quotes"] == [], r["id"]
+
+
+def check_years(answerable: list[dict]) -> None:
+    """Over the whole 2010-2024 span, not mostly recent calls."""
+    years = Counter(int(r["doc_name"][:4]) for r in answerable)
+    assert min(years) <= 2011 and max(years) >= 2023 and len(years) >= 6, years
+    assert sum(n for y, n in years.items() if y >= 2020) <= len(answerable) / 2, years
 
 
 def check_gold_quotes(path: Path) -> None:

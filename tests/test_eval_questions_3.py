@@ -5,15 +5,19 @@ Earnest's reader gives it, every company "not held" absent from the development 
 every quarter "not held" outside its company's calls, every metric "never discussed" absent from
 the calls of its period (skipped with a message when ../shared is absent)."""
 
-import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
-from earnest.eval_questions import CALL_TYPES, REASONS, read_questions
+from earnest.eval_questions import REASONS, read_questions
 
 from .conftest import question_parts
-from .refinitiv_questions import check_gold_quotes, check_unanswerable_labels
+from .refinitiv_questions import (
+    check_gold_quotes,
+    check_rows,
+    check_unanswerable_labels,
+    check_years,
+)
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 THIRD = EVAL / "transcript_questions_3.jsonl"
@@ -37,27 +41,13 @@ NEVER = {
 
 def test_third_set_is_well_formed_and_spread_over_parts_and_years() -> None:
     rows = read_questions(THIRD)
-    assert [r["id"] for r in rows] == [f"tq3-{n:03d}" for n in range(1, len(rows) + 1)]
+    check_rows(rows, "tq3")
     answerable = [r for r in rows if r["answerable"]]
-    unanswerable = [r for r in rows if not r["answerable"]]
-    assert {r["type"] for r in rows} == set(CALL_TYPES)
-    for r in answerable:
-        assert r["source"] == "refinitiv", r["id"]
-        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}-[A-Z]+", r["doc_name"]), r["id"]
-        assert r["doc_name"].rsplit("-", 1)[1] == r["ticker"], r["id"]
-        assert 1 <= len(r["gold_quotes"]) <= 3, r["id"]
-        assert all(8 <= len(q.split()) <= 40 for q in r["gold_quotes"]), r["id"]
-    for r in unanswerable:
-        assert r["type"] == "unanswerable" and r["unanswerable_reason"] in REASONS, r["id"]
-        assert r["doc_name"] is None and r["gold_quotes"] == [], r["id"]
     for got, lost, counts in question_parts(rows):
+        check_years(got)
         assert len(got) >= 24
         assert all(counts[t] >= n for t, n in MINIMUM.items()), counts
         assert len(lost) >= 4 and {r["unanswerable_reason"] for r in lost} == set(REASONS)
-        # over the whole 2010-2024 span, not mostly recent calls
-        years = Counter(int(r["doc_name"][:4]) for r in got)
-        assert min(years) <= 2011 and max(years) >= 2023 and len(years) >= 6, years
-        assert sum(n for y, n in years.items() if y >= 2020) <= len(got) / 2, years
     # calls the first set does not use, at most two questions a call
     first = {r.get("doc_name") for r in read_questions(FIRST)}
     assert not {r["doc_name"] for r in answerable} & first
