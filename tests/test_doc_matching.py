@@ -1,3 +1,4 @@
+from earnest.company_names import registered_names, same_company
 from earnest.doc_matching import DocumentMatcher
 from earnest.models import DocumentInfo, DocumentMetadata
 from earnest.question_plan import plan_question
@@ -296,3 +297,39 @@ def test_a_name_and_its_initials_are_one_company() -> None:
                    ("shop", "Amazon.com Inc", 2024, 3, "2024-10-31")])
     assert top(docs, "Why did AMD's gaming revenue drop in Q3 2024?") == "new"
     assert top(docs, "What was Amazon's advertising revenue in Q3 2024?") == "shop"
+
+
+def _ticked(spec: list[tuple[str, str, str]]) -> list[DocumentInfo]:
+    """Calls of Q3 2021: (file name, company as the call states it, ticker)."""
+    return [DocumentInfo(i, name, "", "", "pdf", 1, 1, 1, "ready", "", _meta({
+        "company": company, "ticker": ticker, "fiscal_year": 2021, "fiscal_quarter": 3,
+        "doc_date": "2021-08-12", "doc_type": "earnings_call"}))
+        for i, (name, company, ticker) in enumerate(spec)]
+
+
+def test_a_company_is_known_by_the_name_it_is_registered_under() -> None:
+    # The call says only "BD"; the SEC lists BDX as Becton Dickinson.
+    docs = _ticked([("one", "BD", "BDX"), ("two", "Boston Scientific", "BSX"),
+                    ("three", "Barnes Group", "B")])
+    matcher = DocumentMatcher(docs)
+    assert top(docs, "What adjusted EPS does Becton Dickinson expect for fiscal 2021?") \
+        == "one"
+    assert matcher.describe(plan_question("Becton Dickinson's 2021 outlook"))[
+        "companies"] == ["BD"]
+    # A ticker since passed to another company names no document of the old one.
+    assert matcher.companies.named("What did Barrick Mining say about gold in Q3 2021?") \
+        == []
+    assert matcher.companies.named("What did Barnes Group say in Q3 2021?") == ["B"]
+
+
+def test_a_registered_name_is_the_same_company_by_its_words_or_initials() -> None:
+    assert same_company("BD", "Becton Dickinson & CO")
+    assert same_company("ADM", "Archer-Daniels-Midland Co")
+    assert same_company("Grainger", "W.W. Grainger, Inc.")
+    assert not same_company("Barnes Group Incorporated", "Barrick Mining Corp")
+    assert not same_company("Belden", "Building Incorporated")
+    names = registered_names()
+    assert names["BDX"] == ("Becton Dickinson & CO",)
+    # The state or country of incorporation is no part of the name; a slash of a name is.
+    assert names["ABM"] == ("ABM Industries INC",) and names["FNB"] == ("FNB Corp",)
+    assert names["CFR"] == ("Cullen/Frost Bankers, INC.",)
