@@ -6,7 +6,8 @@ import json
 import os
 import shutil
 from collections import Counter
-from functools import cache
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import pytest
@@ -218,9 +219,29 @@ def squeezed(text: str) -> str:
     return " ".join(text.split())
 
 
-@cache
+_TEXTS: dict[Path, str] = {}
+
+
 def reader_text(path: Path) -> str:
     """A document's text as Earnest's reader gives it, squeezed (each file read once)."""
+    if path not in _TEXTS:
+        _TEXTS[path] = _read(path)
+    return _TEXTS[path]
+
+
+def read_texts(paths: list[Path]) -> None:
+    """Read the ``paths`` not read yet, one process a core (reading a 10-K takes seconds;
+    a test checking quotes across a hundred filings reads them all)."""
+    todo = list(dict.fromkeys(p for p in paths if p not in _TEXTS))
+    workers = min(len(todo), os.cpu_count() or 1)
+    if workers < 2:
+        return
+    # spawn: the test process runs server threads, which a fork would copy mid-flight
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        _TEXTS.update(zip(todo, pool.map(_read, todo, chunksize=4)))
+
+
+def _read(path: Path) -> str:
     doc = read_document(path.read_bytes(), path.name)
     return squeezed("\n".join(page.text for page in doc.pages))
 

@@ -10,18 +10,18 @@ from fastapi.testclient import TestClient
 
 from earnest import Earnest, Settings
 from earnest.api import create_app
-from earnest.samples import sample_dir
+
+from .conftest import copy_library
 
 QUESTION = "Why did revenue decline in the third quarter?"
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory, embedder, llama_server):
-    settings = Settings.load(tmp_path_factory.mktemp("api-llm") / "lib", env={},
-                             llm__base_url=llama_server.base_url, llm__model="smollm2",
-                             llm__max_tokens=60)
+def client(tmp_path_factory, embedder, llama_server, sample_library):
+    home = copy_library(sample_library, tmp_path_factory.mktemp("api-llm") / "lib")
+    settings = Settings.load(home, env={}, llm__base_url=llama_server.base_url,
+                             llm__model="smollm2", llm__max_tokens=60, llm__max_sources=2)
     service = Earnest(settings, embedder=embedder)
-    service.ingest([sample_dir()])
     with TestClient(create_app(service=service)) as c:
         yield c
 
