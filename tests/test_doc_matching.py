@@ -326,6 +326,8 @@ def test_a_registered_name_is_the_same_company_by_its_words_or_initials() -> Non
     assert same_company("BD", "Becton Dickinson & CO")
     assert same_company("ADM", "Archer-Daniels-Midland Co")
     assert same_company("Grainger", "W.W. Grainger, Inc.")
+    assert same_company("Curtiss-Wright", "Curtiss Wright Corp")
+    assert same_company("Domino's Pizza, Inc", "Dominos Pizza INC")
     assert not same_company("Barnes Group Incorporated", "Barrick Mining Corp")
     assert not same_company("Belden", "Building Incorporated")
     names = registered_names()

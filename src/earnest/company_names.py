@@ -398,7 +398,9 @@ def same_company(name: str, registered: str) -> bool:
     "ADM" for "Archer-Daniels-Midland"). A ticker passed on to another company ("B": Barnes
     Group, later Barrick) gives neither."""
     def words(text: str) -> list[str]:
-        return [w for w in re.split(r"[\s,]+", fold(text).lower().replace(".", " ")) if w]
+        # "Curtiss-Wright" is "Curtiss Wright", "Domino's" "Dominos"
+        return [w for w in re.split(r"[\s,-]+", fold(text).lower().replace(".", " ")
+                                    .replace("'", "")) if w]
 
     ours = next(iter(name_variants(name)), name)
     theirs = next(iter(name_variants(registered)), registered)
