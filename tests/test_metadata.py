@@ -112,6 +112,15 @@ def test_company_from_the_way_a_call_opens() -> None:
                    "conference call.") == "BankUnited, Inc"
     assert opening("welcome to the Third Quarter 2021 Earnings Call for D.R. Horton, "
                    "America's Builder") == "D.R. Horton"
+    # "First" before a name is the name's, unless a period follows it.
+    assert opening("Good morning, and welcome to the First BanCorp Third Quarter Earnings "
+                   "Conference Call and webcast.") == "First BanCorp"
+    assert opening("Good day, and welcome to the First Solar 3Q Earnings Call.") == \
+        "First Solar"
+    assert opening("Welcome to the First Quarter 2021 Frontline earnings conference "
+                   "call.") == "Frontline"
+    assert opening("welcome to the fourth-quarter and year-end Genpact Limited earnings "
+                   "conference call.") == "Genpact Limited"
     # Period words alone, or a sentence about the call, name no company.
     assert opening("Welcome to our first quarter 2021 conference call.") is None
     assert opening("Certain matters discussed during this conference call may contain "

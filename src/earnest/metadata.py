@@ -69,11 +69,17 @@ def company_key(name: str) -> str:
 
 # Words around a company's name in a call's opening that are about the period, not the name.
 _PERIOD_WORD = (r"(?:(?:first|second|third|fourth|1st|2nd|3rd|4th)(?:[- ]quarter)?|"
-                r"quarter(?:ly)?|one|two|three|four|Q[1-4]|F?Y?'?(?:19|20)?\d\d|\d{4}|fiscal|"
+                r"quarter(?:ly)?|one|two|three|four|Q[1-4]|[1-4]Q(?:'?\d\d)?|F?Y?'?(?:19|20)?\d\d|"
+                r"\d{4}|fiscal|"
                 r"full[- ]year|year(?:[- ]end)?|calendar|annual|results?|financial|and)")
 _LEAD_WORD = r"(?:this (?:morning|afternoon|evening)'s|the|our|this|today's)"
+# Before a name, an ordinal is a period's only when a period follows it ("the First Quarter
+# 2021 AMETEK", "Third Fiscal Quarter"): "First BanCorp", "First Solar" are names.
+_LEAD_PERIOD_WORD = _PERIOD_WORD.replace(
+    r"(?:[- ]quarter)?", r"(?=[- ](?:fiscal[- ])?(?:quarter|half|and\b|&))(?:[- ]quarter)?",
+    1)
 _PERIOD_TALK = re.compile(
-    r"^(?:(?:" + _LEAD_WORD + "|" + _PERIOD_WORD + r")[\s,]+)+"
+    r"^(?:(?:" + _LEAD_WORD + "|" + _LEAD_PERIOD_WORD + r")[\s,]+)+"
     r"|(?:[\s,]+(?:" + _PERIOD_WORD + r"|\d|of|review|update))+$", re.I)
 _ONLY_PERIOD = re.compile(r"(?:(?:" + _PERIOD_WORD + r")[\s,]*)+", re.I)
 _CALL_WORDS = (r"(?:earnings|financial results|results|conference|investor|quarterly|annual|"
