@@ -121,6 +121,8 @@ def test_company_from_the_way_a_call_opens() -> None:
                    "call.") == "Frontline"
     assert opening("welcome to the fourth-quarter and year-end Genpact Limited earnings "
                    "conference call.") == "Genpact Limited"
+    assert opening("Good morning, everyone, and welcome to the ATI Announces First Quarter "
+                   "2021 Results Conference Call.") == "ATI"
     # Period words alone, or a sentence about the call, name no company.
     assert opening("Welcome to our first quarter 2021 conference call.") is None
     assert opening("Certain matters discussed during this conference call may contain "

@@ -80,7 +80,8 @@ _LEAD_PERIOD_WORD = _PERIOD_WORD.replace(
     1)
 _PERIOD_TALK = re.compile(
     r"^(?:(?:" + _LEAD_WORD + "|" + _LEAD_PERIOD_WORD + r")[\s,]+)+"
-    r"|(?:[\s,]+(?:" + _PERIOD_WORD + r"|\d|of|review|update))+$", re.I)
+    # "ATI Announces First Quarter 2021 Results": a release headline's verb
+    r"|(?:[\s,]+(?:" + _PERIOD_WORD + r"|\d|of|review|update|announces|reports))+$", re.I)
 _ONLY_PERIOD = re.compile(r"(?:(?:" + _PERIOD_WORD + r")[\s,]*)+", re.I)
 _CALL_WORDS = (r"(?:earnings|financial results|results|conference|investor|quarterly|annual|"
                r"teleconference|webcast|call|fiscal)")
