@@ -335,3 +335,13 @@ def test_a_registered_name_is_the_same_company_by_its_words_or_initials() -> Non
     # The state or country of incorporation is no part of the name; a slash of a name is.
     assert names["ABM"] == ("ABM Industries INC",) and names["FNB"] == ("FNB Corp",)
     assert names["CFR"] == ("Cullen/Frost Bankers, INC.",)
+
+
+def test_the_longest_name_read_is_the_company_named() -> None:
+    # Both names begin with "First", by which each is also known: the question names one.
+    docs = _calls([("bank", "First Pear Bank", 2021, 2, "2021-07-20"),
+                   ("realty", "First Plum Realty", 2021, 2, "2021-07-22")])
+    matcher = DocumentMatcher(docs)
+    assert matcher.describe(plan_question("What did First Plum Realty say about rents?"))[
+        "companies"] == ["First Plum Realty"]
+    assert top(docs, "Why did First Pear Bank's deposits grow in Q2 2021?") == "bank"

@@ -165,6 +165,7 @@ class CompanyIndex:
             if whole.endswith("'s") and word in self.by_possessive and \
                     not re.search(r"(?:[A-Z][\w&'.-]*|\b[Tt]he)\s+$", before):
                 found.append(Mention(self.by_possessive[word], True))
+            here: list[tuple[int, Mention]] = []  # the names starting at this word
             for form, company in forms:
                 end = m.start() + len(form)
                 if text[m.start():end] != form or re.match(r"[\w&]", text[end:end + 1]):
@@ -179,7 +180,12 @@ class CompanyIndex:
                     continue  # "the Goldman Sachs analyst"
                 if shouting and " " not in form:
                     continue  # in a question all in capitals every word looks like a name
-                found.append(Mention(company, possessive or _subject(before, text[end:])))
+                here.append((len(form), Mention(company, possessive or
+                                                _subject(before, text[end:]))))
+            # The longest name read here: "First Industrial" names that company, not every
+            # company whose name begins with "First".
+            longest = max((n for n, _ in here), default=0)
+            found += [mention for n, mention in here if n == longest]
             for company in self.by_ticker.get(word, []):
                 marked = before[-1:] == "$" or re.search(
                     r"(?:NYSE|NASDAQ|Nasdaq|ticker)\s*:?\s*$", before)
@@ -212,6 +218,7 @@ class CompanyIndex:
                 continue
             # "domino's" may be the name itself or a possessive: look up both.
             forms = lowered.get(word, []) + (lowered.get(whole, []) if whole != word else [])
+            here: list[tuple[int, Mention]] = []  # the names starting at this word
             for form, company in forms:
                 end = m.start() + len(form)
                 possessive = low[end:end + 2] in ("'s", "s'") or form.endswith("'s")
