@@ -4,9 +4,10 @@ On a user's machine a missing component skips the test with the reason. Under
 ``EARNEST_REQUIRE_ALL=1`` (set by ``.ci/run``) it fails instead, so a green CI means every
 component ran. Each component that a test did use is recorded and listed at the end of the run.
 
-The two hooks at the end are pytest's (tests/conftest.py takes them in): under
+The hooks at the end are pytest's (tests/conftest.py takes them in): under
 EARNEST_REQUIRE_ALL any other skip fails too (a ``pytest.skip`` or ``skipif`` that bypassed
-``missing``), and the log ends with each component's state and the count of skipped tests.
+``missing``); the test processes (pytest-xdist's workers) hand what they used to the main
+one; and the log ends with each component's state and the count of skipped tests.
 """
 
 from __future__ import annotations
@@ -67,6 +68,21 @@ def pytest_make_collect_report(collector):
         report.outcome = "failed"
         report.longrepr = f"skipped, but EARNEST_REQUIRE_ALL is set: {reason}"
     return report
+
+
+def pytest_sessionfinish(session) -> None:
+    """An xdist worker hands what its tests used (or lacked) to the main process."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["earnest_components"] = {"used": sorted(USED), "missing": dict(MISSING)}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """The main process gathers each worker's components (only with pytest-xdist)."""
+    found = getattr(node, "workeroutput", {}).get("earnest_components", {})
+    USED.update(found.get("used", ()))
+    MISSING.update(found.get("missing", {}))
 
 
 def pytest_unconfigure(config) -> None:

@@ -28,6 +28,8 @@ from .pg_server import pg_module_url, pg_server, pg_url  # noqa: F401 - fixtures
 pytest_runtest_makereport = components.pytest_runtest_makereport
 pytest_make_collect_report = components.pytest_make_collect_report
 pytest_unconfigure = components.pytest_unconfigure
+pytest_sessionfinish = components.pytest_sessionfinish
+pytest_testnodedown = components.pytest_testnodedown
 
 SHARED_DATA = Path(os.environ.get("EARNEST_SHARED_DATA",
                                   Path(__file__).resolve().parents[2] / "shared" / "data"))
