@@ -218,7 +218,6 @@ class CompanyIndex:
                 continue
             # "domino's" may be the name itself or a possessive: look up both.
             forms = lowered.get(word, []) + (lowered.get(whole, []) if whole != word else [])
-            here: list[tuple[int, Mention]] = []  # the names starting at this word
             for form, company in forms:
                 end = m.start() + len(form)
                 possessive = low[end:end + 2] in ("'s", "s'") or form.endswith("'s")
