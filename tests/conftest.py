@@ -235,7 +235,9 @@ def read_texts(paths: list[Path]) -> None:
     """Read the ``paths`` not read yet, one process a core (reading a 10-K takes seconds;
     a test checking quotes across a hundred filings reads them all)."""
     todo = list(dict.fromkeys(p for p in paths if p not in _TEXTS))
-    workers = min(len(todo), os.cpu_count() or 1)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
+        os.cpu_count() or 1
+    workers = min(len(todo), cores)
     if workers < 2:
         return
     # spawn: the test process runs server threads, which a fork would copy mid-flight

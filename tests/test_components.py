@@ -32,8 +32,8 @@ def test_expected_failure():
 '''
 
 
-def _run(tmp_path: Path, require_all: str | None,
-         inner: str = INNER) -> subprocess.CompletedProcess:
+def _run(tmp_path: Path, require_all: str | None, inner: str = INNER,
+         extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     (tmp_path / "test_inner.py").write_text(inner)
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     env = {k: v for k, v in os.environ.items() if k != "EARNEST_REQUIRE_ALL"}
@@ -41,7 +41,7 @@ def _run(tmp_path: Path, require_all: str | None,
         env["EARNEST_REQUIRE_ALL"] = require_all
     env["PYTHONPATH"] = str(ROOT)
     return subprocess.run([sys.executable, "-m", "pytest", "-c", str(tmp_path / "pytest.ini"),
-                           "-p", "tests.components", "-p", "no:cacheprovider", "-rA",
+                           "-p", "tests.components", "-p", "no:cacheprovider", "-rA", *extra,
                            str(tmp_path / "test_inner.py")],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
 
@@ -90,3 +90,14 @@ def test_a_module_that_skips_while_collected_fails_under_require_all(tmp_path):
     assert "EARNEST_REQUIRE_ALL is set: Skipped: could not import 'no_such_module_here'" in \
         failed.stdout
     assert _tail(failed.stdout)[-1].startswith("skipped tests: 0")
+
+
+def test_in_two_processes_the_log_ends_with_what_each_ran(tmp_path):
+    # pytest-xdist, as the suite runs: the workers' components reach the main process's log
+    run = _run(tmp_path, None, extra=("-n", "2"))
+    assert run.returncode == 0, run.stdout
+    assert "1 passed, 3 skipped, 1 xfailed" in run.stdout
+    tail = _tail(run.stdout)
+    assert "chromium: MISSING: Chromium not found at /nowhere" in tail
+    assert "postgresql: used" in tail
+    assert tail[-1] == "skipped tests: 3 (EARNEST_REQUIRE_ALL unset: skips allowed)"

@@ -1,3 +1,4 @@
+from earnest import company_names
 from earnest.company_names import registered_names, same_company
 from earnest.doc_matching import DocumentMatcher
 from earnest.models import DocumentInfo, DocumentMetadata
@@ -307,34 +308,40 @@ def _ticked(spec: list[tuple[str, str, str]]) -> list[DocumentInfo]:
         for i, (name, company, ticker) in enumerate(spec)]
 
 
-def test_a_company_is_known_by_the_name_it_is_registered_under() -> None:
-    # The call says only "BD"; the SEC lists BDX as Becton Dickinson.
-    docs = _ticked([("one", "BD", "BDX"), ("two", "Boston Scientific", "BSX"),
-                    ("three", "Barnes Group", "B")])
-    matcher = DocumentMatcher(docs)
+def test_a_company_is_known_by_the_name_it_is_registered_under(monkeypatch) -> None:
+    # The call says only "BD"; the SEC lists BDX as Becton Dickinson (the shipped list).
+    docs = _ticked([("one", "BD", "BDX"), ("two", "Boston Scientific", "BSX")])
     assert top(docs, "What adjusted EPS does Becton Dickinson expect for fiscal 2021?") \
         == "one"
-    assert matcher.describe(plan_question("Becton Dickinson's 2021 outlook"))[
+    assert DocumentMatcher(docs).describe(plan_question("Becton Dickinson's 2021 outlook"))[
         "companies"] == ["BD"]
-    # A ticker since passed to another company names no document of the old one.
+    # A ticker since passed to another company names no document of the old one; a
+    # registered name of one word is no name unless the documents use it.
+    listed = {"B": ("Barrick Mining Corp",), "SO": ("Southern Company",)}
+    monkeypatch.setattr(company_names, "registered_names", lambda: listed)
+    matcher = DocumentMatcher(_ticked([("three", "Barnes Group", "B"),
+                                       ("four", "The Southern Company", "SO")]))
     assert matcher.companies.named("What did Barrick Mining say about gold in Q3 2021?") \
         == []
     assert matcher.companies.named("What did Barnes Group say in Q3 2021?") == ["B"]
+    assert matcher.companies.named("Why did Southern Copper's output fall in Q3 2021?") == []
+    assert matcher.companies.named("What did The Southern Company say in Q3 2021?") == ["SO"]
 
 
 def test_a_registered_name_is_the_same_company_by_its_words_or_initials() -> None:
-    assert same_company("BD", "Becton Dickinson & CO")
-    assert same_company("ADM", "Archer-Daniels-Midland Co")
+    assert same_company("BD", "Becton Dickinson & Company")
+    assert same_company("ADM", "Archer-Daniels-Midland Company")
     assert same_company("Grainger", "W.W. Grainger, Inc.")
     assert same_company("Curtiss-Wright", "Curtiss Wright Corp")
     assert same_company("Domino's Pizza, Inc", "Dominos Pizza INC")
     assert not same_company("Barnes Group Incorporated", "Barrick Mining Corp")
-    assert not same_company("Belden", "Building Incorporated")
+    assert not same_company("Southern Copper", "Southern Company")
     names = registered_names()
-    assert names["BDX"] == ("Becton Dickinson & CO",)
+    assert names["BDX"] == ("Becton Dickinson & Company",)
     # The state or country of incorporation is no part of the name; a slash of a name is.
     assert names["ABM"] == ("ABM Industries INC",) and names["FNB"] == ("FNB Corp",)
     assert names["CFR"] == ("Cullen/Frost Bankers, INC.",)
+    assert names["BAC"] == ("Bank of America Corp",)
 
 
 def test_the_longest_name_read_is_the_company_named() -> None:

@@ -123,6 +123,13 @@ def test_company_from_the_way_a_call_opens() -> None:
                    "conference call.") == "Genpact Limited"
     assert opening("Good morning, everyone, and welcome to the ATI Announces First Quarter "
                    "2021 Results Conference Call.") == "ATI"
+    # however the period is spaced or ordered; a number word opens a name too
+    for period in ("First  Quarter 2021", "First\u00a0Quarter 2021", "First Half 2021",
+                   "Quarter Two 2021"):
+        assert opening(f"welcome to the {period} Frontline earnings conference call.") == \
+            "Frontline", period
+    assert opening("welcome to the ONE Gas Third Quarter 2021 Earnings Conference "
+                   "Call.") == "ONE Gas"
     # Period words alone, or a sentence about the call, name no company.
     assert opening("Welcome to our first quarter 2021 conference call.") is None
     assert opening("Certain matters discussed during this conference call may contain "

@@ -382,14 +382,26 @@ def registered_names() -> dict[str, tuple[str, ...]]:
         ticker, _, name = line.partition("\t")
         name = _without_domicile(name)
         if ticker and name:
-            out.setdefault(ticker, []).append(_unstyled(name))
+            out.setdefault(ticker, []).append(_as_written(_unstyled(name)))
     return {t: tuple(dict.fromkeys(ns)) for t, ns in out.items()}
 
 
+def _as_written(name: str) -> str:
+    """The SEC's abbreviations as a name is written: "Southern CO" is "Southern Company" (so
+    that, as for any name, "Southern" alone does not name it), "Bank OF America" is "Bank of
+    America"."""
+    name = re.sub(r"\b(?:CO|Co)\.?$", "Company", name)
+    name = re.sub(r"\b(?:COS|Cos)\.?$", "Companies", name)
+    return re.sub(r"(?<=\S )(OF|THE|AND|FOR)\b", lambda m: m.group(1).lower(), name)
+
+
 def _without_domicile(name: str) -> str:
-    """ "ABM INDUSTRIES INC /DE/" -> "ABM INDUSTRIES INC", "Corp/Cayman", "Ltd / ADR" ->
-    "Corp", "Ltd"; not the slash of a name ("Genmab A/S", "Cullen/Frost Bankers")."""
-    name = re.sub(r"\s*/[A-Za-z]{2,3}/\s*|\s*\((?:DE|MD|NY)\)\s*", " ", name).strip(" ,")
+    """ "ABM INDUSTRIES INC /DE/" -> "ABM INDUSTRIES INC", "Corp/Cayman", "Ltd / ADR",
+    "Corp \\PA\\", "Company/MN" -> "Corp", "Ltd", "Corp", "Company"; not the slash of a name
+    ("Genmab A/S", "Cullen/Frost Bankers")."""
+    name = re.sub(r"\s*/[A-Za-z]{2,3}/\s*|\s*\((?:DE|MD|NY)\)\s*|\s*\\\s*[A-Za-z]{2,3}\s*\\?\s*$",
+                  " ", name).strip(" ,")
+    name = re.sub(r"\s*/\s*(?:[A-Z]{2,3}|ADR)$", "", name).strip(" ,")
     head, slash, tail = name.partition("/")
     words = head.split()
     if slash and words and (not tail.strip() or head.endswith(" ") or tail.startswith(" ")
@@ -410,15 +422,18 @@ def same_company(name: str, registered: str) -> bool:
                                     .replace("'", "")) if w]
 
     ours = next(iter(name_variants(name)), name)
-    theirs = next(iter(name_variants(registered)), registered)
-    a, b = words(ours), words(theirs)
-    if not a or not b:
-        return False
-    short, long = (a, b) if len(a) <= len(b) else (b, a)
-    if any(long[i:i + len(short)] == short for i in range(len(long) - len(short) + 1)):
-        return True
-    initials = "".join(w[0] for w in re.split(r"[\s-]+", theirs) if w[:1].isalpha())
-    return len(initials) >= 2 and joined(ours) == initials.lower()
+    a = words(ours)
+    for theirs in name_variants(registered) or (registered,):  # "... & Company", "..."
+        b = words(theirs)
+        if not a or not b:
+            continue
+        short, long = (a, b) if len(a) <= len(b) else (b, a)
+        if any(long[i:i + len(short)] == short for i in range(len(long) - len(short) + 1)):
+            return True
+        initials = "".join(w[0] for w in re.split(r"[\s-]+", theirs) if w[:1].isalpha())
+        if len(initials) >= 2 and joined(ours) == initials.lower():
+            return True
+    return False
 
 
 def _unstyled(name: str) -> str:
@@ -467,10 +482,16 @@ class LibraryCompanies:
                 held.append(Company(name, ticker, name_variants(name) + short_name(name)))
             if ticker and not names:
                 held.append(Company(ticker, ticker, ()))
-            # The name it is registered under, when its documents' name is that company's.
+            # The name it is registered under, when its documents' name is that company's;
+            # of one word only when the documents use that word too ("Southern Copper" is
+            # no reason to read "Southern" as a name).
+            own = {v for n in names for v in name_variants(n)}
             for registered in registered_names().get(ticker or "", ()):
-                if any(same_company(n, registered) for n in names) and registered not in names:
-                    held.append(Company(registered, ticker, name_variants(registered)))
+                variants = tuple(v for v in name_variants(registered)
+                                 if len(re.split(r"[\s-]+", v)) > 1 or v in own)
+                if variants and registered not in names and \
+                        any(same_company(n, registered) for n in names):
+                    held.append(Company(registered, ticker, variants))
                     registered_of.setdefault(doc.doc_name, set()).add(registered)
             if names or ticker:
                 # One company however its documents write its name: by ticker, else name.
