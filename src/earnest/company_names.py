@@ -390,6 +390,7 @@ def _as_written(name: str) -> str:
     """The SEC's abbreviations as a name is written: "Southern CO" is "Southern Company" (so
     that, as for any name, "Southern" alone does not name it), "Bank OF America" is "Bank of
     America"."""
+    name = name.replace("'S ", "'s ")  # "CAMPBELL'S CO" unstyled is "Campbell'S"
     name = re.sub(r"\b(?:CO|Co)\.?$", "Company", name)
     name = re.sub(r"\b(?:COS|Cos)\.?$", "Companies", name)
     return re.sub(r"(?<=\S )(OF|THE|AND|FOR)\b", lambda m: m.group(1).lower(), name)
