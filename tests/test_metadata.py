@@ -94,46 +94,48 @@ def test_corrections_survive_reingest(library: Earnest, sample_docs: Path) -> No
     assert library.document("ACME_2023Q3_10Q").corrections == {}
 
 
+# How calls open (the operator's first words) and the company each names.
+OPENINGS = [
+    ("Welcome to the Second Quarter 2021 AMETEK, Inc. Earnings Conference Call. [Operator "
+     "Instructions]", "AMETEK, Inc"),
+    ("I'd like to welcome everyone to the Dollar General Second Quarter 2021 Earnings Call. "
+     "Today is Thursday", "Dollar General"),
+    ("Welcome to the Fiscal 2021 Third Quarter Earnings Call for Applied Industrial "
+     "Technologies. My name is Cheryl", "Applied Industrial Technologies"),
+    ("thank you all for joining us to discuss Equity Lifestyle Properties' First Quarter 2020 "
+     "Results.", "Equity Lifestyle Properties"),
+    ("Welcome to Avery Dennison's earnings conference call for the second quarter of 2021.",
+     "Avery Dennison"),
+    ("welcome to the BankUnited, Inc. first-quarter financial results conference call.",
+     "BankUnited, Inc"),
+    ("welcome to the Third Quarter 2021 Earnings Call for D.R. Horton, America's Builder",
+     "D.R. Horton"),
+    # "First" (or "One") before a name is the name's, unless a period follows it
+    ("Good morning, and welcome to the First BanCorp Third Quarter Earnings Conference Call "
+     "and webcast.", "First BanCorp"),
+    ("Good day, and welcome to the First Solar 3Q Earnings Call.", "First Solar"),
+    ("welcome to the ONE Gas Third Quarter 2021 Earnings Conference Call.", "ONE Gas"),
+    ("welcome to the fourth-quarter and year-end Genpact Limited earnings conference call.",
+     "Genpact Limited"),
+    # a release headline's verb is no part of the name
+    ("Good morning, everyone, and welcome to the ATI Announces First Quarter 2021 Results "
+     "Conference Call.", "ATI"),
+    # the period however it is spaced or ordered
+    *((f"welcome to the {period} Frontline earnings conference call.", "Frontline")
+      for period in ("First Quarter 2021", "First  Quarter 2021", "First\u00a0Quarter 2021",
+                     "First Half 2021", "Quarter Two 2021")),
+    # period words alone, or a sentence about the call, name no company
+    ("Welcome to our first quarter 2021 conference call.", None),
+    ("Certain matters discussed during this conference call may contain forward-looking "
+     "statements.", None),
+]
+
+
 def test_company_from_the_way_a_call_opens() -> None:
     from earnest.metadata import company_from_call_opening as opening
 
-    assert opening("Welcome to the Second Quarter 2021 AMETEK, Inc. Earnings Conference "
-                   "Call. [Operator Instructions]") == "AMETEK, Inc"
-    assert opening("I'd like to welcome everyone to the Dollar General Second Quarter 2021 "
-                   "Earnings Call. Today is Thursday") == "Dollar General"
-    assert opening("Welcome to the Fiscal 2021 Third Quarter Earnings Call for Applied "
-                   "Industrial Technologies. My name is Cheryl") == \
-        "Applied Industrial Technologies"
-    assert opening("thank you all for joining us to discuss Equity Lifestyle Properties' "
-                   "First Quarter 2020 Results.") == "Equity Lifestyle Properties"
-    assert opening("Welcome to Avery Dennison's earnings conference call for the second "
-                   "quarter of 2021.") == "Avery Dennison"
-    assert opening("welcome to the BankUnited, Inc. first-quarter financial results "
-                   "conference call.") == "BankUnited, Inc"
-    assert opening("welcome to the Third Quarter 2021 Earnings Call for D.R. Horton, "
-                   "America's Builder") == "D.R. Horton"
-    # "First" before a name is the name's, unless a period follows it.
-    assert opening("Good morning, and welcome to the First BanCorp Third Quarter Earnings "
-                   "Conference Call and webcast.") == "First BanCorp"
-    assert opening("Good day, and welcome to the First Solar 3Q Earnings Call.") == \
-        "First Solar"
-    assert opening("Welcome to the First Quarter 2021 Frontline earnings conference "
-                   "call.") == "Frontline"
-    assert opening("welcome to the fourth-quarter and year-end Genpact Limited earnings "
-                   "conference call.") == "Genpact Limited"
-    assert opening("Good morning, everyone, and welcome to the ATI Announces First Quarter "
-                   "2021 Results Conference Call.") == "ATI"
-    # however the period is spaced or ordered; a number word opens a name too
-    for period in ("First  Quarter 2021", "First\u00a0Quarter 2021", "First Half 2021",
-                   "Quarter Two 2021"):
-        assert opening(f"welcome to the {period} Frontline earnings conference call.") == \
-            "Frontline", period
-    assert opening("welcome to the ONE Gas Third Quarter 2021 Earnings Conference "
-                   "Call.") == "ONE Gas"
-    # Period words alone, or a sentence about the call, name no company.
-    assert opening("Welcome to our first quarter 2021 conference call.") is None
-    assert opening("Certain matters discussed during this conference call may contain "
-                   "forward-looking statements.") is None
+    for text, company in OPENINGS:
+        assert opening(text) == company, text
 
 
 def test_a_company_named_only_in_the_sentences_is_read_from_them(tmp_path) -> None:
