@@ -69,18 +69,17 @@ def company_key(name: str) -> str:
 
 # Words around a company's name in a call's opening that are about the period, not the name.
 _ORDINAL = r"(?:first|second|third|fourth|1st|2nd|3rd|4th|one|two|three|four)"
-_PERIOD_WORD = (r"(?:" + _ORDINAL + r"(?:[\s-]+quarter)?|"
-                r"quarter(?:ly)?|half|Q[1-4]|[1-4]Q(?:'?\d\d)?|F?Y?'?(?:19|20)?\d\d|"
-                r"\d{4}|fiscal|"
-                r"full[- ]year|year(?:[- ]end)?|calendar|annual|results?|financial|and)")
+_OTHER_PERIOD_WORD = (r"quarter(?:ly)?|half|Q[1-4]|[1-4]Q(?:'?\d\d)?|F?Y?'?(?:19|20)?\d\d|"
+                      r"\d{4}|fiscal|full[- ]year|year(?:[- ]end)?|calendar|annual|results?|"
+                      r"financial|and")
+_PERIOD_WORD = r"(?:" + _ORDINAL + r"(?:[\s-]+quarter)?|" + _OTHER_PERIOD_WORD + ")"
 _LEAD_WORD = r"(?:this (?:morning|afternoon|evening)'s|the|our|this|today's)"
 # Before a name, an ordinal is a period's only when a period follows it ("the First Quarter
 # 2021 AMETEK", "Third Fiscal Quarter") or it follows "quarter" ("Quarter Two 2021 Cummins"):
 # "First BanCorp", "First Solar", "One Gas" are names.
-_LEAD_PERIOD_WORD = _PERIOD_WORD.replace(
-    _ORDINAL + r"(?:[\s-]+quarter)?",
-    r"(?:(?<=quarter )|(?<=quarter-))" + _ORDINAL + "|" +
-    _ORDINAL + r"(?=[\s-]+(?:fiscal[\s-]+)?(?:quarter|half|and\b|&))(?:[\s-]+quarter)?", 1)
+_LEAD_PERIOD_WORD = (r"(?:(?:(?<=quarter )|(?<=quarter-))" + _ORDINAL + "|" + _ORDINAL +
+                     r"(?=[\s-]+(?:fiscal[\s-]+)?(?:quarter|half|and\b|&))(?:[\s-]+quarter)?|"
+                     + _OTHER_PERIOD_WORD + ")")
 _PERIOD_TALK = re.compile(
     r"^(?:(?:" + _LEAD_WORD + "|" + _LEAD_PERIOD_WORD + r")[\s,]+)+"
     # "ATI Announces First Quarter 2021 Results": a release headline's verb
