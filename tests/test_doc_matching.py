@@ -1,4 +1,3 @@
-from earnest import company_names
 from earnest.company_names import registered_names, same_company
 from earnest.doc_matching import DocumentMatcher
 from earnest.models import DocumentInfo, DocumentMetadata
@@ -308,17 +307,18 @@ def _ticked(spec: list[tuple[str, str, str]]) -> list[DocumentInfo]:
         for i, (name, company, ticker) in enumerate(spec)]
 
 
-def test_a_company_is_known_by_the_name_it_is_registered_under(monkeypatch) -> None:
+def test_a_company_is_known_by_the_name_it_is_registered_under() -> None:
     # The call says only "BD"; the SEC lists BDX as Becton Dickinson (the shipped list).
     docs = _ticked([("one", "BD", "BDX"), ("two", "Boston Scientific", "BSX")])
     assert top(docs, "What adjusted EPS does Becton Dickinson expect for fiscal 2021?") \
         == "one"
     assert DocumentMatcher(docs).describe(plan_question("Becton Dickinson's 2021 outlook"))[
         "companies"] == ["BD"]
-    # A ticker since passed to another company names no document of the old one; a
-    # registered name of one word is no name unless the documents use it.
-    listed = {"B": ("Barrick Mining Corp",), "SO": ("Southern Company",)}
-    monkeypatch.setattr(company_names, "registered_names", lambda: listed)
+    # A ticker since passed to another company names no document of the old one (the list
+    # has B as Barrick Mining); a registered name of one word is no name unless the
+    # documents use it (SO is listed as "Southern CO").
+    assert registered_names()["B"] == ("Barrick Mining Corp",)
+    assert registered_names()["SO"] == ("Southern Company",)
     matcher = DocumentMatcher(_ticked([("three", "Barnes Group", "B"),
                                        ("four", "The Southern Company", "SO")]))
     assert matcher.companies.named("What did Barrick Mining say about gold in Q3 2021?") \
