@@ -252,6 +252,11 @@ class LibraryScope:
                     str(year), [d.doc_name for d in docs])
             if year < oldest[0] - back:
                 return False
+            if (year, quarter) < oldest:
+                # Before everything held: only what a document looks back on, the quarter
+                # before its own (sequential) and the same quarter a year earlier; an
+                # annual report's quarterly data, its own year and the one before.
+                return any(_looks_back_on(p[2], p[3], year, quarter) for p in periods)
             # A later quarter is what the newest documents cannot report: results for it
             # are not held; what they say of the quarter they guide for is, and of the year
             # ahead when the question asks for an outlook.
@@ -277,6 +282,15 @@ def _written_as_names(question: str) -> list[str]:
     """Capitalised words standing where a company is named ("Zumiez's", "Zumiez Q3")."""
     folded = fold(question)
     return [w for w in capitalised_words(folded) if names_position(folded, w)]
+
+
+def _looks_back_on(year: int, quarter: int | None, asked_year: int, asked: int) -> bool:
+    """Whether a document of (``year``, ``quarter``) reports quarter ``asked`` of
+    ``asked_year``, one before its own period."""
+    if quarter is None:
+        return year - 1 <= asked_year <= year
+    index = year * 4 + quarter - 1
+    return asked_year * 4 + asked - 1 in (index - 1, index - 4)
 
 
 def _period_label(year: int, quarter: int | None) -> str:
