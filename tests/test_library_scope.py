@@ -61,6 +61,19 @@ def test_a_period_after_the_library_is_not_found(loaded: Earnest) -> None:
     assert "library_scope" not in guidance.understanding
 
 
+def test_a_quarter_before_the_library_is_held_only_where_a_document_looks_back_on_it(
+        loaded: Earnest) -> None:
+    """The Q3 2023 documents report Q3 2022 (a year earlier) and Q2 2023 (the quarter
+    before), not Q1 2023: asked about it, Earnest must not answer with Q3's figures."""
+    answer = loaded.ask("What were ACME's net sales in the first quarter of 2023?")
+    assert answer.status == "not_found" and not answer.citations
+    assert answer.understanding["library_scope"]["reason"] == "period_not_held"
+    assert "Q3 2023" in answer.answer and "Q1 2023" in answer.answer
+    for question in ("What were ACME's net sales in the third quarter of 2022?",
+                     "What were ACME's net sales in the second quarter of 2023?"):
+        assert "library_scope" not in loaded.ask(question).understanding, question
+
+
 def test_what_happened_in_a_year_after_the_library_is_not_found(loaded: Earnest) -> None:
     """Documents of 2023 may name 2024 (an outlook), but cannot report what happened in it."""
     for question in ("What were ACME's net sales in 2024?",
