@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterable
 
+from earnest.company_names import edit_distance
 from earnest.doc_matching import GENERIC_NAME_WORDS, name_words
 from earnest.figures import Period, amounts_in, named_periods, question_quarter, values_in
 from earnest.instructions import strip_instructions
@@ -18,6 +19,9 @@ from earnest.understanding import (
     SQUEEZED_TITLES,
     STATEMENTS,
 )
+
+if TYPE_CHECKING:
+    from earnest.models import Passage
 
 # "why" and the nouns and verbs of causing (general usage; ``statement_cues`` reads the same
 # in passages).
@@ -144,19 +148,36 @@ class QuestionPlan:
     value_terms: frozenset[str]  # the words that state them
     name_candidates: tuple[str, ...]  # words (and pairs, tickers) that may name a company
     proper_words: frozenset[str]  # capitalised words: may start a company's name
+    surnames: frozenset[str]  # the last words of the names of people it writes
     wants_cause: bool
     asks_cause: bool  # wants_cause, or "What drove ...?": the answer gathers causes
     wants_figure: bool
     intent: str  # cause | comparison | trend | figure | other
 
-    def speaker_match(self, role: str | None, speaker: str | None) -> float:
-        """1 when the passage's speaker is who the question asks about: by role ("the CFO",
-        "analysts") or by name ("What did Toshiya Hari ask", "Luca Maestri"): a capitalised
-        word of the question in the speaker's name (not the title or firm after it)."""
-        if speaker and self.proper_words:
-            person = re.split(r"\s*(?:\(|--|—|,)", speaker, maxsplit=1)[0]
-            if {w for w in tokens(person) if len(w) >= 3} & self.proper_words:
-                return 1.0
+    def named_speaker(self, speaker: str | None) -> bool:
+        """Whether ``speaker`` is a person the question names ("What did Toshiya Hari ask",
+        "Luca Maestri"): a capitalised word of the question in the speaker's name (not the
+        title or firm after it), or the surname of a name the question writes spelt within
+        one edit of it (a transcript's "Bhulla" for "Bhullar")."""
+        if not speaker or not self.proper_words:
+            return False
+        person = re.split(r"\s*(?:\(|--|—|,)", speaker, maxsplit=1)[0]
+        words = {w for w in tokens(person) if len(w) >= 3}
+        if words & self.proper_words:
+            return True
+        return any(edit_distance(word, surname, 1) <= 1 for surname in self.surnames
+                   for word in words if len(word) >= 5)
+
+    def speaker_match(self, role: str | None, speaker: str | None,
+                      by_role: bool = True) -> float:
+        """1 when the passage's speaker is who the question asks about: by name
+        (``named_speaker``) or, when ``by_role``, by role ("the CFO", "analysts"). A caller
+        whose passages include a speaker the question names passes ``by_role=False``: in
+        "What did Romit Shah ask about the new CEO?" the CEO is asked about, not asked."""
+        if self.named_speaker(speaker):
+            return 1.0
+        if not by_role:
+            return 0.0
         for index in self.speaker_cues:
             _, want_role, title = SPEAKER_CUES[index]
             if title is not None and speaker and title.search(speaker):
@@ -164,6 +185,11 @@ class QuestionPlan:
             if title is None and role == want_role:
                 return 1.0
         return 0.0
+
+    def by_role(self, passages: Iterable[Passage]) -> bool:
+        """Whether speakers are matched by role among ``passages``: not when one of them is
+        a speaker the question names."""
+        return not any(self.named_speaker(p.speaker) for p in passages)
 
     def figure_match(self, text: str, headings: str = "") -> float:
         """Share of the figure kinds the question asks for that ``text`` states. A table
@@ -269,6 +295,7 @@ def plan_question(question: str) -> QuestionPlan:
         value_terms=frozenset(t for amount in amounts for t in tokens(amount)),
         name_candidates=_name_candidates(asked),
         proper_words=frozenset(w.lower() for w in re.findall(r"\b[A-Z][A-Za-z&]{2,}\b", asked)),
+        surnames=frozenset(name.split()[-1].lower() for name in person_names(asked)),
         wants_cause=wants_cause, wants_figure=wants_figure,
         asks_cause=wants_cause or bool(_ASKS_CAUSE.search(asked)),
         intent=_intent(wants_cause, wants_figure, history, asked, periods))

@@ -54,6 +54,7 @@ class RerankInput:
     fused: dict[int, float]  # chunk id -> fused score, 1 for the best
     documents: dict[int, float]  # document id -> how well it matches the question's names
     spans: dict[int, float]  # chunk id -> 1 for a table of the span of time asked about
+    by_role: bool = True  # speakers matched by role too (``QuestionPlan.by_role``)
     subject: QuestionPlan = field(init=False)  # the plan's words of what is asked
 
     def __post_init__(self) -> None:
@@ -261,7 +262,8 @@ class HybridRetriever:
             for p in passages:
                 p.score = normal[p.chunk_id]
         else:
-            given = RerankInput(plan, normal, doc_scores, span_matches(plan, passages))
+            given = RerankInput(plan, normal, doc_scores, span_matches(plan, passages),
+                                plan.by_role(passages))
             for p in passages:
                 p.score = sum(self.weight(name) * value
                               for name, value in rerank_features(p, given, self.off).items())
@@ -341,7 +343,7 @@ RERANK_FEATURES: dict[str, Feature] = {
     # the kind of figure asked for (a percentage, an amount, EPS)
     "figures": lambda p, given: given.plan.figure_match(p.text, p.context),
     # the speaker the question names ("the CFO", "analysts")
-    "speaker": lambda p, given: given.plan.speaker_match(p.role, p.speaker),
+    "speaker": lambda p, given: given.plan.speaker_match(p.role, p.speaker, given.by_role),
     # a table of the span of time asked about
     "span": lambda p, given: given.spans.get(p.chunk_id, 0.0),
     # a note to the financial statements titled by the question's subject

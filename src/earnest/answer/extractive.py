@@ -117,10 +117,11 @@ class ExtractiveAnswerer:
         named = list(plan.periods)
         asked = {stem(t) for t in tokens(plan.question)}
         candidates: list[Drafted] = []
+        by_role = plan.by_role(passages)
         for rank, passage in enumerate(passages):
             off_period = self.period_of is not None and not period_agrees(
                 named, self.period_of(passage.doc_id))
-            candidates += self._candidates(plan, passage, rank, asked, off_period)
+            candidates += self._candidates(plan, passage, rank, asked, off_period, by_role)
         # A company-wide row of a line item leaves out that item's segment rows.
         whole = {d.row for d in candidates if d.row and not d.segment}
         candidates = [d for d in candidates if not (d.segment and d.row in whole)]
@@ -152,20 +153,20 @@ class ExtractiveAnswerer:
                            answerer=self.name)
 
     def _candidates(self, plan: QuestionPlan, passage: Passage, rank: int, asked: set[str],
-                    off_period: bool) -> list[Drafted]:
+                    off_period: bool, by_role: bool) -> list[Drafted]:
         out: list[Drafted] = []
         units = answer_units(passage.text)
         labels = Counter(row_label(u.text(passage.text)).lower()
                          for u in units if u.kind == "row")
         why = asks_cause(plan)
         guidance = plan.outlook and not why  # ("What was the revenue guidance?" too)
-        if passage.role == "operator" and not plan.speaker_match(passage.role, passage.speaker):
+        speaker = plan.speaker_match(passage.role, passage.speaker, by_role)
+        if passage.role == "operator" and not speaker:
             return out  # the operator introduces speakers; no claim about the company
         previous = 0.0
         last: Drafted | None = None  # the previous sentence's candidate, if it is one
         # A question states no claim, except what the analyst the question names asked.
-        asked_by_them = passage.role == "analyst" and \
-            plan.speaker_match(passage.role, passage.speaker) > 0
+        asked_by_them = passage.role == "analyst" and speaker > 0
         for unit in units:
             raw = unit.text(passage.text)
             words = raw.split()
@@ -197,7 +198,7 @@ class ExtractiveAnswerer:
                 score += 0.3
             if guidance and outlook_statement(raw):
                 score += 0.15  # an outlook question: the sentence giving the guidance
-            score += 0.3 * plan.speaker_match(passage.role, passage.speaker)
+            score += 0.3 * speaker
             if asked_by_them and raw.rstrip().endswith("?"):
                 score += 0.1  # "What did <analyst> ask?": the question they asked
             if len(words) > 80:  # a run-on block (e.g. a table flattened to one line)
