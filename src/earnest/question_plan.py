@@ -148,7 +148,7 @@ class QuestionPlan:
     value_terms: frozenset[str]  # the words that state them
     name_candidates: tuple[str, ...]  # words (and pairs, tickers) that may name a company
     proper_words: frozenset[str]  # capitalised words: may start a company's name
-    surnames: frozenset[str]  # the last words of the names of people it writes
+    people: tuple[tuple[str, str], ...]  # (first name, surname) of each name it writes
     wants_cause: bool
     asks_cause: bool  # wants_cause, or "What drove ...?": the answer gathers causes
     wants_figure: bool
@@ -157,16 +157,19 @@ class QuestionPlan:
     def named_speaker(self, speaker: str | None) -> bool:
         """Whether ``speaker`` is a person the question names ("What did Toshiya Hari ask",
         "Luca Maestri"): a capitalised word of the question in the speaker's name (not the
-        title or firm after it), or the surname of a name the question writes spelt within
-        one edit of it (a transcript's "Bhulla" for "Bhullar")."""
+        title or firm after it), or a name the question writes whose surname is within one
+        edit of the speaker's and whose first name has the same initial (a transcript's
+        "Jamminder Singh Bhulla" for "Jimmy Bhullar"; "American Water" is no Walter)."""
         if not speaker or not self.proper_words:
             return False
         person = re.split(r"\s*(?:\(|--|—|,)", speaker, maxsplit=1)[0]
-        words = {w for w in tokens(person) if len(w) >= 3}
-        if words & self.proper_words:
+        words = [w for w in tokens(person) if len(w) >= 3]
+        if set(words) & self.proper_words:
             return True
-        return any(edit_distance(word, surname, 1) <= 1 for surname in self.surnames
-                   for word in words if len(word) >= 5)
+        return bool(words) and any(
+            words[0][0] == given[0] and any(edit_distance(w, surname, 1) <= 1
+                                            for w in words[1:] if len(w) >= 5)
+            for given, surname in self.people)
 
     def speaker_match(self, role: str | None, speaker: str | None,
                       by_role: bool = True) -> float:
@@ -295,7 +298,8 @@ def plan_question(question: str) -> QuestionPlan:
         value_terms=frozenset(t for amount in amounts for t in tokens(amount)),
         name_candidates=_name_candidates(asked),
         proper_words=frozenset(w.lower() for w in re.findall(r"\b[A-Z][A-Za-z&]{2,}\b", asked)),
-        surnames=frozenset(name.split()[-1].lower() for name in person_names(asked)),
+        people=tuple((name.split()[0].lower(), name.split()[-1].lower())
+                     for name in person_names(asked)),
         wants_cause=wants_cause, wants_figure=wants_figure,
         asks_cause=wants_cause or bool(_ASKS_CAUSE.search(asked)),
         intent=_intent(wants_cause, wants_figure, history, asked, periods))
