@@ -247,3 +247,29 @@ def test_sentence_coverage_is_the_best_sentences_coverage() -> None:
             each = [coverage(subject, f"{context}\n{piece}") for piece in _PIECES.split(text)]
             assert sentence_coverage(subject, text, context) == \
                 max([coverage(subject, context), *each]), (question, text)
+
+
+def test_a_named_speaker_outranks_a_role_the_question_mentions() -> None:
+    """In "What did Romit Shah ask about the search for a new CEO?" the CEO is asked about,
+    not asked: among passages where Romit Shah speaks, the CEO's turns get no speaker
+    match. A transcript's misspelt surname still names the speaker, given the initial."""
+    from earnest.models import Passage
+    from earnest.question_plan import plan_question
+
+    plan = plan_question("What did Romit Shah ask about the search for a new CEO?")
+    ceo = Passage(chunk_id=1, doc_id=1, doc_name="d", page_start=1, page_end=1, char_start=0,
+                  char_end=1, text="x",
+                  speaker="Thomas Seifert (interim CEO, SVP & CFO)", role="executive")
+    analyst = Passage(chunk_id=2, doc_id=1, doc_name="d", page_start=1, page_end=1, char_start=0,
+                      char_end=1, text="y",
+                      speaker="Romit Shah (Analyst, Nomura Securities)", role="analyst")
+    assert plan.speaker_match(ceo.role, ceo.speaker) == 1.0  # alone, the role matches
+    assert not plan.by_role([ceo, analyst]) and plan.by_role([ceo])
+    assert plan.speaker_match(ceo.role, ceo.speaker, by_role=False) == 0.0
+    assert plan.speaker_match(analyst.role, analyst.speaker, by_role=False) == 1.0
+
+    misspelt = plan_question("What did Jimmy Bhullar press Aflac on about Japan sales?")
+    assert misspelt.named_speaker("Jamminder Singh Bhulla (Senior Analyst, JPMorgan)")
+    assert not misspelt.named_speaker("Nigel Dally (MD, Morgan Stanley)")
+    company = plan_question("How much did American Water's regulated businesses earn?")
+    assert not company.named_speaker("Walter J. Lynch (President and CEO)")
