@@ -249,27 +249,35 @@ def test_sentence_coverage_is_the_best_sentences_coverage() -> None:
                 max([coverage(subject, context), *each]), (question, text)
 
 
-def test_a_named_speaker_outranks_a_role_the_question_mentions() -> None:
+def test_the_speaker_asked_about_outranks_a_role_and_whom_they_addressed() -> None:
     """In "What did Romit Shah ask about the search for a new CEO?" the CEO is asked about,
     not asked: among passages where Romit Shah speaks, the CEO's turns get no speaker
-    match. A transcript's misspelt surname still names the speaker, given the initial."""
+    match. Of two people named, the first is asked about ("What did Ittai Kidron challenge
+    Chuck Robbins on?"). A transcript's misspelt surname still names the speaker."""
     from earnest.models import Passage
     from earnest.question_plan import plan_question
 
+    def turn(speaker: str, role: str) -> Passage:
+        return Passage(chunk_id=1, doc_id=1, doc_name="d", page_start=1, page_end=1,
+                       char_start=0, char_end=1, text="x", speaker=speaker, role=role)
+
     plan = plan_question("What did Romit Shah ask about the search for a new CEO?")
-    ceo = Passage(chunk_id=1, doc_id=1, doc_name="d", page_start=1, page_end=1, char_start=0,
-                  char_end=1, text="x",
-                  speaker="Thomas Seifert (interim CEO, SVP & CFO)", role="executive")
-    analyst = Passage(chunk_id=2, doc_id=1, doc_name="d", page_start=1, page_end=1, char_start=0,
-                      char_end=1, text="y",
-                      speaker="Romit Shah (Analyst, Nomura Securities)", role="analyst")
+    ceo = turn("Thomas Seifert (interim CEO, SVP & CFO)", "executive")
+    analyst = turn("Romit Shah (Analyst, Nomura Securities)", "analyst")
     assert plan.speaker_match(ceo.role, ceo.speaker) == 1.0  # alone, the role matches
-    assert not plan.by_role([ceo, analyst]) and plan.by_role([ceo])
-    assert plan.speaker_match(ceo.role, ceo.speaker, by_role=False) == 0.0
-    assert plan.speaker_match(analyst.role, analyst.speaker, by_role=False) == 1.0
+    assert plan.asked_person([ceo]) is None and plan.asked_person([ceo, analyst]) == 0
+    assert plan.speaker_match(ceo.role, ceo.speaker, asked=0) == 0.0
+    assert plan.speaker_match(analyst.role, analyst.speaker, asked=0) == 1.0
+
+    two = plan_question("What did Oppenheimer's Ittai Kidron challenge Chuck Robbins on?")
+    kidron = turn("Ittai Kidron (Analyst, Oppenheimer & Co.)", "analyst")
+    robbins = turn("Chuck Robbins (CEO, Cisco Systems, Inc.)", "executive")
+    asked = two.asked_person([robbins, kidron])
+    assert two.speaker_match(kidron.role, kidron.speaker, asked) == 1.0
+    assert two.speaker_match(robbins.role, robbins.speaker, asked) == 0.5
 
     misspelt = plan_question("What did Jimmy Bhullar press Aflac on about Japan sales?")
-    assert misspelt.named_speaker("Jamminder Singh Bhulla (Senior Analyst, JPMorgan)")
-    assert not misspelt.named_speaker("Nigel Dally (MD, Morgan Stanley)")
+    assert misspelt.person_of("Jamminder Singh Bhulla (Senior Analyst, JPMorgan)") == 0
+    assert misspelt.person_of("Nigel Dally (MD, Morgan Stanley)") is None
     company = plan_question("How much did American Water's regulated businesses earn?")
-    assert not company.named_speaker("Walter J. Lynch (President and CEO)")
+    assert company.person_of("Walter J. Lynch (President and CEO)") is None

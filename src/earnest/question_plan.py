@@ -154,32 +154,41 @@ class QuestionPlan:
     wants_figure: bool
     intent: str  # cause | comparison | trend | figure | other
 
-    def named_speaker(self, speaker: str | None) -> bool:
-        """Whether ``speaker`` is a person the question names ("What did Toshiya Hari ask",
-        "Luca Maestri"): a capitalised word of the question in the speaker's name (not the
-        title or firm after it), or a name the question writes whose surname is within one
-        edit of the speaker's and whose first name has the same initial (a transcript's
-        "Jamminder Singh Bhulla" for "Jimmy Bhullar"; "American Water" is no Walter)."""
+    def person_of(self, speaker: str | None) -> int | None:
+        """Which person the question names ``speaker`` is, in the order it names them (0:
+        the first), by a word of the name (not the title or firm after it) or by a surname
+        within one edit with the first name's initial (a transcript's "Jamminder Singh
+        Bhulla" for "Jimmy Bhullar"; "American Water" is no Walter); a speaker matched only by
+        another capitalised word of the question ("Luca") comes after them. None: no one
+        the question names."""
         if not speaker or not self.proper_words:
-            return False
+            return None
         person = re.split(r"\s*(?:\(|--|—|,)", speaker, maxsplit=1)[0]
         words = [w for w in tokens(person) if len(w) >= 3]
-        if set(words) & self.proper_words:
-            return True
-        return bool(words) and any(
-            words[0][0] == given[0] and any(edit_distance(w, surname, 1) <= 1
-                                            for w in words[1:] if len(w) >= 5)
-            for given, surname in self.people)
+        for index, (given, surname) in enumerate(self.people):
+            if given in words or surname in words or words and words[0][0] == given[0] and \
+                    any(edit_distance(w, surname, 1) <= 1 for w in words[1:] if len(w) >= 5):
+                return index
+        return len(self.people) if set(words) & self.proper_words else None
+
+    def asked_person(self, passages: Iterable[Passage]) -> int | None:
+        """The person asked about among the speakers of ``passages``: the first the question
+        names ("What did Ittai Kidron challenge Chuck Robbins on?": Ittai Kidron). None when
+        no speaker of theirs is named."""
+        return min((i for p in passages if (i := self.person_of(p.speaker)) is not None),
+                   default=None)
 
     def speaker_match(self, role: str | None, speaker: str | None,
-                      by_role: bool = True) -> float:
+                      asked: int | None = None) -> float:
         """1 when the passage's speaker is who the question asks about: by name
-        (``named_speaker``) or, when ``by_role``, by role ("the CFO", "analysts"). A caller
-        whose passages include a speaker the question names passes ``by_role=False``: in
-        "What did Romit Shah ask about the new CEO?" the CEO is asked about, not asked."""
-        if self.named_speaker(speaker):
-            return 1.0
-        if not by_role:
+        (``person_of``) or by role ("the CFO", "analysts"). ``asked`` is the person asked
+        about among the passages read together (``asked_person``): then another person the
+        question names is half a match (whom they addressed) and a role none (in "What did
+        Romit Shah ask about the search for a new CEO?" the CEO is asked about, not asked)."""
+        person = self.person_of(speaker)
+        if person is not None:
+            return 1.0 if asked is None or person == asked else 0.5
+        if asked is not None:
             return 0.0
         for index in self.speaker_cues:
             _, want_role, title = SPEAKER_CUES[index]
@@ -188,11 +197,6 @@ class QuestionPlan:
             if title is None and role == want_role:
                 return 1.0
         return 0.0
-
-    def by_role(self, passages: Iterable[Passage]) -> bool:
-        """Whether speakers are matched by role among ``passages``: not when one of them is
-        a speaker the question names."""
-        return not any(self.named_speaker(p.speaker) for p in passages)
 
     def figure_match(self, text: str, headings: str = "") -> float:
         """Share of the figure kinds the question asks for that ``text`` states. A table

@@ -54,7 +54,7 @@ class RerankInput:
     fused: dict[int, float]  # chunk id -> fused score, 1 for the best
     documents: dict[int, float]  # document id -> how well it matches the question's names
     spans: dict[int, float]  # chunk id -> 1 for a table of the span of time asked about
-    by_role: bool = True  # speakers matched by role too (``QuestionPlan.by_role``)
+    asked: int | None = None  # the person asked about (``QuestionPlan.asked_person``)
     subject: QuestionPlan = field(init=False)  # the plan's words of what is asked
 
     def __post_init__(self) -> None:
@@ -263,7 +263,7 @@ class HybridRetriever:
                 p.score = normal[p.chunk_id]
         else:
             given = RerankInput(plan, normal, doc_scores, span_matches(plan, passages),
-                                plan.by_role(passages))
+                                plan.asked_person(passages))
             for p in passages:
                 p.score = sum(self.weight(name) * value
                               for name, value in rerank_features(p, given, self.off).items())
@@ -343,7 +343,7 @@ RERANK_FEATURES: dict[str, Feature] = {
     # the kind of figure asked for (a percentage, an amount, EPS)
     "figures": lambda p, given: given.plan.figure_match(p.text, p.context),
     # the speaker the question names ("the CFO", "analysts")
-    "speaker": lambda p, given: given.plan.speaker_match(p.role, p.speaker, given.by_role),
+    "speaker": lambda p, given: given.plan.speaker_match(p.role, p.speaker, given.asked),
     # a table of the span of time asked about
     "span": lambda p, given: given.spans.get(p.chunk_id, 0.0),
     # a note to the financial statements titled by the question's subject

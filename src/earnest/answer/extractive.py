@@ -117,11 +117,12 @@ class ExtractiveAnswerer:
         named = list(plan.periods)
         asked = {stem(t) for t in tokens(plan.question)}
         candidates: list[Drafted] = []
-        by_role = plan.by_role(passages)
+        asked_person = plan.asked_person(passages)
         for rank, passage in enumerate(passages):
             off_period = self.period_of is not None and not period_agrees(
                 named, self.period_of(passage.doc_id))
-            candidates += self._candidates(plan, passage, rank, asked, off_period, by_role)
+            candidates += self._candidates(plan, passage, rank, asked, off_period,
+                                          asked_person)
         # A company-wide row of a line item leaves out that item's segment rows.
         whole = {d.row for d in candidates if d.row and not d.segment}
         candidates = [d for d in candidates if not (d.segment and d.row in whole)]
@@ -153,14 +154,14 @@ class ExtractiveAnswerer:
                            answerer=self.name)
 
     def _candidates(self, plan: QuestionPlan, passage: Passage, rank: int, asked: set[str],
-                    off_period: bool, by_role: bool) -> list[Drafted]:
+                    off_period: bool, asked_person: int | None) -> list[Drafted]:
         out: list[Drafted] = []
         units = answer_units(passage.text)
         labels = Counter(row_label(u.text(passage.text)).lower()
                          for u in units if u.kind == "row")
         why = asks_cause(plan)
         guidance = plan.outlook and not why  # ("What was the revenue guidance?" too)
-        speaker = plan.speaker_match(passage.role, passage.speaker, by_role)
+        speaker = plan.speaker_match(passage.role, passage.speaker, asked_person)
         if passage.role == "operator" and not speaker:
             return out  # the operator introduces speakers; no claim about the company
         previous = 0.0
