@@ -67,3 +67,14 @@ def test_a_sentence_may_start_with_a_camel_case_name() -> None:
     assert units == ["Customer satisfaction was 95% in the US.",
                      "iPad generated $7 billion in revenue.",
                      "Sales in the U.S. iPhone market grew."]
+
+
+def test_a_running_header_is_no_sentence() -> None:
+    """A transcript page's header stands alone, or above a sentence carried over from the
+    page before: neither is a claim to quote."""
+    header = "Q2 2011 Advanced Micro Devices Inc Earnings Conference Call"
+    assert [(u.kind, u.text(header)) for u in answer_units(header)] == [("heading", header)]
+    carried = f"{header}\nin Q2? And what about gross margin?"
+    assert [(u.kind, u.text(carried)) for u in answer_units(carried)] == [
+        ("heading", header), ("sentence", "in Q2?"),
+        ("sentence", "And what about gross margin?")]

@@ -137,14 +137,16 @@ def _refine(text: str, span: Span) -> list[Span]:
     """A sentence span cut where a heading line, a dateline or a footnote marker sits."""
     start, end = span.start, span.end
     out: list[Span] = []
-    # A leading heading line: the next line starts a sentence with a capital.
+    # A leading heading line: the next line starts a sentence with a capital, or the text
+    # starts with it (a page's running header, above a sentence carried over from the page
+    # before: "Q2 2011 Acme Inc Earnings Conference Call\nin Q2?").
     while True:
         nl = text.find("\n", start, end)
         if nl < 0:
             break
         line = text[start:nl]
         rest = text[nl + 1:end].lstrip()
-        if _title_line(line) and rest[:1].isupper():
+        if _title_line(line) and (rest[:1].isupper() or not text[:start].strip()):
             out.append(Span(start, start + len(line.rstrip()), "heading"))
             start = nl + 1 + (len(text[nl + 1:end]) - len(rest))
         else:
@@ -165,7 +167,9 @@ def _refine(text: str, span: Span) -> list[Span]:
     if trail and trail.start() > 0:
         end = start + trail.start()
     if text[start:end].strip():
-        out.append(Span(start, end, "sentence"))
+        # A title standing alone (a page's running header) is no sentence either.
+        alone = "\n" not in text[start:end].strip() and _title_line(text[start:end])
+        out.append(Span(start, end, "heading" if alone else "sentence"))
     return out
 
 
