@@ -10,6 +10,8 @@ from earnest.statement_cues import states_cause, states_nothing
 def test_a_line_of_dates_and_figures_states_nothing() -> None:
     assert states_nothing("January 28, 2023 January 29, 2022")
     assert states_nothing("Three Months Ended 2023 2022 (in millions)")
+    assert states_nothing("NOVEMBER 16, 2016 / 9:30PM GMT")  # when a call was held
+    assert states_nothing("July 21, 2011 5:00 p.m. ET")
     assert not states_nothing("Net sales 812.4 865.2")
     assert not states_nothing("Total 5,123 4,987")  # a total row is a claim
     assert not states_nothing("The fiscal year ended January 28, 2023.")

@@ -74,6 +74,8 @@ def test_a_running_header_is_no_sentence() -> None:
     page before: neither is a claim to quote."""
     header = "Q2 2011 Advanced Micro Devices Inc Earnings Conference Call"
     assert [(u.kind, u.text(header)) for u in answer_units(header)] == [("heading", header)]
+    cover = "E D I T E D  V E R S I O N\nQ2 2011 Acme Inc Earnings Conference Call\n"
+    assert [u.kind for u in answer_units(cover)] == ["heading", "heading"]
     carried = f"{header}\nin Q2? And what about gross margin?"
     assert [(u.kind, u.text(carried)) for u in answer_units(carried)] == [
         ("heading", header), ("sentence", "in Q2?"),

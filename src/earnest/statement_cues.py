@@ -43,13 +43,18 @@ changes increase decrease variance percent
 """.split())
 
 
+_TIME_OF_DAY = re.compile(r"\b\d{1,2}[:.]\d\d\s*(?:[ap]\.?m\.?)?(?:\s+(?:gmt|utc|[ecmp][sd]?t))?\b",
+                         re.I)
+
+
 def states_nothing(text: str) -> bool:
     """A line of dates, periods and figures only, not ended as a sentence: a header, not a
     claim ("The fiscal year ended January 28, 2023." is a claim)."""
     if re.search(r"[.!?]\s*$", text) and re.search(r"[a-z]", text):
         return False
-    # A caption in brackets ("(Percent of net sales)", "(in millions)") labels the columns.
-    bare = re.sub(r"\([^()\d]*\)", " ", text)
+    # A caption in brackets ("(Percent of net sales)", "(in millions)") labels the columns;
+    # a time of day and its zone date an event ("NOVEMBER 16, 2016 / 9:30PM GMT").
+    bare = _TIME_OF_DAY.sub(" ", re.sub(r"\([^()\d]*\)", " ", text))
     words = [w for w in tokens(bare) if not w.replace(".", "").replace(",", "").isdigit()]
     return all(w in _LABEL_WORDS for w in words)
 

@@ -123,10 +123,15 @@ _PAGE_NUMBER_LINE = re.compile(r"^[ \t]*(?:page[ \t]+\d{1,4}(?:[ \t]+of[ \t]+\d{
 _SMALL_WORDS = frozenset("a an and as at by for from in of on or the to with vs & - —".split())
 
 
+_SPACED_CAPITALS = re.compile(r"[A-Z](?: {1,3}[A-Z]){3,}")
+
+
 def _title_line(line: str) -> bool:
     """A heading printed on its own line: short, unpunctuated (or ending in a colon), its
     words capitalised ("Capital Spending/Net Property, Plant and Equipment:")."""
     line = line.strip()
+    if _SPACED_CAPITALS.fullmatch(line):
+        return True  # a title set in spaced-out capitals ("E D I T E D  V E R S I O N")
     words = [w for w in re.findall(r"[A-Za-z][\w'&/-]*", line) if w.lower() not in _SMALL_WORDS]
     if not words or len(line.split()) > 12 or line.endswith((".", ",", ";", "?", "!")):
         return False
