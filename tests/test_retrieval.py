@@ -281,3 +281,34 @@ def test_the_speaker_asked_about_outranks_a_role_and_whom_they_addressed() -> No
     assert misspelt.person_of("Nigel Dally (MD, Morgan Stanley)") is None
     company = plan_question("How much did American Water's regulated businesses earn?")
     assert company.person_of("Walter J. Lynch (President and CEO)") is None
+
+
+def test_a_passage_with_nothing_to_quote_comes_last(tmp_path, embedder) -> None:
+    """A page break inside a turn leaves a chunk holding only the page's running header: it
+    matches the question's company, period and speaker, and answers nothing."""
+    from earnest import Earnest, Settings
+    from earnest.statement_cues import states_something
+
+    assert not states_something("Q3 2023 ACME Corp Earnings Call")
+    assert states_something("Q3 2023 ACME Corp Earnings Call\nPricing rose 4% in Q3.")
+    call = tmp_path / "ACME_Q3_2023_call.txt"
+    call.write_text(
+        "ACME Q3 2023 Earnings Call Transcript\n\nPrepared Remarks:\n\n"
+        "Jane Doe -- Chief Financial Officer\nNet sales fell 6% on lower volumes.\n\n"
+        "Questions and Answers:\n\n"
+        "Sam Lee -- Example Securities -- Analyst\nQ3 2023 ACME Corp Earnings Call\n\n"
+        "Jane Doe -- Chief Financial Officer\nWe expect volumes to recover next year.\n\n"
+        "Sam Lee -- Example Securities -- Analyst\nHow should we think about pricing in the "
+        "industrial segment next year?\n", encoding="utf-8")
+    question = "What did Sam Lee ask on ACME's Q3 2023 earnings call?"
+    order = {}
+    for disabled in ([], ["claims"]):
+        settings = Settings.load(tmp_path / f"lib{len(disabled)}", env={},
+                                 retrieve__disabled=disabled)
+        with Earnest(settings, embedder=embedder) as lib:
+            lib.ingest([call])
+            order[bool(disabled)] = [p.text for p in lib.search(question, k=5).passages]
+    stating = [states_something(text) for text in order[False]]
+    assert stating == sorted(stating, reverse=True) and stating[0]  # claims first
+    assert "Q3 2023 ACME Corp Earnings Call" in order[False][2:]
+    assert order[True][0] == "Q3 2023 ACME Corp Earnings Call"  # what the stage changes

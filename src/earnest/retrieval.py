@@ -1,6 +1,7 @@
 """Hybrid retrieval in explicit stages: candidate generators (BM25 and dense, over the library
 and over the documents a question names) -> fusion (RRF) -> feature rerank (one registry of
-named, weighted features) -> diversity. Plain functions, so both stores share them."""
+named, weighted features) -> diversity (near copies demoted, passages with nothing to quote
+last, each period compared covered). Plain functions, so both stores share them."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from earnest.question_plan import PERIOD_WORD, QuestionPlan, person_names, plan_
 from earnest.relevance import statement_match
 from earnest.section_routing import item_match, release_part_match
 from earnest.settings import RetrieveSettings
-from earnest.statement_cues import outlook_statement
+from earnest.statement_cues import outlook_statement, states_something
 from earnest.store.base import Filters, Store
 from earnest.understanding import coverage
 
@@ -65,7 +66,7 @@ Feature = Callable[[Passage, RerankInput], float]
 
 # The stages and candidate generators that ``retrieve.disabled`` may turn off by name.
 STAGES = ("keyword", "keyword_focus", "statement_pages", "dense", "dense_focus",
-          "dense_speaker", "speaker_company", "rerank", "repeats", "periods")
+          "dense_speaker", "speaker_company", "rerank", "repeats", "claims", "periods")
 
 
 class HybridRetriever:
@@ -276,10 +277,16 @@ class HybridRetriever:
 
     def _diversify(self, passages: list[Passage], plan: QuestionPlan, vectors: dict[int, Any],
                    k: int, matcher: DocumentMatcher) -> list[Passage]:
-        """Stage 4: near copies of better passages demoted; each period compared covered."""
+        """Stage 4: near copies of better passages demoted, then passages with nothing to
+        quote; each period compared covered."""
         if "repeats" not in self.off:
             passages = demote_repeats(passages, vectors, self.settings.rerank_repeat,
                                       depth=max(40, k))
+        if "claims" not in self.off:
+            # A page's running header or a title alone answers nothing ("Q4 2023 ASML
+            # Holding NV Earnings Call", the tail of a turn cut by a page break).
+            passages = [p for p in passages if states_something(p.text)] + \
+                [p for p in passages if not states_something(p.text)]
         if "periods" not in self.off:
             passages = cover_each_period(passages, plan, k, matcher)
         return passages

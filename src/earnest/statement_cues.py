@@ -8,6 +8,7 @@ import re
 from functools import lru_cache
 
 from earnest.lexicon import tokens
+from earnest.textspans import answer_units
 
 # How English states a cause: connectives and verbs of causing (general usage, not any one
 # question's wording). "offset by" names what worked the other way: a cause too.
@@ -57,6 +58,20 @@ def states_nothing(text: str) -> bool:
     bare = _TIME_OF_DAY.sub(" ", re.sub(r"\([^()\d]*\)", " ", text))
     words = [w for w in tokens(bare) if not w.replace(".", "").replace(",", "").isdigit()]
     return all(w in _LABEL_WORDS for w in words)
+
+
+def quotable(unit_kind: str, text: str) -> bool:
+    """Whether a unit of ``answer_units`` may be quoted as a claim: a sentence or a table row
+    of three words or more that states something (``states_nothing``)."""
+    return unit_kind in ("sentence", "row") and len(text.split()) >= 3 and \
+        not states_nothing(text)
+
+
+@lru_cache(maxsize=4096)  # pure; read for each candidate passage of each question
+def states_something(text: str) -> bool:
+    """Whether ``text`` holds any quotable unit: a passage of a running header, a title or a
+    header row alone can answer nothing."""
+    return any(quotable(u.kind, u.text(text)) for u in answer_units(text))
 
 
 def states_cause(text: str) -> str | None:

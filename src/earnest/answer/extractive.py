@@ -15,7 +15,7 @@ from earnest.lexicon import stem, tokens
 from earnest.models import Citation, Passage, Sentence
 from earnest.question_plan import QuestionPlan
 from earnest.settings import AnswerSettings
-from earnest.statement_cues import outlook_statement, states_cause, states_nothing
+from earnest.statement_cues import outlook_statement, quotable, states_cause
 from earnest.textspans import answer_units
 from earnest.understanding import coverage
 
@@ -171,8 +171,7 @@ class ExtractiveAnswerer:
         for unit in units:
             raw = unit.text(passage.text)
             words = raw.split()
-            if unit.kind not in ("sentence", "row") or len(words) < 3 or states_nothing(raw) \
-                    or (raw.rstrip().endswith("?") and not asked_by_them):
+            if not quotable(unit.kind, raw) or (raw.rstrip().endswith("?") and not asked_by_them):
                 previous = 0.0 if unit.kind != "sentence" else previous
                 last = None
                 continue
