@@ -147,13 +147,17 @@ class LibraryScope:
             return self._company_verdict(list(dict.fromkeys(outside)))
         return self._period_verdict(plan, held_named, appears)
 
-    def unheld_subjects(self, question: str, appears: Appears) -> list[str]:
+    def unheld_subjects(self, question: str, appears: Appears,
+                        speaks: Callable[[str], bool] | None = None) -> list[str]:
         """Names written as a company's ("Samsung's memory revenue", "Rivian's deliveries")
         that no document is of but some mention (a customer, an investment), when the
         question names no company the library holds: an answer must come from passages
-        that mention them, not from a held company's figures."""
+        that mention them, not from a held company's figures. The firm of a person who
+        speaks (``speaks``: "Oppenheimer's Ittai Kidron") is no subject."""
         if not self.docs:
             return []
+        if speaks is not None:
+            question = without_affiliations(question, speaks)
         listed, held_mentions = self._mentions(question)
         if held_mentions or any(self._is_held(m.company) for m in listed):
             return []

@@ -215,10 +215,12 @@ class HybridRetriever:
                               for d in matcher.docs)  # filings have no speakers
         people = person_names(plan.question) if calls and use_dense and \
             not filters.speakers and "dense_speaker" not in self.off else []
-        if people:
+        for person in people[:3]:
             # "What did Neil Mehta ask?": his turns, in the documents asked about. Their
             # words rarely repeat the question's, and the speaker's name is no passage text.
-            hits = self.store.dense_search(found.vector, replace(scopes[-1], speakers=people), n)
+            # Each person's own: the CEO's many turns must not crowd out an analyst's few.
+            hits = self.store.dense_search(found.vector, replace(scopes[-1], speakers=[person]),
+                                           n)
             found.dense_scores.update(hits)
             dense_rankings.append(("dense_speaker", [i for i, _ in hits],
                                    self.settings.dense_weight))
@@ -284,9 +286,14 @@ class HybridRetriever:
                                       depth=max(40, k))
         if "claims" not in self.off:
             # A page's running header or a title alone answers nothing ("Q4 2023 ASML
-            # Holding NV Earnings Call", the tail of a turn cut by a page break).
-            passages = [p for p in passages if states_something(p.text)] + \
-                [p for p in passages if not states_something(p.text)]
+            # Holding NV Earnings Call", the tail of a turn cut by a page break), nor does the
+            # operator, who introduces speakers (unless the question asks what they said).
+            def claims(p: Passage) -> bool:
+                return (p.role != "operator" or plan.speaker_match(p.role, p.speaker) > 0) \
+                    and states_something(p.text)
+            stating = {p.chunk_id for p in passages if claims(p)}
+            passages = [p for p in passages if p.chunk_id in stating] + \
+                [p for p in passages if p.chunk_id not in stating]
         if "periods" not in self.off:
             passages = cover_each_period(passages, plan, k, matcher)
         return passages

@@ -120,12 +120,15 @@ class AskOperations:
 
         asked, corrections = scope.correct(question, appears)
         plan = plan_question(asked)
+
+        def speaks(name: str) -> bool:
+            return bool(self.retriever.spoken_in([name], plan,
+                                                 Filters(collections=filters.collections), 1))
+
         # Filters naming documents or their company, period or type: the user chose.
         verdict = None if filters.doc_names or filters.metadata else \
             scope.check(asked, plan, appears, corrections,
-                        usage=lambda word: self._usage(word, filters),
-                        speaks=lambda name: bool(self.retriever.spoken_in(
-                            [name], plan, Filters(collections=filters.collections), 1)))
+                        usage=lambda word: self._usage(word, filters), speaks=speaks)
         if verdict is not None:
             yield from self._not_held(question, asked, plan, verdict, answerer, t0,
                                       corrections, filters, k, principal)
@@ -145,7 +148,7 @@ class AskOperations:
         stats = self.stats(principal)
         usable = result.passages
         subjects = [] if filters.doc_names or filters.metadata else \
-            scope.unheld_subjects(asked, appears)
+            scope.unheld_subjects(asked, appears, speaks)
         if subjects:
             # Asked about a company the library only mentions: only passages naming it.
             usable = [p for p in usable if all(_names(p, s) for s in subjects)]
