@@ -286,12 +286,8 @@ class HybridRetriever:
                                       depth=max(40, k))
         if "claims" not in self.off:
             # A page's running header or a title alone answers nothing ("Q4 2023 ASML
-            # Holding NV Earnings Call", the tail of a turn cut by a page break), nor does the
-            # operator, who introduces speakers (unless the question asks what they said).
-            def claims(p: Passage) -> bool:
-                return (p.role != "operator" or plan.speaker_match(p.role, p.speaker) > 0) \
-                    and states_something(p.text)
-            stating = {p.chunk_id for p in passages if claims(p)}
+            # Holding NV Earnings Call", the tail of a turn cut by a page break).
+            stating = {p.chunk_id for p in passages if states_something(p.text)}
             passages = [p for p in passages if p.chunk_id in stating] + \
                 [p for p in passages if p.chunk_id not in stating]
         if "periods" not in self.off:
