@@ -35,6 +35,12 @@ def _names(passage: Passage, name: str) -> bool:
     return re.search(rf"(?<![\w&]){re.escape(name)}(?![\w&])", where, re.I) is not None
 
 
+def _names_person(speaker: str | None, name: str) -> bool:
+    """Whether ``name`` is in the person's name of a speaker line ("Jane Doe (CFO, ACME)")."""
+    person = re.split(r"\s*(?:\(|--|—|,)", speaker or "", maxsplit=1)[0]
+    return re.search(rf"(?<![\w&]){re.escape(name)}(?![\w&])", person, re.I) is not None
+
+
 def _not_mentioned(names: list[str]) -> str:
     listed = " or ".join(names)
     return (f"Not found in your documents: the library holds no documents of {listed}, and "
@@ -122,8 +128,13 @@ class AskOperations:
         plan = plan_question(asked)
 
         def speaks(name: str) -> bool:
-            return bool(self.retriever.spoken_in([name], plan,
-                                                 Filters(collections=filters.collections), 1))
+            """Whether a person of that name speaks: in a speaker's name, not their title
+            ("President, North America") or firm."""
+            hits = self.store.keyword_search(
+                " ".join(plan.keyword_terms), Filters(collections=filters.collections,
+                                                     speakers=[name]), 5)
+            return any(_names_person(p.speaker, name)
+                       for p in self.store.get_passages([i for i, _ in hits]))
 
         # Filters naming documents or their company, period or type: the user chose.
         verdict = None if filters.doc_names or filters.metadata else \

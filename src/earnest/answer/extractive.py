@@ -94,6 +94,10 @@ def period_agrees(named: list[tuple[int, int | None]],
     return False
 
 
+# the coverage a question of the analyst asked about counts at least as
+_ASKED_FLOOR = 0.3
+
+
 class ExtractiveAnswerer:
     name = "extractive"
 
@@ -187,6 +191,11 @@ class ExtractiveAnswerer:
             if cause == "back" and last is not None and not last.causal:
                 last.score += 0.3  # the sentence before holds the cause
                 last.causal = True
+            asking = asked_by_them and speaker == 1.0 and raw.rstrip().endswith("?")
+            if asking:
+                # "What did <analyst> ask?": the questions of the analyst asked about answer
+                # it, whatever their words.
+                cov = max(cov, _ASKED_FLOOR)
             previous = cov
             if cov == 0:
                 last = None
@@ -204,6 +213,10 @@ class ExtractiveAnswerer:
             if len(words) > 80:  # a run-on block (e.g. a table flattened to one line)
                 score -= 0.15
             if off_period:  # a document of another period than the question names
+                score *= 0.5
+            if asked_person is not None and not speaker:
+                # What a person the question names said: others' words (a participants'
+                # list naming them, another speaker) come after theirs.
                 score *= 0.5
             segment = False
             if table is not None:
