@@ -205,3 +205,20 @@ def test_an_outlook_question_leads_with_the_guidance() -> None:
     # Asked what was reported, the reported figure keeps its place.
     reported = _ANSWERER.answer(plan_question("What gross margin did ACME report?"), [call])
     assert reported.sentences[0].text.startswith("Gross margin for the quarter")
+
+
+def test_what_an_analyst_asked_is_their_questions_not_a_list_naming_them() -> None:
+    """"What did Sam Lee ask on ACME's Q2 2011 call?" names no topic: the participants' list
+    holds more of its words than Sam Lee's questions do, but his questions answer it."""
+    participants = _passage(1, "Conference Call Participants: Sam Lee Example Securities - "
+                               "Analyst. Ann Fox Globex Capital - Analyst. ACME Q2 2011 "
+                               "earnings call.", "", 0.95)
+    participants.role = None
+    turn = _passage(2, "Thanks for taking my question. Will the board name a new chief "
+                       "executive this quarter? And how should we think about pricing?",
+                    "Sam Lee (Analyst, Example Securities)", 0.8)
+    turn.role = "analyst"
+    draft = _ANSWERER.answer(plan_question("What did Sam Lee ask on ACME's Q2 2011 call?"),
+                             [participants, turn])
+    assert draft.citations and draft.citations[0].speaker.startswith("Sam Lee")
+    assert draft.citations[0].quote.endswith("?")

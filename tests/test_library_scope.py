@@ -366,3 +366,12 @@ def test_an_analyst_firm_before_a_speaker_is_not_the_company_asked_about(tmp_pat
         firm = lib.ask("What was JPMorgan's Greater China revenue in Q3 2023?")
         assert firm.status == "not_found"
         assert firm.understanding["library_scope"]["reason"] == "company_not_held"
+    # A person speaks by name: words of a speaker's title ("President, North America") are no
+    # person, so "Nike's North America revenue" is still asked of Nike.
+    call.write_text(call.read_text(encoding="utf-8") + "\nJohn Roe -- President, North America"
+                    "\nNorth America net sales rose 4% on higher volumes.\n", encoding="utf-8")
+    with Earnest(Settings.load(tmp_path / "lib2", env={}), embedder=embedder) as lib:
+        lib.ingest([call])
+        nike = lib.ask("How much did Nike's North America revenue grow in Q3 2023?")
+        assert nike.status == "not_found" and not nike.citations
+        assert nike.understanding["library_scope"]["reason"] == "company_not_held"

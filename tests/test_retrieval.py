@@ -164,6 +164,8 @@ def test_a_named_speaker_turns_are_candidates(tmp_path, embedder) -> None:
     call.write_text("ACME Q3 2023 Earnings Call Transcript\n\nPrepared Remarks:\n\n"
                     + "\n".join(turns), encoding="utf-8")
     question = "What did Sam Lee of Example Securities ask ACME on its Q3 2023 call?"
+    # Naming the CFO too, whose forty turns must not crowd his one out: each person's own.
+    both = "What did Sam Lee of Example Securities ask Jane Doe on ACME's Q3 2023 call?"
     found = {}
     for disabled in ([], ["dense_speaker"]):
         settings = Settings.load(tmp_path / f"lib{len(disabled)}", env={},
@@ -171,6 +173,9 @@ def test_a_named_speaker_turns_are_candidates(tmp_path, embedder) -> None:
         with Earnest(settings, embedder=embedder) as lib:
             lib.ingest([call])
             found[bool(disabled)] = [p.speaker or "" for p in lib.search(question, k=5).passages]
+            if not disabled:
+                assert any((p.speaker or "").startswith("Sam Lee")
+                           for p in lib.search(both, k=5).passages)
     assert any(s.startswith("Sam Lee") for s in found[False])
     assert not any(s.startswith("Sam Lee") for s in found[True])  # what the stage adds
 
