@@ -174,9 +174,10 @@ class QuestionPlan:
     def asked_person(self, passages: Iterable[Passage]) -> int | None:
         """The person asked about among the speakers of ``passages``: the first the question
         names ("What did Ittai Kidron challenge Chuck Robbins on?": Ittai Kidron). None when
-        no speaker of theirs is named."""
-        return min((i for p in passages if (i := self.person_of(p.speaker)) is not None),
-                   default=None)
+        no speaker of theirs is named in full (one capitalised word may be a company's:
+        "Brown & Brown" and its CEO J. Powell Brown)."""
+        return min((i for p in passages if (i := self.person_of(p.speaker)) is not None
+                    and i < len(self.people)), default=None)
 
     def speaker_match(self, role: str | None, speaker: str | None,
                       asked: int | None = None) -> float:

@@ -191,10 +191,11 @@ class ExtractiveAnswerer:
             if cause == "back" and last is not None and not last.causal:
                 last.score += 0.3  # the sentence before holds the cause
                 last.causal = True
-            asking = asked_by_them and speaker == 1.0 and raw.rstrip().endswith("?")
+            asking = asked_by_them and asked_person is not None and speaker == 1.0 and \
+                raw.rstrip().endswith("?")
             if asking:
-                # "What did <analyst> ask?": the questions of the analyst asked about answer
-                # it, whatever their words.
+                # "What did Sam Lee ask?": the questions of the analyst named and asked
+                # about answer it, whatever their words.
                 cov = max(cov, _ASKED_FLOOR)
             previous = cov
             if cov == 0:
