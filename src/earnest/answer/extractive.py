@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from earnest.asked_subjects import asked_nouns
 from earnest.answer.base import AnswerDraft, AnswerStream, AskEvent
 from earnest.answer.tables import row_context, row_label
 from earnest.lexicon import stem, tokens
@@ -122,11 +123,13 @@ class ExtractiveAnswerer:
         asked = {stem(t) for t in tokens(plan.question)}
         candidates: list[Drafted] = []
         asked_person = plan.asked_person(passages)
+        # "What did Sam Lee ask?" names no topic: any question of his answers it.
+        any_question = asked_person is not None and not asked_nouns(plan.question)
         for rank, passage in enumerate(passages):
             off_period = self.period_of is not None and not period_agrees(
                 named, self.period_of(passage.doc_id))
             candidates += self._candidates(plan, passage, rank, asked, off_period,
-                                          asked_person)
+                                          asked_person, any_question)
         # A company-wide row of a line item leaves out that item's segment rows.
         whole = {d.row for d in candidates if d.row and not d.segment}
         candidates = [d for d in candidates if not (d.segment and d.row in whole)]
@@ -158,7 +161,8 @@ class ExtractiveAnswerer:
                            answerer=self.name)
 
     def _candidates(self, plan: QuestionPlan, passage: Passage, rank: int, asked: set[str],
-                    off_period: bool, asked_person: int | None) -> list[Drafted]:
+                    off_period: bool, asked_person: int | None,
+                    any_question: bool = False) -> list[Drafted]:
         out: list[Drafted] = []
         units = answer_units(passage.text)
         labels = Counter(row_label(u.text(passage.text)).lower()
@@ -191,9 +195,7 @@ class ExtractiveAnswerer:
             if cause == "back" and last is not None and not last.causal:
                 last.score += 0.3  # the sentence before holds the cause
                 last.causal = True
-            asking = asked_by_them and asked_person is not None and speaker == 1.0 and \
-                raw.rstrip().endswith("?")
-            if asking:
+            if any_question and asked_by_them and speaker == 1.0 and raw.rstrip().endswith("?"):
                 # "What did Sam Lee ask?": the questions of the analyst named and asked
                 # about answer it, whatever their words.
                 cov = max(cov, _ASKED_FLOOR)
