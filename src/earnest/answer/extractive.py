@@ -9,9 +9,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from earnest.asked_subjects import asked_nouns
 from earnest.answer.base import AnswerDraft, AnswerStream, AskEvent
 from earnest.answer.tables import row_context, row_label
+from earnest.asked_subjects import asked_nouns
 from earnest.lexicon import stem, tokens
 from earnest.models import Citation, Passage, Sentence
 from earnest.question_plan import QuestionPlan
