@@ -45,6 +45,11 @@ details type types kind kinds sort sorts part parts amount amounts number number
 area areas factor factors topic topics subject subjects purpose focus key role roles item
 items information comment comments remark remarks view views update updates status
 """.split())
+# The verbs of saying and asking ("What did the CFO say", "What did Sam Lee press ACME on"):
+# what a question asks was said, not what it is about.
+SAYING = re.compile(r"\b(?:say|said|mention\w*|discuss\w*|comment\w*|talk\w*|note\w*|"
+                    r"explain\w*|describ\w*|tell|told|indicat\w*|signal\w*|stat(?:e|ed)|"
+                    r"remark\w*|ask\w*|press\w*|highlight\w*|announc\w*)\b", re.I)
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9&]*(?:['’][A-Za-z]+)?|\d[\d.,%$]*|[?!.;:,()\"]")
 
 

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from earnest.asked_subjects import SAYING
 from earnest.company_names import (
     Appears,
     Company,
@@ -36,9 +37,6 @@ from earnest.question_plan import QuestionPlan
 # "How much did Amazon spend on capex in 2023?": a past tense that asks what happened, unless
 # the verb is one of saying ("What did the CFO say about 2023?" asks what was said before it).
 _DID = re.compile(r"\bdid\b", re.I)
-_SAYING = re.compile(r"\b(?:say|said|mention\w*|discuss\w*|comment\w*|talk\w*|note\w*|"
-                     r"explain\w*|describ\w*|tell|told|indicat\w*|signal\w*|stat(?:e|ed)|"
-                     r"remark\w*|ask\w*|press\w*|highlight\w*|announc\w*)\b", re.I)
 
 # "JPMorgan's Harlan Sur", "Wells Fargo's Joe Quatrochi": a firm's name before a person's.
 _AFFILIATION = re.compile(r"\b[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*)?(?:'s|’s|s'|s’)\s+"
@@ -232,7 +230,7 @@ class LibraryScope:
         forward, results = plan.outlook, plan.asks_results
         # What happened in a period (not what was said of it, nor what is expected).
         happened = not forward and (results or bool(_DID.search(plan.question))) \
-            and not _SAYING.search(plan.question)
+            and not SAYING.search(plan.question)
         # Annual reports print several earlier years (selected data: five); calls and
         # releases compare with a year before.
         back = 5 if any(p[4].effective_metadata().doc_type == "10-K"
