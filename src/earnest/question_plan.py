@@ -163,8 +163,7 @@ class QuestionPlan:
         the question names."""
         if not speaker or not self.proper_words:
             return None
-        person = re.split(r"\s*(?:\(|--|—|,)", speaker, maxsplit=1)[0]
-        words = [w for w in tokens(person) if len(w) >= 3]
+        words = [w for w in tokens(speaker_person(speaker)) if len(w) >= 3]
         for index, (given, surname) in enumerate(self.people):
             if given in words or surname in words or words and words[0][0] == given[0] and \
                     any(edit_distance(w, surname, 1) <= 1 for w in words[1:] if len(w) >= 5):
@@ -342,6 +341,12 @@ _PERSON = re.compile(rf"(?<![\w'])(?=({_NAME_WORD} {_NAME_WORD})(?![\w&]))")
 _OPENING = re.compile(r"^\W*(?:What|Which|Who|Why|How|When|Where|Did|Does|Do|Was|Were|Is|"
                       r"Are|Has|Have|Can|According)\b")
 _MONTH_NAMES = {m.capitalize() for m in _MONTHS}
+
+
+def speaker_person(speaker: str | None) -> str:
+    """The person's name of a speaker line, without the title or firm after it ("Jane Doe
+    (CFO, ACME)", "Sam Lee -- Example Securities -- Analyst", "John Roe, President")."""
+    return re.split(r"\s*(?:\(|--|—|,)", speaker or "", maxsplit=1)[0]
 
 
 def person_names(question: str) -> list[str]:

@@ -17,7 +17,7 @@ from earnest.inputs import SEARCH_MODES, check_filter_values
 from earnest.lexicon import SYNONYMS, stem
 from earnest.library_scope import Correction, LibraryScope, ScopeVerdict
 from earnest.models import Answer, Passage, SearchResult
-from earnest.question_plan import QuestionPlan, plan_question
+from earnest.question_plan import QuestionPlan, plan_question, speaker_person
 from earnest.relevance import relevance
 from earnest.retrieval import HybridRetriever
 from earnest.store import Filters
@@ -37,8 +37,8 @@ def _names(passage: Passage, name: str) -> bool:
 
 def _names_person(speaker: str | None, name: str) -> bool:
     """Whether ``name`` is in the person's name of a speaker line ("Jane Doe (CFO, ACME)")."""
-    person = re.split(r"\s*(?:\(|--|—|,)", speaker or "", maxsplit=1)[0]
-    return re.search(rf"(?<![\w&]){re.escape(name)}(?![\w&])", person, re.I) is not None
+    return re.search(rf"(?<![\w&]){re.escape(name)}(?![\w&])", speaker_person(speaker),
+                     re.I) is not None
 
 
 def _not_mentioned(names: list[str]) -> str:

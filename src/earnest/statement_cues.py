@@ -44,8 +44,9 @@ changes increase decrease variance percent
 """.split())
 
 
-_TIME_OF_DAY = re.compile(r"\b\d{1,2}[:.]\d\d\s*(?:[ap]\.?m\.?)?(?:\s+(?:gmt|utc|[ecmp][sd]?t))?\b",
-                         re.I)
+# "9:30PM GMT", "5:00 p.m. ET", "10 a.m."
+_TIME_OF_DAY = re.compile(r"\b\d{1,2}(?::\d\d\s*(?:[ap]\.?m\b\.?)?|\s*[ap]\.?m\b\.?)"
+                          r"(?:\s+(?:gmt|utc|[ecmp][sd]?t)\b)?", re.I)
 
 
 def states_nothing(text: str) -> bool:
@@ -70,8 +71,15 @@ def quotable(unit_kind: str, text: str) -> bool:
 @lru_cache(maxsize=4096)  # pure; read for each candidate passage of each question
 def states_something(text: str) -> bool:
     """Whether ``text`` holds any quotable unit: a passage of a running header, a title or a
-    header row alone can answer nothing."""
+    header row alone can answer nothing. Only a short passage is read (such stubs are a line
+    or two); a longer one is taken to state something, as reading every candidate page cost
+    a quarter of a question's time."""
+    if len(text) > _STUB_CHARS:
+        return True
     return any(quotable(u.kind, u.text(text)) for u in answer_units(text))
+
+
+_STUB_CHARS = 400
 
 
 def states_cause(text: str) -> str | None:
