@@ -70,7 +70,10 @@ def test_a_quarter_before_the_library_is_held_only_where_a_document_looks_back_o
     assert answer.understanding["library_scope"]["reason"] == "period_not_held"
     assert "Q3 2023" in answer.answer and "Q1 2023" in answer.answer
     for question in ("What were ACME's net sales in the third quarter of 2022?",
-                     "What were ACME's net sales in the second quarter of 2023?"):
+                     "What were ACME's net sales in the second quarter of 2023?",
+                     # what was said of it, later, is asked of the documents
+                     "What did ACME say about the supply disruption of the first quarter "
+                     "of 2023?"):
         assert "library_scope" not in loaded.ask(question).understanding, question
 
 

@@ -173,10 +173,11 @@ def test_a_named_speaker_turns_are_candidates(tmp_path, embedder) -> None:
         with Earnest(settings, embedder=embedder) as lib:
             lib.ingest([call])
             found[bool(disabled)] = [p.speaker or "" for p in lib.search(question, k=5).passages]
-            if not disabled:
-                assert any((p.speaker or "").startswith("Sam Lee")
-                           for p in lib.search(both, k=5).passages)
+            found[(bool(disabled), "both")] = [p.speaker or ""
+                                               for p in lib.search(both, k=5).passages]
     assert any(s.startswith("Sam Lee") for s in found[False])
+    assert any(s.startswith("Sam Lee") for s in found[(False, "both")])
+    assert not any(s.startswith("Sam Lee") for s in found[(True, "both")])
     assert not any(s.startswith("Sam Lee") for s in found[True])  # what the stage adds
 
 

@@ -22,7 +22,7 @@ _OPENERS = frozenset({"what", "which", "the", "a", "an", "its", "their", "his", 
                       "any", "of", "on", "in", "for", "about", "regarding", "into"})
 # The words of the document or the period asked about, not of its subject: the plan reads
 # them as the period and the document type.
-_FRAME = frozenset("""
+FRAME_WORDS = frozenset("""
 quarter quarters year years full fiscal month months week weeks period periods call calls
 conference transcript webcast release filing report reports annual quarterly first second
 third fourth q1 q2 q3 q4 fy ytd january february march april may june july august september
@@ -97,7 +97,7 @@ def asked_nouns(question: str, *, cause: bool = False) -> list[str]:
         if low in STOPWORDS:
             inside = False
             continue
-        if not inside or raw[0].isdigit() or low in _FRAME or low in _UNITS or \
+        if not inside or raw[0].isdigit() or low in FRAME_WORDS or low in _UNITS or \
                 low in _SHELLS or len(low) < 3:
             continue
         if not one_case and not raw.islower():

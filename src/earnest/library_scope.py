@@ -254,10 +254,11 @@ class LibraryScope:
                     str(year), [d.doc_name for d in docs])
             if year < oldest[0] - back:
                 return False
-            if (year, quarter) < oldest:
-                # Before everything held: only what a document looks back on, the quarter
-                # before its own (sequential) and the same quarter a year earlier; an
-                # annual report's quarterly data, its own year and the one before.
+            if happened and (year, quarter) < oldest:
+                # What happened before everything held: only what a document looks back on,
+                # the quarter before its own (sequential) and the same quarter a year
+                # earlier; a document of no quarter (an annual report), its own year and the
+                # one before. (What a later call says of that quarter is asked of it.)
                 return any(_looks_back_on(p[2], p[3], year, quarter) for p in periods)
             # A later quarter is what the newest documents cannot report: results for it
             # are not held; what they say of the quarter they guide for is, and of the year

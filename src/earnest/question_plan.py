@@ -156,19 +156,20 @@ class QuestionPlan:
 
     def person_of(self, speaker: str | None) -> int | None:
         """Which person the question names ``speaker`` is, in the order it names them (0:
-        the first), by a word of the name (not the title or firm after it) or by a surname
-        within one edit with the first name's initial (a transcript's "Jamminder Singh
-        Bhulla" for "Jimmy Bhullar"; "American Water" is no Walter); a speaker matched only by
-        another capitalised word of the question ("Luca") comes after them. None: no one
-        the question names."""
+        the first), by surname, or by a surname within one edit with the first name's initial
+        (a transcript's "Jamminder Singh Bhulla" for "Jimmy Bhullar"; "American Water" is no
+        Walter). A speaker matched only by a first name ("Sam Smith" for "Sam Lee"), or by
+        another capitalised word of the question ("Luca"), comes after all of them. None: no
+        one the question names."""
         if not speaker or not self.proper_words:
             return None
-        words = [w for w in tokens(speaker_person(speaker)) if len(w) >= 3]
+        words = tokens(speaker_person(speaker))
         for index, (given, surname) in enumerate(self.people):
-            if given in words or surname in words or words and words[0][0] == given[0] and \
+            if surname in words or words and words[0][0] == given[0] and \
                     any(edit_distance(w, surname, 1) <= 1 for w in words[1:] if len(w) >= 5):
                 return index
-        return len(self.people) if set(words) & self.proper_words else None
+        named = {w for w in words if len(w) >= 3} & self.proper_words
+        return len(self.people) if named or any(g in words for g, _ in self.people) else None
 
     def asked_person(self, passages: Iterable[Passage]) -> int | None:
         """The person asked about among the speakers of ``passages``: the first the question
@@ -360,8 +361,9 @@ def person_names(question: str) -> list[str]:
         opens = not question[:m.start()].strip() or \
             question[:m.start()].rstrip().endswith((".", "?", "!", ":"))
         if opens and (_OPENING.match(pair) or first.lower() in STOPWORDS) or \
-                {first, re.sub(r"'s$", "", second)} & _MONTH_NAMES:
-            continue  # a sentence's first word ("Had", "In"), a month ("In July")
+                {first, re.sub(r"'s$", "", second)} & _MONTH_NAMES or first.endswith("'s"):
+            continue  # a sentence's first word ("Had", "In"), a month ("In July"), a firm's
+            # possessive before a name ("Oppenheimer's Ittai")
         out.append(re.sub(r"'s$", "", pair))  # "Lisa Su's view": Lisa Su
     return list(dict.fromkeys(out))
 

@@ -18,7 +18,13 @@ from earnest.embedding import Embedder
 from earnest.errors import ConfigError
 from earnest.lexicon import SYNONYMS, WORD, WORD_ANY_CASE, stem, stemmed_words, tokens
 from earnest.models import Passage, SearchResult
-from earnest.question_plan import PERIOD_WORD, QuestionPlan, person_names, plan_question
+from earnest.question_plan import (
+    PERIOD_WORD,
+    QuestionPlan,
+    person_names,
+    plan_question,
+    speaker_person,
+)
 from earnest.relevance import statement_match
 from earnest.section_routing import item_match, release_part_match
 from earnest.settings import RetrieveSettings
@@ -211,11 +217,17 @@ class HybridRetriever:
                 found.dense_scores.update(hits)
                 dense_rankings.append(("dense" + suffix, [i for i, _ in hits],
                                        self.settings.dense_weight))
-        calls = focus and any(d.id in focus and d.effective_metadata().doc_type == "earnings_call"
-                              for d in matcher.docs)  # filings have no speakers
+        calls = [d for d in matcher.docs if d.id in focus
+                 and d.effective_metadata().doc_type == "earnings_call"]  # filings: no speakers
         people = person_names(plan.question) if calls and use_dense and \
             not filters.speakers and "dense_speaker" not in self.off else []
-        for person in people[:3]:
+        if people:
+            # Only names of people who speak in them ("Goldman Sachs" names no speaker).
+            speakers = {speaker_person(s).lower() for d in calls
+                        for s in d.effective_metadata().speakers or ()}
+            people = [p for p in people if any(p.lower() in s for s in speakers)] \
+                if speakers else people[:3]  # (a document read before speakers were listed)
+        for person in people:
             # "What did Neil Mehta ask?": his turns, in the documents asked about. Their
             # words rarely repeat the question's, and the speaker's name is no passage text.
             # Each person's own: the CEO's many turns must not crowd out an analyst's few.

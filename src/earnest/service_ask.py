@@ -132,7 +132,7 @@ class AskOperations:
             ("President, North America") or firm."""
             hits = self.store.keyword_search(
                 " ".join(plan.keyword_terms), Filters(collections=filters.collections,
-                                                     speakers=[name]), 5)
+                                                     speakers=[name]), 20)
             return any(_names_person(p.speaker, name)
                        for p in self.store.get_passages([i for i, _ in hits]))
 

@@ -68,14 +68,16 @@ def quotable(unit_kind: str, text: str) -> bool:
         not states_nothing(text)
 
 
-@lru_cache(maxsize=4096)  # pure; read for each candidate passage of each question
 def states_something(text: str) -> bool:
     """Whether ``text`` holds any quotable unit: a passage of a running header, a title or a
     header row alone can answer nothing. Only a short passage is read (such stubs are a line
     or two); a longer one is taken to state something, as reading every candidate page cost
     a quarter of a question's time."""
-    if len(text) > _STUB_CHARS:
-        return True
+    return len(text) > _STUB_CHARS or _short_states_something(text)
+
+
+@lru_cache(maxsize=4096)  # pure; read for each short candidate passage of each question
+def _short_states_something(text: str) -> bool:
     return any(quotable(u.kind, u.text(text)) for u in answer_units(text))
 
 

@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 
 from earnest.answer.base import AnswerDraft, AnswerStream, AskEvent
 from earnest.answer.tables import row_context, row_label
-from earnest.asked_subjects import SAYING, asked_nouns
+from earnest.asked_subjects import FRAME_WORDS, SAYING
 from earnest.lexicon import stem, tokens
 from earnest.models import Citation, Passage, Sentence
 from earnest.question_plan import QuestionPlan
@@ -123,9 +123,10 @@ class ExtractiveAnswerer:
         asked = {stem(t) for t in tokens(plan.question)}
         candidates: list[Drafted] = []
         asked_person = plan.asked_person(passages)
-        # "What did Sam Lee ask?" names no topic: any question of his answers it.
+        # "What did Sam Lee ask on the Q2 call?" names no topic (its words of what is asked
+        # are verbs of asking and the document's words): any question of his answers it.
         any_question = asked_person is not None and not [
-            noun for noun in asked_nouns(plan.question) if not SAYING.fullmatch(noun)]
+            t for t in plan.subject().terms if not SAYING.fullmatch(t) and t not in FRAME_WORDS]
         for rank, passage in enumerate(passages):
             off_period = self.period_of is not None and not period_agrees(
                 named, self.period_of(passage.doc_id))
