@@ -14,6 +14,21 @@ def passage(chunk_id: int, doc_id: int, page: int, context: str = "", score: flo
                    title=title, headings=headings, score=score)
 
 
+def with_and_without(stage: str, tmp_path, embedder, files, read, **settings) -> dict:
+    """``read(library)`` on a library of ``files``, keyed False with every stage on and True
+    with ``stage`` off: what the stage changes."""
+    from earnest import Earnest, Settings
+
+    out = {}
+    for off in (False, True):
+        loaded = Settings.load(tmp_path / f"lib{int(off)}", env={},
+                               retrieve__disabled=[stage] if off else [], **settings)
+        with Earnest(loaded, embedder=embedder) as lib:
+            lib.ingest(files)
+            out[off] = read(lib)
+    return out
+
+
 def test_a_year_question_wants_the_twelve_months_columns_of_a_release() -> None:
     release = [passage(1, 1, 11, "Reconciliation Three Months Ended June 30, 2023"),
                passage(2, 1, 12, "Twelve Months Ended June 30, 2023"),
@@ -152,7 +167,6 @@ def test_person_names_are_two_capitalised_words_in_a_row() -> None:
 def test_a_named_speaker_turns_are_candidates(tmp_path, embedder) -> None:
     """An analyst's question shares no word with "What did Sam Lee ask?", and his name is no
     passage text: his turns in the documents asked about are searched for by speaker."""
-    from earnest import Earnest, Settings
 
     turns = ["Operator\nWelcome to the ACME third quarter 2023 earnings call.\n"]
     for i in range(40):
@@ -166,25 +180,18 @@ def test_a_named_speaker_turns_are_candidates(tmp_path, embedder) -> None:
     question = "What did Sam Lee of Example Securities ask ACME on its Q3 2023 call?"
     # Naming the CFO too, whose forty turns must not crowd his one out: each person's own.
     both = "What did Sam Lee of Example Securities ask Jane Doe on ACME's Q3 2023 call?"
-    found = {}
-    for disabled in ([], ["dense_speaker"]):
-        settings = Settings.load(tmp_path / f"lib{len(disabled)}", env={},
-                                 retrieve__candidates=5, retrieve__disabled=disabled)
-        with Earnest(settings, embedder=embedder) as lib:
-            lib.ingest([call])
-            found[bool(disabled)] = [p.speaker or "" for p in lib.search(question, k=5).passages]
-            found[(bool(disabled), "both")] = [p.speaker or ""
-                                               for p in lib.search(both, k=5).passages]
-    assert any(s.startswith("Sam Lee") for s in found[False])
-    assert any(s.startswith("Sam Lee") for s in found[(False, "both")])
-    assert not any(s.startswith("Sam Lee") for s in found[(True, "both")])
-    assert not any(s.startswith("Sam Lee") for s in found[True])  # what the stage adds
+    found = with_and_without(
+        "dense_speaker", tmp_path, embedder, [call],
+        lambda lib: {q: [p.speaker or "" for p in lib.search(q, k=5).passages]
+                     for q in (question, both)}, retrieve__candidates=5)
+    for asked in (question, both):
+        assert any(s.startswith("Sam Lee") for s in found[False][asked]), asked
+        assert not any(s.startswith("Sam Lee") for s in found[True][asked])  # the stage adds
 
 
 def test_a_person_named_without_a_company_points_at_their_company(tmp_path, embedder) -> None:
     """"What did Jane Doe say about pricing?" names no company, but Jane Doe speaks on
     ACME's calls: ACME's documents are the ones asked about. ("Lisa Su's" is Lisa Su.)"""
-    from earnest import Earnest, Settings
     from earnest.question_plan import person_names
 
     assert person_names("How had Lisa Su's view changed?") == ["Lisa Su"]
@@ -198,13 +205,9 @@ def test_a_person_named_without_a_company_points_at_their_company(tmp_path, embe
                         + "\n".join(turns), encoding="utf-8")
         calls.append(call)
     question = "What did Jane Doe say about pricing in the third quarter of 2023?"
-    documents = {}
-    for disabled in ([], ["speaker_company"]):
-        settings = Settings.load(tmp_path / f"lib{len(disabled)}", env={},
-                                 retrieve__disabled=disabled)
-        with Earnest(settings, embedder=embedder) as lib:
-            lib.ingest(calls)
-            documents[bool(disabled)] = lib.search(question, k=5).understanding["documents"]
+    documents = with_and_without(
+        "speaker_company", tmp_path, embedder, calls,
+        lambda lib: lib.search(question, k=5).understanding["documents"])
     assert documents[False] == ["ACME_Q3_2023_call"]
     assert "Globex_Q3_2023_call" in documents[True]  # what the stage adds
 
@@ -292,7 +295,6 @@ def test_the_speaker_asked_about_outranks_a_role_and_whom_they_addressed() -> No
 def test_a_passage_with_nothing_to_quote_comes_last(tmp_path, embedder) -> None:
     """A page break inside a turn leaves a chunk holding only the page's running header: it
     matches the question's company, period and speaker, and answers nothing."""
-    from earnest import Earnest, Settings
     from earnest.statement_cues import states_something
 
     assert not states_something("Q3 2023 ACME Corp Earnings Call")
@@ -307,13 +309,8 @@ def test_a_passage_with_nothing_to_quote_comes_last(tmp_path, embedder) -> None:
         "Sam Lee -- Example Securities -- Analyst\nHow should we think about pricing in the "
         "industrial segment next year?\n", encoding="utf-8")
     question = "What did Sam Lee ask on ACME's Q3 2023 earnings call?"
-    order = {}
-    for disabled in ([], ["claims"]):
-        settings = Settings.load(tmp_path / f"lib{len(disabled)}", env={},
-                                 retrieve__disabled=disabled)
-        with Earnest(settings, embedder=embedder) as lib:
-            lib.ingest([call])
-            order[bool(disabled)] = [p.text for p in lib.search(question, k=5).passages]
+    order = with_and_without("claims", tmp_path, embedder, [call],
+                             lambda lib: [p.text for p in lib.search(question, k=5).passages])
     stating = [states_something(text) for text in order[False]]
     assert stating == sorted(stating, reverse=True) and stating[0]  # claims first
     assert "Q3 2023 ACME Corp Earnings Call" in order[False][2:]
