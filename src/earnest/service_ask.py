@@ -3,6 +3,7 @@ answerer for each ask. Mixed into ``Earnest`` (service.py) like its trust operat
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import time
@@ -127,6 +128,7 @@ class AskOperations:
         asked, corrections = scope.correct(question, appears)
         plan = plan_question(asked)
 
+        @functools.cache  # the scope check and the subjects check ask of the same names
         def speaks(name: str) -> bool:
             """Whether a person of that name speaks: in a speaker's name, not their title
             ("President, North America") or firm."""

@@ -95,7 +95,7 @@ def period_agrees(named: list[tuple[int, int | None]],
     return False
 
 
-# the coverage a question of the analyst asked about counts at least as
+# the least coverage a question of the analyst asked about counts as ("What did Sam Lee ask?")
 _ASKED_FLOOR = 0.3
 
 
