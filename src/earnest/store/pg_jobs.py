@@ -200,6 +200,10 @@ class PgJobQueue:
 
     @staticmethod
     def _maybe_finish(conn: Any, job_id: str) -> None:
+        # Two workers finishing a job's last two files at once each saw the other's file still
+        # open, and neither closed the job: the job's row lock orders them, and the second's
+        # next statement then sees the first's file done.
+        conn.execute("select 1 from jobs where id = %s for update", (job_id,))
         conn.execute("update jobs set finished_at = now() where id = %s and finished_at is null "
                      "and not exists (select 1 from job_files where job_id = %s "
                      "and status = any(%s))", (job_id, job_id, list(OPEN)))
