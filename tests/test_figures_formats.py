@@ -18,6 +18,7 @@ from earnest.figures import (
     stated_table_scale,
     table_scale,
     values_in,
+    years_in,
 )
 from earnest.metadata import extract_metadata
 from earnest.models import Page
@@ -144,6 +145,7 @@ def test_figures_reads_each_period(text: str, period: tuple, headline: bool,
     assert named_periods(f"What was revenue in {text}?") == [period]
     assert (first_quarter_mention(f"Acme reports {text} results") == period[::-1]) == headline
     assert [q for _, q in quarters_in(text)] == ([quarter] if quarter else [])
+    assert years_in(f"Acme reports {text} results, up from 2,019 units") == {period[0]}
 
 
 # -- question analysis --------------------------------------------------------------------

@@ -126,6 +126,21 @@ def test_a_quarter_asked_as_q3_is_found_however_the_text_writes_it() -> None:
         coverage(plan, "Acme expects 4Q16 revenue of $1.2 billion.")
 
 
+def test_a_fiscal_year_is_found_however_the_text_writes_it() -> None:
+    """Calls write "FY15" or "fiscal '15" for the "fiscal 2015" of a question, and filings
+    "2022" for its "FY2022": the passage covers those terms, and no other year does."""
+    plan = plan_question("How many employees would Acme's fiscal 2015 restructuring affect?")
+    for said in ("The restructuring in FY15 will affect 6,000 employees.",
+                 "The fiscal '15 restructuring will affect 6,000 employees."):
+        assert coverage(plan, said) > \
+            coverage(plan, said.replace("15", "17")), said
+    assert coverage(plan, "The restructuring will affect 6,000 employees.") < \
+        coverage(plan, "The restructuring in 2015 will affect 6,000 employees.")
+    plan = plan_question("Who were Acme's primary customers in FY2022?")
+    assert coverage(plan, "Our primary customers in 2022 were airlines.") > \
+        coverage(plan, "Our primary customers in 2021 were airlines.")
+
+
 def test_a_phrase_spelled_out_is_found_by_its_initials() -> None:
     """Calls spell a segment out once and then say "EGM": a question spelling it out covers
     a passage that abbreviates it, and searches for the initials too. Names and two-word

@@ -25,6 +25,21 @@ _QUARTER_LABEL = re.compile(r"(?<![A-Za-z])Q([1-4])(?!\d)|\b([1-4])Q(?![A-Za-z])
                             r"third|fourth|1st|2nd|3rd|4th)[- ]quarter\b", re.I)
 # "FY23", "FY'2023", "fiscal 2023", "fiscal year 2023": a year, written as a label.
 FISCAL_YEAR = re.compile(r"\b(?:FY|fiscal(?: year)?\s?)'?(\d{2}|\d{4})\b", re.I)
+_FOUR_DIGIT_YEAR = re.compile(r"(?<![$\d.,])\b((?:19|20)\d\d)\b(?![.,]?\d)")
+
+
+def years_in(text: str) -> frozenset[int]:
+    """The years ``text`` names, however written: "2015", "FY15", "FY'2015", "fiscal 15",
+    "Q3 '24", "3Q16"."""
+    years = {int(y) for y in _FOUR_DIGIT_YEAR.findall(text)}
+    years.update(full_year(m.group(1)) for m in FISCAL_YEAR.finditer(text))
+    years.update(full_year(y) for y in _QUARTER_SHORT_YEAR.findall(text))
+    return frozenset(years)
+
+
+_QUARTER_SHORT_YEAR = re.compile(r"\b(?:Q[1-4]\s?'|[1-4]Q'?)(\d\d)\b", re.I)  # "Q3 '24", "3Q16"
+
+
 # Labels whose digits are not amounts, as the eval's strict re-check reads them: form names
 # and fiscal-year labels written "FY 2023", "FY23", "fiscal year 2023".
 STRICT_LABEL = re.compile(r"\b(?:10-K|10-Q|8-K|20-F|S-1)\b|\bFY\s?'?\d{2,4}\b|\bfiscal\s+"
