@@ -1,6 +1,7 @@
 """Question understanding: what is asked, apart from how the asker wants it answered."""
 
 from earnest.instructions import strip_instructions
+from earnest.lexicon import stem
 from earnest.question_plan import initialisms, plan_question
 from earnest.understanding import coverage
 
@@ -88,13 +89,15 @@ def test_a_conditional_that_is_part_of_the_question_stays() -> None:
                       "about the break fee?").speaker_cues
 
 
-def test_the_stemmer_strips_plurals_only() -> None:
-    from earnest.lexicon import stem
-
+def test_the_stemmer_strips_plurals_and_reads_a_quality_as_its_adjective() -> None:
     assert stem("regions") == stem("region")
     assert stem("professionals") == stem("professional")  # plural first
     assert stem("additional") != stem("addition")  # "In addition," is no additional cost
     assert stem("operational") != stem("operations")
+    assert stem("profitability") == stem("profitable")
+    assert stem("seasonality") == stem("seasonal")
+    # short ones keep their own meaning: a liability is not "liable"
+    assert stem("liabilities") == "liability" and stem("facilities") == "facility"
 
 
 def test_words_naming_the_latest_period_are_no_search_terms() -> None:
@@ -139,6 +142,14 @@ def test_a_fiscal_year_is_found_however_the_text_writes_it() -> None:
     plan = plan_question("Who were Acme's primary customers in FY2022?")
     assert coverage(plan, "Our primary customers in 2022 were airlines.") > \
         coverage(plan, "Our primary customers in 2021 were airlines.")
+
+
+def test_a_quality_asked_by_its_noun_is_found_by_its_adjective() -> None:
+    """"Is the business subject to cyclicality?" is answered by "the industry has been
+    cyclical"."""
+    plan = plan_question("Is Acme's business subject to cyclicality?")
+    assert coverage(plan, "Historically, the airline industry has been cyclical.") > \
+        coverage(plan, "Historically, the airline industry has been competitive.")
 
 
 def test_a_phrase_spelled_out_is_found_by_its_initials() -> None:

@@ -36,13 +36,24 @@ def tokens(text: str) -> list[str]:
 # query profile in docs/performance.md).
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light suffix stripper: enough to match revenue/revenues, margin/margins, grew/growth
-    is left alone on purpose (the embedding handles meaning)."""
+    """A light suffix stripper: enough to match revenue/revenues, margin/margins and
+    profitability/profitable; grew/growth is left alone on purpose (the embedding handles
+    meaning)."""
     for suffix in ("ies", "es", "s"):
         if len(word) > 4 and word.endswith(suffix) and not word.endswith("ss"):
             word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
             break
+    if len(word) > 9:
+        # A quality's noun is its adjective's: "cyclicality" is what "cyclical" says, as
+        # "profitability", "volatility" and "flexibility" are. (Short ones keep their own
+        # meaning: "liability", "facility", "stability".)
+        for noun, adjective in _QUALITY_NOUNS:
+            if word.endswith(noun):
+                return word[: -len(noun)] + adjective
     return word
+
+
+_QUALITY_NOUNS = (("ability", "able"), ("ibility", "ible"), ("ility", "ile"), ("ality", "al"))
 
 
 @lru_cache(maxsize=4096)
