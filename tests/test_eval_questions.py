@@ -107,6 +107,14 @@ def test_a_passage_holds_a_quote() -> None:
     assert not first_sentence_holds("Gross margin fell on lower factory utilization.",
                                     ["The 230 basis point decline reflects lower factory "
                                      "utilization on reduced sensor volumes"])
+    # the same words with other figures are another year's news
+    gold = ["These actions will impact up to 6,000 employees, representing approximately 8% "
+            "of our global workforce."]
+    assert not first_sentence_holds("The restructuring will impact up to 5,500 employees, "
+                                    "representing approximately 7% of our global workforce.",
+                                    gold)
+    assert first_sentence_holds("The restructuring will impact up to 6,000 employees, about "
+                                "8% of our global workforce, in fiscal 2015.", gold)
 
 
 def test_split_rule_is_deterministic_disjoint_and_complete() -> None:

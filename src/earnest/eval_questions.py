@@ -83,12 +83,26 @@ def content_words(text: str) -> set[str]:
 
 
 def first_sentence_holds(sentence: str, quotes: list[str]) -> bool:
+    """Half of a quote's content words, and none of its figures contradicted: a sentence
+    stating figures where the quote states others ("5,500 employees" for "6,000") is another
+    year's news in the same words."""
     got = content_words(sentence)
     for quote in quotes:
         want = content_words(quote)
         if want and len(want & got) >= FIRST_SENTENCE_SHARE * len(want):
-            return True
+            stated, gold = _figures(got), _figures(want)
+            if not (stated and gold) or stated & gold:
+                return True
     return False
+
+
+def _figures(words: set[str]) -> set[str]:
+    """The amounts among ``words`` ("6,000", "8%", "$9.2"), not years."""
+    return {w.strip("$%") for w in words
+            if any(c.isdigit() for c in w) and not _YEAR.fullmatch(w)}
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d|fy\d+|q[1-4]")
 
 
 def first_sentence(answer: Answer) -> str:
