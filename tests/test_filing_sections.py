@@ -80,6 +80,24 @@ def test_a_table_of_contents_alone_is_no_structure() -> None:
     assert find_headings(pages_of([bare, [BODY]])) == []
 
 
+def test_an_item_heading_above_an_index_of_its_notes_begins_the_item() -> None:
+    """Many 10-Ks open Item 8 with an index of the statements and notes and their pages: the
+    index is no contents page of the filing, and the item begins there."""
+    index = ["Item 8. Financial Statements and Supplementary Data",
+             "Index to the Consolidated Financial Statements", "Page",
+             "Consolidated Statements of Income 7",
+             *(f"Note {n}. {title} {n + 7}" for n, title in enumerate(
+                 ("Summary of Significant Accounting Policies", "Acquisitions", "Inventories",
+                  "Debt", "Commitments and Contingencies"), start=1))]
+    spec = [*TEN_K[1:5], index, ["Consolidated Statements of Income", "Net sales 1,200 1,100"],
+            *TEN_K[6:]]
+    found = [(h.page, h.label) for h in find_headings(pages_of(spec))]
+    assert (5, "Item 8. Financial Statements and Supplementary Data") in found
+    assert [label for _, label in found if label.startswith("Note")] == [
+        "Note 1. Summary of Significant Accounting Policies",
+        "Note 2. Commitments and Contingencies"]
+
+
 def test_headings_set_one_word_a_line_or_run_into_the_text() -> None:
     split = [["Item", "1A.", "RISK", "FACTORS", "Investing in our stock involves risk."],
              ["ITEM", "7.", "MANAGEMENT'S", "DISCUSSION", "AND", "ANALYSIS", "OF", "FINANCIAL",

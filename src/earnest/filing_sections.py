@@ -235,7 +235,12 @@ def _candidates(pages: list[Page]) -> list[_Candidate]:
         # "None." under an item is text; a contents page has none (or only "PART II").
         if len(found) >= TOC_MIN_LINES and \
                 sum(c.toc or c.body < 4 for c in found) * 2 >= len(found):
-            continue  # a table of contents page
+            # A table of contents page; but one item heading atop an index of the notes is
+            # that item's first page ("Item 8. Financial Statements ..." / "Index to ...").
+            items = [c for c in found if c.kind == "item"]
+            if len(items) == 1 and items[0] is found[0] and not items[0].toc:
+                out.append(items[0])
+            continue
         out += [c for c in found if not c.toc]
     return out
 
