@@ -49,6 +49,7 @@ class Candidates:
     rankings: list[tuple[str, list[int], float]] = field(default_factory=list)
     dense_scores: dict[int, float] = field(default_factory=dict)
     statement_pages: list[int] = field(default_factory=list)
+    speaker_turns: list[int] = field(default_factory=list)  # each named person's best
     vector: Any = None
     mode: str = "keyword"
 
@@ -142,6 +143,9 @@ class HybridRetriever:
         # The statement's best pages are always scored: the reranker knows a table when it
         # sees one, fusion does not.
         pool += [i for i in found.statement_pages[:STATEMENT_PAGES] if i not in pool]
+        # So are the best turns of each person the question names: first in their own
+        # ranking only, fusion ranks them below passages that every generator found.
+        pool += [i for i in found.speaker_turns if i not in pool]
         vectors = self.store.vectors(pool) if found.vector is not None else {}
         for i, v in vectors.items():
             # Keyword-only candidates get their cosine too: the reranker must compare like
@@ -234,6 +238,7 @@ class HybridRetriever:
             hits = self.store.dense_search(found.vector, replace(scopes[-1], speakers=[person]),
                                            n)
             found.dense_scores.update(hits)
+            found.speaker_turns += [i for i, _ in hits[:SPEAKER_TURNS]]
             dense_rankings.append(("dense_speaker", [i for i, _ in hits],
                                    self.settings.dense_weight))
         for name, ranking in (keyword.result() if keyword is not None
@@ -537,6 +542,7 @@ _QUARTERLY = re.compile(r"\b(?:three|3|thirteen|13|fourteen|14) (?:months|weeks)
 
 
 STATEMENT_PAGES = 8  # statement candidates always reranked
+SPEAKER_TURNS = 5  # turns of each person named always reranked
 STATEMENT_TITLE_WORDS = {
     "cash_flow": "consolidated statements of cash flows operating investing financing activities",
     "income": "consolidated statements of income operations earnings net sales revenues",
