@@ -139,6 +139,10 @@ def test_a_fiscal_year_is_found_however_the_text_writes_it() -> None:
             coverage(plan, said.replace("15", "17")), said
     assert coverage(plan, "The restructuring will affect 6,000 employees.") < \
         coverage(plan, "The restructuring in 2015 will affect 6,000 employees.")
+    # An answer's sentence reads the year as written: a headline's label is no answer.
+    said = "The restructuring in FY15 will affect 6,000 employees."
+    assert coverage(plan, said, year_labels=False) == \
+        coverage(plan, "The restructuring will affect 6,000 employees.")
     plan = plan_question("Who were Acme's primary customers in FY2022?")
     assert coverage(plan, "Our primary customers in 2022 were airlines.") > \
         coverage(plan, "Our primary customers in 2021 were airlines.")

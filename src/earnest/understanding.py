@@ -109,12 +109,16 @@ SPEAKER_CUES: list[tuple[re.Pattern[str], str | None, re.Pattern[str] | None]] =
 SCALE_HEADING = re.compile(r"\b(?:in )?(?:millions|thousands|billions)\b", re.I)
 
 
-def coverage(plan: QuestionPlan, text: str, present: frozenset[str] | None = None) -> float:
+def coverage(plan: QuestionPlan, text: str, present: frozenset[str] | None = None,
+             year_labels: bool = True) -> float:
     """Share of the question's content words found in ``text`` (stemmed, synonyms allowed),
     longer words weighing more. A financial phrase ("capital expenditure") also counts as
     present when the filing's own wording for it ("purchases of property, plant and
     equipment") is. ``present``: the text's stems, when the caller has them (a sentence's
-    are not worth a place in the passages' cache)."""
+    are not worth a place in the passages' cache). ``year_labels``: whether a year written
+    as a label ("FY15", "fiscal '15") covers the question's "2015", and "FY" its "fiscal": so
+    for a passage, whose period it helps to tell; not for a sentence chosen as the answer,
+    where a headline naming the period would outscore the figure asked for."""
     if not plan.terms:
         return 0.0
     if present is None:
@@ -141,6 +145,8 @@ def coverage(plan: QuestionPlan, text: str, present: frozenset[str] | None = Non
             if quarters is None:
                 quarters = {q for _, q in quarters_in(text)}
             hit += weight if int(term[1]) in quarters else 0.0
+        elif not year_labels:
+            continue
         elif (year := _YEAR_TERM.match(term)) is not None:
             # "fiscal 2015" is written "FY15" as often, and "FY2022" "2022"
             if years is None:

@@ -188,7 +188,8 @@ class ExtractiveAnswerer:
             table = row_context(passage.text[:unit.start], raw, " ".join(passage.headings)) \
                 if unit.kind == "row" else None
             shown = _fold(raw)
-            cov = coverage(plan, f"{table.group} {raw}" if table and table.group else raw)
+            cov = coverage(plan, f"{table.group} {raw}" if table and table.group else raw,
+                           year_labels=False)
             cause = states_cause(raw) if why else None
             causal = cause is not None
             if causal:
