@@ -68,6 +68,7 @@ def test_a_note_titled_by_the_subject_asked_about() -> None:
 def test_the_statement_asked_about_counts_as_relevant_evidence() -> None:
     from earnest.question_plan import plan_question
     from earnest.relevance import relevance
+    from earnest.settings import Settings
 
     sheet = passage(1, 1, 56, "AMCOR 2023 10K | Consolidated Balance Sheets",
                     text="Total current assets 5,853 6,660\nInventories 2,199 2,439\n"
@@ -75,7 +76,8 @@ def test_the_statement_asked_about_counts_as_relevant_evidence() -> None:
     sheet.dense_score = 0.3
     quick = plan_question("Has AMCOR's quick ratio improved between FY2023 and FY2022?")
     other = plan_question("Has AMCOR's headcount grown between FY2023 and FY2022?")
-    assert relevance(sheet, quick) >= relevance(sheet, other) + 0.14
+    # the balance sheet answers the quick ratio, not the headcount (the same shape of question)
+    assert relevance(sheet, quick) >= Settings().answer.min_relevance > relevance(sheet, other)
 
 
 def test_a_passage_not_embedded_yet_is_judged_by_its_words_alone() -> None:
@@ -164,10 +166,9 @@ def test_person_names_are_two_capitalised_words_in_a_row() -> None:
     assert person_names("Thanks. Did Mark Liu say more?") == ["Mark Liu"]
 
 
-def test_a_named_speaker_turns_are_candidates(tmp_path, embedder) -> None:
-    """An analyst's question shares no word with "What did Sam Lee ask?", and his name is no
-    passage text: his turns in the documents asked about are searched for by speaker."""
-
+def _call_with_one_analyst_turn(tmp_path):
+    """A call where the CFO's forty turns use the question's words and the analyst's one
+    turn none of them."""
     turns = ["Operator\nWelcome to the ACME third quarter 2023 earnings call.\n"]
     for i in range(40):
         turns.append(f"Jane Doe -- Chief Financial Officer\nACME third quarter 2023 results: "
@@ -177,6 +178,13 @@ def test_a_named_speaker_turns_are_candidates(tmp_path, embedder) -> None:
     call = tmp_path / "ACME_Q3_2023_call.txt"
     call.write_text("ACME Q3 2023 Earnings Call Transcript\n\nPrepared Remarks:\n\n"
                     + "\n".join(turns), encoding="utf-8")
+    return call
+
+
+def test_a_named_speaker_turns_are_candidates(tmp_path, embedder) -> None:
+    """An analyst's question shares no word with "What did Sam Lee ask?", and his name is no
+    passage text: his turns in the documents asked about are searched for by speaker."""
+    call = _call_with_one_analyst_turn(tmp_path)
     question = "What did Sam Lee of Example Securities ask ACME on its Q3 2023 call?"
     # Naming the CFO too, whose forty turns must not crowd his one out: each person's own.
     both = "What did Sam Lee of Example Securities ask Jane Doe on ACME's Q3 2023 call?"
@@ -187,6 +195,20 @@ def test_a_named_speaker_turns_are_candidates(tmp_path, embedder) -> None:
     for asked in (question, both):
         assert any(s.startswith("Sam Lee") for s in found[False][asked]), asked
         assert not any(s.startswith("Sam Lee") for s in found[True][asked])  # the stage adds
+
+
+def test_a_named_speaker_turn_is_reranked_however_fusion_ranks_it(tmp_path, embedder) -> None:
+    """First in its person's ranking only, the analyst's turn fuses below the CFO's turns that
+    every other generator found; with more candidates than the pool keeps, it is still
+    reranked, and the speaker asked about puts it in the top five."""
+    from earnest import Earnest, Settings
+
+    loaded = Settings.load(tmp_path / "lib", env={}, retrieve__candidates=30)
+    with Earnest(loaded, embedder=embedder) as lib:
+        lib.ingest([_call_with_one_analyst_turn(tmp_path)])
+        found = lib.search("What did Sam Lee of Example Securities ask ACME on its Q3 2023 "
+                           "call?", k=5).passages
+    assert any((p.speaker or "").startswith("Sam Lee") for p in found)
 
 
 def test_a_person_named_without_a_company_points_at_their_company(tmp_path, embedder) -> None:
