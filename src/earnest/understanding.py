@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from earnest.figures import quarters_in, values_in, years_in
+from earnest.figures import names_year, quarters_in, values_in
 from earnest.figures.periods import full_year
 from earnest.lexicon import SYNONYMS, stem, stemmed_words
 
@@ -132,7 +132,6 @@ def coverage(plan: QuestionPlan, text: str, present: frozenset[str] | None = Non
             satisfied.update(stem(t) for t in phrase)
     hit = total = 0.0
     quarters: set[int] | None = None
-    years: frozenset[int] | None = None
     for term in plan.terms:
         weight = min(len(term), 8)
         total += weight
@@ -149,10 +148,9 @@ def coverage(plan: QuestionPlan, text: str, present: frozenset[str] | None = Non
             continue
         elif (year := _YEAR_TERM.match(term)) is not None:
             # "fiscal 2015" is written "FY15" as often, and "FY2022" "2022"
-            if years is None:
-                years = years_in(text)
-            hit += weight if full_year(year.group(1) or year.group(2)) in years else 0.0
-        elif term == "fiscal" and _FY_LABEL.search(text):
+            hit += weight if names_year(text, full_year(year.group(1) or year.group(2))) \
+                else 0.0
+        elif term == "fiscal" and ("FY" in text or "fy" in text) and _FY_LABEL.search(text):
             hit += weight  # "FY" abbreviates "fiscal year"
     return hit / total
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 Period = tuple[int, "int | None"]  # (year, quarter) or (year, None)
 
@@ -26,6 +27,31 @@ _QUARTER_LABEL = re.compile(r"(?<![A-Za-z])Q([1-4])(?!\d)|\b([1-4])Q(?![A-Za-z])
 # "FY23", "FY'2023", "fiscal 2023", "fiscal year 2023": a year, written as a label.
 FISCAL_YEAR = re.compile(r"\b(?:FY|fiscal(?: year)?\s?)'?(\d{2}|\d{4})\b", re.I)
 _FOUR_DIGIT_YEAR = re.compile(r"(?<![$\d.,])\b((?:19|20)\d\d)\b(?![.,]?\d)")
+
+
+def names_year(text: str, year: int) -> bool:
+    """Whether ``text`` names ``year`` as ``years_in`` reads years. The reranker asks it of
+    every sentence of every candidate: the four digits are looked for first (plain
+    substring search), the labels ("FY22", "fiscal '22", "3Q22") only where two digits are."""
+    full = str(year)
+    at = text.find(full)
+    while at >= 0:
+        before = text[at - 1] if at else " "
+        after = text[at + 4: at + 6]
+        if not (before.isalnum() or before in "_$.,") and \
+                not (after[:1].isalnum() or after[:1] == "_") and \
+                not (after[:1] in ".," and after[1:2].isdigit()):
+            return True
+        at = text.find(full, at + 1)
+    return full[2:] in text and _year_label(year).search(text) is not None
+
+
+@lru_cache(maxsize=64)
+def _year_label(year: int) -> re.Pattern[str]:
+    """``year`` written as a label: "FY22", "FY'2022", "fiscal '22", "Q3 '22", "3Q22"."""
+    short = f"{year % 100:02d}"
+    return re.compile(rf"\b(?:FY|fiscal(?: year)?\s?)'?(?:{year}|{short})\b|"
+                      rf"\b(?:Q[1-4]\s?'|[1-4]Q'?){short}\b", re.I)
 
 
 def years_in(text: str) -> frozenset[int]:
