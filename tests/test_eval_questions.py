@@ -115,6 +115,10 @@ def test_a_passage_holds_a_quote() -> None:
                                     gold)
     assert first_sentence_holds("The restructuring will impact up to 6,000 employees, about "
                                 "8% of our global workforce, in fiscal 2015.", gold)
+    # a period label is no figure
+    assert first_sentence_holds("In 3Q16 margin expanded on higher factory utilization and "
+                                "lower costs.", ["Margin expanded 230 basis points on higher "
+                                                 "factory utilization and lower costs."])
 
 
 def test_split_rule_is_deterministic_disjoint_and_complete() -> None:

@@ -151,6 +151,19 @@ def test_figures_reads_each_period(text: str, period: tuple, headline: bool,
     assert names_year(said, period[0]) and not names_year(said, period[0] - 1)
 
 
+# A year as a passage writes it, and whether it is that year (False: a quantity or another).
+YEARS_WRITTEN = [("2015", True), ("FY15", True), ("FY 15", True), ("FY'2015", True),
+                 ("fiscal '15", True), ("fiscal ’15", True), ("fiscal year 2015", True),
+                 ("3Q15", True), ("Q3 '15", True), ("Q3FY15", True), ("$2015", False),
+                 ("2,015", False), ("2015.5", False), ("20150", False), ("FY16", False)]
+
+
+@pytest.mark.parametrize(("text", "is_2015"), YEARS_WRITTEN)
+def test_figures_reads_a_year_however_written(text: str, is_2015: bool) -> None:
+    said = f"Revenue in {text} rose."
+    assert (2015 in years_in(said)) == is_2015 == names_year(said, 2015)
+
+
 # -- question analysis --------------------------------------------------------------------
 @pytest.mark.parametrize(("text", "value", "kind", "_"), AMOUNTS)
 def test_question_plan_reads_amounts_with_scale(text: str, value: Decimal, kind: str,

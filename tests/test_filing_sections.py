@@ -96,6 +96,24 @@ def test_an_item_heading_above_an_index_of_its_notes_begins_the_item() -> None:
     assert [label for _, label in found if label.startswith("Note")] == [
         "Note 1. Summary of Significant Accounting Policies",
         "Note 2. Commitments and Contingencies"]
+    # A 10-Q's contents page whose first entry has its page numbers on the lines below is
+    # still a contents page: no "Index" under the item.
+    notes = [f"Note {n}. {title}" for n, title in enumerate(
+        ("Basis of Presentation", "Revenue", "Inventories", "Debt", "Contingencies"), start=1)]
+    ten_q = [["TABLE OF CONTENTS", "PART I. FINANCIAL INFORMATION",
+              "Item 1. Financial Statements (Unaudited)", "Condensed Consolidated Balance Sheets 3",
+              *(f"{note} {n + 5}" for n, note in enumerate(notes))],
+             ["Item 2. Management's Discussion and Analysis of Financial Condition and Results "
+              "of Operations 12", "Item 4. Controls and Procedures 20", "PART II",
+              "Item 1. Legal Proceedings 21", "Item 6. Exhibits 22"],
+             ["PART I. FINANCIAL INFORMATION", "Item 1. Financial Statements (Unaudited)",
+              "Condensed Consolidated Balance Sheets", "Total assets 5,853 6,660"],
+             *([note, BODY] for note in notes),
+             ["Item 2. Management's Discussion and Analysis of Financial Condition and Results "
+              "of Operations", BODY],
+             ["Item 4. Controls and Procedures", BODY]]
+    items = [(h.page, h.label) for h in find_headings(pages_of(ten_q)) if h.kind == "item"]
+    assert items[0] == (3, "Part I, Item 1. Financial Statements")
 
 
 def test_headings_set_one_word_a_line_or_run_into_the_text() -> None:

@@ -98,6 +98,8 @@ def test_the_stemmer_strips_plurals_and_reads_a_quality_as_its_adjective() -> No
     assert stem("seasonality") == stem("seasonal")
     # short ones keep their own meaning: a liability is not "liable"
     assert stem("liabilities") == "liability" and stem("facilities") == "facility"
+    # nor do nouns that name a thing: hospitality is no hospital, materiality not "material"
+    assert stem("hospitality") != stem("hospital") and stem("materiality") != stem("material")
 
 
 def test_words_naming_the_latest_period_are_no_search_terms() -> None:
@@ -146,6 +148,10 @@ def test_a_fiscal_year_is_found_however_the_text_writes_it() -> None:
     plan = plan_question("Who were Acme's primary customers in FY2022?")
     assert coverage(plan, "Our primary customers in 2022 were airlines.") > \
         coverage(plan, "Our primary customers in 2021 were airlines.")
+    # "FY22" says "fiscal" of its own year only
+    plan = plan_question("What was Acme's revenue in fiscal 2015?")
+    assert coverage(plan, "Revenue in FY15 rose.") > coverage(plan, "Revenue in 2015 rose.") > \
+        coverage(plan, "Revenue in FY22 rose.")
 
 
 def test_a_quality_asked_by_its_noun_is_found_by_its_adjective() -> None:
@@ -154,6 +160,14 @@ def test_a_quality_asked_by_its_noun_is_found_by_its_adjective() -> None:
     plan = plan_question("Is Acme's business subject to cyclicality?")
     assert coverage(plan, "Historically, the airline industry has been cyclical.") > \
         coverage(plan, "Historically, the airline industry has been competitive.")
+    # the sentence feature finds the noun itself, though its stem is the adjective
+    from earnest.retrieval import sentence_coverage
+
+    for noun in ("volatility", "profitability", "flexibility", "cyclicality"):
+        plan = plan_question(f"How did {noun} affect Acme's margin in North America?")
+        said = f"Margin fell. The {noun} of fuel prices hurt margin in North America."
+        assert sentence_coverage(plan, said) > \
+            sentence_coverage(plan, said.replace(noun, "level")), noun
 
 
 def test_a_phrase_spelled_out_is_found_by_its_initials() -> None:

@@ -97,12 +97,13 @@ def first_sentence_holds(sentence: str, quotes: list[str]) -> bool:
 
 
 def _figures(words: set[str]) -> set[str]:
-    """The amounts among ``words`` ("6,000", "8%", "$9.2"), not years."""
+    """The amounts among ``words`` ("6,000", "8%", "$9.2"), not periods."""
     return {w.strip("$%") for w in words
             if any(c.isdigit() for c in w) and not _YEAR.fullmatch(w)}
 
 
-_YEAR = re.compile(r"(?:19|20)\d\d|fy\d+|q[1-4]")
+# periods, not amounts: "2015", "FY15", "fy'15", "Q3", "Q3FY16", "3Q16", "H1", "2nd"
+_YEAR = re.compile(r"(?:19|20)\d\d|fy'?\d+|q[1-4]\w*|[1-4]q\d*|h[12]|\d+(?:st|nd|rd|th)")
 
 
 def first_sentence(answer: Answer) -> str:

@@ -46,6 +46,7 @@ _PAGE_NUMBER = re.compile(r"\s(?:[A-Z]-)?\d{1,3}$")  # "Risk Factors 10", "Notes
 _TRAILER = re.compile(r"\s*\((?:continued|unaudited|cont'd)\)\s*$", re.I)
 _LETTERS = re.compile(r"[^a-z]")
 _PART = re.compile(r"\bpart\s+[iv]+\b", re.I)
+_INDEX = re.compile(r"index\b", re.I)  # "Index to (the) (Consolidated) Financial Statements"
 MIN_TITLE_RATIO = 0.8
 TOC_MIN_LINES = 5  # a page with this many item/note lines and no text under them is a TOC
 
@@ -235,10 +236,12 @@ def _candidates(pages: list[Page]) -> list[_Candidate]:
         # "None." under an item is text; a contents page has none (or only "PART II").
         if len(found) >= TOC_MIN_LINES and \
                 sum(c.toc or c.body < 4 for c in found) * 2 >= len(found):
-            # A table of contents page; but one item heading atop an index of the notes is
-            # that item's first page ("Item 8. Financial Statements ..." / "Index to ...").
+            # A table of contents page; but one item heading atop an index of the
+            # statements and notes is that item's first page ("Item 8. Financial Statements
+            # ..." / "Index to the Consolidated Financial Statements").
             items = [c for c in found if c.kind == "item"]
-            if len(items) == 1 and items[0] is found[0] and not items[0].toc:
+            if len(items) == 1 and items[0] is found[0] and not items[0].toc and \
+                    _INDEX.match(_next_line(lines, items[0].offset)):
                 out.append(items[0])
             continue
         out += [c for c in found if not c.toc]

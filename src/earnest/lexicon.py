@@ -43,7 +43,7 @@ def stem(word: str) -> str:
         if len(word) > 4 and word.endswith(suffix) and not word.endswith("ss"):
             word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
             break
-    if len(word) > 9:
+    if len(word) > 9 and word not in _NOT_QUALITIES:
         # A quality's noun is its adjective's: "cyclicality" is what "cyclical" says, as
         # "profitability", "volatility" and "flexibility" are. (Short ones keep their own
         # meaning: "liability", "facility", "stability".)
@@ -54,6 +54,12 @@ def stem(word: str) -> str:
 
 
 _QUALITY_NOUNS = (("ability", "able"), ("ibility", "ible"), ("ility", "ile"), ("ality", "al"))
+# Nouns of that form that name a thing, not the quality of their adjective: a hotel's
+# hospitality is not a hospital, an auditor's materiality not "material", a city no
+# "municipal", a software's functionality not a "functional" currency.
+_NOT_QUALITIES = frozenset({"hospitality", "materiality", "municipality", "functionality",
+                            "personality", "nationality", "principality", "speciality",
+                            "generality", "disability", "totality", "mentality"})
 
 
 @lru_cache(maxsize=4096)

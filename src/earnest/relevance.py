@@ -45,7 +45,9 @@ def relevance(p: Passage, plan: QuestionPlan) -> float:
     """How well a passage answers the question, 0..1; the "not found" threshold applies to
     the best passage's. The table of the statement the question points at counts as such
     even when it shares few words with the question ("quick ratio" and a balance sheet)."""
-    cov = coverage(plan, f"{p.context}\n{p.text}")
+    # A year's label ("FY23") is the document matcher's to weigh: the threshold was
+    # calibrated on the words as written (docs/calibration.md).
+    cov = coverage(plan, f"{p.context}\n{p.text}", year_labels=False)
     if p.dense_score is None:
         # Not embedded yet (or a keyword-only search): words alone, on their own scale
         # (calibrated in docs/calibration.md, as the hybrid one is).

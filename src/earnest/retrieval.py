@@ -464,13 +464,24 @@ def _stem_of(word: str) -> str:
 def _asked_words(terms: tuple[str, ...], phrases: tuple[Any, ...]
                  ) -> tuple[frozenset[str], tuple[str, ...]]:
     """The stems a sentence may hold of what is asked (its words, their synonyms, the
-    filings' wordings of its phrases), and how the words that may have them begin:
-    a word begins with its stem, or with the stem less its "y" ("companies")."""
+    filings' wordings of its phrases), and how the words that may have them begin
+    (``_beginning``)."""
     wanted = {stem(t) for t in terms}
     wanted.update(*(SYNONYMS.get(w, ()) for w in list(wanted)))
     wanted.update(stem(t) for _, alternatives in phrases for alt in alternatives for t in alt)
-    beginnings = {w[:-1] if w.endswith("y") and len(w) > 1 else w for w in wanted if w}
+    beginnings = {_beginning(w) for w in wanted if w}
     return frozenset(wanted), tuple(sorted(beginnings))
+
+
+def _beginning(stem_: str) -> str:
+    """How every word with this stem begins: "companies" -> "company" begins "compan", and
+    "profitability" -> "profitable" begins "profitab" (``stem`` reads a quality as its
+    adjective: "volatile" -> "volatil", "flexible" -> "flexib")."""
+    if stem_.endswith(("able", "ible")) and len(stem_) > 6:
+        return stem_[:-2]
+    if stem_.endswith("ile") and len(stem_) > 5 or stem_.endswith("y") and len(stem_) > 1:
+        return stem_[:-1]
+    return stem_
 
 
 # Where a sentence or a line ends. A PDF's line may also end mid-sentence; not splitting

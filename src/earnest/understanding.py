@@ -5,9 +5,10 @@ around a question are dropped in ``instructions``."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from earnest.figures import names_year, quarters_in, values_in
+from earnest.figures import names_fiscal_year, names_year, quarters_in, values_in
 from earnest.figures.periods import full_year
 from earnest.lexicon import SYNONYMS, stem, stemmed_words
 
@@ -146,15 +147,25 @@ def coverage(plan: QuestionPlan, text: str, present: frozenset[str] | None = Non
             hit += weight if int(term[1]) in quarters else 0.0
         elif not year_labels:
             continue
-        elif (year := _YEAR_TERM.match(term)) is not None:
+        elif (year := _year_of(term)) is not None:
             # "fiscal 2015" is written "FY15" as often, and "FY2022" "2022"
-            hit += weight if names_year(text, full_year(year.group(1) or year.group(2))) \
-                else 0.0
-        elif term == "fiscal" and ("FY" in text or "fy" in text) and _FY_LABEL.search(text):
-            hit += weight  # "FY" abbreviates "fiscal year"
+            hit += weight if names_year(text, year) else 0.0
+        elif term in ("fiscal", "fy") and ("FY" in text or "fy" in text or "Fy" in text) and \
+                any(names_fiscal_year(text, y) for y in _years_of(plan.terms)):
+            hit += weight  # "FY15" says "fiscal" of the year asked (not of any year)
     return hit / total
 
 
 _QUARTER_TERM = re.compile(r"^q[1-4]$")
 _YEAR_TERM = re.compile(r"^(?:fy'?((?:19|20)?\d\d)|((?:19|20)\d\d))$")
-_FY_LABEL = re.compile(r"\bFY\s?'?\d\d", re.I)
+
+
+def _year_of(term: str) -> int | None:
+    """The year a question's word names: "2015", "fy2015", "fy15"."""
+    m = _YEAR_TERM.match(term)
+    return full_year(m.group(1) or m.group(2)) if m else None
+
+
+@lru_cache(maxsize=256)
+def _years_of(terms: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(y for t in terms if (y := _year_of(t)) is not None)

@@ -30,6 +30,7 @@ from earnest.figures.periods import (
     first_quarter_mention,
     fiscal_mentions,
     named_periods,
+    names_fiscal_year,
     names_year,
     period_from_name,
     quarters_in,
@@ -40,7 +41,7 @@ from earnest.figures.reading import Figure, contradicts, current_first, read_fig
 
 __all__ = ["NUMBER_RE", "SCALES", "Figure", "Period", "amounts_in", "contains_numbers",
            "contradicts", "current_first", "date_after", "dates_in", "first_long_date",
-           "first_quarter_mention", "fiscal_mentions", "is_amount", "named_periods", "names_year",
-           "number_tokens", "numbers_in", "period_from_name", "plain", "quarters_in",
-           "question_quarter", "read_figures", "role", "stated_table_scale", "table_scale",
-           "values_in", "years_in"]
+           "first_quarter_mention", "fiscal_mentions", "is_amount", "named_periods",
+           "names_fiscal_year", "names_year", "number_tokens", "numbers_in", "period_from_name",
+           "plain", "quarters_in", "question_quarter", "read_figures", "role",
+           "stated_table_scale", "table_scale", "values_in", "years_in"]

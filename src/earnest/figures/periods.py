@@ -27,12 +27,26 @@ _QUARTER_LABEL = re.compile(r"(?<![A-Za-z])Q([1-4])(?!\d)|\b([1-4])Q(?![A-Za-z])
 # "FY23", "FY'2023", "fiscal 2023", "fiscal year 2023": a year, written as a label.
 FISCAL_YEAR = re.compile(r"\b(?:FY|fiscal(?: year)?\s?)'?(\d{2}|\d{4})\b", re.I)
 _FOUR_DIGIT_YEAR = re.compile(r"(?<![$\d.,])\b((?:19|20)\d\d)\b(?![.,]?\d)")
+# A year written as a label: "FY15", "FY 15", "FY'2015", "fiscal '15", "fiscal year 2015"
+# (group 1), "Q3 '24", "3Q16" (group 2). Two digits are a year of this century (``full_year``).
+_FISCAL_LABEL = r"(?<![A-Za-z])(?:FY[\s-]?|fiscal(?:\s+year)?\s?)['’]?(?:{})\b"
+_QUARTER_LABEL_YEAR = r"\b(?:Q[1-4]\s?['’]|[1-4]Q['’]?)(?:{})\b"
+_ANY_YEAR_LABEL = re.compile(_FISCAL_LABEL.format(r"(\d{4}|\d\d)") + "|"
+                             + _QUARTER_LABEL_YEAR.format(r"(\d\d)"), re.I)
+
+
+def years_in(text: str) -> frozenset[int]:
+    """The years ``text`` names, however written: "2015", "FY15", "FY'2015", "fiscal 15",
+    "Q3 '24", "3Q16" (the reading ``names_year`` gives for one year)."""
+    years = {int(y) for y in _FOUR_DIGIT_YEAR.findall(text)}
+    years.update(full_year(m.group(1) or m.group(2)) for m in _ANY_YEAR_LABEL.finditer(text))
+    return frozenset(years)
 
 
 def names_year(text: str, year: int) -> bool:
-    """Whether ``text`` names ``year`` as ``years_in`` reads years. The reranker asks it of
-    every sentence of every candidate: the four digits are looked for first (plain
-    substring search), the labels ("FY22", "fiscal '22", "3Q22") only where two digits are."""
+    """Whether ``year`` is in ``years_in(text)``, in one scan for the four digits (plain
+    substring search) and, only where its two digits are, one for its labels: the reranker
+    asks it of each candidate passage for each year a question names."""
     full = str(year)
     at = text.find(full)
     while at >= 0:
@@ -46,24 +60,18 @@ def names_year(text: str, year: int) -> bool:
     return full[2:] in text and _year_label(year).search(text) is not None
 
 
+def names_fiscal_year(text: str, year: int) -> bool:
+    """Whether ``text`` labels ``year`` a fiscal year: "FY15", "fiscal '15", "fiscal 2015"."""
+    return _year_label(year, fiscal=True).search(text) is not None
+
+
 @lru_cache(maxsize=64)
-def _year_label(year: int) -> re.Pattern[str]:
-    """``year`` written as a label: "FY22", "FY'2022", "fiscal '22", "Q3 '22", "3Q22"."""
+def _year_label(year: int, fiscal: bool = False) -> re.Pattern[str]:
     short = f"{year % 100:02d}"
-    return re.compile(rf"\b(?:FY|fiscal(?: year)?\s?)'?(?:{year}|{short})\b|"
-                      rf"\b(?:Q[1-4]\s?'|[1-4]Q'?){short}\b", re.I)
-
-
-def years_in(text: str) -> frozenset[int]:
-    """The years ``text`` names, however written: "2015", "FY15", "FY'2015", "fiscal 15",
-    "Q3 '24", "3Q16"."""
-    years = {int(y) for y in _FOUR_DIGIT_YEAR.findall(text)}
-    years.update(full_year(m.group(1)) for m in FISCAL_YEAR.finditer(text))
-    years.update(full_year(y) for y in _QUARTER_SHORT_YEAR.findall(text))
-    return frozenset(years)
-
-
-_QUARTER_SHORT_YEAR = re.compile(r"\b(?:Q[1-4]\s?'|[1-4]Q'?)(\d\d)\b", re.I)  # "Q3 '24", "3Q16"
+    if year < 2000:  # two digits are this century's year
+        return re.compile(_FISCAL_LABEL.format(year), re.I)
+    label = _FISCAL_LABEL.format(f"{year}|{short}")
+    return re.compile(label if fiscal else label + "|" + _QUARTER_LABEL_YEAR.format(short), re.I)
 
 
 # Labels whose digits are not amounts, as the eval's strict re-check reads them: form names
