@@ -41,11 +41,10 @@ from earnest.models import Passage
 from earnest.retrieval import (
     RERANK_FEATURES,
     HybridRetriever,
-    RerankInput,
     cover_each_period,
     demote_repeats,
     rerank_features,
-    span_matches,
+    rerank_input,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,9 +64,7 @@ class CapturingRetriever(HybridRetriever):
     last: dict[str, Any]
 
     def _rerank(self, passages, plan, fused, doc_scores):  # type: ignore[no-untyped-def]
-        top = max(fused.values(), default=1.0)
-        given = RerankInput(plan, {p.chunk_id: fused[p.chunk_id] / top for p in passages},
-                            doc_scores, span_matches(plan, passages))
+        given = rerank_input(passages, plan, fused, doc_scores)
         self.last = {"features": {p.chunk_id: rerank_features(p, given) for p in passages},
                      "plan": plan}
         return super()._rerank(passages, plan, fused, doc_scores)

@@ -276,14 +276,11 @@ class HybridRetriever:
                 doc_scores: dict[int, float]) -> list[Passage]:
         """Stage 3: each passage scored by the weighted sum of the rerank features (or by
         its fused score alone when the stage is off), best first."""
-        top_fused = max(fused.values(), default=1.0)
-        normal = {p.chunk_id: fused[p.chunk_id] / top_fused for p in passages}
+        given = rerank_input(passages, plan, fused, doc_scores)
         if "rerank" in self.off:
             for p in passages:
-                p.score = normal[p.chunk_id]
+                p.score = given.fused[p.chunk_id]
         else:
-            given = RerankInput(plan, normal, doc_scores, span_matches(plan, passages),
-                                plan.asked_person(passages))
             for p in passages:
                 p.score = sum(self.weight(name) * value
                               for name, value in rerank_features(p, given, self.off).items())
@@ -487,6 +484,15 @@ def _beginning(stem_: str) -> str:
 # Where a sentence or a line ends. A PDF's line may also end mid-sentence; not splitting
 # there (before a lower-case word) lost on the tune part (docs/accuracy.md).
 _PIECES = re.compile(r"(?<=[.!?])\s+(?=[\"'“(]?[A-Z0-9$])|\n\s*")
+
+
+def rerank_input(passages: list[Passage], plan: QuestionPlan, fused: dict[int, float],
+                 doc_scores: dict[int, float]) -> RerankInput:
+    """What the rerank features of ``passages`` read besides each passage (the tuning
+    bench captures the same)."""
+    top_fused = max(fused.values(), default=1.0)
+    return RerankInput(plan, {p.chunk_id: fused[p.chunk_id] / top_fused for p in passages},
+                       doc_scores, span_matches(plan, passages), plan.asked_person(passages))
 
 
 def rerank_features(p: Passage, given: RerankInput, off: set[str] | frozenset[str] = frozenset()
