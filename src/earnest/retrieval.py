@@ -145,7 +145,7 @@ class HybridRetriever:
         pool += [i for i in found.statement_pages[:STATEMENT_PAGES] if i not in pool]
         # So are the best turns of each person the question names: first in their own
         # ranking only, fusion ranks them below passages that every generator found.
-        pool += [i for i in found.speaker_turns if i not in pool]
+        pool += [i for i in dict.fromkeys(found.speaker_turns) if i not in pool]
         vectors = self.store.vectors(pool) if found.vector is not None else {}
         for i, v in vectors.items():
             # Keyword-only candidates get their cosine too: the reranker must compare like

@@ -35,7 +35,6 @@ from earnest.figures.periods import (
     period_from_name,
     quarters_in,
     question_quarter,
-    years_in,
 )
 from earnest.figures.reading import Figure, contradicts, current_first, read_figures, role
 
@@ -44,4 +43,4 @@ __all__ = ["NUMBER_RE", "SCALES", "Figure", "Period", "amounts_in", "contains_nu
            "first_quarter_mention", "fiscal_mentions", "is_amount", "named_periods",
            "names_fiscal_year", "names_year", "number_tokens", "numbers_in", "period_from_name",
            "plain", "quarters_in", "question_quarter", "read_figures", "role",
-           "stated_table_scale", "table_scale", "values_in", "years_in"]
+           "stated_table_scale", "table_scale", "values_in"]

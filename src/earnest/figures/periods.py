@@ -26,27 +26,17 @@ _QUARTER_LABEL = re.compile(r"(?<![A-Za-z])Q([1-4])(?!\d)|\b([1-4])Q(?![A-Za-z])
                             r"third|fourth|1st|2nd|3rd|4th)[- ]quarter\b", re.I)
 # "FY23", "FY'2023", "fiscal 2023", "fiscal year 2023": a year, written as a label.
 FISCAL_YEAR = re.compile(r"\b(?:FY|fiscal(?: year)?\s?)'?(\d{2}|\d{4})\b", re.I)
-_FOUR_DIGIT_YEAR = re.compile(r"(?<![$\d.,])\b((?:19|20)\d\d)\b(?![.,]?\d)")
-# A year written as a label: "FY15", "FY 15", "FY'2015", "fiscal '15", "fiscal year 2015"
-# (group 1), "Q3 '24", "3Q16" (group 2). Two digits are a year of this century (``full_year``).
+# A year written as a label: "FY15", "FY 15", "FY'2015", "fiscal '15", "fiscal year 2015";
+# "Q3 '24", "3Q16". Two digits are a year of this century (``full_year``).
 _FISCAL_LABEL = r"(?<![A-Za-z])(?:FY[\s-]?|fiscal(?:\s+year)?\s?)['’]?(?:{})\b"
 _QUARTER_LABEL_YEAR = r"\b(?:Q[1-4]\s?['’]|[1-4]Q['’]?)(?:{})\b"
-_ANY_YEAR_LABEL = re.compile(_FISCAL_LABEL.format(r"(\d{4}|\d\d)") + "|"
-                             + _QUARTER_LABEL_YEAR.format(r"(\d\d)"), re.I)
-
-
-def years_in(text: str) -> frozenset[int]:
-    """The years ``text`` names, however written: "2015", "FY15", "FY'2015", "fiscal 15",
-    "Q3 '24", "3Q16" (the reading ``names_year`` gives for one year)."""
-    years = {int(y) for y in _FOUR_DIGIT_YEAR.findall(text)}
-    years.update(full_year(m.group(1) or m.group(2)) for m in _ANY_YEAR_LABEL.finditer(text))
-    return frozenset(years)
 
 
 def names_year(text: str, year: int) -> bool:
-    """Whether ``year`` is in ``years_in(text)``, in one scan for the four digits (plain
-    substring search) and, only where its two digits are, one for its labels: the reranker
-    asks it of each candidate passage for each year a question names."""
+    """Whether ``text`` names ``year``: its four digits standing alone (not "$2015",
+    "2,015", "2015.5"), or a label ("FY15", "fiscal '15", "Q3 '15", "3Q15"). One plain
+    substring scan, and a regex only where its two digits are: the reranker asks it of each
+    candidate passage for each year a question names."""
     full = str(year)
     at = text.find(full)
     while at >= 0:
