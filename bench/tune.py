@@ -45,11 +45,13 @@ from earnest.retrieval import (
     demote_repeats,
     rerank_features,
     rerank_input,
+    support_of_neighbours,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 FEATURES = list(RERANK_FEATURES)
+AFTER = ("neighbours", "repeat")  # weights of the steps after the feature sum
 GRID = (0.0, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.45, 0.6, 0.8, 1.0)
 # transcript_questions.jsonl, _2, _3, ...: in the order of their number
 QUESTION_FILES = sorted((ROOT / "eval").glob("transcript_questions*.jsonl"),
@@ -100,6 +102,7 @@ class Question:
         scores = self.matrix @ np.array([weights[f] for f in FEATURES])
         for p, s in zip(self.pool, scores):
             p.score = float(s)
+        support_of_neighbours(self.pool, weights["neighbours"])
         c = self.context
         ranked = sorted(self.pool, key=lambda p: -p.score)
         ranked = demote_repeats(ranked, c["vectors"], weights["repeat"], depth=max(40, c["k"]))
@@ -231,13 +234,14 @@ def main() -> None:
     parser.add_argument("--sweep", metavar="FEATURE=V1,V2,...", type=_sweep,
                         help="score these values of one weight instead of the ascent")
     args = parser.parse_args()
-    if args.sweep and args.sweep[0] not in [*FEATURES, "repeat"]:
+    if args.sweep and args.sweep[0] not in [*FEATURES, *AFTER]:
         parser.error(f"--sweep: no weight {args.sweep[0]!r}; known: "
-                     f"{', '.join([*FEATURES, 'repeat'])}")
+                     f"{', '.join([*FEATURES, *AFTER])}")
     questions = _captured(args)
     with Earnest(Settings.load(args.financebench, env={})) as lib:
         today = {f: getattr(lib.settings.retrieve, f"rerank_{f}") for f in FEATURES}
         today["repeat"] = lib.settings.retrieve.rerank_repeat
+        today["neighbours"] = lib.settings.retrieve.rerank_neighbours
     differ = sum(1 for q in questions if q.rerank(today) != q.online)
     print(f"{len(questions)} questions; offline ranking differs from the eval's on {differ}")
     print("cells: @1/@5 per set\n")

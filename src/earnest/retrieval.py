@@ -73,7 +73,8 @@ Feature = Callable[[Passage, RerankInput], float]
 
 # The stages and candidate generators that ``retrieve.disabled`` may turn off by name.
 STAGES = ("keyword", "keyword_focus", "statement_pages", "dense", "dense_focus",
-          "dense_speaker", "speaker_company", "rerank", "repeats", "claims", "periods")
+          "dense_speaker", "speaker_company", "rerank", "neighbours", "repeats", "claims",
+          "periods")
 
 
 class HybridRetriever:
@@ -284,6 +285,8 @@ class HybridRetriever:
             for p in passages:
                 p.score = sum(self.weight(name) * value
                               for name, value in rerank_features(p, given, self.off).items())
+            if "neighbours" not in self.off:
+                support_of_neighbours(passages, self.settings.rerank_neighbours)
         passages.sort(key=lambda p: -p.score)
         return passages
 
@@ -516,6 +519,31 @@ def note_match(plan: QuestionPlan, title: str, headings: str) -> float:
 
 
 _NOTE = re.compile(r"\bnote\s+\d+\b", re.I)
+
+
+def support_of_neighbours(passages: list[Passage], weight: float) -> None:
+    """A passage whose neighbours score high too sits where its document speaks to the
+    question (a risk factor's heading and the paragraph that explains it; a segment table
+    and the discussion on the next page): it gains ``weight`` times the best score, above
+    the lowest candidate's, among the other candidates of its document on its page or the
+    page either side. Scores are read before any is raised. (A text file has one page: its
+    neighbours are its other candidates.)"""
+    if not weight or len(passages) < 2:
+        return
+    low = min(p.score for p in passages)
+    by_doc: dict[int, list[Passage]] = {}
+    for p in passages:
+        by_doc.setdefault(p.doc_id, []).append(p)
+    raised: list[tuple[Passage, float]] = []
+    for group in by_doc.values():
+        for p in group:
+            best = max((o.score for o in group if o is not p
+                        and o.page_start <= p.page_end + 1 and p.page_start - 1 <= o.page_end),
+                       default=None)
+            if best is not None:
+                raised.append((p, weight * (best - low)))
+    for p, gain in raised:
+        p.score += gain
 
 
 def demote_repeats(passages: list[Passage], vectors: dict[int, Any], weight: float,

@@ -89,6 +89,10 @@ class RetrieveSettings(_Section):
     # The same for the parts of an earnings release (Outlook for a guidance question, the
     # non-GAAP reconciliation for an adjusted measure), times its coverage (docs/sections.md).
     rerank_release_part: float = Field(0.2, ge=0)
+    # Bonus for a passage whose neighbours (candidates of its document on its page or the
+    # page either side) score high, times the best neighbour's score above the lowest
+    # candidate's (retrieval.support_of_neighbours; chosen on the tune part, bench/tune.py).
+    rerank_neighbours: float = Field(0.15, ge=0)
     # Malus for a near copy (cosine > 0.9) of a better-ranked passage on another page.
     rerank_repeat: float = Field(0.2, ge=0)
     # Stages, candidate generators or rerank features turned off by name (see
