@@ -4,7 +4,7 @@ import numpy as np
 
 from earnest.models import Passage, split_matched_text
 from earnest.question_plan import plan_question
-from earnest.retrieval import demote_repeats, span_matches
+from earnest.retrieval import demote_repeats, span_matches, support_of_neighbours
 
 
 def passage(chunk_id: int, doc_id: int, page: int, context: str = "", score: float = 0.0,
@@ -51,6 +51,33 @@ def test_a_near_copy_of_a_better_page_gives_way() -> None:
               passage(3, 1, 2, score=0.9)]
     assert [p.chunk_id for p in demote_repeats(ranked, vectors, 0.2)] == [1, 2, 3]
     assert [p.chunk_id for p in demote_repeats(ranked, vectors, 0.0)] == [1, 2, 3]
+
+
+def test_a_passage_whose_neighbours_score_high_gains() -> None:
+    """Of two passages scored alike, the one beside another good candidate of its document
+    (its page or the page either side) goes first: that is where the document speaks to
+    the question. A page two away, or another document's page, is no neighbour."""
+    def pool() -> list[Passage]:
+        return [passage(1, 1, 8, score=0.80),  # a risk factor's heading
+                passage(2, 1, 9, score=0.90),  # its explanation, on the next page
+                passage(3, 2, 8, score=0.80),  # as good a passage, alone in its document
+                passage(4, 2, 10, score=0.60),  # two pages away: no neighbour of 3
+                passage(5, 3, 8, score=0.50)]
+    ranked = pool()
+    support_of_neighbours(ranked, 0.15)
+    score = {p.chunk_id: p.score for p in ranked}
+    assert score[1] == 0.80 + 0.15 * (0.90 - 0.50) > score[3] == 0.80
+    assert score[2] == 0.90 + 0.15 * (0.80 - 0.50)  # scores are read before any is raised
+    assert score[4] == 0.60 and score[5] == 0.50
+    # a passage sharing a page with another of its document counts it too
+    same_page = [passage(1, 1, 8, score=0.8), passage(2, 1, 8, score=0.7),
+                 passage(3, 2, 1, score=0.5)]
+    support_of_neighbours(same_page, 0.1)
+    assert [round(p.score, 6) for p in same_page] == [0.82, 0.73, 0.5]
+    # weight 0 (or the stage turned off) changes nothing
+    untouched = pool()
+    support_of_neighbours(untouched, 0.0)
+    assert [p.score for p in untouched] == [p.score for p in pool()]
 
 
 def test_a_note_titled_by_the_subject_asked_about() -> None:
